@@ -1,0 +1,128 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import jsonSourceMap from 'json-source-map';
+import { type CompiledFlow, validateFlow } from '../core/flow/compile.ts';
+import { error, FlowValidationError, type FlowProblem, ProblemCode } from '../core/flow/problems.ts';
+
+/**
+ * Flow files on disk: reading them (keeping mask literals exact), finding a
+ * flow by name or path, and knowing which flow names exist for `fan_out`.
+ */
+
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BUNDLED_FLOWS_DIR = path.join(PACKAGE_ROOT, 'flows');
+
+const MASK_FIELD = /^\/modules\/\d+\/components\/\d+\/slot_num_(success|fail)$/;
+
+export interface FlowFile {
+  file: string;
+  text: string;
+  document?: unknown;
+  problems: FlowProblem[];
+}
+
+export function parseFlowText(file: string, text: string): FlowFile {
+  let parsed: ReturnType<typeof jsonSourceMap.parse>;
+  try {
+    parsed = jsonSourceMap.parse(text);
+  } catch (e) {
+    return { file, text, problems: [error(ProblemCode.parse, '', `not valid JSON: ${(e as Error).message}`)] };
+  }
+  const document = parsed.data;
+  // Digit-only mask literals travel as strings so 2^63-1 is not rounded to 2^63.
+  for (const [pointer, where] of Object.entries(parsed.pointers)) {
+    if (!MASK_FIELD.test(pointer)) continue;
+    const literal = text.slice(where.value.pos, where.valueEnd.pos);
+    if (/^[0-9]+$/.test(literal)) setAt(document, pointer, literal);
+  }
+  return { file, text, document, problems: [] };
+}
+
+function setAt(document: unknown, pointer: string, value: unknown): void {
+  const tokens = pointer.slice(1).split('/');
+  const last = tokens.pop()!;
+  let here = document as Record<string, unknown>;
+  for (const t of tokens) here = here[t] as Record<string, unknown>;
+  here[last] = value;
+}
+
+export function readFlowFile(file: string): FlowFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { file, text: '', problems: [error(ProblemCode.parse, '', `cannot read file: ${(e as Error).message}`)] };
+  }
+  return parseFlowText(file, text);
+}
+
+/** Where flows are looked up by name: the working directory's `flows/`, then the bundled ones. */
+export function flowDirs(cwd = process.cwd()): string[] {
+  const dirs = [path.join(cwd, 'flows'), BUNDLED_FLOWS_DIR];
+  return [...new Set(dirs.map((d) => path.resolve(d)))].filter((d) => existsSync(d));
+}
+
+export function flowFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Names a `fan_out.flow` may use: the files beside `file` and in every flow directory. */
+export function knownFlowNames(file?: string, cwd = process.cwd()): Set<string> {
+  const dirs = new Set(flowDirs(cwd));
+  if (file) dirs.add(path.dirname(path.resolve(file)));
+  const names = new Set<string>();
+  for (const dir of dirs) {
+    for (const f of flowFilesIn(dir)) {
+      names.add(path.basename(f, '.json'));
+      const doc = readFlowFile(f).document as { flow?: unknown } | undefined;
+      if (typeof doc?.flow === 'string') names.add(doc.flow);
+    }
+  }
+  return names;
+}
+
+export class FlowNotFoundError extends Error {
+  override name = 'FlowNotFoundError';
+  constructor(
+    readonly ref: string,
+    readonly searched: readonly string[],
+  ) {
+    super(`no flow "${ref}" (looked for ${searched.join(', ')})`);
+  }
+}
+
+/** A flow reference is a path when it names an existing file or ends in .json; otherwise a name in the flow directories. */
+export function resolveFlowFile(ref: string, cwd = process.cwd()): string {
+  const asPath = path.resolve(cwd, ref);
+  if (ref.endsWith('.json') || ref.includes('/') || ref.includes(path.sep)) {
+    if (existsSync(asPath)) return asPath;
+    throw new FlowNotFoundError(ref, [asPath]);
+  }
+  const candidates = flowDirs(cwd).map((d) => path.join(d, `${ref}.json`));
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new FlowNotFoundError(ref, candidates.length > 0 ? candidates : [path.join(cwd, 'flows', `${ref}.json`)]);
+  return found;
+}
+
+export interface CheckedFlowFile extends FlowFile {
+  flow?: CompiledFlow;
+}
+
+export function checkFlowFile(file: string, cwd = process.cwd()): CheckedFlowFile {
+  const read = readFlowFile(file);
+  if (read.document === undefined) return read;
+  const result = validateFlow(read.document, { knownFlows: knownFlowNames(file, cwd) });
+  return { ...read, problems: result.problems, ...(result.flow ? { flow: result.flow } : {}) };
+}
+
+/** Resolves, reads, validates and compiles; throws on anything wrong. */
+export function loadFlow(ref: string, cwd = process.cwd()): CompiledFlow {
+  const file = resolveFlowFile(ref, cwd);
+  const checked = checkFlowFile(file, cwd);
+  if (!checked.flow) throw new FlowValidationError(ref, checked.problems);
+  return checked.flow;
+}

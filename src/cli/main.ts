@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { FlowNotFoundError } from '../adapters/flow-files.ts';
+import { FlowValidationError } from '../core/flow/problems.ts';
+import { UnknownComponentError } from '../core/word.ts';
+import { registerFlowCommands } from './commands/flow.ts';
+import { registerSlotCommands } from './commands/slots.ts';
+import { ExitCode, FailedExit, UsageError } from './exit.ts';
+import { consoleOutput, type Output } from './output.ts';
+
+export function buildProgram(io: Output): Command {
+  const program = new Command('slotflow')
+    .description('service-orchestration engine for AI video production')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerFlowCommands(program, io);
+  registerSlotCommands(program, io);
+  // Every subcommand reports usage errors the same way as the root.
+  const inherit = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+/** Runs the command line and returns the exit code. */
+export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (e) {
+    return exitCodeFor(e, io);
+  }
+}
+
+function exitCodeFor(e: unknown, io: Output): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+      return ExitCode.ok;
+    }
+    return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (e instanceof UsageError || e instanceof UnknownComponentError) {
+    io.err(`slotflow: ${e.message}`);
+    return ExitCode.usage;
+  }
+  if (e instanceof FailedExit) {
+    if (!e.quiet) io.err(`slotflow: ${e.message}`);
+    return ExitCode.failed;
+  }
+  if (e instanceof FlowValidationError || e instanceof FlowNotFoundError) {
+    io.err(`slotflow: ${e.message}`);
+    return ExitCode.failed;
+  }
+  io.err(`slotflow: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return ExitCode.failed;
+}
