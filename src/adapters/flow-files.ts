@@ -27,16 +27,50 @@ export function parseFlowText(file: string, text: string): FlowFile {
   try {
     parsed = jsonSourceMap.parse(text);
   } catch (e) {
-    return { file, text, problems: [error(ProblemCode.parse, '', `not valid JSON: ${(e as Error).message}`)] };
+    return { file, text, problems: [error(ProblemCode.parse, '', `not valid JSON: ${locateParseError(text, (e as Error).message)}`)] };
   }
   const document = parsed.data;
   // Digit-only mask literals travel as strings so 2^63-1 is not rounded to 2^63.
   for (const [pointer, where] of Object.entries(parsed.pointers)) {
     if (!MASK_FIELD.test(pointer)) continue;
     const literal = text.slice(where.value.pos, where.valueEnd.pos);
-    if (/^[0-9]+$/.test(literal)) setAt(document, pointer, literal);
+    if (typeof valueAt(document, pointer) !== 'number') continue;
+    const exact = exactInteger(literal);
+    setAt(document, pointer, exact === undefined ? literal : exact.toString());
   }
   return { file, text, document, problems: [] };
+}
+
+/** The exact integer a JSON number literal denotes (`9.223372036854775807e18` included), or undefined when it is not an integer. */
+export function exactInteger(literal: string): bigint | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal);
+  if (!m) return undefined;
+  const fraction = m[3] ?? '';
+  const shift = Number(m[4] ?? 0) - fraction.length;
+  let value = BigInt(m[2]! + fraction);
+  if (shift >= 0) value *= 10n ** BigInt(shift);
+  else {
+    const divisor = 10n ** BigInt(-shift);
+    if (value % divisor !== 0n) return undefined;
+    value /= divisor;
+  }
+  return m[1] ? -value : value;
+}
+
+/** Adds the line and column to a parser message that only gives a character position. */
+function locateParseError(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return message;
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message.replace(/ in JSON at position \d+/, '')} at line ${line}, column ${column}`;
+}
+
+function valueAt(document: unknown, pointer: string): unknown {
+  let here = document as Record<string, unknown> | undefined;
+  for (const t of pointer.slice(1).split('/')) here = here?.[t] as Record<string, unknown> | undefined;
+  return here;
 }
 
 function setAt(document: unknown, pointer: string, value: unknown): void {

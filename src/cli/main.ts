@@ -44,7 +44,7 @@ function exitCodeFor(e: unknown, io: Output): number {
     }
     return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (e instanceof UsageError || e instanceof UnknownComponentError) {
+  if (e instanceof UsageError || e instanceof UnknownComponentError || e instanceof FlowNotFoundError) {
     io.err(`slotflow: ${e.message}`);
     return ExitCode.usage;
   }
@@ -52,7 +52,7 @@ function exitCodeFor(e: unknown, io: Output): number {
     if (!e.quiet) io.err(`slotflow: ${e.message}`);
     return ExitCode.failed;
   }
-  if (e instanceof FlowValidationError || e instanceof FlowNotFoundError) {
+  if (e instanceof FlowValidationError) {
     io.err(`slotflow: ${e.message}`);
     return ExitCode.failed;
   }

@@ -51,7 +51,7 @@ export class SlotRangeError extends RangeError {
 export class WordRangeError extends RangeError {
   override name = 'WordRangeError';
   constructor(readonly word: bigint) {
-    super(`slot word ${word} is outside unsigned 64 bits`);
+    super(`${word} is outside unsigned 64 bits`);
   }
 }
 

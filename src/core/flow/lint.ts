@@ -108,7 +108,7 @@ function maskProblems({ spec, at }: Located): FlowProblem[] {
 function dependencyProblems({ spec, at }: Located, byName: Map<string, Located>): FlowProblem[] {
   const problems: FlowProblem[] = [];
   const seen = new Set<string>();
-  const names = [...byName.keys()];
+  const names = [...byName.keys()].filter((n) => n !== spec.component_name);
   spec.depends.forEach((dep, i) => {
     const where = `${at}/depends/${i}`;
     if (dep === spec.component_name) {
@@ -204,7 +204,7 @@ function builtinProblems({ spec, at }: Located): FlowProblem[] {
   if (!isBuiltinName(handler)) return [];
   const signature = BUILTIN_SIGNATURES[handler];
   if (!signature) {
-    return [error(ProblemCode.unknownBuiltin, `${at}/handler`,
+    return [error(ProblemCode.unknownBuiltin, spec.handler === undefined ? `${at}/component_name` : `${at}/handler`,
       `unknown builtin handler "${handler}" (known: ${Object.keys(BUILTIN_SIGNATURES).join(', ')})`)];
   }
   const problems: FlowProblem[] = [];

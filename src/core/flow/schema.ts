@@ -7,7 +7,7 @@ import { error, type FlowProblem, ProblemCode } from './problems.ts';
  * every ajv error into a problem saying what was expected at which pointer.
  */
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
 const validate = ajv.compile(flowSchema);
 
 export { flowSchema };

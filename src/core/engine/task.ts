@@ -1,0 +1,70 @@
+/**
+ * A task as the engine sees it, and its lifecycle.
+ *
+ * Phase (the task's life, beside the flow-derived `status` of SPEC §1):
+ *
+ *   queued     created; nothing dispatched yet
+ *   running    at least one component has been dispatched
+ *   completed  every slot succeeded or was skipped
+ *   failed     nothing can run any more and some slot failed for good
+ *   cancelled  cancelled by a person; later answers change nothing
+ *
+ *   queued -> running -> completed | failed;  queued | running -> cancelled;
+ *   completed | failed -> running again only through a resume.
+ *
+ * A component is "in flight" from the moment a dispatch claims it until its
+ * answer flips its slot: the claim and the flip are both compare-and-swap
+ * writes guarded by the task's `version`, so two processes can never both
+ * claim a component or both answer for it.
+ */
+
+export const TaskPhase = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+} as const;
+export type TaskPhase = (typeof TaskPhase)[keyof typeof TaskPhase];
+
+export function isTerminal(phase: TaskPhase): boolean {
+  return phase === TaskPhase.completed || phase === TaskPhase.failed || phase === TaskPhase.cancelled;
+}
+
+export interface TaskError {
+  component: string;
+  attempt: number;
+  name: string;
+  message: string;
+  code?: string;
+}
+
+/** What a scheduling decision reads; `version` is what its write is conditional on. */
+export interface TaskSnapshot {
+  id: string;
+  flowName: string;
+  flowHash: string;
+  word: bigint;
+  inFlight: bigint;
+  version: number;
+  /** The current attempt number of each component that was ever dispatched. */
+  attempts: Readonly<Record<string, number>>;
+  phase: TaskPhase;
+  status: string;
+  parentId: string | null;
+  error: TaskError | null;
+}
+
+/** One queued job for one attempt of one component; its id is deterministic so a re-dispatch is idempotent. */
+export interface ComponentJob {
+  taskId: string;
+  component: string;
+  attempt: number;
+  handler: string;
+  flowHash: string;
+  delayMs: number;
+}
+
+export function jobId(job: Pick<ComponentJob, 'taskId' | 'component' | 'attempt'>): string {
+  return `${job.taskId}:${job.component}:${job.attempt}`;
+}
