@@ -3,7 +3,9 @@ import { FlowNotFoundError } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { registerFlowCommands } from './commands/flow.ts';
+import { registerServiceCommands } from './commands/services.ts';
 import { registerSlotCommands } from './commands/slots.ts';
+import { registerTaskCommands } from './commands/task.ts';
 import { ExitCode, FailedExit, UsageError } from './exit.ts';
 import { consoleOutput, type Output } from './output.ts';
 
@@ -15,6 +17,8 @@ export function buildProgram(io: Output): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerFlowCommands(program, io);
   registerSlotCommands(program, io);
+  registerTaskCommands(program, io);
+  registerServiceCommands(program, io);
   // Every subcommand reports usage errors the same way as the root.
   const inherit = (cmd: Command): void => {
     for (const sub of cmd.commands) {

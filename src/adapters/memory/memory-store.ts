@@ -1,0 +1,188 @@
+import type { CompiledFlow } from '../../core/flow/compile.ts';
+import type { FlowDocument } from '../../core/flow/document.ts';
+import { EventType } from '../../core/engine/events.ts';
+import { type RejectReason, RunStatus, type TaskWrite } from '../../core/engine/transitions.ts';
+import { TaskPhase, type TaskSnapshot } from '../../core/engine/task.ts';
+import { taskStatus } from '../../core/word.ts';
+import type { CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
+
+/**
+ * The embedded back end's store: the same contract as the MySQL store, kept in
+ * memory. Writes are compare-and-swap on the version exactly as in MySQL, so
+ * the conformance suite holds both to the same rules. Values are cloned on the
+ * way in and out, as a database would.
+ */
+
+interface Row extends TaskRecord {
+  callbackUrl: string | null;
+}
+
+export class MemoryStore implements TaskStore {
+  private readonly flows = new Map<string, FlowDocument>();
+  private readonly tasks = new Map<string, Row>();
+  private readonly keys = new Map<string, string>();
+  private readonly runs = new Map<string, RunRecord[]>();
+  private readonly events: StoredEvent[] = [];
+  private readonly rejections: Array<{ taskId: string; reason: RejectReason }> = [];
+
+  async saveFlowVersion(flow: CompiledFlow): Promise<void> {
+    if (!this.flows.has(flow.hash)) this.flows.set(flow.hash, structuredClone(flow.document));
+  }
+
+  async loadFlowVersion(hash: string): Promise<FlowDocument | undefined> {
+    const doc = this.flows.get(hash);
+    return doc && structuredClone(doc);
+  }
+
+  async createTask(task: NewTask): Promise<CreatedTask> {
+    if (task.idempotencyKey !== null) {
+      const existing = this.keys.get(task.idempotencyKey);
+      if (existing) return { id: existing, created: false };
+      this.keys.set(task.idempotencyKey, task.id);
+    }
+    const now = new Date();
+    this.tasks.set(task.id, {
+      id: task.id,
+      flowName: task.flow.name,
+      flowHash: task.flow.hash,
+      word: task.word,
+      inFlight: 0n,
+      version: 1,
+      attempts: {},
+      phase: TaskPhase.queued,
+      status: taskStatus(task.flow, task.word),
+      parentId: task.parentId,
+      error: null,
+      input: structuredClone(task.input),
+      idempotencyKey: task.idempotencyKey,
+      callbackUrl: task.callbackUrl,
+      createdAt: now,
+      updatedAt: now,
+    });
+    this.runs.set(task.id, []);
+    this.pushEvent(task.id, { type: EventType.accepted, slotWord: task.word.toString() });
+    return { id: task.id, created: true };
+  }
+
+  async readTask(id: string): Promise<TaskSnapshot | undefined> {
+    const row = this.tasks.get(id);
+    if (!row) return undefined;
+    const { input: _i, idempotencyKey: _k, createdAt: _c, updatedAt: _u, callbackUrl: _b, ...snap } = row;
+    return structuredClone(snap);
+  }
+
+  async applyWrite(write: TaskWrite): Promise<boolean> {
+    const row = this.tasks.get(write.taskId);
+    if (!row || row.version !== write.expectedVersion) return false;
+    Object.assign(row, {
+      word: write.word,
+      inFlight: write.inFlight,
+      attempts: { ...write.attempts },
+      phase: write.phase,
+      status: write.status,
+      error: write.error && { ...write.error },
+      version: row.version + 1,
+      updatedAt: new Date(),
+    });
+    const runs = this.runs.get(write.taskId)!;
+    if (write.finish) {
+      const run = runs.find((r) => r.component === write.finish!.component && r.attempt === write.finish!.attempt);
+      if (run) {
+        run.status = write.finish.status;
+        run.output = structuredClone(write.finish.output ?? null);
+        run.error = write.finish.error ?? null;
+        run.finishedAt = new Date();
+      }
+    }
+    if (write.phase === TaskPhase.cancelled) {
+      for (const r of runs) if (r.status === RunStatus.queued || r.status === RunStatus.running) r.status = RunStatus.cancelled;
+    }
+    for (const s of write.starts) {
+      runs.push({
+        component: s.component, attempt: s.attempt, status: RunStatus.queued, executions: 0, worker: null,
+        queuedAt: new Date(), startedAt: null, finishedAt: null, output: null, error: null,
+      });
+    }
+    for (const e of write.events) this.pushEvent(write.taskId, e);
+    return true;
+  }
+
+  async startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {
+    const run = this.runs.get(taskId)?.find((r) => r.component === component && r.attempt === attempt);
+    if (!run || (run.status !== RunStatus.queued && run.status !== RunStatus.running)) return false;
+    run.status = RunStatus.running;
+    run.executions++;
+    run.worker = worker;
+    run.startedAt = new Date();
+    return true;
+  }
+
+  async outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    const runs = this.runs.get(taskId) ?? [];
+    for (const name of components) {
+      const done = runs.filter((r) => r.component === name && r.status === RunStatus.succeeded);
+      const last = done[done.length - 1];
+      if (last) out[name] = structuredClone(last.output);
+    }
+    return out;
+  }
+
+  async recordRejection(taskId: string, _component: string, _attempt: number, reason: RejectReason): Promise<void> {
+    this.rejections.push({ taskId, reason });
+  }
+
+  async countRejections(taskId?: string): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const r of this.rejections) if (!taskId || r.taskId === taskId) counts[r.reason] = (counts[r.reason] ?? 0) + 1;
+    return counts;
+  }
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    const row = this.tasks.get(id);
+    return row && structuredClone(row);
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
+    return [...this.tasks.values()]
+      .filter((t) => (!filter.status || t.status === filter.status) && (!filter.phase || t.phase === filter.phase))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, filter.limit ?? 50)
+      .map((t) => structuredClone(t));
+  }
+
+  async listRuns(taskId: string): Promise<RunRecord[]> {
+    return structuredClone(this.runs.get(taskId) ?? []);
+  }
+
+  async listEvents(taskId: string, afterId = 0): Promise<StoredEvent[]> {
+    return structuredClone(this.events.filter((e) => e.taskId === taskId && e.id > afterId));
+  }
+
+  async findIdleTasks(idleMs: number, limit: number): Promise<TaskSnapshot[]> {
+    const before = Date.now() - idleMs;
+    const idle: TaskSnapshot[] = [];
+    for (const row of this.tasks.values()) {
+      if (idle.length >= limit) break;
+      if ((row.phase === TaskPhase.queued || row.phase === TaskPhase.running) && row.updatedAt.getTime() <= before) {
+        idle.push((await this.readTask(row.id))!);
+      }
+    }
+    return idle;
+  }
+
+  async close(): Promise<void> {}
+
+  private pushEvent(taskId: string, e: { type: string; slotWord: string; component?: string; attempt?: number; data?: unknown }): void {
+    this.events.push({
+      id: this.events.length + 1,
+      taskId,
+      type: e.type,
+      slotWord: e.slotWord,
+      component: e.component ?? null,
+      attempt: e.attempt ?? null,
+      data: structuredClone(e.data ?? null),
+      createdAt: new Date(),
+    });
+  }
+}

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
+import { migrate } from 'drizzle-orm/mysql2/migrator';
+import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import { PACKAGE_ROOT } from '../flow-files.ts';
+import * as schema from './schema.ts';
+
+/**
+ * The MySQL connection pool. BIGINT columns come back as decimal strings
+ * (`bigNumberStrings`) and are turned into `bigint` by the steps, so a slot
+ * word never passes through a JS number. Times are UTC on both sides.
+ */
+
+export const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/slotflow';
+export const MIGRATIONS_DIR = path.join(PACKAGE_ROOT, 'drizzle');
+export const DEFAULT_POOL_SIZE = 10;
+
+export type Db = MySql2Database<typeof schema>;
+export type Queryable = Pool | PoolConnection;
+export type Rows = RowDataPacket[];
+export type { ResultSetHeader };
+
+export interface MysqlHandle {
+  pool: Pool;
+  db: Db;
+  database: string;
+  close(): Promise<void>;
+}
+
+export function databaseOf(url: string): string {
+  const name = new URL(url).pathname.replace(/^\//, '');
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`the MySQL URL must name a database of letters, digits and _ (got "${name}")`);
+  return name;
+}
+
+export function openMysql(url: string, poolSize = DEFAULT_POOL_SIZE): MysqlHandle {
+  const pool = mysql.createPool({
+    uri: url,
+    connectionLimit: poolSize,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    timezone: 'Z',
+    enableKeepAlive: true,
+  });
+  return {
+    pool,
+    db: drizzle(pool, { schema, mode: 'default' }),
+    database: databaseOf(url),
+    close: () => pool.end(),
+  };
+}
+
+/** Creates the database when missing, then applies the committed drizzle-kit migrations. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const server = new URL(url);
+  const name = databaseOf(url);
+  server.pathname = '/';
+  const admin = await mysql.createConnection({ uri: server.toString() });
+  try {
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  } finally {
+    await admin.end();
+  }
+  const handle = openMysql(url, 1);
+  try {
+    await migrate(handle.db, { migrationsFolder: MIGRATIONS_DIR });
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const server = new URL(url);
+  const name = databaseOf(url);
+  server.pathname = '/';
+  const admin = await mysql.createConnection({ uri: server.toString() });
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Runs `fn` in a transaction on one pooled connection. */
+export async function inTransaction<T>(pool: Pool, fn: (conn: PoolConnection) => Promise<T | typeof ROLLBACK>): Promise<T | undefined> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const result = await fn(conn);
+    if (result === ROLLBACK) {
+      await conn.rollback();
+      return undefined;
+    }
+    await conn.commit();
+    return result;
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
+}
+
+/** Returned from a transaction body to roll back without an error. */
+export const ROLLBACK = Symbol('rollback');
+
+export function json(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+/** MariaDB hands JSON columns back as text; MySQL 8 as parsed values. */
+export function parseJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

@@ -1,0 +1,159 @@
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import type { CompiledFlow } from '../../core/flow/compile.ts';
+import type { FlowDocument } from '../../core/flow/document.ts';
+import type { RejectReason, RunStatus, TaskWrite } from '../../core/engine/transitions.ts';
+import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
+import type { CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
+import { type MysqlHandle, parseJson } from './connection.ts';
+import { withDbRetry } from './retryable.ts';
+import { answerRejections, componentRuns, events, flowVersions, tasks } from './schema.ts';
+import { applyWrite } from './steps/apply-write.ts';
+import { createTask } from './steps/create-task.ts';
+import { findIdleTasks } from './steps/find-idle-tasks.ts';
+import { outputsOf } from './steps/outputs-of.ts';
+import { readTask } from './steps/read-task.ts';
+import { startRun } from './steps/start-run.ts';
+
+/**
+ * The distributed back end's store. The hot steps (create, read, apply a
+ * write, start a run) are hand-written prepared statements in `steps/`; the
+ * views for people (show, list, events) go through drizzle. Every call is
+ * retried on deadlocks, lock-wait timeouts and lost connections, so a MySQL
+ * outage of a few seconds stalls work instead of losing it.
+ */
+export class MysqlStore implements TaskStore {
+  constructor(readonly handle: MysqlHandle) {}
+
+  private get pool() {
+    return this.handle.pool;
+  }
+
+  async saveFlowVersion(flow: CompiledFlow): Promise<void> {
+    await withDbRetry(() =>
+      this.handle.db
+        .insert(flowVersions)
+        .ignore()
+        .values({ hash: flow.hash, name: flow.name, version: flow.version, content: flow.document, createdAt: new Date() }),
+    );
+  }
+
+  async loadFlowVersion(hash: string): Promise<FlowDocument | undefined> {
+    const rows = await withDbRetry(() => this.handle.db.select().from(flowVersions).where(eq(flowVersions.hash, hash)));
+    return rows[0] && parseJson<FlowDocument>(rows[0].content);
+  }
+
+  createTask(task: NewTask): Promise<CreatedTask> {
+    return withDbRetry(() => createTask(this.pool, task));
+  }
+
+  readTask(id: string): Promise<TaskSnapshot | undefined> {
+    return withDbRetry(() => readTask(this.pool, id));
+  }
+
+  applyWrite(write: TaskWrite): Promise<boolean> {
+    return withDbRetry(() => applyWrite(this.pool, write));
+  }
+
+  startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {
+    return withDbRetry(() => startRun(this.pool, taskId, component, attempt, worker));
+  }
+
+  outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>> {
+    return withDbRetry(() => outputsOf(this.pool, taskId, components));
+  }
+
+  async recordRejection(taskId: string, component: string, attempt: number, reason: RejectReason): Promise<void> {
+    await withDbRetry(() =>
+      this.handle.db.insert(answerRejections).values({ taskId, component, attempt, reason, createdAt: new Date() }),
+    );
+  }
+
+  async countRejections(taskId?: string): Promise<Record<string, number>> {
+    const rows = await this.handle.db
+      .select({ reason: answerRejections.reason, n: sql<number>`count(*)` })
+      .from(answerRejections)
+      .where(taskId ? eq(answerRejections.taskId, taskId) : undefined)
+      .groupBy(answerRejections.reason);
+    return Object.fromEntries(rows.map((r) => [r.reason, Number(r.n)]));
+  }
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    const rows = await withDbRetry(() => this.handle.db.select().from(tasks).where(eq(tasks.id, id)));
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
+    const where = and(
+      filter.status ? eq(tasks.status, filter.status) : undefined,
+      filter.phase ? eq(tasks.phase, filter.phase) : undefined,
+    );
+    const rows = await this.handle.db.select().from(tasks).where(where).orderBy(desc(tasks.createdAt)).limit(filter.limit ?? 50);
+    return rows.map(toRecord);
+  }
+
+  async listRuns(taskId: string): Promise<RunRecord[]> {
+    const rows = await this.handle.db
+      .select()
+      .from(componentRuns)
+      .where(eq(componentRuns.taskId, taskId))
+      .orderBy(asc(componentRuns.queuedAt), asc(componentRuns.component), asc(componentRuns.attempt));
+    return rows.map((r) => ({
+      component: r.component,
+      attempt: r.attempt,
+      status: r.status as RunStatus,
+      executions: r.executions,
+      worker: r.worker,
+      queuedAt: r.queuedAt,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      output: r.output === null ? null : parseJson(r.output),
+      error: r.error === null ? null : parseJson<TaskError>(r.error),
+    }));
+  }
+
+  async listEvents(taskId: string, afterId = 0): Promise<StoredEvent[]> {
+    const rows = await this.handle.db
+      .select()
+      .from(events)
+      .where(and(eq(events.taskId, taskId), gt(events.id, afterId)))
+      .orderBy(asc(events.id));
+    return rows.map((e) => ({
+      id: e.id,
+      taskId: e.taskId,
+      type: e.type,
+      slotWord: e.slotWord.toString(),
+      component: e.component,
+      attempt: e.attempt,
+      data: e.data === null ? null : parseJson(e.data),
+      createdAt: e.createdAt,
+    }));
+  }
+
+  findIdleTasks(idleMs: number, limit: number): Promise<TaskSnapshot[]> {
+    return withDbRetry(() => findIdleTasks(this.pool, idleMs, limit));
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+function toRecord(r: typeof tasks.$inferSelect): TaskRecord {
+  return {
+    id: r.id,
+    flowName: r.flowName,
+    flowHash: r.flowHash,
+    word: r.slotWord,
+    inFlight: r.inFlight,
+    version: r.version,
+    attempts: parseJson<Record<string, number>>(r.attempts),
+    phase: r.phase as TaskPhase,
+    status: r.status,
+    parentId: r.parentId,
+    error: r.error === null ? null : parseJson<TaskError>(r.error),
+    input: parseJson(r.input),
+    idempotencyKey: r.idempotencyKey,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}

@@ -1,0 +1,96 @@
+import { bigint, char, datetime, index, int, json, mysqlTable, primaryKey, smallint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+
+/**
+ * The MySQL schema (MySQL 8 and MariaDB 10.11). Migrations in `drizzle/` are
+ * generated from this file by drizzle-kit and applied by `slotflow migrate`.
+ * The slot word and in-flight set are BIGINT UNSIGNED read as `bigint`, never
+ * a JS number.
+ */
+
+const word = (name: string) => bigint(name, { mode: 'bigint', unsigned: true });
+const at = (name: string) => datetime(name, { mode: 'date', fsp: 3 });
+
+export const flowVersions = mysqlTable('flow_versions', {
+  hash: char('hash', { length: 64 }).primaryKey(),
+  name: varchar('name', { length: 64 }).notNull(),
+  version: int('version').notNull(),
+  content: json('content').notNull(),
+  createdAt: at('created_at').notNull(),
+});
+
+export const tasks = mysqlTable(
+  'tasks',
+  {
+    id: char('id', { length: 36 }).primaryKey(),
+    parentId: char('parent_id', { length: 36 }),
+    parentComponent: varchar('parent_component', { length: 64 }),
+    sceneIndex: int('scene_index'),
+    flowName: varchar('flow_name', { length: 64 }).notNull(),
+    flowHash: char('flow_hash', { length: 64 }).notNull(),
+    slotWord: word('slot_word').notNull(),
+    inFlight: word('in_flight').notNull(),
+    version: int('version', { unsigned: true }).notNull(),
+    attempts: json('attempts').notNull(),
+    phase: varchar('phase', { length: 16 }).notNull(),
+    status: varchar('status', { length: 64 }).notNull(),
+    input: json('input').notNull(),
+    idempotencyKey: varchar('idempotency_key', { length: 255 }),
+    callbackUrl: varchar('callback_url', { length: 2048 }),
+    error: json('error'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('tasks_idempotency_key').on(t.idempotencyKey),
+    index('tasks_phase_updated').on(t.phase, t.updatedAt),
+    index('tasks_status_created').on(t.status, t.createdAt),
+    index('tasks_created').on(t.createdAt),
+    index('tasks_parent').on(t.parentId),
+  ],
+);
+
+export const componentRuns = mysqlTable(
+  'component_runs',
+  {
+    taskId: char('task_id', { length: 36 }).notNull(),
+    component: varchar('component', { length: 64 }).notNull(),
+    attempt: smallint('attempt', { unsigned: true }).notNull(),
+    status: varchar('status', { length: 16 }).notNull(),
+    executions: smallint('executions', { unsigned: true }).notNull(),
+    worker: varchar('worker', { length: 255 }),
+    output: json('output'),
+    error: json('error'),
+    queuedAt: at('queued_at').notNull(),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.component, t.attempt] })],
+);
+
+export const events = mysqlTable(
+  'events',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    taskId: char('task_id', { length: 36 }).notNull(),
+    type: varchar('type', { length: 32 }).notNull(),
+    slotWord: word('slot_word').notNull(),
+    component: varchar('component', { length: 64 }),
+    attempt: smallint('attempt', { unsigned: true }),
+    data: json('data'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('events_task').on(t.taskId, t.id)],
+);
+
+export const answerRejections = mysqlTable(
+  'answer_rejections',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    taskId: char('task_id', { length: 36 }).notNull(),
+    component: varchar('component', { length: 64 }).notNull(),
+    attempt: smallint('attempt', { unsigned: true }).notNull(),
+    reason: varchar('reason', { length: 32 }).notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('answer_rejections_task').on(t.taskId)],
+);

@@ -1,0 +1,26 @@
+import { Redis } from 'ioredis';
+
+/**
+ * Redis connections. `SLOTFLOW_REDIS_URL` may list several servers separated
+ * by commas: the first carries the queues, and all of them vote in Redlock.
+ * The key prefix is hash-tagged (`{slotflow}`) so every key of one deployment
+ * lands in one Redis Cluster slot, as BullMQ's Lua scripts need.
+ */
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_QUEUE_PREFIX = '{slotflow}';
+
+export function redisUrls(setting: string): string[] {
+  const urls = setting.split(',').map((u) => u.trim()).filter(Boolean);
+  if (urls.length === 0) throw new Error('SLOTFLOW_REDIS_URL names no server');
+  return urls;
+}
+
+/** A connection for BullMQ: blocking commands must wait forever rather than fail after a few retries. */
+export function queueConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+}
+
+export function hashTagged(prefix: string): string {
+  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+}

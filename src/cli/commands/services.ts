@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { migrateDatabase } from '../../adapters/mysql/connection.ts';
+import { registerBuiltins } from '../../handlers/builtin.ts';
+import { HandlerRegistry } from '../../handlers/registry.ts';
+import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
+import { compileSettings, type Settings } from '../../settings.ts';
+import { UsageError } from '../exit.ts';
+import type { Output } from '../output.ts';
+
+/** The long-running processes: scheduler, worker, all; and migrate. */
+
+export function defaultRegistry(): HandlerRegistry {
+  return registerBuiltins(new HandlerRegistry());
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (signal: string) => resolve(signal);
+    process.once('SIGTERM', () => done('SIGTERM'));
+    process.once('SIGINT', () => done('SIGINT'));
+  });
+}
+
+async function runUntilSignal(io: Output, what: string, start: (d: Distributed, settings: Settings, shutdown: AbortSignal) => Promise<void>): Promise<void> {
+  const settings = compileSettings();
+  const d = connect(settings);
+  const shutdown = new AbortController();
+  await start(d, settings, shutdown.signal);
+  io.err(`slotflow ${what} running (pid ${process.pid}, queue prefix ${settings.queuePrefix})`);
+  const signal = await untilSignal();
+  io.err(`slotflow ${what}: ${signal}, finishing running jobs`);
+  // Let running jobs finish; their answers commit before the connections close.
+  await d.close();
+  shutdown.abort();
+}
+
+function handlerList(registry: HandlerRegistry, option: string | undefined): string[] {
+  if (!option) return registry.names();
+  const names = option.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !registry.has(n));
+  if (unknown.length > 0) throw new UsageError(`unknown handler(s): ${unknown.join(', ')} (known: ${registry.names().join(', ')})`);
+  return names;
+}
+
+export function registerServiceCommands(program: Command, io: Output): void {
+  program
+    .command('migrate')
+    .description('create or upgrade the MySQL schema')
+    .action(async () => {
+      const settings = compileSettings();
+      await migrateDatabase(settings.mysqlUrl);
+      io.out(`migrated ${new URL(settings.mysqlUrl).pathname.slice(1)}`);
+    });
+
+  program
+    .command('scheduler')
+    .description('run the scheduler and the sweeper')
+    .action(() => runUntilSignal(io, 'scheduler', (d, s) => startScheduler(d, s, (e) => io.err(`sweeper: ${String(e)}`))));
+
+  program
+    .command('worker')
+    .description('run component workers')
+    .option('--handlers <names>', 'comma-separated handler names (default: all registered)')
+    .option('--concurrency <n>', 'jobs at once per handler')
+    .action((opts: { handlers?: string; concurrency?: string }) => {
+      const registry = defaultRegistry();
+      const handlers = handlerList(registry, opts.handlers);
+      return runUntilSignal(io, 'worker', (d, s, shutdown) =>
+        startWorker(d, registry, handlers, opts.concurrency ? Number(opts.concurrency) : s.workerConcurrency, shutdown));
+    });
+
+  program
+    .command('all')
+    .description('scheduler and workers in one process (the API joins with the service issue)')
+    .action(async () => {
+      const settings = compileSettings();
+      await migrateDatabase(settings.mysqlUrl);
+      const registry = defaultRegistry();
+      return runUntilSignal(io, 'all', async (d, s, shutdown) => {
+        await startScheduler(d, s, (e) => io.err(`sweeper: ${String(e)}`));
+        await startWorker(d, registry, registry.names(), s.workerConcurrency, shutdown);
+      });
+    });
+}

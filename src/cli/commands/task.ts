@@ -1,0 +1,108 @@
+import { type Command, Option } from 'commander';
+import { loadFlow } from '../../adapters/flow-files.ts';
+import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
+import { connect } from '../../runtime/distributed.ts';
+import { taskView } from '../../runtime/task-view.ts';
+import { compileSettings } from '../../settings.ts';
+import { readArticle } from '../article.ts';
+import { FailedExit, UsageError } from '../exit.ts';
+import { json, type Output, table } from '../output.ts';
+
+const FORMATS = ['16:9', '9:16', '1:1'];
+const WAIT_POLL_MS = 250;
+
+export function registerTaskCommands(program: Command, io: Output): void {
+  const task = program.command('task').description('tasks in MySQL: submit, show, list');
+
+  task
+    .command('submit')
+    .description('create a task from an article and print its id')
+    .argument('<article>', 'article file (Markdown, text or HTML)')
+    .option('--flow <flow>', 'flow name (from flows/) or file path', 'article-video')
+    .addOption(new Option('--format <format>', 'aspect ratio').choices(FORMATS))
+    .option('--voice <voice>', 'voice')
+    .option('--idempotency-key <key>', 'the same key gives the same task')
+    .option('--wait', 'show progress until the task is done')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { flow: string; format?: string; voice?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
+      const flow = loadFlow(opts.flow);
+      const options: Record<string, string> = {};
+      if (opts.format) options.format = opts.format;
+      if (opts.voice) options.voice = opts.voice;
+      const input = { article: readArticle(file), options };
+      const d = connect(compileSettings());
+      try {
+        const created = await d.engine.submit({ flow, input, idempotencyKey: opts.idempotencyKey ?? null });
+        const snap = await d.store.readTask(created.id);
+        if (opts.json) io.out(json({ id: created.id, status: snap?.status }));
+        else io.out(created.id);
+        if (opts.wait) {
+          let last = '';
+          for (;;) {
+            const now = await d.store.readTask(created.id);
+            if (!now) break;
+            const line = `${now.phase} ${now.status} 0x${now.word.toString(16)}`;
+            if (line !== last && !opts.json) io.err(line);
+            last = line;
+            if (isTerminal(now.phase)) {
+              if (now.phase !== TaskPhase.completed) throw new FailedExit(`task ${created.id} ${now.phase}`);
+              break;
+            }
+            await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+          }
+        }
+      } finally {
+        await d.close();
+      }
+    });
+
+  task
+    .command('show')
+    .description('status, the decoded word, per-component attempts, timings and errors')
+    .argument('<id>', 'task id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const d = connect(compileSettings());
+      try {
+        const view = await taskView(d.engine, id);
+        if (!view) throw new UsageError(`no task ${id}`);
+        if (opts.json) {
+          io.out(json(view));
+          return;
+        }
+        io.out(`task ${view.id}  flow ${view.flow} v${view.version}  ${view.phase} / ${view.status}`);
+        io.out(`word ${view.slot_word} = ${view.hex}   created ${view.created_at}  updated ${view.updated_at}`);
+        if (view.error) io.out(`error ${view.error.component} attempt ${view.error.attempt}: ${view.error.name}: ${view.error.message}`);
+        io.out('');
+        const rows = view.components.map((c) => [
+          c.module, c.component, String(c.slot), c.in_flight ? `${c.state} (in flight)` : c.state, String(c.attempts),
+          c.duration_ms === null ? '' : `${c.duration_ms} ms`, c.error ? String((c.error as { message?: string }).message ?? '') : '',
+        ]);
+        for (const line of table(['MODULE', 'COMPONENT', 'SLOT', 'STATE', 'ATTEMPTS', 'TIME', 'ERROR'], rows, new Set([2, 4]))) io.out(line);
+      } finally {
+        await d.close();
+      }
+    });
+
+  task
+    .command('list')
+    .description('recent tasks')
+    .option('--status <status>', 'only tasks with this status')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print JSON')
+    .action(async (opts: { status?: string; limit: string; json?: boolean }) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit takes a positive integer');
+      const d = connect(compileSettings());
+      try {
+        const tasks = await d.store.listTasks({ ...(opts.status ? { status: opts.status } : {}), limit });
+        const rows = tasks.map((t) => ({
+          id: t.id, flow: t.flowName, phase: t.phase, status: t.status, slot_word: t.word.toString(), created_at: t.createdAt.toISOString(),
+        }));
+        if (opts.json) io.out(json(rows));
+        else for (const line of table(['ID', 'FLOW', 'PHASE', 'STATUS', 'WORD', 'CREATED'], rows.map((r) => Object.values(r)))) io.out(line);
+      } finally {
+        await d.close();
+      }
+    });
+}

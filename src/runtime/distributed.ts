@@ -1,0 +1,76 @@
+import { MysqlStore } from '../adapters/mysql/mysql-store.ts';
+import { openMysql } from '../adapters/mysql/connection.ts';
+import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
+import { queueConnection } from '../adapters/redis/connections.ts';
+import { DEFAULT_REDLOCK, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
+import type { HandlerRegistry } from '../handlers/registry.ts';
+import type { Settings } from '../settings.ts';
+import { runComponentJob } from './component-runner.ts';
+import { Engine } from './engine.ts';
+import { Sweeper } from './sweeper.ts';
+
+/**
+ * Distributed mode: MySQL holds the truth, BullMQ carries the jobs, Redlock
+ * guards each task. Any number of scheduler and worker processes, on any
+ * number of hosts, can run against one MySQL and one Redis.
+ */
+
+export interface Distributed {
+  engine: Engine;
+  store: MysqlStore;
+  queue: BullQueue;
+  /** Set by `startScheduler`; stopped by `close`. */
+  sweeper?: Sweeper;
+  close(): Promise<void>;
+}
+
+/** Open connections, so tests can fail when one leaks. */
+export const openRuntimes = new Set<Distributed>();
+
+export function connect(settings: Settings): Distributed {
+  const store = new MysqlStore(openMysql(settings.mysqlUrl));
+  const [queueUrl, ...others] = settings.redisUrls as [string, ...string[]];
+  const queueRedis = queueConnection(queueUrl);
+  const lockClients = [queueRedis, ...others.map((u) => queueConnection(u))];
+  const queue = new BullQueue(queueRedis, queueUrl, settings.queuePrefix, {
+    lockDurationMs: settings.jobLockMs,
+    stalledIntervalMs: settings.stalledIntervalMs,
+  });
+  const locks = new RedlockLocks(lockClients, settings.queuePrefix, { ...DEFAULT_REDLOCK, ttlMs: settings.lockTtlMs });
+  const engine = new Engine({ store, queue, locks });
+  const runtime: Distributed = {
+    engine,
+    store,
+    queue,
+    async close() {
+      openRuntimes.delete(runtime);
+      await runtime.sweeper?.stop();
+      await queue.close();
+      await Promise.all(lockClients.map((c) => c.quit().catch(() => c.disconnect())));
+      await store.close();
+    },
+  };
+  openRuntimes.add(runtime);
+  return runtime;
+}
+
+export async function startScheduler(d: Distributed, settings: Settings, onError: (e: unknown) => void = () => {}): Promise<void> {
+  await d.queue.consumeSchedules(settings.schedulerConcurrency, async (taskId) => {
+    await d.engine.schedule(taskId);
+  });
+  const sweeper = new Sweeper(d.engine, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
+  d.sweeper = sweeper;
+  sweeper.start();
+}
+
+export async function startWorker(
+  d: Distributed,
+  registry: HandlerRegistry,
+  handlers: readonly string[],
+  concurrency: number,
+  shutdown?: AbortSignal,
+): Promise<void> {
+  await d.queue.consumeComponents(handlers, concurrency, async (job) => {
+    await runComponentJob(job, { engine: d.engine, registry, ...(shutdown ? { shutdown } : {}) });
+  });
+}

@@ -1,0 +1,32 @@
+import { compileFlow, type CompiledFlow } from '../core/flow/compile.ts';
+import type { TaskStore } from './ports.ts';
+
+/**
+ * Compiled flows by content hash. A task pins the hash of the flow it was
+ * created from; any process can run it because the content is stored with the
+ * hash, whatever the file on disk says now.
+ */
+export class FlowCatalog {
+  private readonly byHash = new Map<string, CompiledFlow>();
+
+  constructor(private readonly store: Pick<TaskStore, 'saveFlowVersion' | 'loadFlowVersion'>) {}
+
+  /** Stores the flow's content (once per process per hash) so tasks can pin it. */
+  async register(flow: CompiledFlow): Promise<CompiledFlow> {
+    if (!this.byHash.has(flow.hash)) {
+      await this.store.saveFlowVersion(flow);
+      this.byHash.set(flow.hash, flow);
+    }
+    return this.byHash.get(flow.hash)!;
+  }
+
+  async byHashOrThrow(hash: string): Promise<CompiledFlow> {
+    const known = this.byHash.get(hash);
+    if (known) return known;
+    const doc = await this.store.loadFlowVersion(hash);
+    if (!doc) throw new Error(`flow version ${hash} is not stored`);
+    const flow = compileFlow(doc);
+    this.byHash.set(hash, flow);
+    return flow;
+  }
+}

@@ -1,0 +1,113 @@
+import type { CompiledFlow } from '../core/flow/compile.ts';
+import type { FlowDocument } from '../core/flow/document.ts';
+import type { RejectReason, RunStatus, TaskWrite } from '../core/engine/transitions.ts';
+import type { ComponentJob, TaskError, TaskPhase, TaskSnapshot } from '../core/engine/task.ts';
+
+/**
+ * The narrow interfaces the engine needs from its collaborators. MySQL +
+ * BullMQ + Redlock implement them for distributed mode; memory structures
+ * implement them for the embedded mode; the engine imports neither.
+ */
+
+export interface NewTask {
+  id: string;
+  flow: CompiledFlow;
+  word: bigint;
+  input: unknown;
+  idempotencyKey: string | null;
+  parentId: string | null;
+  parentComponent: string | null;
+  sceneIndex: number | null;
+  callbackUrl: string | null;
+}
+
+export interface CreatedTask {
+  id: string;
+  /** false when the idempotency key named an existing task. */
+  created: boolean;
+}
+
+export interface RunRecord {
+  component: string;
+  attempt: number;
+  status: RunStatus;
+  executions: number;
+  worker: string | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  output: unknown;
+  error: TaskError | null;
+}
+
+export interface TaskRecord extends TaskSnapshot {
+  input: unknown;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StoredEvent {
+  id: number;
+  taskId: string;
+  type: string;
+  slotWord: string;
+  component: string | null;
+  attempt: number | null;
+  data: unknown;
+  createdAt: Date;
+}
+
+export interface TaskFilter {
+  status?: string;
+  phase?: TaskPhase;
+  limit?: number;
+}
+
+export interface TaskStore {
+  saveFlowVersion(flow: CompiledFlow): Promise<void>;
+  loadFlowVersion(hash: string): Promise<FlowDocument | undefined>;
+  /** Creates the task with its `accepted` event; an existing idempotency key returns that task instead. */
+  createTask(task: NewTask): Promise<CreatedTask>;
+  readTask(id: string): Promise<TaskSnapshot | undefined>;
+  /** Applies the write only if the task's version is still `expectedVersion`; false when it moved. */
+  applyWrite(write: TaskWrite): Promise<boolean>;
+  /** Marks a queued or running attempt as running on `worker`; false when the attempt is no longer open. */
+  startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean>;
+  /** Outputs of the latest successful run of each named component. */
+  outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>>;
+  recordRejection(taskId: string, component: string, attempt: number, reason: RejectReason): Promise<void>;
+  countRejections(taskId?: string): Promise<Record<string, number>>;
+  getTask(id: string): Promise<TaskRecord | undefined>;
+  listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+  listRuns(taskId: string): Promise<RunRecord[]>;
+  listEvents(taskId: string, afterId?: number): Promise<StoredEvent[]>;
+  /** Unfinished tasks not written for `idleMs`: candidates for the sweeper. */
+  findIdleTasks(idleMs: number, limit: number): Promise<TaskSnapshot[]>;
+  close(): Promise<void>;
+}
+
+export interface DispatchQueue {
+  /** Adds the jobs in one bulk call; a job whose id is already queued is not added twice. */
+  dispatch(jobs: readonly ComponentJob[]): Promise<void>;
+  /** Asks for a scheduling pass over the task; requests for a task already waiting are merged. */
+  requestSchedule(taskId: string, delayMs?: number): Promise<void>;
+  /** Whether the job is waiting, delayed or active somewhere. */
+  isLive(job: ComponentJob): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export type ComponentJobHandler = (job: ComponentJob) => Promise<void>;
+export type ScheduleHandler = (taskId: string) => Promise<void>;
+
+export interface QueueConsumer {
+  consumeComponents(handlers: readonly string[], concurrency: number, run: ComponentJobHandler): Promise<void>;
+  consumeSchedules(concurrency: number, run: ScheduleHandler): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LockManager {
+  /** Runs `fn` holding the lock on `key`. */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,75 @@
+import type { ComponentJob } from '../core/engine/task.ts';
+import type { Engine } from './engine.ts';
+
+/**
+ * Reconciliation. MySQL is the source of truth and Redis can be lost: a crash
+ * between a commit and its enqueue, or a flushed Redis, leaves claimed work
+ * with no job. Every `intervalMs` the sweeper looks at unfinished tasks that
+ * have not been written for `idleMs`, dispatches again every in-flight attempt
+ * whose job is not live (job ids are deterministic, so this never doubles a
+ * live job), and asks for a scheduling pass so runnable work is claimed.
+ */
+
+export interface SweeperOptions {
+  intervalMs: number;
+  idleMs: number;
+  batch: number;
+}
+
+export const DEFAULT_SWEEPER: SweeperOptions = { intervalMs: 5000, idleMs: 10000, batch: 500 };
+
+export interface SweepReport {
+  examined: number;
+  redispatched: number;
+  rescheduled: number;
+}
+
+export async function sweepOnce(engine: Engine, opts: SweeperOptions = DEFAULT_SWEEPER): Promise<SweepReport> {
+  const report: SweepReport = { examined: 0, redispatched: 0, rescheduled: 0 };
+  const idle = await engine.store.findIdleTasks(opts.idleMs, opts.batch);
+  for (const snap of idle) {
+    report.examined++;
+    const flow = await engine.flows.byHashOrThrow(snap.flowHash);
+    const lost: ComponentJob[] = [];
+    for (const c of flow.components) {
+      if ((snap.inFlight & c.successBit) === 0n) continue;
+      const job: ComponentJob = {
+        taskId: snap.id, component: c.name, attempt: snap.attempts[c.name] ?? 1, handler: c.handler, flowHash: flow.hash, delayMs: 0,
+      };
+      if (!(await engine.queue.isLive(job))) lost.push(job);
+    }
+    if (lost.length > 0) {
+      await engine.queue.dispatch(lost);
+      report.redispatched += lost.length;
+    }
+    await engine.queue.requestSchedule(snap.id);
+    report.rescheduled++;
+  }
+  return report;
+}
+
+export class Sweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly opts: SweeperOptions = DEFAULT_SWEEPER,
+    private readonly onError: (e: unknown) => void = () => {},
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = sweepOnce(this.engine, this.opts)
+        .catch(this.onError)
+        .finally(() => (this.running = undefined));
+    }, this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
