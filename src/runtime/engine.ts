@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { type Answer, planAnswer, planCancel, planDispatch, planResume, type Rejection, RejectReason, type TaskWrite } from '../core/engine/transitions.ts';
 import type { TaskSnapshot } from '../core/engine/task.ts';
@@ -20,7 +21,9 @@ import type { CreatedTask, DispatchQueue, LockManager, TaskStore } from './ports
  * do; so a successful completion needs no pass of its own.
  */
 
-export const MAX_CAS_ATTEMPTS = 25;
+export const MAX_CAS_ATTEMPTS = 100;
+/** Upper bound of the random pause after a lost compare-and-swap; it doubles up to this. */
+export const CAS_BACKOFF_MAX_MS = 50;
 
 export class CasExhaustedError extends Error {
   override name = 'CasExhaustedError';
@@ -129,6 +132,8 @@ export class Engine {
         const planned = plan(flow, snap);
         if (!planned || 'rejected' in planned) return planned;
         if (await this.store.applyWrite(planned)) return planned;
+        // Lost the race (only possible when a lock expired): back off at random so racers spread out.
+        await sleep(this.jitter() * Math.min(2 ** i, CAS_BACKOFF_MAX_MS));
       }
       throw new CasExhaustedError(taskId);
     });

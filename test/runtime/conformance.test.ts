@@ -1,0 +1,187 @@
+import { expect } from 'chai';
+import { loadFlow } from '../../src/adapters/flow-files.ts';
+import type { CompiledFlow } from '../../src/core/flow/compile.ts';
+import { isTerminal, type TaskSnapshot } from '../../src/core/engine/task.ts';
+import { slotState } from '../../src/core/slot.ts';
+import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
+import { startEmbedded } from '../../src/runtime/embedded.ts';
+import { Engine } from '../../src/runtime/engine.ts';
+import type { DispatchQueue, LockManager, TaskStore } from '../../src/runtime/ports.ts';
+import { defaultRegistry } from '../../src/cli/commands/services.ts';
+import { eventually, useFreshEnv } from '../support/env.ts';
+
+/**
+ * One suite, two back ends: the embedded one (memory store, in-process queue,
+ * local lock) and the distributed one (real MariaDB, BullMQ and Redlock on the
+ * machine's Redis). Both must obey the same rules.
+ */
+
+const flowFile = (name: string) => `test/fixtures/flows/runtime/${name}.json`;
+
+interface Backend {
+  engine: Engine;
+  store: TaskStore;
+  close(): Promise<void>;
+}
+
+/** Keeps jobs out of the workers' reach, so a test can answer for the components itself. */
+const holdJobs: DispatchQueue = { dispatch: async () => {}, requestSchedule: async () => {}, isLive: async () => true, close: async () => {} };
+
+/** Never blocks: what a writer sees when its Redlock lock has expired. */
+const noLock: LockManager = { withLock: (_key, fn) => fn(), close: async () => {} };
+
+function conformance(name: string, start: () => Promise<Backend>): void {
+  describe(`runtime conformance: ${name}`, function () {
+    this.timeout(60000);
+    let backend: Backend;
+    before(async () => {
+      backend = await start();
+    });
+    after(async () => {
+      await backend.close();
+    });
+
+    async function runToEnd(flow: CompiledFlow, input: unknown = {}): Promise<TaskSnapshot> {
+      const { id } = await backend.engine.submit({ flow, input });
+      return eventually(`task ${id} to finish`, async () => {
+        const snap = await backend.store.readTask(id);
+        return snap && isTerminal(snap.phase) ? snap : undefined;
+      });
+    }
+
+    it('completes a 14-component DAG and starts no component before all its dependencies finished', async () => {
+      const flow = loadFlow(flowFile('dag-14'));
+      const done = await runToEnd(flow);
+      expect(done.phase).to.equal('completed');
+      expect(done.status).to.equal('done');
+      expect(done.word).to.equal(flow.successMask);
+      expect(done.inFlight).to.equal(0n);
+      const runs = await backend.store.listRuns(done.id);
+      expect(runs).to.have.length(14);
+      const byName = new Map(runs.map((r) => [r.component, r]));
+      for (const c of flow.components) {
+        const run = byName.get(c.name)!;
+        expect(run.status).to.equal('succeeded');
+        for (const dep of c.depends) {
+          expect(run.startedAt!.getTime(), `${c.name} started before ${dep} finished`).to.be.at.least(byName.get(dep)!.finishedAt!.getTime());
+        }
+      }
+      const events = await backend.store.listEvents(done.id);
+      expect(events[0]!.type).to.equal('accepted');
+      expect(events.at(-1)!.type).to.equal('completed');
+      expect(events.filter((e) => e.type === 'component.succeeded')).to.have.length(14);
+    });
+
+    it('leaves the word unchanged on duplicate, stale and unknown answers, and counts them', async () => {
+      const flow = loadFlow(flowFile('dag-14'));
+      const done = await runToEnd(flow);
+      const before = await backend.store.countRejections(done.id);
+      expect(before).to.deep.equal({});
+      expect(await backend.engine.answer({ taskId: done.id, component: 'A', attempt: 1, ok: true, output: {} })).to.deep.equal({ rejected: 'duplicate' });
+      expect(await backend.engine.answer({ taskId: done.id, component: 'A', attempt: 0, ok: false, error: { name: 'E', message: 'late', retryable: false } }))
+        .to.deep.equal({ rejected: 'stale-attempt' });
+      expect(await backend.engine.answer({ taskId: done.id, component: 'Nope', attempt: 1, ok: true, output: {} })).to.deep.equal({ rejected: 'unknown-component' });
+      expect(await backend.engine.answer({ taskId: '00000000-0000-0000-0000-000000000000', component: 'A', attempt: 1, ok: true, output: {} }))
+        .to.deep.equal({ rejected: 'unknown-task' });
+      const after = await backend.store.readTask(done.id);
+      expect(after!.word).to.equal(done.word);
+      expect(after!.version).to.equal(done.version);
+      expect(await backend.store.countRejections(done.id)).to.deep.equal({ duplicate: 1, 'stale-attempt': 1, 'unknown-component': 1 });
+    });
+
+    it('retries a flaky component into success, fails the task on builtin.fail, and still finishes the independent branch', async () => {
+      const flow = loadFlow(flowFile('branches'));
+      const done = await runToEnd(flow);
+      const state = (name: string) => slotState(done.word, flow.byName.get(name)!.slot);
+      expect(done.phase).to.equal('failed');
+      expect(done.status).to.equal('failed');
+      expect(state('Flaky')).to.equal('succeeded');
+      expect(state('AfterFlaky')).to.equal('succeeded');
+      expect(state('Broken')).to.equal('failed');
+      expect(state('AfterBroken')).to.equal('pending');
+      expect(state('Independent')).to.equal('succeeded');
+      expect(state('AfterIndependent')).to.equal('succeeded');
+      expect(state('Portrait')).to.equal('skipped');
+      expect(state('AfterPortrait')).to.equal('succeeded');
+      expect(done.inFlight).to.equal(0n);
+      expect(done.error).to.include({ component: 'Broken', attempt: 2, name: 'BuiltinFailure' });
+      const runs = await backend.store.listRuns(done.id);
+      const flaky = runs.filter((r) => r.component === 'Flaky').map((r) => [r.attempt, r.status]);
+      expect(flaky).to.deep.equal([[1, 'failed'], [2, 'failed'], [3, 'succeeded']]);
+      expect(runs.filter((r) => r.component === 'Broken').map((r) => r.status)).to.deep.equal(['failed', 'failed']);
+      expect(runs.some((r) => r.component === 'AfterBroken' || r.component === 'Portrait')).to.equal(false);
+    });
+
+    it('runs the when-branch when the input selects it', async () => {
+      const flow = loadFlow(flowFile('branches'));
+      const done = await runToEnd(flow, { options: { format: '9:16' } });
+      expect(slotState(done.word, flow.byName.get('Portrait')!.slot)).to.equal('succeeded');
+    });
+
+    it('creates one task for 20 concurrent submissions with one idempotency key', async () => {
+      const flow = loadFlow(flowFile('dag-14'));
+      const key = `idem-${name}-${Date.now()}`;
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => backend.engine.submit({ flow, input: { n: 1 }, idempotencyKey: key })),
+      );
+      const ids = new Set(results.map((r) => r.id));
+      expect(ids.size).to.equal(1);
+      expect(results.filter((r) => r.created)).to.have.length(1);
+      const [id] = [...ids];
+      await eventually('the idempotent task to finish', async () => {
+        const snap = await backend.store.readTask(id!);
+        return snap && isTerminal(snap.phase) ? snap : undefined;
+      });
+      expect((await backend.store.listRuns(id!)).length).to.equal(14);
+    });
+
+    it('loses no update when answers race without the lock, as after a lock expiry', async () => {
+      const flow = loadFlow(flowFile('wide-32'));
+      // A second engine over the same store whose lock never blocks, so only the CAS protects the word. It
+      // dispatches nothing: this test answers for the components itself.
+      const racer = new Engine({ store: backend.store, queue: holdJobs, locks: noLock });
+      const { id } = await racer.submit({ flow, input: {} });
+      // Claim all 32 by hand instead of letting workers run them.
+      const claimed = await racer.schedule(id);
+      expect(claimed && 'starts' in claimed ? claimed.starts.length : 0).to.equal(32);
+      const answers = await Promise.all(
+        flow.components.map((c) => racer.answer({ taskId: id, component: c.name, attempt: 1, ok: true, output: { c: c.name } })),
+      );
+      expect(answers.every((a) => a && !('rejected' in a))).to.equal(true);
+      const snap = await eventually('the raced task to finish', async () => {
+        const s = await backend.store.readTask(id);
+        return s && isTerminal(s.phase) ? s : undefined;
+      });
+      expect(snap.word).to.equal(flow.successMask);
+      expect(snap.phase).to.equal('completed');
+    });
+
+    it('refuses a write planned from an old version', async () => {
+      const flow = loadFlow(flowFile('dag-14'));
+      const { id } = await backend.engine.submit({ flow, input: {}, idempotencyKey: `cas-${name}-${Date.now()}` });
+      const snap = (await backend.store.readTask(id))!;
+      const write = {
+        taskId: id, expectedVersion: snap.version - 1, word: 1n, inFlight: 0n, attempts: {}, phase: snap.phase, status: snap.status,
+        error: null, starts: [], events: [],
+      };
+      expect(await backend.store.applyWrite(write)).to.equal(false);
+      expect((await backend.store.readTask(id))!.word).to.equal(snap.word);
+    });
+  });
+}
+
+conformance('embedded', async () => {
+  const rt = await startEmbedded({ concurrency: 8 });
+  return { engine: rt.engine, store: rt.store, close: () => rt.close() };
+});
+
+describe('distributed back end', () => {
+  const env = useFreshEnv();
+  conformance('MySQL + BullMQ + Redlock', async () => {
+    const { settings } = env();
+    const d: Distributed = connect(settings);
+    await startScheduler(d, settings);
+    await startWorker(d, defaultRegistry(), defaultRegistry().names(), 8);
+    return { engine: d.engine, store: d.store, close: () => d.close() };
+  });
+});
