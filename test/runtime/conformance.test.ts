@@ -8,6 +8,7 @@ import { startEmbedded } from '../../src/runtime/embedded.ts';
 import { Engine } from '../../src/runtime/engine.ts';
 import type { DispatchQueue, LockManager, TaskStore } from '../../src/runtime/ports.ts';
 import { defaultRegistry } from '../../src/cli/commands/services.ts';
+import { NonRetryableError } from '../../src/handlers/errors.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 
 /**
@@ -112,6 +113,19 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       expect(runs.some((r) => r.component === 'AfterBroken' || r.component === 'Portrait')).to.equal(false);
     });
 
+    it('fails an attempt at its timeout_ms and retries it, and skips retries for a non-retryable error', async () => {
+      const flow = loadFlow(flowFile('limits'));
+      const done = await runToEnd(flow);
+      expect(done.phase).to.equal('failed');
+      const runs = await backend.store.listRuns(done.id);
+      const slow = runs.filter((r) => r.component === 'Slowpoke');
+      expect(slow.map((r) => [r.attempt, r.status, r.error?.name])).to.deep.equal([
+        [1, 'failed', 'AttemptTimeoutError'], [2, 'failed', 'AttemptTimeoutError'],
+      ]);
+      const rejecting = runs.filter((r) => r.component === 'Rejecting');
+      expect(rejecting.map((r) => [r.attempt, r.status, r.error?.name])).to.deep.equal([[1, 'failed', 'NonRetryableError']]);
+    });
+
     it('runs the when-branch when the input selects it', async () => {
       const flow = loadFlow(flowFile('branches'));
       const done = await runToEnd(flow, { options: { format: '9:16' } });
@@ -170,8 +184,15 @@ function conformance(name: string, start: () => Promise<Backend>): void {
   });
 }
 
+/** The builtins plus one handler that throws an error retrying cannot fix. */
+function testRegistry() {
+  return defaultRegistry().register('test.reject', async () => {
+    throw new NonRetryableError('the input is unusable', { code: 'EBADINPUT' });
+  });
+}
+
 conformance('embedded', async () => {
-  const rt = await startEmbedded({ concurrency: 8 });
+  const rt = await startEmbedded({ concurrency: 8, registry: testRegistry() });
   return { engine: rt.engine, store: rt.store, close: () => rt.close() };
 });
 
@@ -181,7 +202,8 @@ describe('distributed back end', () => {
     const { settings } = env();
     const d: Distributed = connect(settings);
     await startScheduler(d, settings);
-    await startWorker(d, defaultRegistry(), defaultRegistry().names(), 8);
+    const registry = testRegistry();
+    await startWorker(d, registry, registry.names(), 8);
     return { engine: d.engine, store: d.store, close: () => d.close() };
   });
 });
