@@ -15,6 +15,7 @@ declare module 'redlock' {
   export default class Redlock {
     constructor(clients: Iterable<unknown>, settings?: Partial<Settings>);
     acquire(resources: string[], duration: number, settings?: Partial<Settings>): Promise<Lock>;
+    release(lock: Lock, settings?: Partial<Settings>): Promise<unknown>;
     quit(): Promise<void>;
   }
 }

@@ -2,6 +2,7 @@ import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ComponentJob, jobId } from '../../core/engine/task.ts';
 import type { ComponentJobHandler, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
+import { log } from '../../log.ts';
 import { queueConnection } from './connections.ts';
 
 /**
@@ -126,7 +127,7 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
       stalledInterval: this.opts.stalledIntervalMs,
       maxStalledCount: 1000,
     });
-    worker.on('error', () => undefined);
+    worker.on('error', (e) => log.warn('queue worker error', { queue: name, error: e.message }));
     this.workers.push(worker);
   }
 

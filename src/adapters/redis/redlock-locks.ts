@@ -39,8 +39,8 @@ export class RedlockLocks implements LockManager {
     try {
       return await fn();
     } finally {
-      // An expired lock fails to release; the CAS already decided the outcome.
-      await lock.release().catch(() => undefined);
+      // An expired (or flushed) lock cannot be released; one try is enough, the CAS already decided the outcome.
+      await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined);
     }
   }
 

@@ -1,0 +1,11 @@
+import winston from 'winston';
+
+/** JSON log lines on stderr; `SLOTFLOW_LOG_LEVEL` sets the level (default info, `silent` for none). */
+const level = process.env.SLOTFLOW_LOG_LEVEL ?? 'info';
+
+export const log = winston.createLogger({
+  level: level === 'silent' ? 'error' : level,
+  silent: level === 'silent',
+  format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+  transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] })],
+});
