@@ -1,4 +1,8 @@
+import { loadFlow } from './adapters/flow-files.ts';
 import { DEFAULT_MYSQL_URL } from './adapters/mysql/connection.ts';
+import { newCallbackSecret } from './runtime/callback-token.ts';
+import type { TaskStore } from './runtime/ports.ts';
+import type { EngineServices } from './runtime/services.ts';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL, hashTagged, redisUrls } from './adapters/redis/connections.ts';
 
 /**
@@ -16,6 +20,9 @@ export const DEFAULTS = {
   jobLockMs: 30000,
   stalledIntervalMs: 15000,
   lockTtlMs: 5000,
+  fanOutMax: 100,
+  callbackTimeoutMs: 15 * 60 * 1000,
+  tokenGraceMs: 60 * 1000,
 } as const;
 
 export interface Settings {
@@ -34,6 +41,13 @@ export interface Settings {
   jobLockMs: number;
   stalledIntervalMs: number;
   lockTtlMs: number;
+  /** Our base URL as external services reach it; default from the HTTP address. */
+  publicUrl: string;
+  /** Base for relative `params.url` of callback components. */
+  servicesUrl: string | undefined;
+  fanOutMax: number;
+  callbackTimeoutMs: number;
+  tokenGraceMs: number;
 }
 
 export class SettingsError extends Error {
@@ -54,6 +68,19 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return n;
 }
 
+/** The engine's own services for this deployment; the callback secret is generated and stored on first use when unset. */
+export async function engineServices(settings: Settings, store: Pick<TaskStore, 'secret'>): Promise<EngineServices> {
+  return {
+    callbackSecret: settings.callbackSecret ?? (await store.secret('callback', newCallbackSecret)),
+    publicUrl: settings.publicUrl,
+    servicesUrl: settings.servicesUrl,
+    tokenGraceMs: settings.tokenGraceMs,
+    callbackTimeoutMs: settings.callbackTimeoutMs,
+    fanOutMax: settings.fanOutMax,
+    resolveFlow: (name) => loadFlow(name),
+  };
+}
+
 export function compileSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     mysqlUrl: env.SLOTFLOW_MYSQL_URL || DEFAULT_MYSQL_URL,
@@ -71,5 +98,10 @@ export function compileSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     jobLockMs: positiveInt(env, 'SLOTFLOW_JOB_LOCK_MS', DEFAULTS.jobLockMs),
     stalledIntervalMs: positiveInt(env, 'SLOTFLOW_STALLED_INTERVAL_MS', DEFAULTS.stalledIntervalMs),
     lockTtlMs: positiveInt(env, 'SLOTFLOW_LOCK_TTL_MS', DEFAULTS.lockTtlMs),
+    publicUrl: env.SLOTFLOW_PUBLIC_URL || `http://${env.SLOTFLOW_HTTP_ADDR || DEFAULTS.httpAddr}`,
+    servicesUrl: env.SLOTFLOW_SERVICES_URL || undefined,
+    fanOutMax: positiveInt(env, 'SLOTFLOW_FANOUT_MAX', DEFAULTS.fanOutMax),
+    callbackTimeoutMs: positiveInt(env, 'SLOTFLOW_CALLBACK_TIMEOUT_MS', DEFAULTS.callbackTimeoutMs),
+    tokenGraceMs: positiveInt(env, 'SLOTFLOW_TOKEN_GRACE_MS', DEFAULTS.tokenGraceMs),
   };
 }

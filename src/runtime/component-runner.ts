@@ -1,32 +1,42 @@
 import { hostname } from 'node:os';
 import type { Answer, AnswerError } from '../core/engine/transitions.ts';
-import type { ComponentJob } from '../core/engine/task.ts';
+import { type ComponentJob, InternalQueue } from '../core/engine/task.ts';
 import { AttemptTimeoutError, NonRetryableError } from '../handlers/errors.ts';
 import type { HandlerRegistry } from '../handlers/registry.ts';
+import { signToken } from './callback-token.ts';
 import type { Engine } from './engine.ts';
+import { startFanOut } from './fan-out.ts';
+import type { EngineServices } from './services.ts';
 
 /**
- * Runs one component job: opens the attempt (a job whose attempt is no longer
- * open is dropped unrun), runs the handler with the input snapshot, params and
- * dependency outputs under the attempt's timeout, and hands the outcome to the
- * engine's completion path. Handler errors become failure answers; only
- * infrastructure errors (the database unreachable) escape, so the queue runs
- * the job again.
+ * Runs one job. For a `job` component: open the attempt (a job whose attempt
+ * is no longer open is dropped unrun), run the handler with the input
+ * snapshot, params and dependency outputs under the attempt's timeout, and
+ * hand the outcome to the engine's completion path. A `callback` component
+ * posts the work to its external service and stays in flight until the
+ * service answers or its deadline job fails the attempt; a `fanout` creates
+ * its children and stays in flight until they settle.
+ *
+ * Handler errors become failure answers; only infrastructure errors (the
+ * database unreachable) escape, so the queue runs the job again.
  */
 
 export const DEFAULT_WORKER_ID = `${hostname()}:${process.pid}`;
+export const CALLBACK_POST_TIMEOUT_MS = 10000;
 
 export interface RunnerOptions {
   engine: Engine;
   registry: HandlerRegistry;
+  services?: EngineServices;
   workerId?: string;
   /** Aborts running handlers when the worker shuts down. */
   shutdown?: AbortSignal;
 }
 
-export type RunOutcome = 'answered' | 'dropped';
+export type RunOutcome = 'answered' | 'dropped' | 'waiting';
 
 export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): Promise<RunOutcome> {
+  if (job.handler === InternalQueue.deadline) return runDeadline(job, opts.engine);
   const { engine, registry } = opts;
   const opened = await engine.store.startRun(job.taskId, job.component, job.attempt, opts.workerId ?? DEFAULT_WORKER_ID);
   if (!opened) return 'dropped';
@@ -36,13 +46,21 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   if (!component || !task) return 'dropped';
 
   const base = { taskId: job.taskId, component: job.component, attempt: job.attempt };
-  let answer: Answer;
   const timeout = new AbortController();
   const signal = opts.shutdown ? AbortSignal.any([timeout.signal, opts.shutdown]) : timeout.signal;
   let timer: NodeJS.Timeout | undefined;
+  let answer: Answer;
   try {
-    const handler = registry.get(component.handler);
     const deps = await engine.store.outputsOf(job.taskId, component.depends);
+    if (job.handler === InternalQueue.fanout) {
+      await startFanOut(engine, requireServices(opts), task, component, job.attempt, task.input, deps);
+      return 'waiting';
+    }
+    if (job.handler === InternalQueue.callback) {
+      await postToService(job, opts, requireServices(opts), { input: task.input, params: component.params, deps, timeoutMs: component.timeoutMs });
+      return 'waiting';
+    }
+    const handler = registry.get(component.handler);
     const work = handler({ ...base, input: task.input, params: component.params, deps, signal });
     const limit = component.timeoutMs;
     const output =
@@ -66,6 +84,72 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     if (timer) clearTimeout(timer);
   }
   await engine.answer(answer);
+  return 'answered';
+}
+
+function requireServices(opts: RunnerOptions): EngineServices {
+  if (!opts.services) throw new NonRetryableError('this process was started without engine services (callbacks, fan-out)', { code: 'ENOSERVICES' });
+  return opts.services;
+}
+
+export class CallbackServiceError extends Error {
+  override name = 'CallbackServiceError';
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
+    super(`the service at ${url} answered ${status}`);
+  }
+}
+
+/** Posts the work to the external service with a signed callback URL, then schedules the attempt's deadline. */
+async function postToService(
+  job: ComponentJob,
+  opts: RunnerOptions,
+  services: EngineServices,
+  work: { input: unknown; params: Readonly<Record<string, unknown>>; deps: Readonly<Record<string, unknown>>; timeoutMs: number | undefined },
+): Promise<void> {
+  const target = work.params.url;
+  if (typeof target !== 'string' || target === '') {
+    throw new NonRetryableError(`callback component ${job.component} needs params.url`, { code: 'ENOURL' });
+  }
+  const url = new URL(target, services.servicesUrl).toString();
+  const timeoutMs = work.timeoutMs ?? services.callbackTimeoutMs;
+  const deadline = Date.now() + timeoutMs;
+  const token = signToken({ t: job.taskId, c: job.component, a: job.attempt, e: deadline + services.tokenGraceMs }, services.callbackSecret);
+  // The deadline goes first: if the post or this process fails after it, the attempt still ends.
+  await opts.engine.queue.dispatch([{ ...job, handler: InternalQueue.deadline, delayMs: timeoutMs }]);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      task_id: job.taskId,
+      component: job.component,
+      attempt: job.attempt,
+      input: work.input,
+      params: work.params,
+      deps: work.deps,
+      callback_url: `${services.publicUrl.replace(/\/$/, '')}/v1/callbacks/${token}`,
+      deadline: new Date(deadline).toISOString(),
+    }),
+    signal: AbortSignal.timeout(CALLBACK_POST_TIMEOUT_MS),
+  });
+  await response.body?.cancel();
+  if (!response.ok) throw new CallbackServiceError(url, response.status);
+}
+
+/** A callback attempt's deadline: fail it if it is still waiting; otherwise nothing happened and nothing is recorded. */
+async function runDeadline(job: ComponentJob, engine: Engine): Promise<RunOutcome> {
+  const snap = await engine.store.readTask(job.taskId);
+  if (!snap || snap.attempts[job.component] !== job.attempt) return 'dropped';
+  const flow = await engine.flows.byHashOrThrow(snap.flowHash);
+  const c = flow.byName.get(job.component);
+  if (!c || (snap.inFlight & c.successBit) === 0n || (snap.word & c.bits) !== 0n) return 'dropped';
+  const timeoutMs = c.timeoutMs ?? job.delayMs;
+  await engine.answer({
+    taskId: job.taskId, component: job.component, attempt: job.attempt, ok: false,
+    error: toAnswerError(new AttemptTimeoutError(job.component, job.attempt, timeoutMs)),
+  });
   return 'answered';
 }
 

@@ -3,8 +3,9 @@ import { openMysql } from '../adapters/mysql/connection.ts';
 import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
 import { queueConnection } from '../adapters/redis/connections.ts';
 import { DEFAULT_REDLOCK, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
-import type { HandlerRegistry } from '../handlers/registry.ts';
-import type { Settings } from '../settings.ts';
+import { INTERNAL_QUEUES } from '../core/engine/task.ts';
+import { HandlerRegistry } from '../handlers/registry.ts';
+import { engineServices, type Settings } from '../settings.ts';
 import { runComponentJob } from './component-runner.ts';
 import { Engine } from './engine.ts';
 import { Sweeper } from './sweeper.ts';
@@ -21,6 +22,8 @@ export interface Distributed {
   queue: BullQueue;
   /** Set by `startScheduler`; stopped by `close`. */
   sweeper?: Sweeper;
+  /** Runs `fn` first when closing (an HTTP server to stop, say). */
+  onClose(fn: () => Promise<unknown>): void;
   close(): Promise<void>;
 }
 
@@ -38,12 +41,15 @@ export function connect(settings: Settings): Distributed {
   });
   const locks = new RedlockLocks(lockClients, settings.queuePrefix, { ...DEFAULT_REDLOCK, ttlMs: settings.lockTtlMs });
   const engine = new Engine({ store, queue, locks });
+  const closers: Array<() => Promise<unknown>> = [];
   const runtime: Distributed = {
     engine,
     store,
     queue,
+    onClose: (fn) => closers.push(fn),
     async close() {
       openRuntimes.delete(runtime);
+      for (const fn of closers) await fn();
       await runtime.sweeper?.stop();
       await queue.close();
       await Promise.all(lockClients.map((c) => c.quit().catch(() => c.disconnect())));
@@ -54,9 +60,14 @@ export function connect(settings: Settings): Distributed {
   return runtime;
 }
 
+/** Scheduling passes, the sweeper, and the engine's own work: callbacks, fan-outs and deadlines. */
 export async function startScheduler(d: Distributed, settings: Settings, onError: (e: unknown) => void = () => {}): Promise<void> {
   await d.queue.consumeSchedules(settings.schedulerConcurrency, async (taskId) => {
     await d.engine.schedule(taskId);
+  });
+  const services = await engineServices(settings, d.store);
+  await d.queue.consumeComponents(INTERNAL_QUEUES, settings.schedulerConcurrency, async (job) => {
+    await runComponentJob(job, { engine: d.engine, registry: new HandlerRegistry(), services });
   });
   const sweeper = new Sweeper(d.engine, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
   d.sweeper = sweeper;

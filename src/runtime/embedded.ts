@@ -3,6 +3,7 @@ import { MemoryQueue } from '../adapters/memory/memory-queue.ts';
 import { MemoryStore } from '../adapters/memory/memory-store.ts';
 import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
+import { compileSettings, engineServices, type Settings } from '../settings.ts';
 import { runComponentJob } from './component-runner.ts';
 import { Engine } from './engine.ts';
 
@@ -21,7 +22,13 @@ export interface EmbeddedRuntime {
   close(): Promise<void>;
 }
 
-export async function startEmbedded(opts: { registry?: HandlerRegistry; concurrency?: number } = {}): Promise<EmbeddedRuntime> {
+export interface EmbeddedOptions {
+  registry?: HandlerRegistry;
+  concurrency?: number;
+  settings?: Settings;
+}
+
+export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedRuntime> {
   const store = new MemoryStore();
   const queue = new MemoryQueue();
   const locks = new LocalLocks();
@@ -31,8 +38,9 @@ export async function startEmbedded(opts: { registry?: HandlerRegistry; concurre
   await queue.consumeSchedules(1, async (taskId) => {
     await engine.schedule(taskId);
   });
+  const services = await engineServices(opts.settings ?? compileSettings(), store);
   await queue.consumeComponents([], opts.concurrency ?? DEFAULT_EMBEDDED_CONCURRENCY, async (job) => {
-    await runComponentJob(job, { engine, registry, workerId: 'embedded', shutdown: shutdown.signal });
+    await runComponentJob(job, { engine, registry, services, workerId: 'embedded', shutdown: shutdown.signal });
   });
   return {
     engine,

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CompiledFlow } from '../core/flow/compile.ts';
-import { type Answer, planAnswer, planCancel, planDispatch, planResume, type Rejection, RejectReason, type TaskWrite } from '../core/engine/transitions.ts';
-import type { TaskSnapshot } from '../core/engine/task.ts';
+import type { CompiledComponent, CompiledFlow } from '../core/flow/compile.ts';
+import {
+  type Answer, planAnswer, planCancel, planDispatch, planResume, planResumeFanOut, planRestart, type Rejection, RejectReason,
+  type TaskWrite,
+} from '../core/engine/transitions.ts';
+import { isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
 import { componentOf, initialWord } from '../core/word.ts';
 import { FlowCatalog } from './flow-catalog.ts';
 import type { CreatedTask, DispatchQueue, LockManager, TaskStore } from './ports.ts';
@@ -19,6 +22,10 @@ import type { CreatedTask, DispatchQueue, LockManager, TaskStore } from './ports
  * A completion claims the dependents it made runnable in the same write, and
  * settles the task when nothing is left, which is all a scheduling pass would
  * do; so a successful completion needs no pass of its own.
+ *
+ * Fan-out children report to their parent: when a child settles, the
+ * parent's fan-out component is answered once every child of its attempt has
+ * completed (success) or as soon as one has failed for good (failure).
  */
 
 export const MAX_CAS_ATTEMPTS = 100;
@@ -32,10 +39,15 @@ export class CasExhaustedError extends Error {
   }
 }
 
-export class UnknownTaskError extends Error {
-  override name = 'UnknownTaskError';
-  constructor(readonly taskId: string) {
-    super(`no task ${taskId}`);
+/** A control request (resume, approve, cancel) that does not fit the task's state. */
+export class TaskStateError extends Error {
+  override name = 'TaskStateError';
+  constructor(
+    readonly taskId: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -43,9 +55,6 @@ export interface SubmitRequest {
   flow: CompiledFlow;
   input: unknown;
   idempotencyKey?: string | null;
-  parentId?: string | null;
-  parentComponent?: string | null;
-  sceneIndex?: number | null;
   callbackUrl?: string | null;
 }
 
@@ -57,6 +66,11 @@ export interface EngineDeps {
 }
 
 export type MutateResult = TaskWrite | Rejection | undefined;
+
+export interface Decision {
+  approved: boolean;
+  reason?: string;
+}
 
 export function lockKey(taskId: string): string {
   return `task:${taskId}`;
@@ -86,12 +100,34 @@ export class Engine {
       word: initialWord(flow, req.input),
       input: req.input,
       idempotencyKey: req.idempotencyKey ?? null,
-      parentId: req.parentId ?? null,
-      parentComponent: req.parentComponent ?? null,
-      sceneIndex: req.sceneIndex ?? null,
+      parentId: null,
+      parentComponent: null,
+      parentAttempt: null,
+      sceneIndex: null,
       callbackUrl: req.callbackUrl ?? null,
     });
     if (created.created) await this.queue.requestSchedule(created.id);
+    return created;
+  }
+
+  /** Creates one child task per item for a fan-out attempt (all or none) and schedules them. */
+  async submitChildren(parent: TaskSnapshot, component: string, attempt: number, flow: CompiledFlow, inputs: readonly unknown[]): Promise<CreatedTask[]> {
+    const registered = await this.flows.register(flow);
+    const created = await this.store.createChildren(
+      inputs.map((input, index) => ({
+        id: randomUUID(),
+        flow: registered,
+        word: initialWord(registered, input),
+        input,
+        idempotencyKey: null,
+        parentId: parent.id,
+        parentComponent: component,
+        parentAttempt: attempt,
+        sceneIndex: index,
+        callbackUrl: null,
+      })),
+    );
+    for (const c of created) if (c.created) await this.queue.requestSchedule(c.id);
     return created;
   }
 
@@ -100,7 +136,7 @@ export class Engine {
     return this.mutate(taskId, (flow, snap) => planDispatch(flow, snap));
   }
 
-  /** The one completion path for every answer, from a worker or from a callback. */
+  /** The one completion path for every answer: from a worker, a callback, an approval, a fan-out or a deadline. */
   async answer(answer: Answer): Promise<MutateResult> {
     const result = await this.mutate(answer.taskId, (flow, snap) => planAnswer(flow, snap, answer, this.jitter));
     if (result && 'rejected' in result) {
@@ -109,12 +145,54 @@ export class Engine {
     return result;
   }
 
-  async resume(taskId: string, from: string): Promise<MutateResult> {
-    return this.mutate(taskId, (flow, snap) => planResume(flow, snap, componentOf(flow, from)));
+  /**
+   * Clears `from` and its downstream closure and runs them again; upstream work
+   * is kept. With `scene`, `from` must be a fan-out: only that child runs again.
+   */
+  async resume(taskId: string, from: string, scene?: number): Promise<MutateResult> {
+    const current = await this.readTask(taskId);
+    if (!current) throw new TaskStateError(taskId, 'unknown-task', `no task ${taskId}`);
+    if (current.snap.phase === TaskPhase.cancelled) throw new TaskStateError(taskId, 'cancelled', `task ${taskId} is cancelled`);
+    const component = componentOf(current.flow, from);
+    if (scene === undefined) return this.mutate(taskId, (flow, snap) => planResume(flow, snap, componentOf(flow, from)));
+
+    if (component.kind !== 'fanout') {
+      throw new TaskStateError(taskId, 'not-fanout', `${from} is not a fan-out component, so it has no scenes`);
+    }
+    const attempt = current.snap.attempts[from];
+    const child = attempt === undefined ? undefined : (await this.store.listChildren(taskId, from, attempt)).find((c) => c.sceneIndex === scene);
+    if (!child) throw new TaskStateError(taskId, 'unknown-scene', `${from} has no scene ${scene} in its current attempt`);
+    // The parent waits again first, so the child's answer finds it in flight.
+    const parent = await this.mutate(taskId, (flow, snap) => planResumeFanOut(flow, snap, componentOf(flow, from), scene));
+    await this.mutate(child.id, (flow, snap) => planRestart(flow, snap));
+    return parent;
   }
 
+  /** Stops dispatch, marks the task cancelled, and cancels its children. */
   async cancel(taskId: string): Promise<MutateResult> {
-    return this.mutate(taskId, (_flow, snap) => planCancel(snap));
+    const result = await this.mutate(taskId, (_flow, snap) => planCancel(snap));
+    for (const child of await this.store.listChildren(taskId)) {
+      if (!isTerminal(child.phase)) await this.cancel(child.id);
+    }
+    return result;
+  }
+
+  /** Answers an approval gate that is waiting: approval succeeds it, rejection fails it with the reason. */
+  async decide(taskId: string, component: string, decision: Decision): Promise<MutateResult> {
+    const current = await this.readTask(taskId);
+    if (!current) throw new TaskStateError(taskId, 'unknown-task', `no task ${taskId}`);
+    const gate: CompiledComponent = componentOf(current.flow, component);
+    if (gate.kind !== 'approval') throw new TaskStateError(taskId, 'not-approval', `${component} is not an approval gate`);
+    if ((current.snap.inFlight & gate.successBit) === 0n) {
+      throw new TaskStateError(taskId, 'not-waiting', `${component} is not waiting for approval`);
+    }
+    const attempt = current.snap.attempts[component] ?? 1;
+    const base = { taskId, component, attempt };
+    return this.answer(
+      decision.approved
+        ? { ...base, ok: true, output: { approved: true, ...(decision.reason ? { reason: decision.reason } : {}) } }
+        : { ...base, ok: false, error: { name: 'ApprovalRejected', message: decision.reason || 'rejected', code: 'EREJECTED', retryable: false } },
+    );
   }
 
   async readTask(taskId: string): Promise<{ snap: TaskSnapshot; flow: CompiledFlow } | undefined> {
@@ -124,12 +202,13 @@ export class Engine {
   }
 
   private async mutate(taskId: string, plan: (flow: CompiledFlow, snap: TaskSnapshot) => MutateResult): Promise<MutateResult> {
+    let read: TaskSnapshot | undefined;
     const result = await this.locks.withLock(lockKey(taskId), async () => {
       for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
-        const snap = await this.store.readTask(taskId);
-        if (!snap) return { rejected: RejectReason.unknownTask } satisfies Rejection;
-        const flow = await this.flows.byHashOrThrow(snap.flowHash);
-        const planned = plan(flow, snap);
+        read = await this.store.readTask(taskId);
+        if (!read) return { rejected: RejectReason.unknownTask } satisfies Rejection;
+        const flow = await this.flows.byHashOrThrow(read.flowHash);
+        const planned = plan(flow, read);
         if (!planned || 'rejected' in planned) return planned;
         if (await this.store.applyWrite(planned)) return planned;
         // Lost the race (only possible when a lock expired): back off at random so racers spread out.
@@ -137,8 +216,33 @@ export class Engine {
       }
       throw new CasExhaustedError(taskId);
     });
-    if (result && !('rejected' in result) && result.starts.length > 0) await this.queue.dispatch(result.starts);
+    if (!result || 'rejected' in result) return result;
+    const jobs = result.starts.filter(needsJob);
+    if (jobs.length > 0) await this.queue.dispatch(jobs);
+    if (read?.parentId && isTerminal(result.phase) && !isTerminal(read.phase)) await this.childSettled(read);
     return result;
   }
 
+  /** A fan-out child finished: answer the parent when the outcome of the whole fan-out is known. */
+  private async childSettled(child: TaskSnapshot): Promise<void> {
+    const { parentId, parentComponent, parentAttempt } = child;
+    if (!parentId || !parentComponent || parentAttempt === null) return;
+    const siblings = await this.store.listChildren(parentId, parentComponent, parentAttempt);
+    const base = { taskId: parentId, component: parentComponent, attempt: parentAttempt };
+    const broken = siblings.find((s) => s.phase === TaskPhase.failed || s.phase === TaskPhase.cancelled);
+    if (broken) {
+      await this.answer({
+        ...base,
+        ok: false,
+        error: {
+          name: 'FanOutChildFailed',
+          message: `scene ${broken.sceneIndex} (task ${broken.id}) ${broken.phase}` + (broken.error ? `: ${broken.error.message}` : ''),
+          code: 'ECHILD',
+          retryable: false,
+        },
+      });
+    } else if (siblings.every((s) => s.phase === TaskPhase.completed)) {
+      await this.answer({ ...base, ok: true, output: { children: siblings.map((s) => ({ task_id: s.id, index: s.sceneIndex })) } });
+    }
+  }
 }

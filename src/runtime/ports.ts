@@ -17,6 +17,7 @@ export interface NewTask {
   idempotencyKey: string | null;
   parentId: string | null;
   parentComponent: string | null;
+  parentAttempt: number | null;
   sceneIndex: number | null;
   callbackUrl: string | null;
 }
@@ -69,6 +70,8 @@ export interface TaskStore {
   loadFlowVersion(hash: string): Promise<FlowDocument | undefined>;
   /** Creates the task with its `accepted` event; an existing idempotency key returns that task instead. */
   createTask(task: NewTask): Promise<CreatedTask>;
+  /** Creates a fan-out's children, all or none; when they exist already, returns those. */
+  createChildren(children: readonly NewTask[]): Promise<CreatedTask[]>;
   readTask(id: string): Promise<TaskSnapshot | undefined>;
   /** Applies the write only if the task's version is still `expectedVersion`; false when it moved. */
   applyWrite(write: TaskWrite): Promise<boolean>;
@@ -82,6 +85,10 @@ export interface TaskStore {
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
   listRuns(taskId: string): Promise<RunRecord[]>;
   listEvents(taskId: string, afterId?: number): Promise<StoredEvent[]>;
+  /** Fan-out children of a task, by item index; only those of one component and attempt when given. */
+  listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]>;
+  /** The named secret, created with `generate()` by the first process that asks. */
+  secret(name: string, generate: () => string): Promise<string>;
   /** Unfinished tasks not written for `idleMs`: candidates for the sweeper. */
   findIdleTasks(idleMs: number, limit: number): Promise<TaskSnapshot[]>;
   close(): Promise<void>;

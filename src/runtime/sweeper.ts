@@ -1,4 +1,4 @@
-import type { ComponentJob } from '../core/engine/task.ts';
+import { type ComponentJob, dispatchTarget, needsJob } from '../core/engine/task.ts';
 import type { Engine } from './engine.ts';
 
 /**
@@ -34,8 +34,11 @@ export async function sweepOnce(engine: Engine, opts: SweeperOptions = DEFAULT_S
     for (const c of flow.components) {
       if ((snap.inFlight & c.successBit) === 0n) continue;
       const job: ComponentJob = {
-        taskId: snap.id, component: c.name, attempt: snap.attempts[c.name] ?? 1, handler: c.handler, flowHash: flow.hash, delayMs: 0,
+        taskId: snap.id, component: c.name, attempt: snap.attempts[c.name] ?? 1, handler: dispatchTarget(c.kind, c.handler), kind: c.kind,
+        flowHash: flow.hash, delayMs: 0,
       };
+      // A gate waits for a person, and a fan-out for its children, not for a job.
+      if (!needsJob(job) || (c.kind === 'fanout' && (await fanOutStarted(engine, snap.id, c.name, job.attempt)))) continue;
       if (!(await engine.queue.isLive(job))) lost.push(job);
     }
     if (lost.length > 0) {
@@ -46,6 +49,10 @@ export async function sweepOnce(engine: Engine, opts: SweeperOptions = DEFAULT_S
     report.rescheduled++;
   }
   return report;
+}
+
+async function fanOutStarted(engine: Engine, taskId: string, component: string, attempt: number): Promise<boolean> {
+  return (await engine.store.listChildren(taskId, component, attempt)).length > 0;
 }
 
 export class Sweeper {

@@ -143,7 +143,7 @@ async function lostJobs(d: Distributed, ids: readonly string[]): Promise<number>
     const flow = await d.engine.flows.byHashOrThrow(snap.flowHash);
     for (const c of flow.components) {
       if ((snap.inFlight & c.successBit) === 0n) continue;
-      const job = { taskId: id, component: c.name, attempt: snap.attempts[c.name] ?? 1, handler: c.handler, flowHash: flow.hash, delayMs: 0 };
+      const job = { taskId: id, component: c.name, attempt: snap.attempts[c.name] ?? 1, handler: c.handler, kind: c.kind, flowHash: flow.hash, delayMs: 0 };
       if (!(await d.queue.isLive(job))) n++;
     }
   }

@@ -1,4 +1,7 @@
 import { type ComponentJob, jobId } from '../../core/engine/task.ts';
+
+/** Ids are unique per queue, as in BullMQ: a callback job and its deadline share `task:component:attempt`. */
+const liveKey = (job: ComponentJob) => `${job.handler}/${jobId(job)}`;
 import type { ComponentJobHandler, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
 
 /**
@@ -34,7 +37,7 @@ export class MemoryQueue implements DispatchQueue, QueueConsumer {
 
   async dispatch(jobs: readonly ComponentJob[]): Promise<void> {
     for (const job of jobs) {
-      const id = jobId(job);
+      const id = liveKey(job);
       if (this.live.has(id)) continue;
       this.live.add(id);
       this.enqueue({ job, tries: 0 }, job.delayMs);
@@ -51,7 +54,7 @@ export class MemoryQueue implements DispatchQueue, QueueConsumer {
   }
 
   async isLive(job: ComponentJob): Promise<boolean> {
-    return this.live.has(jobId(job));
+    return this.live.has(liveKey(job));
   }
 
   async consumeComponents(handlers: readonly string[], concurrency: number, run: ComponentJobHandler): Promise<void> {
@@ -113,11 +116,11 @@ export class MemoryQueue implements DispatchQueue, QueueConsumer {
       void consumer
         .run(entry.job)
         .then(
-          () => this.live.delete(jobId(entry.job)),
+          () => this.live.delete(liveKey(entry.job)),
           (e: unknown) => {
             this.errors.push(e);
             if (entry.tries + 1 < INFRA_RETRIES) this.enqueue({ job: entry.job, tries: entry.tries + 1 }, INFRA_RETRY_DELAY_MS);
-            else this.live.delete(jobId(entry.job));
+            else this.live.delete(liveKey(entry.job));
           },
         )
         .finally(() => {

@@ -52,6 +52,9 @@ export class MemoryStore implements TaskStore {
       phase: TaskPhase.queued,
       status: taskStatus(task.flow, task.word),
       parentId: task.parentId,
+      parentComponent: task.parentComponent,
+      parentAttempt: task.parentAttempt,
+      sceneIndex: task.sceneIndex,
       error: null,
       input: structuredClone(task.input),
       idempotencyKey: task.idempotencyKey,
@@ -62,6 +65,16 @@ export class MemoryStore implements TaskStore {
     this.runs.set(task.id, []);
     this.pushEvent(task.id, { type: EventType.accepted, slotWord: task.word.toString() });
     return { id: task.id, created: true };
+  }
+
+  async createChildren(children: readonly NewTask[]): Promise<CreatedTask[]> {
+    const first = children[0];
+    if (!first) return [];
+    const existing = await this.listChildren(first.parentId!, first.parentComponent!, first.parentAttempt!);
+    if (existing.length > 0) return existing.map((t) => ({ id: t.id, created: false }));
+    const created: CreatedTask[] = [];
+    for (const child of children) created.push(await this.createTask(child));
+    return created;
   }
 
   async readTask(id: string): Promise<TaskSnapshot | undefined> {
@@ -92,6 +105,13 @@ export class MemoryStore implements TaskStore {
         run.output = structuredClone(write.finish.output ?? null);
         run.error = write.finish.error ?? null;
         run.finishedAt = new Date();
+      }
+    }
+    if (write.reopen) {
+      const run = runs.find((r) => r.component === write.reopen!.component && r.attempt === write.reopen!.attempt);
+      if (run) {
+        run.status = RunStatus.running;
+        run.finishedAt = null;
       }
     }
     if (write.phase === TaskPhase.cancelled) {
@@ -157,6 +177,24 @@ export class MemoryStore implements TaskStore {
 
   async listEvents(taskId: string, afterId = 0): Promise<StoredEvent[]> {
     return structuredClone(this.events.filter((e) => e.taskId === taskId && e.id > afterId));
+  }
+
+  async listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]> {
+    const children: TaskSnapshot[] = [];
+    for (const row of this.tasks.values()) {
+      if (row.parentId !== parentId) continue;
+      if (component !== undefined && row.parentComponent !== component) continue;
+      if (attempt !== undefined && row.parentAttempt !== attempt) continue;
+      children.push((await this.readTask(row.id))!);
+    }
+    return children.sort((a, b) => (a.sceneIndex ?? 0) - (b.sceneIndex ?? 0));
+  }
+
+  private readonly secrets = new Map<string, string>();
+
+  async secret(name: string, generate: () => string): Promise<string> {
+    if (!this.secrets.has(name)) this.secrets.set(name, generate());
+    return this.secrets.get(name)!;
   }
 
   async findIdleTasks(idleMs: number, limit: number): Promise<TaskSnapshot[]> {

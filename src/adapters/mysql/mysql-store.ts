@@ -6,8 +6,9 @@ import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.
 import type { CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
 import { type MysqlHandle, parseJson } from './connection.ts';
 import { withDbRetry } from './retryable.ts';
-import { answerRejections, componentRuns, events, flowVersions, tasks } from './schema.ts';
+import { answerRejections, componentRuns, events, flowVersions, secrets, tasks } from './schema.ts';
 import { applyWrite } from './steps/apply-write.ts';
+import { createChildren } from './steps/create-children.ts';
 import { createTask } from './steps/create-task.ts';
 import { findIdleTasks } from './steps/find-idle-tasks.ts';
 import { outputsOf } from './steps/outputs-of.ts';
@@ -44,6 +45,10 @@ export class MysqlStore implements TaskStore {
 
   createTask(task: NewTask): Promise<CreatedTask> {
     return withDbRetry(() => createTask(this.pool, task));
+  }
+
+  createChildren(children: readonly NewTask[]): Promise<CreatedTask[]> {
+    return withDbRetry(() => createChildren(this.pool, children));
   }
 
   readTask(id: string): Promise<TaskSnapshot | undefined> {
@@ -129,6 +134,27 @@ export class MysqlStore implements TaskStore {
     }));
   }
 
+  async listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]> {
+    const rows = await withDbRetry(() =>
+      this.handle.db
+        .select()
+        .from(tasks)
+        .where(and(
+          eq(tasks.parentId, parentId),
+          component !== undefined ? eq(tasks.parentComponent, component) : undefined,
+          attempt !== undefined ? eq(tasks.parentAttempt, attempt) : undefined,
+        ))
+        .orderBy(asc(tasks.sceneIndex)),
+    );
+    return rows.map(toRecord);
+  }
+
+  async secret(name: string, generate: () => string): Promise<string> {
+    await withDbRetry(() => this.handle.db.insert(secrets).ignore().values({ name, value: generate(), createdAt: new Date() }));
+    const rows = await withDbRetry(() => this.handle.db.select().from(secrets).where(eq(secrets.name, name)));
+    return rows[0]!.value;
+  }
+
   findIdleTasks(idleMs: number, limit: number): Promise<TaskSnapshot[]> {
     return withDbRetry(() => findIdleTasks(this.pool, idleMs, limit));
   }
@@ -150,6 +176,9 @@ function toRecord(r: typeof tasks.$inferSelect): TaskRecord {
     phase: r.phase as TaskPhase,
     status: r.status,
     parentId: r.parentId,
+    parentComponent: r.parentComponent,
+    parentAttempt: r.parentAttempt,
+    sceneIndex: r.sceneIndex,
     error: r.error === null ? null : parseJson<TaskError>(r.error),
     input: parseJson(r.input),
     idempotencyKey: r.idempotencyKey,

@@ -24,6 +24,7 @@ export const tasks = mysqlTable(
     id: char('id', { length: 36 }).primaryKey(),
     parentId: char('parent_id', { length: 36 }),
     parentComponent: varchar('parent_component', { length: 64 }),
+    parentAttempt: smallint('parent_attempt', { unsigned: true }),
     sceneIndex: int('scene_index'),
     flowName: varchar('flow_name', { length: 64 }).notNull(),
     flowHash: char('flow_hash', { length: 64 }).notNull(),
@@ -46,6 +47,7 @@ export const tasks = mysqlTable(
     index('tasks_status_created').on(t.status, t.createdAt),
     index('tasks_created').on(t.createdAt),
     index('tasks_parent').on(t.parentId),
+    uniqueIndex('tasks_child').on(t.parentId, t.parentComponent, t.parentAttempt, t.sceneIndex),
   ],
 );
 
@@ -94,3 +96,10 @@ export const answerRejections = mysqlTable(
   },
   (t) => [index('answer_rejections_task').on(t.taskId)],
 );
+
+/** Values generated once per deployment and shared by every process (the callback signing secret). */
+export const secrets = mysqlTable('secrets', {
+  name: varchar('name', { length: 64 }).primaryKey(),
+  value: varchar('value', { length: 255 }).notNull(),
+  createdAt: at('created_at').notNull(),
+});

@@ -3,7 +3,8 @@ import { migrateDatabase } from '../../adapters/mysql/connection.ts';
 import { registerBuiltins } from '../../handlers/builtin.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
-import { compileSettings, type Settings } from '../../settings.ts';
+import { compileSettings, engineServices, type Settings } from '../../settings.ts';
+import { buildServer } from '../../http/server.ts';
 import { UsageError } from '../exit.ts';
 import type { Output } from '../output.ts';
 
@@ -34,6 +35,27 @@ async function runUntilSignal(io: Output, what: string, start: (d: Distributed, 
   shutdown.abort();
 }
 
+/** Listens on SLOTFLOW_HTTP_ADDR; a non-loopback address needs SLOTFLOW_API_TOKEN. */
+async function startServer(d: Distributed, settings: Settings) {
+  const { host, port } = parseAddr(settings.httpAddr);
+  if (!isLoopback(host) && !settings.apiToken) {
+    throw new UsageError(`refusing to serve on ${settings.httpAddr} without SLOTFLOW_API_TOKEN (only a loopback address may go without one)`);
+  }
+  const app = buildServer({ engine: d.engine, services: await engineServices(settings, d.store), apiToken: settings.apiToken });
+  await app.listen({ host, port });
+  return app;
+}
+
+export function parseAddr(addr: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(addr);
+  if (!m) throw new UsageError(`SLOTFLOW_HTTP_ADDR "${addr}" is not HOST:PORT`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 function handlerList(registry: HandlerRegistry, option: string | undefined): string[] {
   if (!option) return registry.names();
   const names = option.split(',').map((s) => s.trim()).filter(Boolean);
@@ -50,6 +72,18 @@ export function registerServiceCommands(program: Command, io: Output): void {
       const settings = compileSettings();
       await migrateDatabase(settings.mysqlUrl);
       io.out(`migrated ${new URL(settings.mysqlUrl).pathname.slice(1)}`);
+    });
+
+  program
+    .command('serve')
+    .description('the HTTP API (callbacks, task control) on SLOTFLOW_HTTP_ADDR')
+    .action(async () => {
+      const settings = compileSettings();
+      await migrateDatabase(settings.mysqlUrl);
+      return runUntilSignal(io, 'serve', async (d, s) => {
+        const app = await startServer(d, s);
+        d.onClose(() => app.close());
+      });
     });
 
   program
@@ -77,6 +111,8 @@ export function registerServiceCommands(program: Command, io: Output): void {
       await migrateDatabase(settings.mysqlUrl);
       const registry = defaultRegistry();
       return runUntilSignal(io, 'all', async (d, s, shutdown) => {
+        const app = await startServer(d, s);
+        d.onClose(() => app.close());
         await startScheduler(d, s, (e) => io.err(`sweeper: ${String(e)}`));
         await startWorker(d, registry, registry.names(), s.workerConcurrency, shutdown);
       });

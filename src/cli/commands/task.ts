@@ -2,7 +2,9 @@ import { type Command, Option } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
 import { connect } from '../../runtime/distributed.ts';
+import { type MutateResult, TaskStateError } from '../../runtime/engine.ts';
 import { taskView } from '../../runtime/task-view.ts';
+import { UnknownComponentError } from '../../core/word.ts';
 import { compileSettings } from '../../settings.ts';
 import { readArticle } from '../article.ts';
 import { FailedExit, UsageError } from '../exit.ts';
@@ -83,6 +85,56 @@ export function registerTaskCommands(program: Command, io: Output): void {
         await d.close();
       }
     });
+
+  const control = async (id: string, opts: { json?: boolean }, act: (d: ReturnType<typeof connect>) => Promise<MutateResult>) => {
+    const d = connect(compileSettings());
+    try {
+      const result = await act(d);
+      if (result && 'rejected' in result) throw new FailedExit(`task ${id}: refused (${result.rejected})`);
+      const snap = await d.store.readTask(id);
+      if (opts.json) io.out(json({ id, status: snap?.status, phase: snap?.phase, slot_word: snap?.word.toString() }));
+      else io.out(`${id} ${snap?.phase} ${snap?.status} 0x${snap?.word.toString(16)}`);
+    } catch (e) {
+      if (e instanceof TaskStateError || e instanceof UnknownComponentError) throw new UsageError(e.message);
+      throw e;
+    } finally {
+      await d.close();
+    }
+  };
+
+  task
+    .command('resume')
+    .description('clear a component and everything downstream of it (or one scene of a fan-out) and run again')
+    .argument('<id>', 'task id')
+    .requiredOption('--from <component>', 'the component to run again')
+    .option('--scene <n>', 'only this child of the fan-out component')
+    .option('--json', 'print JSON')
+    .action((id: string, opts: { from: string; scene?: string; json?: boolean }) => {
+      const scene = opts.scene === undefined ? undefined : Number(opts.scene);
+      if (scene !== undefined && (!Number.isInteger(scene) || scene < 0)) throw new UsageError('--scene takes a scene index (0, 1, …)');
+      return control(id, opts, (d) => d.engine.resume(id, opts.from, scene));
+    });
+
+  task
+    .command('approve')
+    .description('approve (or with --reject, reject) a waiting approval gate')
+    .argument('<id>', 'task id')
+    .argument('<component>', 'the approval component')
+    .option('--reject <reason>', 'reject with this reason instead')
+    .option('--json', 'print JSON')
+    .action((id: string, component: string, opts: { reject?: string; json?: boolean }) =>
+      control(id, opts, (d) => d.engine.decide(id, component, opts.reject === undefined ? { approved: true } : { approved: false, reason: opts.reject })));
+
+  task
+    .command('cancel')
+    .description('stop dispatching, mark the task cancelled, cancel its children')
+    .argument('<id>', 'task id')
+    .option('--json', 'print JSON')
+    .action((id: string, opts: { json?: boolean }) =>
+      control(id, opts, async (d) => {
+        if (!(await d.store.readTask(id))) throw new UsageError(`no task ${id}`);
+        return d.engine.cancel(id);
+      }));
 
   task
     .command('list')

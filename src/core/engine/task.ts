@@ -1,3 +1,5 @@
+import type { ComponentKind } from '../flow/document.ts';
+
 /**
  * A task as the engine sees it, and its lifecycle.
  *
@@ -52,6 +54,10 @@ export interface TaskSnapshot {
   phase: TaskPhase;
   status: string;
   parentId: string | null;
+  /** For a fan-out child: the parent's component and attempt that created it, and its item index. */
+  parentComponent: string | null;
+  parentAttempt: number | null;
+  sceneIndex: number | null;
   error: TaskError | null;
 }
 
@@ -60,9 +66,41 @@ export interface ComponentJob {
   taskId: string;
   component: string;
   attempt: number;
+  /** The queue the job goes to: the handler's name for `job` components, an internal queue for the other kinds. */
   handler: string;
+  kind: ComponentKind;
   flowHash: string;
   delayMs: number;
+}
+
+/**
+ * Queues for the work the engine does itself rather than a registered
+ * handler: posting to an external service, creating fan-out children, and
+ * failing a callback attempt that outlived its `timeout_ms`.
+ */
+export const InternalQueue = {
+  callback: 'slotflow.callback',
+  fanout: 'slotflow.fanout',
+  deadline: 'slotflow.deadline',
+} as const;
+export const INTERNAL_QUEUES: readonly string[] = Object.values(InternalQueue);
+
+/** Where a component's attempt is sent; approval gates get no job, they wait for a person. */
+export function dispatchTarget(kind: ComponentKind, handler: string): string {
+  switch (kind) {
+    case 'job':
+      return handler;
+    case 'callback':
+      return InternalQueue.callback;
+    case 'fanout':
+      return InternalQueue.fanout;
+    case 'approval':
+      return '';
+  }
+}
+
+export function needsJob(job: Pick<ComponentJob, 'kind'>): boolean {
+  return job.kind !== 'approval';
 }
 
 export function jobId(job: Pick<ComponentJob, 'taskId' | 'component' | 'attempt'>): string {

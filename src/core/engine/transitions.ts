@@ -1,7 +1,7 @@
 import type { CompiledComponent, CompiledFlow } from '../flow/compile.ts';
 import { clearForResume, fail, hasFailed, isComplete, isPending, isSettled, runnable, succeed, taskStatus } from '../word.ts';
 import { EventType, type LifecycleEvent } from './events.ts';
-import { type ComponentJob, isTerminal, type TaskError, TaskPhase, type TaskSnapshot } from './task.ts';
+import { type ComponentJob, dispatchTarget, isTerminal, type TaskError, TaskPhase, type TaskSnapshot } from './task.ts';
 
 /**
  * Every change to a task is planned here, as a pure function from a snapshot
@@ -38,6 +38,8 @@ export interface TaskWrite {
   error: TaskError | null;
   /** The run this write closes, if any. */
   finish?: RunFinish;
+  /** A closed run this write opens again, same attempt (a fan-out whose one child is resumed). */
+  reopen?: { component: string; attempt: number };
   /** Runs this write opens; each becomes a queued job once the write commits. */
   starts: ComponentJob[];
   events: LifecycleEvent[];
@@ -79,6 +81,10 @@ export function retryDelay(component: CompiledComponent, failedAttempt: number, 
   return Math.round(base + base * 0.2 * jitter());
 }
 
+function startOf(flow: CompiledFlow, taskId: string, c: CompiledComponent, attempt: number, delayMs: number): ComponentJob {
+  return { taskId, component: c.name, attempt, handler: dispatchTarget(c.kind, c.handler), kind: c.kind, flowHash: flow.hash, delayMs };
+}
+
 function baseWrite(snap: TaskSnapshot): TaskWrite {
   return {
     taskId: snap.id,
@@ -101,7 +107,7 @@ function claimRunnable(flow: CompiledFlow, write: TaskWrite): void {
     const attempt = (write.attempts[c.name] ?? 0) + 1;
     write.attempts[c.name] = attempt;
     write.inFlight |= c.successBit;
-    write.starts.push({ taskId: write.taskId, component: c.name, attempt, handler: c.handler, flowHash: flow.hash, delayMs: 0 });
+    write.starts.push(startOf(flow, write.taskId, c, attempt, 0));
   }
   if (write.starts.length > 0 && write.phase !== TaskPhase.running) {
     write.phase = TaskPhase.running;
@@ -180,7 +186,7 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
     const next = answer.attempt + 1;
     write.attempts[c.name] = next;
     const delayMs = retryDelay(c, answer.attempt, jitter);
-    write.starts.push({ taskId: snap.id, component: c.name, attempt: next, handler: c.handler, flowHash: flow.hash, delayMs });
+    write.starts.push(startOf(flow, snap.id, c, next, delayMs));
     write.events.push({
       type: EventType.progress,
       slotWord: write.word.toString(),
@@ -208,6 +214,40 @@ export function planResume(flow: CompiledFlow, snap: TaskSnapshot, from: Compile
   if (write.error && (cleared & flow.byName.get(write.error.component)!.bits) !== 0n) write.error = null;
   write.phase = hasFailed(flow, write.word) ? write.phase : TaskPhase.queued;
   write.events.push({ type: EventType.progress, slotWord: write.word.toString(), component: from.name, data: { resumed: [from.name, ...from.downstream] } });
+  claimRunnable(flow, write);
+  settle(flow, write);
+  return write;
+}
+
+/**
+ * Resumes one fan-out child: the fan-out component and its downstream go back
+ * to pending, the fan-out stays in flight on its current attempt (its other
+ * children are kept) and answers again when the resumed child settles.
+ */
+export function planResumeFanOut(flow: CompiledFlow, snap: TaskSnapshot, fanOut: CompiledComponent, scene: number): TaskWrite | Rejection {
+  const attempt = snap.attempts[fanOut.name];
+  if (fanOut.kind !== 'fanout' || attempt === undefined) return { rejected: RejectReason.unknownComponent };
+  const write = baseWrite(snap);
+  write.word = clearForResume(write.word, fanOut);
+  write.inFlight = (write.inFlight & ~fanOut.resumeMask) | fanOut.successBit;
+  write.reopen = { component: fanOut.name, attempt };
+  if (write.error && (fanOut.resumeMask & flow.byName.get(write.error.component)!.bits) !== 0n) write.error = null;
+  write.phase = TaskPhase.running;
+  write.status = taskStatus(flow, write.word);
+  write.events.push({ type: EventType.progress, slotWord: write.word.toString(), component: fanOut.name, attempt, data: { resumed_scene: scene } });
+  return write;
+}
+
+/** Runs a whole task again (a resumed fan-out child): every slot that is not skipped goes back to pending. */
+export function planRestart(flow: CompiledFlow, snap: TaskSnapshot): TaskWrite {
+  const write = baseWrite(snap);
+  let kept = 0n;
+  for (const c of flow.components) if ((write.word & c.bits) === c.bits) kept |= c.bits;
+  write.word &= kept;
+  write.inFlight = 0n;
+  write.error = null;
+  write.phase = TaskPhase.queued;
+  write.events.push({ type: EventType.progress, slotWord: write.word.toString(), data: { restarted: true } });
   claimRunnable(flow, write);
   settle(flow, write);
   return write;

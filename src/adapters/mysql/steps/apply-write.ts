@@ -3,6 +3,7 @@
  *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1
  *             — only WHERE id = ? AND version = <the version the plan read>
  *           component_runs: closes the finished attempt; opens one row per new attempt;
+ *             reopens a fan-out attempt whose child was resumed;
  *             on cancel, marks open attempts cancelled
  *           events: the lifecycle events of the transition (the outbox)
  *   locks   the task row (by the UPDATE), then the run rows it touches
@@ -30,6 +31,12 @@ export async function applyWrite(pool: Pool, w: TaskWrite): Promise<boolean> {
         `UPDATE component_runs SET status = ?, output = ?, error = ?, finished_at = UTC_TIMESTAMP(3)
          WHERE task_id = ? AND component = ? AND attempt = ?`,
         [w.finish.status, json(w.finish.output), w.finish.error ? json(w.finish.error) : null, w.taskId, w.finish.component, w.finish.attempt],
+      );
+    }
+    if (w.reopen) {
+      await conn.execute(
+        `UPDATE component_runs SET status = ?, finished_at = NULL WHERE task_id = ? AND component = ? AND attempt = ?`,
+        [RunStatus.running, w.taskId, w.reopen.component, w.reopen.attempt],
       );
     }
     if (w.phase === TaskPhase.cancelled) {

@@ -8,7 +8,7 @@ import type { TaskError, TaskPhase, TaskSnapshot } from '../../../core/engine/ta
 import { parseJson, type Queryable, type Rows } from '../connection.ts';
 
 export const SNAPSHOT_COLUMNS =
-  'id, flow_name, flow_hash, slot_word, in_flight, version, attempts, phase, status, parent_id, error';
+  'id, flow_name, flow_hash, slot_word, in_flight, version, attempts, phase, status, parent_id, parent_component, parent_attempt, scene_index, error';
 
 export async function readTask(db: Queryable, id: string): Promise<TaskSnapshot | undefined> {
   const [rows] = await db.execute<Rows>(`SELECT ${SNAPSHOT_COLUMNS} FROM tasks WHERE id = ?`, [id]);
@@ -28,6 +28,9 @@ export function toSnapshot(row: Rows[number]): TaskSnapshot {
     phase: row.phase as TaskPhase,
     status: String(row.status),
     parentId: row.parent_id === null ? null : String(row.parent_id),
+    parentComponent: row.parent_component === null ? null : String(row.parent_component),
+    parentAttempt: row.parent_attempt === null ? null : Number(row.parent_attempt),
+    sceneIndex: row.scene_index === null ? null : Number(row.scene_index),
     error: row.error === null ? null : parseJson<TaskError>(row.error),
   };
 }

@@ -1,0 +1,52 @@
+import { NonRetryableError } from '../handlers/errors.ts';
+import type { CompiledComponent } from '../core/flow/compile.ts';
+import type { TaskSnapshot } from '../core/engine/task.ts';
+import type { Engine } from './engine.ts';
+import type { EngineServices } from './services.ts';
+
+/**
+ * A fan-out attempt: read the items from a dependency's output, then create
+ * one child task per item (all at once, idempotently: a fan-out job that runs
+ * again finds the children it already made). The component stays in flight
+ * until the children settle; the engine answers it then.
+ */
+
+export class FanOutError extends NonRetryableError {
+  override name = 'FanOutError';
+}
+
+/** `over` is `Component.field` or just `field`, searched in every dependency's output. */
+export function fanOutItems(component: CompiledComponent, deps: Readonly<Record<string, unknown>>): unknown[] {
+  const over = component.fanOut!.over;
+  const dot = over.indexOf('.');
+  const sources = dot > 0 && over.slice(0, dot) in deps ? [[over.slice(0, dot), over.slice(dot + 1)] as const] : Object.keys(deps).map((d) => [d, over] as const);
+  for (const [source, field] of sources) {
+    let value: unknown = deps[source];
+    for (const key of field.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    if (value === undefined) continue;
+    if (!Array.isArray(value)) throw new FanOutError(`fan_out.over ${over} is not a list in the output of ${source}`, { code: 'EFANOUTITEMS' });
+    return value;
+  }
+  throw new FanOutError(`no dependency of ${component.name} has an output field ${over}`, { code: 'EFANOUTITEMS' });
+}
+
+export async function startFanOut(
+  engine: Engine,
+  services: EngineServices,
+  snap: TaskSnapshot,
+  component: CompiledComponent,
+  attempt: number,
+  input: unknown,
+  deps: Readonly<Record<string, unknown>>,
+): Promise<number> {
+  const items = fanOutItems(component, deps);
+  if (items.length > services.fanOutMax) {
+    throw new FanOutError(`${component.name} would create ${items.length} child tasks; at most ${services.fanOutMax} are allowed (SLOTFLOW_FANOUT_MAX)`, {
+      code: 'EFANOUTMAX',
+    });
+  }
+  const childFlow = services.resolveFlow(component.fanOut!.flow);
+  const inputs = items.map((item, index) => ({ item, index, count: items.length, parent: { id: snap.id, component: component.name, input } }));
+  await engine.submitChildren(snap, component.name, attempt, childFlow, inputs);
+  return items.length;
+}

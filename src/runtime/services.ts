@@ -1,0 +1,19 @@
+import type { CompiledFlow } from '../core/flow/compile.ts';
+
+/** What the engine's own kinds of work (callbacks, fan-outs, deadlines) need from the deployment. */
+export interface EngineServices {
+  /** Signs and checks callback tokens. */
+  callbackSecret: string;
+  /** Our own base URL, as external services reach it: callback URLs start with it. */
+  publicUrl: string;
+  /** Base URL that relative `params.url` of callback components resolve against. */
+  servicesUrl: string | undefined;
+  /** A callback token stays valid this long past the attempt's deadline. */
+  tokenGraceMs: number;
+  /** Default deadline of a callback attempt without `timeout_ms`. */
+  callbackTimeoutMs: number;
+  /** Most items one fan-out may create. */
+  fanOutMax: number;
+  /** The flow a fan-out's children run, by name. */
+  resolveFlow(name: string): CompiledFlow;
+}
