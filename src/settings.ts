@@ -48,6 +48,8 @@ export interface Settings {
   fanOutMax: number;
   callbackTimeoutMs: number;
   tokenGraceMs: number;
+  /** Searched first for flows named by `--flow` and `fan_out.flow`. */
+  flowsDir: string | undefined;
 }
 
 export class SettingsError extends Error {
@@ -77,7 +79,7 @@ export async function engineServices(settings: Settings, store: Pick<TaskStore, 
     tokenGraceMs: settings.tokenGraceMs,
     callbackTimeoutMs: settings.callbackTimeoutMs,
     fanOutMax: settings.fanOutMax,
-    resolveFlow: (name) => loadFlow(name),
+    resolveFlow: (name) => loadFlow(name, process.cwd(), settings.flowsDir),
   };
 }
 
@@ -103,5 +105,6 @@ export function compileSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     fanOutMax: positiveInt(env, 'SLOTFLOW_FANOUT_MAX', DEFAULTS.fanOutMax),
     callbackTimeoutMs: positiveInt(env, 'SLOTFLOW_CALLBACK_TIMEOUT_MS', DEFAULTS.callbackTimeoutMs),
     tokenGraceMs: positiveInt(env, 'SLOTFLOW_TOKEN_GRACE_MS', DEFAULTS.tokenGraceMs),
+    flowsDir: env.SLOTFLOW_FLOWS_DIR || undefined,
   };
 }

@@ -91,9 +91,13 @@ export function readFlowFile(file: string): FlowFile {
   return parseFlowText(file, text);
 }
 
-/** Where flows are looked up by name: the working directory's `flows/`, then the bundled ones. */
-export function flowDirs(cwd = process.cwd()): string[] {
-  const dirs = [path.join(cwd, 'flows'), BUNDLED_FLOWS_DIR];
+/**
+ * Where flows are looked up by name: `SLOTFLOW_FLOWS_DIR` when set, the
+ * working directory's `flows/`, then the bundled ones.
+ */
+export function flowDirs(cwd = process.cwd(), extraDir = process.env.SLOTFLOW_FLOWS_DIR): string[] {
+  const extra = extraDir ? [path.resolve(cwd, extraDir)] : [];
+  const dirs = [...extra, path.join(cwd, 'flows'), BUNDLED_FLOWS_DIR];
   return [...new Set(dirs.map((d) => path.resolve(d)))].filter((d) => existsSync(d));
 }
 
@@ -130,13 +134,13 @@ export class FlowNotFoundError extends Error {
 }
 
 /** A flow reference is a path when it names an existing file or ends in .json; otherwise a name in the flow directories. */
-export function resolveFlowFile(ref: string, cwd = process.cwd()): string {
+export function resolveFlowFile(ref: string, cwd = process.cwd(), extraDir?: string): string {
   const asPath = path.resolve(cwd, ref);
   if (ref.endsWith('.json') || ref.includes('/') || ref.includes(path.sep)) {
     if (existsSync(asPath)) return asPath;
     throw new FlowNotFoundError(ref, [asPath]);
   }
-  const candidates = flowDirs(cwd).map((d) => path.join(d, `${ref}.json`));
+  const candidates = flowDirs(cwd, extraDir).map((d) => path.join(d, `${ref}.json`));
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new FlowNotFoundError(ref, candidates.length > 0 ? candidates : [path.join(cwd, 'flows', `${ref}.json`)]);
   return found;
@@ -154,8 +158,8 @@ export function checkFlowFile(file: string, cwd = process.cwd()): CheckedFlowFil
 }
 
 /** Resolves, reads, validates and compiles; throws on anything wrong. */
-export function loadFlow(ref: string, cwd = process.cwd()): CompiledFlow {
-  const file = resolveFlowFile(ref, cwd);
+export function loadFlow(ref: string, cwd = process.cwd(), extraDir?: string): CompiledFlow {
+  const file = resolveFlowFile(ref, cwd, extraDir);
   const checked = checkFlowFile(file, cwd);
   if (!checked.flow) throw new FlowValidationError(ref, checked.problems);
   return checked.flow;

@@ -18,6 +18,7 @@ import type { EngineServices } from '../runtime/services.ts';
  */
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_TOKEN_LENGTH = 2048;
 
 export interface ServerDeps {
   engine: Engine;
@@ -68,7 +69,8 @@ function tokensMatch(given: string, expected: string): boolean {
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { engine, services } = deps;
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
+  // Callback tokens travel in the path and are longer than fastify's default 100-character parameter.
+  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: MAX_TOKEN_LENGTH } });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, _req, reply) => {
     if (err.validation) return sendError(reply, 400, 'invalid-body', err.message);
