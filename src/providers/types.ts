@@ -1,0 +1,73 @@
+/**
+ * Providers are interfaces per capability. Orchestration code (flows,
+ * handlers' wiring, the engine) never imports a provider implementation; it
+ * asks a `ProviderSet` built from settings. Local providers work offline
+ * with no setup; remote ones are turned on by a key or base URL.
+ */
+
+export type Language = 'en' | 'zh' | string;
+
+export interface SpeechRequest {
+  text: string;
+  language: Language;
+  /** A provider-specific voice name; the provider picks one for the language when unset. */
+  voice?: string;
+}
+
+export interface SpeechResult {
+  /** Path of the WAV file written. */
+  file: string;
+  /** Duration of the audio actually synthesized, in seconds. */
+  durationSec: number;
+  /** The voice actually used. */
+  voice: string;
+}
+
+export interface SpeechProvider {
+  readonly name: string;
+  /** Whether it can run here (a program installed, a key set), and speaks the language well. */
+  supports(language: Language): Promise<boolean>;
+  /** Writes the speech as a WAV file to `out`. */
+  synthesize(request: SpeechRequest, out: string): Promise<SpeechResult>;
+}
+
+export interface ChatProvider {
+  readonly name: string;
+  /** Rewrites a narration script; returns the new text. */
+  rewrite(script: string, instructions: string, language: Language): Promise<string>;
+}
+
+export interface MaterialQuery {
+  keywords: string[];
+  /** Wanted orientation of the target video. */
+  orientation: 'landscape' | 'portrait' | 'square';
+  minDurationSec?: number;
+  limit: number;
+}
+
+export interface MaterialCandidate {
+  /** Local path (library, or downloaded into the asset store) of an image or a video. */
+  path: string;
+  kind: 'image' | 'video';
+  provider: string;
+  /** Where it came from, for credits. */
+  source?: string;
+  width?: number;
+  height?: number;
+  durationSec?: number;
+  /** How well it matched the keywords; higher is better. */
+  score: number;
+}
+
+export interface MaterialProvider {
+  readonly name: string;
+  available(): Promise<boolean>;
+  search(query: MaterialQuery, downloadDir: string): Promise<MaterialCandidate[]>;
+}
+
+export interface MusicTrack {
+  path: string;
+  provider: string;
+  title: string;
+  durationSec?: number;
+}
