@@ -1,3 +1,4 @@
+import { AssetStore } from './adapters/asset-store.ts';
 import { loadFlow } from './adapters/flow-files.ts';
 import { DEFAULT_MYSQL_URL } from './adapters/mysql/connection.ts';
 import { newCallbackSecret } from './runtime/callback-token.ts';
@@ -80,6 +81,7 @@ export async function engineServices(settings: Settings, store: Pick<TaskStore, 
     callbackTimeoutMs: settings.callbackTimeoutMs,
     fanOutMax: settings.fanOutMax,
     resolveFlow: (name) => loadFlow(name, process.cwd(), settings.flowsDir),
+    assets: new AssetStore(settings.dataDir),
   };
 }
 

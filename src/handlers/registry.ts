@@ -16,17 +16,34 @@ export interface HandlerContext {
   deps: Readonly<Record<string, unknown>>;
   /** Aborted when the attempt times out or the worker shuts down. */
   signal: AbortSignal;
+  /** Records a file the handler made or reused in the asset store, with the provider and the time it took. */
+  recordAsset(asset: { kind: string; provider: string; path: string; hash: string; bytes: number; latencyMs: number; reused?: boolean; scene?: number }): void;
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<unknown>;
 
+export interface HandlerOptions {
+  /**
+   * Outputs depend only on the inputs (task input, params, dependency
+   * outputs), so an earlier output for the same inputs is reused instead of
+   * running again. Bump the version when the handler's behaviour changes.
+   */
+  cache?: { version: string };
+}
+
 export class HandlerRegistry {
   private readonly handlers = new Map<string, Handler>();
+  private readonly options = new Map<string, HandlerOptions>();
 
-  register(name: string, handler: Handler): this {
+  register(name: string, handler: Handler, options: HandlerOptions = {}): this {
     if (this.handlers.has(name)) throw new Error(`handler "${name}" is registered twice`);
     this.handlers.set(name, handler);
+    this.options.set(name, options);
     return this;
+  }
+
+  optionsOf(name: string): HandlerOptions {
+    return this.options.get(name) ?? {};
   }
 
   get(name: string): Handler {

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { canonicalJson } from '../core/flow/compile.ts';
 import type { Answer, AnswerError } from '../core/engine/transitions.ts';
 import { type ComponentJob, InternalQueue } from '../core/engine/task.ts';
 import { AttemptTimeoutError, NonRetryableError } from '../handlers/errors.ts';
-import type { HandlerRegistry } from '../handlers/registry.ts';
+import type { HandlerContext, HandlerRegistry } from '../handlers/registry.ts';
+import type { AssetRecord } from './ports.ts';
 import { signToken } from './callback-token.ts';
 import type { Engine } from './engine.ts';
 import { startFanOut } from './fan-out.ts';
@@ -46,14 +49,26 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   if (!component || !task) return 'dropped';
 
   const base = { taskId: job.taskId, component: job.component, attempt: job.attempt };
+  const assetsMade: AssetRecord[] = [];
+  const recordAsset: HandlerContext['recordAsset'] = (a) =>
+    assetsMade.push({ taskId: job.taskId, component: job.component, scene: a.scene ?? sceneOf(task.input), kind: a.kind, provider: a.provider,
+      hash: a.hash, path: a.path, bytes: a.bytes, latencyMs: Math.round(a.latencyMs), reused: a.reused ?? false });
   const timeout = new AbortController();
   const signal = opts.shutdown ? AbortSignal.any([timeout.signal, opts.shutdown]) : timeout.signal;
   let timer: NodeJS.Timeout | undefined;
   let answer: Answer;
   try {
     const deps = await engine.store.outputsOf(job.taskId, component.depends);
+    const cache = opts.services?.assets;
     if (job.handler === InternalQueue.fanout) {
-      await startFanOut(engine, requireServices(opts), task, component, job.attempt, task.input, deps);
+      const services = requireServices(opts);
+      const key = cache && cacheKey(['fanout', services.resolveFlow(component.fanOut!.flow).hash, component.fanOut, task.input, deps]);
+      const hit = key ? await cache.cached(key) : undefined;
+      if (hit !== undefined) {
+        await engine.answer({ ...base, ok: true, output: hit, cached: true });
+        return 'answered';
+      }
+      await startFanOut(engine, services, task, component, job.attempt, task.input, deps, key);
       return 'waiting';
     }
     if (job.handler === InternalQueue.callback) {
@@ -61,7 +76,16 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
       return 'waiting';
     }
     const handler = registry.get(component.handler);
-    const work = handler({ ...base, input: task.input, params: component.params, deps, signal });
+    const cacheVersion = registry.optionsOf(component.handler).cache?.version;
+    const key = cache && cacheVersion !== undefined ? cacheKey([component.handler, cacheVersion, component.params, task.input, deps]) : undefined;
+    if (key) {
+      const hit = await cache!.cached(key);
+      if (hit !== undefined) {
+        await engine.answer({ ...base, ok: true, output: hit, cached: true });
+        return 'answered';
+      }
+    }
+    const work = handler({ ...base, input: task.input, params: component.params, deps, signal, recordAsset });
     const limit = component.timeoutMs;
     const output =
       limit === undefined
@@ -77,14 +101,27 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
             }),
           ]);
     answer = { ...base, ok: true, output: output ?? null };
+    if (key) await cache!.remember(key, answer.output);
   } catch (e) {
     if (opts.shutdown?.aborted) throw e; // handed back to the queue: the job runs again elsewhere
     answer = { ...base, ok: false, error: toAnswerError(e) };
   } finally {
     if (timer) clearTimeout(timer);
   }
+  if (assetsMade.length > 0) await engine.store.recordAssets(assetsMade);
   await engine.answer(answer);
   return 'answered';
+}
+
+/** The scene a fan-out child works on, from its input. */
+function sceneOf(input: unknown): number | null {
+  const index = (input as { index?: unknown } | null)?.index;
+  return typeof index === 'number' ? index : null;
+}
+
+/** A component's inputs, hashed: what its cached output is filed under. */
+export function cacheKey(parts: unknown[]): string {
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
 }
 
 function requireServices(opts: RunnerOptions): EngineServices {

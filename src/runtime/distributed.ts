@@ -66,6 +66,7 @@ export async function startScheduler(d: Distributed, settings: Settings, onError
     await d.engine.schedule(taskId);
   });
   const services = await engineServices(settings, d.store);
+  d.engine.fanOutCache = services.assets;
   await d.queue.consumeComponents(INTERNAL_QUEUES, settings.schedulerConcurrency, async (job) => {
     await runComponentJob(job, { engine: d.engine, registry: new HandlerRegistry(), services });
   });
@@ -74,14 +75,17 @@ export async function startScheduler(d: Distributed, settings: Settings, onError
   sweeper.start();
 }
 
-export async function startWorker(
-  d: Distributed,
-  registry: HandlerRegistry,
-  handlers: readonly string[],
-  concurrency: number,
-  shutdown?: AbortSignal,
-): Promise<void> {
-  await d.queue.consumeComponents(handlers, concurrency, async (job) => {
-    await runComponentJob(job, { engine: d.engine, registry, ...(shutdown ? { shutdown } : {}) });
+export interface WorkerOptions {
+  handlers?: readonly string[];
+  concurrency?: number;
+  shutdown?: AbortSignal;
+}
+
+/** Component workers for the registry's handlers (or the named ones), with the asset store and result cache. */
+export async function startWorker(d: Distributed, settings: Settings, registry: HandlerRegistry, opts: WorkerOptions = {}): Promise<void> {
+  const services = await engineServices(settings, d.store);
+  const shutdown = opts.shutdown;
+  await d.queue.consumeComponents(opts.handlers ?? registry.names(), opts.concurrency ?? settings.workerConcurrency, async (job) => {
+    await runComponentJob(job, { engine: d.engine, registry, services, ...(shutdown ? { shutdown } : {}) });
   });
 }

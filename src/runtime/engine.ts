@@ -65,6 +65,11 @@ export interface EngineDeps {
   jitter?: () => number;
 }
 
+/** Where a finished fan-out's output is filed, so the same inputs skip the children next time. */
+export interface FanOutCache {
+  remember(key: string, output: unknown): Promise<void>;
+}
+
 export type MutateResult = TaskWrite | Rejection | undefined;
 
 export interface Decision {
@@ -82,6 +87,7 @@ export class Engine {
   readonly queue: DispatchQueue;
   private readonly locks: LockManager;
   private readonly jitter: () => number;
+  fanOutCache: FanOutCache | undefined;
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
@@ -242,7 +248,14 @@ export class Engine {
         },
       });
     } else if (siblings.every((s) => s.phase === TaskPhase.completed)) {
-      await this.answer({ ...base, ok: true, output: { children: siblings.map((s) => ({ task_id: s.id, index: s.sceneIndex })) } });
+      // The output is the children's outputs, not their ids, so it is the same for the same inputs and can be cached.
+      const childFlow = await this.flows.byHashOrThrow(child.flowHash);
+      const names = childFlow.components.map((c) => c.name);
+      const scenes = await Promise.all(siblings.map(async (s) => ({ index: s.sceneIndex, outputs: await this.store.outputsOf(s.id, names) })));
+      const output = { scenes };
+      const result = await this.answer({ ...base, ok: true, output });
+      const key = ((await this.store.getTask(child.id))?.input as { parent?: { cache_key?: string } } | undefined)?.parent?.cache_key;
+      if (result && !('rejected' in result) && key && this.fanOutCache) await this.fanOutCache.remember(key, output);
     }
   }
 }

@@ -38,6 +38,7 @@ export async function startFanOut(
   attempt: number,
   input: unknown,
   deps: Readonly<Record<string, unknown>>,
+  cacheKey?: string,
 ): Promise<number> {
   const items = fanOutItems(component, deps);
   if (items.length > services.fanOutMax) {
@@ -46,7 +47,10 @@ export async function startFanOut(
     });
   }
   const childFlow = services.resolveFlow(component.fanOut!.flow);
-  const inputs = items.map((item, index) => ({ item, index, count: items.length, parent: { id: snap.id, component: component.name, input } }));
+  // No task ids in a child's input: the same article gives the same inputs, so cached scene work is reused.
+  const inputs = items.map((item, index) => ({
+    item, index, count: items.length, parent: { component: component.name, input, deps, ...(cacheKey ? { cache_key: cacheKey } : {}) },
+  }));
   await engine.submitChildren(snap, component.name, attempt, childFlow, inputs);
   return items.length;
 }

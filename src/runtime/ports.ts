@@ -33,12 +33,27 @@ export interface RunRecord {
   attempt: number;
   status: RunStatus;
   executions: number;
+  cached: boolean;
   worker: string | null;
   queuedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
   output: unknown;
   error: TaskError | null;
+}
+
+export interface AssetRecord {
+  taskId: string;
+  component: string;
+  scene: number | null;
+  kind: string;
+  provider: string;
+  hash: string;
+  path: string;
+  bytes: number;
+  latencyMs: number;
+  /** Found in the store instead of made again. */
+  reused: boolean;
 }
 
 export interface TaskRecord extends TaskSnapshot {
@@ -87,6 +102,8 @@ export interface TaskStore {
   listEvents(taskId: string, afterId?: number): Promise<StoredEvent[]>;
   /** Fan-out children of a task, by item index; only those of one component and attempt when given. */
   listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]>;
+  recordAssets(assets: readonly AssetRecord[]): Promise<void>;
+  listAssets(taskId: string): Promise<AssetRecord[]>;
   /** The named secret, created with `generate()` by the first process that asks. */
   secret(name: string, generate: () => string): Promise<string>;
   /** Unfinished tasks not written for `idleMs`: candidates for the sweeper. */

@@ -1,3 +1,4 @@
+import type { AssetStore } from '../adapters/asset-store.ts';
 import type { CompiledFlow } from '../core/flow/compile.ts';
 
 /** What the engine's own kinds of work (callbacks, fan-outs, deadlines) need from the deployment. */
@@ -16,4 +17,6 @@ export interface EngineServices {
   fanOutMax: number;
   /** The flow a fan-out's children run, by name. */
   resolveFlow(name: string): CompiledFlow;
+  /** The asset store and result cache; without one nothing is cached. */
+  assets?: AssetStore;
 }

@@ -86,7 +86,7 @@ describe('control of running work (MariaDB + Redis)', function () {
         if (item.fail && ctx.attempt === 1) throw new Error('scene 3 fails its first try');
         return { scene: (ctx.input as { index: number }).index };
       });
-    await startWorker(d, registry, registry.names(), 8);
+    await startWorker(d, settings, registry, { concurrency: 8 });
   });
 
   const finished = (id: string, timeoutMs = 30000) =>

@@ -203,7 +203,7 @@ describe('distributed back end', () => {
     const d: Distributed = connect(settings);
     await startScheduler(d, settings);
     const registry = testRegistry();
-    await startWorker(d, registry, registry.names(), 8);
+    await startWorker(d, settings, registry, { concurrency: 8 });
     return { engine: d.engine, store: d.store, close: () => d.close() };
   });
 });

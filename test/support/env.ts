@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { dropDatabase, migrateDatabase } from '../../src/adapters/mysql/connection.ts';
 import { openRuntimes } from '../../src/runtime/distributed.ts';
@@ -24,6 +27,7 @@ export const liveChildren = new Set<{ kill(signal?: NodeJS.Signals | number): bo
 export function useFreshEnv(overrides: Record<string, string> = {}): () => TestEnv {
   let current: TestEnv | undefined;
   const tag = randomBytes(4).toString('hex');
+  const dataDir = path.join(os.tmpdir(), `slotflow-test-${tag}`);
   before(async function () {
     this.timeout(60000);
     const env = {
@@ -35,6 +39,7 @@ export function useFreshEnv(overrides: Record<string, string> = {}): () => TestE
       SLOTFLOW_SWEEP_IDLE_MS: '1500',
       SLOTFLOW_JOB_LOCK_MS: '3000',
       SLOTFLOW_STALLED_INTERVAL_MS: '1000',
+      SLOTFLOW_DATA_DIR: dataDir,
       ...overrides,
     };
     const settings = compileSettings(env);
@@ -53,6 +58,7 @@ export function useFreshEnv(overrides: Record<string, string> = {}): () => TestE
     const leaked = openRuntimes.size;
     for (const r of [...openRuntimes]) await r.close();
     if (current) await dropDatabase(current.settings.mysqlUrl);
+    await rm(dataDir, { recursive: true, force: true });
     expect(leaked, 'runtimes (MySQL pools, Redis connections, workers) left open').to.equal(0);
   });
   return () => {

@@ -4,7 +4,7 @@ import { EventType } from '../../core/engine/events.ts';
 import { type RejectReason, RunStatus, type TaskWrite } from '../../core/engine/transitions.ts';
 import { TaskPhase, type TaskSnapshot } from '../../core/engine/task.ts';
 import { taskStatus } from '../../core/word.ts';
-import type { CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
+import type { AssetRecord, CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
 
 /**
  * The embedded back end's store: the same contract as the MySQL store, kept in
@@ -104,6 +104,7 @@ export class MemoryStore implements TaskStore {
         run.status = write.finish.status;
         run.output = structuredClone(write.finish.output ?? null);
         run.error = write.finish.error ?? null;
+        run.cached = write.finish.cached === true;
         run.finishedAt = new Date();
       }
     }
@@ -119,7 +120,7 @@ export class MemoryStore implements TaskStore {
     }
     for (const s of write.starts) {
       runs.push({
-        component: s.component, attempt: s.attempt, status: RunStatus.queued, executions: 0, worker: null,
+        component: s.component, attempt: s.attempt, status: RunStatus.queued, executions: 0, cached: false, worker: null,
         queuedAt: new Date(), startedAt: null, finishedAt: null, output: null, error: null,
       });
     }
@@ -188,6 +189,16 @@ export class MemoryStore implements TaskStore {
       children.push((await this.readTask(row.id))!);
     }
     return children.sort((a, b) => (a.sceneIndex ?? 0) - (b.sceneIndex ?? 0));
+  }
+
+  private readonly assets: AssetRecord[] = [];
+
+  async recordAssets(assets: readonly AssetRecord[]): Promise<void> {
+    this.assets.push(...structuredClone(assets));
+  }
+
+  async listAssets(taskId: string): Promise<AssetRecord[]> {
+    return structuredClone(this.assets.filter((a) => a.taskId === taskId));
   }
 
   private readonly secrets = new Map<string, string>();

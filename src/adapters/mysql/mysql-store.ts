@@ -3,10 +3,10 @@ import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
 import type { RejectReason, RunStatus, TaskWrite } from '../../core/engine/transitions.ts';
 import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
-import type { CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
+import type { AssetRecord, CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
 import { type MysqlHandle, parseJson } from './connection.ts';
 import { withDbRetry } from './retryable.ts';
-import { answerRejections, componentRuns, events, flowVersions, secrets, tasks } from './schema.ts';
+import { answerRejections, assets, componentRuns, events, flowVersions, secrets, tasks } from './schema.ts';
 import { applyWrite } from './steps/apply-write.ts';
 import { createChildren } from './steps/create-children.ts';
 import { createTask } from './steps/create-task.ts';
@@ -107,6 +107,7 @@ export class MysqlStore implements TaskStore {
       attempt: r.attempt,
       status: r.status as RunStatus,
       executions: r.executions,
+      cached: r.cached,
       worker: r.worker,
       queuedAt: r.queuedAt,
       startedAt: r.startedAt,
@@ -147,6 +148,16 @@ export class MysqlStore implements TaskStore {
         .orderBy(asc(tasks.sceneIndex)),
     );
     return rows.map(toRecord);
+  }
+
+  async recordAssets(list: readonly AssetRecord[]): Promise<void> {
+    if (list.length === 0) return;
+    await withDbRetry(() => this.handle.db.insert(assets).values(list.map((a) => ({ ...a, createdAt: new Date() }))));
+  }
+
+  async listAssets(taskId: string): Promise<AssetRecord[]> {
+    const rows = await this.handle.db.select().from(assets).where(eq(assets.taskId, taskId)).orderBy(asc(assets.id));
+    return rows.map(({ id: _id, createdAt: _c, ...a }) => a);
   }
 
   async secret(name: string, generate: () => string): Promise<string> {

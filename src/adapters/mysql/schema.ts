@@ -1,4 +1,4 @@
-import { bigint, char, datetime, index, int, json, mysqlTable, primaryKey, smallint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { bigint, boolean, char, datetime, index, int, json, mysqlTable, primaryKey, smallint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 
 /**
  * The MySQL schema (MySQL 8 and MariaDB 10.11). Migrations in `drizzle/` are
@@ -59,6 +59,8 @@ export const componentRuns = mysqlTable(
     attempt: smallint('attempt', { unsigned: true }).notNull(),
     status: varchar('status', { length: 16 }).notNull(),
     executions: smallint('executions', { unsigned: true }).notNull(),
+    /** The output was reused from an earlier run with the same inputs; nothing was executed. */
+    cached: boolean('cached').notNull().default(false),
     worker: varchar('worker', { length: 255 }),
     output: json('output'),
     error: json('error'),
@@ -103,3 +105,23 @@ export const secrets = mysqlTable('secrets', {
   value: varchar('value', { length: 255 }).notNull(),
   createdAt: at('created_at').notNull(),
 });
+
+/** Files in the content-addressed asset store, by the task (and scene) that made or reused them. */
+export const assets = mysqlTable(
+  'assets',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    taskId: char('task_id', { length: 36 }).notNull(),
+    component: varchar('component', { length: 64 }).notNull(),
+    scene: int('scene'),
+    kind: varchar('kind', { length: 32 }).notNull(),
+    provider: varchar('provider', { length: 64 }).notNull(),
+    hash: char('hash', { length: 64 }).notNull(),
+    path: varchar('path', { length: 1024 }).notNull(),
+    bytes: bigint('bytes', { mode: 'number', unsigned: true }).notNull(),
+    latencyMs: int('latency_ms').notNull(),
+    reused: boolean('reused').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('assets_task').on(t.taskId), index('assets_hash').on(t.hash)],
+);

@@ -100,7 +100,7 @@ export function registerServiceCommands(program: Command, io: Output): void {
       const registry = defaultRegistry();
       const handlers = handlerList(registry, opts.handlers);
       return runUntilSignal(io, 'worker', (d, s, shutdown) =>
-        startWorker(d, registry, handlers, opts.concurrency ? Number(opts.concurrency) : s.workerConcurrency, shutdown));
+        startWorker(d, s, registry, { handlers, ...(opts.concurrency ? { concurrency: Number(opts.concurrency) } : {}), shutdown }));
     });
 
   program
@@ -114,7 +114,7 @@ export function registerServiceCommands(program: Command, io: Output): void {
         const app = await startServer(d, s);
         d.onClose(() => app.close());
         await startScheduler(d, s, (e) => io.err(`sweeper: ${String(e)}`));
-        await startWorker(d, registry, registry.names(), s.workerConcurrency, shutdown);
+        await startWorker(d, s, registry, { shutdown });
       });
     });
 }

@@ -25,6 +25,8 @@ export interface RunFinish {
   status: RunStatus;
   output?: unknown;
   error?: TaskError;
+  /** The output was reused from an earlier run with the same inputs. */
+  cached?: boolean;
 }
 
 export interface TaskWrite {
@@ -59,7 +61,7 @@ export interface Rejection {
 }
 
 export type Answer =
-  | { taskId: string; component: string; attempt: number; ok: true; output: unknown }
+  | { taskId: string; component: string; attempt: number; ok: true; output: unknown; cached?: boolean }
   | { taskId: string; component: string; attempt: number; ok: false; error: AnswerError };
 
 export interface AnswerError {
@@ -167,7 +169,7 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
   if (answer.ok) {
     write.word = succeed(write.word, c);
     write.inFlight &= ~c.successBit;
-    write.finish = { component: c.name, attempt: answer.attempt, status: RunStatus.succeeded, output: answer.output };
+    write.finish = { component: c.name, attempt: answer.attempt, status: RunStatus.succeeded, output: answer.output, ...(answer.cached ? { cached: true } : {}) };
     write.events.push({ type: EventType.componentSucceeded, slotWord: write.word.toString(), component: c.name, attempt: answer.attempt });
     claimRunnable(flow, write);
     settle(flow, write);

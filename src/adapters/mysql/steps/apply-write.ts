@@ -28,9 +28,10 @@ export async function applyWrite(pool: Pool, w: TaskWrite): Promise<boolean> {
     if (update.affectedRows !== 1) return ROLLBACK;
     if (w.finish) {
       await conn.execute(
-        `UPDATE component_runs SET status = ?, output = ?, error = ?, finished_at = UTC_TIMESTAMP(3)
+        `UPDATE component_runs SET status = ?, output = ?, error = ?, cached = ?, finished_at = UTC_TIMESTAMP(3)
          WHERE task_id = ? AND component = ? AND attempt = ?`,
-        [w.finish.status, json(w.finish.output), w.finish.error ? json(w.finish.error) : null, w.taskId, w.finish.component, w.finish.attempt],
+        [w.finish.status, json(w.finish.output), w.finish.error ? json(w.finish.error) : null, w.finish.cached === true,
+          w.taskId, w.finish.component, w.finish.attempt],
       );
     }
     if (w.reopen) {
