@@ -1,0 +1,172 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Language, SpeechProvider, SpeechRequest, SpeechResult } from '../types.ts';
+import { providerBytes, ProviderResponseError, trimBaseUrl, type HttpOptions } from '../http.ts';
+
+/**
+ * OpenAI-compatible text to speech: `POST {baseUrl}/audio/speech` answering
+ * WAV bytes. Text longer than the endpoint accepts is sent in pieces cut at
+ * sentence ends and the PCM joined; the file written is always a plain
+ * RIFF/WAVE with exact chunk sizes (streamed answers carry placeholder sizes).
+ */
+
+export interface OpenAiSpeechOptions {
+  /** e.g. `https://api.openai.com/v1`; `/audio/speech` is appended. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …` when set. */
+  apiKey?: string;
+  /** e.g. `gpt-4o-mini-tts`, `tts-1`. */
+  model: string;
+  /** Voice when the request names none and `voices` has none for the language. Default `OPENAI_SPEECH_DEFAULTS.voice`. */
+  voice?: string;
+  /** Voice per language, e.g. `{ zh: 'nova' }`. */
+  voices?: Record<string, string>;
+  /** Languages to claim; default all, since the models speak many. */
+  languages?: string[];
+  /** Longest `input` per request. Default `OPENAI_SPEECH_DEFAULTS.maxInputChars`. */
+  maxInputChars?: number;
+  http?: HttpOptions;
+}
+
+export const OPENAI_SPEECH_DEFAULTS = {
+  voice: 'alloy',
+  /** The limit of OpenAI's endpoint. */
+  maxInputChars: 4096,
+  timeoutMs: 120_000,
+} as const;
+
+export class OpenAiSpeechProvider implements SpeechProvider {
+  readonly name = 'openai-speech';
+  private readonly url: string;
+  private readonly options: OpenAiSpeechOptions;
+  private readonly maxInputChars: number;
+
+  constructor(options: OpenAiSpeechOptions) {
+    if (!options.baseUrl) throw new TypeError('OpenAiSpeechProvider: baseUrl is required');
+    if (!options.model) throw new TypeError('OpenAiSpeechProvider: model is required');
+    this.options = options;
+    this.url = `${trimBaseUrl(options.baseUrl)}/audio/speech`;
+    this.maxInputChars = options.maxInputChars ?? OPENAI_SPEECH_DEFAULTS.maxInputChars;
+    if (!Number.isInteger(this.maxInputChars) || this.maxInputChars < 1) throw new RangeError('OpenAiSpeechProvider: maxInputChars must be a positive integer');
+  }
+
+  async supports(language: Language): Promise<boolean> {
+    return !this.options.languages || this.options.languages.includes(language);
+  }
+
+  async synthesize(request: SpeechRequest, out: string): Promise<SpeechResult> {
+    const text = request.text.trim();
+    if (!text) throw new RangeError(`${this.name}: nothing to say (empty text)`);
+    const voice = request.voice ?? this.options.voices?.[request.language] ?? this.options.voice ?? OPENAI_SPEECH_DEFAULTS.voice;
+    const pieces: WavPcm[] = [];
+    for (const input of splitText(text, this.maxInputChars)) pieces.push(parseWav(await this.request(input, voice), this.name, this.url));
+    const wav = joinWav(pieces, this.name, this.url);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, wav.bytes);
+    return { file: out, durationSec: wav.durationSec, voice };
+  }
+
+  private request(input: string, voice: string): Promise<Buffer> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'audio/wav' };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    return providerBytes(this.name, this.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: this.options.model, input, voice, response_format: 'wav' }),
+    }, { timeoutMs: OPENAI_SPEECH_DEFAULTS.timeoutMs, ...this.options.http });
+  }
+}
+
+/** Pieces of at most `max` characters, cut after a sentence end, else a comma or space, else anywhere. */
+export function splitText(text: string, max: number): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    let cut = lastBreak(window, /[.!?。！？…]["'”’)）]*\s*/g) ?? lastBreak(window, /[,;:，；：、]\s*|\s+/g) ?? max;
+    // Never split a surrogate pair.
+    if (cut === max && /[\ud800-\udbff]/.test(window.charAt(max - 1)) && max > 1) cut = max - 1;
+    pieces.push(rest.slice(0, cut).trim());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest.trim()) pieces.push(rest.trim());
+  return pieces.filter(Boolean);
+}
+
+function lastBreak(window: string, pattern: RegExp): number | undefined {
+  let end: number | undefined;
+  for (const match of window.matchAll(pattern)) {
+    const at = match.index + match[0].length;
+    // A break in the first quarter would leave a tiny piece; prefer the next kind of break.
+    if (at > window.length / 4) end = at;
+  }
+  return end;
+}
+
+interface WavPcm {
+  /** The `fmt ` chunk's body, kept as received. */
+  fmt: Buffer;
+  byteRate: number;
+  blockAlign: number;
+  data: Buffer;
+}
+
+/** RIFF size fields a streaming server writes before it knows the length. */
+const UNKNOWN_SIZES = new Set([0, 0xffffffff, 0x7fffffff]);
+
+/**
+ * Reads a RIFF/WAVE answer: walks the chunks (`fmt `, `LIST`, `fact`, … each
+ * padded to an even length) to the `data` chunk. A placeholder or overlong
+ * data size means "to the end of the file".
+ */
+function parseWav(bytes: Buffer, provider: string, url: string): WavPcm {
+  const bad = (reason: string) => new ProviderResponseError(provider, url, `not a usable WAV: ${reason}`);
+  if (bytes.length < 12 || bytes.toString('latin1', 0, 4) !== 'RIFF' || bytes.toString('latin1', 8, 12) !== 'WAVE') {
+    throw bad(`starts with ${JSON.stringify(bytes.toString('latin1', 0, 12))}`);
+  }
+  let fmt: Buffer | undefined;
+  let offset = 12;
+  while (offset + 8 <= bytes.length) {
+    const id = bytes.toString('latin1', offset, offset + 4);
+    const size = bytes.readUInt32LE(offset + 4);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      if (size < 16 || body + size > bytes.length) throw bad('short fmt chunk');
+      fmt = bytes.subarray(body, body + size);
+    } else if (id === 'data') {
+      if (!fmt) throw bad('data chunk before fmt chunk');
+      const byteRate = fmt.readUInt32LE(8);
+      const blockAlign = fmt.readUInt16LE(12);
+      if (byteRate === 0 || blockAlign === 0) throw bad('byte rate or block align is zero');
+      const available = bytes.length - body;
+      let length = UNKNOWN_SIZES.has(size) || size > available ? available : size;
+      length -= length % blockAlign;
+      return { fmt, byteRate, blockAlign, data: bytes.subarray(body, body + length) };
+    }
+    offset = body + size + (size % 2);
+  }
+  throw bad('no data chunk');
+}
+
+/** One canonical WAV from pieces of the same format. */
+function joinWav(pieces: WavPcm[], provider: string, url: string): { bytes: Buffer; durationSec: number } {
+  const first = pieces[0];
+  if (!first) throw new ProviderResponseError(provider, url, 'no audio');
+  for (const piece of pieces) {
+    if (!piece.fmt.equals(first.fmt)) throw new ProviderResponseError(provider, url, 'pieces of one text came back in different WAV formats');
+  }
+  const data = Buffer.concat(pieces.map((p) => p.data));
+  const fmtPadded = first.fmt.length + (first.fmt.length % 2);
+  const header = Buffer.alloc(12 + 8 + fmtPadded + 8);
+  // Chunks are padded to an even length; the pad byte is not counted in the chunk's size.
+  const pad = Buffer.alloc(data.length % 2);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(header.length - 8 + data.length + pad.length, 4);
+  header.write('WAVE', 8, 'latin1');
+  header.write('fmt ', 12, 'latin1');
+  header.writeUInt32LE(first.fmt.length, 16);
+  first.fmt.copy(header, 20);
+  header.write('data', 20 + fmtPadded, 'latin1');
+  header.writeUInt32LE(data.length, 24 + fmtPadded);
+  return { bytes: Buffer.concat([header, data, pad]), durationSec: data.length / first.byteRate };
+}
