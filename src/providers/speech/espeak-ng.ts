@@ -1,0 +1,169 @@
+/**
+ * espeak-ng, the program, when it is installed: a better English than
+ * meSpeak and a usable Mandarin (`cmn`). Availability is probed once per
+ * provider with `espeak-ng --version`. Text goes in on stdin (`--stdin`),
+ * the WAV goes to a file (`-w`); arguments are an array, never a shell
+ * string, and a voice name is checked before it becomes an argument.
+ */
+
+import { execa } from 'execa';
+import type { Language, SpeechProvider, SpeechRequest, SpeechResult } from '../types.ts';
+import { languageName } from './choose.ts';
+import { readWavInfo } from './wav.ts';
+
+export interface EspeakNgOptions {
+  /** Program to run. Default `espeak-ng` from PATH. */
+  command?: string;
+  /** Words a minute (`-s`, 80–450). Default 175. */
+  speedWpm?: number;
+  /** 0–99 (`-p`). Default 50. */
+  pitch?: number;
+  /** 0–200 (`-a`). Default 100. */
+  amplitude?: number;
+  /** Extra pause between words in units of 10 ms (`-g`). Default 0. */
+  wordGap?: number;
+  /** Longest one synthesis may take. Default 60 s. */
+  timeoutMs?: number;
+}
+
+export const ESPEAK_NG_DEFAULTS: Required<EspeakNgOptions> = {
+  command: 'espeak-ng',
+  speedWpm: 175,
+  pitch: 50,
+  amplitude: 100,
+  wordGap: 0,
+  timeoutMs: 60_000,
+};
+
+const PROBE_TIMEOUT_MS = 10_000;
+
+/** Voices for the languages the pipeline knows; others are looked up with `--voices=LANG`. */
+const LANGUAGE_VOICES: Record<string, string> = {
+  en: 'en-us',
+  'en-us': 'en-us',
+  'en-gb': 'en-gb',
+  zh: 'cmn',
+  'zh-cn': 'cmn',
+  'zh-cmn': 'cmn',
+  cmn: 'cmn',
+  'zh-yue': 'yue',
+  yue: 'yue',
+};
+
+/** Voice names as espeak-ng spells them ("en-us", "cmn", "en-us+f3", "gmw/en-US"); never starting with "-". */
+const VOICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_+\-/]{0,63}$/;
+
+export type EspeakNgErrorCode = 'ESPEECH_UNAVAILABLE' | 'ESPEECH_EMPTY_TEXT' | 'ESPEECH_VOICE' | 'ESPEECH_FAILED';
+
+export class EspeakNgError extends Error {
+  override name = 'EspeakNgError';
+  readonly provider = 'espeak-ng';
+  constructor(
+    readonly code: EspeakNgErrorCode,
+    message: string,
+    options?: ErrorOptions & { stderr?: string },
+  ) {
+    super(`espeak-ng: ${message}`, options);
+    this.stderr = options?.stderr;
+  }
+  readonly stderr: string | undefined;
+}
+
+function normalizeLanguage(language: Language): string {
+  return language.toLowerCase().replace(/_/g, '-');
+}
+
+export class EspeakNgProvider implements SpeechProvider {
+  readonly name = 'espeak-ng';
+  private readonly options: Required<EspeakNgOptions>;
+  private probe: Promise<string | undefined> | undefined;
+  private readonly listed = new Map<string, Promise<string | undefined>>();
+
+  constructor(options: EspeakNgOptions = {}) {
+    this.options = { ...ESPEAK_NG_DEFAULTS, ...options };
+  }
+
+  /** The `--version` line, or undefined when the program is missing or broken. Probed once. */
+  version(): Promise<string | undefined> {
+    this.probe ??= execa(this.options.command, ['--version'], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).then(
+      (r) => (r.exitCode === 0 && /espeak/i.test(r.stdout) ? r.stdout.split('\n')[0]!.trim() : undefined),
+      () => undefined,
+    );
+    return this.probe;
+  }
+
+  async available(): Promise<boolean> {
+    return (await this.version()) !== undefined;
+  }
+
+  /** The voice it would use for a language, without asking the program; undefined for languages outside its table. */
+  voiceFor(language: Language): string | undefined {
+    const tag = normalizeLanguage(language);
+    return LANGUAGE_VOICES[tag] ?? LANGUAGE_VOICES[tag.split('-')[0]!];
+  }
+
+  /**
+   * The voice for a language when the program runs here, asking
+   * `espeak-ng --voices=LANG` for languages outside the table.
+   */
+  async resolveVoice(language: Language): Promise<string | undefined> {
+    if (!(await this.available())) return undefined;
+    const known = this.voiceFor(language);
+    if (known) return known;
+    const tag = normalizeLanguage(language);
+    if (!/^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$/.test(tag)) return undefined;
+    let found = this.listed.get(tag);
+    if (!found) {
+      found = this.listVoice(tag);
+      this.listed.set(tag, found);
+    }
+    return found;
+  }
+
+  /** Installed, and has a voice for the language. */
+  async supports(language: Language): Promise<boolean> {
+    return (await this.resolveVoice(language)) !== undefined;
+  }
+
+  /** "espeak-ng (Mandarin voice cmn)", for telling the user which voice speaks. */
+  describeVoice(language: Language, voice: string | undefined = this.voiceFor(language)): string {
+    if (!voice) return `espeak-ng (${languageName(language)})`;
+    return `espeak-ng (${languageName(voice.split('+')[0]!)} voice ${voice})`;
+  }
+
+  async synthesize(request: SpeechRequest, out: string): Promise<SpeechResult> {
+    const text = request.text.trim();
+    if (!text) throw new EspeakNgError('ESPEECH_EMPTY_TEXT', 'nothing to say');
+    if (!(await this.available())) throw new EspeakNgError('ESPEECH_UNAVAILABLE', `${this.options.command} is not installed or does not run`);
+    const voice = request.voice ?? (await this.resolveVoice(request.language));
+    if (!voice || !VOICE_NAME.test(voice)) {
+      throw new EspeakNgError('ESPEECH_VOICE', voice ? `invalid voice name "${voice}"` : `no voice for language ${request.language}`);
+    }
+    const o = this.options;
+    const args = ['-v', voice, '-s', String(o.speedWpm), '-p', String(o.pitch), '-a', String(o.amplitude), '-g', String(o.wordGap), '-b', '1', '-w', out, '--stdin'];
+    const result = await execa(o.command, args, { input: text, timeout: o.timeoutMs, reject: false });
+    if (result.exitCode !== 0 || result.failed) {
+      const stderr = result.stderr.trim();
+      const code = /voice.*(?:not|does not) exist|not found/i.test(stderr) ? 'ESPEECH_VOICE' : 'ESPEECH_FAILED';
+      const why = result.timedOut ? `timed out after ${o.timeoutMs} ms` : stderr || `exit code ${result.exitCode}`;
+      throw new EspeakNgError(code, `voice ${voice}: ${why}`, { stderr });
+    }
+    const info = await readWavInfo(out).catch((e: unknown) => {
+      throw new EspeakNgError('ESPEECH_FAILED', `no readable WAV written: ${(e as Error).message}`, { cause: e });
+    });
+    if (info.dataBytes === 0) throw new EspeakNgError('ESPEECH_FAILED', `voice ${voice} produced no audio`);
+    return { file: out, durationSec: info.durationSec, voice };
+  }
+
+  private async listVoice(tag: string): Promise<string | undefined> {
+    const r = await execa(this.options.command, [`--voices=${tag}`], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).catch(() => undefined);
+    if (!r || r.exitCode !== 0) return undefined;
+    for (const line of r.stdout.split('\n').slice(1)) {
+      // Pty Language Age/Gender VoiceName File Other-languages; MBROLA voices ("mb/…") need another program.
+      const [, lang, , , file] = line.trim().split(/\s+/);
+      if (!lang || !file || file.startsWith('mb/')) continue;
+      if (lang === tag || lang.startsWith(`${tag}-`)) return lang;
+    }
+    return undefined;
+  }
+}
