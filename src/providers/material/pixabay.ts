@@ -1,6 +1,6 @@
 import type { MaterialCandidate, MaterialProvider, MaterialQuery } from '../types.ts';
 import { providerJson, trimBaseUrl, type DownloadOptions, type HttpOptions } from '../http.ts';
-import { downloadHits, hasCjk, orientationOf, pickRendition, scoreHit, searchQueries, type StockHit } from './pexels.ts';
+import { downloadHits, hasCjk, orientationOf, pickRendition, scoreHit, searchQueries, type StockHit } from './stock.ts';
 
 /**
  * Stock videos from Pixabay (https://pixabay.com/api/docs/#api_search_videos):

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import { ProviderHttpError } from '../../../src/providers/http.ts';
-import { PexelsProvider, pickRendition } from '../../../src/providers/material/pexels.ts';
+import { PexelsProvider } from '../../../src/providers/material/pexels.ts';
+import { pickRendition } from '../../../src/providers/material/stock.ts';
 import type { MaterialQuery } from '../../../src/providers/types.ts';
 import { FAST_RETRIES, notFound, sendJson, sequence, startFakeServer, type FakeHandler, type FakeServer } from '../support/fake-http.ts';
 
