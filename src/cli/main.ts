@@ -3,6 +3,7 @@ import { FlowNotFoundError } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { registerFlowCommands } from './commands/flow.ts';
+import { registerRenderCommand } from './commands/render.ts';
 import { registerServiceCommands } from './commands/services.ts';
 import { registerSlotCommands } from './commands/slots.ts';
 import { registerTaskCommands } from './commands/task.ts';
@@ -18,6 +19,7 @@ export function buildProgram(io: Output): Command {
   registerFlowCommands(program, io);
   registerSlotCommands(program, io);
   registerTaskCommands(program, io);
+  registerRenderCommand(program, io);
   registerServiceCommands(program, io);
   // Every subcommand reports usage errors the same way as the root.
   const inherit = (cmd: Command): void => {

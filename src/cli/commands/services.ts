@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { migrateDatabase } from '../../adapters/mysql/connection.ts';
+import { AssetStore } from '../../adapters/asset-store.ts';
 import { registerBuiltins } from '../../handlers/builtin.ts';
+import { providersFromEnv } from '../../pipeline/providers.ts';
+import { registerPipeline } from '../../pipeline/register.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
 import { compileSettings, engineServices, type Settings } from '../../settings.ts';
@@ -10,8 +13,14 @@ import type { Output } from '../output.ts';
 
 /** The long-running processes: scheduler, worker, all; and migrate. */
 
+/** The builtins only: what tests of the engine itself use. */
 export function defaultRegistry(): HandlerRegistry {
   return registerBuiltins(new HandlerRegistry());
+}
+
+/** The builtins and the video pipeline, with the providers the environment configures. */
+export function fullRegistry(settings: Settings): HandlerRegistry {
+  return registerPipeline(defaultRegistry(), providersFromEnv(new AssetStore(settings.dataDir)));
 }
 
 function untilSignal(): Promise<string> {
@@ -97,7 +106,7 @@ export function registerServiceCommands(program: Command, io: Output): void {
     .option('--handlers <names>', 'comma-separated handler names (default: all registered)')
     .option('--concurrency <n>', 'jobs at once per handler')
     .action((opts: { handlers?: string; concurrency?: string }) => {
-      const registry = defaultRegistry();
+      const registry = fullRegistry(compileSettings());
       const handlers = handlerList(registry, opts.handlers);
       return runUntilSignal(io, 'worker', (d, s, shutdown) =>
         startWorker(d, s, registry, { handlers, ...(opts.concurrency ? { concurrency: Number(opts.concurrency) } : {}), shutdown }));
@@ -109,7 +118,7 @@ export function registerServiceCommands(program: Command, io: Output): void {
     .action(async () => {
       const settings = compileSettings();
       await migrateDatabase(settings.mysqlUrl);
-      const registry = defaultRegistry();
+      const registry = fullRegistry(settings);
       return runUntilSignal(io, 'all', async (d, s, shutdown) => {
         const app = await startServer(d, s);
         d.onClose(() => app.close());

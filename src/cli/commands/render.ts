@@ -1,0 +1,151 @@
+import { copyFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { AssetStore } from '../../adapters/asset-store.ts';
+import { loadFlow } from '../../adapters/flow-files.ts';
+import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
+import { registerBuiltins } from '../../handlers/builtin.ts';
+import { HandlerRegistry } from '../../handlers/registry.ts';
+import { FORMATS } from '../../pipeline/formats.ts';
+import { providersFromEnv } from '../../pipeline/providers.ts';
+import { registerPipeline } from '../../pipeline/register.ts';
+import { routeFlow } from '../../pipeline/router.ts';
+import { parseArticle } from '../../pipeline/text/article.ts';
+import { ArticleError } from '../../pipeline/text/errors.ts';
+import { startEmbedded } from '../../runtime/embedded.ts';
+import { compileSettings } from '../../settings.ts';
+import { FailedExit, UsageError } from '../exit.ts';
+import { json, type Output } from '../output.ts';
+
+/**
+ * `slotflow render`: the whole job in one process with embedded state, queue
+ * and lock, no MySQL or Redis. The same flows and handlers as the
+ * distributed mode; assets and the result cache live in SLOTFLOW_DATA_DIR,
+ * so rendering the same article again reuses what was made.
+ */
+
+export const RENDER_CONCURRENCY = 2;
+const PROGRESS_POLL_MS = 200;
+
+interface RenderOptions {
+  output: string;
+  flow?: string;
+  format?: string;
+  voice?: string;
+  size?: string;
+  music: boolean;
+  watermark?: string | boolean;
+  json?: boolean;
+}
+
+/** An article file, or a JSON file `{ "title"?, "scenes": [{ "text" }] }` for script to video. */
+async function readInput(file: string): Promise<{ article?: { body: string }; script?: { scenes: unknown[] } }> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (file.toLowerCase().endsWith('.json')) {
+    try {
+      const parsed = JSON.parse(raw.toString('utf8')) as { scenes?: unknown };
+      if (Array.isArray(parsed.scenes)) return { script: { ...parsed, scenes: parsed.scenes } };
+    } catch (e) {
+      throw new FailedExit(`${file} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  try {
+    // Checked here so bad input gets its clear error before anything starts.
+    parseArticle(raw, { filename: file });
+  } catch (e) {
+    if (e instanceof ArticleError) throw new FailedExit(`${file}: ${e.message}`);
+    throw e;
+  }
+  return { article: { body: raw.toString('utf8') } };
+}
+
+export function registerRenderCommand(program: Command, io: Output): void {
+  program
+    .command('render')
+    .description('render an article to a video (or an image bundle) in this process; no MySQL or Redis needed')
+    .argument('<article>', 'article file (Markdown, text or HTML), or a JSON script with scenes')
+    .requiredOption('-o, --output <file>', 'where to write the result (.mp4, or .zip for the image bundle)')
+    .option('--flow <flow>', 'flow name or file (default: chosen from the request)')
+    .addOption(new Option('--format <ratio>', 'aspect ratio').choices(Object.keys(FORMATS)))
+    .option('--voice <voice>', 'speech provider and/or voice, e.g. espeak-ng, en-us+f3, espeak-ng:cmn')
+    .option('--size <WxH>', 'render smaller than the format (e.g. 540x960), for previews')
+    .option('--no-music', 'no background music')
+    .option('--watermark <text>', 'watermark text (default: slotflow)')
+    .option('--no-watermark', 'no watermark')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: RenderOptions) => {
+      const started = performance.now();
+      const source = await readInput(file);
+      const options: Record<string, unknown> = { music: opts.music };
+      if (opts.format) options.format = opts.format;
+      if (opts.voice) options.voice = opts.voice;
+      if (opts.size) options.size = opts.size;
+      if (opts.watermark === false) options.watermark = false;
+      else if (typeof opts.watermark === 'string') options.watermark = opts.watermark;
+      if (opts.output.toLowerCase().endsWith('.zip')) options.output = 'images';
+      const input = { ...source, options };
+      const flow = loadFlow(routeFlow({ ...(opts.flow ? { flow: opts.flow } : {}), out: opts.output, input }));
+
+      const settings = compileSettings();
+      const assets = new AssetStore(settings.dataDir);
+      const registry = registerPipeline(registerBuiltins(new HandlerRegistry()), providersFromEnv(assets));
+      const rt = await startEmbedded({ registry, concurrency: RENDER_CONCURRENCY, settings });
+      try {
+        const { id } = await rt.engine.submit({ flow, input });
+        let last = '';
+        for (;;) {
+          const snap = (await rt.store.readTask(id))!;
+          const line = `${snap.status} 0x${snap.word.toString(16)}`;
+          if (line !== last && !opts.json) io.err(`  ${flow.name}: ${line}`);
+          last = line;
+          if (isTerminal(snap.phase)) break;
+          await new Promise((r) => setTimeout(r, PROGRESS_POLL_MS));
+        }
+        const task = (await rt.store.getTask(id))!;
+        if (task.phase !== TaskPhase.completed) {
+          const err = task.error;
+          throw new FailedExit(`render ${task.phase}${err ? `: ${err.component}: ${err.message}` : ''}`);
+        }
+        const runs = await rt.store.listRuns(id);
+        const outputOf = (name: string) => runs.findLast((r) => r.component === name && r.status === 'succeeded')?.output as Record<string, unknown> | undefined;
+        const final = outputOf(flow.order[flow.order.length - 1]!) ?? {};
+        const produced = (final.video ?? final.bundle) as string | undefined;
+        if (!produced) throw new FailedExit(`flow ${flow.name} produced no video or bundle`);
+        await copyFile(produced, opts.output);
+        let srt: string | undefined;
+        if (typeof final.srt === 'string') {
+          srt = opts.output.replace(/\.[^./]+$/, '') + '.srt';
+          await copyFile(final.srt, srt);
+        }
+        const speech = outputOf('SpeechSynthesis') as { provider?: string; voice?: string; reason?: string } | undefined;
+        const executed = runs.filter((r) => r.executions > 0 && !r.cached).length;
+        const summary = {
+          output: path.resolve(opts.output),
+          subtitles: srt ? path.resolve(srt) : null,
+          flow: flow.name,
+          task: id,
+          duration_sec: final.duration_sec ?? null,
+          width: final.width ?? null,
+          height: final.height ?? null,
+          voice: speech ? { provider: speech.provider, voice: speech.voice, reason: speech.reason } : null,
+          wall_sec: Number(((performance.now() - started) / 1000).toFixed(2)),
+          components_executed: executed,
+          components_reused: runs.filter((r) => r.cached).length,
+        };
+        if (opts.json) io.out(json(summary));
+        else {
+          io.out(`wrote ${summary.output}${srt ? ` and ${path.basename(srt)}` : ''}`);
+          if (summary.duration_sec !== null) io.out(`  ${summary.width}x${summary.height}, ${Number(summary.duration_sec).toFixed(2)} s of video in ${summary.wall_sec} s`);
+          if (speech) io.out(`  voice: ${speech.reason ?? speech.provider}`);
+          io.out(`  components run: ${summary.components_executed}, reused from earlier work: ${summary.components_reused}`);
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+}

@@ -1,0 +1,11 @@
+import type { AssetStore } from '../adapters/asset-store.ts';
+import type { ChatProvider, MaterialProvider, SpeechProvider } from '../providers/types.ts';
+
+/** What the pipeline's handlers work with; built from settings by `providersFromEnv`, passed in by tests. */
+export interface PipelineDeps {
+  assets: AssetStore;
+  /** In order of preference; the first that speaks the language well is used. */
+  speech: SpeechProvider[];
+  material: MaterialProvider[];
+  chat?: ChatProvider;
+}

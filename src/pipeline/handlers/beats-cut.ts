@@ -1,0 +1,33 @@
+import type { HandlerContext } from '../../handlers/registry.ts';
+import type { MaterialCandidate } from '../../providers/types.ts';
+import { dep, scriptOf } from './shared.ts';
+import type { ClippedScene } from './material-clip.ts';
+
+/**
+ * BeatCutter (fast cut): scenes cut on the music's beat, four beats each at
+ * the generated bed's tempo, with no narration: the scene's audio is silence
+ * and the music carries it. Visuals as the clipper picks them.
+ */
+
+export const BEAT_SEC = 0.5;
+export const BEATS_PER_SCENE = 4;
+
+export async function beatsCut(ctx: HandlerContext): Promise<{ scenes: Array<ClippedScene & { caption: string }> }> {
+  const script = scriptOf(ctx);
+  const { backgrounds } = dep<{ backgrounds: string[] }>(ctx, 'FootageGenerator');
+  const { candidates } = dep<{ candidates: MaterialCandidate[] }>(ctx, 'MaterialSearch');
+  const found = candidates.filter((c) => c.score > 0);
+  return {
+    scenes: script.scenes.map((scene, i) => {
+      const pick = found[i];
+      return {
+        index: scene.index,
+        text: scene.text,
+        caption: scene.text,
+        visual: pick ? { path: pick.path, kind: pick.kind, provider: pick.provider } : { path: backgrounds[i % backgrounds.length]!, kind: 'image', provider: 'generated' },
+        audio: '',
+        duration_sec: BEAT_SEC * BEATS_PER_SCENE,
+      };
+    }),
+  };
+}

@@ -1,0 +1,52 @@
+import type { HandlerContext } from '../../handlers/registry.ts';
+import type { MaterialCandidate } from '../../providers/types.ts';
+import { dep, scriptOf } from './shared.ts';
+import type { Speech } from './speech-synthesize.ts';
+
+/**
+ * MaterialClipper: one visual per scene, each scene as long as its speech
+ * plus a breath. Found images and clips that matched the article's key
+ * phrases go first, best first, each used once; then the generated
+ * backgrounds take turns. The result is the list the scene fan-out runs over.
+ */
+
+export const SCENE_PAD_SEC = 0.5;
+export const MIN_SCENE_SEC = 1.5;
+
+export interface ClippedScene {
+  index: number;
+  text: string;
+  visual: { path: string; kind: 'image' | 'video'; provider: string };
+  audio: string;
+  duration_sec: number;
+}
+
+export async function materialClip(ctx: HandlerContext): Promise<{ scenes: ClippedScene[] }> {
+  const script = scriptOf(ctx);
+  const speech = dep<Speech>(ctx, 'SpeechSynthesis');
+  const { backgrounds } = dep<{ backgrounds: string[] }>(ctx, 'FootageGenerator');
+  const { candidates } = dep<{ candidates: MaterialCandidate[] }>(ctx, 'MaterialSearch');
+  const used = new Set<string>();
+  const scenes = script.scenes.map((scene, i): ClippedScene => {
+    const spoken = speech.scenes.find((s) => s.index === scene.index)!;
+    const visual = pickVisual(candidates, used) ?? {
+      path: backgrounds[i % backgrounds.length]!, kind: 'image' as const, provider: 'generated',
+    };
+    return {
+      index: scene.index,
+      text: scene.text,
+      visual,
+      audio: spoken.audio,
+      duration_sec: Math.max(MIN_SCENE_SEC, spoken.duration_sec + SCENE_PAD_SEC),
+    };
+  });
+  return { scenes };
+}
+
+/** The best-scored candidate not used yet that matched the article at all. */
+function pickVisual(candidates: MaterialCandidate[], used: Set<string>): ClippedScene['visual'] | undefined {
+  const pick = candidates.find((c) => c.score > 0 && !used.has(c.path));
+  if (!pick) return undefined;
+  used.add(pick.path);
+  return { path: pick.path, kind: pick.kind, provider: pick.provider };
+}

@@ -1,0 +1,26 @@
+import type { HandlerContext } from '../../handlers/registry.ts';
+import type { MaterialCandidate } from '../../providers/types.ts';
+import type { PipelineDeps } from '../deps.ts';
+import { dep } from './shared.ts';
+import type { Widget } from './widget-init.ts';
+
+/** MaterialSearch: images and clips matching the article's key phrases, from every available material provider. */
+
+export const CANDIDATES_PER_PROVIDER = 12;
+
+export function makeMaterialSearch(deps: PipelineDeps) {
+  return async function materialSearch(ctx: HandlerContext): Promise<{ candidates: MaterialCandidate[]; providers: string[] }> {
+    const widget = dep<Widget>(ctx, 'WidgetInit');
+    const keywords = (ctx.deps.TextUnderstanding as { key_phrases?: string[] } | undefined)?.key_phrases ?? [];
+    const candidates: MaterialCandidate[] = [];
+    const used: string[] = [];
+    for (const provider of deps.material) {
+      if (!(await provider.available())) continue;
+      used.push(provider.name);
+      const found = await provider.search({ keywords, orientation: widget.orientation, limit: CANDIDATES_PER_PROVIDER }, deps.assets.tmpDir);
+      candidates.push(...found.map((c) => ({ ...c })));
+    }
+    candidates.sort((a, b) => b.score - a.score);
+    return { candidates, providers: used };
+  };
+}

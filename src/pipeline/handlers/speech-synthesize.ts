@@ -1,0 +1,88 @@
+import { rm } from 'node:fs/promises';
+import type { HandlerContext } from '../../handlers/registry.ts';
+import { chooseSpeech } from '../../providers/speech/choose.ts';
+import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.ts';
+import type { PipelineDeps } from '../deps.ts';
+import { makeAsset, scriptOf } from './shared.ts';
+
+/**
+ * SpeechSynthesis: each sentence spoken separately, then joined per scene
+ * with a short pause. Every sentence's start and end come from the durations
+ * of the audio actually synthesized, so subtitles cannot drift from speech.
+ */
+
+export const SENTENCE_PAUSE_SEC = 0.25;
+
+export interface SpokenSentence {
+  text: string;
+  start_sec: number;
+  end_sec: number;
+}
+
+export interface SpokenScene {
+  index: number;
+  audio: string;
+  duration_sec: number;
+  sentences: SpokenSentence[];
+}
+
+export interface Speech {
+  provider: string;
+  voice: string;
+  reason: string;
+  language: string;
+  scenes: SpokenScene[];
+}
+
+/** `--voice` names a provider (`espeak-ng`), a voice (`en-us+f3`), or both (`espeak-ng:en-us+f3`). */
+export function parseVoice(voice: string | null | undefined, providers: readonly string[]): { provider?: string; voice?: string } {
+  if (!voice) return {};
+  const colon = voice.indexOf(':');
+  if (colon > 0) return { provider: voice.slice(0, colon), voice: voice.slice(colon + 1) };
+  return providers.includes(voice) ? { provider: voice } : { voice };
+}
+
+export function makeSpeechSynthesize(deps: PipelineDeps) {
+  return async function speechSynthesize(ctx: HandlerContext): Promise<Speech> {
+    const script = scriptOf(ctx);
+    const widgetVoice = (ctx.deps.WidgetInit as { voice?: string | null } | undefined)?.voice;
+    const wanted = parseVoice(widgetVoice, deps.speech.map((p) => p.name));
+    const choice = await chooseSpeech(script.language, deps.speech, wanted.provider);
+    const provider = choice.provider;
+    const scenes: SpokenScene[] = [];
+    let voiceUsed = '';
+    for (const scene of script.scenes) {
+      const parts: string[] = [];
+      const sentences: SpokenSentence[] = [];
+      const scratch: string[] = [];
+      try {
+        for (const [i, text] of scene.sentences.entries()) {
+          const file = await deps.assets.scratch('.wav');
+          scratch.push(file);
+          const spoken = await provider.synthesize({ text, language: script.language, ...(wanted.voice ? { voice: wanted.voice } : {}) }, file);
+          voiceUsed = spoken.voice;
+          parts.push(file);
+          if (i < scene.sentences.length - 1) {
+            const pause = await deps.assets.scratch('.wav');
+            scratch.push(pause);
+            await silenceWav(SENTENCE_PAUSE_SEC, await readWavInfo(file), pause);
+            parts.push(pause);
+          }
+        }
+        let joined = { parts: [] as Array<{ startSec: number; durationSec: number }>, durationSec: 0 };
+        const audio = await makeAsset(ctx, deps.assets, { kind: 'speech', provider: provider.name, ext: '.wav', scene: scene.index }, async (out) => {
+          joined = await concatWav(parts, out);
+        });
+        // Parts alternate sentence, pause, sentence…; sentence i is part 2i.
+        scene.sentences.forEach((text, i) => {
+          const part = joined.parts[2 * i]!;
+          sentences.push({ text, start_sec: part.startSec, end_sec: part.startSec + part.durationSec });
+        });
+        scenes.push({ index: scene.index, audio, duration_sec: joined.durationSec, sentences });
+      } finally {
+        await Promise.all(scratch.map((f) => rm(f, { force: true })));
+      }
+    }
+    return { provider: provider.name, voice: voiceUsed, reason: choice.reason, language: script.language, scenes };
+  };
+}

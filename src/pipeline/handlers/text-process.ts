@@ -1,0 +1,32 @@
+import type { HandlerContext } from '../../handlers/registry.ts';
+import type { PipelineDeps } from '../deps.ts';
+import { buildScript, type Script } from '../text/script.ts';
+import { splitSentences } from '../text/sentences.ts';
+import type { ArticleLanguage } from '../text/language.ts';
+import { dep } from './shared.ts';
+import type { Understanding } from './text-understand.ts';
+
+/**
+ * TextProcessor: the script, as scenes of at most about 8 s of speech after a
+ * title scene. When a chat provider is configured it rewrites the narration
+ * first (the facts stay the article's; the wording becomes spoken).
+ */
+
+export const REWRITE_INSTRUCTIONS =
+  'Rewrite this article as a narration script for a short video. Keep every fact, keep it in the same language, use short spoken sentences, no headings or lists.';
+
+export interface ScriptOutput extends Script {
+  rewritten_by: string | null;
+}
+
+export function makeTextProcess(deps: PipelineDeps) {
+  return async function textProcess(ctx: HandlerContext): Promise<ScriptOutput> {
+    const u = dep<Understanding>(ctx, 'TextUnderstanding');
+    const language = u.language as ArticleLanguage;
+    const sentences = deps.chat
+      ? splitSentences(await deps.chat.rewrite(u.body, REWRITE_INSTRUCTIONS, language), language)
+      : u.sentences;
+    const script = buildScript({ title: u.title, language }, { sentences, keyPhrases: u.key_phrases });
+    return { ...script, rewritten_by: deps.chat?.name ?? null };
+  };
+}

@@ -1,0 +1,42 @@
+import { rm } from 'node:fs/promises';
+import { concatSegments, mixFinal, probe } from '../../adapters/ffmpeg.ts';
+import type { HandlerContext } from '../../handlers/registry.ts';
+import type { PipelineDeps } from '../deps.ts';
+import { dep, makeAsset } from './shared.ts';
+import type { Subtitles } from './subtitle-build.ts';
+import type { Widget } from './widget-init.ts';
+
+/**
+ * VideoSynthesis: the title card and the scenes joined without re-encoding
+ * (every segment has the same stream parameters), then the music mixed in,
+ * ducked under the voice, with fast start. The SRT sidecar travels along.
+ */
+
+export const MUSIC_VOLUME = 0.35;
+export const MUSIC_FADE_SEC = 1.5;
+
+interface SceneOutputs {
+  index: number;
+  outputs: Record<string, { segment: string; duration_sec: number }>;
+}
+
+export function makeVideoSynthesize(deps: PipelineDeps) {
+  return async function videoSynthesize(ctx: HandlerContext) {
+    const widget = dep<Widget>(ctx, 'WidgetInit');
+    const title = dep<{ segment: string }>(ctx, 'TitleCard');
+    const { scenes } = dep<{ scenes: SceneOutputs[] }>(ctx, 'SceneRender');
+    const music = (ctx.deps.MusicSelector as { music: string | null } | undefined)?.music ?? null;
+    const subtitles = ctx.deps.SubtitleBuilder as Subtitles | undefined;
+    const segments = [...scenes].sort((a, b) => a.index - b.index).map((s) => Object.values(s.outputs)[0]!.segment);
+    const joined = await deps.assets.scratch('.mp4');
+    try {
+      await concatSegments([title.segment, ...segments], joined);
+      const video = await makeAsset(ctx, deps.assets, { kind: 'video', provider: 'ffmpeg', ext: '.mp4' }, (out) =>
+        mixFinal({ video: joined, ...(music ? { music } : {}), musicVolume: MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out }));
+      const probed = await probe(video);
+      return { video, srt: subtitles?.srt ?? null, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length };
+    } finally {
+      await rm(joined, { force: true });
+    }
+  };
+}
