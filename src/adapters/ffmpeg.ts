@@ -1217,3 +1217,41 @@ export async function mixFinal(options: MixOptions): Promise<void> {
     options,
   );
 }
+
+// ---------------------------------------------------------------------------
+// Analysis
+
+export interface SilenceOptions extends RunOptions {
+  /** Quieter than this counts as silence. */
+  noiseDb?: number;
+  /** Shorter stretches are ignored. */
+  minSec?: number;
+}
+
+/**
+ * The stretches of silence in a file's audio (`silencedetect`, printed by
+ * `ametadata` on stdout). Where one ends, sound starts: tests use this to
+ * check that subtitles start with the speech in the finished video.
+ */
+export async function detectSilence(file: string, options: SilenceOptions = {}): Promise<Array<{ startSec: number; endSec: number }>> {
+  const noise = options.noiseDb ?? -35;
+  const min = options.minSec ?? 0.15;
+  const out = await ffmpeg(
+    ['-i', path.resolve(file), '-map', '0:a:0', '-af', `silencedetect=noise=${num(noise)}dB:d=${num(min)},ametadata=mode=print:file=-`, '-f', 'null', '-'],
+    options,
+  );
+  const stretches: Array<{ startSec: number; endSec: number }> = [];
+  let start: number | undefined;
+  for (const line of out.split('\n')) {
+    const m = /lavfi\.silence_(start|end)=(-?[\d.]+)/.exec(line);
+    if (!m) continue;
+    const at = Number(m[2]);
+    if (m[1] === 'start') start = Math.max(0, at);
+    else {
+      stretches.push({ startSec: start ?? 0, endSec: at });
+      start = undefined;
+    }
+  }
+  if (start !== undefined) stretches.push({ startSec: start, endSec: Infinity });
+  return stretches;
+}

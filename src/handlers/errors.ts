@@ -13,7 +13,7 @@ export class NonRetryableError extends Error {
 /** The attempt ran longer than the component's `timeout_ms`. Retryable. */
 export class AttemptTimeoutError extends Error {
   override name = 'AttemptTimeoutError';
-  readonly code = 'ETIMEDOUT';
+  readonly code = 'EATTEMPTTIMEOUT';
   constructor(
     readonly component: string,
     readonly attempt: number,

@@ -25,8 +25,10 @@ import { widgetInit } from './handlers/widget-init.ts';
  * a resumed task reuses what was already made. Bump a version when a
  * handler's output for the same inputs changes.
  */
+export const PIPELINE_CACHE_VERSION = '2';
+
 export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps): HandlerRegistry {
-  const v1 = { cache: { version: '1' } };
+  const v1 = { cache: { version: PIPELINE_CACHE_VERSION } };
   return registry
     .register('text.understand', textUnderstand, v1)
     .register('widget.init', widgetInit, v1)

@@ -9,6 +9,7 @@ import type { AssetRecord } from './ports.ts';
 import { signToken } from './callback-token.ts';
 import type { Engine } from './engine.ts';
 import { startFanOut } from './fan-out.ts';
+import { isRetryableDbError } from '../adapters/mysql/retryable.ts';
 import type { EngineServices } from './services.ts';
 
 /**
@@ -41,12 +42,13 @@ export type RunOutcome = 'answered' | 'dropped' | 'waiting';
 export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): Promise<RunOutcome> {
   if (job.handler === InternalQueue.deadline) return runDeadline(job, opts.engine);
   const { engine, registry } = opts;
-  const opened = await engine.store.startRun(job.taskId, job.component, job.attempt, opts.workerId ?? DEFAULT_WORKER_ID);
-  if (!opened) return 'dropped';
   const flow = await engine.flows.byHashOrThrow(job.flowHash);
   const component = flow.byName.get(job.component);
   const task = await engine.store.getTask(job.taskId);
   if (!component || !task) return 'dropped';
+  // An attempt that was answered, superseded or cancelled is dropped unrun.
+  if (task.attempts[job.component] !== job.attempt || (task.inFlight & component.successBit) === 0n) return 'dropped';
+  const open = () => engine.store.startRun(job.taskId, job.component, job.attempt, opts.workerId ?? DEFAULT_WORKER_ID);
 
   const base = { taskId: job.taskId, component: job.component, attempt: job.attempt };
   const assetsMade: AssetRecord[] = [];
@@ -68,10 +70,12 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
         await engine.answer({ ...base, ok: true, output: hit, cached: true });
         return 'answered';
       }
+      if (!(await open())) return 'dropped';
       await startFanOut(engine, services, task, component, job.attempt, task.input, deps, key);
       return 'waiting';
     }
     if (job.handler === InternalQueue.callback) {
+      if (!(await open())) return 'dropped';
       await postToService(job, opts, requireServices(opts), { input: task.input, params: component.params, deps, timeoutMs: component.timeoutMs });
       return 'waiting';
     }
@@ -85,6 +89,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
         return 'answered';
       }
     }
+    if (!(await open())) return 'dropped';
     const work = handler({ ...base, input: task.input, params: component.params, deps, signal, recordAsset });
     const limit = component.timeoutMs;
     const output =
@@ -104,6 +109,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     if (key) await cache!.remember(key, answer.output);
   } catch (e) {
     if (opts.shutdown?.aborted) throw e; // handed back to the queue: the job runs again elsewhere
+    if (isRetryableDbError(e)) throw e; // the store was unreachable: the queue runs the job again; not the handler's failure
     answer = { ...base, ok: false, error: toAnswerError(e) };
   } finally {
     if (timer) clearTimeout(timer);

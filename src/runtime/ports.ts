@@ -104,6 +104,9 @@ export interface TaskStore {
   listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]>;
   recordAssets(assets: readonly AssetRecord[]): Promise<void>;
   listAssets(taskId: string): Promise<AssetRecord[]>;
+  /** Asset paths that no live or completed task uses: only failed, cancelled or abandoned (idle since `abandonedBefore`) ones. */
+  unusedAssetPaths(abandonedBefore: Date): Promise<string[]>;
+  forgetAssets(paths: readonly string[]): Promise<void>;
   /** The named secret, created with `generate()` by the first process that asks. */
   secret(name: string, generate: () => string): Promise<string>;
   /** Unfinished tasks not written for `idleMs`: candidates for the sweeper. */

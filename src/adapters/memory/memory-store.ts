@@ -201,6 +201,23 @@ export class MemoryStore implements TaskStore {
     return structuredClone(this.assets.filter((a) => a.taskId === taskId));
   }
 
+  async unusedAssetPaths(abandonedBefore: Date): Promise<string[]> {
+    const keep = new Set<string>();
+    const all = new Set<string>();
+    for (const a of this.assets) {
+      all.add(a.path);
+      const t = this.tasks.get(a.taskId);
+      const live = t && (t.phase === TaskPhase.completed || ((t.phase === TaskPhase.queued || t.phase === TaskPhase.running) && t.updatedAt >= abandonedBefore));
+      if (live) keep.add(a.path);
+    }
+    return [...all].filter((p) => !keep.has(p));
+  }
+
+  async forgetAssets(paths: readonly string[]): Promise<void> {
+    const gone = new Set(paths);
+    for (let i = this.assets.length - 1; i >= 0; i--) if (gone.has(this.assets[i]!.path)) this.assets.splice(i, 1);
+  }
+
   private readonly secrets = new Map<string, string>();
 
   async secret(name: string, generate: () => string): Promise<string> {

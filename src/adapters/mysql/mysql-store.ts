@@ -4,7 +4,7 @@ import type { FlowDocument } from '../../core/flow/document.ts';
 import type { RejectReason, RunStatus, TaskWrite } from '../../core/engine/transitions.ts';
 import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
 import type { AssetRecord, CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
-import { type MysqlHandle, parseJson } from './connection.ts';
+import { type MysqlHandle, parseJson, type Rows } from './connection.ts';
 import { withDbRetry } from './retryable.ts';
 import { answerRejections, assets, componentRuns, events, flowVersions, secrets, tasks } from './schema.ts';
 import { applyWrite } from './steps/apply-write.ts';
@@ -158,6 +158,19 @@ export class MysqlStore implements TaskStore {
   async listAssets(taskId: string): Promise<AssetRecord[]> {
     const rows = await this.handle.db.select().from(assets).where(eq(assets.taskId, taskId)).orderBy(asc(assets.id));
     return rows.map(({ id: _id, createdAt: _c, ...a }) => a);
+  }
+
+  async unusedAssetPaths(abandonedBefore: Date): Promise<string[]> {
+    const [rows] = await this.pool.query<Rows>(
+      `SELECT a.path FROM assets a LEFT JOIN tasks t ON t.id = a.task_id GROUP BY a.path
+       HAVING SUM(t.phase = 'completed' OR (t.phase IN ('queued', 'running') AND t.updated_at >= ?)) = 0`,
+      [abandonedBefore],
+    );
+    return rows.map((r) => String(r.path));
+  }
+
+  async forgetAssets(paths: readonly string[]): Promise<void> {
+    if (paths.length > 0) await this.pool.query('DELETE FROM assets WHERE path IN (?)', [paths]);
   }
 
   async secret(name: string, generate: () => string): Promise<string> {

@@ -1,18 +1,12 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { AssetStore } from '../../adapters/asset-store.ts';
 import { loadFlow } from '../../adapters/flow-files.ts';
-import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
-import { registerBuiltins } from '../../handlers/builtin.ts';
-import { HandlerRegistry } from '../../handlers/registry.ts';
 import { FORMATS } from '../../pipeline/formats.ts';
-import { providersFromEnv } from '../../pipeline/providers.ts';
-import { registerPipeline } from '../../pipeline/register.ts';
+import { RenderFailedError, renderJob } from '../../pipeline/render-job.ts';
 import { routeFlow } from '../../pipeline/router.ts';
 import { parseArticle } from '../../pipeline/text/article.ts';
 import { ArticleError } from '../../pipeline/text/errors.ts';
-import { startEmbedded } from '../../runtime/embedded.ts';
 import { compileSettings } from '../../settings.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output } from '../output.ts';
@@ -24,8 +18,6 @@ import { json, type Output } from '../output.ts';
  * so rendering the same article again reuses what was made.
  */
 
-export const RENDER_CONCURRENCY = 2;
-const PROGRESS_POLL_MS = 200;
 
 interface RenderOptions {
   output: string;
@@ -92,60 +84,34 @@ export function registerRenderCommand(program: Command, io: Output): void {
       const flow = loadFlow(routeFlow({ ...(opts.flow ? { flow: opts.flow } : {}), out: opts.output, input }));
 
       const settings = compileSettings();
-      const assets = new AssetStore(settings.dataDir);
-      const registry = registerPipeline(registerBuiltins(new HandlerRegistry()), providersFromEnv(assets));
-      const rt = await startEmbedded({ registry, concurrency: RENDER_CONCURRENCY, settings });
+      let result;
       try {
-        const { id } = await rt.engine.submit({ flow, input });
-        let last = '';
-        for (;;) {
-          const snap = (await rt.store.readTask(id))!;
-          const line = `${snap.status} 0x${snap.word.toString(16)}`;
-          if (line !== last && !opts.json) io.err(`  ${flow.name}: ${line}`);
-          last = line;
-          if (isTerminal(snap.phase)) break;
-          await new Promise((r) => setTimeout(r, PROGRESS_POLL_MS));
-        }
-        const task = (await rt.store.getTask(id))!;
-        if (task.phase !== TaskPhase.completed) {
-          const err = task.error;
-          throw new FailedExit(`render ${task.phase}${err ? `: ${err.component}: ${err.message}` : ''}`);
-        }
-        const runs = await rt.store.listRuns(id);
-        const outputOf = (name: string) => runs.findLast((r) => r.component === name && r.status === 'succeeded')?.output as Record<string, unknown> | undefined;
-        const final = outputOf(flow.order[flow.order.length - 1]!) ?? {};
-        const produced = (final.video ?? final.bundle) as string | undefined;
-        if (!produced) throw new FailedExit(`flow ${flow.name} produced no video or bundle`);
-        await copyFile(produced, opts.output);
-        let srt: string | undefined;
-        if (typeof final.srt === 'string') {
-          srt = opts.output.replace(/\.[^./]+$/, '') + '.srt';
-          await copyFile(final.srt, srt);
-        }
-        const speech = outputOf('SpeechSynthesis') as { provider?: string; voice?: string; reason?: string } | undefined;
-        const executed = runs.filter((r) => r.executions > 0 && !r.cached).length;
-        const summary = {
-          output: path.resolve(opts.output),
-          subtitles: srt ? path.resolve(srt) : null,
-          flow: flow.name,
-          task: id,
-          duration_sec: final.duration_sec ?? null,
-          width: final.width ?? null,
-          height: final.height ?? null,
-          voice: speech ? { provider: speech.provider, voice: speech.voice, reason: speech.reason } : null,
-          wall_sec: Number(((performance.now() - started) / 1000).toFixed(2)),
-          components_executed: executed,
-          components_reused: runs.filter((r) => r.cached).length,
-        };
-        if (opts.json) io.out(json(summary));
-        else {
-          io.out(`wrote ${summary.output}${srt ? ` and ${path.basename(srt)}` : ''}`);
-          if (summary.duration_sec !== null) io.out(`  ${summary.width}x${summary.height}, ${Number(summary.duration_sec).toFixed(2)} s of video in ${summary.wall_sec} s`);
-          if (speech) io.out(`  voice: ${speech.reason ?? speech.provider}`);
-          io.out(`  components run: ${summary.components_executed}, reused from earlier work: ${summary.components_reused}`);
-        }
-      } finally {
-        await rt.close();
+        result = await renderJob({ flow, input, settings, output: opts.output, onProgress: (line) => !opts.json && io.err(`  ${flow.name}: ${line}`) });
+      } catch (e) {
+        if (e instanceof RenderFailedError) throw new FailedExit(e.message);
+        throw e;
+      }
+      const { final, runs } = result;
+      const speech = result.outputs('SpeechSynthesis') as { provider?: string; voice?: string; reason?: string } | undefined;
+      const summary = {
+        output: path.resolve(result.output),
+        subtitles: result.subtitles ? path.resolve(result.subtitles) : null,
+        flow: flow.name,
+        task: result.taskId,
+        duration_sec: final.duration_sec ?? null,
+        width: final.width ?? null,
+        height: final.height ?? null,
+        voice: speech ? { provider: speech.provider, voice: speech.voice, reason: speech.reason } : null,
+        wall_sec: Number(((performance.now() - started) / 1000).toFixed(2)),
+        components_executed: runs.filter((r) => r.executions > 0 && !r.cached).length,
+        components_reused: runs.filter((r) => r.cached).length,
+      };
+      if (opts.json) io.out(json(summary));
+      else {
+        io.out(`wrote ${summary.output}${summary.subtitles ? ` and ${path.basename(summary.subtitles)}` : ''}`);
+        if (summary.duration_sec !== null) io.out(`  ${summary.width}x${summary.height}, ${Number(summary.duration_sec).toFixed(2)} s of video in ${summary.wall_sec} s`);
+        if (speech) io.out(`  voice: ${speech.reason ?? speech.provider}`);
+        io.out(`  components run: ${summary.components_executed}, reused from earlier work: ${summary.components_reused}`);
       }
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { migrateDatabase } from '../../adapters/mysql/connection.ts';
 import { AssetStore } from '../../adapters/asset-store.ts';
+import { collectGarbage, DEFAULT_GC } from '../../runtime/gc.ts';
 import { registerBuiltins } from '../../handlers/builtin.ts';
 import { providersFromEnv } from '../../pipeline/providers.ts';
 import { registerPipeline } from '../../pipeline/register.ts';
@@ -81,6 +82,27 @@ export function registerServiceCommands(program: Command, io: Output): void {
       const settings = compileSettings();
       await migrateDatabase(settings.mysqlUrl);
       io.out(`migrated ${new URL(settings.mysqlUrl).pathname.slice(1)}`);
+    });
+
+  program
+    .command('gc')
+    .description('remove assets that only failed, cancelled or abandoned tasks made, and stale scratch files')
+    .option('--dry-run', 'only list what would be removed')
+    .option('--abandoned-days <n>', 'a queued or running task idle this many days is abandoned', '7')
+    .action(async (opts: { dryRun?: boolean; abandonedDays: string }) => {
+      const days = Number(opts.abandonedDays);
+      if (!Number.isFinite(days) || days < 0) throw new UsageError('--abandoned-days takes a number of days');
+      const settings = compileSettings();
+      const d = connect(settings);
+      try {
+        const report = await collectGarbage(d.store, new AssetStore(settings.dataDir), {
+          ...DEFAULT_GC, abandonedAfterMs: days * 24 * 3600 * 1000, dryRun: opts.dryRun === true,
+        });
+        for (const f of [...report.assets, ...report.scratch]) io.out(`${opts.dryRun ? 'would remove' : 'removed'} ${f}`);
+        io.out(`${report.assets.length} asset(s), ${report.scratch.length} scratch file(s), ${(report.bytes / 1e6).toFixed(1)} MB`);
+      } finally {
+        await d.close();
+      }
     });
 
   program

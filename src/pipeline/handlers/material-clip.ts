@@ -1,17 +1,22 @@
 import type { HandlerContext } from '../../handlers/registry.ts';
+import { FPS } from '../formats.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
 import { dep, scriptOf } from './shared.ts';
 import type { Speech } from './speech-synthesize.ts';
 
 /**
- * MaterialClipper: one visual per scene, each scene as long as its speech
- * plus a breath. Found images and clips that matched the article's key
+ * MaterialClipper: one visual per scene, each scene as long as its
+ * narration (which ends with a breath). Found images and clips that matched the article's key
  * phrases go first, best first, each used once; then the generated
  * backgrounds take turns. The result is the list the scene fan-out runs over.
  */
 
-export const SCENE_PAD_SEC = 0.5;
 export const MIN_SCENE_SEC = 1.5;
+
+/** Durations in whole frames, so the subtitle timeline and the joined video agree to the frame. */
+export function wholeFrames(sec: number): number {
+  return Math.round(sec * FPS) / FPS;
+}
 
 export interface ClippedScene {
   index: number;
@@ -37,7 +42,7 @@ export async function materialClip(ctx: HandlerContext): Promise<{ scenes: Clipp
       text: scene.text,
       visual,
       audio: spoken.audio,
-      duration_sec: Math.max(MIN_SCENE_SEC, spoken.duration_sec + SCENE_PAD_SEC),
+      duration_sec: wholeFrames(Math.max(MIN_SCENE_SEC, spoken.duration_sec)),
     };
   });
   return { scenes };

@@ -7,11 +7,13 @@ import { makeAsset, scriptOf } from './shared.ts';
 
 /**
  * SpeechSynthesis: each sentence spoken separately, then joined per scene
- * with a short pause. Every sentence's start and end come from the durations
+ * with a short pause between sentences and a breath at the end. Every sentence's start and end come from the durations
  * of the audio actually synthesized, so subtitles cannot drift from speech.
  */
 
 export const SENTENCE_PAUSE_SEC = 0.25;
+/** A breath after each scene's last sentence, part of the narration, so the next scene does not start mid-word. */
+export const SCENE_TAIL_SEC = 0.5;
 
 export interface SpokenSentence {
   text: string;
@@ -62,12 +64,10 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
           const spoken = await provider.synthesize({ text, language: script.language, ...(wanted.voice ? { voice: wanted.voice } : {}) }, file);
           voiceUsed = spoken.voice;
           parts.push(file);
-          if (i < scene.sentences.length - 1) {
-            const pause = await deps.assets.scratch('.wav');
-            scratch.push(pause);
-            await silenceWav(SENTENCE_PAUSE_SEC, await readWavInfo(file), pause);
-            parts.push(pause);
-          }
+          const pause = await deps.assets.scratch('.wav');
+          scratch.push(pause);
+          await silenceWav(i < scene.sentences.length - 1 ? SENTENCE_PAUSE_SEC : SCENE_TAIL_SEC, await readWavInfo(file), pause);
+          parts.push(pause);
         }
         let joined = { parts: [] as Array<{ startSec: number; durationSec: number }>, durationSec: 0 };
         const audio = await makeAsset(ctx, deps.assets, { kind: 'speech', provider: provider.name, ext: '.wav', scene: scene.index }, async (out) => {

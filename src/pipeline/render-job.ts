@@ -1,0 +1,91 @@
+import { copyFile } from 'node:fs/promises';
+import type { CompiledFlow } from '../core/flow/compile.ts';
+import { isTerminal, TaskPhase } from '../core/engine/task.ts';
+import { registerBuiltins } from '../handlers/builtin.ts';
+import { HandlerRegistry } from '../handlers/registry.ts';
+import { AssetStore } from '../adapters/asset-store.ts';
+import { startEmbedded } from '../runtime/embedded.ts';
+import type { RunRecord } from '../runtime/ports.ts';
+import type { Settings } from '../settings.ts';
+import type { PipelineDeps } from './deps.ts';
+import { providersFromEnv } from './providers.ts';
+import { registerPipeline } from './register.ts';
+
+/**
+ * One render in this process on the embedded back end: submit, wait, copy the
+ * result out. `slotflow render` and the pipeline tests both use it.
+ */
+
+export const RENDER_CONCURRENCY = 2;
+const POLL_MS = 100;
+
+export class RenderFailedError extends Error {
+  override name = 'RenderFailedError';
+  constructor(
+    readonly taskId: string,
+    readonly phase: string,
+    readonly component: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RenderJob {
+  flow: CompiledFlow;
+  input: unknown;
+  settings: Settings;
+  /** Where the video (or bundle) is copied; its `.srt` sidecar goes beside it. */
+  output: string;
+  deps?: PipelineDeps;
+  onProgress?: (line: string) => void;
+}
+
+export interface RenderResult {
+  taskId: string;
+  output: string;
+  subtitles: string | null;
+  final: Record<string, unknown>;
+  runs: RunRecord[];
+  outputs: (component: string) => Record<string, unknown> | undefined;
+  wallSec: number;
+}
+
+export async function renderJob(job: RenderJob): Promise<RenderResult> {
+  const started = performance.now();
+  const deps = job.deps ?? providersFromEnv(new AssetStore(job.settings.dataDir));
+  const registry = registerPipeline(registerBuiltins(new HandlerRegistry()), deps);
+  const rt = await startEmbedded({ registry, concurrency: RENDER_CONCURRENCY, settings: job.settings });
+  try {
+    const { id } = await rt.engine.submit({ flow: job.flow, input: job.input });
+    let last = '';
+    for (;;) {
+      const snap = (await rt.store.readTask(id))!;
+      const line = `${snap.status} 0x${snap.word.toString(16)}`;
+      if (line !== last) job.onProgress?.(line);
+      last = line;
+      if (isTerminal(snap.phase)) break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const task = (await rt.store.getTask(id))!;
+    if (task.phase !== TaskPhase.completed) {
+      const err = task.error;
+      throw new RenderFailedError(id, task.phase, err?.component, `render ${task.phase}${err ? `: ${err.component}: ${err.message}` : ''}`);
+    }
+    const runs = await rt.store.listRuns(id);
+    const outputs = (name: string) =>
+      runs.findLast((r) => r.component === name && r.status === 'succeeded')?.output as Record<string, unknown> | undefined;
+    const final = outputs(job.flow.order[job.flow.order.length - 1]!) ?? {};
+    const produced = (final.video ?? final.bundle) as string | undefined;
+    if (!produced) throw new RenderFailedError(id, task.phase, undefined, `flow ${job.flow.name} produced no video or bundle`);
+    await copyFile(produced, job.output);
+    let subtitles: string | null = null;
+    if (typeof final.srt === 'string') {
+      subtitles = job.output.replace(/\.[^./]+$/, '') + '.srt';
+      await copyFile(final.srt, subtitles);
+    }
+    return { taskId: id, output: job.output, subtitles, final, runs, outputs, wallSec: (performance.now() - started) / 1000 };
+  } finally {
+    await rt.close();
+  }
+}
