@@ -51,6 +51,9 @@ export interface Settings {
   tokenGraceMs: number;
   /** Searched first for flows named by `--flow` and `fan_out.flow`. */
   flowsDir: string | undefined;
+  /** Signs webhook bodies; generated and stored on first use when unset. */
+  webhookSecret: string | undefined;
+  webhookBackoffMs: number;
 }
 
 export class SettingsError extends Error {
@@ -108,5 +111,7 @@ export function compileSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     callbackTimeoutMs: positiveInt(env, 'SLOTFLOW_CALLBACK_TIMEOUT_MS', DEFAULTS.callbackTimeoutMs),
     tokenGraceMs: positiveInt(env, 'SLOTFLOW_TOKEN_GRACE_MS', DEFAULTS.tokenGraceMs),
     flowsDir: env.SLOTFLOW_FLOWS_DIR || undefined,
+    webhookSecret: env.SLOTFLOW_WEBHOOK_SECRET || undefined,
+    webhookBackoffMs: positiveInt(env, 'SLOTFLOW_WEBHOOK_BACKOFF_MS', 500),
   };
 }

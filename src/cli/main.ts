@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { FlowNotFoundError } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { UnknownComponentError } from '../core/word.ts';
+import { UnsafeBindError } from '../http/start.ts';
+import { SettingsError } from '../settings.ts';
 import { registerFlowCommands } from './commands/flow.ts';
 import { registerRenderCommand } from './commands/render.ts';
 import { registerServiceCommands } from './commands/services.ts';
@@ -50,7 +52,7 @@ function exitCodeFor(e: unknown, io: Output): number {
     }
     return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (e instanceof UsageError || e instanceof UnknownComponentError || e instanceof FlowNotFoundError) {
+  if (e instanceof UsageError || e instanceof UnknownComponentError || e instanceof FlowNotFoundError || e instanceof UnsafeBindError || e instanceof SettingsError) {
     io.err(`slotflow: ${e.message}`);
     return ExitCode.usage;
   }

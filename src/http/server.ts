@@ -1,11 +1,24 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { AssetStore } from '../adapters/asset-store.ts';
+import { FlowNotFoundError, PACKAGE_ROOT } from '../adapters/flow-files.ts';
+import { FlowValidationError } from '../core/flow/problems.ts';
+import { isTerminal } from '../core/engine/task.ts';
+import { BadOptionError, frameFor } from '../pipeline/formats.ts';
+import { routeFlow } from '../pipeline/router.ts';
+import { parseArticle } from '../pipeline/text/article.ts';
+import { ArticleError } from '../pipeline/text/errors.ts';
+import { metrics, registry } from '../runtime/metrics.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { type CallbackClaims, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
 import { type Engine, type MutateResult, TaskStateError } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
-import { taskView } from '../runtime/task-view.ts';
+import { finalOutput, taskView } from '../runtime/task-view.ts';
 import type { EngineServices } from '../runtime/services.ts';
+import type { Settings } from '../settings.ts';
 
 /**
  * The HTTP API (SPEC §3). This issue's part: the callback route external
@@ -18,12 +31,109 @@ import type { EngineServices } from '../runtime/services.ts';
  */
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+export const SSE_POLL_MS = 250;
+export const SSE_BATCH = 500;
+export const SSE_HEARTBEAT_MS = 15000;
+export const SSE_RETRY_MS = 2000;
+
+const WEB_DIR = path.join(PACKAGE_ROOT, 'web');
+const WEB_FILES: ReadonlyArray<readonly [string, string, string]> = [
+  ['/', 'index.html', 'text/html; charset=utf-8'],
+  ['/app.js', 'app.js', 'text/javascript; charset=utf-8'],
+  ['/style.css', 'style.css', 'text/css; charset=utf-8'],
+];
+const CONTENT_TYPES: Record<string, string> = {
+  '.mp4': 'video/mp4', '.png': 'image/png', '.jpg': 'image/jpeg', '.wav': 'audio/wav', '.m4a': 'audio/mp4', '.srt': 'application/x-subrip', '.zip': 'application/zip',
+};
+
+interface SubmitBody {
+  flow?: string;
+  article?: { title?: string; body: string };
+  script?: { title?: string; scenes: Array<{ text: string; keywords?: string[] }> };
+  options?: Record<string, unknown>;
+  callback_url?: string;
+}
+
+const submitSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    flow: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 },
+    article: {
+      type: 'object', additionalProperties: false, required: ['body'],
+      properties: { title: { type: 'string', maxLength: 500 }, body: { type: 'string', maxLength: MAX_BODY_BYTES } },
+    },
+    script: {
+      type: 'object', required: ['scenes'],
+      properties: {
+        title: { type: 'string', maxLength: 500 },
+        scenes: { type: 'array', minItems: 1, maxItems: 60, items: { type: 'object', required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 2000 }, keywords: { type: 'array', items: { type: 'string' } } } } },
+      },
+    },
+    options: {
+      type: 'object',
+      properties: {
+        format: { enum: ['16:9', '9:16', '1:1'] },
+        voice: { type: 'string', maxLength: 100 },
+        size: { type: 'string', pattern: '^[0-9]{2,4}x[0-9]{2,4}$' },
+        music: { type: 'boolean' },
+        watermark: { anyOf: [{ type: 'string', maxLength: 100 }, { const: false }] },
+        style: { enum: ['fast'] },
+        output: { enum: ['video', 'images', 'fast-cut'] },
+      },
+    },
+    callback_url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+  },
+} as const;
+
+/** Sends a file from the asset store with HTTP Range support; a path outside the store is never served. */
+async function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, type: string, assets: AssetStore | undefined): Promise<FastifyReply> {
+  if (!assets?.contains(file)) return sendError(reply, 404, 'not-found', 'no such file');
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return sendError(reply, 404, 'not-found', 'the file is gone (collected?)');
+  }
+  reply.header('accept-ranges', 'bytes');
+  const range = req.headers.range;
+  if (!range) return reply.header('content-type', type).header('content-length', size).send(createReadStream(file));
+  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  let start = m?.[1] ? Number(m[1]) : NaN;
+  let end = m?.[2] ? Number(m[2]) : NaN;
+  if (m && !m[1] && m[2]) {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else if (m && m[1] && !m[2]) end = size - 1;
+  if (!m || !Number.isFinite(start) || !Number.isFinite(end) || start > end || start >= size) {
+    return sendError(reply.header('content-range', `bytes */${size}`), 416, 'range-not-satisfiable', `cannot serve ${range} of ${size} bytes`);
+  }
+  end = Math.min(end, size - 1);
+  return reply
+    .code(206)
+    .header('content-type', type)
+    .header('content-range', `bytes ${start}-${end}/${size}`)
+    .header('content-length', end - start + 1)
+    .send(createReadStream(file, { start, end }));
+}
+
+/** Deployment-wide gauges, read when scraped. */
+async function refreshGauges(engine: Engine): Promise<void> {
+  metrics.tasks.reset();
+  for (const row of await engine.store.countTasksByStatus()) metrics.tasks.set({ phase: row.phase, status: row.status }, row.count);
+  const counts = await engine.queue.jobCounts?.();
+  if (counts) {
+    metrics.queueDepth.reset();
+    for (const c of counts) metrics.queueDepth.set({ queue: c.queue, state: c.state }, c.count);
+  }
+}
 export const MAX_TOKEN_LENGTH = 2048;
 
 export interface ServerDeps {
   engine: Engine;
   services: EngineServices;
   apiToken?: string | undefined;
+  settings?: Settings;
 }
 
 const answerSchema = {
@@ -70,7 +180,13 @@ function tokensMatch(given: string, expected: string): boolean {
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { engine, services } = deps;
   // Callback tokens travel in the path and are longer than fastify's default 100-character parameter.
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: MAX_TOKEN_LENGTH } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    routerOptions: { maxParamLength: MAX_TOKEN_LENGTH },
+    // Unknown fields are an error the client should hear about, not something to drop quietly.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, _req, reply) => {
     if (err.validation) return sendError(reply, 400, 'invalid-body', err.message);
@@ -95,6 +211,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     { schema: { body: answerSchema } },
     async (req, reply) => {
       const claims = verifyToken(req.params.token, services.callbackSecret);
+      if ('problem' in claims) metrics.answersRejected.inc({ reason: claims.problem });
       if ('problem' in claims) return sendError(reply, TOKEN_STATUS[claims.problem], claims.problem, `callback token refused: ${claims.problem}`);
       const result = await engine.answer(toAnswer(claims, req.body));
       return replyTo(reply, result);
@@ -132,6 +249,120 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!(await engine.store.readTask(req.params.id))) return sendError(reply, 404, 'unknown-task', `no task ${req.params.id}`);
     await engine.cancel(req.params.id);
     return reply.code(202).send({ id: req.params.id, status: 'cancelled' });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    await refreshGauges(engine);
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
+
+  for (const [route, file, type] of WEB_FILES) {
+    app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(path.join(WEB_DIR, file))));
+  }
+
+  app.post<{ Body: SubmitBody; Headers: { 'idempotency-key'?: string } }>(
+    '/v1/tasks',
+    { schema: { body: submitSchema, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255 } } } } },
+    async (req, reply) => {
+      const body = req.body;
+      const input: Record<string, unknown> = { options: body.options ?? {} };
+      if (body.article) {
+        try {
+          parseArticle(body.article.body, body.article.title ? { title: body.article.title } : {});
+        } catch (e) {
+          if (e instanceof ArticleError) return sendError(reply, 400, e.code.toLowerCase().replace(/_/g, '-'), e.message);
+          throw e;
+        }
+        input.article = body.article;
+      }
+      if (body.script) input.script = body.script;
+      if (!body.article && !body.script) return sendError(reply, 400, 'invalid-body', 'the body needs "article" (with "body") or "script" (with "scenes")');
+      try {
+        frameFor((body.options ?? {}) as Record<string, unknown>);
+      } catch (e) {
+        if (e instanceof BadOptionError) return sendError(reply, 400, 'invalid-option', e.message);
+        throw e;
+      }
+      let flow;
+      try {
+        flow = services.resolveFlow(routeFlow({ ...(body.flow ? { flow: body.flow } : {}), input: input as never }));
+      } catch (e) {
+        if (e instanceof FlowNotFoundError || e instanceof FlowValidationError) return sendError(reply, 400, 'unknown-flow', e.message);
+        throw e;
+      }
+      const created = await engine.submit({
+        flow, input, idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl: body.callback_url ?? null,
+      });
+      const snap = await engine.store.readTask(created.id);
+      return reply.code(202).header('location', `/v1/tasks/${created.id}`).send({ id: created.id, status: snap?.status ?? 'queued' });
+    },
+  );
+
+  app.get<{ Querystring: { status?: string; limit?: number } }>(
+    '/v1/tasks',
+    { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 64 }, limit: { type: 'integer', minimum: 1, maximum: 200 } } } } },
+    async (req) => {
+      const tasks = await engine.store.listTasks({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit ?? 20 });
+      return {
+        tasks: tasks.filter((t) => t.parentId === null).map((t) => ({
+          id: t.id, flow: t.flowName, status: t.status, phase: t.phase, slot_word: t.word.toString(), created_at: t.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Headers: { 'last-event-id'?: string }; Querystring: { after?: number } }>(
+    '/v1/tasks/:id/events',
+    { schema: { querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } } } } },
+    async (req, reply) => {
+      const id = req.params.id;
+      if (!(await engine.store.readTask(id))) return sendError(reply, 404, 'unknown-task', `no task ${id}`);
+      const header = req.headers['last-event-id'];
+      let after = header !== undefined && /^\d+$/.test(header) ? Number(header) : (req.query.after ?? 0);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.write(`retry: ${SSE_RETRY_MS}\n\n`);
+      let open = true;
+      req.raw.on('close', () => (open = false));
+      let lastBeat = Date.now();
+      while (open) {
+        const snap = await engine.store.readTask(id);
+        const children = await engine.store.listChildren(id);
+        const scenes = new Map(children.map((c) => [c.id, c.sceneIndex]));
+        const events = await engine.store.listEventsOf([id, ...scenes.keys()], after, SSE_BATCH);
+        for (const e of events) {
+          const scene = scenes.get(e.taskId) ?? null;
+          // A scene's own lifecycle is progress of the task, not the task's lifecycle.
+          const type = scene !== null && e.type !== 'progress' && !e.type.startsWith('component.') ? 'progress' : e.type;
+          const data = { id: e.id, task_id: e.taskId, type: scene !== null ? e.type : type, slot_word: e.slotWord, component: e.component, attempt: e.attempt, scene, data: e.data, created_at: e.createdAt.toISOString() };
+          res.write(`id: ${e.id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+          after = e.id;
+        }
+        if (events.length === SSE_BATCH) continue;
+        if (snap && isTerminal(snap.phase) && children.every((c) => isTerminal(c.phase) || snap.phase === 'cancelled')) break;
+        if (Date.now() - lastBeat > SSE_HEARTBEAT_MS) {
+          res.write(': keep-alive\n\n');
+          lastBeat = Date.now();
+        }
+        await new Promise((r) => setTimeout(r, SSE_POLL_MS));
+      }
+      res.end();
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id/video', async (req, reply) => {
+    const final = await finalOutput(engine, req.params.id);
+    const file = final?.video ?? final?.bundle;
+    if (!file) return sendError(reply, 404, 'no-video', `task ${req.params.id} has no finished video`);
+    return sendFile(req, reply, file, final?.video ? 'video/mp4' : 'application/zip', services.assets);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/assets/:id', async (req, reply) => {
+    const id = /^\d{1,15}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const asset = Number.isFinite(id) ? await engine.store.getAsset(id) : undefined;
+    if (!asset) return sendError(reply, 404, 'unknown-asset', `no asset ${req.params.id}`);
+    return sendFile(req, reply, asset.path, CONTENT_TYPES[path.extname(asset.path)] ?? 'application/octet-stream', services.assets);
   });
 
   return app;

@@ -9,6 +9,7 @@ import type { AssetRecord } from './ports.ts';
 import { signToken } from './callback-token.ts';
 import type { Engine } from './engine.ts';
 import { startFanOut } from './fan-out.ts';
+import { metrics } from './metrics.ts';
 import { isRetryableDbError } from '../adapters/mysql/retryable.ts';
 import type { EngineServices } from './services.ts';
 
@@ -59,6 +60,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   const signal = opts.shutdown ? AbortSignal.any([timeout.signal, opts.shutdown]) : timeout.signal;
   let timer: NodeJS.Timeout | undefined;
   let answer: Answer;
+  let runStarted: number | undefined;
   try {
     const deps = await engine.store.outputsOf(job.taskId, component.depends);
     const cache = opts.services?.assets;
@@ -85,11 +87,14 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     if (key) {
       const hit = await cache!.cached(key);
       if (hit !== undefined) {
+        metrics.cacheHits.inc();
         await engine.answer({ ...base, ok: true, output: hit, cached: true });
         return 'answered';
       }
     }
     if (!(await open())) return 'dropped';
+    if (job.dispatchedAt !== undefined && job.delayMs === 0) metrics.dispatchLatency.observe((Date.now() - job.dispatchedAt) / 1000);
+    runStarted = performance.now();
     const work = handler({ ...base, input: task.input, params: component.params, deps, signal, recordAsset });
     const limit = component.timeoutMs;
     const output =
@@ -106,11 +111,13 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
             }),
           ]);
     answer = { ...base, ok: true, output: output ?? null };
+    metrics.componentDuration.observe({ flow: flow.name, component: component.name, outcome: 'succeeded' }, (performance.now() - runStarted) / 1000);
     if (key) await cache!.remember(key, answer.output);
   } catch (e) {
     if (opts.shutdown?.aborted) throw e; // handed back to the queue: the job runs again elsewhere
     if (isRetryableDbError(e)) throw e; // the store was unreachable: the queue runs the job again; not the handler's failure
     answer = { ...base, ok: false, error: toAnswerError(e) };
+    if (runStarted !== undefined) metrics.componentDuration.observe({ flow: flow.name, component: component.name, outcome: 'failed' }, (performance.now() - runStarted) / 1000);
   } finally {
     if (timer) clearTimeout(timer);
   }

@@ -9,6 +9,8 @@ import { engineServices, type Settings } from '../settings.ts';
 import { runComponentJob } from './component-runner.ts';
 import { Engine } from './engine.ts';
 import { Sweeper } from './sweeper.ts';
+import { newCallbackSecret } from './callback-token.ts';
+import { DEFAULT_WEBHOOKS, WebhookDispatcher } from './webhooks.ts';
 
 /**
  * Distributed mode: MySQL holds the truth, BullMQ carries the jobs, Redlock
@@ -73,6 +75,10 @@ export async function startScheduler(d: Distributed, settings: Settings, onError
   const sweeper = new Sweeper(d.engine, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
   d.sweeper = sweeper;
   sweeper.start();
+  const webhookSecret = settings.webhookSecret ?? (await d.store.secret('webhook', newCallbackSecret));
+  const webhooks = new WebhookDispatcher(d.store, webhookSecret, { ...DEFAULT_WEBHOOKS, backoffMs: settings.webhookBackoffMs }, onError);
+  webhooks.start();
+  d.onClose(() => webhooks.stop());
 }
 
 export interface WorkerOptions {

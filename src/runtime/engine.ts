@@ -8,6 +8,7 @@ import {
 import { isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
 import { componentOf, initialWord } from '../core/word.ts';
 import { FlowCatalog } from './flow-catalog.ts';
+import { metrics } from './metrics.ts';
 import type { CreatedTask, DispatchQueue, LockManager, TaskStore } from './ports.ts';
 
 /**
@@ -146,6 +147,7 @@ export class Engine {
   async answer(answer: Answer): Promise<MutateResult> {
     const result = await this.mutate(answer.taskId, (flow, snap) => planAnswer(flow, snap, answer, this.jitter));
     if (result && 'rejected' in result) {
+      metrics.answersRejected.inc({ reason: result.rejected });
       await this.store.recordRejection(answer.taskId, answer.component, answer.attempt, result.rejected);
     }
     return result;
@@ -223,7 +225,8 @@ export class Engine {
       throw new CasExhaustedError(taskId);
     });
     if (!result || 'rejected' in result) return result;
-    const jobs = result.starts.filter(needsJob);
+    const now = Date.now();
+    const jobs = result.starts.filter(needsJob).map((j) => ({ ...j, dispatchedAt: now }));
     if (jobs.length > 0) await this.queue.dispatch(jobs);
     if (read?.parentId && isTerminal(result.phase) && !isTerminal(read.phase)) await this.childSettled(read);
     return result;

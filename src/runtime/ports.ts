@@ -59,6 +59,7 @@ export interface AssetRecord {
 export interface TaskRecord extends TaskSnapshot {
   input: unknown;
   idempotencyKey: string | null;
+  callbackUrl: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -100,10 +101,14 @@ export interface TaskStore {
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
   listRuns(taskId: string): Promise<RunRecord[]>;
   listEvents(taskId: string, afterId?: number): Promise<StoredEvent[]>;
+  /** Events of several tasks (a task and its fan-out children) after `afterId`, in id order: one resumable stream. */
+  listEventsOf(taskIds: readonly string[], afterId: number, limit: number): Promise<StoredEvent[]>;
+  getAsset(id: number): Promise<(AssetRecord & { id: number }) | undefined>;
+  countTasksByStatus(): Promise<Array<{ phase: string; status: string; count: number }>>;
   /** Fan-out children of a task, by item index; only those of one component and attempt when given. */
   listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]>;
   recordAssets(assets: readonly AssetRecord[]): Promise<void>;
-  listAssets(taskId: string): Promise<AssetRecord[]>;
+  listAssets(taskId: string): Promise<Array<AssetRecord & { id: number }>>;
   /** Asset paths that no live or completed task uses: only failed, cancelled or abandoned (idle since `abandonedBefore`) ones. */
   unusedAssetPaths(abandonedBefore: Date): Promise<string[]>;
   forgetAssets(paths: readonly string[]): Promise<void>;
@@ -121,6 +126,8 @@ export interface DispatchQueue {
   requestSchedule(taskId: string, delayMs?: number): Promise<void>;
   /** Whether the job is waiting, delayed or active somewhere. */
   isLive(job: ComponentJob): Promise<boolean>;
+  /** Jobs per queue and state, for metrics; a queue that cannot tell leaves it out. */
+  jobCounts?(): Promise<Array<{ queue: string; state: string; count: number }>>;
   close(): Promise<void>;
 }
 
@@ -137,4 +144,21 @@ export interface LockManager {
   /** Runs `fn` holding the lock on `key`. */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface WebhookEvent extends StoredEvent {
+  url: string;
+  deliveryAttempts: number;
+}
+
+/** The outbox side of webhooks: events of tasks with a callback_url, claimed for delivery with a lease. */
+export interface WebhookOutbox {
+  /** Due undelivered events, oldest first, each claimed for `leaseMs` so two dispatchers do not send it at once. */
+  claimWebhookEvents(limit: number, leaseMs: number, maxAttempts: number): Promise<WebhookEvent[]>;
+  recordWebhookAttempt(attempt: {
+    event: WebhookEvent; ok: boolean; statusCode: number | null; error: string | null; nextAt: Date | null;
+  }): Promise<void>;
+  /** Gives a claimed event back unsent, due at once. */
+  releaseWebhookEvent(eventId: number): Promise<void>;
+  listWebhookAttempts(taskId: string): Promise<Array<{ eventId: number; attempt: number; ok: boolean; statusCode: number | null; error: string | null }>>;
 }

@@ -42,7 +42,7 @@ export async function sweepOnce(engine: Engine, opts: SweeperOptions = DEFAULT_S
       if (!(await engine.queue.isLive(job))) lost.push(job);
     }
     if (lost.length > 0) {
-      await engine.queue.dispatch(lost);
+      await engine.queue.dispatch(lost.map((j) => ({ ...j, dispatchedAt: Date.now() })));
       report.redispatched += lost.length;
     }
     await engine.queue.requestSchedule(snap.id);

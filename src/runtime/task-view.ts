@@ -1,6 +1,6 @@
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { toHex } from '../core/slot.ts';
-import { componentState, moduleStates } from '../core/word.ts';
+import { componentState, moduleStates, unknownBits } from '../core/word.ts';
 import type { Engine } from './engine.ts';
 import type { TaskRecord } from './ports.ts';
 
@@ -13,6 +13,7 @@ export interface TaskView {
   phase: string;
   slot_word: string;
   hex: string;
+  unknown_bits: string;
   parent_id: string | null;
   created_at: string;
   updated_at: string;
@@ -21,26 +22,47 @@ export interface TaskView {
     module: string;
     component: string;
     slot: number;
+    kind: string;
     state: string;
     in_flight: boolean;
     attempts: number;
     executions: number;
+    cached: boolean;
     started_at: string | null;
     finished_at: string | null;
     duration_ms: number | null;
     error: unknown;
   }>;
   modules: Array<{ module: string; status: string; state: string }>;
-  scenes: unknown[];
-  assets: unknown[];
+  scenes: Array<{ index: number | null; task_id: string; component: string | null; phase: string; status: string; slot_word: string }>;
+  assets: Array<{ id: number; kind: string; component: string; scene: number | null; provider: string; bytes: number; reused: boolean; url: string }>;
+  /** The finished video (or bundle) as a path on the server, or null. */
   video: string | null;
+  bundle: string | null;
+}
+
+/** The final file a finished task made: the last component's `video` or `bundle` output. */
+export async function finalOutput(engine: Engine, id: string): Promise<{ video?: string; bundle?: string; srt?: string } | undefined> {
+  const task = await engine.store.getTask(id);
+  if (!task || task.phase !== 'completed') return undefined;
+  const flow = await engine.flows.byHashOrThrow(task.flowHash);
+  const last = flow.order[flow.order.length - 1]!;
+  const out = (await engine.store.outputsOf(id, [last]))[last] as Record<string, unknown> | undefined;
+  if (!out) return undefined;
+  return {
+    ...(typeof out.video === 'string' ? { video: out.video } : {}),
+    ...(typeof out.bundle === 'string' ? { bundle: out.bundle } : {}),
+    ...(typeof out.srt === 'string' ? { srt: out.srt } : {}),
+  };
 }
 
 export async function taskView(engine: Engine, id: string): Promise<TaskView | undefined> {
   const task = await engine.store.getTask(id);
   if (!task) return undefined;
   const flow: CompiledFlow = await engine.flows.byHashOrThrow(task.flowHash);
-  const runs = await engine.store.listRuns(id);
+  const [runs, children, assets, final] = await Promise.all([
+    engine.store.listRuns(id), engine.store.listChildren(id), engine.store.listAssets(id), finalOutput(engine, id),
+  ]);
   const states = moduleStates(flow, task.word, task.inFlight);
   return {
     id: task.id,
@@ -50,6 +72,7 @@ export async function taskView(engine: Engine, id: string): Promise<TaskView | u
     phase: task.phase,
     slot_word: task.word.toString(),
     hex: toHex(task.word),
+    unknown_bits: toHex(unknownBits(flow, task.word)),
     parent_id: task.parentId,
     created_at: task.createdAt.toISOString(),
     updated_at: task.updatedAt.toISOString(),
@@ -61,10 +84,12 @@ export async function taskView(engine: Engine, id: string): Promise<TaskView | u
         module: c.module,
         component: c.name,
         slot: c.slot,
+        kind: c.kind,
         state: componentState(task.word, c),
         in_flight: (task.inFlight & c.successBit) !== 0n,
         attempts: task.attempts[c.name] ?? 0,
         executions: mine.reduce((n, r) => n + r.executions, 0),
+        cached: last?.cached ?? false,
         started_at: last?.startedAt?.toISOString() ?? null,
         finished_at: last?.finishedAt?.toISOString() ?? null,
         duration_ms: last?.startedAt && last.finishedAt ? last.finishedAt.getTime() - last.startedAt.getTime() : null,
@@ -72,8 +97,14 @@ export async function taskView(engine: Engine, id: string): Promise<TaskView | u
       };
     }),
     modules: flow.modules.map((m, i) => ({ module: m.name, status: m.status, state: states[i]! })),
-    scenes: [],
-    assets: [],
-    video: null,
+    // The scenes of the current fan-out attempt (older attempts' children stay in the database).
+    scenes: children
+      .filter((c) => c.parentComponent === null || c.parentAttempt === (task.attempts[c.parentComponent] ?? c.parentAttempt))
+      .map((c) => ({ index: c.sceneIndex, task_id: c.id, component: c.parentComponent, phase: c.phase, status: c.status, slot_word: c.word.toString() })),
+    assets: assets.map((a) => ({
+      id: a.id, kind: a.kind, component: a.component, scene: a.scene, provider: a.provider, bytes: a.bytes, reused: a.reused, url: `/v1/assets/${a.id}`,
+    })),
+    video: final?.video ? `/v1/tasks/${id}/video` : null,
+    bundle: final?.bundle ? `/v1/tasks/${id}/video` : null,
   };
 }

@@ -13,9 +13,7 @@ import type { AssetRecord, CreatedTask, NewTask, RunRecord, StoredEvent, TaskFil
  * way in and out, as a database would.
  */
 
-interface Row extends TaskRecord {
-  callbackUrl: string | null;
-}
+type Row = TaskRecord;
 
 export class MemoryStore implements TaskStore {
   private readonly flows = new Map<string, FlowDocument>();
@@ -81,6 +79,7 @@ export class MemoryStore implements TaskStore {
     const row = this.tasks.get(id);
     if (!row) return undefined;
     const { input: _i, idempotencyKey: _k, createdAt: _c, updatedAt: _u, callbackUrl: _b, ...snap } = row;
+
     return structuredClone(snap);
   }
 
@@ -191,14 +190,35 @@ export class MemoryStore implements TaskStore {
     return children.sort((a, b) => (a.sceneIndex ?? 0) - (b.sceneIndex ?? 0));
   }
 
-  private readonly assets: AssetRecord[] = [];
+  private readonly assets: Array<AssetRecord & { id: number }> = [];
 
   async recordAssets(assets: readonly AssetRecord[]): Promise<void> {
-    this.assets.push(...structuredClone(assets));
+    for (const a of assets) this.assets.push({ ...structuredClone(a), id: this.assets.length + 1 });
   }
 
-  async listAssets(taskId: string): Promise<AssetRecord[]> {
+  async listAssets(taskId: string): Promise<Array<AssetRecord & { id: number }>> {
     return structuredClone(this.assets.filter((a) => a.taskId === taskId));
+  }
+
+  async getAsset(id: number): Promise<(AssetRecord & { id: number }) | undefined> {
+    const a = this.assets.find((x) => x.id === id);
+    return a && structuredClone(a);
+  }
+
+  async listEventsOf(taskIds: readonly string[], afterId: number, limit: number): Promise<StoredEvent[]> {
+    const ids = new Set(taskIds);
+    return structuredClone(this.events.filter((e) => ids.has(e.taskId) && e.id > afterId).slice(0, limit));
+  }
+
+  async countTasksByStatus(): Promise<Array<{ phase: string; status: string; count: number }>> {
+    const counts = new Map<string, { phase: string; status: string; count: number }>();
+    for (const t of this.tasks.values()) {
+      const key = `${t.phase}/${t.status}`;
+      const c = counts.get(key) ?? { phase: t.phase, status: t.status, count: 0 };
+      c.count++;
+      counts.set(key, c);
+    }
+    return [...counts.values()];
   }
 
   async unusedAssetPaths(abandonedBefore: Date): Promise<string[]> {

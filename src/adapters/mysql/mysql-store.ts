@@ -1,12 +1,12 @@
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
 import type { RejectReason, RunStatus, TaskWrite } from '../../core/engine/transitions.ts';
 import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
-import type { AssetRecord, CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
-import { type MysqlHandle, parseJson, type Rows } from './connection.ts';
+import type { AssetRecord, CreatedTask, NewTask, RunRecord, WebhookEvent, WebhookOutbox, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
+import { type MysqlHandle, parseJson, type ResultSetHeader, type Rows } from './connection.ts';
 import { withDbRetry } from './retryable.ts';
-import { answerRejections, assets, componentRuns, events, flowVersions, secrets, tasks } from './schema.ts';
+import { answerRejections, assets, componentRuns, events, flowVersions, secrets, tasks, webhookAttempts } from './schema.ts';
 import { applyWrite } from './steps/apply-write.ts';
 import { createChildren } from './steps/create-children.ts';
 import { createTask } from './steps/create-task.ts';
@@ -22,7 +22,7 @@ import { startRun } from './steps/start-run.ts';
  * retried on deadlocks, lock-wait timeouts and lost connections, so a MySQL
  * outage of a few seconds stalls work instead of losing it.
  */
-export class MysqlStore implements TaskStore {
+export class MysqlStore implements TaskStore, WebhookOutbox {
   constructor(readonly handle: MysqlHandle) {}
 
   private get pool() {
@@ -123,16 +123,7 @@ export class MysqlStore implements TaskStore {
       .from(events)
       .where(and(eq(events.taskId, taskId), gt(events.id, afterId)))
       .orderBy(asc(events.id));
-    return rows.map((e) => ({
-      id: e.id,
-      taskId: e.taskId,
-      type: e.type,
-      slotWord: e.slotWord.toString(),
-      component: e.component,
-      attempt: e.attempt,
-      data: e.data === null ? null : parseJson(e.data),
-      createdAt: e.createdAt,
-    }));
+    return rows.map(toEvent);
   }
 
   async listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]> {
@@ -155,9 +146,83 @@ export class MysqlStore implements TaskStore {
     await withDbRetry(() => this.handle.db.insert(assets).values(list.map((a) => ({ ...a, createdAt: new Date() }))));
   }
 
-  async listAssets(taskId: string): Promise<AssetRecord[]> {
+  async listAssets(taskId: string): Promise<Array<AssetRecord & { id: number }>> {
     const rows = await this.handle.db.select().from(assets).where(eq(assets.taskId, taskId)).orderBy(asc(assets.id));
-    return rows.map(({ id: _id, createdAt: _c, ...a }) => a);
+    return rows.map(({ createdAt: _c, ...a }) => a);
+  }
+
+  async getAsset(id: number): Promise<(AssetRecord & { id: number }) | undefined> {
+    const rows = await this.handle.db.select().from(assets).where(eq(assets.id, id));
+    if (!rows[0]) return undefined;
+    const { createdAt: _c, ...a } = rows[0];
+    return a;
+  }
+
+  async listEventsOf(taskIds: readonly string[], afterId: number, limit: number): Promise<StoredEvent[]> {
+    if (taskIds.length === 0) return [];
+    const rows = await this.handle.db
+      .select()
+      .from(events)
+      .where(and(inArray(events.taskId, [...taskIds]), gt(events.id, afterId)))
+      .orderBy(asc(events.id))
+      .limit(limit);
+    return rows.map(toEvent);
+  }
+
+  async countTasksByStatus(): Promise<Array<{ phase: string; status: string; count: number }>> {
+    const rows = await this.handle.db
+      .select({ phase: tasks.phase, status: tasks.status, count: sql<number>`count(*)` })
+      .from(tasks)
+      .groupBy(tasks.phase, tasks.status);
+    return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  }
+
+  async claimWebhookEvents(limit: number, leaseMs: number, maxAttempts: number): Promise<WebhookEvent[]> {
+    const [rows] = await this.pool.query<Rows>(
+      `SELECT e.*, t.callback_url FROM events e JOIN tasks t ON t.id = e.task_id
+       WHERE t.callback_url IS NOT NULL AND e.delivered_at IS NULL AND e.delivery_attempts < ?
+         AND (e.next_delivery_at IS NULL OR e.next_delivery_at <= UTC_TIMESTAMP(3))
+       ORDER BY e.id LIMIT ?`,
+      [maxAttempts, limit],
+    );
+    const claimed: WebhookEvent[] = [];
+    for (const r of rows) {
+      const [res] = await this.pool.execute<ResultSetHeader>(
+        `UPDATE events SET next_delivery_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND
+         WHERE id = ? AND delivered_at IS NULL AND (next_delivery_at IS NULL OR next_delivery_at <= UTC_TIMESTAMP(3))`,
+        [leaseMs * 1000, r.id],
+      );
+      if (res.affectedRows !== 1) continue;
+      claimed.push({
+        id: Number(r.id), taskId: String(r.task_id), type: String(r.type), slotWord: String(r.slot_word),
+        component: r.component === null ? null : String(r.component), attempt: r.attempt === null ? null : Number(r.attempt),
+        data: r.data === null ? null : parseJson(r.data), createdAt: r.created_at as Date,
+        url: String(r.callback_url), deliveryAttempts: Number(r.delivery_attempts),
+      });
+    }
+    return claimed;
+  }
+
+  async recordWebhookAttempt(a: { event: WebhookEvent; ok: boolean; statusCode: number | null; error: string | null; nextAt: Date | null }): Promise<void> {
+    await withDbRetry(async () => {
+      await this.handle.db.insert(webhookAttempts).values({
+        eventId: a.event.id, taskId: a.event.taskId, attempt: a.event.deliveryAttempts + 1, url: a.event.url,
+        statusCode: a.statusCode, error: a.error?.slice(0, 1000) ?? null, ok: a.ok, createdAt: new Date(),
+      });
+      await this.pool.execute(
+        `UPDATE events SET delivery_attempts = delivery_attempts + 1, delivered_at = IF(?, UTC_TIMESTAMP(3), NULL), next_delivery_at = ? WHERE id = ?`,
+        [a.ok, a.nextAt, a.event.id],
+      );
+    });
+  }
+
+  async releaseWebhookEvent(eventId: number): Promise<void> {
+    await withDbRetry(() => this.pool.execute('UPDATE events SET next_delivery_at = NULL WHERE id = ? AND delivered_at IS NULL', [eventId]));
+  }
+
+  async listWebhookAttempts(taskId: string) {
+    const rows = await this.handle.db.select().from(webhookAttempts).where(eq(webhookAttempts.taskId, taskId)).orderBy(asc(webhookAttempts.id));
+    return rows.map((r) => ({ eventId: r.eventId, attempt: r.attempt, ok: r.ok, statusCode: r.statusCode, error: r.error }));
   }
 
   async unusedAssetPaths(abandonedBefore: Date): Promise<string[]> {
@@ -188,6 +253,19 @@ export class MysqlStore implements TaskStore {
   }
 }
 
+function toEvent(e: typeof events.$inferSelect): StoredEvent {
+  return {
+    id: e.id,
+    taskId: e.taskId,
+    type: e.type,
+    slotWord: e.slotWord.toString(),
+    component: e.component,
+    attempt: e.attempt,
+    data: e.data === null ? null : parseJson(e.data),
+    createdAt: e.createdAt,
+  };
+}
+
 function toRecord(r: typeof tasks.$inferSelect): TaskRecord {
   return {
     id: r.id,
@@ -206,6 +284,7 @@ function toRecord(r: typeof tasks.$inferSelect): TaskRecord {
     error: r.error === null ? null : parseJson<TaskError>(r.error),
     input: parseJson(r.input),
     idempotencyKey: r.idempotencyKey,
+    callbackUrl: r.callbackUrl,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };

@@ -82,8 +82,30 @@ export const events = mysqlTable(
     attempt: smallint('attempt', { unsigned: true }),
     data: json('data'),
     createdAt: at('created_at').notNull(),
+    /** Webhook delivery to the task's callback_url: done when set. */
+    deliveredAt: at('delivered_at'),
+    deliveryAttempts: smallint('delivery_attempts', { unsigned: true }).notNull().default(0),
+    /** Not before this time; also the lease of a delivery in progress. */
+    nextDeliveryAt: at('next_delivery_at'),
   },
-  (t) => [index('events_task').on(t.taskId, t.id)],
+  (t) => [index('events_task').on(t.taskId, t.id), index('events_delivery').on(t.deliveredAt, t.nextDeliveryAt)],
+);
+
+/** Every webhook delivery attempt, with what the receiver answered. */
+export const webhookAttempts = mysqlTable(
+  'webhook_attempts',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    eventId: bigint('event_id', { mode: 'number', unsigned: true }).notNull(),
+    taskId: char('task_id', { length: 36 }).notNull(),
+    attempt: smallint('attempt', { unsigned: true }).notNull(),
+    url: varchar('url', { length: 2048 }).notNull(),
+    statusCode: int('status_code'),
+    error: varchar('error', { length: 1024 }),
+    ok: boolean('ok').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('webhook_attempts_event').on(t.eventId)],
 );
 
 export const answerRejections = mysqlTable(

@@ -1,6 +1,6 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type ComponentJob, jobId } from '../../core/engine/task.ts';
+import { type ComponentJob, INTERNAL_QUEUES, jobId } from '../../core/engine/task.ts';
 import type { ComponentJobHandler, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
 import { log } from '../../log.ts';
 import { queueConnection } from './connections.ts';
@@ -95,6 +95,17 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
         removeOnFail: true,
       },
     );
+  }
+
+  /** Jobs per state in the schedule queue, the engine's own queues and every queue this process has used. */
+  async jobCounts(): Promise<Array<{ queue: string; state: string; count: number }>> {
+    for (const name of [SCHEDULE_QUEUE, ...INTERNAL_QUEUES.map(componentQueueName)]) this.queue(name);
+    const out: Array<{ queue: string; state: string; count: number }> = [];
+    for (const [name, q] of this.queues) {
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+      for (const [state, count] of Object.entries(counts)) out.push({ queue: name, state, count });
+    }
+    return out;
   }
 
   async isLive(job: ComponentJob): Promise<boolean> {

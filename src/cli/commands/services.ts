@@ -7,8 +7,8 @@ import { providersFromEnv } from '../../pipeline/providers.ts';
 import { registerPipeline } from '../../pipeline/register.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
-import { compileSettings, engineServices, type Settings } from '../../settings.ts';
-import { buildServer } from '../../http/server.ts';
+import { compileSettings, type Settings } from '../../settings.ts';
+import { startHttp } from '../../http/start.ts';
 import { UsageError } from '../exit.ts';
 import type { Output } from '../output.ts';
 
@@ -43,27 +43,6 @@ async function runUntilSignal(io: Output, what: string, start: (d: Distributed, 
   // Let running jobs finish; their answers commit before the connections close.
   await d.close();
   shutdown.abort();
-}
-
-/** Listens on SLOTFLOW_HTTP_ADDR; a non-loopback address needs SLOTFLOW_API_TOKEN. */
-async function startServer(d: Distributed, settings: Settings) {
-  const { host, port } = parseAddr(settings.httpAddr);
-  if (!isLoopback(host) && !settings.apiToken) {
-    throw new UsageError(`refusing to serve on ${settings.httpAddr} without SLOTFLOW_API_TOKEN (only a loopback address may go without one)`);
-  }
-  const app = buildServer({ engine: d.engine, services: await engineServices(settings, d.store), apiToken: settings.apiToken });
-  await app.listen({ host, port });
-  return app;
-}
-
-export function parseAddr(addr: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(addr);
-  if (!m) throw new UsageError(`SLOTFLOW_HTTP_ADDR "${addr}" is not HOST:PORT`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function handlerList(registry: HandlerRegistry, option: string | undefined): string[] {
@@ -112,8 +91,7 @@ export function registerServiceCommands(program: Command, io: Output): void {
       const settings = compileSettings();
       await migrateDatabase(settings.mysqlUrl);
       return runUntilSignal(io, 'serve', async (d, s) => {
-        const app = await startServer(d, s);
-        d.onClose(() => app.close());
+        await startHttp(d, s);
       });
     });
 
@@ -142,8 +120,7 @@ export function registerServiceCommands(program: Command, io: Output): void {
       await migrateDatabase(settings.mysqlUrl);
       const registry = fullRegistry(settings);
       return runUntilSignal(io, 'all', async (d, s, shutdown) => {
-        const app = await startServer(d, s);
-        d.onClose(() => app.close());
+        await startHttp(d, s);
         await startScheduler(d, s, (e) => io.err(`sweeper: ${String(e)}`));
         await startWorker(d, s, registry, { shutdown });
       });

@@ -13,6 +13,37 @@ import { json, type Output, table } from '../output.ts';
 const FORMATS = ['16:9', '9:16', '1:1'];
 const WAIT_POLL_MS = 250;
 
+const BAR_WIDTH = 30;
+
+/** Follows the task's durable event stream (its own and its scenes') and draws a progress bar until it ends. */
+async function waitWithProgress(d: ReturnType<typeof connect>, id: string, io: Output, quiet: boolean): Promise<void> {
+  const tty = process.stderr.isTTY === true;
+  let after = 0;
+  for (;;) {
+    const snap = (await d.store.readTask(id))!;
+    const flow = await d.engine.flows.byHashOrThrow(snap.flowHash);
+    const children = await d.store.listChildren(id);
+    const events = await d.store.listEventsOf([id, ...children.map((c) => c.id)], after, 1000);
+    if (events.length > 0) after = events[events.length - 1]!.id;
+    if (!quiet && (events.length > 0 || isTerminal(snap.phase))) {
+      const done = flow.components.filter((c) => (snap.word & c.successBit) !== 0n).length;
+      const filled = Math.round((done / flow.components.length) * BAR_WIDTH);
+      const scenes = children.length > 0 ? ` scenes ${children.filter((c) => c.phase === TaskPhase.completed).length}/${children.length}` : '';
+      const last = events[events.length - 1];
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${flow.components.length} ${snap.status}${scenes}` +
+        (last ? `  ${last.type}${last.component ? ` ${last.component}` : ''}` : '');
+      if (tty) process.stderr.write(`\r\x1b[K${line}`);
+      else io.err(line);
+    }
+    if (isTerminal(snap.phase) && children.every((c) => isTerminal(c.phase) || snap.phase !== TaskPhase.running)) {
+      if (tty && !quiet) process.stderr.write('\n');
+      if (snap.phase !== TaskPhase.completed) throw new FailedExit(`task ${id} ${snap.phase}${snap.error ? `: ${snap.error.component}: ${snap.error.message}` : ''}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+  }
+}
+
 export function registerTaskCommands(program: Command, io: Output): void {
   const task = program.command('task').description('tasks in MySQL: submit, show, list');
 
@@ -38,21 +69,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
         const snap = await d.store.readTask(created.id);
         if (opts.json) io.out(json({ id: created.id, status: snap?.status }));
         else io.out(created.id);
-        if (opts.wait) {
-          let last = '';
-          for (;;) {
-            const now = await d.store.readTask(created.id);
-            if (!now) break;
-            const line = `${now.phase} ${now.status} 0x${now.word.toString(16)}`;
-            if (line !== last && !opts.json) io.err(line);
-            last = line;
-            if (isTerminal(now.phase)) {
-              if (now.phase !== TaskPhase.completed) throw new FailedExit(`task ${created.id} ${now.phase}`);
-              break;
-            }
-            await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
-          }
-        }
+        if (opts.wait) await waitWithProgress(d, created.id, io, opts.json === true);
       } finally {
         await d.close();
       }

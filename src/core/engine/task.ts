@@ -71,6 +71,8 @@ export interface ComponentJob {
   kind: ComponentKind;
   flowHash: string;
   delayMs: number;
+  /** When the job was handed to the queue (ms since the epoch), for the dispatch-latency metric. */
+  dispatchedAt?: number;
 }
 
 /**

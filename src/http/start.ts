@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Distributed } from '../runtime/distributed.ts';
+import { engineServices, type Settings } from '../settings.ts';
+import { buildServer } from './server.ts';
+
+/** Starts the HTTP API and the editors' page on the settings' address; a non-loopback address needs SLOTFLOW_API_TOKEN. */
+
+export class UnsafeBindError extends Error {
+  override name = 'UnsafeBindError';
+  constructor(readonly addr: string) {
+    super(`refusing to serve on ${addr} without SLOTFLOW_API_TOKEN (only a loopback address may go without one)`);
+  }
+}
+
+export function parseAddr(addr: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(addr);
+  if (!m) throw new RangeError(`SLOTFLOW_HTTP_ADDR "${addr}" is not HOST:PORT`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+export async function startHttp(d: Distributed, settings: Settings): Promise<{ app: FastifyInstance; url: string }> {
+  const { host, port } = parseAddr(settings.httpAddr);
+  if (!isLoopback(host) && !settings.apiToken) throw new UnsafeBindError(settings.httpAddr);
+  const app = buildServer({ engine: d.engine, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
+  const url = await app.listen({ host, port });
+  d.onClose(() => app.close());
+  return { app, url };
+}

@@ -1,0 +1,114 @@
+import { createHmac } from 'node:crypto';
+import { metrics } from './metrics.ts';
+import type { WebhookEvent, WebhookOutbox } from './ports.ts';
+
+/**
+ * Webhook delivery from the outbox. Lifecycle events are written in the same
+ * transaction as the state change that causes them; this dispatcher sends
+ * those of tasks with a `callback_url`, oldest first, each signed with
+ * HMAC-SHA256 and carrying its event id, and retries failures with doubling
+ * backoff. Delivery is at least once: a receiver drops repeats by event id.
+ *
+ *   POST <callback_url>
+ *   X-Slotflow-Event-Id: <id>
+ *   X-Slotflow-Event: <type>
+ *   X-Slotflow-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>
+ *   { "id", "task_id", "type", "slot_word", "component", "attempt", "data", "created_at" }
+ */
+
+export interface WebhookOptions {
+  intervalMs: number;
+  batch: number;
+  /** The claim on an event while it is being sent. */
+  leaseMs: number;
+  maxAttempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_WEBHOOKS: WebhookOptions = {
+  intervalMs: 500, batch: 100, leaseMs: 30000, maxAttempts: 12, backoffMs: 500, maxBackoffMs: 5 * 60 * 1000, timeoutMs: 10000,
+};
+
+export const SIGNATURE_HEADER = 'x-slotflow-signature';
+
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+export function webhookBody(e: WebhookEvent): string {
+  return JSON.stringify({
+    id: e.id, task_id: e.taskId, type: e.type, slot_word: e.slotWord, component: e.component, attempt: e.attempt, data: e.data,
+    created_at: e.createdAt.toISOString(),
+  });
+}
+
+/** Sends what is due once; returns how many were delivered. */
+export async function deliverDue(outbox: WebhookOutbox, secret: string, opts: WebhookOptions = DEFAULT_WEBHOOKS): Promise<number> {
+  const due = await outbox.claimWebhookEvents(opts.batch, opts.leaseMs, opts.maxAttempts);
+  const blocked = new Set<string>();
+  let delivered = 0;
+  for (const event of due) {
+    // Keep each task's events in order: after a failure, its later events wait for the next round.
+    if (blocked.has(event.taskId)) {
+      await outbox.releaseWebhookEvent(event.id);
+      continue;
+    }
+    const body = webhookBody(event);
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(event.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-slotflow-event-id': String(event.id),
+          'x-slotflow-event': event.type,
+          [SIGNATURE_HEADER]: signBody(secret, body),
+        },
+        body,
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      });
+      statusCode = response.status;
+      await response.body?.cancel();
+      if (!response.ok) error = `the receiver answered ${response.status}`;
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const ok = error === null;
+    const wait = Math.min(opts.backoffMs * 2 ** event.deliveryAttempts, opts.maxBackoffMs);
+    await outbox.recordWebhookAttempt({ event, ok, statusCode, error, nextAt: ok ? null : new Date(Date.now() + wait) });
+    metrics.webhookDeliveries.inc({ outcome: ok ? 'delivered' : 'failed' });
+    if (ok) delivered++;
+    else blocked.add(event.taskId);
+  }
+  return delivered;
+}
+
+export class WebhookDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly outbox: WebhookOutbox,
+    private readonly secret: string,
+    private readonly opts: WebhookOptions = DEFAULT_WEBHOOKS,
+    private readonly onError: (e: unknown) => void = () => {},
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = deliverDue(this.outbox, this.secret, this.opts)
+        .catch(this.onError)
+        .finally(() => (this.running = undefined));
+    }, this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
