@@ -1,5 +1,6 @@
 import { type ComponentJob, dispatchTarget, needsJob } from '../core/engine/task.ts';
 import type { Engine } from './engine.ts';
+import { Periodic } from './periodic.ts';
 
 /**
  * Reconciliation. MySQL is the source of truth and Redis can be lost: a crash
@@ -55,28 +56,8 @@ async function fanOutStarted(engine: Engine, taskId: string, component: string, 
   return (await engine.store.listChildren(taskId, component, attempt)).length > 0;
 }
 
-export class Sweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
-  constructor(
-    private readonly engine: Engine,
-    private readonly opts: SweeperOptions = DEFAULT_SWEEPER,
-    private readonly onError: (e: unknown) => void = () => {},
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = sweepOnce(this.engine, this.opts)
-        .catch(this.onError)
-        .finally(() => (this.running = undefined));
-    }, this.opts.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+export class Sweeper extends Periodic {
+  constructor(engine: Engine, opts: SweeperOptions = DEFAULT_SWEEPER, onError: (e: unknown) => void = () => {}) {
+    super(() => sweepOnce(engine, opts), opts.intervalMs, onError);
   }
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { metrics } from './metrics.ts';
+import { Periodic } from './periodic.ts';
 import type { WebhookEvent, WebhookOutbox } from './ports.ts';
 
 /**
@@ -86,29 +87,8 @@ export async function deliverDue(outbox: WebhookOutbox, secret: string, opts: We
   return delivered;
 }
 
-export class WebhookDispatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
-  constructor(
-    private readonly outbox: WebhookOutbox,
-    private readonly secret: string,
-    private readonly opts: WebhookOptions = DEFAULT_WEBHOOKS,
-    private readonly onError: (e: unknown) => void = () => {},
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = deliverDue(this.outbox, this.secret, this.opts)
-        .catch(this.onError)
-        .finally(() => (this.running = undefined));
-    }, this.opts.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+export class WebhookDispatcher extends Periodic {
+  constructor(outbox: WebhookOutbox, secret: string, opts: WebhookOptions = DEFAULT_WEBHOOKS, onError: (e: unknown) => void = () => {}) {
+    super(() => deliverDue(outbox, secret, opts), opts.intervalMs, onError);
   }
 }
