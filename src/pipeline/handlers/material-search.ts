@@ -1,10 +1,28 @@
+import { probe } from '../../adapters/ffmpeg.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { dep } from './shared.ts';
 import type { Widget } from './widget-init.ts';
 
-/** MaterialSearch: images and clips matching the article's key phrases, from every available material provider. */
+/**
+ * MaterialSearch: images and clips matching the article's key phrases, from
+ * every available material provider. Files ffprobe cannot read, clips without
+ * a picture and pictures too small to fill a frame are dropped here, so a bad
+ * download cannot fail a scene render later.
+ */
+
+export const MIN_VISUAL_SIDE = 120;
+
+async function usable(found: MaterialCandidate[]): Promise<MaterialCandidate[]> {
+  const kept: MaterialCandidate[] = [];
+  for (const c of found) {
+    const info = await probe(c.path).catch(() => undefined);
+    if (!info?.video || Math.min(info.video.width, info.video.height) < MIN_VISUAL_SIDE) continue;
+    kept.push({ ...c, width: info.video.width, height: info.video.height, ...(c.kind === 'video' ? { durationSec: info.durationSec } : {}) });
+  }
+  return kept;
+}
 
 export const CANDIDATES_PER_PROVIDER = 12;
 
@@ -18,7 +36,7 @@ export function makeMaterialSearch(deps: PipelineDeps) {
       if (!(await provider.available())) continue;
       used.push(provider.name);
       const found = await provider.search({ keywords, orientation: widget.orientation, limit: CANDIDATES_PER_PROVIDER }, deps.assets.tmpDir);
-      candidates.push(...found.map((c) => ({ ...c })));
+      candidates.push(...(await usable(found)));
     }
     candidates.sort((a, b) => b.score - a.score);
     return { candidates, providers: used };
