@@ -129,6 +129,7 @@ async function refreshGauges(engine: Engine): Promise<void> {
   }
 }
 export const MAX_TOKEN_LENGTH = 2048;
+export const CALLBACK_ROUTE = '/v1/callbacks/:token';
 
 export interface ServerDeps {
   engine: Engine;
@@ -172,6 +173,22 @@ const TOKEN_STATUS: Record<TokenProblem, number> = {
   [TokenProblem.expired]: 410,
 };
 
+/** The path of a request target as a router would read it: absolute-form, percent-escapes, case and doubled slashes folded. */
+function normalizedPath(target: string): string {
+  let path = target;
+  try {
+    path = new URL(target, 'http://localhost').pathname;
+  } catch {
+    // keep the raw target
+  }
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // keep it undecoded
+  }
+  return path.toLowerCase().replace(/\/{2,}/g, '/');
+}
+
 function tokensMatch(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -199,17 +216,26 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, _req, reply) => {
-    if (err.validation) return sendError(reply, 400, 'invalid-body', err.message);
+    const callback = _req.routeOptions.url === CALLBACK_ROUTE;
+    if (err.validation) {
+      if (callback) metrics.answersRejected.inc({ reason: 'invalid-body' });
+      return sendError(reply, 400, 'invalid-body', err.message);
+    }
     if (err instanceof TaskStateError) return sendError(reply, err.code === 'unknown-task' ? 404 : 409, err.code, err.message);
     if (err instanceof UnknownComponentError) return sendError(reply, 404, 'unknown-component', err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error('request failed', { request_id: _req.id, url: _req.url, error: err.stack ?? err.message });
     const code = status === 413 ? 'body-too-large' : status === 415 ? 'unsupported-media-type' : status === 400 ? 'invalid-body' : 'internal';
+    if (callback && status < 500) metrics.answersRejected.inc({ reason: code });
     return sendError(reply, status, code, status === 500 ? 'internal error' : err.message);
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    if (!deps.apiToken || !req.url.startsWith('/v1/') || req.url.startsWith('/v1/callbacks/')) return;
+    // Decided on the matched route, not the raw target, which may be absolute-form or oddly spelled.
+    const route = req.routeOptions.url;
+    if (!deps.apiToken || route === CALLBACK_ROUTE) return;
+    // No route matched: an unknown /v1 path still needs the token, so it reveals nothing.
+    if (!(route ?? normalizedPath(req.url)).startsWith('/v1/')) return;
     const header = req.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!tokensMatch(given, deps.apiToken)) return sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token');
@@ -218,7 +244,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.get('/healthz', async () => ({ ok: true }));
 
   app.post<{ Params: { token: string }; Body: { status: 'succeeded' | 'failed'; output?: unknown; error?: string | { message?: string; code?: string; retryable?: boolean } } }>(
-    '/v1/callbacks/:token',
+    CALLBACK_ROUTE,
     { schema: { body: answerSchema } },
     async (req, reply) => {
       const claims = verifyToken(req.params.token, services.callbackSecret);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ComponentKind, FanOutSpec, FlowDocument, WhenValue } from './document.ts';
 import { lintProblems, type LintContext } from './lint.ts';
-import { FlowValidationError, type FlowProblem, hasErrors } from './problems.ts';
+import { error, FlowValidationError, type FlowProblem, hasErrors, ProblemCode } from './problems.ts';
 import { schemaProblems } from './schema.ts';
 import { failBit, slotBits, successBit } from '../slot.ts';
 
@@ -11,6 +11,19 @@ import { failBit, slotBits, successBit } from '../slot.ts';
  */
 
 export const DEFAULT_RETRY_ATTEMPTS = 1;
+/** Far deeper than any flow needs (modules > components > params …). */
+export const MAX_NESTING = 64;
+
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 export const DEFAULT_BACKOFF_MS = 1000;
 
 export interface CompiledComponent {
@@ -79,6 +92,10 @@ export interface ValidationResult {
 
 /** Schema first; the semantic checks only run on a document of the right shape. */
 export function validateFlow(document: unknown, context: LintContext = {}): ValidationResult {
+  // Checked without recursion first: a document nested thousands deep would overflow the stack of every recursive step after.
+  if (nestedDeeperThan(document, MAX_NESTING)) {
+    return { problems: [error(ProblemCode.schema, '', `the document is nested more than ${MAX_NESTING} levels deep`)] };
+  }
   const schema = schemaProblems(document);
   if (schema.length > 0) return { problems: schema };
   const doc = document as FlowDocument;

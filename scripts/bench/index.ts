@@ -1,0 +1,375 @@
+/**
+ * `npm run bench [-- --quick] [-- --only engine,scaling,scale,render] [-- --tasks N] [-- --reps N] [-- --out FILE]`
+ *
+ * 1. Engine: bench-13 tasks in distributed mode (MariaDB + Redis, real
+ *    scheduler and worker processes) against the same shape as BullMQ
+ *    FlowProducer trees, alternating A B A B; jobs per second, their ratio,
+ *    dispatch latency at the maximum rate and at half of it (open loop);
+ *    throughput with 1, 2 and 4 worker processes and 1 and 2 schedulers.
+ * 2. Render: the sample article at 1080×1920 end to end in embedded mode,
+ *    against the ffmpeg floor; peak memory of the whole process tree.
+ * 3. Repeat: the same article again (served from the result cache).
+ * 4. Scale: 100, 1,000 and 10,000 queued tasks drained.
+ *
+ * Prints a table and writes bench/results.json. Each part uses its own fresh
+ * database (slotflow_bench_<tag>) and queue prefix ({sfb-<tag>}), removed
+ * afterwards; the shared Redis is never flushed.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  closeEngineRig, engineBurst, engineOpenLoop, engineScale, type EngineConfig, type EngineRig, openEngineRig, reconfigure, type RunResult,
+  type ScalePoint, warmUp,
+} from './engine.ts';
+import { bullBurst, bullOpenLoop, bullWarmUp, closeBullRig, JOBS_PER_TREE, openBullRig } from './flowproducer.ts';
+import { ROOT, runPendingCleanups } from './lib/env.ts';
+import { killLiveChildren, machine, type Machine } from './lib/proc.ts';
+import { median, round } from './lib/stats.ts';
+import { fmt, table } from './lib/table.ts';
+import { type RenderBench, renderBench } from './render.ts';
+
+const SECTIONS = ['engine', 'scaling', 'scale', 'render'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Options {
+  quick: boolean;
+  tasks: number;
+  reps: number;
+  halfReps: number;
+  scalingReps: number;
+  concurrency: number;
+  scalePoints: number[];
+  scaleBudgetSec: number;
+  renderSize: string | undefined;
+  sections: Set<Section>;
+  out: string;
+}
+
+function usage(msg?: string): never {
+  if (msg) console.error(`bench: ${msg}`);
+  console.error('usage: npm run bench -- [--quick] [--only engine,scaling,scale,render] [--tasks N] [--reps N] [--scale 100,1000] [--scale-budget SEC] [--size WxH|full] [--out FILE]');
+  process.exit(2);
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick');
+  const opts: Options = {
+    quick,
+    tasks: quick ? 60 : 300,
+    reps: quick ? 2 : 3,
+    halfReps: quick ? 1 : 2,
+    scalingReps: quick ? 1 : 2,
+    concurrency: 8,
+    scalePoints: quick ? [30, 300] : [100, 1000, 10000],
+    scaleBudgetSec: quick ? 45 : 300,
+    renderSize: quick ? '360x640' : undefined,
+    sections: new Set(SECTIONS),
+    out: path.join(ROOT, 'bench', 'results.json'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => argv[++i] ?? usage(`${a} needs a value`);
+    const int = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n <= 0) usage(`${a} takes a positive integer`);
+      return n;
+    };
+    if (a === '--quick') continue;
+    else if (a === '--tasks') opts.tasks = int();
+    else if (a === '--reps') opts.reps = int();
+    else if (a === '--concurrency') opts.concurrency = int();
+    else if (a === '--out') opts.out = path.resolve(value());
+    else if (a === '--size') {
+      const v = value();
+      if (v !== 'full' && !/^\d+x\d+$/.test(v)) usage('--size takes WxH or full');
+      opts.renderSize = v === 'full' ? undefined : v;
+    } else if (a === '--scale') opts.scalePoints = value().split(',').map((s) => Number(s.replace(/_/g, '')));
+    else if (a === '--only') {
+      const names = value().split(',');
+      for (const n of names) if (!SECTIONS.includes(n as Section)) usage(`unknown section ${n} (known: ${SECTIONS.join(', ')})`);
+      opts.sections = new Set(names as Section[]);
+    } else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown option ${a}`);
+  }
+  return opts;
+}
+
+interface EngineSection {
+  config: { tasks: number; reps: number; flow: string; jobsPerTask: number; slotflow: EngineConfig; bullmq: { workers: number; concurrency: number } };
+  runs: Array<RunResult & { label: string }>;
+  slotflowJobsPerSec: number;
+  bullmqJobsPerSec: number;
+  ratio: number;
+  latency: {
+    max: { slotflow: { p50: number | null; p99: number | null }; bullmq: { p50: number | null; p99: number | null } };
+    half: { slotflow: { p50: number | null; p99: number | null; offered: number }; bullmq: { p50: number | null; p99: number | null; offered: number } };
+  };
+}
+
+interface ScalingPoint {
+  workers: number;
+  schedulers: number;
+  jobsPerSec: number;
+  runs: number[];
+  cpuMsPerJob: number;
+}
+
+interface Results {
+  generated_at: string;
+  mode: 'quick' | 'full';
+  duration_sec: number;
+  machine: Machine & { loadAvgAfter: number[] };
+  commands: string[];
+  notes: string[];
+  engine?: EngineSection;
+  scaling?: ScalingPoint[];
+  scale?: ScalePoint[];
+  render?: RenderBench;
+  targets: Target[];
+}
+
+interface Target {
+  id: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const log = (s: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+function med(runs: readonly RunResult[], f: (r: RunResult) => number | null): number | null {
+  const v = runs.map(f).filter((x): x is number => x !== null);
+  return median(v);
+}
+
+async function engineSection(opts: Options, scalingOut: ScalingPoint[] | undefined): Promise<EngineSection> {
+  const base: EngineConfig = { workers: 1, schedulers: 1, concurrency: opts.concurrency };
+  log(`engine: starting 1 scheduler + 1 worker (concurrency ${opts.concurrency}) and a BullMQ worker (concurrency ${opts.concurrency})`);
+  let rig: EngineRig = await openEngineRig(base);
+  const bull = await openBullRig(opts.concurrency);
+  try {
+    await warmUp(rig);
+    await bullWarmUp(bull);
+    const runs: Array<RunResult & { label: string }> = [];
+    for (let r = 1; r <= opts.reps; r++) {
+      const a = await engineBurst(rig, opts.tasks);
+      log(`A${r} slotflow ${a.jobsPerSec} jobs/s, dispatch p50 ${a.latencyMs.p50} ms p99 ${a.latencyMs.p99} ms`);
+      runs.push({ label: `A${r}`, ...a });
+      const b = await bullBurst(bull, opts.tasks);
+      log(`B${r} bullmq   ${b.jobsPerSec} jobs/s, dispatch p50 ${b.latencyMs.p50} ms p99 ${b.latencyMs.p99} ms`);
+      runs.push({ label: `B${r}`, ...b });
+    }
+    const burstA = runs.filter((r) => r.system === 'slotflow');
+    const burstB = runs.filter((r) => r.system === 'bullmq');
+    const maxA = med(burstA, (r) => r.jobsPerSec)!;
+    const maxB = med(burstB, (r) => r.jobsPerSec)!;
+    const halfA = (maxA / 2) / JOBS_PER_TREE;
+    const halfB = (maxB / 2) / JOBS_PER_TREE;
+    for (let r = 1; r <= opts.halfReps; r++) {
+      const a = await engineOpenLoop(rig, opts.tasks, halfA);
+      log(`A½${r} slotflow at ${round(halfA, 1)} tasks/s: ${a.jobsPerSec} jobs/s, dispatch p50 ${a.latencyMs.p50} ms p99 ${a.latencyMs.p99} ms`);
+      runs.push({ label: `A½${r}`, ...a });
+      const b = await bullOpenLoop(bull, opts.tasks, halfB);
+      log(`B½${r} bullmq at ${round(halfB, 1)} tasks/s: ${b.jobsPerSec} jobs/s, dispatch p50 ${b.latencyMs.p50} ms p99 ${b.latencyMs.p99} ms`);
+      runs.push({ label: `B½${r}`, ...b });
+    }
+    await closeBullRig(bull);
+    const halfRunsA = runs.filter((r) => r.system === 'slotflow' && r.mode === 'open-loop');
+    const halfRunsB = runs.filter((r) => r.system === 'bullmq' && r.mode === 'open-loop');
+
+    if (scalingOut) {
+      scalingOut.push({ workers: 1, schedulers: 1, jobsPerSec: maxA, runs: burstA.map((r) => r.jobsPerSec), cpuMsPerJob: med(burstA, (r) => r.cpuMsPerJob.procs)! });
+      for (const [workers, schedulers] of [[2, 1], [4, 1], [1, 2]] as const) {
+        // Processes are added or stopped, not restarted: fewer cold starts on a small machine.
+        log(`scaling: ${workers} worker(s), ${schedulers} scheduler(s)`);
+        rig = await reconfigure(rig, { workers, schedulers, concurrency: opts.concurrency });
+        await warmUp(rig, 10);
+        const got: RunResult[] = [];
+        for (let r = 0; r < opts.scalingReps; r++) got.push(await engineBurst(rig, opts.tasks));
+        const point = { workers, schedulers, jobsPerSec: med(got, (r) => r.jobsPerSec)!, runs: got.map((r) => r.jobsPerSec), cpuMsPerJob: med(got, (r) => r.cpuMsPerJob.procs)! };
+        log(`scaling: ${workers}w ${schedulers}s → ${point.jobsPerSec} jobs/s`);
+        scalingOut.push(point);
+      }
+    }
+    return {
+      config: {
+        tasks: opts.tasks, reps: opts.reps, flow: 'bench-13', jobsPerTask: JOBS_PER_TREE, slotflow: base, bullmq: { workers: 1, concurrency: opts.concurrency },
+      },
+      runs,
+      slotflowJobsPerSec: maxA,
+      bullmqJobsPerSec: maxB,
+      ratio: round(maxA / maxB, 3),
+      latency: {
+        max: {
+          slotflow: { p50: med(burstA, (r) => r.latencyMs.p50), p99: med(burstA, (r) => r.latencyMs.p99) },
+          bullmq: { p50: med(burstB, (r) => r.latencyMs.p50), p99: med(burstB, (r) => r.latencyMs.p99) },
+        },
+        half: {
+          slotflow: { p50: med(halfRunsA, (r) => r.latencyMs.p50), p99: med(halfRunsA, (r) => r.latencyMs.p99), offered: round(halfA, 2) },
+          bullmq: { p50: med(halfRunsB, (r) => r.latencyMs.p50), p99: med(halfRunsB, (r) => r.latencyMs.p99), offered: round(halfB, 2) },
+        },
+      },
+    };
+  } finally {
+    await closeBullRig(bull).catch(() => undefined);
+    await closeEngineRig(rig);
+  }
+}
+
+async function scaleSection(opts: Options): Promise<ScalePoint[]> {
+  const rig = await openEngineRig({ workers: 1, schedulers: 1, concurrency: opts.concurrency });
+  const out: ScalePoint[] = [];
+  try {
+    await warmUp(rig);
+    for (const n of opts.scalePoints) {
+      log(`scale: ${n} queued tasks (drain budget ${opts.scaleBudgetSec} s)`);
+      const p = await engineScale(rig, n, opts.scaleBudgetSec * 1000);
+      log(`scale: ${n} tasks ${p.drained ? 'drained' : `NOT drained within ${opts.scaleBudgetSec} s (${p.jobsDone} of ${p.jobs} jobs)`} at ${p.jobsPerSec} jobs/s (${p.msPerTask} ms/task), peak RSS ${p.peakRssMb} MiB`);
+      out.push(p);
+      // A backlog left behind would slow the next point: stop here.
+      if (!p.drained) break;
+    }
+  } finally {
+    await closeEngineRig(rig);
+  }
+  return out;
+}
+
+function targets(r: Results): Target[] {
+  const out: Target[] = [];
+  if (r.engine) {
+    const e = r.engine;
+    out.push({ id: 'engine-vs-flowproducer', target: 'engine ≥ 1.0× BullMQ FlowProducer jobs/s (every transition durable in MySQL)',
+      measured: `${e.ratio}× (${e.slotflowJobsPerSec} vs ${e.bullmqJobsPerSec} jobs/s)`, met: e.ratio >= 1.0 });
+    const p99 = e.latency.half.slotflow.p99;
+    out.push({ id: 'dispatch-p99-half-rate', target: 'dispatch p99 ≤ 20 ms at half the maximum rate',
+      measured: `${fmt(p99)} ms at ${e.latency.half.slotflow.offered} tasks/s (BullMQ: ${fmt(e.latency.half.bullmq.p99)} ms)`, met: p99 === null ? null : p99 <= 20 });
+  }
+  if (r.render) {
+    const x = r.render;
+    const label = x.reduced ? ` [reduced size ${x.size}, not the 1080×1920 target]` : '';
+    out.push({ id: 'render-realtime', target: '1080×1920 sample rendered ≥ 2× realtime end to end',
+      measured: `${x.first.realtimeFactor}× (${x.first.videoSec} s of video in ${x.first.wallSec} s)${label}`, met: x.first.realtimeFactor >= 2 });
+    out.push({ id: 'render-vs-floor', target: 'render within 1.5× of the ffmpeg floor',
+      measured: `${x.floorRatio}× (floor ${x.floor.wallSec} s)${label}`, met: x.floorRatio <= 1.5 });
+    out.push({ id: 'repeat', target: 'repeated article completed in ≤ 0.2 s with zero executions',
+      measured: `${x.repeat.inProcessSec} s in process (${x.repeat.wallSec} s with process start), ${x.repeat.componentsExecuted} executions`,
+      met: x.repeat.inProcessSec <= 0.2 && x.repeat.componentsExecuted === 0 });
+    out.push({ id: 'render-memory', target: 'peak memory of a render ≤ 1 GiB (whole process tree)',
+      measured: `${x.first.peakRssMb} MiB${label}`, met: x.first.peakRssMb <= 1024 });
+  }
+  return out;
+}
+
+function report(r: Results): string {
+  const lines: string[] = [];
+  const m = r.machine;
+  lines.push(`slotflow bench (${r.mode}) — ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, ${m.kernel}, node ${m.node}`);
+  lines.push(`load average before ${m.loadAvg.join(' ')}, after ${m.loadAvgAfter.join(' ')}; took ${r.duration_sec} s`);
+  if (r.engine) {
+    const e = r.engine;
+    lines.push('', `1. Engine: ${e.config.tasks} × ${e.config.flow} (${e.config.jobsPerTask} builtin.noop jobs each); slotflow: ${e.config.slotflow.schedulers} scheduler + ${e.config.slotflow.workers} worker process (concurrency ${e.config.slotflow.concurrency}), MariaDB + Redis; BullMQ FlowProducer: 1 worker process (concurrency ${e.config.bullmq.concurrency})`);
+    lines.push(table(
+      ['run', 'system', 'mode', 'jobs/s', 'tasks/s', 'offered', 'p50 ms', 'p99 ms', 'max ms', 'leaf ans p50', 'p99', 'cpu ms/job', 'mysqld', 'redis', 'load'],
+      e.runs.map((x) => [x.label, x.system, x.mode, x.jobsPerSec, x.tasksPerSec, x.offeredTasksPerSec ?? null, x.latencyMs.p50, x.latencyMs.p99, x.latencyMs.max,
+        x.answerMs?.leaves.p50 ?? null, x.answerMs?.leaves.p99 ?? null, x.cpuMsPerJob.procs, x.cpuMsPerJob.mysqld, x.cpuMsPerJob.redis, x.loadAvg1]),
+    ));
+    lines.push('  (p50/p99/max: dispatch latency, a dependency committed → the dependent started; leaf ans: a no-op leaf started → its success committed)');
+    lines.push(`  median jobs/s: slotflow ${e.slotflowJobsPerSec}, BullMQ ${e.bullmqJobsPerSec}, ratio ${e.ratio}×`);
+    lines.push(`  dispatch latency at max rate: slotflow p50 ${fmt(e.latency.max.slotflow.p50)} / p99 ${fmt(e.latency.max.slotflow.p99)} ms; BullMQ p50 ${fmt(e.latency.max.bullmq.p50)} / p99 ${fmt(e.latency.max.bullmq.p99)} ms`);
+    lines.push(`  dispatch latency at half rate: slotflow (${e.latency.half.slotflow.offered} tasks/s) p50 ${fmt(e.latency.half.slotflow.p50)} / p99 ${fmt(e.latency.half.slotflow.p99)} ms; BullMQ (${e.latency.half.bullmq.offered} tasks/s) p50 ${fmt(e.latency.half.bullmq.p50)} / p99 ${fmt(e.latency.half.bullmq.p99)} ms`);
+    lines.push('  (cpu ms/job: the system\'s own processes; mysqld and redis: the shared servers, including anyone else\'s load)');
+  }
+  if (r.scaling) {
+    lines.push('', '   Processes (slotflow, burst runs):');
+    lines.push(table(['workers', 'schedulers', 'jobs/s', 'runs', 'cpu ms/job'], r.scaling.map((s) => [s.workers, s.schedulers, s.jobsPerSec, s.runs.join(', '), s.cpuMsPerJob]), '   '));
+  }
+  if (r.render) {
+    const x = r.render;
+    lines.push('', `2. Render: examples/sample-article.md → ${x.size}${x.reduced ? ' (REDUCED SIZE for --quick; the target is 1080×1920)' : ''}, embedded mode, one process tree`);
+    lines.push(table(
+      ['what', 'wall s', 'in-process s', 'video s', '× realtime', 'cpu s', 'peak RSS MiB', 'executed', 'reused'],
+      [
+        ['render', x.first.wallSec, x.first.inProcessSec, x.first.videoSec, x.first.realtimeFactor, x.first.cpuSec, x.first.peakRssMb, x.first.componentsExecuted, x.first.componentsReused],
+        [`floor (encodeFloor, ${x.floor.preset})`, x.floor.wallSec, null, x.floor.videoSec, x.floor.realtimeFactor, x.floor.cpuSec, x.floor.peakRssMb, null, null],
+        ['3. repeat', x.repeat.wallSec, x.repeat.inProcessSec, x.repeat.videoSec, x.repeat.realtimeFactor, x.repeat.cpuSec, x.repeat.peakRssMb, x.repeat.componentsExecuted, x.repeat.componentsReused],
+      ],
+    ));
+    lines.push(`  render / floor: ${x.floorRatio}×; child processes busy ${x.first.breakdown.childBusySec} s, node alone ${x.first.breakdown.nodeOnlySec} s`);
+    const enc = x.first.breakdown.encodes;
+    lines.push(`  H.264 encodes in the render: ${enc.count} runs, ${enc.videoSec} s of video, ${enc.cpuSec} cpu s = ${enc.cpuPerVideoSec} cpu s per video s (floor: ${x.floor.cpuPerVideoSec})`);
+    lines.push(table(['program', 'count', 'busy s', 'cpu s', 'max parallel'], x.first.breakdown.byProgram.map((p) => [p.program, p.count, p.busySec, p.cpuSec, p.maxParallel]), '   '));
+    lines.push('   longest: ' + x.first.breakdown.longest.map((l) => `${l.program} ${l.sec} s (${l.what})`).join('; '));
+  }
+  if (r.scale) {
+    lines.push('', '4. Scale: N bench-13 tasks queued (schedule queue paused while submitting), then drained by 1 scheduler + 1 worker');
+    lines.push(table(
+      ['tasks', 'submit tasks/s', 'redis MiB queued', 'drained', 'drain s', 'jobs done', 'tasks done', 'jobs/s', 'ms/task', 'cpu ms/job', 'mysqld', 'redis', 'peak RSS MiB', 'load'],
+      r.scale.map((s) => [s.tasks, s.submitTasksPerSec, s.redisQueuedMb, s.drained ? 'yes' : 'NO', round(s.drainMs / 1000, 1), s.jobsDone, s.tasksDone, s.jobsPerSec,
+        s.msPerTask, s.cpuMsPerJob.procs, s.cpuMsPerJob.mysqld, s.cpuMsPerJob.redis, s.peakRssMb, s.loadAvg1]),
+    ));
+  }
+  if (r.targets.length > 0) {
+    lines.push('', 'Targets');
+    lines.push(table(['target', 'measured', 'met'], r.targets.map((t) => [t.target, t.measured, t.met === null ? '?' : t.met ? 'yes' : 'NO'])));
+  }
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const onSignal = () => {
+    killLiveChildren();
+    console.error('bench: interrupted; removing its databases and Redis keys');
+    void runPendingCleanups().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const results: Results = {
+    generated_at: new Date().toISOString(),
+    mode: opts.quick ? 'quick' : 'full',
+    duration_sec: 0,
+    machine: { ...machine(), loadAvgAfter: [] },
+    commands: ['npm run bench -- --quick', 'npm run bench'],
+    notes: [],
+    targets: [],
+  };
+  if (opts.quick) results.notes.push(`quick mode: ${opts.tasks} tasks per run, fewer repetitions, scale at ${opts.scalePoints.join('/')} tasks, render at ${opts.renderSize ?? 'full size'}; use \`npm run bench\` for the real figures`);
+  try {
+    if (opts.sections.has('engine') || opts.sections.has('scaling')) {
+      const scaling: ScalingPoint[] | undefined = opts.sections.has('scaling') ? [] : undefined;
+      const engine = await engineSection(opts, scaling);
+      if (opts.sections.has('engine')) results.engine = engine;
+      if (scaling) results.scaling = scaling;
+    }
+    if (opts.sections.has('scale')) results.scale = await scaleSection(opts);
+    if (opts.sections.has('render')) {
+      log(`render: ${opts.renderSize ?? '1080x1920'} (this takes a while)`);
+      results.render = await renderBench(opts.renderSize ? { size: opts.renderSize } : {});
+      log(`render: ${results.render.first.wallSec} s, ${results.render.first.realtimeFactor}× realtime; floor ${results.render.floor.wallSec} s; repeat ${results.render.repeat.inProcessSec} s`);
+    }
+  } finally {
+    killLiveChildren();
+  }
+  results.machine.loadAvgAfter = os.loadavg().map((l) => round(l, 2));
+  results.duration_sec = round((performance.now() - started) / 1000, 1);
+  results.targets = targets(results);
+  const load = Math.max(...results.machine.loadAvg, ...results.machine.loadAvgAfter);
+  if (load > results.machine.cpus) results.notes.push(`the machine was busy (load average up to ${load} on ${results.machine.cpus} CPUs): wall-clock figures are pessimistic; cpu ms/job is the steadier measure`);
+  console.log(report(results));
+  await mkdir(path.dirname(opts.out), { recursive: true });
+  await writeFile(opts.out, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    killLiveChildren();
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  },
+);
