@@ -54,6 +54,8 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      // Without a listener every reconnect attempt while Redis is away prints a stack.
+      q.on('error', (e) => log.warn('queue error', { queue: name, error: e.message }));
       this.queues.set(name, q);
     }
     return q;
