@@ -292,15 +292,3 @@ async function jobCounts(settings: Settings, handlers: readonly string[]): Promi
   }
   return out;
 }
-
-/**
- * Gives this process's BullMQ queues an `error` listener. BullQueue creates
- * its `Queue`s without one, so while Redis is away every reconnect attempt
- * falls through to BullMQ's console.error fallback (a stack per attempt).
- * Reported as a src issue; until then the harness keeps its own output
- * readable. Queues are created lazily, so call it again after new ones.
- */
-export function quietQueueErrors(d: Distributed, onError: (e: Error) => void = () => {}): void {
-  const queues = (d.queue as unknown as { queues?: Map<string, { listenerCount(e: string): number; on(e: 'error', f: (e: Error) => void): unknown }> }).queues;
-  for (const q of queues?.values() ?? []) if (q.listenerCount('error') === 0) q.on('error', onError);
-}

@@ -12,8 +12,8 @@ import { auditTasks, leftoverJobs, openRuns, runKey, submitMany, tally, waitForT
  * exits 0. Three cases:
  *
  *   finish    SIGTERM to a busy worker: it takes no new job, finishes the
- *             running ones itself (no second execution), exits 0; a new
- *             worker finishes the rest
+ *             running ones itself (no second execution), exits 0; the
+ *             other worker finishes the rest
  *   hand-back SIGTERM, then SIGKILL once a short grace is over (what an
  *             orchestrator does to a job longer than its grace): the job is
  *             found stalled and runs again on another worker

@@ -179,8 +179,8 @@ export async function hostileInput(scale: Scale): Promise<ScenarioReport> {
     const fuzz = await fuzzFlows({ runs: opts.mutations });
     figures.mutations = fuzz.runs - fuzz.handmade.length;
     figures.handmade_flows = fuzz.handmade.length;
-    figures.mutations_compiled = fuzz.compiled;
-    figures.mutations_refused = fuzz.refused;
+    figures.mutations_compiled = fuzz.compiled - fuzz.handmade.filter((h) => h.includes(': compiled')).length;
+    figures.mutations_refused = fuzz.refused - fuzz.handmade.filter((h) => h.includes(': refused')).length;
     figures.validator_throws = fuzz.crashes.length;
     figures.slowest_validation_ms = Math.round(fuzz.maxMs);
     if (fuzz.harnessErrors > 0) figures.mutations_not_made = fuzz.harnessErrors;

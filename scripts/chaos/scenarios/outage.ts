@@ -3,7 +3,7 @@ import { connect, type Distributed } from '../../../src/runtime/distributed.ts';
 import type { ChaosEnv } from '../env.ts';
 import { Fleet } from '../fleet.ts';
 import { Checks, type Scale, type ScenarioReport, UNEXPLAINED } from '../report.ts';
-import { articleShapedFlow, auditTasks, leftoverJobs, openRuns, quietQueueErrors, runKey, submitMany, tally, waitForTasks, waitForWork } from '../workload.ts';
+import { articleShapedFlow, auditTasks, leftoverJobs, openRuns, runKey, submitMany, tally, waitForTasks, waitForWork } from '../workload.ts';
 
 /**
  * The shape shared by the Redis and MySQL scenarios: a scheduler and workers
@@ -69,13 +69,11 @@ export async function outageScenario(
       await waitForWork(d, ids, flow, disruption.at, opts.timeoutMs);
       const before = await openRuns(d);
       for (const r of before) exposed.set(runKey(r), disruption.cause);
-      quietQueueErrors(d);
       const ms = await disruption.act(d);
       const back = Date.now();
       figures[`${disruption.label}_s`] = (ms / 1000).toFixed(1);
       figures[`${disruption.label}_open_attempts`] = before.length;
       const extra = await disruption.afterwards?.(d, before.length);
-      quietQueueErrors(d);
       for (const [k, v] of Object.entries(extra ?? {})) figures[`${disruption.label}_${k}`] = v;
       for (const r of await retrying(() => openRuns(d))) if (!exposed.has(runKey(r))) exposed.set(runKey(r), disruption.cause);
       checks.expect(`no process exits during ${disruption.label}`, fleet.crashed.length === 0, fleet.describeCrashes() || undefined);
