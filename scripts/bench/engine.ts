@@ -7,7 +7,7 @@ import { SCHEDULE_QUEUE } from '../../src/adapters/redis/bullmq-queue.ts';
 import type { CompiledFlow } from '../../src/core/flow/compile.ts';
 import { connect, type Distributed } from '../../src/runtime/distributed.ts';
 import { type BenchEnv, freshEnv, ROOT, startSchedulers, startWorkers, stopAll } from './lib/env.ts';
-import { procStat, type Ready, serverCpu, TreeSampler, mb } from './lib/proc.ts';
+import { hostCpu, procStat, type Ready, serverCpu, stealPct, TreeSampler, mb } from './lib/proc.ts';
 import { mapLimit, openLoop, round, sleep, summarize, type Summary } from './lib/stats.ts';
 
 /**
@@ -74,6 +74,8 @@ export interface RunResult {
   /** CPU ms per job: the system's own processes, this benchmark process (submitting), and the shared servers. */
   cpuMsPerJob: { procs: number; bench: number; mysqld: number | null; redis: number | null };
   loadAvg1: number;
+  /** CPU time the hypervisor gave to other guests during the run, %. */
+  stealPct: number;
 }
 
 export async function openEngineRig(config: EngineConfig, env?: BenchEnv): Promise<EngineRig> {
@@ -180,11 +182,13 @@ async function measure(
   const before = await settledCount(rig);
   const pids = rig.procs.map((p) => p.pid);
   const cpu0 = cpuNow(pids);
+  const host0 = hostCpu();
   // DATETIME(3) in the database; a little slack below the start so rounding never drops the first task.
   const start = new Date();
   const extra = await drive();
   await waitSettled(rig, before + tasks, timeoutMs);
   const cpu1 = cpuNow(pids);
+  const steal = stealPct(host0, hostCpu());
   const since = new Date(start.getTime() - 2);
   const [agg] = await query<RowDataPacket>(
     rig,
@@ -208,6 +212,7 @@ async function measure(
     answerMs: { leaves: summarize(timings.leafAnswer), inner: summarize(timings.innerAnswer) },
     cpuMsPerJob: cpuPerJob(cpu0, cpu1, jobs),
     loadAvg1: round(os.loadavg()[0]!, 2),
+    stealPct: steal,
     ...extra,
   };
 }
@@ -270,6 +275,7 @@ export interface ScalePoint {
   peakRssPerProcessMb: Array<{ comm: string; rssMb: number }>;
   failed: number;
   loadAvg1: number;
+  stealPct: number;
 }
 
 async function redisUsedMemory(url: string): Promise<number> {
@@ -301,6 +307,7 @@ export async function engineScale(rig: EngineRig, tasks: number, budgetMs: numbe
     const pids = rig.procs.map((p) => p.pid);
     const sampler = new TreeSampler(() => pids, { intervalMs: 200 }).start();
     const cpu0 = cpuNow(pids);
+    const host0 = hostCpu();
     const start = new Date();
     await scheduleQueue.resume();
     let drained = true;
@@ -342,6 +349,7 @@ export async function engineScale(rig: EngineRig, tasks: number, budgetMs: numbe
       peakRssPerProcessMb: mem.peakMembers,
       failed: Number(agg!.failed),
       loadAvg1: round(os.loadavg()[0]!, 2),
+      stealPct: stealPct(host0, hostCpu()),
     };
   } finally {
     await scheduleQueue.close();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FlowProducer, type FlowJob, type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { deletePrefix, newTag, pendingCleanups, REDIS_URL, ROOT } from './lib/env.ts';
-import { type Ready, spawnReady } from './lib/proc.ts';
+import { hostCpu, type Ready, spawnReady, stealPct } from './lib/proc.ts';
 import { cpuNow, cpuPerJob, type RunResult, SUBMIT_CONCURRENCY } from './engine.ts';
 import { mapLimit, openLoop, round, sleep, summarize } from './lib/stats.ts';
 
@@ -121,10 +121,12 @@ async function measure(rig: BullRig, tasks: number, timeoutMs: number, mode: Run
   const jobs = tasks * JOBS_PER_TREE;
   const pids = rig.procs.map((p) => p.pid);
   const cpu0 = cpuNow(pids);
+  const host0 = hostCpu();
   const start = Date.now();
   const extra = await drive();
   await waitCompleted(rig, jobs, timeoutMs);
   const cpu1 = cpuNow(pids);
+  const steal = stealPct(host0, hostCpu());
   const done = (await rig.queue.getJobs(['completed'], 0, -1)) as Job[];
   const failed = await rig.queue.getFailedCount();
   const last = Math.max(...done.map((j) => j.finishedOn ?? 0));
@@ -154,6 +156,7 @@ async function measure(rig: BullRig, tasks: number, timeoutMs: number, mode: Run
     latencyMs: summarize(latencies),
     cpuMsPerJob: cpuPerJob(cpu0, cpu1, jobs),
     loadAvg1: round(os.loadavg()[0]!, 2),
+    stealPct: steal,
     ...extra,
   };
 }

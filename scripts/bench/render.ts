@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeFloor, X264_PRESET } from '../../src/adapters/ffmpeg.ts';
 import { ROOT, SLOTFLOW_BIN } from './lib/env.ts';
-import { liveChildren, mb, parseStat, procStat, type SeenProcess, TreeSampler } from './lib/proc.ts';
+import { hostCpu, liveChildren, mb, parseStat, procStat, type SeenProcess, stealPct, TreeSampler } from './lib/proc.ts';
 import { round } from './lib/stats.ts';
 
 /**
@@ -52,6 +52,7 @@ export interface RenderRun {
   breakdown: Breakdown;
   bytes: number;
   loadAvg1: number;
+  stealPct: number;
 }
 
 export interface Breakdown {
@@ -76,6 +77,7 @@ export async function runRender(opts: { dataDir: string; out: string; size?: str
   // The shell waits for node, which waits for every ffmpeg: its cutime+cstime is the whole tree's CPU.
   const script = `"$@"; rc=$?; echo "SFB_STAT $(cat /proc/$$/stat)" >&2; exit $rc`;
   const started = performance.now();
+  const host0 = hostCpu();
   const child = spawn('bash', ['-c', script, 'bash', process.execPath, SLOTFLOW_BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, SLOTFLOW_DATA_DIR: opts.dataDir, SLOTFLOW_LOG_LEVEL: 'warn' },
@@ -114,13 +116,15 @@ export async function runRender(opts: { dataDir: string; out: string; size?: str
     breakdown: breakdown(tree.processes, child.pid!, wallSec),
     bytes: (await stat(opts.out)).size,
     loadAvg1: round(os.loadavg()[0]!, 2),
+    stealPct: stealPct(host0, hostCpu()),
   };
 }
 
 /** The node process is the shell's child; everything below it is work it started. */
 function breakdown(procs: readonly SeenProcess[], shellPid: number, wallSec: number): Breakdown {
   const node = procs.find((p) => p.ppid === shellPid);
-  const kids = procs.filter((p) => p !== node && p.pid !== shellPid);
+  // A child seen between fork and exec still looks like node: not a program of its own.
+  const kids = procs.filter((p) => p !== node && p.pid !== shellPid && !(node && p.comm === node.comm && p.cmd === node.cmd));
   const intervals = kids.map((p) => [p.firstSeenMs, p.lastSeenMs + 100] as const).sort((a, b) => a[0] - b[0]);
   let busy = 0;
   let end = -Infinity;
@@ -187,6 +191,7 @@ export interface FloorRun {
   realtimeFactor: number;
   cpuPerVideoSec: number;
   peakRssMb: number;
+  stealPct: number;
 }
 
 /** One plain encode of the same duration, size and codec settings, no filters (`encodeFloor`). */
@@ -195,6 +200,7 @@ export async function runFloor(width: number, height: number, durationSec: numbe
   try {
     const sampler = new TreeSampler(() => [process.pid], { intervalMs: 100, scan: true, excludeRoots: true }).start();
     const before = procStat(process.pid)!;
+    const host0 = hostCpu();
     const t0 = performance.now();
     await encodeFloor({ width, height, durationSec, out: path.join(dir, 'floor.mp4') });
     const wallSec = (performance.now() - t0) / 1000;
@@ -210,6 +216,7 @@ export async function runFloor(width: number, height: number, durationSec: numbe
       realtimeFactor: round(durationSec / wallSec, 3),
       cpuPerVideoSec: round((after.childCpuSec - before.childCpuSec) / durationSec, 3),
       peakRssMb: mb(tree.peakRssBytes),
+      stealPct: stealPct(host0, hostCpu()),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -258,3 +258,22 @@ export function serverCpu(): { mysqld: number | null; redis: number | null } {
   };
   return { mysqld: sum(/^(mariadbd|mysqld)$/), redis: sum(/^redis-server$/) };
 }
+
+export interface HostCpu {
+  total: number;
+  steal: number;
+}
+
+/** The host's CPU counters (/proc/stat): total jiffies and those stolen by the hypervisor. */
+export function hostCpu(): HostCpu {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  return { total: f.slice(0, 8).reduce((a, b) => a + (b || 0), 0), steal: f[7] ?? 0 };
+}
+
+/** Percentage of CPU time the hypervisor gave to others between two readings: high values make wall times meaningless. */
+export function stealPct(a: HostCpu, b: HostCpu): number {
+  const total = b.total - a.total;
+  return total > 0 ? Math.round(((b.steal - a.steal) / total) * 1000) / 10 : 0;
+}
