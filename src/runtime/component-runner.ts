@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { canonicalJson } from '../core/flow/compile.ts';
 import type { Answer, AnswerError } from '../core/engine/transitions.ts';
-import { type ComponentJob, InternalQueue } from '../core/engine/task.ts';
+import { type ComponentJob, InternalQueue, type TaskSnapshot } from '../core/engine/task.ts';
 import { AttemptTimeoutError, NonRetryableError } from '../handlers/errors.ts';
 import type { HandlerContext, HandlerRegistry } from '../handlers/registry.ts';
 import type { AssetRecord } from './ports.ts';
@@ -45,16 +45,35 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   const { engine, registry } = opts;
   const flow = await engine.flows.byHashOrThrow(job.flowHash);
   const component = flow.byName.get(job.component);
-  const task = await engine.store.getTask(job.taskId);
-  if (!component || !task) return 'dropped';
-  // An attempt that was answered, superseded or cancelled is dropped unrun.
-  if (task.attempts[job.component] !== job.attempt || (task.inFlight & component.successBit) === 0n) return 'dropped';
-  const open = () => engine.store.startRun(job.taskId, job.component, job.attempt, opts.workerId ?? DEFAULT_WORKER_ID);
+  if (!component) return 'dropped';
+  const worker = opts.workerId ?? DEFAULT_WORKER_ID;
+  const cache = opts.services?.assets;
+  const plain = job.handler !== InternalQueue.fanout && job.handler !== InternalQueue.callback;
+  const cacheVersion = plain ? registry.optionsOf(component.handler).cache?.version : undefined;
+
+  // A handler whose output is not cached opens its attempt and reads its inputs in one step; the others look
+  // for a cached output (or start a service call or fan-out) before they open the attempt.
+  let read: { input: unknown; deps: Record<string, unknown> } | undefined;
+  let task: TaskSnapshot | undefined;
+  let opened = false;
+  if (plain && !(cache && cacheVersion !== undefined)) {
+    read = await engine.store.startAttempt(job.taskId, job.component, job.attempt, worker, component.depends);
+    if (!read) return 'dropped';
+    opened = true;
+  } else {
+    const record = await engine.store.getTask(job.taskId);
+    task = record;
+    // An attempt that was answered, superseded or cancelled is dropped unrun.
+    if (!record || record.attempts[job.component] !== job.attempt || (record.inFlight & component.successBit) === 0n) return 'dropped';
+    read = { input: record.input, deps: await engine.store.outputsOf(job.taskId, component.depends) };
+  }
+  const { input, deps } = read;
+  const open = async () => opened || engine.store.startRun(job.taskId, job.component, job.attempt, worker);
 
   const base = { taskId: job.taskId, component: job.component, attempt: job.attempt };
   const assetsMade: AssetRecord[] = [];
   const recordAsset: HandlerContext['recordAsset'] = (a) =>
-    assetsMade.push({ taskId: job.taskId, component: job.component, scene: a.scene ?? sceneOf(task.input), kind: a.kind, provider: a.provider,
+    assetsMade.push({ taskId: job.taskId, component: job.component, scene: a.scene ?? sceneOf(input), kind: a.kind, provider: a.provider,
       hash: a.hash, path: a.path, bytes: a.bytes, latencyMs: Math.round(a.latencyMs), reused: a.reused ?? false });
   const timeout = new AbortController();
   const signal = opts.shutdown ? AbortSignal.any([timeout.signal, opts.shutdown]) : timeout.signal;
@@ -62,28 +81,25 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   let answer: Answer;
   let runStarted: number | undefined;
   try {
-    const deps = await engine.store.outputsOf(job.taskId, component.depends);
-    const cache = opts.services?.assets;
     if (job.handler === InternalQueue.fanout) {
       const services = requireServices(opts);
-      const key = cache && cacheKey(['fanout', services.resolveFlow(component.fanOut!.flow).hash, component.fanOut, task.input, deps]);
+      const key = cache && cacheKey(['fanout', services.resolveFlow(component.fanOut!.flow).hash, component.fanOut, input, deps]);
       const hit = key ? await cache.cached(key) : undefined;
       if (hit !== undefined) {
         await engine.answer({ ...base, ok: true, output: hit, cached: true });
         return 'answered';
       }
       if (!(await open())) return 'dropped';
-      await startFanOut(engine, services, task, component, job.attempt, task.input, deps, key);
+      await startFanOut(engine, services, task!, component, job.attempt, input, deps, key);
       return 'waiting';
     }
     if (job.handler === InternalQueue.callback) {
       if (!(await open())) return 'dropped';
-      await postToService(job, opts, requireServices(opts), { input: task.input, params: component.params, deps, timeoutMs: component.timeoutMs });
+      await postToService(job, opts, requireServices(opts), { input, params: component.params, deps, timeoutMs: component.timeoutMs });
       return 'waiting';
     }
     const handler = registry.get(component.handler);
-    const cacheVersion = registry.optionsOf(component.handler).cache?.version;
-    const key = cache && cacheVersion !== undefined ? cacheKey([component.handler, cacheVersion, component.params, task.input, deps]) : undefined;
+    const key = cache && cacheVersion !== undefined ? cacheKey([component.handler, cacheVersion, component.params, input, deps]) : undefined;
     if (key) {
       const hit = await cache!.cached(key);
       if (hit !== undefined) {
@@ -95,7 +111,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     if (!(await open())) return 'dropped';
     if (job.dispatchedAt !== undefined && job.delayMs === 0) metrics.dispatchLatency.observe((Date.now() - job.dispatchedAt) / 1000);
     runStarted = performance.now();
-    const work = handler({ ...base, input: task.input, params: component.params, deps, signal, recordAsset });
+    const work = handler({ ...base, input, params: component.params, deps, signal, recordAsset });
     const limit = component.timeoutMs;
     const output =
       limit === undefined

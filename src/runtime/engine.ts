@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledComponent, CompiledFlow } from '../core/flow/compile.ts';
 import {
-  type Answer, planAnswer, planCancel, planDispatch, planResume, planResumeFanOut, planRestart, type Rejection, RejectReason,
-  type TaskWrite,
+  type Answer, planAnswers, planCancel, planDispatch, planResume, planResumeFanOut, planRestart, type Rejection, RejectReason,
+  snapshotAfter, type TaskWrite,
 } from '../core/engine/transitions.ts';
 import { isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
 import { componentOf, initialWord } from '../core/word.ts';
@@ -32,6 +32,8 @@ import type { CreatedTask, DispatchQueue, LockManager, TaskStore } from './ports
 export const MAX_CAS_ATTEMPTS = 100;
 /** Upper bound of the random pause after a lost compare-and-swap; it doubles up to this. */
 export const CAS_BACKOFF_MAX_MS = 50;
+/** How many tasks' last written snapshots a process keeps to plan from without a read. */
+export const SNAPSHOT_CACHE_SIZE = 10_000;
 
 export class CasExhaustedError extends Error {
   override name = 'CasExhaustedError';
@@ -73,6 +75,18 @@ export interface FanOutCache {
 
 export type MutateResult = TaskWrite | Rejection | undefined;
 
+/** What a plan writes (nothing: undefined) and what its caller is told. */
+interface Planned<R> {
+  write: TaskWrite | undefined;
+  result: R;
+}
+
+interface WaitingAnswer {
+  answer: Answer;
+  resolve: (result: TaskWrite | Rejection) => void;
+  reject: (e: unknown) => void;
+}
+
 export interface Decision {
   approved: boolean;
   reason?: string;
@@ -89,6 +103,8 @@ export class Engine {
   private readonly locks: LockManager;
   private readonly jitter: () => number;
   fanOutCache: FanOutCache | undefined;
+  private readonly known = new Map<string, TaskSnapshot>();
+  private readonly waiting = new Map<string, WaitingAnswer[]>();
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
@@ -143,10 +159,19 @@ export class Engine {
     return this.mutate(taskId, (flow, snap) => planDispatch(flow, snap));
   }
 
-  /** The one completion path for every answer: from a worker, a callback, an approval, a fan-out or a deadline. */
+  /**
+   * The one completion path for every answer: from a worker, a callback, an approval, a fan-out or a deadline.
+   * Answers for one task that meet in this process are applied together (see `drainAnswers`); each caller
+   * gets the write that applied its answer, or its own rejection.
+   */
   async answer(answer: Answer): Promise<MutateResult> {
-    const result = await this.mutate(answer.taskId, (flow, snap) => planAnswer(flow, snap, answer, this.jitter));
-    if (result && 'rejected' in result) {
+    const result = await new Promise<TaskWrite | Rejection>((resolve, reject) => {
+      const round = this.waiting.get(answer.taskId);
+      if (round) return void round.push({ answer, resolve, reject });
+      this.waiting.set(answer.taskId, [{ answer, resolve, reject }]);
+      void this.drainAnswers(answer.taskId);
+    });
+    if ('rejected' in result) {
       metrics.answersRejected.inc({ reason: result.rejected });
       await this.store.recordRejection(answer.taskId, answer.component, answer.attempt, result.rejected);
     }
@@ -210,26 +235,94 @@ export class Engine {
   }
 
   private async mutate(taskId: string, plan: (flow: CompiledFlow, snap: TaskSnapshot) => MutateResult): Promise<MutateResult> {
-    let read: TaskSnapshot | undefined;
-    const result = await this.locks.withLock(lockKey(taskId), async () => {
+    const done = await this.transition(taskId, (flow, snap) => {
+      const result = plan(flow, snap);
+      return { write: result && !('rejected' in result) ? result : undefined, result };
+    });
+    return done ? done.result : { rejected: RejectReason.unknownTask };
+  }
+
+  /**
+   * Takes the task's lock, plans on the task as last known and applies the
+   * plan as one compare-and-swap. The snapshot this process wrote last saves
+   * the read; when another process has written since, the refused write
+   * brings the current row back and the plan is made again on it. A plan that
+   * writes nothing (a rejection, nothing to do) is only trusted on a row just
+   * read, never on a remembered one. Undefined when there is no such task.
+   */
+  private async transition<R>(taskId: string, plan: (flow: CompiledFlow, snap: TaskSnapshot) => Planned<R>): Promise<Planned<R> | undefined> {
+    let base: TaskSnapshot | undefined;
+    const planned = await this.locks.withLock(lockKey(taskId), async () => {
+      let remembered = this.known.get(taskId);
+      let current = remembered ?? (await this.store.readTask(taskId));
       for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
-        read = await this.store.readTask(taskId);
-        if (!read) return { rejected: RejectReason.unknownTask } satisfies Rejection;
-        const flow = await this.flows.byHashOrThrow(read.flowHash);
-        const planned = plan(flow, read);
-        if (!planned || 'rejected' in planned) return planned;
-        if (await this.store.applyWrite(planned)) return planned;
-        // Lost the race (only possible when a lock expired): back off at random so racers spread out.
-        await sleep(this.jitter() * Math.min(2 ** i, CAS_BACKOFF_MAX_MS));
+        base = current;
+        if (!current) return undefined;
+        const flow = await this.flows.byHashOrThrow(current.flowHash);
+        const p = plan(flow, current);
+        if (!p.write) {
+          if (!remembered) return p;
+          remembered = undefined;
+          current = await this.store.readTask(taskId);
+          continue;
+        }
+        const outcome = await this.store.applyWrite(p.write);
+        if (outcome.applied) {
+          this.remember(snapshotAfter(current, p.write));
+          return p;
+        }
+        this.known.delete(taskId);
+        current = outcome.current;
+        // A remembered row that was out of date is no race; a row just read that moved is (only possible when a
+        // lock expired): back off at random so racers spread out.
+        if (!remembered) await sleep(this.jitter() * Math.min(2 ** i, CAS_BACKOFF_MAX_MS));
+        remembered = undefined;
       }
       throw new CasExhaustedError(taskId);
     });
-    if (!result || 'rejected' in result) return result;
-    const now = Date.now();
-    const jobs = result.starts.filter(needsJob).map((j) => ({ ...j, dispatchedAt: now }));
-    if (jobs.length > 0) await this.queue.dispatch(jobs);
-    if (read?.parentId && isTerminal(result.phase) && !isTerminal(read.phase)) await this.childSettled(read);
-    return result;
+    if (!planned) return undefined;
+    const write = planned.write;
+    if (write && base) {
+      const now = Date.now();
+      const jobs = write.starts.filter(needsJob).map((j) => ({ ...j, dispatchedAt: now }));
+      if (jobs.length > 0) await this.queue.dispatch(jobs);
+      if (base.parentId && isTerminal(write.phase) && !isTerminal(base.phase)) await this.childSettled(base);
+    }
+    return planned;
+  }
+
+  /** Keeps the task as this process last wrote it; finished tasks are forgotten (a resume reads them afresh). */
+  private remember(snap: TaskSnapshot): void {
+    this.known.delete(snap.id);
+    if (isTerminal(snap.phase)) return;
+    this.known.set(snap.id, snap);
+    if (this.known.size > SNAPSHOT_CACHE_SIZE) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /**
+   * Applies the answers waiting for one task, in arrival order, as one write
+   * per round: answers that arrive while a round holds the task's lock wait
+   * for the next round and go together in it.
+   */
+  private async drainAnswers(taskId: string): Promise<void> {
+    for (;;) {
+      const round = this.waiting.get(taskId);
+      if (!round || round.length === 0) {
+        this.waiting.delete(taskId);
+        return;
+      }
+      this.waiting.set(taskId, []);
+      try {
+        const answers = round.map((w) => w.answer);
+        const done = await this.transition(taskId, (flow, snap) => {
+          const planned = planAnswers(flow, snap, answers, this.jitter);
+          return { write: planned.write, result: planned.results };
+        });
+        for (const [i, w] of round.entries()) w.resolve(done?.result[i] ?? { rejected: RejectReason.unknownTask });
+      } catch (e) {
+        for (const w of round) w.reject(e);
+      }
+    }
   }
 
   /** A fan-out child finished: answer the parent when the outcome of the whole fan-out is known. */

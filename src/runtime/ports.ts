@@ -81,6 +81,16 @@ export interface TaskFilter {
   limit?: number;
 }
 
+/** A conditional write's outcome: applied, or refused with the row as it reads now (undefined: no such task). */
+export type WriteOutcome = { applied: true } | { applied: false; current: TaskSnapshot | undefined };
+
+/** An opened attempt: what its handler reads. */
+export interface OpenedAttempt {
+  input: unknown;
+  /** Outputs of the latest successful run of each dependency. */
+  deps: Record<string, unknown>;
+}
+
 export interface TaskStore {
   saveFlowVersion(flow: CompiledFlow): Promise<void>;
   loadFlowVersion(hash: string): Promise<FlowDocument | undefined>;
@@ -89,10 +99,18 @@ export interface TaskStore {
   /** Creates a fan-out's children, all or none; when they exist already, returns those. */
   createChildren(children: readonly NewTask[]): Promise<CreatedTask[]>;
   readTask(id: string): Promise<TaskSnapshot | undefined>;
-  /** Applies the write only if the task's version is still `expectedVersion`; false when it moved. */
-  applyWrite(write: TaskWrite): Promise<boolean>;
+  /**
+   * Applies the write only if the task's version is still `expectedVersion`. When it moved, nothing is
+   * written and the outcome carries the task as it is now, so the caller can plan again without a read.
+   */
+  applyWrite(write: TaskWrite): Promise<WriteOutcome>;
   /** Marks a queued or running attempt as running on `worker`; false when the attempt is no longer open. */
   startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean>;
+  /**
+   * `startRun` and the reads its handler needs (the task's input, the dependencies' outputs) in one step;
+   * undefined when the attempt is no longer open. An open run row always means a current attempt.
+   */
+  startAttempt(taskId: string, component: string, attempt: number, worker: string, depends: readonly string[]): Promise<OpenedAttempt | undefined>;
   /** Outputs of the latest successful run of each named component. */
   outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>>;
   recordRejection(taskId: string, component: string, attempt: number, reason: RejectReason): Promise<void>;

@@ -151,15 +151,16 @@ function conformance(name: string, start: () => Promise<Backend>): void {
 
     it('loses no update when answers race without the lock, as after a lock expiry', async () => {
       const flow = loadFlow(flowFile('wide-32'));
-      // A second engine over the same store whose lock never blocks, so only the CAS protects the word. It
-      // dispatches nothing: this test answers for the components itself.
-      const racer = new Engine({ store: backend.store, queue: holdJobs, locks: noLock });
-      const { id } = await racer.submit({ flow, input: {} });
+      // Engines over the same store whose lock never blocks, so only the CAS protects the word: several, since one
+      // engine applies the answers that meet in it together. They dispatch nothing: this test answers for the
+      // components itself.
+      const racers = Array.from({ length: 4 }, () => new Engine({ store: backend.store, queue: holdJobs, locks: noLock }));
+      const { id } = await racers[0]!.submit({ flow, input: {} });
       // Claim all 32 by hand instead of letting workers run them.
-      const claimed = await racer.schedule(id);
+      const claimed = await racers[0]!.schedule(id);
       expect(claimed && 'starts' in claimed ? claimed.starts.length : 0).to.equal(32);
       const answers = await Promise.all(
-        flow.components.map((c) => racer.answer({ taskId: id, component: c.name, attempt: 1, ok: true, output: { c: c.name } })),
+        flow.components.map((c, i) => racers[i % racers.length]!.answer({ taskId: id, component: c.name, attempt: 1, ok: true, output: { c: c.name } })),
       );
       expect(answers.every((a) => a && !('rejected' in a))).to.equal(true);
       const snap = await eventually('the raced task to finish', async () => {
@@ -170,15 +171,79 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       expect(snap.phase).to.equal('completed');
     });
 
+    it('applies answers for one task that meet in one process together, keeping every run and event', async () => {
+      const flow = loadFlow(flowFile('wide-32'));
+      const engine = new Engine({ store: backend.store, queue: holdJobs, locks: noLock });
+      const { id } = await engine.submit({ flow, input: {} });
+      await engine.schedule(id);
+      const before = (await backend.store.readTask(id))!.version;
+      const answers = await Promise.all(
+        flow.components.map((c) => engine.answer({ taskId: id, component: c.name, attempt: 1, ok: true, output: { c: c.name } })),
+      );
+      expect(answers.every((a) => a && !('rejected' in a))).to.equal(true);
+      const after = (await backend.store.readTask(id))!;
+      expect(after.word).to.equal(flow.successMask);
+      expect(after.phase).to.equal('completed');
+      // The first answer's write, then one for the 31 that arrived while it was applied.
+      expect(after.version - before).to.be.at.most(2);
+      const runs = await backend.store.listRuns(id);
+      expect(runs.filter((r) => r.status === 'succeeded').map((r) => r.output)).to.have.deep.members(flow.components.map((c) => ({ c: c.name })));
+      const succeeded = (await backend.store.listEvents(id)).filter((e) => e.type === 'component.succeeded');
+      expect(succeeded.map((e) => e.component)).to.have.members(flow.components.map((c) => c.name));
+      // A duplicate in the same round is refused on its own; the others still land.
+      const again = await Promise.all([
+        engine.answer({ taskId: id, component: flow.components[0]!.name, attempt: 1, ok: true, output: {} }),
+        engine.answer({ taskId: id, component: 'Nope', attempt: 1, ok: true, output: {} }),
+      ]);
+      expect(again).to.deep.equal([{ rejected: 'duplicate' }, { rejected: 'unknown-component' }]);
+    });
+
+    it('plans again on the current row when another process wrote the task since this one last did', async () => {
+      const flow = loadFlow(flowFile('wide-32'));
+      const [a, b] = [0, 1].map(() => new Engine({ store: backend.store, queue: holdJobs, locks: noLock })) as [Engine, Engine];
+      const [c0, c1] = [flow.components[0]!.name, flow.components[1]!.name];
+      const { id } = await a.submit({ flow, input: {} });
+      await a.schedule(id);
+      const version = (await backend.store.readTask(id))!.version;
+      // b moves the task on; what a remembers is now out of date.
+      expect(await b.answer({ taskId: id, component: c0, attempt: 1, ok: true, output: {} })).to.have.property('starts');
+      expect(await a.answer({ taskId: id, component: c1, attempt: 1, ok: true, output: {} })).to.have.property('starts');
+      const snap = (await backend.store.readTask(id))!;
+      expect(snap.version).to.equal(version + 2);
+      expect(snap.word & (flow.byName.get(c0)!.successBit | flow.byName.get(c1)!.successBit)).to.equal(
+        flow.byName.get(c0)!.successBit | flow.byName.get(c1)!.successBit);
+      // b resumes c0 (attempt 2); a, remembering attempt 1, must not refuse the new attempt's answer.
+      await b.resume(id, c0);
+      expect(await a.answer({ taskId: id, component: c0, attempt: 2, ok: true, output: {} })).to.have.property('starts');
+      expect(await a.answer({ taskId: id, component: c0, attempt: 1, ok: true, output: {} })).to.deep.equal({ rejected: 'stale-attempt' });
+    });
+
+    it('closes the runs a resume abandons, so a late job for them is dropped unrun', async () => {
+      const flow = loadFlow(flowFile('wide-32'));
+      const engine = new Engine({ store: backend.store, queue: holdJobs, locks: noLock });
+      const { id } = await engine.submit({ flow, input: {} });
+      await engine.schedule(id);
+      const first = flow.components[0]!.name;
+      await engine.resume(id, first);
+      const runs = (await backend.store.listRuns(id)).filter((r) => r.component === first);
+      expect(runs.map((r) => [r.attempt, r.status])).to.deep.equal([[1, 'cancelled'], [2, 'queued']]);
+      expect(await backend.store.startAttempt(id, first, 1, 'test', [])).to.equal(undefined);
+      expect(await backend.store.startAttempt(id, first, 2, 'test', [])).to.deep.equal({ input: {}, deps: {} });
+    });
+
     it('refuses a write planned from an old version', async () => {
       const flow = loadFlow(flowFile('dag-14'));
       const { id } = await backend.engine.submit({ flow, input: {}, idempotencyKey: `cas-${name}-${Date.now()}` });
       const snap = (await backend.store.readTask(id))!;
       const write = {
         taskId: id, expectedVersion: snap.version - 1, word: 1n, inFlight: 0n, attempts: {}, phase: snap.phase, status: snap.status,
-        error: null, starts: [], events: [],
+        error: null, finishes: [], abandons: [], starts: [], events: [],
       };
-      expect(await backend.store.applyWrite(write)).to.equal(false);
+      const outcome = await backend.store.applyWrite(write);
+      expect(outcome.applied).to.equal(false);
+      // The refusal carries the row as it is, so the writer can plan again without reading it.
+      expect(outcome.applied === false && outcome.current?.id).to.equal(id);
+      expect(outcome.applied === false && outcome.current!.version).to.be.at.least(snap.version);
       expect((await backend.store.readTask(id))!.word).to.equal(snap.word);
     });
   });

@@ -7,7 +7,7 @@ import type { TaskWrite } from '../../../src/core/engine/transitions.ts';
 import type { ComponentJob } from '../../../src/core/engine/task.ts';
 import type { CompiledFlow } from '../../../src/core/flow/compile.ts';
 import { Engine, type MutateResult } from '../../../src/runtime/engine.ts';
-import type { DispatchQueue, LockManager, TaskStore } from '../../../src/runtime/ports.ts';
+import type { DispatchQueue, LockManager, TaskStore, WriteOutcome } from '../../../src/runtime/ports.ts';
 import { chaosEnv } from '../env.ts';
 import { Checks, type Scale, type ScenarioReport } from '../report.ts';
 import { wideFlow } from '../workload.ts';
@@ -51,7 +51,7 @@ class NoLocks implements LockManager {
 }
 
 /** The store with a hook around `applyWrite`: where a write can be held back, and every outcome is seen. */
-function hookedStore(store: MysqlStore, hook: (w: TaskWrite, apply: () => Promise<boolean>) => Promise<boolean>): TaskStore {
+function hookedStore(store: MysqlStore, hook: (w: TaskWrite, apply: () => Promise<WriteOutcome>) => Promise<WriteOutcome>): TaskStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'applyWrite') return (w: TaskWrite) => hook(w, () => target.applyWrite(w));
@@ -95,9 +95,9 @@ export async function lockExpiry(scale: Scale): Promise<ScenarioReport> {
         p.entered();
         await p.release;
       }
-      const ok = await apply();
-      outcomes.push(ok);
-      return ok;
+      const outcome = await apply();
+      outcomes.push(outcome.applied);
+      return outcome;
     });
     const queue = new RecordingQueue();
     const e1 = new Engine({ store: slowStore, queue, locks: new RedlockLocks([clients[0]!], env.settings.queuePrefix, opts) });
@@ -194,9 +194,9 @@ export async function lockExpiry(scale: Scale): Promise<ScenarioReport> {
     const wide = wideFlow('chaos-lock-32', 31, 'builtin.noop');
     let losses = 0;
     const counting = hookedStore(store, async (_w, apply) => {
-      const ok = await apply();
-      if (!ok) losses++;
-      return ok;
+      const outcome = await apply();
+      if (!outcome.applied) losses++;
+      return outcome;
     });
     const engines = Array.from({ length: 4 }, () => new Engine({ store: counting, queue, locks: new NoLocks() }));
     for (let round = 0; round < noLockRounds; round++) {

@@ -1,10 +1,12 @@
 import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
 import { EventType } from '../../core/engine/events.ts';
-import { type RejectReason, RunStatus, type TaskWrite } from '../../core/engine/transitions.ts';
+import { type RejectReason, type RunRef, RunStatus, type TaskWrite } from '../../core/engine/transitions.ts';
 import { TaskPhase, type TaskSnapshot } from '../../core/engine/task.ts';
 import { taskStatus } from '../../core/word.ts';
-import type { AssetRecord, CreatedTask, NewTask, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
+import type {
+  AssetRecord, CreatedTask, NewTask, OpenedAttempt, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore, WriteOutcome,
+} from '../../runtime/ports.ts';
 
 /**
  * The embedded back end's store: the same contract as the MySQL store, kept in
@@ -83,9 +85,9 @@ export class MemoryStore implements TaskStore {
     return structuredClone(snap);
   }
 
-  async applyWrite(write: TaskWrite): Promise<boolean> {
+  async applyWrite(write: TaskWrite): Promise<WriteOutcome> {
     const row = this.tasks.get(write.taskId);
-    if (!row || row.version !== write.expectedVersion) return false;
+    if (!row || row.version !== write.expectedVersion) return { applied: false, current: await this.readTask(write.taskId) };
     Object.assign(row, {
       word: write.word,
       inFlight: write.inFlight,
@@ -97,25 +99,33 @@ export class MemoryStore implements TaskStore {
       updatedAt: new Date(),
     });
     const runs = this.runs.get(write.taskId)!;
-    if (write.finish) {
-      const run = runs.find((r) => r.component === write.finish!.component && r.attempt === write.finish!.attempt);
+    const find = (ref: RunRef) => runs.find((r) => r.component === ref.component && r.attempt === ref.attempt);
+    for (const finish of write.finishes) {
+      const run = find(finish);
       if (run) {
-        run.status = write.finish.status;
-        run.output = structuredClone(write.finish.output ?? null);
-        run.error = write.finish.error ?? null;
-        run.cached = write.finish.cached === true;
+        run.status = finish.status;
+        run.output = structuredClone(finish.output ?? null);
+        run.error = finish.error ?? null;
+        run.cached = finish.cached === true;
+        run.finishedAt = new Date();
+      }
+    }
+    for (const ref of write.abandons) {
+      const run = find(ref);
+      if (run && isOpen(run)) {
+        run.status = RunStatus.cancelled;
         run.finishedAt = new Date();
       }
     }
     if (write.reopen) {
-      const run = runs.find((r) => r.component === write.reopen!.component && r.attempt === write.reopen!.attempt);
+      const run = find(write.reopen);
       if (run) {
         run.status = RunStatus.running;
         run.finishedAt = null;
       }
     }
     if (write.phase === TaskPhase.cancelled) {
-      for (const r of runs) if (r.status === RunStatus.queued || r.status === RunStatus.running) r.status = RunStatus.cancelled;
+      for (const r of runs) if (isOpen(r)) r.status = RunStatus.cancelled;
     }
     for (const s of write.starts) {
       runs.push({
@@ -124,17 +134,22 @@ export class MemoryStore implements TaskStore {
       });
     }
     for (const e of write.events) this.pushEvent(write.taskId, e);
-    return true;
+    return { applied: true };
   }
 
   async startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {
     const run = this.runs.get(taskId)?.find((r) => r.component === component && r.attempt === attempt);
-    if (!run || (run.status !== RunStatus.queued && run.status !== RunStatus.running)) return false;
+    if (!run || !isOpen(run)) return false;
     run.status = RunStatus.running;
     run.executions++;
     run.worker = worker;
     run.startedAt = new Date();
     return true;
+  }
+
+  async startAttempt(taskId: string, component: string, attempt: number, worker: string, depends: readonly string[]): Promise<OpenedAttempt | undefined> {
+    if (!(await this.startRun(taskId, component, attempt, worker))) return undefined;
+    return { input: structuredClone(this.tasks.get(taskId)!.input), deps: await this.outputsOf(taskId, depends) };
   }
 
   async outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>> {
@@ -271,4 +286,8 @@ export class MemoryStore implements TaskStore {
       createdAt: new Date(),
     });
   }
+}
+
+function isOpen(run: RunRecord): boolean {
+  return run.status === RunStatus.queued || run.status === RunStatus.running;
 }

@@ -22,6 +22,8 @@ export type { ResultSetHeader };
 
 export interface MysqlHandle {
   pool: Pool;
+  /** Connections that accept several statements in one round trip: only for the steps built with `batch`. */
+  batchPool: Pool;
   db: Db;
   database: string;
   close(): Promise<void>;
@@ -34,19 +36,18 @@ export function databaseOf(url: string): string {
 }
 
 export function openMysql(url: string, poolSize = DEFAULT_POOL_SIZE): MysqlHandle {
-  const pool = mysql.createPool({
-    uri: url,
-    connectionLimit: poolSize,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    timezone: 'Z',
-    enableKeepAlive: true,
-  });
+  const options = { uri: url, connectionLimit: poolSize, supportBigNumbers: true, bigNumberStrings: true, timezone: 'Z', enableKeepAlive: true };
+  const pool = mysql.createPool(options);
+  // A pool of its own, so no statement outside the batch steps can ever be sent as several.
+  const batchPool = mysql.createPool({ ...options, multipleStatements: true });
   return {
     pool,
+    batchPool,
     db: drizzle(pool, { schema, mode: 'default' }),
     database: databaseOf(url),
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), batchPool.end()]);
+    },
   };
 }
 
@@ -98,6 +99,35 @@ export async function inTransaction<T>(pool: Pool, fn: (conn: PoolConnection) =>
     throw e;
   } finally {
     conn.release();
+  }
+}
+
+export type Statement = readonly [sql: string, values: readonly unknown[]];
+export type BatchResult = ResultSetHeader | Rows;
+
+/**
+ * Sends the statements as one round trip and returns one result per
+ * statement. Values are escaped into the text by the driver, exactly as for
+ * `query` with placeholders. When a statement fails the ones after it are not
+ * run; a transaction the batch opened is rolled back before the connection
+ * goes back to the pool.
+ */
+export async function batch(pool: Pool, statements: readonly Statement[]): Promise<BatchResult[]> {
+  const conn = await pool.getConnection();
+  try {
+    const text = statements.map(([sql, values]) => conn.format(sql, values as unknown[])).join(';\n');
+    const [results] = await conn.query(text);
+    conn.release();
+    // One statement comes back as its result, several as an array of them.
+    return statements.length === 1 ? [results as BatchResult] : (results as BatchResult[]);
+  } catch (e) {
+    try {
+      await conn.query('ROLLBACK');
+      conn.release();
+    } catch {
+      conn.destroy();
+    }
+    throw e;
   }
 }
 

@@ -3,7 +3,9 @@ import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
 import type { RejectReason, RunStatus, TaskWrite } from '../../core/engine/transitions.ts';
 import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
-import type { AssetRecord, CreatedTask, NewTask, RunRecord, WebhookEvent, WebhookOutbox, StoredEvent, TaskFilter, TaskRecord, TaskStore } from '../../runtime/ports.ts';
+import type {
+  AssetRecord, CreatedTask, NewTask, OpenedAttempt, RunRecord, WebhookEvent, WebhookOutbox, StoredEvent, TaskFilter, TaskRecord, TaskStore, WriteOutcome,
+} from '../../runtime/ports.ts';
 import { type MysqlHandle, parseJson, type ResultSetHeader, type Rows } from './connection.ts';
 import { withDbRetry } from './retryable.ts';
 import { answerRejections, assets, componentRuns, events, flowVersions, secrets, tasks, webhookAttempts } from './schema.ts';
@@ -13,6 +15,7 @@ import { createTask } from './steps/create-task.ts';
 import { findIdleTasks } from './steps/find-idle-tasks.ts';
 import { outputsOf } from './steps/outputs-of.ts';
 import { readTask } from './steps/read-task.ts';
+import { startAttempt } from './steps/start-attempt.ts';
 import { startRun } from './steps/start-run.ts';
 
 /**
@@ -55,12 +58,16 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
     return withDbRetry(() => readTask(this.pool, id));
   }
 
-  applyWrite(write: TaskWrite): Promise<boolean> {
-    return withDbRetry(() => applyWrite(this.pool, write));
+  applyWrite(write: TaskWrite): Promise<WriteOutcome> {
+    return withDbRetry(() => applyWrite(this.handle.batchPool, write));
   }
 
   startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {
     return withDbRetry(() => startRun(this.pool, taskId, component, attempt, worker));
+  }
+
+  startAttempt(taskId: string, component: string, attempt: number, worker: string, depends: readonly string[]): Promise<OpenedAttempt | undefined> {
+    return withDbRetry(() => startAttempt(this.handle.batchPool, taskId, component, attempt, worker, depends));
   }
 
   outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>> {

@@ -29,6 +29,11 @@ export interface RunFinish {
   cached?: boolean;
 }
 
+export interface RunRef {
+  component: string;
+  attempt: number;
+}
+
 export interface TaskWrite {
   taskId: string;
   expectedVersion: number;
@@ -38,10 +43,15 @@ export interface TaskWrite {
   phase: TaskPhase;
   status: string;
   error: TaskError | null;
-  /** The run this write closes, if any. */
-  finish?: RunFinish;
+  /** The runs this write closes with their outcome: one per answer (several when answers to one task are coalesced). */
+  finishes: RunFinish[];
   /** A closed run this write opens again, same attempt (a fan-out whose one child is resumed). */
-  reopen?: { component: string; attempt: number };
+  reopen?: RunRef;
+  /**
+   * Open runs this write abandons (a resume or restart cleared them while in flight): they are closed as
+   * cancelled, so an open run always means a current attempt and a worker can trust the run row alone.
+   */
+  abandons: RunRef[];
   /** Runs this write opens; each becomes a queued job once the write commits. */
   starts: ComponentJob[];
   events: LifecycleEvent[];
@@ -97,9 +107,35 @@ function baseWrite(snap: TaskSnapshot): TaskWrite {
     phase: snap.phase,
     status: snap.status,
     error: snap.error,
+    finishes: [],
+    abandons: [],
     starts: [],
     events: [],
   };
+}
+
+/** The task as it reads after `write` commits (its version is the one the write produced). */
+export function snapshotAfter(snap: TaskSnapshot, write: TaskWrite): TaskSnapshot {
+  return {
+    ...snap,
+    word: write.word,
+    inFlight: write.inFlight,
+    attempts: write.attempts,
+    phase: write.phase,
+    status: write.status,
+    error: write.error,
+    version: write.expectedVersion + 1,
+  };
+}
+
+/** The attempts in flight among `mask`'s components: the runs a write that clears them abandons. */
+function inFlightRuns(flow: CompiledFlow, snap: TaskSnapshot, mask: bigint): RunRef[] {
+  const runs: RunRef[] = [];
+  for (const c of flow.components) {
+    const attempt = snap.attempts[c.name];
+    if ((c.successBit & mask & snap.inFlight) !== 0n && attempt !== undefined) runs.push({ component: c.name, attempt });
+  }
+  return runs;
 }
 
 /** Claims every runnable component into `write`, as new attempts with no delay. */
@@ -169,7 +205,7 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
   if (answer.ok) {
     write.word = succeed(write.word, c);
     write.inFlight &= ~c.successBit;
-    write.finish = { component: c.name, attempt: answer.attempt, status: RunStatus.succeeded, output: answer.output, ...(answer.cached ? { cached: true } : {}) };
+    write.finishes.push({ component: c.name, attempt: answer.attempt, status: RunStatus.succeeded, output: answer.output, ...(answer.cached ? { cached: true } : {}) });
     write.events.push({ type: EventType.componentSucceeded, slotWord: write.word.toString(), component: c.name, attempt: answer.attempt });
     claimRunnable(flow, write);
     settle(flow, write);
@@ -183,7 +219,7 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
     message: answer.error.message,
     ...(answer.error.code !== undefined ? { code: answer.error.code } : {}),
   };
-  write.finish = { component: c.name, attempt: answer.attempt, status: RunStatus.failed, error };
+  write.finishes.push({ component: c.name, attempt: answer.attempt, status: RunStatus.failed, error });
   if (answer.error.retryable && answer.attempt < c.attempts) {
     const next = answer.attempt + 1;
     write.attempts[c.name] = next;
@@ -206,12 +242,57 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
   return write;
 }
 
+export interface CoalescedAnswers {
+  /** One write for all the accepted answers, or undefined when every answer was rejected. */
+  write: TaskWrite | undefined;
+  /** Per answer, in order: the combined write when it was accepted, its rejection otherwise. */
+  results: Array<TaskWrite | Rejection>;
+}
+
+/**
+ * Several answers for one task planned as one write: each is planned on the
+ * state the ones before it leave, exactly as if they had been applied one
+ * after another, and the writes are joined (every run closed, every start
+ * and event kept in order). One compare-and-swap then applies them all.
+ */
+export function planAnswers(flow: CompiledFlow, snap: TaskSnapshot, answers: readonly Answer[], jitter: Jitter): CoalescedAnswers {
+  let joined: TaskWrite | undefined;
+  const outcomes: Array<TaskWrite | Rejection> = [];
+  for (const answer of answers) {
+    const planned = planAnswer(flow, joined ? snapshotAfterPlanned(snap, joined) : snap, answer, jitter);
+    if ('rejected' in planned) {
+      outcomes.push(planned);
+      continue;
+    }
+    joined = joined ? joinWrites(joined, planned) : planned;
+    outcomes.push(planned);
+  }
+  return { write: joined, results: outcomes.map((o) => ('rejected' in o ? o : joined!)) };
+}
+
+/** The state a planned (not yet applied) write leaves, still at the version it expects. */
+function snapshotAfterPlanned(snap: TaskSnapshot, write: TaskWrite): TaskSnapshot {
+  return { ...snapshotAfter(snap, write), version: write.expectedVersion };
+}
+
+function joinWrites(first: TaskWrite, next: TaskWrite): TaskWrite {
+  return {
+    ...next,
+    expectedVersion: first.expectedVersion,
+    finishes: [...first.finishes, ...next.finishes],
+    abandons: [...first.abandons, ...next.abandons],
+    starts: [...first.starts, ...next.starts],
+    events: [...first.events, ...next.events],
+  };
+}
+
 /** Clears `from` and its downstream closure and claims what is then runnable; upstream slots and outputs are kept. */
 export function planResume(flow: CompiledFlow, snap: TaskSnapshot, from: CompiledComponent): TaskWrite {
   const write = baseWrite(snap);
   const cleared = from.resumeMask;
   write.word = clearForResume(write.word, from);
   // Work in flight inside the closure is abandoned: a later claim opens a new attempt, so its answers are stale.
+  write.abandons = inFlightRuns(flow, snap, cleared);
   write.inFlight &= ~cleared;
   if (write.error && (cleared & flow.byName.get(write.error.component)!.bits) !== 0n) write.error = null;
   write.phase = hasFailed(flow, write.word) ? write.phase : TaskPhase.queued;
@@ -231,6 +312,7 @@ export function planResumeFanOut(flow: CompiledFlow, snap: TaskSnapshot, fanOut:
   if (fanOut.kind !== 'fanout' || attempt === undefined) return { rejected: RejectReason.unknownComponent };
   const write = baseWrite(snap);
   write.word = clearForResume(write.word, fanOut);
+  write.abandons = inFlightRuns(flow, snap, fanOut.resumeMask & ~fanOut.successBit);
   write.inFlight = (write.inFlight & ~fanOut.resumeMask) | fanOut.successBit;
   write.reopen = { component: fanOut.name, attempt };
   if (write.error && (fanOut.resumeMask & flow.byName.get(write.error.component)!.bits) !== 0n) write.error = null;
@@ -246,6 +328,7 @@ export function planRestart(flow: CompiledFlow, snap: TaskSnapshot): TaskWrite {
   let kept = 0n;
   for (const c of flow.components) if ((write.word & c.bits) === c.bits) kept |= c.bits;
   write.word &= kept;
+  write.abandons = inFlightRuns(flow, snap, snap.inFlight);
   write.inFlight = 0n;
   write.error = null;
   write.phase = TaskPhase.queued;

@@ -1,67 +1,85 @@
 /**
- * apply-write: one transaction, the compare-and-swap every transition goes through.
+ * apply-write: one transaction in one round trip, the compare-and-swap every transition goes through.
  *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1
  *             — only WHERE id = ? AND version = <the version the plan read>
- *           component_runs: closes the finished attempt; opens one row per new attempt;
- *             reopens a fan-out attempt whose child was resumed;
+ *           component_runs: closes the finished attempts; closes the abandoned ones as cancelled;
+ *             opens one row per new attempt; reopens a fan-out attempt whose child was resumed;
  *             on cancel, marks open attempts cancelled
  *           events: the lifecycle events of the transition (the outbox)
+ *           — every statement after the CAS runs only when the CAS matched (@sf_cas = 1), so a
+ *             refused write writes nothing and the batch needs no second trip to decide
  *   locks   the task row (by the UPDATE), then the run rows it touches
- *   result  true   applied
- *           false  the version moved (a writer whose lock had expired got there
- *                  first): nothing written; the caller reads again and re-plans
+ *   reads   on a refused write only: the task as it is now, in the same round trip
+ *   result  { applied: true }
+ *           { applied: false, current }  the version moved (a writer whose lock had expired, or another
+ *                  process, got there first): nothing written; the caller re-plans from `current`
  */
 import type { Pool } from 'mysql2/promise';
 import { RunStatus, type TaskWrite } from '../../../core/engine/transitions.ts';
 import { TaskPhase } from '../../../core/engine/task.ts';
-import { inTransaction, json, ROLLBACK, type ResultSetHeader } from '../connection.ts';
+import type { WriteOutcome } from '../../../runtime/ports.ts';
+import { batch, json, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
+import { SNAPSHOT_COLUMNS, toSnapshot } from './read-task.ts';
 
-export async function applyWrite(pool: Pool, w: TaskWrite): Promise<boolean> {
-  const applied = await inTransaction(pool, async (conn) => {
-    const [update] = await conn.execute<ResultSetHeader>(
+const OPEN = [RunStatus.queued, RunStatus.running];
+
+export async function applyWrite(pool: Pool, w: TaskWrite): Promise<WriteOutcome> {
+  const statements: Statement[] = [
+    ['START TRANSACTION', []],
+    [
       `UPDATE tasks SET slot_word = ?, in_flight = ?, attempts = ?, phase = ?, status = ?, error = ?,
          version = version + 1, updated_at = UTC_TIMESTAMP(3)
        WHERE id = ? AND version = ?`,
       [w.word.toString(), w.inFlight.toString(), json(w.attempts), w.phase, w.status, w.error ? json(w.error) : null,
         w.taskId, w.expectedVersion],
-    );
-    if (update.affectedRows !== 1) return ROLLBACK;
-    if (w.finish) {
-      await conn.execute(
-        `UPDATE component_runs SET status = ?, output = ?, error = ?, cached = ?, finished_at = UTC_TIMESTAMP(3)
-         WHERE task_id = ? AND component = ? AND attempt = ?`,
-        [w.finish.status, json(w.finish.output), w.finish.error ? json(w.finish.error) : null, w.finish.cached === true,
-          w.taskId, w.finish.component, w.finish.attempt],
-      );
-    }
-    if (w.reopen) {
-      await conn.execute(
-        `UPDATE component_runs SET status = ?, finished_at = NULL WHERE task_id = ? AND component = ? AND attempt = ?`,
-        [RunStatus.running, w.taskId, w.reopen.component, w.reopen.attempt],
-      );
-    }
-    if (w.phase === TaskPhase.cancelled) {
-      await conn.execute(
-        `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3) WHERE task_id = ? AND status IN (?, ?)`,
-        [RunStatus.cancelled, w.taskId, RunStatus.queued, RunStatus.running],
-      );
-    }
-    if (w.starts.length > 0) {
-      const values = w.starts.map(() => `(?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3))`).join(', ');
-      await conn.query(
-        `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at) VALUES ${values}
-         ON DUPLICATE KEY UPDATE status = VALUES(status), queued_at = VALUES(queued_at)`,
-        w.starts.flatMap((s) => [s.taskId, s.component, s.attempt]),
-      );
-    }
-    if (w.events.length > 0) {
-      const values = w.events.map(() => '(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ');
-      await conn.query(
-        `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at) VALUES ${values}`,
-        w.events.flatMap((e) => [w.taskId, e.type, e.slotWord, e.component ?? null, e.attempt ?? null, e.data ? json(e.data) : null]),
-      );
-    }
-    return true;
-  });
-  return applied === true;
+    ],
+    ['SET @sf_cas = ROW_COUNT()', []],
+  ];
+  for (const f of w.finishes) {
+    statements.push([
+      `UPDATE component_runs SET status = ?, output = ?, error = ?, cached = ?, finished_at = UTC_TIMESTAMP(3)
+       WHERE task_id = ? AND component = ? AND attempt = ? AND @sf_cas = 1`,
+      [f.status, json(f.output), f.error ? json(f.error) : null, f.cached === true, w.taskId, f.component, f.attempt],
+    ]);
+  }
+  if (w.abandons.length > 0) {
+    statements.push([
+      `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3)
+       WHERE task_id = ? AND (component, attempt) IN (${w.abandons.map(() => '(?, ?)').join(', ')}) AND status IN (?) AND @sf_cas = 1`,
+      [RunStatus.cancelled, w.taskId, ...w.abandons.flatMap((r) => [r.component, r.attempt]), OPEN],
+    ]);
+  }
+  if (w.reopen) {
+    statements.push([
+      `UPDATE component_runs SET status = ?, finished_at = NULL WHERE task_id = ? AND component = ? AND attempt = ? AND @sf_cas = 1`,
+      [RunStatus.running, w.taskId, w.reopen.component, w.reopen.attempt],
+    ]);
+  }
+  if (w.phase === TaskPhase.cancelled) {
+    statements.push([
+      `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3) WHERE task_id = ? AND status IN (?) AND @sf_cas = 1`,
+      [RunStatus.cancelled, w.taskId, OPEN],
+    ]);
+  }
+  if (w.starts.length > 0) {
+    statements.push([
+      `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at)
+       ${w.starts.map(() => `SELECT ?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3) FROM DUAL WHERE @sf_cas = 1`).join(' UNION ALL ')}
+       ON DUPLICATE KEY UPDATE status = VALUES(status), queued_at = VALUES(queued_at)`,
+      w.starts.flatMap((s) => [s.taskId, s.component, s.attempt]),
+    ]);
+  }
+  if (w.events.length > 0) {
+    statements.push([
+      `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at)
+       ${w.events.map(() => 'SELECT ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE @sf_cas = 1').join(' UNION ALL ')}`,
+      w.events.flatMap((e) => [w.taskId, e.type, e.slotWord, e.component ?? null, e.attempt ?? null, e.data ? json(e.data) : null]),
+    ]);
+  }
+  statements.push(['COMMIT', []], [`SELECT ${SNAPSHOT_COLUMNS} FROM tasks WHERE id = ? AND @sf_cas = 0`, [w.taskId]]);
+
+  const results = await batch(pool, statements);
+  if ((results[1] as ResultSetHeader).affectedRows === 1) return { applied: true };
+  const row = (results[results.length - 1] as Rows)[0];
+  return { applied: false, current: row && toSnapshot(row) };
 }
