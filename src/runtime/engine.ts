@@ -5,11 +5,11 @@ import {
   type Answer, planAnswers, planCancel, planDispatch, planResume, planResumeFanOut, planRestart, type Rejection, RejectReason,
   snapshotAfter, type TaskWrite,
 } from '../core/engine/transitions.ts';
-import { isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
-import { componentOf, initialWord } from '../core/word.ts';
+import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
+import { componentOf, initialWord, taskStatus } from '../core/word.ts';
 import { FlowCatalog } from './flow-catalog.ts';
 import { metrics } from './metrics.ts';
-import type { CreatedTask, DispatchQueue, LockManager, TaskStore } from './ports.ts';
+import type { CreatedTask, DispatchQueue, LockManager, NewTask, TaskStore } from './ports.ts';
 
 /**
  * The engine: every change to a task goes through `mutate`, which takes the
@@ -114,44 +114,46 @@ export class Engine {
     this.flows = new FlowCatalog(deps.store);
   }
 
-  /** Creates the task (or finds it by idempotency key) and asks for its first scheduling pass. */
+  /**
+   * Creates the task (or finds it by idempotency key). Its first scheduling pass is planned here and written
+   * with it, so its first components are dispatched at once, without a pass of their own.
+   */
   async submit(req: SubmitRequest): Promise<CreatedTask> {
     const flow = await this.flows.register(req.flow);
-    const created = await this.store.createTask({
-      id: randomUUID(),
-      flow,
-      word: initialWord(flow, req.input),
-      input: req.input,
-      idempotencyKey: req.idempotencyKey ?? null,
-      parentId: null,
-      parentComponent: null,
-      parentAttempt: null,
-      sceneIndex: null,
+    const task = newTask(flow, req.input, {
+      idempotencyKey: req.idempotencyKey ?? null, parentId: null, parentComponent: null, parentAttempt: null, sceneIndex: null,
       callbackUrl: req.callbackUrl ?? null,
     });
-    if (created.created) await this.queue.requestSchedule(created.id);
+    const created = await this.store.createTask(task);
+    if (created.created) await this.begin([task]);
     return created;
   }
 
-  /** Creates one child task per item for a fan-out attempt (all or none) and schedules them. */
+  /** Creates one child task per item for a fan-out attempt (all or none), each with its first pass, as `submit` does. */
   async submitChildren(parent: TaskSnapshot, component: string, attempt: number, flow: CompiledFlow, inputs: readonly unknown[]): Promise<CreatedTask[]> {
     const registered = await this.flows.register(flow);
-    const created = await this.store.createChildren(
-      inputs.map((input, index) => ({
-        id: randomUUID(),
-        flow: registered,
-        word: initialWord(registered, input),
-        input,
-        idempotencyKey: null,
-        parentId: parent.id,
-        parentComponent: component,
-        parentAttempt: attempt,
-        sceneIndex: index,
-        callbackUrl: null,
-      })),
-    );
-    for (const c of created) if (c.created) await this.queue.requestSchedule(c.id);
+    const children = inputs.map((input, index) => newTask(registered, input, {
+      idempotencyKey: null, parentId: parent.id, parentComponent: component, parentAttempt: attempt, sceneIndex: index, callbackUrl: null,
+    }));
+    const created = await this.store.createChildren(children);
+    // Children that existed already (the fan-out job ran again) are running on their own.
+    if (created.every((c) => c.created)) await this.begin(children);
     return created;
+  }
+
+  /** Dispatches what new tasks' first passes claimed, in one bulk add; a task created without one gets a scheduling pass. */
+  private async begin(created: readonly NewTask[]): Promise<void> {
+    const now = Date.now();
+    const jobs: ComponentJob[] = [];
+    for (const task of created) {
+      if (!task.first) {
+        await this.queue.requestSchedule(task.id);
+        continue;
+      }
+      this.remember(snapshotAfter(task.snapshot, task.first));
+      jobs.push(...task.first.starts.filter(needsJob).map((j) => ({ ...j, dispatchedAt: now })));
+    }
+    if (jobs.length > 0) await this.queue.dispatch(jobs);
   }
 
   /** A scheduling pass: dispatch what is runnable, settle the task when nothing is. */
@@ -354,4 +356,22 @@ export class Engine {
       if (result && !('rejected' in result) && key && this.fanOutCache) await this.fanOutCache.remember(key, output);
     }
   }
+}
+
+type NewTaskFields = Pick<NewTask, 'idempotencyKey' | 'parentId' | 'parentComponent' | 'parentAttempt' | 'sceneIndex' | 'callbackUrl'>;
+
+/**
+ * A task to create, with its first scheduling pass planned on it. A pass that would end the task at once
+ * (every slot skipped) is left to a scheduling pass, which also answers a fan-out parent.
+ */
+function newTask(flow: CompiledFlow, input: unknown, fields: NewTaskFields): NewTask {
+  const id = randomUUID();
+  const word = initialWord(flow, input);
+  const snapshot: TaskSnapshot = {
+    id, flowName: flow.name, flowHash: flow.hash, word, inFlight: 0n, version: 1, attempts: {}, phase: TaskPhase.queued,
+    status: taskStatus(flow, word), error: null, parentId: fields.parentId, parentComponent: fields.parentComponent,
+    parentAttempt: fields.parentAttempt, sceneIndex: fields.sceneIndex,
+  };
+  const first = planDispatch(flow, snapshot);
+  return { id, flow, word, input, ...fields, snapshot, first: first && !isTerminal(first.phase) ? first : undefined };
 }

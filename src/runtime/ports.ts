@@ -20,6 +20,10 @@ export interface NewTask {
   parentAttempt: number | null;
   sceneIndex: number | null;
   callbackUrl: string | null;
+  /** The task as created (version 1), before its first pass. */
+  snapshot: TaskSnapshot;
+  /** Its first scheduling pass, written with it (the row is created as at version 2); none: created idle. */
+  first: TaskWrite | undefined;
 }
 
 export interface CreatedTask {

@@ -155,10 +155,9 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       // engine applies the answers that meet in it together. They dispatch nothing: this test answers for the
       // components itself.
       const racers = Array.from({ length: 4 }, () => new Engine({ store: backend.store, queue: holdJobs, locks: noLock }));
+      // The task is created with all 32 claimed; the racers' queue holds their jobs, so no worker runs them.
       const { id } = await racers[0]!.submit({ flow, input: {} });
-      // Claim all 32 by hand instead of letting workers run them.
-      const claimed = await racers[0]!.schedule(id);
-      expect(claimed && 'starts' in claimed ? claimed.starts.length : 0).to.equal(32);
+      expect((await backend.store.readTask(id))!.inFlight).to.equal(flow.successMask);
       const answers = await Promise.all(
         flow.components.map((c, i) => racers[i % racers.length]!.answer({ taskId: id, component: c.name, attempt: 1, ok: true, output: { c: c.name } })),
       );
@@ -175,7 +174,6 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       const flow = loadFlow(flowFile('wide-32'));
       const engine = new Engine({ store: backend.store, queue: holdJobs, locks: noLock });
       const { id } = await engine.submit({ flow, input: {} });
-      await engine.schedule(id);
       const before = (await backend.store.readTask(id))!.version;
       const answers = await Promise.all(
         flow.components.map((c) => engine.answer({ taskId: id, component: c.name, attempt: 1, ok: true, output: { c: c.name } })),
@@ -198,12 +196,33 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       expect(again).to.deep.equal([{ rejected: 'duplicate' }, { rejected: 'unknown-component' }]);
     });
 
+    it('creates a task with its first components claimed and dispatched, with no scheduling pass', async () => {
+      const flow = loadFlow(flowFile('dag-14'));
+      const dispatched: string[] = [];
+      const schedules: string[] = [];
+      const recording: DispatchQueue = {
+        ...holdJobs,
+        dispatch: async (jobs) => void dispatched.push(...jobs.map((j) => j.component)),
+        requestSchedule: async (taskId) => void schedules.push(taskId),
+      };
+      const engine = new Engine({ store: backend.store, queue: recording, locks: noLock });
+      const { id } = await engine.submit({ flow, input: {} });
+      const snap = (await backend.store.readTask(id))!;
+      const roots = flow.components.filter((c) => c.depends.length === 0).map((c) => c.name);
+      expect(dispatched).to.have.members(roots);
+      expect(schedules).to.deep.equal([]);
+      expect(snap).to.include({ version: 2, phase: 'running' });
+      expect((await backend.store.listEvents(id)).map((e) => e.type)).to.deep.equal(['accepted', 'started']);
+      expect((await backend.store.listRuns(id)).map((r) => [r.component, r.status])).to.have.deep.members(roots.map((r) => [r, 'queued']));
+      // A scheduling pass finds nothing more to do.
+      expect(await engine.schedule(id)).to.equal(undefined);
+    });
+
     it('plans again on the current row when another process wrote the task since this one last did', async () => {
       const flow = loadFlow(flowFile('wide-32'));
       const [a, b] = [0, 1].map(() => new Engine({ store: backend.store, queue: holdJobs, locks: noLock })) as [Engine, Engine];
       const [c0, c1] = [flow.components[0]!.name, flow.components[1]!.name];
       const { id } = await a.submit({ flow, input: {} });
-      await a.schedule(id);
       const version = (await backend.store.readTask(id))!.version;
       // b moves the task on; what a remembers is now out of date.
       expect(await b.answer({ taskId: id, component: c0, attempt: 1, ok: true, output: {} })).to.have.property('starts');
@@ -222,7 +241,6 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       const flow = loadFlow(flowFile('wide-32'));
       const engine = new Engine({ store: backend.store, queue: holdJobs, locks: noLock });
       const { id } = await engine.submit({ flow, input: {} });
-      await engine.schedule(id);
       const first = flow.components[0]!.name;
       await engine.resume(id, first);
       const runs = (await backend.store.listRuns(id)).filter((r) => r.component === first);

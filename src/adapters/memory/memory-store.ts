@@ -64,6 +64,8 @@ export class MemoryStore implements TaskStore {
     });
     this.runs.set(task.id, []);
     this.pushEvent(task.id, { type: EventType.accepted, slotWord: task.word.toString() });
+    // Nothing else runs between the two: the task is created as its first pass leaves it, as in MySQL.
+    if (task.first) await this.applyWrite(task.first);
     return { id: task.id, created: true };
   }
 

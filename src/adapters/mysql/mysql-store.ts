@@ -47,11 +47,11 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   }
 
   createTask(task: NewTask): Promise<CreatedTask> {
-    return withDbRetry(() => createTask(this.pool, task));
+    return withDbRetry(() => createTask(this.handle.batchPool, task));
   }
 
   createChildren(children: readonly NewTask[]): Promise<CreatedTask[]> {
-    return withDbRetry(() => createChildren(this.pool, children));
+    return withDbRetry(() => createChildren(this.handle.batchPool, children));
   }
 
   readTask(id: string): Promise<TaskSnapshot | undefined> {

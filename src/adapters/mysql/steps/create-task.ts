@@ -1,6 +1,8 @@
 /**
- * create-task: one transaction.
- *   writes  tasks (new row, version 1, phase queued), events (`accepted`)
+ * create-task: one transaction in one round trip.
+ *   writes  tasks (new row: version 1, phase queued; or, with a first pass, the row as that pass
+ *             leaves it at version 2), events (`accepted`, then the first pass's events),
+ *           component_runs (one queued row per attempt the first pass claimed)
  *   locks   the unique index entries of the idempotency key and of the
  *           fan-out child position (parent, component, attempt, item)
  *   result  { created: true }  the new task
@@ -10,29 +12,15 @@
  */
 import type { Pool } from 'mysql2/promise';
 import { EventType } from '../../../core/engine/events.ts';
-import { TaskPhase } from '../../../core/engine/task.ts';
-import { taskStatus } from '../../../core/word.ts';
+import { RunStatus } from '../../../core/engine/transitions.ts';
 import type { CreatedTask, NewTask } from '../../../runtime/ports.ts';
-import { inTransaction, json, type Rows } from '../connection.ts';
+import { batch, json, type Rows, type Statement } from '../connection.ts';
 
-const ER_DUP_ENTRY = 1062;
+export const ER_DUP_ENTRY = 1062;
 
 export async function createTask(pool: Pool, task: NewTask): Promise<CreatedTask> {
   try {
-    await inTransaction(pool, async (conn) => {
-      await conn.execute(
-        `INSERT INTO tasks (id, parent_id, parent_component, parent_attempt, scene_index, flow_name, flow_hash, slot_word, in_flight,
-           version, attempts, phase, status, input, idempotency_key, callback_url, error, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 1, '{}', ?, ?, ?, ?, ?, NULL, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-        [task.id, task.parentId, task.parentComponent, task.parentAttempt, task.sceneIndex, task.flow.name, task.flow.hash, task.word.toString(),
-          TaskPhase.queued, taskStatus(task.flow, task.word), json(task.input), task.idempotencyKey, task.callbackUrl],
-      );
-      await conn.execute(
-        `INSERT INTO events (task_id, type, slot_word, created_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))`,
-        [task.id, EventType.accepted, task.word.toString()],
-      );
-      return true;
-    });
+    await batch(pool, [['START TRANSACTION', []], ...newTaskStatements([task]), ['COMMIT', []]]);
     return { id: task.id, created: true };
   } catch (e) {
     if ((e as { errno?: number }).errno !== ER_DUP_ENTRY) throw e;
@@ -46,4 +34,39 @@ export async function createTask(pool: Pool, task: NewTask): Promise<CreatedTask
     if (!existing) throw e;
     return { id: String(existing.id), created: false };
   }
+}
+
+/** The inserts that create `tasks`, each as its first pass (if any) leaves it, with their events and runs. */
+export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
+  const rows = tasks.map((t) => {
+    const state = t.first ?? t.snapshot;
+    return [t.id, t.parentId, t.parentComponent, t.parentAttempt, t.sceneIndex, t.flow.name, t.flow.hash, state.word.toString(),
+      state.inFlight.toString(), t.first ? 2 : 1, json(state.attempts), state.phase, state.status, json(t.input), t.idempotencyKey, t.callbackUrl];
+  });
+  const events = tasks.flatMap((t) => [
+    [t.id, EventType.accepted, t.word.toString(), null, null, null],
+    ...(t.first?.events ?? []).map((e) => [t.id, e.type, e.slotWord, e.component ?? null, e.attempt ?? null, e.data ? json(e.data) : null]),
+  ]);
+  const runs = tasks.flatMap((t) => (t.first?.starts ?? []).map((s) => [s.taskId, s.component, s.attempt]));
+  const statements: Statement[] = [
+    [
+      `INSERT INTO tasks (id, parent_id, parent_component, parent_attempt, scene_index, flow_name, flow_hash, slot_word, in_flight,
+         version, attempts, phase, status, input, idempotency_key, callback_url, error, created_at, updated_at)
+       VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))').join(', ')}`,
+      rows.flat(),
+    ],
+    [
+      `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at)
+       VALUES ${events.map(() => '(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ')}`,
+      events.flat(),
+    ],
+  ];
+  if (runs.length > 0) {
+    statements.push([
+      `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at)
+       VALUES ${runs.map(() => `(?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3))`).join(', ')}`,
+      runs.flat(),
+    ]);
+  }
+  return statements;
 }
