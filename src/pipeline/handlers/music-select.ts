@@ -14,7 +14,8 @@ export function makeMusicSelect(deps: PipelineDeps) {
     if (!widget.music) return { music: null, provider: null };
     const u = ctx.deps.TextUnderstanding as { title?: string; tone?: string } | undefined;
     const seed = seedOf(`${u?.tone ?? ''}|${u?.title ?? ''}`);
-    const music = await makeAsset(ctx, deps.assets, { kind: 'music', provider: 'generated', ext: '.m4a' }, (out) =>
+    // PCM, not AAC: encoding the bed costs more CPU than making it, and the final mix decodes it again anyway.
+    const music = await makeAsset(ctx, deps.assets, { kind: 'music', provider: 'generated', ext: '.wav' }, (out) =>
       synthesizeMusic({ durationSec: MUSIC_BED_SEC, seed, out }));
     return { music, provider: 'generated' };
   };
