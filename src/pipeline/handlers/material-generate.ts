@@ -12,14 +12,10 @@ export function makeMaterialGenerate(deps: PipelineDeps) {
   return async function materialGenerate(ctx: HandlerContext): Promise<{ backgrounds: string[] }> {
     const widget = dep<Widget>(ctx, 'WidgetInit');
     const title = (ctx.deps.TextUnderstanding as { title?: string } | undefined)?.title ?? '';
-    const backgrounds: string[] = [];
-    for (let i = 0; i < GENERATED_BACKGROUNDS; i++) {
-      const seed = seedOf(`${title}#${i}`);
-      backgrounds.push(
-        await makeAsset(ctx, deps.assets, { kind: 'background', provider: 'generated', ext: '.png' }, (out) =>
-          generateBackground({ width: widget.width, height: widget.height, seed, out })),
-      );
-    }
+    // Side by side: each is a short single-threaded ffmpeg run, and the title card waits for the first.
+    const backgrounds = await Promise.all(Array.from({ length: GENERATED_BACKGROUNDS }, (_, i) =>
+      makeAsset(ctx, deps.assets, { kind: 'background', provider: 'generated', ext: '.png' }, (out) =>
+        generateBackground({ width: widget.width, height: widget.height, seed: seedOf(`${title}#${i}`), out }))));
     return { backgrounds };
   };
 }
