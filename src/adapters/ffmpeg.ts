@@ -272,25 +272,33 @@ async function run(program: MediaProgram, args: readonly string[], request: RunR
 
 const ffmpeg = (args: readonly string[], request?: RunRequest): Promise<string> => run('ffmpeg', args, request);
 
-/** H.264 segment encodes (title cards, scenes) this process is running now. */
-let encodesRunning = 0;
+/** Title cards and scenes this process is making now, counted from their first step. */
+let segmentsInProgress = 0;
 
 /**
- * Runs one segment encode; `build` gets the output arguments. An encode that
- * starts alone lets x264 choose its threads (1.5 per core), so it uses every
- * core. One that starts while others run (scenes rendered in parallel) gets
- * its share of the cores instead: more threads than cores add no speed there,
- * only frame-threading overhead (about 7 % more CPU on a 1080×1920 scene) and
- * about 70 MB of frame buffers per encode.
+ * Counts `work` as a segment in progress, from before its preparation, so
+ * that segments started together (scenes rendered in parallel) all see each
+ * other when their encoders start.
  */
-async function encodeSegment(durationSec: number, build: (outputArgs: string[]) => string[], request: RunRequest): Promise<void> {
-  const threads = encodesRunning === 0 ? undefined : Math.max(1, Math.floor(os.availableParallelism() / (encodesRunning + 1)));
-  encodesRunning++;
+async function asSegment<T>(work: () => Promise<T>): Promise<T> {
+  segmentsInProgress++;
   try {
-    await ffmpeg(build(segmentOutputArgs(durationSec, threads)), request);
+    return await work();
   } finally {
-    encodesRunning--;
+    segmentsInProgress--;
   }
+}
+
+/**
+ * x264 threads for a segment encode starting now. Alone, x264 chooses (1.5
+ * threads per core), so one encode uses every core. Alongside others, each
+ * gets its share of the cores: more threads than cores add no speed there,
+ * only frame-threading overhead (about 7 % more CPU on a 1080×1920 scene)
+ * and about 70 MB of frame buffers per encode.
+ */
+function encoderThreads(): number | undefined {
+  if (segmentsInProgress <= 1) return undefined;
+  return Math.max(1, Math.floor(os.availableParallelism() / segmentsInProgress));
 }
 
 /** Environment for runs that use libass: our fontconfig file, so lookups are quiet and find the bundled faces. */
@@ -410,7 +418,7 @@ function assTime(seconds: number): string {
 
 /**
  * The stream parameters of every segment. Changing one here changes them all, which is the point.
- * `threads` caps the encoder's threads (see `encodeSegment`); it changes the speed, not the stream parameters.
+ * `threads` caps the encoder's threads (see `encoderThreads`); it changes the speed, not the stream parameters.
  */
 function segmentOutputArgs(durationSec: number, threads?: number): string[] {
   return [
@@ -903,8 +911,8 @@ export async function renderTitleCard(options: TitleCardOptions): Promise<void> 
   const { width, height, title, out, background } = options;
   checkSize(width, height);
   const { durationSec } = frameExact(options.durationSec);
-  const fonts = await libassEnv();
-  await withScratch(async (dir) => {
+  await asSegment(() => withScratch(async (dir) => {
+    const fonts = await libassEnv();
     const assFile = path.join(dir, 'title.ass');
     await writeFile(assFile, titleAss(width, height, title, fonts.family, durationSec));
 
@@ -923,12 +931,11 @@ export async function renderTitleCard(options: TitleCardOptions): Promise<void> 
         '[v]',
       `${silenceSource(durationSec)}[a]`,
     ].join(';');
-    await encodeSegment(
-      durationSec,
-      (outputArgs) => [...inputs, '-filter_complex', graph, '-map', '[v]', '-map', '[a]', ...outputArgs, path.resolve(out)],
+    await ffmpeg(
+      [...inputs, '-filter_complex', graph, '-map', '[v]', '-map', '[a]', ...segmentOutputArgs(durationSec, encoderThreads()), path.resolve(out)],
       { ...options, env: fonts.env },
     );
-  });
+  }));
 }
 
 export interface SceneOptions extends RunOptions {
@@ -970,9 +977,9 @@ export async function renderScene(options: SceneOptions): Promise<void> {
   const { width, height, visual, cues, watermark, out } = options;
   checkSize(width, height);
   const { frames, durationSec } = frameExact(options.durationSec);
-  const fonts = await libassEnv();
 
-  await withScratch(async (dir) => {
+  await asSegment(() => withScratch(async (dir) => {
+    const fonts = await libassEnv();
     const inputs: string[] = [];
     const chains: string[] = [];
 
@@ -1031,12 +1038,11 @@ export async function renderScene(options: SceneOptions): Promise<void> {
     finish.push(...fadeFilters(durationSec, options.fadeSec), `format=${PIX_FMT}`);
     chains.push(`[${current}]${finish.join(',')}[v]`);
 
-    await encodeSegment(
-      durationSec,
-      (outputArgs) => [...inputs, '-filter_complex', chains.join(';'), '-map', '[v]', '-map', '[a]', ...outputArgs, path.resolve(out)],
+    await ffmpeg(
+      [...inputs, '-filter_complex', chains.join(';'), '-map', '[v]', '-map', '[a]', ...segmentOutputArgs(durationSec, encoderThreads()), path.resolve(out)],
       { ...options, env: fonts.env },
     );
-  });
+  }));
 }
 
 function audioFadeOut(durationSec: number, fadeSec: number): string[] {
