@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
-import { SCHEDULE_QUEUE } from '../../src/adapters/redis/bullmq-queue.ts';
+import { componentQueueName } from '../../src/adapters/redis/bullmq-queue.ts';
 import type { CompiledFlow } from '../../src/core/flow/compile.ts';
 import { connect, type Distributed } from '../../src/runtime/distributed.ts';
 import { type BenchEnv, freshEnv, ROOT, startSchedulers, startWorkers, stopAll } from './lib/env.ts';
@@ -14,7 +14,9 @@ import { mapLimit, openLoop, round, sleep, summarize, type Summary } from './lib
  * The engine side: `bench-13` tasks in distributed mode, with `slotflow
  * scheduler` and `slotflow worker` as real child processes on a fresh MySQL
  * database and queue prefix. Tasks are submitted from this process through
- * the engine's own submit path (a MySQL transaction and a schedule job).
+ * the engine's own submit path: one MySQL transaction that creates the task
+ * with its leaves claimed, then one bulk add of their jobs (the same place
+ * BullMQ's side adds its flows: this process).
  *
  * Throughput: from the first submit to the last task's final commit
  * (`MAX(tasks.updated_at)`), jobs = tasks × 13 component executions.
@@ -257,7 +259,7 @@ async function runTimings(rig: EngineRig, since: Date): Promise<RunTimings> {
 export interface ScalePoint {
   tasks: number;
   jobs: number;
-  /** Submitting while the schedule queue is paused: tasks per second into MySQL and Redis. */
+  /** Submitting while the component queue is paused: tasks per second into MySQL and Redis. */
   submitTasksPerSec: number;
   /** Redis memory used by the queued work (used_memory after submitting minus before), MiB. */
   redisQueuedMb: number;
@@ -288,17 +290,20 @@ async function redisUsedMemory(url: string): Promise<number> {
 }
 
 /**
- * N tasks queued first (the schedule queue paused while they are submitted),
- * then released: how fast the backlog drains, and what it costs in memory.
+ * N tasks queued first (the component queue paused while they are submitted:
+ * a task is created with its leaves claimed and their jobs queued), then
+ * released: how fast the backlog drains, and what it costs in memory.
  * Stops waiting after `budgetMs` and reports the rate so far.
  */
 export async function engineScale(rig: EngineRig, tasks: number, budgetMs: number): Promise<ScalePoint> {
-  const scheduleQueue = new Queue(SCHEDULE_QUEUE, { connection: { url: rig.env.settings.redisUrls[0]! }, prefix: rig.env.prefix });
+  const handlers = new Set(rig.flow.components.map((c) => c.handler));
+  if (handlers.size !== 1) throw new Error(`the scale bench pauses one component queue; ${rig.flow.name} uses ${[...handlers].join(', ')}`);
+  const componentQueue = new Queue(componentQueueName([...handlers][0]!), { connection: { url: rig.env.settings.redisUrls[0]! }, prefix: rig.env.prefix });
   try {
     const before = await settledCount(rig);
     const redisUrl = rig.env.settings.redisUrls[0]!;
     const mem0 = await redisUsedMemory(redisUrl);
-    await scheduleQueue.pause();
+    await componentQueue.pause();
     const submitted = new Date(Date.now() - 2);
     const t0 = performance.now();
     await mapLimit(Array.from({ length: tasks }, (_, i) => i), SUBMIT_CONCURRENCY * 2, (i) => submit(rig, i));
@@ -309,7 +314,7 @@ export async function engineScale(rig: EngineRig, tasks: number, budgetMs: numbe
     const cpu0 = cpuNow(pids);
     const host0 = hostCpu();
     const start = new Date();
-    await scheduleQueue.resume();
+    await componentQueue.resume();
     let drained = true;
     try {
       await waitSettled(rig, before + tasks, budgetMs);
@@ -352,6 +357,6 @@ export async function engineScale(rig: EngineRig, tasks: number, budgetMs: numbe
       stealPct: stealPct(host0, hostCpu()),
     };
   } finally {
-    await scheduleQueue.close();
+    await componentQueue.close();
   }
 }

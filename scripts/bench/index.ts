@@ -307,7 +307,7 @@ function report(r: Results): string {
     lines.push('   longest: ' + x.first.breakdown.longest.map((l) => `${l.program} ${l.sec} s (${l.what})`).join('; '));
   }
   if (r.scale) {
-    lines.push('', '4. Scale: N bench-13 tasks queued (schedule queue paused while submitting), then drained by 1 scheduler + 1 worker');
+    lines.push('', '4. Scale: N bench-13 tasks queued (component queue paused while submitting), then drained by 1 scheduler + 1 worker');
     lines.push(table(
       ['tasks', 'submit tasks/s', 'redis MiB queued', 'drained', 'drain s', 'jobs done', 'tasks done', 'jobs/s', 'ms/task', 'cpu ms/job', 'mysqld', 'redis', 'peak RSS MiB', 'load', 'steal %'],
       r.scale.map((s) => [s.tasks, s.submitTasksPerSec, s.redisQueuedMb, s.drained ? 'yes' : 'NO', round(s.drainMs / 1000, 1), s.jobsDone, s.tasksDone, s.jobsPerSec,

@@ -7,6 +7,7 @@ import type {
   AssetRecord, CreatedTask, NewTask, OpenedAttempt, RunRecord, WebhookEvent, WebhookOutbox, StoredEvent, TaskFilter, TaskRecord, TaskStore, WriteOutcome,
 } from '../../runtime/ports.ts';
 import { type MysqlHandle, parseJson, type ResultSetHeader, type Rows } from './connection.ts';
+import { GroupCommit } from './group-commit.ts';
 import { withDbRetry } from './retryable.ts';
 import { answerRejections, assets, componentRuns, events, flowVersions, secrets, tasks, webhookAttempts } from './schema.ts';
 import { applyWrite } from './steps/apply-write.ts';
@@ -20,13 +21,20 @@ import { startRun } from './steps/start-run.ts';
 
 /**
  * The distributed back end's store. The hot steps (create, read, apply a
- * write, start a run) are hand-written prepared statements in `steps/`; the
+ * write, start an attempt) are hand-written SQL in `steps/`, each one round
+ * trip; a transition's write and a worker's attempt opening go through group
+ * commit, sharing a transaction with the others ready at the same moment. The
  * views for people (show, list, events) go through drizzle. Every call is
  * retried on deadlocks, lock-wait timeouts and lost connections, so a MySQL
  * outage of a few seconds stalls work instead of losing it.
  */
 export class MysqlStore implements TaskStore, WebhookOutbox {
-  constructor(readonly handle: MysqlHandle) {}
+  /** Transitions and attempt openings ready at the same moment share one transaction and round trip. */
+  private readonly commits: GroupCommit;
+
+  constructor(readonly handle: MysqlHandle) {
+    this.commits = new GroupCommit(handle.batchPool);
+  }
 
   private get pool() {
     return this.handle.pool;
@@ -59,7 +67,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   }
 
   applyWrite(write: TaskWrite): Promise<WriteOutcome> {
-    return withDbRetry(() => applyWrite(this.handle.batchPool, write));
+    return this.commits.run(applyWrite(write));
   }
 
   startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {
@@ -67,7 +75,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   }
 
   startAttempt(taskId: string, component: string, attempt: number, worker: string, depends: readonly string[]): Promise<OpenedAttempt | undefined> {
-    return withDbRetry(() => startAttempt(this.handle.batchPool, taskId, component, attempt, worker, depends));
+    return this.commits.run(startAttempt(taskId, component, attempt, worker, depends));
   }
 
   outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>> {

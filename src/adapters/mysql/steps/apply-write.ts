@@ -1,31 +1,35 @@
 /**
- * apply-write: one transaction in one round trip, the compare-and-swap every transition goes through.
+ * apply-write: the compare-and-swap every transition goes through, as a group-commit step (one
+ * transaction and one round trip, shared with the other steps ready at the same moment).
  *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1
  *             — only WHERE id = ? AND version = <the version the plan read>
  *           component_runs: closes the finished attempts; closes the abandoned ones as cancelled;
  *             opens one row per new attempt; reopens a fan-out attempt whose child was resumed;
  *             on cancel, marks open attempts cancelled
  *           events: the lifecycle events of the transition (the outbox)
- *           — every statement after the CAS runs only when the CAS matched (@sf_cas = 1), so a
+ *           — every statement after the CAS runs only when the CAS matched (<tag>_cas = 1), so a
  *             refused write writes nothing and the batch needs no second trip to decide
  *   locks   the task row (by the UPDATE), then the run rows it touches
- *   reads   on a refused write only: the task as it is now, in the same round trip
+ *   reads   on a refused write only, after the commit: the task as it is now, in the same round trip
  *   result  { applied: true }
  *           { applied: false, current }  the version moved (a writer whose lock had expired, or another
  *                  process, got there first): nothing written; the caller re-plans from `current`
  */
-import type { Pool } from 'mysql2/promise';
 import { RunStatus, type TaskWrite } from '../../../core/engine/transitions.ts';
 import { TaskPhase } from '../../../core/engine/task.ts';
 import type { WriteOutcome } from '../../../runtime/ports.ts';
-import { batch, json, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
+import { json, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
+import type { BatchStep } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from './read-task.ts';
 
 const OPEN = [RunStatus.queued, RunStatus.running];
 
-export async function applyWrite(pool: Pool, w: TaskWrite): Promise<WriteOutcome> {
+export function applyWrite(w: TaskWrite): BatchStep<WriteOutcome> {
+  return { key: w.taskId, build: (tag) => build(w, `${tag}_cas`) };
+}
+
+function build(w: TaskWrite, cas: string) {
   const statements: Statement[] = [
-    ['START TRANSACTION', []],
     [
       `UPDATE tasks SET slot_word = ?, in_flight = ?, attempts = ?, phase = ?, status = ?, error = ?,
          version = version + 1, updated_at = UTC_TIMESTAMP(3)
@@ -33,38 +37,38 @@ export async function applyWrite(pool: Pool, w: TaskWrite): Promise<WriteOutcome
       [w.word.toString(), w.inFlight.toString(), json(w.attempts), w.phase, w.status, w.error ? json(w.error) : null,
         w.taskId, w.expectedVersion],
     ],
-    ['SET @sf_cas = ROW_COUNT()', []],
+    [`SET ${cas} = ROW_COUNT()`, []],
   ];
   for (const f of w.finishes) {
     statements.push([
       `UPDATE component_runs SET status = ?, output = ?, error = ?, cached = ?, finished_at = UTC_TIMESTAMP(3)
-       WHERE task_id = ? AND component = ? AND attempt = ? AND @sf_cas = 1`,
+       WHERE task_id = ? AND component = ? AND attempt = ? AND ${cas} = 1`,
       [f.status, json(f.output), f.error ? json(f.error) : null, f.cached === true, w.taskId, f.component, f.attempt],
     ]);
   }
   if (w.abandons.length > 0) {
     statements.push([
       `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3)
-       WHERE task_id = ? AND (component, attempt) IN (${w.abandons.map(() => '(?, ?)').join(', ')}) AND status IN (?) AND @sf_cas = 1`,
+       WHERE task_id = ? AND (component, attempt) IN (${w.abandons.map(() => '(?, ?)').join(', ')}) AND status IN (?) AND ${cas} = 1`,
       [RunStatus.cancelled, w.taskId, ...w.abandons.flatMap((r) => [r.component, r.attempt]), OPEN],
     ]);
   }
   if (w.reopen) {
     statements.push([
-      `UPDATE component_runs SET status = ?, finished_at = NULL WHERE task_id = ? AND component = ? AND attempt = ? AND @sf_cas = 1`,
+      `UPDATE component_runs SET status = ?, finished_at = NULL WHERE task_id = ? AND component = ? AND attempt = ? AND ${cas} = 1`,
       [RunStatus.running, w.taskId, w.reopen.component, w.reopen.attempt],
     ]);
   }
   if (w.phase === TaskPhase.cancelled) {
     statements.push([
-      `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3) WHERE task_id = ? AND status IN (?) AND @sf_cas = 1`,
+      `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3) WHERE task_id = ? AND status IN (?) AND ${cas} = 1`,
       [RunStatus.cancelled, w.taskId, OPEN],
     ]);
   }
   if (w.starts.length > 0) {
     statements.push([
       `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at)
-       ${w.starts.map(() => `SELECT ?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3) FROM DUAL WHERE @sf_cas = 1`).join(' UNION ALL ')}
+       ${w.starts.map(() => `SELECT ?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3) FROM DUAL WHERE ${cas} = 1`).join(' UNION ALL ')}
        ON DUPLICATE KEY UPDATE status = VALUES(status), queued_at = VALUES(queued_at)`,
       w.starts.flatMap((s) => [s.taskId, s.component, s.attempt]),
     ]);
@@ -72,14 +76,17 @@ export async function applyWrite(pool: Pool, w: TaskWrite): Promise<WriteOutcome
   if (w.events.length > 0) {
     statements.push([
       `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at)
-       ${w.events.map(() => 'SELECT ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE @sf_cas = 1').join(' UNION ALL ')}`,
+       ${w.events.map(() => `SELECT ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE ${cas} = 1`).join(' UNION ALL ')}`,
       w.events.flatMap((e) => [w.taskId, e.type, e.slotWord, e.component ?? null, e.attempt ?? null, e.data ? json(e.data) : null]),
     ]);
   }
-  statements.push(['COMMIT', []], [`SELECT ${SNAPSHOT_COLUMNS} FROM tasks WHERE id = ? AND @sf_cas = 0`, [w.taskId]]);
-
-  const results = await batch(pool, statements);
-  if ((results[1] as ResultSetHeader).affectedRows === 1) return { applied: true };
-  const row = (results[results.length - 1] as Rows)[0];
-  return { applied: false, current: row && toSnapshot(row) };
+  return {
+    statements,
+    after: [[`SELECT ${SNAPSHOT_COLUMNS} FROM tasks WHERE id = ? AND ${cas} = 0`, [w.taskId]] as Statement],
+    read(results: unknown[], after: unknown[]): WriteOutcome {
+      if ((results[0] as ResultSetHeader).affectedRows === 1) return { applied: true };
+      const row = (after[0] as Rows)[0];
+      return { applied: false, current: row && toSnapshot(row) };
+    },
+  };
 }

@@ -1,22 +1,23 @@
 /**
- * start-attempt: start-run and the handler's reads in one round trip.
+ * start-attempt: start-run and the handler's reads, as a group-commit step (one round trip, shared
+ * with the other steps ready at the same moment).
  *   writes  component_runs: status running, worker, started_at, executions+1
  *             — only for the named attempt while it is queued or running (an open run row always
  *               belongs to a current attempt: answers, retries, resumes and cancels close theirs)
  *   reads   tasks: the input; component_runs: the output of the latest succeeded attempt of each dependency
- *   locks   the run row, for the UPDATE's own autocommit
+ *   locks   the run row, until the batch commits
  *   result  { input, deps }  the attempt is open: run the handler
  *           undefined        the attempt was answered, superseded or cancelled: drop the job
  */
-import type { Pool } from 'mysql2/promise';
 import { RunStatus } from '../../../core/engine/transitions.ts';
 import type { OpenedAttempt } from '../../../runtime/ports.ts';
-import { batch, parseJson, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
+import { parseJson, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
+import type { BatchStep } from '../group-commit.ts';
 import { OUTPUTS_SQL, toOutputs } from './outputs-of.ts';
 
-export async function startAttempt(
-  pool: Pool, taskId: string, component: string, attempt: number, worker: string, depends: readonly string[],
-): Promise<OpenedAttempt | undefined> {
+export function startAttempt(
+  taskId: string, component: string, attempt: number, worker: string, depends: readonly string[],
+): BatchStep<OpenedAttempt | undefined> {
   const statements: Statement[] = [
     [
       `UPDATE component_runs SET status = ?, worker = ?, started_at = UTC_TIMESTAMP(3), executions = executions + 1
@@ -26,8 +27,15 @@ export async function startAttempt(
     ['SELECT input FROM tasks WHERE id = ?', [taskId]],
   ];
   if (depends.length > 0) statements.push([OUTPUTS_SQL, [taskId, RunStatus.succeeded, depends]]);
-  const results = await batch(pool, statements);
-  const task = (results[1] as Rows)[0];
-  if ((results[0] as ResultSetHeader).affectedRows !== 1 || !task) return undefined;
-  return { input: parseJson(task.input), deps: depends.length > 0 ? toOutputs(results[2] as Rows) : {} };
+  return {
+    key: taskId,
+    build: () => ({
+      statements,
+      read(results) {
+        const task = (results[1] as Rows)[0];
+        if ((results[0] as ResultSetHeader).affectedRows !== 1 || !task) return undefined;
+        return { input: parseJson(task.input), deps: depends.length > 0 ? toOutputs(results[2] as Rows) : {} };
+      },
+    }),
+  };
 }
