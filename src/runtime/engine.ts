@@ -287,7 +287,8 @@ export class Engine {
     if (write && base) {
       const now = Date.now();
       const jobs = write.starts.filter(needsJob).map((j) => ({ ...j, dispatchedAt: now }));
-      if (jobs.length > 0) await this.queue.dispatch(jobs);
+      // A task already running goes on before tasks that have not started.
+      if (jobs.length > 0) await this.queue.dispatch(jobs, { ahead: base.phase === TaskPhase.running });
       if (base.parentId && isTerminal(write.phase) && !isTerminal(base.phase)) await this.childSettled(base);
     }
     return planned;

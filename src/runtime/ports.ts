@@ -141,9 +141,17 @@ export interface TaskStore {
   close(): Promise<void>;
 }
 
+export interface DispatchOptions {
+  /**
+   * Ahead of the jobs already waiting: work that continues a running task goes before the first jobs of tasks
+   * that have not started, so tasks in progress finish first (BullMQ puts a flow's unblocked parent first too).
+   */
+  ahead?: boolean;
+}
+
 export interface DispatchQueue {
   /** Adds the jobs in one bulk call; a job whose id is already queued is not added twice. */
-  dispatch(jobs: readonly ComponentJob[]): Promise<void>;
+  dispatch(jobs: readonly ComponentJob[], opts?: DispatchOptions): Promise<void>;
   /** Asks for a scheduling pass over the task; requests for a task already waiting are merged. */
   requestSchedule(taskId: string, delayMs?: number): Promise<void>;
   /** Whether the job is waiting, delayed or active somewhere. */

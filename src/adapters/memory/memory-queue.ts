@@ -2,7 +2,7 @@ import { type ComponentJob, jobId } from '../../core/engine/task.ts';
 
 /** Ids are unique per queue, as in BullMQ: a callback job and its deadline share `task:component:attempt`. */
 const liveKey = (job: ComponentJob) => `${job.handler}/${jobId(job)}`;
-import type { ComponentJobHandler, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
+import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
 
 /**
  * The embedded back end's queue: component jobs and scheduling requests held
@@ -35,12 +35,12 @@ export class MemoryQueue implements DispatchQueue, QueueConsumer {
   /** Errors thrown by runs, for whoever drives the embedded mode. */
   readonly errors: unknown[] = [];
 
-  async dispatch(jobs: readonly ComponentJob[]): Promise<void> {
+  async dispatch(jobs: readonly ComponentJob[], opts: DispatchOptions = {}): Promise<void> {
     for (const job of jobs) {
       const id = liveKey(job);
       if (this.live.has(id)) continue;
       this.live.add(id);
-      this.enqueue({ job, tries: 0 }, job.delayMs);
+      this.enqueue({ job, tries: 0 }, job.delayMs, opts.ahead === true);
     }
   }
 
@@ -84,9 +84,10 @@ export class MemoryQueue implements DispatchQueue, QueueConsumer {
     return this.live.size === 0 && this.scheduleWaiting.size === 0 && active === 0;
   }
 
-  private enqueue(entry: { job: ComponentJob; tries: number }, delayMs: number): void {
+  private enqueue(entry: { job: ComponentJob; tries: number }, delayMs: number, ahead = false): void {
     this.later(delayMs, () => {
-      this.ready.push(entry);
+      if (ahead) this.ready.unshift(entry);
+      else this.ready.push(entry);
       this.pump();
     });
   }

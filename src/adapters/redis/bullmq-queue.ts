@@ -1,7 +1,7 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ComponentJob, INTERNAL_QUEUES, jobId } from '../../core/engine/task.ts';
-import type { ComponentJobHandler, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
+import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
 import { log } from '../../log.ts';
 import { queueConnection } from './connections.ts';
 
@@ -61,7 +61,7 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
     return q;
   }
 
-  async dispatch(jobs: readonly ComponentJob[]): Promise<void> {
+  async dispatch(jobs: readonly ComponentJob[], dispatch: DispatchOptions = {}): Promise<void> {
     const byHandler = new Map<string, ComponentJob[]>();
     for (const j of jobs) byHandler.set(j.handler, [...(byHandler.get(j.handler) ?? []), j]);
     await Promise.all(
@@ -73,6 +73,7 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
             opts: {
               jobId: bullJobId(j),
               delay: j.delayMs,
+              lifo: dispatch.ahead === true,
               attempts: INFRA_ATTEMPTS,
               backoff: { type: 'exponential', delay: INFRA_BACKOFF_MS },
               removeOnComplete: true,
