@@ -8,6 +8,7 @@ import type { CompiledFlow } from '../../src/core/flow/compile.ts';
 import { connect, type Distributed } from '../../src/runtime/distributed.ts';
 import { type BenchEnv, freshEnv, ROOT, startSchedulers, startWorkers, stopAll } from './lib/env.ts';
 import { hostCpu, procStat, type Ready, serverCpu, stealPct, TreeSampler, mb } from './lib/proc.ts';
+import { opsPerJob, serverOps } from './lib/server-ops.ts';
 import { mapLimit, openLoop, round, sleep, summarize, type Summary } from './lib/stats.ts';
 
 /**
@@ -78,6 +79,10 @@ export interface RunResult {
   loadAvg1: number;
   /** CPU time the hypervisor gave to other guests during the run, %. */
   stealPct: number;
+  /** Redis commands and MySQL statements per job (server-wide counters). */
+  opsPerJob: { redis: number; mysql: number };
+  /** slotflow only: the task row's final version, on average (creation with its first pass counts as 2). */
+  writesPerTask?: number;
 }
 
 export async function openEngineRig(config: EngineConfig, env?: BenchEnv): Promise<EngineRig> {
@@ -183,6 +188,7 @@ async function measure(
 ): Promise<RunResult> {
   const before = await settledCount(rig);
   const pids = rig.procs.map((p) => p.pid);
+  const ops0 = await serverOps();
   const cpu0 = cpuNow(pids);
   const host0 = hostCpu();
   // DATETIME(3) in the database; a little slack below the start so rounding never drops the first task.
@@ -190,11 +196,12 @@ async function measure(
   const extra = await drive();
   await waitSettled(rig, before + tasks, timeoutMs);
   const cpu1 = cpuNow(pids);
+  const ops1 = await serverOps();
   const steal = stealPct(host0, hostCpu());
   const since = new Date(start.getTime() - 2);
   const [agg] = await query<RowDataPacket>(
     rig,
-    `SELECT COUNT(*) AS n, SUM(phase <> 'completed') AS failed, MAX(updated_at) AS last FROM tasks WHERE created_at >= ?`,
+    `SELECT COUNT(*) AS n, SUM(phase <> 'completed') AS failed, MAX(updated_at) AS last, AVG(version) AS version FROM tasks WHERE created_at >= ?`,
     [since],
   );
   if (Number(agg!.n) !== tasks) throw new Error(`slotflow: expected ${tasks} tasks created since the start, found ${agg!.n}`);
@@ -215,6 +222,9 @@ async function measure(
     cpuMsPerJob: cpuPerJob(cpu0, cpu1, jobs),
     loadAvg1: round(os.loadavg()[0]!, 2),
     stealPct: steal,
+    opsPerJob: opsPerJob(ops0, ops1, jobs),
+    // Version 1 is the row as created: every write after that is one compare-and-swap transition.
+    writesPerTask: round(Number(agg!.version), 2),
     ...extra,
   };
 }

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { deletePrefix, newTag, pendingCleanups, REDIS_URL, ROOT } from './lib/env.ts';
 import { hostCpu, type Ready, spawnReady, stealPct } from './lib/proc.ts';
 import { cpuNow, cpuPerJob, type RunResult, SUBMIT_CONCURRENCY } from './engine.ts';
+import { opsPerJob, serverOps } from './lib/server-ops.ts';
 import { mapLimit, openLoop, round, sleep, summarize } from './lib/stats.ts';
 
 /**
@@ -120,12 +121,14 @@ export async function bullOpenLoop(rig: BullRig, tasks: number, tasksPerSec: num
 async function measure(rig: BullRig, tasks: number, timeoutMs: number, mode: RunResult['mode'], drive: () => Promise<Partial<RunResult>>): Promise<RunResult> {
   const jobs = tasks * JOBS_PER_TREE;
   const pids = rig.procs.map((p) => p.pid);
+  const ops0 = await serverOps();
   const cpu0 = cpuNow(pids);
   const host0 = hostCpu();
   const start = Date.now();
   const extra = await drive();
   await waitCompleted(rig, jobs, timeoutMs);
   const cpu1 = cpuNow(pids);
+  const ops1 = await serverOps();
   const steal = stealPct(host0, hostCpu());
   const done = (await rig.queue.getJobs(['completed'], 0, -1)) as Job[];
   const failed = await rig.queue.getFailedCount();
@@ -157,6 +160,7 @@ async function measure(rig: BullRig, tasks: number, timeoutMs: number, mode: Run
     cpuMsPerJob: cpuPerJob(cpu0, cpu1, jobs),
     loadAvg1: round(os.loadavg()[0]!, 2),
     stealPct: steal,
+    opsPerJob: opsPerJob(ops0, ops1, jobs),
     ...extra,
   };
 }

@@ -25,6 +25,7 @@ import {
 import { bullBurst, bullOpenLoop, bullWarmUp, closeBullRig, JOBS_PER_TREE, openBullRig } from './flowproducer.ts';
 import { ROOT, runPendingCleanups } from './lib/env.ts';
 import { hostCpu, killLiveChildren, machine, type Machine, stealPct } from './lib/proc.ts';
+import { roundTripCpuUs } from './lib/server-ops.ts';
 import { median, round } from './lib/stats.ts';
 import { fmt, table } from './lib/table.ts';
 import { type RenderBench, renderBench } from './render.ts';
@@ -119,7 +120,7 @@ interface Results {
   generated_at: string;
   mode: 'quick' | 'full';
   duration_sec: number;
-  machine: Machine & { loadAvgAfter: number[]; stealPct: number };
+  machine: Machine & { loadAvgAfter: number[]; stealPct: number; roundTripCpuUs?: { redisPing: number; mysqlSelect: number } };
   commands: string[];
   notes: string[];
   engine?: EngineSection;
@@ -269,15 +270,19 @@ function report(r: Results): string {
   const m = r.machine;
   lines.push(`slotflow bench (${r.mode}) — ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, ${m.kernel}, node ${m.node}`);
   lines.push(`load average before ${m.loadAvg.join(' ')}, after ${m.loadAvgAfter.join(' ')}; CPU stolen by the hypervisor ${m.stealPct}%; took ${r.duration_sec} s`);
+  if (m.roundTripCpuUs) lines.push(`client CPU of one round trip here: Redis PING ${m.roundTripCpuUs.redisPing} µs, MySQL SELECT 1 ${m.roundTripCpuUs.mysqlSelect} µs`);
   if (r.engine) {
     const e = r.engine;
     lines.push('', `1. Engine: ${e.config.tasks} × ${e.config.flow} (${e.config.jobsPerTask} builtin.noop jobs each); slotflow: ${e.config.slotflow.schedulers} scheduler + ${e.config.slotflow.workers} worker process (concurrency ${e.config.slotflow.concurrency}), MariaDB + Redis; BullMQ FlowProducer: 1 worker process (concurrency ${e.config.bullmq.concurrency})`);
     lines.push(table(
-      ['run', 'system', 'mode', 'jobs/s', 'tasks/s', 'offered', 'p50 ms', 'p99 ms', 'max ms', 'leaf ans p50', 'p99', 'cpu ms/job', 'mysqld', 'redis', 'load', 'steal %'],
+      ['run', 'system', 'mode', 'jobs/s', 'tasks/s', 'offered', 'p50 ms', 'p99 ms', 'max ms', 'leaf ans p50', 'p99', 'cpu ms/job', 'mysqld', 'redis',
+        'redis cmds/job', 'sql stmts/job', 'task version', 'load', 'steal %'],
       e.runs.map((x) => [x.label, x.system, x.mode, x.jobsPerSec, x.tasksPerSec, x.offeredTasksPerSec ?? null, x.latencyMs.p50, x.latencyMs.p99, x.latencyMs.max,
-        x.answerMs?.leaves.p50 ?? null, x.answerMs?.leaves.p99 ?? null, x.cpuMsPerJob.procs, x.cpuMsPerJob.mysqld, x.cpuMsPerJob.redis, x.loadAvg1, x.stealPct]),
+        x.answerMs?.leaves.p50 ?? null, x.answerMs?.leaves.p99 ?? null, x.cpuMsPerJob.procs, x.cpuMsPerJob.mysqld, x.cpuMsPerJob.redis,
+        x.opsPerJob.redis, x.opsPerJob.mysql, x.writesPerTask ?? null, x.loadAvg1, x.stealPct]),
     ));
-    lines.push('  (p50/p99/max: dispatch latency, a dependency committed → the dependent started; leaf ans: a no-op leaf started → its success committed)');
+    lines.push('  (p50/p99/max: dispatch latency, a dependency committed → the dependent started; leaf ans: a no-op leaf started → its success committed;');
+    lines.push('   task version: the row\'s final version, 2 = created with its first pass, +1 per later write: 13 answers coalesce into fewer writes)');
     lines.push(`  median jobs/s: slotflow ${e.slotflowJobsPerSec}, BullMQ ${e.bullmqJobsPerSec}, ratio ${e.ratio}×`);
     lines.push(`  dispatch latency at max rate: slotflow p50 ${fmt(e.latency.max.slotflow.p50)} / p99 ${fmt(e.latency.max.slotflow.p99)} ms; BullMQ p50 ${fmt(e.latency.max.bullmq.p50)} / p99 ${fmt(e.latency.max.bullmq.p99)} ms`);
     lines.push(`  dispatch latency at half rate: slotflow (${e.latency.half.slotflow.offered} tasks/s) p50 ${fmt(e.latency.half.slotflow.p50)} / p99 ${fmt(e.latency.half.slotflow.p99)} ms; BullMQ (${e.latency.half.bullmq.offered} tasks/s) p50 ${fmt(e.latency.half.bullmq.p50)} / p99 ${fmt(e.latency.half.bullmq.p99)} ms`);
@@ -344,6 +349,7 @@ async function main(): Promise<void> {
   };
   if (opts.quick) results.notes.push(`quick mode: ${opts.tasks} tasks per run, fewer repetitions, scale at ${opts.scalePoints.join('/')} tasks, render at ${opts.renderSize ?? 'full size'}; use \`npm run bench\` for the real figures`);
   try {
+    if (opts.sections.has('engine') || opts.sections.has('scaling') || opts.sections.has('scale')) results.machine.roundTripCpuUs = await roundTripCpuUs();
     if (opts.sections.has('engine') || opts.sections.has('scaling')) {
       const scaling: ScalingPoint[] | undefined = opts.sections.has('scaling') ? [] : undefined;
       const engine = await engineSection(opts, scaling);

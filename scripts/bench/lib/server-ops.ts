@@ -1,0 +1,57 @@
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import { MYSQL_SERVER, REDIS_URL } from './env.ts';
+
+/**
+ * How much the shared servers were asked to do: Redis commands processed and
+ * MySQL statements received (a multi-statement batch counts each statement),
+ * server-wide counters read before and after a run. On this machine a round
+ * trip costs the client more CPU than most commands cost the server, so these
+ * counts say where a system's time goes.
+ */
+
+export interface ServerOps {
+  redisCommands: number;
+  mysqlStatements: number;
+}
+
+export async function serverOps(): Promise<ServerOps> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const db = await mysql.createConnection({ uri: MYSQL_SERVER });
+  try {
+    const info = await redis.info('stats');
+    const [rows] = await db.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS WHERE Variable_name = 'Questions'");
+    return {
+      redisCommands: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0),
+      mysqlStatements: Number(rows[0]?.Value ?? 0),
+    };
+  } finally {
+    redis.disconnect();
+    await db.end();
+  }
+}
+
+/** Per job, between two readings (rounded to 0.1). */
+export function opsPerJob(before: ServerOps, after: ServerOps, jobs: number): { redis: number; mysql: number } {
+  const per = (a: number, b: number) => Math.round(((b - a) / jobs) * 10) / 10;
+  return { redis: per(before.redisCommands, after.redisCommands), mysql: per(before.mysqlStatements, after.mysqlStatements) };
+}
+
+/** Client CPU (µs) of one round trip on this machine: a Redis PING and a MySQL `SELECT 1`, one after another. */
+export async function roundTripCpuUs(n = 1000): Promise<{ redisPing: number; mysqlSelect: number }> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const db = await mysql.createConnection({ uri: MYSQL_SERVER });
+  const cost = async (op: () => Promise<unknown>) => {
+    await op();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) await op();
+    const c = process.cpuUsage(c0);
+    return Math.round((c.user + c.system) / n);
+  };
+  try {
+    return { redisPing: await cost(() => redis.ping()), mysqlSelect: await cost(() => db.query('SELECT 1')) };
+  } finally {
+    redis.disconnect();
+    await db.end();
+  }
+}
