@@ -108,8 +108,15 @@ const KEN_BURNS_ZOOM = 0.1;
  * from an image twice the output size makes a step one output pixel, so the
  * motion does not judder. Measured on 1080×1920: 1 is about a third faster
  * for image scenes, with visible two-pixel steps on slow pans.
+ *
+ * A smooth picture (`SceneOptions.visual.smooth`) is moved at output size:
+ * a two-pixel step cannot be seen on it. Measured on the generated
+ * backgrounds: shifted by 2 px they differ from themselves by 55–60 dB PSNR
+ * (under half a level), photos by 30–40 dB; a 5 s scene takes 2.7 instead of
+ * 3.2 cpu s, at the same size, 51 dB from the oversampled render.
  */
 const KEN_BURNS_OVERSAMPLE = 2;
+const KEN_BURNS_OVERSAMPLE_SMOOTH = 1;
 /** Voice fade-in: long enough to avoid a click, short enough to keep the first syllable. */
 const VOICE_EDGE_FADE_SEC = 0.02;
 
@@ -953,7 +960,8 @@ export interface SceneOptions extends RunOptions {
   width: number;
   height: number;
   durationSec: number;
-  visual: { path: string; kind: 'image' | 'video' };
+  /** `smooth`: an image without fine detail, such as a generated gradient; its motion is computed at output size (see `KEN_BURNS_OVERSAMPLE`). */
+  visual: { path: string; kind: 'image' | 'video'; smooth?: boolean };
   /** The narration (WAV or any audio), placed at t=0, padded with silence or cut to `durationSec`. */
   audio: string;
   cues: readonly Cue[];
@@ -996,7 +1004,8 @@ export async function renderScene(options: SceneOptions): Promise<void> {
 
     if (visual.kind === 'image') {
       inputs.push('-i', await stageImage(visual.path, dir, 'visual'));
-      const [ow, oh] = [width * KEN_BURNS_OVERSAMPLE, height * KEN_BURNS_OVERSAMPLE];
+      const oversample = visual.smooth ? KEN_BURNS_OVERSAMPLE_SMOOTH : KEN_BURNS_OVERSAMPLE;
+      const [ow, oh] = [width * oversample, height * oversample];
       const seed = options.motionSeed ?? seedOf(path.resolve(visual.path));
       chains.push(`[0:v]${[...coverFilters(ow, oh), kenBurns(width, height, frames + 1, seed), 'setsar=1'].join(',')}[base]`);
     } else {

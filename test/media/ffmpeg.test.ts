@@ -198,6 +198,21 @@ describe('ffmpeg adapter', function () {
       expectSegment(await probe(file('scene.mp4')), 320, 180, 1.5);
     });
 
+    it('moves a smooth image (a generated background) without oversampling, at the requested size and duration', async () => {
+      await generateBackground({ width: 180, height: 320, seed: 7, out: file('smooth.png') });
+      await renderScene({
+        width: 180,
+        height: 320,
+        durationSec: 1.2,
+        visual: { path: file('smooth.png'), kind: 'image', smooth: true },
+        audio: file('voice.wav'),
+        cues: [{ text: 'Soft', startSec: 0, endSec: 1 }],
+        fadeSec: 0.2,
+        out: file('smooth.mp4'),
+      });
+      expectSegment(await probe(file('smooth.mp4')), 180, 320, 1.2);
+    });
+
     it('renders 9:16 and 1:1 segments at their sizes', async () => {
       await renderScene({
         width: 180,

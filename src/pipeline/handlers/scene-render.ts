@@ -41,7 +41,8 @@ export function makeSceneRender(deps: PipelineDeps) {
         width: widget.width,
         height: widget.height,
         durationSec: scene.duration_sec,
-        visual: { path: scene.visual.path, kind: scene.visual.kind },
+        // Generated backgrounds are soft gradients: their motion needs no oversampling.
+        visual: { path: scene.visual.path, kind: scene.visual.kind, smooth: scene.visual.provider === 'generated' },
         audio,
         cues,
         ...(watermark ? { watermark: { text: watermark } } : {}),
