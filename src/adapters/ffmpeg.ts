@@ -132,7 +132,13 @@ const DUCK_RELEASE_MS = 400;
 /** Music: chords of this length, this many to a loop; frequencies snap to the loop so it repeats seamlessly. */
 const MUSIC_CHORD_SEC = 4;
 const MUSIC_CHORDS = 4;
-const MUSIC_SYNTH_RATE = 24_000;
+/**
+ * The bed's expression is evaluated at this rate, then resampled. Its highest
+ * partial is under 2 kHz (the second harmonic of a note at most 31 semitones
+ * above E3), so 8 kHz holds it without aliasing; measured against 24 kHz:
+ * 0.27 instead of 0.66 cpu s for a 16 s loop, 45 dB SNR between the two.
+ */
+const MUSIC_SYNTH_RATE = 8_000;
 const MUSIC_GAIN = 1;
 const MUSIC_TREMOLO_HZ = 0.25;
 const MUSIC_FADE_IN_SEC = 2;
@@ -1198,8 +1204,8 @@ export async function synthesizeMusic(options: MusicOptions): Promise<void> {
     `aevalsrc=${escapeFilterValue(musicExpression(seed))}:s=${MUSIC_SYNTH_RATE}:d=${num(Math.min(loopSec, durationSec))}`,
     ...(durationSec > loopSec ? [`aloop=loop=-1:size=${samples(loopSec, MUSIC_SYNTH_RATE)}`] : []),
     `atrim=end_sample=${samples(durationSec, MUSIC_SYNTH_RATE)}`,
-    'lowpass=f=2500',
     `aresample=${AUDIO_SAMPLE_RATE}`,
+    'lowpass=f=2500',
     `aformat=sample_fmts=fltp:sample_rates=${AUDIO_SAMPLE_RATE}:channel_layouts=stereo`,
     `aecho=0.8:0.5:${escapeFilterValue('120|250')}:${escapeFilterValue('0.25|0.15')}`,
     `afade=t=in:d=${num(fadeIn)}`,
