@@ -1,7 +1,7 @@
 import { MysqlStore } from '../adapters/mysql/mysql-store.ts';
 import { openMysql } from '../adapters/mysql/connection.ts';
 import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
-import { queueConnection } from '../adapters/redis/connections.ts';
+import { lockConnection, queueConnection } from '../adapters/redis/connections.ts';
 import { DEFAULT_REDLOCK, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
 import { INTERNAL_QUEUES } from '../core/engine/task.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
@@ -34,9 +34,9 @@ export const openRuntimes = new Set<Distributed>();
 
 export function connect(settings: Settings): Distributed {
   const store = new MysqlStore(openMysql(settings.mysqlUrl));
-  const [queueUrl, ...others] = settings.redisUrls as [string, ...string[]];
+  const queueUrl = settings.redisUrls[0]!;
   const queueRedis = queueConnection(queueUrl);
-  const lockClients = [queueRedis, ...others.map((u) => queueConnection(u))];
+  const lockClients = settings.redisUrls.map((u) => lockConnection(u));
   const queue = new BullQueue(queueRedis, queueUrl, settings.queuePrefix, {
     lockDurationMs: settings.jobLockMs,
     stalledIntervalMs: settings.stalledIntervalMs,
@@ -54,7 +54,7 @@ export function connect(settings: Settings): Distributed {
       for (const fn of closers) await fn();
       await runtime.sweeper?.stop();
       await queue.close();
-      await Promise.all(lockClients.map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all([queueRedis, ...lockClients].map((c) => c.quit().catch(() => c.disconnect())));
       await store.close();
     },
   };

@@ -21,6 +21,14 @@ export function queueConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
 }
 
+/**
+ * A connection for task locks. Auto-pipelining sends the lock commands issued in one turn of the event loop in
+ * one write: the answers that a group commit resolves together take and release their locks together.
+ */
+export function lockConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, enableAutoPipelining: true });
+}
+
 export function hashTagged(prefix: string): string {
   return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
 }
