@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { log } from '../../log.ts';
 
 /**
  * Redis connections. `SLOTFLOW_REDIS_URL` may list several servers separated
@@ -26,7 +27,10 @@ export function queueConnection(url: string): Redis {
  * one write: the answers that a group commit resolves together take and release their locks together.
  */
 export function lockConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, enableAutoPipelining: true });
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, enableAutoPipelining: true });
+  // Without a listener every reconnect attempt while Redis is away prints a stack; ioredis reconnects by itself.
+  client.on('error', (e: Error) => log.warn('lock connection error', { url: new URL(url).host, error: e.message }));
+  return client;
 }
 
 export function hashTagged(prefix: string): string {
