@@ -291,20 +291,56 @@ async function run(program: MediaProgram, args: readonly string[], request: RunR
 
 const ffmpeg = (args: readonly string[], request?: RunRequest): Promise<string> => run('ffmpeg', args, request);
 
-/** Title cards and scenes this process is making now, counted from their first step. */
+/**
+ * Segments (title cards, scenes) this process makes at once: one per core.
+ * More would only share the same cores, and each holds about 200 MB of
+ * frames at 1080×1920; the rest wait their turn, first come first served.
+ */
+const SEGMENT_SLOTS = os.availableParallelism();
+/** Segments holding a slot, counted from their first step. */
 let segmentsInProgress = 0;
+const segmentWaiters: Array<() => void> = [];
+
+async function acquireSegmentSlot(signal: AbortSignal | undefined): Promise<void> {
+  const bins = await binaries();
+  const cancelled = () => new FfmpegError({ program: 'ffmpeg', binary: bins.ffmpeg, args: [], stderrTail: '', canceled: true });
+  if (signal?.aborted) throw cancelled();
+  if (segmentsInProgress < SEGMENT_SLOTS) {
+    segmentsInProgress++;
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      segmentWaiters.splice(segmentWaiters.indexOf(granted), 1);
+      reject(cancelled());
+    };
+    const granted = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    segmentWaiters.push(granted);
+  });
+}
+
+/** Hands the slot to the next waiting segment, if any. */
+function releaseSegmentSlot(): void {
+  const next = segmentWaiters.shift();
+  if (next) next();
+  else segmentsInProgress--;
+}
 
 /**
- * Counts `work` as a segment in progress, from before its preparation, so
- * that segments started together (scenes rendered in parallel) all see each
- * other when their encoders start.
+ * Runs `work` holding a segment slot, from before its preparation, so that
+ * segments started together (scenes rendered in parallel) all see each other
+ * when their encoders start.
  */
-async function asSegment<T>(work: () => Promise<T>): Promise<T> {
-  segmentsInProgress++;
+async function asSegment<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  await acquireSegmentSlot(signal);
   try {
     return await work();
   } finally {
-    segmentsInProgress--;
+    releaseSegmentSlot();
   }
 }
 
@@ -930,7 +966,7 @@ export async function renderTitleCard(options: TitleCardOptions): Promise<void> 
   const { width, height, title, out, background } = options;
   checkSize(width, height);
   const { durationSec } = frameExact(options.durationSec);
-  await asSegment(() => withScratch(async (dir) => {
+  await asSegment(options.signal, () => withScratch(async (dir) => {
     const fonts = await libassEnv();
     const assFile = path.join(dir, 'title.ass');
     await writeFile(assFile, titleAss(width, height, title, fonts.family, durationSec));
@@ -1003,7 +1039,7 @@ export async function renderScene(options: SceneOptions): Promise<void> {
   checkSize(width, height);
   const { frames, durationSec } = frameExact(options.durationSec);
 
-  await asSegment(() => withScratch(async (dir) => {
+  await asSegment(options.signal, () => withScratch(async (dir) => {
     const fonts = await libassEnv();
     const inputs: string[] = [];
     const chains: string[] = [];

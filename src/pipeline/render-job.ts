@@ -16,7 +16,12 @@ import { registerPipeline } from './register.ts';
  * result out. `slotflow render` and the pipeline tests both use it.
  */
 
-export const RENDER_CONCURRENCY = 2;
+/**
+ * Handlers at once. Enough that text, speech and asset steps do not queue
+ * behind an encode; the encodes themselves run one per core (the ffmpeg
+ * module holds the rest back), so more handlers add no memory there.
+ */
+export const RENDER_CONCURRENCY = 4;
 const POLL_MS = 100;
 
 export class RenderFailedError extends Error {
