@@ -353,7 +353,7 @@ async function asSegment<T>(signal: AbortSignal | undefined, work: () => Promise
  */
 function encoderThreads(): number | undefined {
   if (segmentsInProgress <= 1) return undefined;
-  return Math.max(1, Math.floor(os.availableParallelism() / segmentsInProgress));
+  return Math.max(1, Math.floor(SEGMENT_SLOTS / segmentsInProgress));
 }
 
 /** Environment for runs that use libass: our fontconfig file, so lookups are quiet and find the bundled faces. */

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { canonicalJson } from '../core/flow/compile.ts';
 import type { Answer, AnswerError } from '../core/engine/transitions.ts';
-import { type ComponentJob, InternalQueue, type TaskSnapshot } from '../core/engine/task.ts';
+import { type ComponentJob, InternalQueue } from '../core/engine/task.ts';
 import { AttemptTimeoutError, NonRetryableError } from '../handlers/errors.ts';
 import type { HandlerContext, HandlerRegistry } from '../handlers/registry.ts';
-import type { AssetRecord } from './ports.ts';
+import type { AssetRecord, TaskRecord } from './ports.ts';
 import { signToken } from './callback-token.ts';
 import type { Engine } from './engine.ts';
 import { startFanOut } from './fan-out.ts';
@@ -54,18 +54,17 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   // A handler whose output is not cached opens its attempt and reads its inputs in one step; the others look
   // for a cached output (or start a service call or fan-out) before they open the attempt.
   let read: { input: unknown; deps: Record<string, unknown> } | undefined;
-  let task: TaskSnapshot | undefined;
+  let task: TaskRecord | undefined;
   let opened = false;
   if (plain && !(cache && cacheVersion !== undefined)) {
     read = await engine.store.startAttempt(job.taskId, job.component, job.attempt, worker, component.depends);
     if (!read) return 'dropped';
     opened = true;
   } else {
-    const record = await engine.store.getTask(job.taskId);
-    task = record;
+    task = await engine.store.getTask(job.taskId);
     // An attempt that was answered, superseded or cancelled is dropped unrun.
-    if (!record || record.attempts[job.component] !== job.attempt || (record.inFlight & component.successBit) === 0n) return 'dropped';
-    read = { input: record.input, deps: await engine.store.outputsOf(job.taskId, component.depends) };
+    if (!task || task.attempts[job.component] !== job.attempt || (task.inFlight & component.successBit) === 0n) return 'dropped';
+    read = { input: task.input, deps: await engine.store.outputsOf(job.taskId, component.depends) };
   }
   const { input, deps } = read;
   const open = async () => opened || engine.store.startRun(job.taskId, job.component, job.attempt, worker);

@@ -82,26 +82,6 @@ export async function dropDatabase(url: string): Promise<void> {
   }
 }
 
-/** Runs `fn` in a transaction on one pooled connection. */
-export async function inTransaction<T>(pool: Pool, fn: (conn: PoolConnection) => Promise<T | typeof ROLLBACK>): Promise<T | undefined> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
-    const result = await fn(conn);
-    if (result === ROLLBACK) {
-      await conn.rollback();
-      return undefined;
-    }
-    await conn.commit();
-    return result;
-  } catch (e) {
-    await conn.rollback().catch(() => undefined);
-    throw e;
-  } finally {
-    conn.release();
-  }
-}
-
 export type Statement = readonly [sql: string, values: readonly unknown[]];
 export type BatchResult = ResultSetHeader | Rows;
 
@@ -130,9 +110,6 @@ export async function batch(pool: Pool, statements: readonly Statement[]): Promi
     throw e;
   }
 }
-
-/** Returned from a transaction body to roll back without an error. */
-export const ROLLBACK = Symbol('rollback');
 
 export function json(value: unknown): string {
   return JSON.stringify(value ?? null);
