@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BullQueue } from '../../../src/adapters/redis/bullmq-queue.ts';
+import { queueConnection } from '../../../src/adapters/redis/connections.ts';
 import { dispatchTarget } from '../../../src/core/engine/task.ts';
 import { chaosEnv } from '../env.ts';
 import { PrivateRedis } from '../private-services.ts';
@@ -35,18 +37,27 @@ export async function redisRestart(scale: Scale): Promise<ScenarioReport> {
           await redis.start();
           return Date.now() - t0;
         },
-        // Right after the restart, before the sweeper has looked: how many open attempts have no job any more.
+        // Right after the restart, before the sweeper has looked: how many open attempts have no job any more. A
+        // connection of its own connects at once, while the processes' connections (and the sweeper's re-dispatch)
+        // wait for their reconnect backoff.
         async afterwards(d) {
           const catalog = d.engine.flows;
-          let lost = 0;
-          for (const r of await openRuns(d)) {
-            const snap = await d.store.readTask(r.taskId);
-            const c = snap && (await catalog.byHashOrThrow(snap.flowHash)).byName.get(r.component);
-            if (!snap || !c) continue;
-            const job = { taskId: r.taskId, component: r.component, attempt: r.attempt, handler: dispatchTarget(c.kind, c.handler), kind: c.kind, flowHash: snap.flowHash, delayMs: 0 };
-            if (!(await d.queue.isLive(job))) lost++;
+          const connection = queueConnection(redis.url);
+          const queue = new BullQueue(connection, redis.url, env.settings.queuePrefix);
+          try {
+            const open = await openRuns(d);
+            const jobs = [];
+            for (const r of open) {
+              const snap = await d.store.readTask(r.taskId);
+              const c = snap && (await catalog.byHashOrThrow(snap.flowHash)).byName.get(r.component);
+              if (snap && c) jobs.push({ taskId: r.taskId, component: r.component, attempt: r.attempt, handler: dispatchTarget(c.kind, c.handler), kind: c.kind, flowHash: snap.flowHash, delayMs: 0 });
+            }
+            const live = await Promise.all(jobs.map((job) => queue.isLive(job)));
+            return { jobs_lost: live.filter((l) => !l).length };
+          } finally {
+            await queue.close();
+            await connection.quit().catch(() => connection.disconnect());
           }
-          return { jobs_lost: lost };
         },
       },
     ]);
