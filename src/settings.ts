@@ -7,7 +7,7 @@ import type { EngineServices } from './runtime/services.ts';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL, hashTagged, redisUrls } from './adapters/redis/connections.ts';
 
 /**
- * Settings from the environment (SPEC §4), resolved once: every default is
+ * Settings from the environment (docs/settings.md), resolved once: every default is
  * named here and the rest of the code trusts the compiled result.
  */
 

@@ -1,5 +1,5 @@
 // slotflow editors' page: submit an article, follow the task live, play the video.
-// Plain ES module, no dependencies. Talks to the /v1 API of SPEC §3.
+// Plain ES module, no dependencies. Talks to the /v1 API (docs/http-api.md).
 
 const EVENT_TYPES = ['accepted', 'started', 'progress', 'component.succeeded', 'component.failed', 'completed', 'failed', 'cancelled'];
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from './exit.ts';
 
-/** Reads an article file into the task input's `article`; the pipeline issue gives this real parsing. */
+/** Reads an article file into the task input's `article`; the pipeline parses it when the task runs. */
 export function readArticle(file: string): { title?: string; body: string } {
   let text: string;
   try {

@@ -1,5 +1,5 @@
 /**
- * Exit codes (SPEC §2): 0 success, 1 the thing asked about is bad or failed,
+ * Exit codes (docs/cli.md): 0 success, 1 the thing asked about is bad or failed,
  * 2 usage error. Commands throw these instead of calling process.exit, so
  * every command can be driven from tests in-process.
  */

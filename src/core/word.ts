@@ -12,7 +12,7 @@ import { checkWord, type SlotState, slotState, toHex, withSlotState, WORD_MASK }
  * is not a slot state: it never satisfies a dependent and is not durable
  * progress.
  *
- * Task status (SPEC §1): `failed` as soon as any slot is failed; otherwise the
+ * Task status (docs/flows.md): `failed` as soon as any slot is failed; otherwise the
  * `status` of the earliest module that has not fully succeeded; once all have,
  * the last module's `next_status`. `cancelled` is a fact about the task row,
  * not the word.

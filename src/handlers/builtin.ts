@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HandlerContext, HandlerRegistry } from './registry.ts';
 
-/** The builtin handlers of SPEC §1, for tests, benchmarks and flow authors. Their params are declared in core/flow/builtins.ts. */
+/** The builtin handlers (docs/flows.md), for tests, benchmarks and flow authors. Their params are declared in core/flow/builtins.ts. */
 
 export class BuiltinFailure extends Error {
   override name = 'BuiltinFailure';

@@ -22,7 +22,7 @@ import type { EngineServices } from '../runtime/services.ts';
 import type { Settings } from '../settings.ts';
 
 /**
- * The HTTP API (SPEC §3). This issue's part: the callback route external
+ * The HTTP API (docs/http-api.md): task submission, events, files, the callback route external
  * services answer on, the task control routes, the task view and liveness.
  * Errors are `{ error: { code, message } }`.
  *

@@ -1,4 +1,4 @@
-/** Output formats: the aspect ratios of SPEC §2 and their frame sizes. */
+/** Output formats: the aspect ratios `--format` and `options.format` take, and their frame sizes. */
 
 export const FORMATS = {
   '16:9': { width: 1920, height: 1080, orientation: 'landscape' },

@@ -4,7 +4,7 @@ import { componentState, moduleStates, unknownBits } from '../core/word.ts';
 import type { Engine } from './engine.ts';
 import type { TaskRecord } from './ports.ts';
 
-/** The task as `slotflow task show --json` and `GET /v1/tasks/:id` print it (SPEC §2). */
+/** The task as `slotflow task show --json` and `GET /v1/tasks/:id` print it (docs/task-json.md). */
 export interface TaskView {
   id: string;
   flow: string;

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 
 /**
  * The real command line, run as `node bin/slotflow.js ...` from the repo root:
- * what it prints and the exit code (SPEC §2: 0 ok, 1 bad or failed, 2 usage).
+ * what it prints and the exit code (docs/cli.md: 0 ok, 1 bad or failed, 2 usage).
  * Every invocation starts a node process (~0.5 s), so each one earns its keep.
  */
 

@@ -7,7 +7,7 @@ import { lockExpiry } from './lock-expiry.ts';
 import { mysqlOutage } from './mysql-outage.ts';
 import { redisRestart } from './redis-restart.ts';
 
-/** The scenarios of issue 8, in the order `npm run chaos` runs them. */
+/** The chaos scenarios, in the order `npm run chaos` runs them. */
 export interface Scenario {
   name: string;
   what: string;

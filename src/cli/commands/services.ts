@@ -114,7 +114,7 @@ export function registerServiceCommands(program: Command, io: Output): void {
 
   program
     .command('all')
-    .description('scheduler and workers in one process (the API joins with the service issue)')
+    .description('the HTTP API, the scheduler and workers in one process')
     .action(async () => {
       const settings = compileSettings();
       await migrateDatabase(settings.mysqlUrl);

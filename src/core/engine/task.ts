@@ -3,7 +3,7 @@ import type { ComponentKind } from '../flow/document.ts';
 /**
  * A task as the engine sees it, and its lifecycle.
  *
- * Phase (the task's life, beside the flow-derived `status` of SPEC §1):
+ * Phase (the task's life, beside the flow-derived `status`, docs/flows.md):
  *
  *   queued     created; nothing dispatched yet
  *   running    at least one component has been dispatched
