@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Command } from 'commander';
+import { PACKAGE_ROOT } from '../src/adapters/flow-files.ts';
+import { buildProgram } from '../src/cli/main.ts';
+import { compileFlow } from '../src/core/flow/compile.ts';
+import { decode } from '../src/core/word.ts';
+import { buildServer } from '../src/http/server.ts';
+
+/**
+ * Keeps docs/ honest: every command, option and route the code registers is
+ * documented, every documented route exists, every field of the flow schema
+ * is described, and the worked example of the flow page means what it says.
+ */
+
+function doc(name: string): string {
+  return readFileSync(path.join(PACKAGE_ROOT, 'docs', name), 'utf8');
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The text under a heading, up to the next heading of the same or a higher level. */
+function section(text: string, heading: string): string | undefined {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l === heading);
+  if (start < 0) return undefined;
+  const level = /^#+/.exec(heading)![0].length;
+  const end = lines.findIndex((l, i) => i > start && /^#+ /.test(l) && /^#+/.exec(l)![0].length <= level);
+  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
+}
+
+interface Leaf {
+  path: string;
+  options: string[];
+}
+
+function leafCommands(cmd: Command, prefix: string[] = []): Leaf[] {
+  return cmd.commands
+    .filter((c) => c.name() !== 'help')
+    .flatMap((c) => {
+      const here = [...prefix, c.name()];
+      if (c.commands.some((s) => s.name() !== 'help')) return leafCommands(c, here);
+      const options = c.options.map((o) => o.long).filter((l): l is string => l !== undefined && l !== '--help');
+      return [{ path: here.join(' '), options }];
+    });
+}
+
+/** `METHOD /path` of every route, read from fastify's route tree (HEAD left out: fastify adds it to every GET). */
+async function registeredRoutes(): Promise<string[]> {
+  const app = buildServer({ engine: {} as never, services: {} as never });
+  await app.ready();
+  const tree = app.printRoutes({ commonPrefix: false });
+  await app.close();
+  const routes: string[] = [];
+  const parents: string[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^(.*?)[└├]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const full = (depth === 0 ? '' : parents[depth - 1]!) + m[2]!;
+    parents[depth] = full;
+    parents.length = depth + 1;
+    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter((s) => s && s !== 'HEAD')) routes.push(`${method} ${full}`);
+  }
+  return routes;
+}
+
+describe('docs', () => {
+  describe('docs/cli.md', () => {
+    const text = doc('cli.md');
+    const leaves = leafCommands(buildProgram({ out: () => {}, err: () => {} }));
+
+    it('finds the registered commands to check', () => {
+      expect(leaves.map((l) => l.path)).to.include.members(['flow validate', 'slots decode', 'task submit', 'render', 'serve']);
+    });
+
+    for (const leaf of leafCommands(buildProgram({ out: () => {}, err: () => {} }))) {
+      it(`has a section for slotflow ${leaf.path} naming each of its options`, () => {
+        const body = section(text, `### \`slotflow ${leaf.path}\``);
+        expect(body, `no "### \`slotflow ${leaf.path}\`" section`).to.be.a('string');
+        for (const option of leaf.options) {
+          expect(body, `slotflow ${leaf.path}: ${option} is not documented`).to.match(new RegExp(`${escape(option)}(?![\\w-])`));
+        }
+      });
+    }
+
+    it('documents no command section that the command line does not register', () => {
+      const known = new Set(leaves.map((l) => l.path));
+      const documented = [...text.matchAll(/^### `slotflow ([^`]+)`$/gm)].map((m) => m[1]!);
+      expect(documented.filter((d) => !known.has(d))).to.deep.equal([]);
+    });
+  });
+
+  describe('docs/http-api.md', () => {
+    const text = doc('http-api.md');
+
+    it('names every route the server registers', async () => {
+      const routes = await registeredRoutes();
+      expect(routes).to.include.members(['GET /healthz', 'POST /v1/tasks', 'GET /v1/tasks/:id/events', 'POST /v1/callbacks/:token']);
+      const missing = routes.filter((r) => !new RegExp(`${escape(r)}(?![\\w/:.-])`).test(text));
+      expect(missing).to.deep.equal([]);
+    });
+
+    it('lists in its route table only routes the server has', async () => {
+      const routes = new Set(await registeredRoutes());
+      const table = section(text, '## Routes')!.split('\n').filter((l) => l.startsWith('|'));
+      const listed = table.flatMap((l) => [...l.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^`\s]*)`/g)].map((m) => `${m[1]} ${m[2]}`));
+      expect(listed.length).to.be.greaterThan(5);
+      expect(listed.filter((r) => !routes.has(r))).to.deep.equal([]);
+    });
+  });
+
+  describe('docs/flows.md', () => {
+    const text = doc('flows.md');
+    const schema = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'schema', 'flow.schema.json'), 'utf8')) as {
+      properties: Record<string, unknown>;
+      $defs: { module: { properties: Record<string, unknown> }; component: { properties: Record<string, { properties?: Record<string, unknown> }> } };
+    };
+
+    it('describes every field of the flow schema', () => {
+      const component = schema.$defs.component.properties;
+      const fields = [
+        ...Object.keys(schema.properties),
+        ...Object.keys(schema.$defs.module.properties),
+        ...Object.keys(component),
+        ...Object.keys(component.retry!.properties!),
+        ...Object.keys(component.fan_out!.properties!),
+      ];
+      expect(fields.filter((f) => !text.includes(`\`${f}\``))).to.deep.equal([]);
+    });
+
+    it('has a worked example that compiles and decodes word 13 as the page says', () => {
+      const example = /```json\n([\s\S]*?)\n```/.exec(text)![1]!;
+      const flow = compileFlow(JSON.parse(example));
+      const decoded = decode(flow, 13n);
+      expect(decoded.status).to.equal('review');
+      expect(decoded.components.map((c) => `${c.component}=${c.state}`)).to.deep.equal([
+        'Fetch=succeeded', 'Translate=skipped', 'Approve=pending', 'Publish=pending',
+      ]);
+      expect(text).to.include('Prepare (succeeded)  Translate     1  skipped');
+    });
+  });
+});
