@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Command } from 'commander';
@@ -139,6 +139,26 @@ describe('docs', () => {
         'Fetch=succeeded', 'Translate=skipped', 'Approve=pending', 'Publish=pending',
       ]);
       expect(text).to.include('Prepare (succeeded)  Translate     1  skipped');
+    });
+  });
+
+  describe('links between the pages', () => {
+    /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes. */
+    const anchor = (heading: string) => heading.toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+    const dir = path.join(PACKAGE_ROOT, 'docs');
+
+    it('point at headings that exist on pages that exist', () => {
+      const broken: string[] = [];
+      for (const page of readdirSync(dir).filter((f) => f.endsWith('.md'))) {
+        for (const [, target, hash] of doc(page).matchAll(/\]\(([\w.-]*\.md)?#([\w-]+)\)/g)) {
+          const file = target ?? page;
+          // A page another part of the project writes may not be here yet; its anchors are checked once it is.
+          if (!existsSync(path.join(dir, file))) continue;
+          const headings = [...doc(file).matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1]!));
+          if (!headings.includes(hash!)) broken.push(`${page} -> ${file}#${hash}`);
+        }
+      }
+      expect(broken).to.deep.equal([]);
     });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The flow file as authors write it (docs/flows.md). The seed's field names are kept
+ * The flow file as authors write it (docs/flows.md). The original field names are kept
  * as written; everything after `depends` is a slotflow extension.
  */
 
