@@ -187,6 +187,8 @@ describe('HTTP API (MariaDB + Redis)', function () {
     }, 10000, 100);
     expect(attempts.filter((a) => !a.ok)).to.have.length(2);
     expect(new Set(attempts.filter((a) => a.ok).map((a) => a.eventId))).to.deep.equal(new Set(stored.map((e) => e.id)));
+    receiver.closeAllConnections();
+    await new Promise((r) => receiver.close(r));
   });
 
   it('exposes Prometheus metrics', async () => {

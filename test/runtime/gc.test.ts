@@ -14,12 +14,15 @@ describe('asset garbage collection (MariaDB)', function () {
   let d: Distributed;
   after(async () => d?.close());
   const env = useFreshEnv();
-
-  it('removes assets only failed tasks made, and keeps those a completed task uses', async () => {
+  before(async () => {
     const { settings } = env();
     d = connect(settings);
     await startScheduler(d, settings);
     await startWorker(d, settings, defaultRegistry());
+  });
+
+  it('removes assets only failed tasks made, and keeps those a completed task uses', async () => {
+    const { settings } = env();
     const assets = new AssetStore(settings.dataDir);
     const done = await d.engine.submit({ flow: loadFlow('test/fixtures/flows/runtime/dag-14.json'), input: {} });
     const failed = await d.engine.submit({ flow: loadFlow('test/fixtures/flows/runtime/branches.json'), input: {} });
