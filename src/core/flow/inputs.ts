@@ -105,7 +105,7 @@ export function resolveInputs(
     const produces = typeOf(target);
     if (accepts !== undefined && produces !== undefined && produces !== accepts) {
       problems.push(error(ProblemCode.inputType, where,
-        `input "${role}" needs a "${accepts}" output, but "${target}" produces "${produces}"`));
+        `input "${role}" takes output type "${accepts}", but "${target}" produces "${produces}"`));
       continue;
     }
     bindings[role] = target;
@@ -127,11 +127,11 @@ export function resolveInputs(
     if (providers.length === 1) bindings[role] = providers[0]!;
     else if (providers.length > 1) {
       problems.push(error(ProblemCode.ambiguousInput, `${at}/depends`,
-        `input "${role}" (a "${accepts}" output) could come from ${providers.map((p) => `"${p}"`).join(' or ')}; ` +
+        `input "${role}" (output type "${accepts}") could come from ${providers.map((p) => `"${p}"`).join(' or ')}; ` +
           `bind it with "inputs": { "${role}": "${providers[0]}" }`));
     } else if (!optional) {
       problems.push(error(ProblemCode.missingInput, `${at}/depends`,
-        `handler "${handlerOf(spec)}" needs input "${role}" (a "${accepts}" output), but no dependency of "${spec.component_name}" ` +
+        `handler "${handlerOf(spec)}" needs input "${role}" (output type "${accepts}"), but no dependency of "${spec.component_name}" ` +
           `produces one${spec.depends.length > 0 ? ` (depends: ${spec.depends.join(', ')})` : ''}`));
     }
   }
