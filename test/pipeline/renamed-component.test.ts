@@ -1,0 +1,56 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { probe } from '../../src/adapters/ffmpeg.ts';
+import { checkFlowFile } from '../../src/adapters/flow-files.ts';
+
+/**
+ * Handlers read their inputs by role, so a component's name is the flow
+ * author's to choose: the bundled article flow with TextProcessor renamed
+ * everywhere in the file still validates, binds the same roles and renders.
+ */
+
+describe('a flow with a renamed component', function () {
+  this.timeout(180000);
+  let dir: string;
+  let flowFile: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slotflow-rename-'));
+    const text = await readFile('flows/article-video.json', 'utf8');
+    expect(text).to.include('"TextProcessor"');
+    flowFile = path.join(dir, 'article-video.json');
+    await writeFile(flowFile, text.replaceAll('TextProcessor', 'ScriptWriter'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('binds the script role of every consumer to the renamed component', () => {
+    const checked = checkFlowFile(flowFile);
+    expect(checked.problems).to.deep.equal([]);
+    const flow = checked.flow!;
+    expect(flow.byName.has('TextProcessor')).to.equal(false);
+    for (const name of ['SpeechSynthesis', 'MaterialClipper', 'TitleCard']) {
+      expect(flow.byName.get(name)!.inputs.script, name).to.equal('ScriptWriter');
+    }
+    expect(flow.byName.get('SceneRender')!.inputs).to.deep.equal({
+      clips: 'MaterialClipper', subtitles: 'SubtitleBuilder', watermark: 'Watermark', widget: 'WidgetInit',
+    });
+  });
+
+  it('renders through slotflow render to an H.264 + AAC MP4', async () => {
+    const out = path.join(dir, 'renamed.mp4');
+    const cli = await execa('node', ['bin/slotflow.js', 'render', 'test/fixtures/articles/short.md', '-o', out, '--flow', flowFile, '--size', '160x90', '--json'], {
+      env: { ...process.env, SLOTFLOW_DATA_DIR: path.join(dir, 'data') },
+    });
+    const summary = JSON.parse(cli.stdout) as { flow: string; duration_sec: number };
+    expect(summary.flow).to.equal('article-video');
+    const info = await probe(out);
+    expect(info.video).to.include({ codec: 'h264', width: 160, height: 90 });
+    expect(info.audio?.codec).to.equal('aac');
+    expect(info.durationSec).to.be.above(2.5);
+  });
+});
