@@ -41,16 +41,29 @@ describe('a flow with a renamed component', function () {
     });
   });
 
+  async function render(flow: string, out: string, data: string) {
+    const cli = await execa('node', ['bin/slotflow.js', 'render', 'test/fixtures/articles/short.md', '-o', out, '--flow', flow, '--size', '160x90', '--json'], {
+      env: { ...process.env, SLOTFLOW_DATA_DIR: path.join(dir, data) },
+    });
+    return JSON.parse(cli.stdout) as { flow: string; components_executed: number; components_reused: number };
+  }
+
   it('renders through slotflow render to an H.264 + AAC MP4', async () => {
     const out = path.join(dir, 'renamed.mp4');
-    const cli = await execa('node', ['bin/slotflow.js', 'render', 'test/fixtures/articles/short.md', '-o', out, '--flow', flowFile, '--size', '160x90', '--json'], {
-      env: { ...process.env, SLOTFLOW_DATA_DIR: path.join(dir, 'data') },
-    });
-    const summary = JSON.parse(cli.stdout) as { flow: string; duration_sec: number };
+    const summary = await render(flowFile, out, 'fresh');
     expect(summary.flow).to.equal('article-video');
+    expect(summary.components_executed).to.be.above(0);
     const info = await probe(out);
     expect(info.video).to.include({ codec: 'h264', width: 160, height: 90 });
     expect(info.audio?.codec).to.equal('aac');
     expect(info.durationSec).to.be.above(2.5);
+  });
+
+  it('reuses the cached work of the original flow: a cache key holds inputs by role, not component names', async () => {
+    const original = await render('flows/article-video.json', path.join(dir, 'original.mp4'), 'shared');
+    expect(original.components_executed).to.be.above(0);
+    const renamed = await render(flowFile, path.join(dir, 'renamed-again.mp4'), 'shared');
+    expect(renamed.components_executed).to.equal(0);
+    expect(renamed.components_reused).to.equal(original.components_executed + original.components_reused);
   });
 });
