@@ -218,6 +218,48 @@ const BAD_CASES: BadCase[] = [
     pointer: `${C0}/component_name`,
     message: ['unknown builtin handler "builtin.nop"'],
   },
+  {
+    file: 'input-unknown-component.json',
+    title: 'reports an input bound to a component that does not exist and suggests the closest name',
+    code: ProblemCode.unknownInput,
+    pointer: `${C1}/inputs/understanding`,
+    message: ['input "understanding" names component "TextUnderstandin"', 'does not exist', 'did you mean "TextUnderstanding"?'],
+  },
+  {
+    file: 'input-missing-provider.json',
+    title: 'reports a required role that no dependency provides, naming the role, its type and the dependencies',
+    code: ProblemCode.missingInput,
+    pointer: `${C1}/depends`,
+    message: ['"text.process" needs input "understanding"', 'output type "understanding"', 'no dependency of "Writer"', 'depends: WidgetInit'],
+  },
+  {
+    file: 'input-unknown-role.json',
+    title: 'reports an input binding for a role the handler does not consume, listing the roles it does',
+    code: ProblemCode.unknownRole,
+    pointer: `${C1}/inputs/story`,
+    message: ['"text.process" consumes only understanding', 'no role "story"'],
+  },
+  {
+    file: 'input-not-dependency.json',
+    title: 'reports an input bound to a component that is not among depends',
+    code: ProblemCode.inputNotDependency,
+    pointer: `${C2}/inputs/understanding`,
+    message: ['names "Other"', 'not among this component\'s dependencies (TextUnderstanding)'],
+  },
+  {
+    file: 'input-ambiguous.json',
+    title: 'reports a role two dependencies could provide and shows the binding that settles it',
+    code: ProblemCode.ambiguousInput,
+    pointer: `${C2}/depends`,
+    message: ['could come from "First" or "Second"', '"inputs": { "understanding": "First" }'],
+  },
+  {
+    file: 'input-wrong-type.json',
+    title: 'reports an input bound to a dependency whose output has another type',
+    code: ProblemCode.inputType,
+    pointer: `${C2}/inputs/understanding`,
+    message: ['takes output type "understanding"', '"WidgetInit" produces "widget"'],
+  },
 ];
 
 function describeProblems(problems: readonly FlowProblem[]): string {

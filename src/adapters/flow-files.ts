@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsonSourceMap from 'json-source-map';
 import { type CompiledFlow, validateFlow } from '../core/flow/compile.ts';
+import type { HandlerCatalog } from '../core/flow/inputs.ts';
+import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
 import { error, FlowValidationError, type FlowProblem, ProblemCode } from '../core/flow/problems.ts';
 
 /**
@@ -150,10 +152,11 @@ export interface CheckedFlowFile extends FlowFile {
   flow?: CompiledFlow;
 }
 
-export function checkFlowFile(file: string, cwd = process.cwd()): CheckedFlowFile {
+/** `handlers` declares what each handler produces and consumes, so the flow's `inputs` are checked and resolved. */
+export function checkFlowFile(file: string, cwd = process.cwd(), handlers: HandlerCatalog = STANDARD_HANDLERS): CheckedFlowFile {
   const read = readFlowFile(file);
   if (read.document === undefined) return read;
-  const result = validateFlow(read.document, { knownFlows: knownFlowNames(file, cwd) });
+  const result = validateFlow(read.document, { knownFlows: knownFlowNames(file, cwd), handlers });
   return { ...read, problems: result.problems, ...(result.flow ? { flow: result.flow } : {}) };
 }
 

@@ -1,3 +1,4 @@
+import type { HandlerCatalog, HandlerSignature } from '../core/flow/inputs.ts';
 import { UnknownHandlerError } from './errors.ts';
 
 /**
@@ -12,7 +13,9 @@ export interface HandlerContext {
   /** The task's input snapshot. */
   input: unknown;
   params: Readonly<Record<string, unknown>>;
-  /** Outputs of the component's dependencies, by component name. */
+  /** Outputs of the components bound to the handler's roles, by role (see `HandlerSignature`). */
+  inputs: Readonly<Record<string, unknown>>;
+  /** Outputs of the component's dependencies, by component name, for handlers that declare no roles. */
   deps: Readonly<Record<string, unknown>>;
   /** Aborted when the attempt times out or the worker shuts down. */
   signal: AbortSignal;
@@ -22,7 +25,7 @@ export interface HandlerContext {
 
 export type Handler = (ctx: HandlerContext) => Promise<unknown>;
 
-export interface HandlerOptions {
+export interface HandlerOptions extends HandlerSignature {
   /**
    * Outputs depend only on the inputs (task input, params, dependency
    * outputs), so an earlier output for the same inputs is reused instead of
@@ -31,7 +34,7 @@ export interface HandlerOptions {
   cache?: { version: string };
 }
 
-export class HandlerRegistry {
+export class HandlerRegistry implements HandlerCatalog {
   private readonly handlers = new Map<string, Handler>();
   private readonly options = new Map<string, HandlerOptions>();
 
@@ -44,6 +47,13 @@ export class HandlerRegistry {
 
   optionsOf(name: string): HandlerOptions {
     return this.options.get(name) ?? {};
+  }
+
+  /** What the handler declared it produces and consumes; undefined when it declared neither. */
+  signatureOf(name: string): HandlerSignature | undefined {
+    const { produces, consumes } = this.optionsOf(name);
+    if (produces === undefined && consumes === undefined) return undefined;
+    return { ...(produces !== undefined ? { produces } : {}), ...(consumes !== undefined ? { consumes } : {}) };
   }
 
   get(name: string): Handler {

@@ -18,34 +18,36 @@ import { makeTitleCard } from './handlers/title-card.ts';
 import { makeVideoSynthesize } from './handlers/video-synthesize.ts';
 import { watermarkPrepare } from './handlers/watermark-prepare.ts';
 import { widgetInit } from './handlers/widget-init.ts';
+import { PIPELINE_SIGNATURES } from './signatures.ts';
 
 /**
  * The video pipeline's handlers by name, as flows name them. Every one is
  * cacheable: its output depends only on its inputs, so a repeated article or
  * a resumed task reuses what was already made. Bump a version when a
- * handler's output for the same inputs changes.
+ * handler's output for the same inputs changes. Each handler is registered
+ * with what it produces and the roles it reads (`signatures.ts`).
  */
-export const PIPELINE_CACHE_VERSION = '3';
+export const PIPELINE_CACHE_VERSION = '4';
 
 export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps): HandlerRegistry {
-  const v1 = { cache: { version: PIPELINE_CACHE_VERSION } };
+  const options = (name: string) => ({ cache: { version: PIPELINE_CACHE_VERSION }, ...PIPELINE_SIGNATURES[name] });
   return registry
-    .register('text.understand', textUnderstand, v1)
-    .register('widget.init', widgetInit, v1)
-    .register('text.process', makeTextProcess(deps), v1)
-    .register('script.load', scriptLoad, v1)
-    .register('captions.write', captionsWrite, v1)
-    .register('material.generate', makeMaterialGenerate(deps), v1)
-    .register('material.search', makeMaterialSearch(deps), v1)
-    .register('speech.synthesize', makeSpeechSynthesize(deps), v1)
-    .register('material.clip', materialClip, v1)
-    .register('beats.cut', beatsCut, v1)
-    .register('subtitle.build', makeSubtitleBuild(deps), v1)
-    .register('title.card', makeTitleCard(deps), v1)
-    .register('music.select', makeMusicSelect(deps), v1)
-    .register('watermark.prepare', watermarkPrepare, v1)
-    .register('scene.render', makeSceneRender(deps), v1)
-    .register('video.synthesize', makeVideoSynthesize(deps), v1)
-    .register('images.compose', makeImagesCompose(deps), v1)
-    .register('images.bundle', makeImagesBundle(deps), v1);
+    .register('text.understand', textUnderstand, options('text.understand'))
+    .register('widget.init', widgetInit, options('widget.init'))
+    .register('text.process', makeTextProcess(deps), options('text.process'))
+    .register('script.load', scriptLoad, options('script.load'))
+    .register('captions.write', captionsWrite, options('captions.write'))
+    .register('material.generate', makeMaterialGenerate(deps), options('material.generate'))
+    .register('material.search', makeMaterialSearch(deps), options('material.search'))
+    .register('speech.synthesize', makeSpeechSynthesize(deps), options('speech.synthesize'))
+    .register('material.clip', materialClip, options('material.clip'))
+    .register('beats.cut', beatsCut, options('beats.cut'))
+    .register('subtitle.build', makeSubtitleBuild(deps), options('subtitle.build'))
+    .register('title.card', makeTitleCard(deps), options('title.card'))
+    .register('music.select', makeMusicSelect(deps), options('music.select'))
+    .register('watermark.prepare', watermarkPrepare, options('watermark.prepare'))
+    .register('scene.render', makeSceneRender(deps), options('scene.render'))
+    .register('video.synthesize', makeVideoSynthesize(deps), options('video.synthesize'))
+    .register('images.compose', makeImagesCompose(deps), options('images.compose'))
+    .register('images.bundle', makeImagesBundle(deps), options('images.bundle'));
 }

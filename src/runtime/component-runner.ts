@@ -67,6 +67,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     read = { input: task.input, deps: await engine.store.outputsOf(job.taskId, component.depends) };
   }
   const { input, deps } = read;
+  const inputs = byRole(component.inputs, deps);
   const open = async () => opened || engine.store.startRun(job.taskId, job.component, job.attempt, worker);
 
   const base = { taskId: job.taskId, component: job.component, attempt: job.attempt };
@@ -89,7 +90,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
         return 'answered';
       }
       if (!(await open())) return 'dropped';
-      await startFanOut(engine, services, task!, component, job.attempt, input, deps, key);
+      await startFanOut(engine, services, task!, component, job.attempt, input, deps, inputs, key);
       return 'waiting';
     }
     if (job.handler === InternalQueue.callback) {
@@ -98,7 +99,9 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
       return 'waiting';
     }
     const handler = registry.get(component.handler);
-    const key = cache && cacheVersion !== undefined ? cacheKey([component.handler, cacheVersion, component.params, input, deps]) : undefined;
+    // A handler that declares its roles reads nothing else, so its key holds its inputs by role: renaming a component keeps the cache.
+    const keyed = registry.signatureOf(component.handler) ? inputs : deps;
+    const key = cache && cacheVersion !== undefined ? cacheKey([component.handler, cacheVersion, component.params, input, keyed]) : undefined;
     if (key) {
       const hit = await cache!.cached(key);
       if (hit !== undefined) {
@@ -110,7 +113,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     if (!(await open())) return 'dropped';
     if (job.dispatchedAt !== undefined && job.delayMs === 0) metrics.dispatchLatency.observe((Date.now() - job.dispatchedAt) / 1000);
     runStarted = performance.now();
-    const work = handler({ ...base, input, params: component.params, deps, signal, recordAsset });
+    const work = handler({ ...base, input, params: component.params, inputs, deps, signal, recordAsset });
     const limit = component.timeoutMs;
     const output =
       limit === undefined
@@ -145,6 +148,13 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
 function sceneOf(input: unknown): number | null {
   const index = (input as { index?: unknown } | null)?.index;
   return typeof index === 'number' ? index : null;
+}
+
+/** The outputs of the components bound to roles, by role; a role whose provider gave nothing (skipped) is left out. */
+function byRole(bindings: Readonly<Record<string, string>>, deps: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const [role, name] of Object.entries(bindings)) if (deps[name] !== undefined) inputs[role] = deps[name];
+  return inputs;
 }
 
 /** A component's inputs, hashed: what its cached output is filed under. */

@@ -38,6 +38,7 @@ export async function startFanOut(
   attempt: number,
   input: unknown,
   deps: Readonly<Record<string, unknown>>,
+  inputs: Readonly<Record<string, unknown>>,
   cacheKey?: string,
 ): Promise<number> {
   const items = fanOutItems(component, deps);
@@ -48,9 +49,10 @@ export async function startFanOut(
   }
   const childFlow = services.resolveFlow(component.fanOut!.flow);
   // No task ids in a child's input: the same article gives the same inputs, so cached scene work is reused.
-  const inputs = items.map((item, index) => ({
-    item, index, count: items.length, parent: { component: component.name, input, deps, ...(cacheKey ? { cache_key: cacheKey } : {}) },
+  // The children get the parent's inputs by role, not by component name, so renaming a parent component cannot break them.
+  const childInputs = items.map((item, index) => ({
+    item, index, count: items.length, parent: { component: component.name, input, inputs, ...(cacheKey ? { cache_key: cacheKey } : {}) },
   }));
-  await engine.submitChildren(snap, component.name, attempt, childFlow, inputs);
+  await engine.submitChildren(snap, component.name, attempt, childFlow, childInputs);
   return items.length;
 }

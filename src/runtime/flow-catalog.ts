@@ -1,4 +1,6 @@
 import { compileFlow, type CompiledFlow } from '../core/flow/compile.ts';
+import type { HandlerCatalog } from '../core/flow/inputs.ts';
+import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
 import type { TaskStore } from './ports.ts';
 
 /**
@@ -9,7 +11,11 @@ import type { TaskStore } from './ports.ts';
 export class FlowCatalog {
   private readonly byHash = new Map<string, CompiledFlow>();
 
-  constructor(private readonly store: Pick<TaskStore, 'saveFlowVersion' | 'loadFlowVersion'>) {}
+  constructor(
+    private readonly store: Pick<TaskStore, 'saveFlowVersion' | 'loadFlowVersion'>,
+    /** Resolves the roles of a flow read back from the store, as loading the file did. */
+    private readonly handlers: HandlerCatalog = STANDARD_HANDLERS,
+  ) {}
 
   /** Stores the flow's content (once per process per hash) so tasks can pin it. */
   async register(flow: CompiledFlow): Promise<CompiledFlow> {
@@ -25,7 +31,7 @@ export class FlowCatalog {
     if (known) return known;
     const doc = await this.store.loadFlowVersion(hash);
     if (!doc) throw new Error(`flow version ${hash} is not stored`);
-    const flow = compileFlow(doc);
+    const flow = compileFlow(doc, { handlers: this.handlers });
     this.byHash.set(hash, flow);
     return flow;
   }

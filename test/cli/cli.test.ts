@@ -84,6 +84,20 @@ describe('command line (node bin/slotflow.js)', function () {
       expect(stdout).to.include('3 flow file(s) checked: 2 error(s), 1 warning(s)');
       expect(code).to.equal(1);
     });
+
+    it('exits 1 on bad inputs bindings and prints each as FILE:JSON_POINTER: message', async () => {
+      const missing = `${BAD}/input-unknown-component.json`;
+      const unprovided = `${BAD}/input-missing-provider.json`;
+      const role = `${BAD}/input-unknown-role.json`;
+      const { code, stdout, stderr } = await slotflow('flow', 'validate', missing, unprovided, role);
+      expect(stderr.split('\n')).to.deep.equal([
+        `${missing}:/modules/0/components/1/inputs/understanding: input "understanding" names component "TextUnderstandin", which does not exist (did you mean "TextUnderstanding"?)`,
+        `${unprovided}:/modules/0/components/1/depends: handler "text.process" needs input "understanding" (output type "understanding"), but no dependency of "Writer" produces one (depends: WidgetInit)`,
+        `${role}:/modules/0/components/1/inputs/story: handler "text.process" consumes only understanding; there is no role "story" to bind`,
+      ]);
+      expect(stdout).to.include('3 flow file(s) checked: 3 error(s), 0 warning(s)');
+      expect(code).to.equal(1);
+    });
   });
 
   describe('slots decode', () => {

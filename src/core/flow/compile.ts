@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ComponentKind, FanOutSpec, FlowDocument, WhenValue } from './document.ts';
+import { type HandlerCatalog, outputTypeOf, resolveInputs } from './inputs.ts';
 import { lintProblems, type LintContext } from './lint.ts';
 import { error, FlowValidationError, type FlowProblem, hasErrors, ProblemCode } from './problems.ts';
 import { schemaProblems } from './schema.ts';
@@ -39,6 +40,10 @@ export interface CompiledComponent {
   readonly when: Readonly<Record<string, WhenValue | WhenValue[]>> | undefined;
   readonly fanOut: FanOutSpec | undefined;
   readonly params: Readonly<Record<string, unknown>>;
+  /** Role → the component that provides it: the explicit `inputs` and, when compiled with the handlers' declarations, the roles resolved by output type. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** The output type the component's handler declares, when known. */
+  readonly outputType: string | undefined;
   /** Bit 2·slot. */
   readonly successBit: bigint;
   /** Bit 2·slot+1. */
@@ -101,7 +106,7 @@ export function validateFlow(document: unknown, context: LintContext = {}): Vali
   const doc = document as FlowDocument;
   const problems = lintProblems(doc, context);
   if (hasErrors(problems)) return { problems };
-  return { problems, flow: build(doc) };
+  return { problems, flow: build(doc, context.handlers) };
 }
 
 /** Compiles a document, throwing `FlowValidationError` when it has errors. */
@@ -129,10 +134,11 @@ export function flowHash(doc: FlowDocument): string {
   return createHash('sha256').update(canonicalJson(doc)).digest('hex');
 }
 
-function build(doc: FlowDocument): CompiledFlow {
+function build(doc: FlowDocument, handlers: HandlerCatalog | undefined): CompiledFlow {
   const specs = doc.modules.flatMap((m, moduleIndex) =>
-    m.components.map((spec) => ({ spec, module: m.module_name, moduleIndex })),
+    m.components.map((spec, componentIndex) => ({ spec, module: m.module_name, moduleIndex, componentIndex })),
   );
+  const specByName = new Map(specs.map(({ spec }) => [spec.component_name, spec]));
   const dependents = new Map<string, string[]>(specs.map(({ spec }) => [spec.component_name, []]));
   for (const { spec } of specs) for (const dep of spec.depends) dependents.get(dep)!.push(spec.component_name);
 
@@ -140,7 +146,7 @@ function build(doc: FlowDocument): CompiledFlow {
   const rank = new Map(order.map((name, i) => [name, i]));
   const slotOf = new Map(specs.map(({ spec }) => [spec.component_name, spec.slot_index]));
 
-  const components = specs.map(({ spec, module, moduleIndex }): CompiledComponent => {
+  const components = specs.map(({ spec, module, moduleIndex, componentIndex }): CompiledComponent => {
     const downstream = closure(spec.component_name, dependents).sort((a, b) => rank.get(a)! - rank.get(b)!);
     const slot = spec.slot_index;
     return {
@@ -156,6 +162,8 @@ function build(doc: FlowDocument): CompiledFlow {
       when: spec.when,
       fanOut: spec.fan_out,
       params: spec.params ?? {},
+      inputs: resolveInputs(spec, `/modules/${moduleIndex}/components/${componentIndex}`, specByName, handlers).bindings,
+      outputType: handlers ? outputTypeOf(spec, handlers) : undefined,
       successBit: successBit(slot),
       failBit: failBit(slot),
       bits: slotBits(slot),

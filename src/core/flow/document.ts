@@ -33,6 +33,8 @@ export interface ComponentSpec {
   when?: Record<string, WhenValue | WhenValue[]>;
   fan_out?: FanOutSpec;
   params?: Record<string, unknown>;
+  /** Role → the name of the component that provides it. */
+  inputs?: Record<string, string>;
 }
 
 export interface ModuleSpec {

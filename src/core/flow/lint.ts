@@ -1,6 +1,7 @@
 import { closest } from 'fastest-levenshtein';
 import { BUILTIN_SIGNATURES, checkParam, isBuiltinName } from './builtins.ts';
 import type { ComponentSpec, FlowDocument } from './document.ts';
+import { type HandlerCatalog, resolveInputs } from './inputs.ts';
 import { maskValue } from './masks.ts';
 import { error, type FlowProblem, pointer, pointerToken, ProblemCode, warning } from './problems.ts';
 import { SLOT_COUNT } from '../slot.ts';
@@ -14,6 +15,8 @@ import { SLOT_COUNT } from '../slot.ts';
 export interface LintContext {
   /** Names of the flows a `fan_out.flow` may name; unset skips that check. */
   knownFlows?: ReadonlySet<string>;
+  /** The handlers' declared outputs and roles; unset checks only the targets of explicit `inputs`. */
+  handlers?: HandlerCatalog;
 }
 
 interface Located {
@@ -69,9 +72,11 @@ export function lintProblems(doc: FlowDocument, context: LintContext = {}): Flow
   for (const c of components) problems.push(...dependencyProblems(c, byName));
   problems.push(...cycleProblems(components, byName));
   problems.push(...statusChainProblems(doc));
+  const specs = new Map([...byName].map(([name, c]) => [name, c.spec]));
   for (const c of components) {
     problems.push(...fanOutProblems(c, context));
     problems.push(...builtinProblems(c));
+    problems.push(...resolveInputs(c.spec, c.at, specs, context.handlers).problems);
   }
   return problems;
 }

@@ -23,6 +23,12 @@ export const ProblemCode = {
   fanOutSource: 'fan-out-source',
   builtinParams: 'builtin-params',
   unknownBuiltin: 'unknown-builtin',
+  unknownRole: 'unknown-role',
+  unknownInput: 'unknown-input',
+  inputNotDependency: 'input-not-dependency',
+  inputType: 'input-type',
+  ambiguousInput: 'ambiguous-input',
+  missingInput: 'missing-input',
 } as const;
 export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
 

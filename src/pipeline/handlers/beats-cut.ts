@@ -1,6 +1,6 @@
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
-import { dep, scriptOf } from './shared.ts';
+import { input, scriptOf } from './shared.ts';
 import type { ClippedScene } from './material-clip.ts';
 
 /**
@@ -14,8 +14,8 @@ export const BEATS_PER_SCENE = 4;
 
 export async function beatsCut(ctx: HandlerContext): Promise<{ scenes: Array<ClippedScene & { caption: string }> }> {
   const script = scriptOf(ctx);
-  const { backgrounds } = dep<{ backgrounds: string[] }>(ctx, 'FootageGenerator');
-  const { candidates } = dep<{ candidates: MaterialCandidate[] }>(ctx, 'MaterialSearch');
+  const { backgrounds } = input<{ backgrounds: string[] }>(ctx, 'backgrounds');
+  const { candidates } = input<{ candidates: MaterialCandidate[] }>(ctx, 'material');
   const found = candidates.filter((c) => c.score > 0);
   return {
     scenes: script.scenes.map((scene, i) => {

@@ -1,8 +1,7 @@
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { ArticleLanguage } from '../text/language.ts';
-import { dep } from './shared.ts';
-import type { ScriptOutput } from './text-process.ts';
-import type { Understanding } from './text-understand.ts';
+import type { ScriptOutput, Understanding } from '../outputs.ts';
+import { input } from './shared.ts';
 
 /** CaptionWriter (fast cut): a handful of short punchy captions, the title's and the article's leading sentences cut to a few words. */
 
@@ -18,7 +17,7 @@ export function shorten(sentence: string, language: string): string {
 }
 
 export async function captionsWrite(ctx: HandlerContext): Promise<ScriptOutput> {
-  const u = dep<Understanding>(ctx, 'TextUnderstanding');
+  const u = input<Understanding>(ctx, 'understanding');
   const captions = u.sentences.slice(0, FAST_CUT_CAPTIONS).map((s) => shorten(s, u.language));
   return {
     title: u.title,

@@ -3,13 +3,13 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { dep, makeAsset, scriptOf } from './shared.ts';
+import { input, makeAsset, scriptOf } from './shared.ts';
 
 /** Bundler (image bundle): the images, numbered, and the script as text, in one zip. */
 
 export function makeImagesBundle(deps: PipelineDeps) {
   return async function imagesBundle(ctx: HandlerContext): Promise<{ bundle: string; images: number }> {
-    const { images } = dep<{ images: Array<{ index: number; image: string; text: string }> }>(ctx, 'ImageComposer');
+    const { images } = input<{ images: Array<{ index: number; image: string; text: string }> }>(ctx, 'images');
     const script = scriptOf(ctx);
     const bundle = await makeAsset(ctx, deps.assets, { kind: 'bundle', provider: 'slotflow', ext: '.zip' }, async (out) => {
       const zip = new yazl.ZipFile();

@@ -4,8 +4,8 @@ import type { HandlerContext } from '../../handlers/registry.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
 import { silenceWav } from '../../providers/speech/wav.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { dep, makeAsset, scriptOf } from './shared.ts';
-import type { Widget } from './widget-init.ts';
+import type { Widget } from '../outputs.ts';
+import { input, makeAsset, scriptOf } from './shared.ts';
 
 /** ImageComposer (image bundle): one captioned image per scene: the scene's visual with its text burned in, taken from a one-second render. */
 
@@ -15,9 +15,9 @@ const SILENCE = { audioFormat: 1, sampleRate: 48000, channels: 1, bitsPerSample:
 export function makeImagesCompose(deps: PipelineDeps) {
   return async function imagesCompose(ctx: HandlerContext): Promise<{ images: Array<{ index: number; image: string; text: string }> }> {
     const script = scriptOf(ctx);
-    const widget = dep<Widget>(ctx, 'WidgetInit');
-    const { backgrounds } = dep<{ backgrounds: string[] }>(ctx, 'FootageGenerator');
-    const { candidates } = dep<{ candidates: MaterialCandidate[] }>(ctx, 'MaterialSearch');
+    const widget = input<Widget>(ctx, 'widget');
+    const { backgrounds } = input<{ backgrounds: string[] }>(ctx, 'backgrounds');
+    const { candidates } = input<{ candidates: MaterialCandidate[] }>(ctx, 'material');
     const found = candidates.filter((c) => c.score > 0);
     const silence = await deps.assets.scratch('.wav');
     const images = [];

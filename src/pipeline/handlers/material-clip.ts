@@ -1,7 +1,7 @@
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { FPS } from '../formats.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
-import { dep, scriptOf } from './shared.ts';
+import { input, scriptOf } from './shared.ts';
 import type { Speech } from './speech-synthesize.ts';
 
 /**
@@ -28,9 +28,9 @@ export interface ClippedScene {
 
 export async function materialClip(ctx: HandlerContext): Promise<{ scenes: ClippedScene[] }> {
   const script = scriptOf(ctx);
-  const speech = dep<Speech>(ctx, 'SpeechSynthesis');
-  const { backgrounds } = dep<{ backgrounds: string[] }>(ctx, 'FootageGenerator');
-  const { candidates } = dep<{ candidates: MaterialCandidate[] }>(ctx, 'MaterialSearch');
+  const speech = input<Speech>(ctx, 'speech');
+  const { backgrounds } = input<{ backgrounds: string[] }>(ctx, 'backgrounds');
+  const { candidates } = input<{ candidates: MaterialCandidate[] }>(ctx, 'material');
   const used = new Set<string>();
   const scenes = script.scenes.map((scene, i): ClippedScene => {
     const spoken = speech.scenes.find((s) => s.index === scene.index)!;

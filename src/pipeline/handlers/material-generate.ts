@@ -1,8 +1,8 @@
 import { generateBackground } from '../../adapters/ffmpeg.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { dep, makeAsset, seedOf } from './shared.ts';
-import type { Widget } from './widget-init.ts';
+import type { Understanding, Widget } from '../outputs.ts';
+import { input, makeAsset, optionalInput, seedOf } from './shared.ts';
 
 /** FootageGenerator: generated backgrounds, so every scene has visuals offline. */
 
@@ -10,8 +10,8 @@ export const GENERATED_BACKGROUNDS = 4;
 
 export function makeMaterialGenerate(deps: PipelineDeps) {
   return async function materialGenerate(ctx: HandlerContext): Promise<{ backgrounds: string[] }> {
-    const widget = dep<Widget>(ctx, 'WidgetInit');
-    const title = (ctx.deps.TextUnderstanding as { title?: string } | undefined)?.title ?? '';
+    const widget = input<Widget>(ctx, 'widget');
+    const title = optionalInput<Understanding>(ctx, 'understanding')?.title ?? '';
     // Side by side: each is a short single-threaded ffmpeg run, and the title card waits for the first.
     const backgrounds = await Promise.all(Array.from({ length: GENERATED_BACKGROUNDS }, (_, i) =>
       makeAsset(ctx, deps.assets, { kind: 'background', provider: 'generated', ext: '.png' }, (out) =>

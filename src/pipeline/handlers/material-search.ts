@@ -2,8 +2,8 @@ import { probe } from '../../adapters/ffmpeg.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { dep } from './shared.ts';
-import type { Widget } from './widget-init.ts';
+import type { Understanding, Widget } from '../outputs.ts';
+import { input, optionalInput } from './shared.ts';
 
 /**
  * MaterialSearch: images and clips matching the article's key phrases, from
@@ -28,8 +28,8 @@ export const CANDIDATES_PER_PROVIDER = 12;
 
 export function makeMaterialSearch(deps: PipelineDeps) {
   return async function materialSearch(ctx: HandlerContext): Promise<{ candidates: MaterialCandidate[]; providers: string[] }> {
-    const widget = dep<Widget>(ctx, 'WidgetInit');
-    const keywords = (ctx.deps.TextUnderstanding as { key_phrases?: string[] } | undefined)?.key_phrases ?? [];
+    const widget = input<Widget>(ctx, 'widget');
+    const keywords = optionalInput<Understanding>(ctx, 'understanding')?.key_phrases ?? [];
     const candidates: MaterialCandidate[] = [];
     const used: string[] = [];
     for (const provider of deps.material) {

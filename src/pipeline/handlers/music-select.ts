@@ -1,8 +1,8 @@
 import { synthesizeMusic } from '../../adapters/ffmpeg.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { dep, makeAsset, seedOf } from './shared.ts';
-import type { Widget } from './widget-init.ts';
+import type { Understanding, Widget } from '../outputs.ts';
+import { input, makeAsset, optionalInput, seedOf } from './shared.ts';
 
 /** MusicSelector: a generated ambient bed (looped under the video and ducked under the voice), or none when the request says so. */
 
@@ -10,9 +10,9 @@ export const MUSIC_BED_SEC = 32;
 
 export function makeMusicSelect(deps: PipelineDeps) {
   return async function musicSelect(ctx: HandlerContext): Promise<{ music: string | null; provider: string | null }> {
-    const widget = dep<Widget>(ctx, 'WidgetInit');
+    const widget = input<Widget>(ctx, 'widget');
     if (!widget.music) return { music: null, provider: null };
-    const u = ctx.deps.TextUnderstanding as { title?: string; tone?: string } | undefined;
+    const u = optionalInput<Understanding>(ctx, 'understanding');
     const seed = seedOf(`${u?.tone ?? ''}|${u?.title ?? ''}`);
     // PCM, not AAC: encoding the bed costs more CPU than making it, and the final mix decodes it again anyway.
     const music = await makeAsset(ctx, deps.assets, { kind: 'music', provider: 'generated', ext: '.wav' }, (out) =>

@@ -4,9 +4,9 @@ import { silenceWav } from '../../providers/speech/wav.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { ClippedScene } from './material-clip.ts';
-import { makeAsset, type SceneInput } from './shared.ts';
+import type { Widget } from '../outputs.ts';
+import { makeAsset, optionalParentInput, parentInput, type SceneInput } from './shared.ts';
 import type { Subtitles } from './subtitle-build.ts';
-import type { Widget } from './widget-init.ts';
 
 /** SceneRender (in each scene child task): the scene's visual, voice, burned-in cues and watermark as one segment. */
 
@@ -15,11 +15,11 @@ const SILENCE = { audioFormat: 1, sampleRate: 48000, channels: 1, bitsPerSample:
 
 export function makeSceneRender(deps: PipelineDeps) {
   return async function sceneRender(ctx: HandlerContext): Promise<{ index: number; segment: string; duration_sec: number }> {
-    const { item, parent } = ctx.input as SceneInput;
+    const { item } = ctx.input as SceneInput;
     const scene = item as ClippedScene;
-    const widget = parent.deps.WidgetInit as Widget;
-    const subtitles = parent.deps.SubtitleBuilder as Subtitles;
-    const watermark = (parent.deps.Watermark as { text: string | null } | undefined)?.text;
+    const widget = parentInput<Widget>(ctx, 'widget');
+    const subtitles = parentInput<Subtitles>(ctx, 'subtitles');
+    const watermark = optionalParentInput<{ text: string | null }>(ctx, 'watermark')?.text;
     const cues = subtitles.scenes.find((s) => s.index === scene.index)?.cues ?? [];
     // A scene without narration (the fast cut) gets silence; the music carries it.
     let audio = scene.audio;

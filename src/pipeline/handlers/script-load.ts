@@ -2,7 +2,7 @@ import { NonRetryableError } from '../../handlers/errors.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { detectLanguage } from '../text/language.ts';
 import { splitSentences } from '../text/sentences.ts';
-import type { ScriptOutput } from './text-process.ts';
+import type { ScriptOutput } from '../outputs.ts';
 import { taskInput } from './shared.ts';
 
 /** ScriptLoader: the user's own scenes (script to video), in the shape TextProcessor gives. */

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { AssetStore } from '../../adapters/asset-store.ts';
 import { NonRetryableError } from '../../handlers/errors.ts';
+import { requireInput } from '../../handlers/inputs.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { ArticleError } from '../text/errors.ts';
 import { BadOptionError } from '../formats.ts';
-import type { ScriptOutput } from './text-process.ts';
+import type { ScriptOutput } from '../outputs.ts';
 
-/** Helpers every pipeline handler uses: reading the task input, storing assets, classifying errors. */
+/** Helpers every pipeline handler uses: reading the task input and the inputs by role, storing assets, classifying errors. */
 
 export interface TaskOptions {
   format?: string;
@@ -25,12 +26,12 @@ export interface TaskInput {
   options?: TaskOptions;
 }
 
-/** A fan-out child's input: the item and the parent's input and dependency outputs. */
+/** A fan-out child's input: the item and the parent's input and its inputs by role. */
 export interface SceneInput {
   item: unknown;
   index: number;
   count: number;
-  parent: { component: string; input: TaskInput; deps: Record<string, unknown> };
+  parent: { component: string; input: TaskInput; inputs: Record<string, unknown> };
 }
 
 export function taskInput(ctx: HandlerContext): TaskInput {
@@ -41,10 +42,22 @@ export function optionsOf(ctx: HandlerContext): TaskOptions {
   return taskInput(ctx).options ?? {};
 }
 
-export function dep<T>(ctx: HandlerContext, name: string): T {
-  const value = ctx.deps[name];
-  if (value === undefined) throw new NonRetryableError(`${ctx.component} needs the output of ${name}`, { code: 'EMISSINGDEP' });
-  return value as T;
+/** The output bound to one of the handler's roles; throws when the flow gave it none. */
+export function input<T>(ctx: HandlerContext, role: string): T {
+  return requireInput<T>(ctx.inputs, role, ctx.component);
+}
+
+export function optionalInput<T>(ctx: HandlerContext, role: string): T | undefined {
+  return (ctx.inputs[role] ?? undefined) as T | undefined;
+}
+
+/** In a fan-out child: one of the roles the parent's fan-out component handed on. */
+export function parentInput<T>(ctx: HandlerContext, role: string): T {
+  return requireInput<T>((ctx.input as SceneInput).parent.inputs, role, ctx.component);
+}
+
+export function optionalParentInput<T>(ctx: HandlerContext, role: string): T | undefined {
+  return ((ctx.input as SceneInput).parent.inputs[role] ?? undefined) as T | undefined;
 }
 
 /** Runs `fn` and turns errors that retrying cannot fix (bad article, bad option) into non-retryable ones. */
@@ -84,11 +97,7 @@ export function seedOf(text: string): number {
   return h >>> 0;
 }
 
-/** The script a flow made: TextProcessor's, ScriptLoader's or CaptionWriter's, whichever the flow has. */
+/** The script the flow made, whichever handler made it: the `script` role. */
 export function scriptOf(ctx: HandlerContext): ScriptOutput {
-  for (const name of ['TextProcessor', 'ScriptLoader', 'CaptionWriter']) {
-    const value = ctx.deps[name];
-    if (value !== undefined) return value as ScriptOutput;
-  }
-  throw new NonRetryableError(`${ctx.component} needs a script (TextProcessor, ScriptLoader or CaptionWriter)`, { code: 'EMISSINGDEP' });
+  return input<ScriptOutput>(ctx, 'script');
 }

@@ -3,7 +3,8 @@ import type { HandlerContext } from '../../handlers/registry.ts';
 import { chooseSpeech } from '../../providers/speech/choose.ts';
 import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { makeAsset, scriptOf } from './shared.ts';
+import type { Widget } from '../outputs.ts';
+import { makeAsset, optionalInput, scriptOf } from './shared.ts';
 
 /**
  * SpeechSynthesis: each sentence spoken separately, then joined per scene
@@ -47,7 +48,7 @@ export function parseVoice(voice: string | null | undefined, providers: readonly
 export function makeSpeechSynthesize(deps: PipelineDeps) {
   return async function speechSynthesize(ctx: HandlerContext): Promise<Speech> {
     const script = scriptOf(ctx);
-    const widgetVoice = (ctx.deps.WidgetInit as { voice?: string | null } | undefined)?.voice;
+    const widgetVoice = optionalInput<Widget>(ctx, 'widget')?.voice;
     const wanted = parseVoice(widgetVoice, deps.speech.map((p) => p.name));
     const choice = await chooseSpeech(script.language, deps.speech, wanted.provider);
     const provider = choice.provider;

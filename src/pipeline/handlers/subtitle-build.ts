@@ -5,7 +5,7 @@ import type { PipelineDeps } from '../deps.ts';
 import { subtitleLines } from '../text/script.ts';
 import type { ArticleLanguage } from '../text/language.ts';
 import type { ClippedScene } from './material-clip.ts';
-import { dep, makeAsset } from './shared.ts';
+import { input, makeAsset, optionalInput } from './shared.ts';
 import type { Speech } from './speech-synthesize.ts';
 
 /**
@@ -52,9 +52,9 @@ export function toSrt(cues: readonly Cue[]): string {
 
 export function makeSubtitleBuild(deps: PipelineDeps) {
   return async function subtitleBuild(ctx: HandlerContext): Promise<Subtitles> {
-    const speech = ctx.deps.SpeechSynthesis as Speech | undefined;
-    const clipped = (ctx.deps.MaterialClipper ?? ctx.deps.BeatCutter) as { scenes: Array<ClippedScene & { caption?: string }> };
-    const title = dep<{ duration_sec: number }>(ctx, 'TitleCard');
+    const speech = optionalInput<Speech>(ctx, 'speech');
+    const clipped = input<{ scenes: Array<ClippedScene & { caption?: string }> }>(ctx, 'clips');
+    const title = input<{ duration_sec: number }>(ctx, 'title');
     const scenes: Subtitles['scenes'] = [];
     const all: Cue[] = [];
     let offset = title.duration_sec;

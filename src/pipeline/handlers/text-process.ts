@@ -1,10 +1,10 @@
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { buildScript, type Script } from '../text/script.ts';
+import { buildScript } from '../text/script.ts';
 import { splitSentences } from '../text/sentences.ts';
 import type { ArticleLanguage } from '../text/language.ts';
-import { dep } from './shared.ts';
-import type { Understanding } from './text-understand.ts';
+import type { ScriptOutput, Understanding } from '../outputs.ts';
+import { input } from './shared.ts';
 
 /**
  * TextProcessor: the script, as scenes of at most about 8 s of speech after a
@@ -15,13 +15,11 @@ import type { Understanding } from './text-understand.ts';
 export const REWRITE_INSTRUCTIONS =
   'Rewrite this article as a narration script for a short video. Keep every fact, keep it in the same language, use short spoken sentences, no headings or lists.';
 
-export interface ScriptOutput extends Script {
-  rewritten_by: string | null;
-}
+export type { ScriptOutput } from '../outputs.ts';
 
 export function makeTextProcess(deps: PipelineDeps) {
   return async function textProcess(ctx: HandlerContext): Promise<ScriptOutput> {
-    const u = dep<Understanding>(ctx, 'TextUnderstanding');
+    const u = input<Understanding>(ctx, 'understanding');
     const language = u.language as ArticleLanguage;
     const sentences = deps.chat
       ? splitSentences(await deps.chat.rewrite(u.body, REWRITE_INSTRUCTIONS, language), language)

@@ -1,18 +1,12 @@
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { parseArticle } from '../text/article.ts';
 import { understand } from '../text/understand.ts';
+import type { Understanding } from '../outputs.ts';
 import { classify, taskInput } from './shared.ts';
 
 /** TextUnderstanding: the article parsed (Markdown, HTML or text), its language, sentences, key phrases and tone. */
 
-export interface Understanding {
-  title: string;
-  language: string;
-  body: string;
-  sentences: string[];
-  key_phrases: string[];
-  tone: string;
-}
+export type { Understanding } from '../outputs.ts';
 
 export async function textUnderstand(ctx: HandlerContext): Promise<Understanding> {
   return classify(async () => {

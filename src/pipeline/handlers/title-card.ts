@@ -1,8 +1,8 @@
 import { renderTitleCard } from '../../adapters/ffmpeg.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { dep, makeAsset, scriptOf } from './shared.ts';
-import type { Widget } from './widget-init.ts';
+import type { Widget } from '../outputs.ts';
+import { input, makeAsset, scriptOf } from './shared.ts';
 
 /** TitleCard: the title over the first generated background, faded in and out; the video's first segment. */
 
@@ -10,8 +10,8 @@ export const TITLE_CARD_SEC = 2.5;
 
 export function makeTitleCard(deps: PipelineDeps) {
   return async function titleCard(ctx: HandlerContext): Promise<{ segment: string; duration_sec: number; title: string }> {
-    const widget = dep<Widget>(ctx, 'WidgetInit');
-    const { backgrounds } = dep<{ backgrounds: string[] }>(ctx, 'FootageGenerator');
+    const widget = input<Widget>(ctx, 'widget');
+    const { backgrounds } = input<{ backgrounds: string[] }>(ctx, 'backgrounds');
     const title = scriptOf(ctx).title || 'Untitled';
     const segment = await makeAsset(ctx, deps.assets, { kind: 'title-card', provider: 'ffmpeg', ext: '.mp4' }, (out) =>
       renderTitleCard({ width: widget.width, height: widget.height, durationSec: TITLE_CARD_SEC, title, out, ...(backgrounds[0] ? { background: backgrounds[0] } : {}) }));

@@ -2,9 +2,9 @@ import { rm } from 'node:fs/promises';
 import { concatSegments, mixFinal, probe } from '../../adapters/ffmpeg.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { dep, makeAsset } from './shared.ts';
+import type { Widget } from '../outputs.ts';
+import { input, makeAsset, optionalInput } from './shared.ts';
 import type { Subtitles } from './subtitle-build.ts';
-import type { Widget } from './widget-init.ts';
 
 /**
  * VideoSynthesis: the title card and the scenes joined without re-encoding
@@ -22,11 +22,11 @@ interface SceneOutputs {
 
 export function makeVideoSynthesize(deps: PipelineDeps) {
   return async function videoSynthesize(ctx: HandlerContext) {
-    const widget = dep<Widget>(ctx, 'WidgetInit');
-    const title = dep<{ segment: string }>(ctx, 'TitleCard');
-    const { scenes } = dep<{ scenes: SceneOutputs[] }>(ctx, 'SceneRender');
-    const music = (ctx.deps.MusicSelector as { music: string | null } | undefined)?.music ?? null;
-    const subtitles = ctx.deps.SubtitleBuilder as Subtitles | undefined;
+    const widget = input<Widget>(ctx, 'widget');
+    const title = input<{ segment: string }>(ctx, 'title');
+    const { scenes } = input<{ scenes: SceneOutputs[] }>(ctx, 'scenes');
+    const music = optionalInput<{ music: string | null }>(ctx, 'music')?.music ?? null;
+    const subtitles = optionalInput<Subtitles>(ctx, 'subtitles');
     const segments = [...scenes].sort((a, b) => a.index - b.index).map((s) => Object.values(s.outputs)[0]!.segment);
     const joined = await deps.assets.scratch('.mp4');
     try {

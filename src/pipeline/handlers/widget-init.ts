@@ -1,19 +1,11 @@
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { FPS, frameFor } from '../formats.ts';
+import type { Widget } from '../outputs.ts';
 import { classify, optionsOf } from './shared.ts';
 
 /** WidgetInit: the frame, rate and decorations the request asks for, checked once for everything downstream. */
 
-export interface Widget {
-  format: string;
-  width: number;
-  height: number;
-  orientation: 'landscape' | 'portrait' | 'square';
-  fps: number;
-  voice: string | null;
-  music: boolean;
-  watermark: string | null;
-}
+export type { Widget } from '../outputs.ts';
 
 export const DEFAULT_WATERMARK = 'slotflow';
 

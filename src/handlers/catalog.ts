@@ -1,0 +1,14 @@
+import { BUILTIN_SIGNATURES } from '../core/flow/builtins.ts';
+import { catalogOf, type HandlerSignature } from '../core/flow/inputs.ts';
+import { PIPELINE_SIGNATURES } from '../pipeline/signatures.ts';
+
+/**
+ * The declarations of every handler slotflow ships (the builtins, which read
+ * and produce nothing, and the video pipeline's), for checking and compiling
+ * flows where no registry is at hand: `flow validate`, loading a flow file,
+ * compiling a flow version read back from the store.
+ */
+
+const BUILTINS: Readonly<Record<string, HandlerSignature>> = Object.fromEntries(Object.keys(BUILTIN_SIGNATURES).map((name) => [name, {}]));
+
+export const STANDARD_HANDLERS = catalogOf(BUILTINS, PIPELINE_SIGNATURES);
