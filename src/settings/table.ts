@@ -196,11 +196,11 @@ export const SETTINGS: SettingsTable = {
   },
   callbackTimeoutMs: {
     variable: 'SLOTFLOW_CALLBACK_TIMEOUT_MS', type: duration, secret: false,
-    description: 'how long a callback component waits for its answer before it fails',
+    description: 'deadline of a callback component\'s attempt when the flow gives no timeout_ms',
   },
   tokenGraceMs: {
     variable: 'SLOTFLOW_TOKEN_GRACE_MS', type: duration, secret: false,
-    description: 'how long a callback token stays valid after its timeout',
+    description: 'a callback token stays valid this long past its attempt\'s deadline',
   },
   flowsDir: {
     variable: 'SLOTFLOW_FLOWS_DIR', type: directory, secret: false,

@@ -97,7 +97,7 @@ function redactUrl(raw: string): string {
 
 export function url(protocols: readonly string[]): ValueType<string> {
   return {
-    accepts: `a ${protocolsText(protocols)} URL`,
+    accepts: `a URL starting with ${protocolsText(protocols)}`,
     parse(raw) {
       parseUrl(raw, protocols);
       return raw;
@@ -108,7 +108,7 @@ export function url(protocols: readonly string[]): ValueType<string> {
 
 export function urlList(protocols: readonly string[]): ValueType<string[]> {
   return {
-    accepts: `one or more ${protocolsText(protocols)} URLs, comma-separated`,
+    accepts: `one or more URLs starting with ${protocolsText(protocols)}, comma-separated`,
     parse(raw) {
       const urls = raw.split(',').map((u) => u.trim()).filter(Boolean);
       if (urls.length === 0) throw new InvalidValue('names no URL');
