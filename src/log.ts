@@ -1,7 +1,8 @@
 import winston from 'winston';
+import { startupLogLevel } from './settings/compile.ts';
 
 /** JSON log lines on stderr; `SLOTFLOW_LOG_LEVEL` sets the level (default info, `silent` for none). */
-const level = process.env.SLOTFLOW_LOG_LEVEL ?? 'info';
+const level = startupLogLevel();
 
 export const log = winston.createLogger({
   level: level === 'silent' ? 'error' : level,

@@ -94,10 +94,10 @@ export function readFlowFile(file: string): FlowFile {
 }
 
 /**
- * Where flows are looked up by name: `SLOTFLOW_FLOWS_DIR` when set, the
- * working directory's `flows/`, then the bundled ones.
+ * Where flows are looked up by name: `extraDir` (the `SLOTFLOW_FLOWS_DIR`
+ * setting) when given, the working directory's `flows/`, then the bundled ones.
  */
-export function flowDirs(cwd = process.cwd(), extraDir = process.env.SLOTFLOW_FLOWS_DIR): string[] {
+export function flowDirs(cwd = process.cwd(), extraDir?: string): string[] {
   const extra = extraDir ? [path.resolve(cwd, extraDir)] : [];
   const dirs = [...extra, path.join(cwd, 'flows'), BUNDLED_FLOWS_DIR];
   return [...new Set(dirs.map((d) => path.resolve(d)))].filter((d) => existsSync(d));
@@ -111,8 +111,8 @@ export function flowFilesIn(dir: string): string[] {
 }
 
 /** Names a `fan_out.flow` may use: the files beside `file` and in every flow directory. */
-export function knownFlowNames(file?: string, cwd = process.cwd()): Set<string> {
-  const dirs = new Set(flowDirs(cwd));
+export function knownFlowNames(file?: string, cwd = process.cwd(), extraDir?: string): Set<string> {
+  const dirs = new Set(flowDirs(cwd, extraDir));
   if (file) dirs.add(path.dirname(path.resolve(file)));
   const names = new Set<string>();
   for (const dir of dirs) {
@@ -153,17 +153,17 @@ export interface CheckedFlowFile extends FlowFile {
 }
 
 /** `handlers` declares what each handler produces and consumes, so the flow's `inputs` are checked and resolved. */
-export function checkFlowFile(file: string, cwd = process.cwd(), handlers: HandlerCatalog = STANDARD_HANDLERS): CheckedFlowFile {
+export function checkFlowFile(file: string, cwd = process.cwd(), extraDir?: string, handlers: HandlerCatalog = STANDARD_HANDLERS): CheckedFlowFile {
   const read = readFlowFile(file);
   if (read.document === undefined) return read;
-  const result = validateFlow(read.document, { knownFlows: knownFlowNames(file, cwd), handlers });
+  const result = validateFlow(read.document, { knownFlows: knownFlowNames(file, cwd, extraDir), handlers });
   return { ...read, problems: result.problems, ...(result.flow ? { flow: result.flow } : {}) };
 }
 
 /** Resolves, reads, validates and compiles; throws on anything wrong. */
 export function loadFlow(ref: string, cwd = process.cwd(), extraDir?: string): CompiledFlow {
   const file = resolveFlowFile(ref, cwd, extraDir);
-  const checked = checkFlowFile(file, cwd);
+  const checked = checkFlowFile(file, cwd, extraDir);
   if (!checked.flow) throw new FlowValidationError(ref, checked.problems);
   return checked.flow;
 }

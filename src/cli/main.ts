@@ -4,6 +4,7 @@ import { FlowValidationError } from '../core/flow/problems.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { UnsafeBindError } from '../http/start.ts';
 import { SettingsError } from '../settings.ts';
+import { registerConfigCommand } from './commands/config.ts';
 import { registerFlowCommands } from './commands/flow.ts';
 import { registerRenderCommand } from './commands/render.ts';
 import { registerServiceCommands } from './commands/services.ts';
@@ -23,6 +24,7 @@ export function buildProgram(io: Output): Command {
   registerTaskCommands(program, io);
   registerRenderCommand(program, io);
   registerServiceCommands(program, io);
+  registerConfigCommand(program, io);
   // Every subcommand reports usage errors the same way as the root.
   const inherit = (cmd: Command): void => {
     for (const sub of cmd.commands) {

@@ -1,7 +1,7 @@
 import type { AssetStore } from '../adapters/asset-store.ts';
 import type { ChatProvider, MaterialProvider, SpeechProvider } from '../providers/types.ts';
 
-/** What the pipeline's handlers work with; built from settings by `providersFromEnv`, passed in by tests. */
+/** What the pipeline's handlers work with; built from settings by `providersFromSettings`, passed in by tests. */
 export interface PipelineDeps {
   assets: AssetStore;
   /** In order of preference; the first that speaks the language well is used. */

@@ -10,44 +10,41 @@ import { EspeakNgProvider } from '../providers/speech/espeak-ng.ts';
 import { MespeakProvider } from '../providers/speech/mespeak.ts';
 import { OpenAiSpeechProvider } from '../providers/speech/openai-speech.ts';
 import type { MaterialProvider, SpeechProvider } from '../providers/types.ts';
+import type { Settings } from '../settings.ts';
 import type { PipelineDeps } from './deps.ts';
 
 /**
- * The providers a deployment has, from the environment. Local ones always:
- * espeak-ng when installed, then meSpeak (no setup), the bundled media
- * library and generated visuals. Remote ones only when their key or base URL
- * is set:
- *
- *   SLOTFLOW_LLM_BASE_URL, SLOTFLOW_LLM_API_KEY, SLOTFLOW_LLM_MODEL      script rewrite (OpenAI-compatible chat)
- *   SLOTFLOW_TTS_BASE_URL, SLOTFLOW_TTS_API_KEY, SLOTFLOW_TTS_MODEL      OpenAI-compatible speech
- *   SLOTFLOW_EDGE_TTS=1                                                  Microsoft Edge read-aloud voices
- *   SLOTFLOW_PEXELS_API_KEY, SLOTFLOW_PIXABAY_API_KEY                    stock video search
- *   SLOTFLOW_MEDIA_LIBRARY                                               a media folder with manifest.json (default: examples/media)
+ * The providers a deployment has, from its settings. Local ones always:
+ * espeak-ng when installed, then meSpeak (no setup), the media library and
+ * generated visuals. Remote ones only when their key or base URL is set
+ * (SLOTFLOW_TTS_*, SLOTFLOW_EDGE_TTS, SLOTFLOW_PEXELS_API_KEY,
+ * SLOTFLOW_PIXABAY_API_KEY, SLOTFLOW_LLM_*; see docs/settings.md).
  */
 
 export const BUNDLED_MEDIA_LIBRARY = path.join(PACKAGE_ROOT, 'examples', 'media');
-export const DEFAULT_LLM_MODEL = 'gpt-4o-mini';
-export const DEFAULT_TTS_MODEL = 'tts-1';
 
-export function providersFromEnv(assets: AssetStore, env: NodeJS.ProcessEnv = process.env): PipelineDeps {
+export type ProviderSettings = Pick<Settings,
+  'ttsBaseUrl' | 'ttsApiKey' | 'ttsModel' | 'edgeTts' | 'pexelsApiKey' | 'pixabayApiKey' | 'llmBaseUrl' | 'llmApiKey' | 'llmModel' | 'mediaLibrary'>;
+
+export function providersFromSettings(assets: AssetStore, settings: ProviderSettings): PipelineDeps {
   const speech: SpeechProvider[] = [];
-  if (env.SLOTFLOW_TTS_BASE_URL) {
+  if (settings.ttsBaseUrl) {
     speech.push(new OpenAiSpeechProvider({
-      baseUrl: env.SLOTFLOW_TTS_BASE_URL, model: env.SLOTFLOW_TTS_MODEL || DEFAULT_TTS_MODEL,
-      ...(env.SLOTFLOW_TTS_API_KEY ? { apiKey: env.SLOTFLOW_TTS_API_KEY } : {}),
+      baseUrl: settings.ttsBaseUrl, model: settings.ttsModel,
+      ...(settings.ttsApiKey ? { apiKey: settings.ttsApiKey } : {}),
     }));
   }
-  if (env.SLOTFLOW_EDGE_TTS === '1') speech.push(new EdgeTtsProvider({ enabled: true }));
+  if (settings.edgeTts) speech.push(new EdgeTtsProvider({ enabled: true }));
   speech.push(new EspeakNgProvider(), new MespeakProvider());
 
-  const material: MaterialProvider[] = [new LocalLibraryProvider({ dir: env.SLOTFLOW_MEDIA_LIBRARY || BUNDLED_MEDIA_LIBRARY })];
-  if (env.SLOTFLOW_PEXELS_API_KEY) material.push(new PexelsProvider({ apiKey: env.SLOTFLOW_PEXELS_API_KEY }));
-  if (env.SLOTFLOW_PIXABAY_API_KEY) material.push(new PixabayProvider({ apiKey: env.SLOTFLOW_PIXABAY_API_KEY }));
+  const material: MaterialProvider[] = [new LocalLibraryProvider({ dir: settings.mediaLibrary ?? BUNDLED_MEDIA_LIBRARY })];
+  if (settings.pexelsApiKey) material.push(new PexelsProvider({ apiKey: settings.pexelsApiKey }));
+  if (settings.pixabayApiKey) material.push(new PixabayProvider({ apiKey: settings.pixabayApiKey }));
 
-  const chat = env.SLOTFLOW_LLM_BASE_URL
+  const chat = settings.llmBaseUrl
     ? new OpenAiChatProvider({
-      baseUrl: env.SLOTFLOW_LLM_BASE_URL, model: env.SLOTFLOW_LLM_MODEL || DEFAULT_LLM_MODEL,
-      ...(env.SLOTFLOW_LLM_API_KEY ? { apiKey: env.SLOTFLOW_LLM_API_KEY } : {}),
+      baseUrl: settings.llmBaseUrl, model: settings.llmModel,
+      ...(settings.llmApiKey ? { apiKey: settings.llmApiKey } : {}),
     })
     : undefined;
   return { assets, speech, material, ...(chat ? { chat } : {}) };

@@ -8,7 +8,7 @@ import { startEmbedded } from '../runtime/embedded.ts';
 import type { RunRecord } from '../runtime/ports.ts';
 import type { Settings } from '../settings.ts';
 import type { PipelineDeps } from './deps.ts';
-import { providersFromEnv } from './providers.ts';
+import { providersFromSettings } from './providers.ts';
 import { registerPipeline } from './register.ts';
 
 /**
@@ -58,7 +58,7 @@ export interface RenderResult {
 
 export async function renderJob(job: RenderJob): Promise<RenderResult> {
   const started = performance.now();
-  const deps = job.deps ?? providersFromEnv(new AssetStore(job.settings.dataDir));
+  const deps = job.deps ?? providersFromSettings(new AssetStore(job.settings.dataDir), job.settings);
   const registry = registerPipeline(registerBuiltins(new HandlerRegistry()), deps);
   const rt = await startEmbedded({ registry, concurrency: RENDER_CONCURRENCY, settings: job.settings });
   try {

@@ -11,7 +11,6 @@ import * as schema from './schema.ts';
  * word never passes through a JS number. Times are UTC on both sides.
  */
 
-export const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/slotflow';
 export const MIGRATIONS_DIR = path.join(PACKAGE_ROOT, 'drizzle');
 export const DEFAULT_POOL_SIZE = 10;
 

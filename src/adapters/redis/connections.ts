@@ -8,15 +8,6 @@ import { log } from '../../log.ts';
  * lands in one Redis Cluster slot, as BullMQ's Lua scripts need.
  */
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-export const DEFAULT_QUEUE_PREFIX = '{slotflow}';
-
-export function redisUrls(setting: string): string[] {
-  const urls = setting.split(',').map((u) => u.trim()).filter(Boolean);
-  if (urls.length === 0) throw new Error('SLOTFLOW_REDIS_URL names no server');
-  return urls;
-}
-
 /** A connection for BullMQ: blocking commands must wait forever rather than fail after a few retries. */
 export function queueConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
@@ -31,8 +22,4 @@ export function lockConnection(url: string): Redis {
   // Without a listener every reconnect attempt while Redis is away prints a stack; ioredis reconnects by itself.
   client.on('error', (e: Error) => log.warn('lock connection error', { url: new URL(url).host, error: e.message }));
   return client;
-}
-
-export function hashTagged(prefix: string): string {
-  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
 }

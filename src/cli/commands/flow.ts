@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { checkFlowFile, flowDirs, flowFilesIn, loadFlow } from '../../adapters/flow-files.ts';
 import { graph, type GraphFormat } from '../../core/flow/graph.ts';
 import { formatProblem, hasErrors } from '../../core/flow/problems.ts';
+import { compileSettings } from '../../settings.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output } from '../output.ts';
 
@@ -14,9 +15,10 @@ export function registerFlowCommands(program: Command, io: Output): void {
     .argument('[files...]', 'flow files')
     .option('--json', 'print the problems as JSON')
     .action((files: string[], opts: { json?: boolean }) => {
-      const targets = files.length > 0 ? files : defaultFlowFiles();
+      const { flowsDir } = compileSettings();
+      const targets = files.length > 0 ? files : defaultFlowFiles(flowsDir);
       if (targets.length === 0) throw new UsageError('no flow files given and no flows/ directory found');
-      const results = targets.map((file) => checkFlowFile(file));
+      const results = targets.map((file) => checkFlowFile(file, process.cwd(), flowsDir));
       let errors = 0;
       let warnings = 0;
       for (const r of results) {
@@ -40,11 +42,11 @@ export function registerFlowCommands(program: Command, io: Output): void {
     .argument('<flow>', 'flow name (from flows/) or file path')
     .addOption(new Option('--format <format>', 'graph language').choices(['mermaid', 'dot']).default('mermaid'))
     .action((ref: string, opts: { format: GraphFormat }) => {
-      io.out(graph(loadFlow(ref), opts.format));
+      io.out(graph(loadFlow(ref, process.cwd(), compileSettings().flowsDir), opts.format));
     });
 }
 
-function defaultFlowFiles(): string[] {
-  const [first] = flowDirs();
+function defaultFlowFiles(flowsDir: string | undefined): string[] {
+  const [first] = flowDirs(process.cwd(), flowsDir);
   return first ? flowFilesIn(first) : [];
 }

@@ -72,6 +72,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: RenderOptions) => {
       const started = performance.now();
+      const settings = compileSettings();
       const source = await readInput(file);
       const options: Record<string, unknown> = { music: opts.music };
       if (opts.format) options.format = opts.format;
@@ -81,9 +82,8 @@ export function registerRenderCommand(program: Command, io: Output): void {
       else if (typeof opts.watermark === 'string') options.watermark = opts.watermark;
       if (opts.output.toLowerCase().endsWith('.zip')) options.output = 'images';
       const input = { ...source, options };
-      const flow = loadFlow(routeFlow({ ...(opts.flow ? { flow: opts.flow } : {}), out: opts.output, input }));
+      const flow = loadFlow(routeFlow({ ...(opts.flow ? { flow: opts.flow } : {}), out: opts.output, input }), process.cwd(), settings.flowsDir);
 
-      const settings = compileSettings();
       let result;
       try {
         result = await renderJob({ flow, input, settings, output: opts.output, onProgress: (line) => !opts.json && io.err(`  ${flow.name}: ${line}`) });

@@ -3,7 +3,7 @@ import { migrateDatabase } from '../../adapters/mysql/connection.ts';
 import { AssetStore } from '../../adapters/asset-store.ts';
 import { collectGarbage, DEFAULT_GC } from '../../runtime/gc.ts';
 import { registerBuiltins } from '../../handlers/builtin.ts';
-import { providersFromEnv } from '../../pipeline/providers.ts';
+import { providersFromSettings } from '../../pipeline/providers.ts';
 import { registerPipeline } from '../../pipeline/register.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
@@ -21,7 +21,7 @@ export function defaultRegistry(): HandlerRegistry {
 
 /** The builtins and the video pipeline, with the providers the environment configures. */
 export function fullRegistry(settings: Settings): HandlerRegistry {
-  return registerPipeline(defaultRegistry(), providersFromEnv(new AssetStore(settings.dataDir)));
+  return registerPipeline(defaultRegistry(), providersFromSettings(new AssetStore(settings.dataDir), settings));
 }
 
 function untilSignal(): Promise<string> {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
+import { compileSettings } from '../../settings.ts';
 import { isSlotState, parseWord, type SlotState, toHex } from '../../core/slot.ts';
 import { decode, encode } from '../../core/word.ts';
 import { FailedExit, UsageError } from '../exit.ts';
@@ -16,7 +17,7 @@ export function registerSlotCommands(program: Command, io: Output): void {
     .option('--json', 'print JSON')
     .action((wordText: string, opts: { flow: string; json?: boolean }) => {
       const word = parseWordArgument(wordText);
-      const flow = loadFlow(opts.flow);
+      const flow = loadFlow(opts.flow, process.cwd(), compileSettings().flowsDir);
       const decoded = decode(flow, word);
       if (opts.json) io.out(json(decoded));
       else {
@@ -47,7 +48,7 @@ export function registerSlotCommands(program: Command, io: Output): void {
     .argument('<assignments...>', 'NAME=STATE, STATE one of pending, succeeded, failed, skipped')
     .option('--json', 'print JSON')
     .action((assignments: string[], opts: { flow: string; json?: boolean }) => {
-      const flow = loadFlow(opts.flow);
+      const flow = loadFlow(opts.flow, process.cwd(), compileSettings().flowsDir);
       const states: Record<string, SlotState> = {};
       for (const a of assignments) {
         const eq = a.lastIndexOf('=');

@@ -58,12 +58,13 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .option('--wait', 'show progress until the task is done')
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { flow: string; format?: string; voice?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
-      const flow = loadFlow(opts.flow);
+      const settings = compileSettings();
+      const flow = loadFlow(opts.flow, process.cwd(), settings.flowsDir);
       const options: Record<string, string> = {};
       if (opts.format) options.format = opts.format;
       if (opts.voice) options.voice = opts.voice;
       const input = { article: readArticle(file), options };
-      const d = connect(compileSettings());
+      const d = connect(settings);
       try {
         const created = await d.engine.submit({ flow, input, idempotencyKey: opts.idempotencyKey ?? null });
         const snap = await d.store.readTask(created.id);
