@@ -1,6 +1,7 @@
 // ESLint flat config (ESLint 10, typescript-eslint 8, non type-checked).
 import js from "@eslint/js";
 import { defineConfig, globalIgnores } from "eslint/config";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 // Node globals for plain-JS entry points (the `globals` package is not a dependency).
@@ -54,6 +55,19 @@ export default defineConfig(
     rules: {
       "no-unused-vars": "off",
       "@typescript-eslint/no-unused-vars": unusedVars,
+    },
+  },
+  {
+    // The editors' page: ES modules run by the browser, type-checked by tsconfig.web.json.
+    files: ["web/**/*.js"],
+    extends: [js.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: "module",
+      globals: globals.browser,
+    },
+    rules: {
+      "no-unused-vars": unusedVars,
     },
   },
 );

@@ -20,6 +20,9 @@ import { RejectReason } from '../core/engine/transitions.ts';
 import { finalOutput, taskView } from '../runtime/task-view.ts';
 import type { EngineServices } from '../runtime/services.ts';
 import type { Settings } from '../settings.ts';
+import type { SpeechProvider } from '../providers/types.ts';
+import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
+import { webFiles } from './web-files.ts';
 
 /**
  * The HTTP API (docs/http-api.md): task submission, events, files, the callback route external
@@ -38,11 +41,6 @@ export const SSE_HEARTBEAT_MS = 15000;
 export const SSE_RETRY_MS = 2000;
 
 const WEB_DIR = path.join(PACKAGE_ROOT, 'web');
-const WEB_FILES: ReadonlyArray<readonly [string, string, string]> = [
-  ['/', 'index.html', 'text/html; charset=utf-8'],
-  ['/app.js', 'app.js', 'text/javascript; charset=utf-8'],
-  ['/style.css', 'style.css', 'text/css; charset=utf-8'],
-];
 const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4', '.png': 'image/png', '.jpg': 'image/jpeg', '.wav': 'audio/wav', '.m4a': 'audio/mp4', '.srt': 'application/x-subrip', '.zip': 'application/zip',
 };
@@ -136,6 +134,8 @@ export interface ServerDeps {
   services: EngineServices;
   apiToken?: string | undefined;
   settings?: Settings;
+  /** The speech providers whose voices `/v1/meta` lists; default: those the environment configures. */
+  speech?: readonly SpeechProvider[];
 }
 
 const answerSchema = {
@@ -293,9 +293,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
 
-  for (const [route, file, type] of WEB_FILES) {
-    app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(path.join(WEB_DIR, file))));
+  for (const { route, file, type } of webFiles(WEB_DIR)) {
+    app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(file)));
   }
+  registerMetaRoute(app, { resolveFlow: services.resolveFlow, flowDirs: flowDirsOf(deps.settings?.flowsDir), speech: deps.speech ?? speechFromSettings(deps.settings, services.assets) });
 
   app.post<{ Body: SubmitBody; Headers: { 'idempotency-key'?: string } }>(
     '/v1/tasks',

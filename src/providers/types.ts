@@ -23,8 +23,19 @@ export interface SpeechResult {
   voice: string;
 }
 
+/** A voice a speech provider offers here; `id` is what `options.voice` takes (`provider:voice`). */
+export interface VoiceInfo {
+  id: string;
+  provider: string;
+  /** The language tag the voice speaks, as the provider spells it. */
+  language: string;
+  name: string;
+}
+
 export interface SpeechProvider {
   readonly name: string;
+  /** The voices it can speak with here; none when it cannot run. */
+  voices?(): Promise<VoiceInfo[]>;
   /** Whether it can run here (a program installed, a key set), and speaks the language well. */
   supports(language: Language): Promise<boolean>;
   /** Writes the speech as a WAV file to `out`. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { fullRegistry } from '../../src/cli/commands/services.ts';
+import type { Meta } from '../../src/http/meta.ts';
 import { startHttp } from '../../src/http/start.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
 import { useFreshEnv } from '../support/env.ts';
@@ -93,6 +94,19 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
       };
       new MutationObserver(note).observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
     })()`);
+
+    // The pickers hold what the server says it offers, nothing the page made up.
+    const meta = (await (await fetch(`${base}/v1/meta`)).json()) as Meta;
+    await page.waitForFunction(`!document.querySelector('[data-testid="submit"]').disabled`, undefined, { timeout: 10000 });
+    const voices = await page.locator('[data-testid="voice"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(meta.voices.length, 'voices the server offers').to.be.above(0);
+    expect(voices.filter((v) => v.includes(':')), 'voice list').to.deep.equal(meta.voices.map((v) => v.id));
+    expect(voices.filter((v) => !v.includes(':')), 'choices by provider').to.deep.equal(['auto', ...new Set(meta.voices.map((v) => v.provider))]);
+    const flows = await page.locator('input[name="flow"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
+    expect(flows, 'flows offered').to.deep.equal(meta.flows.filter((f) => !f.child && f.input === 'article').map((f) => f.name));
+    expect(await page.locator('input[name="flow"]:checked').inputValue(), 'default flow').to.equal(meta.flows.find((f) => f.default)?.name);
+    const formats = await page.locator('input[name="format"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
+    expect(formats, 'formats offered').to.deep.equal(meta.formats.map((f) => f.name));
 
     await page.getByLabel('Title').fill('A library on the water');
     await page.getByTestId('body').fill(ARTICLE);

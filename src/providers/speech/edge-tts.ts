@@ -2,10 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import WebSocket, { type RawData } from 'ws';
-import type { Language, SpeechProvider, SpeechRequest, SpeechResult } from '../types.ts';
+import type { Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { ProviderHttpError, ProviderRequestError, ProviderResponseError, redactUrl } from '../http.ts';
 import { splitText } from './openai-speech.ts';
 import { joinWav, parseWav, type WavPcm } from './riff.ts';
+import { configuredVoices } from './voice-list.ts';
 
 /**
  * Microsoft Edge's read-aloud voices over its WebSocket protocol, no key
@@ -131,6 +132,10 @@ export class EdgeTtsProvider implements SpeechProvider {
 
   async available(): Promise<boolean> {
     return this.options.enabled !== false;
+  }
+
+  async voices(): Promise<VoiceInfo[]> {
+    return (await this.available()) ? configuredVoices(this.name, { ...BUILT_IN_VOICES, ...this.options.voices }) : [];
   }
 
   async supports(language: Language): Promise<boolean> {

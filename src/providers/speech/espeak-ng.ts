@@ -7,8 +7,9 @@
  */
 
 import { execa } from 'execa';
-import type { Language, SpeechProvider, SpeechRequest, SpeechResult } from '../types.ts';
+import type { Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { languageName } from './choose.ts';
+import { listEspeakNgVoices } from './voice-list.ts';
 import { readWavInfo } from './wav.ts';
 
 export interface EspeakNgOptions {
@@ -78,6 +79,7 @@ export class EspeakNgProvider implements SpeechProvider {
   private readonly options: Required<EspeakNgOptions>;
   private probe: Promise<string | undefined> | undefined;
   private readonly listed = new Map<string, Promise<string | undefined>>();
+  private voiceList: Promise<VoiceInfo[]> | undefined;
 
   constructor(options: EspeakNgOptions = {}) {
     this.options = { ...ESPEAK_NG_DEFAULTS, ...options };
@@ -118,6 +120,12 @@ export class EspeakNgProvider implements SpeechProvider {
       this.listed.set(tag, found);
     }
     return found;
+  }
+
+  /** The installed voices, asked of the program once. */
+  voices(): Promise<VoiceInfo[]> {
+    this.voiceList ??= this.available().then((ok) => (ok ? listEspeakNgVoices(this.options.command) : []));
+    return this.voiceList;
   }
 
   /** Installed, and has a voice for the language. */

@@ -14,8 +14,9 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Language, SpeechProvider, SpeechRequest, SpeechResult } from '../types.ts';
+import type { Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { languageName } from './choose.ts';
+import { listMespeakVoices } from './voice-list.ts';
 import { parseWavHeader } from './wav.ts';
 
 export interface MespeakOptions {
@@ -132,6 +133,12 @@ export class MespeakProvider implements SpeechProvider {
       if (candidate !== undefined && this.voiceExists(candidate)) return candidate;
     }
     return undefined;
+  }
+
+  /** The bundled voices. */
+  async voices(): Promise<VoiceInfo[]> {
+    const dir = packageDir();
+    return dir !== undefined && (await this.available()) ? listMespeakVoices(dir, POOR_VOICES) : [];
   }
 
   /** True when a bundled voice speaks the language acceptably (not Chinese: espeak-ng does that better). */

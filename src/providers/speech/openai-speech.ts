@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Language, SpeechProvider, SpeechRequest, SpeechResult } from '../types.ts';
+import type { Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { providerBytes, trimBaseUrl, type HttpOptions } from '../http.ts';
 import { joinWav, parseWav, type WavPcm } from './riff.ts';
+import { configuredVoices } from './voice-list.ts';
 
 /**
  * OpenAI-compatible text to speech: `POST {baseUrl}/audio/speech` answering
@@ -53,6 +54,10 @@ export class OpenAiSpeechProvider implements SpeechProvider {
 
   async supports(language: Language): Promise<boolean> {
     return !this.options.languages || this.options.languages.includes(language);
+  }
+
+  async voices(): Promise<VoiceInfo[]> {
+    return configuredVoices(this.name, this.options.voices ?? {}, this.options.voice ?? OPENAI_SPEECH_DEFAULTS.voice);
   }
 
   async synthesize(request: SpeechRequest, out: string): Promise<SpeechResult> {

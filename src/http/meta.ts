@@ -1,0 +1,101 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AssetStore } from '../adapters/asset-store.ts';
+import { flowDirs, flowFilesIn } from '../adapters/flow-files.ts';
+import type { CompiledFlow } from '../core/flow/compile.ts';
+import { FORMATS } from '../pipeline/formats.ts';
+import { providersFromSettings } from '../pipeline/providers.ts';
+import { compileSettings, type Settings } from '../settings.ts';
+import { routeFlow } from '../pipeline/router.ts';
+import type { SpeechProvider, VoiceInfo } from '../providers/types.ts';
+
+/**
+ * `GET /v1/meta`: what this server can do, for the editors' page and other
+ * clients to offer only that. The flows are the ones that load (a broken
+ * file is left out), the formats the pipeline renders, the voices the
+ * installed speech providers offer. Tones and caption styles are not listed:
+ * the pipeline does not render them.
+ */
+
+export const META_ROUTE = '/v1/meta';
+/** The handler that reads the user's own scenes (`input.script`) instead of an article. */
+const SCRIPT_HANDLER = 'script.load';
+
+export interface MetaFlow {
+  name: string;
+  version: number;
+  description: string;
+  /** Run only as a fan-out's child of another flow, never submitted on its own. */
+  child: boolean;
+  /** What a submission gives it: an article, or a script of scenes (`POST /v1/tasks` `script`). */
+  input: 'article' | 'script';
+  /** The flow a submission that names none runs. */
+  default: boolean;
+}
+
+export interface MetaFormat {
+  name: string;
+  width: number;
+  height: number;
+  orientation: string;
+}
+
+export interface Meta {
+  flows: MetaFlow[];
+  formats: MetaFormat[];
+  voices: VoiceInfo[];
+}
+
+export interface MetaDeps {
+  /** Loads a flow by name, throwing when it does not load. */
+  resolveFlow(name: string): CompiledFlow;
+  /** Where flows are looked up by name, first wins. */
+  flowDirs(): string[];
+  speech: readonly SpeechProvider[];
+}
+
+/** The flows that load, by name, once each (the first directory that has a name wins, as in lookup). */
+export function loadableFlows(deps: Pick<MetaDeps, 'resolveFlow' | 'flowDirs'>): MetaFlow[] {
+  const names = new Set(deps.flowDirs().flatMap((dir) => flowFilesIn(dir).map((f) => path.basename(f, '.json'))));
+  const flows: CompiledFlow[] = [];
+  for (const name of [...names].sort()) {
+    try {
+      flows.push(deps.resolveFlow(name));
+    } catch {
+      // A flow that does not load cannot be run, so it is not offered.
+    }
+  }
+  const children = new Set(flows.flatMap((f) => f.components.flatMap((c) => (c.fanOut ? [c.fanOut.flow] : []))));
+  const fallback = routeFlow({ input: {} });
+  return flows.map((f) => ({
+    name: f.name, version: f.version, description: f.description, child: children.has(f.name),
+    input: f.components.some((c) => c.handler === SCRIPT_HANDLER) ? 'script' : 'article', default: f.name === fallback,
+  }));
+}
+
+export async function installedVoices(speech: readonly SpeechProvider[]): Promise<VoiceInfo[]> {
+  const lists = await Promise.all(speech.map((p) => p.voices?.().catch(() => []) ?? Promise.resolve([])));
+  return lists.flat();
+}
+
+export async function meta(deps: MetaDeps): Promise<Meta> {
+  return {
+    flows: loadableFlows(deps),
+    formats: Object.entries(FORMATS).map(([name, f]) => ({ name, width: f.width, height: f.height, orientation: f.orientation })),
+    voices: await installedVoices(deps.speech),
+  };
+}
+
+export function registerMetaRoute(app: FastifyInstance, deps: MetaDeps): void {
+  app.get(META_ROUTE, async () => meta(deps));
+}
+
+/** What a server without its own `speech` list offers: the providers the settings configure. */
+export function speechFromSettings(settings: Settings | undefined, assets: AssetStore | undefined): SpeechProvider[] {
+  // Only the speech providers are kept; they never touch the asset store, so any will do.
+  return providersFromSettings(assets ?? new AssetStore(os.tmpdir()), settings ?? compileSettings()).speech;
+}
+
+/** The directories flows are looked up in by name, for `MetaDeps.flowDirs`. */
+export const flowDirsOf = (extraDir: string | undefined) => (): string[] => flowDirs(process.cwd(), extraDir);

@@ -1,0 +1,137 @@
+// @ts-check
+// The /v1 API client. A bearer token, when the server wants one, is kept in
+// localStorage under `slotflowToken`.
+
+/**
+ * @typedef {import('./types.js').TaskView} TaskView
+ * @typedef {import('./types.js').TaskSummary} TaskSummary
+ * @typedef {import('./types.js').TaskOptions} TaskOptions
+ * @typedef {import('./types.js').Meta} Meta
+ */
+
+/** @returns {string} */
+export function token() {
+  try {
+    return localStorage.getItem('slotflowToken') || '';
+  } catch {
+    // Storage can be off (private mode, a sandboxed frame): no token then.
+    return '';
+  }
+}
+
+/**
+ * @param {Record<string, string>} [extra]
+ * @returns {Record<string, string>}
+ */
+export function authHeaders(extra = {}) {
+  const t = token();
+  return t ? { ...extra, Authorization: `Bearer ${t}` } : extra;
+}
+
+/** A refused or failed request; `code` is the server's error code, `network` when it did not answer. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   */
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body] sent as JSON when given
+ * @param {Record<string, string>} [headers]
+ * @returns {Promise<unknown>} the parsed JSON answer, or null when there is none
+ */
+export async function request(method, path, body, headers = {}) {
+  /** @type {RequestInit} */
+  const init = { method, headers: authHeaders(body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' }) };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'The server did not answer.');
+  }
+  const text = await res.text();
+  /** @type {any} */
+  let data;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const err = data && data.error;
+    throw new ApiError(res.status, (err && err.code) || `http-${res.status}`, (err && err.message) || `${method} ${path} answered ${res.status}`);
+  }
+  return data;
+}
+
+/**
+ * @param {string} id
+ * @param {string} [rest]
+ */
+export const taskPath = (id, rest = '') => `/v1/tasks/${encodeURIComponent(id)}${rest}`;
+
+/** @returns {Promise<Meta>} */
+export async function getMeta() {
+  return /** @type {Meta} */ (await request('GET', '/v1/meta'));
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<TaskView>}
+ */
+export async function getTask(id) {
+  return /** @type {TaskView} */ (await request('GET', taskPath(id)));
+}
+
+/**
+ * @param {number} limit
+ * @returns {Promise<TaskSummary[]>}
+ */
+export async function listTasks(limit) {
+  const data = /** @type {{ tasks?: TaskSummary[] } | null} */ (await request('GET', `/v1/tasks?limit=${limit}`));
+  return (data && data.tasks) || [];
+}
+
+/**
+ * Starts a task; a fresh Idempotency-Key makes a repeated click harmless.
+ * @param {{ flow?: string, article: { title?: string, body: string }, options: TaskOptions }} body
+ * @returns {Promise<{ id: string, status: string }>}
+ */
+export async function submitTask(body) {
+  /** @type {Record<string, string>} */
+  const key = typeof crypto !== 'undefined' && crypto.randomUUID ? { 'Idempotency-Key': crypto.randomUUID() } : {};
+  return /** @type {{ id: string, status: string }} */ (await request('POST', '/v1/tasks', body, key));
+}
+
+/**
+ * A control action on a task: `/resume`, `/approve`, `/cancel`.
+ * @param {string} id
+ * @param {string} action
+ * @param {unknown} [body]
+ */
+export async function taskAction(id, action, body) {
+  return request('POST', taskPath(id, action), body);
+}
+
+/**
+ * A URL a media element can load: the URL itself, or, with a token (which media elements cannot send), a blob URL.
+ * @param {string} url
+ * @returns {Promise<string>}
+ */
+export async function mediaUrl(url) {
+  if (!token()) return url;
+  const res = await fetch(url, { headers: authHeaders() });
+  if (!res.ok) throw new ApiError(res.status, `http-${res.status}`, `${url} answered ${res.status}`);
+  return URL.createObjectURL(await res.blob());
+}

@@ -1,0 +1,157 @@
+// @ts-check
+// The shapes the server sends, for the page's JSDoc types. Nothing runs here.
+
+/**
+ * @typedef {'pending' | 'succeeded' | 'failed' | 'skipped'} SlotState
+ * @typedef {'queued' | 'running' | 'completed' | 'failed' | 'cancelled'} Phase
+ */
+
+/**
+ * One component of a task, as `GET /v1/tasks/:id` decodes it from the slot word.
+ * @typedef {object} TaskComponent
+ * @property {string} module
+ * @property {string} component
+ * @property {number} slot
+ * @property {string} kind `job`, `callback`, `approval` or `fanout`
+ * @property {SlotState} state
+ * @property {boolean} in_flight
+ * @property {number} attempts
+ * @property {number} executions
+ * @property {boolean} cached
+ * @property {string | null} started_at
+ * @property {string | null} finished_at
+ * @property {number | null} duration_ms
+ * @property {unknown} error
+ */
+
+/**
+ * @typedef {object} TaskModule
+ * @property {string} module
+ * @property {string} status
+ * @property {'pending' | 'running' | 'succeeded' | 'failed'} state
+ */
+
+/**
+ * A scene: one child task of the fan-out. `index` counts from 0; the page shows it from 1.
+ * @typedef {object} TaskScene
+ * @property {number} index
+ * @property {string} task_id
+ * @property {string} component
+ * @property {Phase} phase
+ * @property {string} status
+ * @property {string} slot_word
+ */
+
+/**
+ * @typedef {object} TaskAsset
+ * @property {number} id
+ * @property {string} kind
+ * @property {string} component
+ * @property {number | null} scene
+ * @property {string} provider
+ * @property {number} bytes
+ * @property {boolean} reused
+ * @property {string} url
+ */
+
+/**
+ * @typedef {object} TaskError
+ * @property {string} [component]
+ * @property {number} [attempt]
+ * @property {string} [name]
+ * @property {string} [message]
+ */
+
+/**
+ * The task as `GET /v1/tasks/:id` sends it; `slot_word` is a decimal string.
+ * @typedef {object} TaskView
+ * @property {string} id
+ * @property {string} flow
+ * @property {number} version
+ * @property {string} status
+ * @property {Phase} phase
+ * @property {string} slot_word
+ * @property {string} hex
+ * @property {string} unknown_bits
+ * @property {string | null} parent_id
+ * @property {string} created_at
+ * @property {string} updated_at
+ * @property {TaskError | null} error
+ * @property {TaskComponent[]} components
+ * @property {TaskModule[]} modules
+ * @property {TaskScene[]} scenes
+ * @property {TaskAsset[]} assets
+ * @property {string | null} video
+ * @property {string | null} bundle
+ */
+
+/**
+ * A row of `GET /v1/tasks`.
+ * @typedef {object} TaskSummary
+ * @property {string} id
+ * @property {string} flow
+ * @property {string} status
+ * @property {Phase} phase
+ * @property {string} slot_word
+ * @property {string} created_at
+ */
+
+/**
+ * An event of `GET /v1/tasks/:id/events`; `scene` is set when a scene's child task sent it.
+ * @typedef {object} TaskEvent
+ * @property {number} id
+ * @property {string} task_id
+ * @property {string} type
+ * @property {string} slot_word
+ * @property {string | null} component
+ * @property {number | null} attempt
+ * @property {number | null} scene
+ * @property {unknown} data
+ * @property {string} created_at
+ */
+
+/**
+ * @typedef {object} MetaFlow
+ * @property {string} name
+ * @property {number} version
+ * @property {string} description
+ * @property {boolean} child run only as a fan-out's child, not submitted on its own
+ * @property {'article' | 'script'} input what a submission gives it
+ * @property {boolean} default the flow a submission that names none runs
+ */
+
+/**
+ * @typedef {object} MetaFormat
+ * @property {string} name e.g. `16:9`
+ * @property {number} width
+ * @property {number} height
+ * @property {string} orientation
+ */
+
+/**
+ * A voice; `id` is what `options.voice` takes.
+ * @typedef {object} MetaVoice
+ * @property {string} id
+ * @property {string} provider
+ * @property {string} language
+ * @property {string} name
+ */
+
+/**
+ * What the server can do, from `GET /v1/meta`.
+ * @typedef {object} Meta
+ * @property {MetaFlow[]} flows
+ * @property {MetaFormat[]} formats
+ * @property {MetaVoice[]} voices
+ */
+
+/**
+ * The options of `POST /v1/tasks` the page sends.
+ * @typedef {object} TaskOptions
+ * @property {string} format
+ * @property {string} [voice]
+ * @property {boolean} music
+ * @property {string} [size]
+ */
+
+export {};

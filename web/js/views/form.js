@@ -1,0 +1,150 @@
+// @ts-check
+// The "New video" form: its flow, format and voice pickers hold what the
+// server offers (`GET /v1/meta`), and it submits an article.
+
+import { submitTask } from '../api.js';
+import { byId, h, showError } from '../dom.js';
+import { fmtBytes } from '../format.js';
+
+/**
+ * @typedef {import('../types.js').Meta} Meta
+ * @typedef {import('../types.js').MetaVoice} MetaVoice
+ * @typedef {import('../types.js').TaskOptions} TaskOptions
+ */
+
+/** A little under the server's 1 MiB body limit, leaving room for the JSON around the text. */
+const MAX_FILE_BYTES = 900 * 1024;
+const SIZE = /^\d{2,4}x\d{2,4}$/;
+
+/** @param {string} message */
+const formError = (message) => showError(byId('form-error'), message);
+
+/** @param {string} name a format name such as `9:16`, as a test id (`format-9-16`) */
+const formatTestId = (name) => `format-${name.replace(/[^a-z0-9]+/gi, '-')}`;
+
+/**
+ * Fills the pickers. Flows the page cannot start (a fan-out's children, flows that take a script) are not offered.
+ * @param {Meta} meta
+ */
+export function fillPickers(meta) {
+  const flows = meta.flows.filter((f) => !f.child && f.input === 'article');
+  const chosenFlow = (flows.find((f) => f.default) ?? flows[0])?.name;
+  byId('flows').replaceChildren(
+    h('legend', {}, 'Flow'),
+    ...flows.map((f) =>
+      h('label', { class: 'choice', title: f.description },
+        h('input', { type: 'radio', name: 'flow', value: f.name, checked: f.name === chosenFlow, dataset: { testid: `flow-${f.name}` } }),
+        ` ${f.name}`,
+      ),
+    ),
+  );
+  byId('formats').replaceChildren(
+    h('legend', {}, 'Aspect ratio'),
+    ...meta.formats.map((f, i) =>
+      h('label', { class: 'choice', title: `${f.width}×${f.height}` },
+        h('input', { type: 'radio', name: 'format', value: f.name, checked: i === 0, dataset: { testid: formatTestId(f.name) } }),
+        ` ${f.name}`,
+      ),
+    ),
+  );
+  /** @type {Map<string, MetaVoice[]>} */
+  const byProvider = new Map();
+  for (const v of meta.voices) byProvider.set(v.provider, [...(byProvider.get(v.provider) ?? []), v]);
+  byId('voice', HTMLSelectElement).replaceChildren(
+    h('option', { value: 'auto', selected: true }, 'auto (for the language)'),
+    ...[...byProvider].map(([provider, voices]) =>
+      h('optgroup', { label: provider },
+        h('option', { value: provider }, `${provider} (for the language)`),
+        ...voices.map((v) => h('option', { value: v.id, dataset: { language: v.language } }, `${v.name} · ${v.language}`)),
+      ),
+    ),
+  );
+  byId('flows').hidden = flows.length < 2;
+  // Held back until now: without the pickers there is nothing valid to send.
+  byId('submit', HTMLButtonElement).disabled = false;
+}
+
+/**
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ * @returns {string}
+ */
+function value(form, name) {
+  const el = form.elements.namedItem(name);
+  // A lone radio button is returned as itself, not as a list, and has its value whether checked or not.
+  if (el instanceof HTMLInputElement && el.type === 'radio') return el.checked ? el.value : '';
+  return el && 'value' in el ? String(el.value) : '';
+}
+
+/**
+ * Submits the form; `onStarted` gets the new task's id.
+ * @param {SubmitEvent} event
+ * @param {(id: string) => void} onStarted
+ */
+export async function submitForm(event, onStarted) {
+  event.preventDefault();
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+  const body = value(form, 'body').trim();
+  const title = value(form, 'title').trim();
+  const size = value(form, 'size').trim();
+  if (!body) {
+    formError('Write or load an article first.');
+    byId('body').focus();
+    return;
+  }
+  if (size && !SIZE.test(size)) {
+    formError('Frame size must look like 540x960 (width x height, even numbers).');
+    byId('size').focus();
+    return;
+  }
+  /** @type {TaskOptions} */
+  const options = { format: value(form, 'format'), music: byId('music', HTMLInputElement).checked };
+  const voice = value(form, 'voice');
+  if (voice && voice !== 'auto') options.voice = voice;
+  if (size) options.size = size;
+  const flow = value(form, 'flow');
+
+  const button = byId('submit', HTMLButtonElement);
+  button.disabled = true;
+  button.textContent = 'Sending…';
+  formError('');
+  try {
+    const res = await submitTask({ ...(flow ? { flow } : {}), article: { ...(title ? { title } : {}), body }, options });
+    onStarted(res.id);
+  } catch (e) {
+    formError(`Could not start the task: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    button.disabled = false;
+    button.textContent = 'Make the video';
+  }
+}
+
+/**
+ * Reads a chosen file into the article box.
+ * @param {Event} event
+ */
+export function loadFile(event) {
+  const input = /** @type {HTMLInputElement} */ (event.currentTarget);
+  const file = input.files && input.files[0];
+  if (!file) return;
+  if (file.size > MAX_FILE_BYTES) {
+    formError(`${file.name} is too large (${fmtBytes(file.size)}); the limit is about 900 KB.`);
+    return;
+  }
+  const reader = new FileReader();
+  reader.onload = () => {
+    byId('body', HTMLTextAreaElement).value = String(reader.result || '');
+    formError('');
+  };
+  reader.onerror = () => formError(`Could not read ${file.name}.`);
+  reader.readAsText(file);
+}
+
+/**
+ * The pickers cannot be filled: say so, and keep the form from sending a guess.
+ * @param {string} message
+ */
+export function metaFailed(message) {
+  formError(`Could not ask the server what it offers: ${message}`);
+  byId('submit', HTMLButtonElement).disabled = true;
+}
