@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeFloor, X264_PRESET } from '../../src/adapters/ffmpeg.ts';
+import { encodeFloor, X264_PRESET } from '../../src/adapters/ffmpeg/index.ts';
+import { mediaFromEnv } from '../../src/pipeline/providers.ts';
 import { ROOT, SLOTFLOW_BIN } from './lib/env.ts';
 import { hostCpu, liveChildren, mb, parseStat, procStat, type SeenProcess, stealPct, TreeSampler } from './lib/proc.ts';
 import { round } from './lib/stats.ts';
@@ -202,7 +203,7 @@ export async function runFloor(width: number, height: number, durationSec: numbe
     const before = procStat(process.pid)!;
     const host0 = hostCpu();
     const t0 = performance.now();
-    await encodeFloor({ width, height, durationSec, out: path.join(dir, 'floor.mp4') });
+    await encodeFloor(mediaFromEnv().runner, { width, height, durationSec, out: path.join(dir, 'floor.mp4') });
     const wallSec = (performance.now() - t0) / 1000;
     const after = procStat(process.pid)!;
     const tree = sampler.stop();

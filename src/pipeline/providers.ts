@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AssetStore } from '../adapters/asset-store.ts';
+import { createMedia, type SegmentEncoder } from '../adapters/ffmpeg/index.ts';
 import { PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { OpenAiChatProvider } from '../providers/chat/openai-chat.ts';
 import { LocalLibraryProvider } from '../providers/material/local-library.ts';
@@ -23,11 +24,17 @@ import type { PipelineDeps } from './deps.ts';
  *   SLOTFLOW_EDGE_TTS=1                                                  Microsoft Edge read-aloud voices
  *   SLOTFLOW_PEXELS_API_KEY, SLOTFLOW_PIXABAY_API_KEY                    stock video search
  *   SLOTFLOW_MEDIA_LIBRARY                                               a media folder with manifest.json (default: examples/media)
+ *   FFMPEG_PATH, FFPROBE_PATH                                            ffmpeg and ffprobe to use instead of the bundled ones
  */
 
 export const BUNDLED_MEDIA_LIBRARY = path.join(PACKAGE_ROOT, 'examples', 'media');
 export const DEFAULT_LLM_MODEL = 'gpt-4o-mini';
 export const DEFAULT_TTS_MODEL = 'tts-1';
+
+/** ffmpeg from the environment's `FFMPEG_PATH` / `FFPROBE_PATH` (else the bundled binaries), with one set of encode slots. */
+export function mediaFromEnv(env: NodeJS.ProcessEnv = process.env): SegmentEncoder {
+  return createMedia({ ffmpegPath: env.FFMPEG_PATH || undefined, ffprobePath: env.FFPROBE_PATH || undefined });
+}
 
 export function providersFromEnv(assets: AssetStore, env: NodeJS.ProcessEnv = process.env): PipelineDeps {
   const speech: SpeechProvider[] = [];
@@ -50,5 +57,5 @@ export function providersFromEnv(assets: AssetStore, env: NodeJS.ProcessEnv = pr
       ...(env.SLOTFLOW_LLM_API_KEY ? { apiKey: env.SLOTFLOW_LLM_API_KEY } : {}),
     })
     : undefined;
-  return { assets, speech, material, ...(chat ? { chat } : {}) };
+  return { assets, media: mediaFromEnv(env), speech, material, ...(chat ? { chat } : {}) };
 }

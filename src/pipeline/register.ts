@@ -25,7 +25,7 @@ import { widgetInit } from './handlers/widget-init.ts';
  * a resumed task reuses what was already made. Bump a version when a
  * handler's output for the same inputs changes.
  */
-export const PIPELINE_CACHE_VERSION = '3';
+export const PIPELINE_CACHE_VERSION = '4';
 
 export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps): HandlerRegistry {
   const v1 = { cache: { version: PIPELINE_CACHE_VERSION } };
