@@ -92,7 +92,23 @@ export interface RunRequest extends RunOptions {
 
 /** Runs ffmpeg and ffprobe from one pair of binaries. */
 export class FfmpegRunner {
+  /** Children started and not yet reaped. */
+  private readonly live = new Set<Promise<unknown>>();
+
   constructor(readonly binaries: Binaries = locateFfmpeg()) {}
+
+  /** Children running now. */
+  get running(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Resolves once no child of this runner is running. A process that is about
+   * to exit aborts its work, then waits here, so that no ffmpeg outlives it.
+   */
+  async settled(): Promise<void> {
+    while (this.live.size > 0) await Promise.allSettled([...this.live]);
+  }
 
   /** ffmpeg with `COMMON_ARGS` first; resolves with its stdout. */
   ffmpeg(args: readonly string[], request: RunRequest = {}): Promise<string> {
@@ -122,15 +138,17 @@ export class FfmpegRunner {
     const binary = this.binaryOf(program);
     const fullArgs = [...(program === 'ffmpeg' ? COMMON_ARGS : PROBE_COMMON_ARGS), ...args];
     if (request.signal?.aborted) throw this.cancelled(program, request.signal.reason);
+    const child = execa(binary, fullArgs, {
+      stdin: 'ignore',
+      env: request.env,
+      cancelSignal: request.signal,
+      forceKillAfterDelay: KILL_GRACE_MS,
+      maxBuffer: MAX_STDOUT_BYTES,
+      stripFinalNewline: false,
+    });
+    this.live.add(child);
     try {
-      const result = await execa(binary, fullArgs, {
-        stdin: 'ignore',
-        env: request.env,
-        cancelSignal: request.signal,
-        forceKillAfterDelay: KILL_GRACE_MS,
-        maxBuffer: MAX_STDOUT_BYTES,
-        stripFinalNewline: false,
-      });
+      const result = await child;
       return result.stdout;
     } catch (error) {
       if (error instanceof ExecaError) {
@@ -150,6 +168,8 @@ export class FfmpegRunner {
         );
       }
       throw error;
+    } finally {
+      this.live.delete(child);
     }
   }
 }

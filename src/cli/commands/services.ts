@@ -3,7 +3,8 @@ import { migrateDatabase } from '../../adapters/mysql/connection.ts';
 import { AssetStore } from '../../adapters/asset-store.ts';
 import { collectGarbage, DEFAULT_GC } from '../../runtime/gc.ts';
 import { registerBuiltins } from '../../handlers/builtin.ts';
-import { providersFromEnv } from '../../pipeline/providers.ts';
+import type { SegmentEncoder } from '../../adapters/ffmpeg/index.ts';
+import { mediaFromEnv, providersFromEnv } from '../../pipeline/providers.ts';
 import { registerPipeline } from '../../pipeline/register.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
@@ -20,8 +21,8 @@ export function defaultRegistry(): HandlerRegistry {
 }
 
 /** The builtins and the video pipeline, with the providers the environment configures. */
-export function fullRegistry(settings: Settings): HandlerRegistry {
-  return registerPipeline(defaultRegistry(), providersFromEnv(new AssetStore(settings.dataDir)));
+export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFromEnv()): HandlerRegistry {
+  return registerPipeline(defaultRegistry(), { ...providersFromEnv(new AssetStore(settings.dataDir)), media });
 }
 
 function untilSignal(): Promise<string> {
@@ -32,17 +33,40 @@ function untilSignal(): Promise<string> {
   });
 }
 
-async function runUntilSignal(io: Output, what: string, start: (d: Distributed, settings: Settings, shutdown: AbortSignal) => Promise<void>): Promise<void> {
+/**
+ * Starts the service and runs until SIGINT or SIGTERM. The first signal lets
+ * running jobs finish (their answers commit before the connections close); a
+ * second one aborts them, which kills their children (ffmpeg, espeak-ng) and
+ * hands the jobs back to the queue. Either way the process ends with no child
+ * of `media` left.
+ */
+async function runUntilSignal(
+  io: Output,
+  what: string,
+  start: (d: Distributed, settings: Settings, shutdown: AbortSignal) => Promise<void>,
+  media?: SegmentEncoder,
+): Promise<void> {
   const settings = compileSettings();
   const d = connect(settings);
   const shutdown = new AbortController();
   await start(d, settings, shutdown.signal);
   io.err(`slotflow ${what} running (pid ${process.pid}, queue prefix ${settings.queuePrefix})`);
   const signal = await untilSignal();
-  io.err(`slotflow ${what}: ${signal}, finishing running jobs`);
-  // Let running jobs finish; their answers commit before the connections close.
-  await d.close();
-  shutdown.abort();
+  io.err(`slotflow ${what}: ${signal}, finishing running jobs (signal again to abort them)`);
+  const abortNow = (again: string) => {
+    io.err(`slotflow ${what}: ${again}, aborting running jobs`);
+    shutdown.abort(again);
+  };
+  process.once('SIGINT', abortNow);
+  process.once('SIGTERM', abortNow);
+  try {
+    await d.close();
+  } finally {
+    process.off('SIGINT', abortNow);
+    process.off('SIGTERM', abortNow);
+    shutdown.abort();
+    await media?.runner.settled();
+  }
 }
 
 function handlerList(registry: HandlerRegistry, option: string | undefined): string[] {
@@ -106,10 +130,11 @@ export function registerServiceCommands(program: Command, io: Output): void {
     .option('--handlers <names>', 'comma-separated handler names (default: all registered)')
     .option('--concurrency <n>', 'jobs at once per handler')
     .action((opts: { handlers?: string; concurrency?: string }) => {
-      const registry = fullRegistry(compileSettings());
+      const media = mediaFromEnv();
+      const registry = fullRegistry(compileSettings(), media);
       const handlers = handlerList(registry, opts.handlers);
       return runUntilSignal(io, 'worker', (d, s, shutdown) =>
-        startWorker(d, s, registry, { handlers, ...(opts.concurrency ? { concurrency: Number(opts.concurrency) } : {}), shutdown }));
+        startWorker(d, s, registry, { handlers, ...(opts.concurrency ? { concurrency: Number(opts.concurrency) } : {}), shutdown }), media);
     });
 
   program
@@ -118,11 +143,12 @@ export function registerServiceCommands(program: Command, io: Output): void {
     .action(async () => {
       const settings = compileSettings();
       await migrateDatabase(settings.mysqlUrl);
-      const registry = fullRegistry(settings);
+      const media = mediaFromEnv();
+      const registry = fullRegistry(settings, media);
       return runUntilSignal(io, 'all', async (d, s, shutdown) => {
         await startHttp(d, s);
         await startScheduler(d, s, (e) => io.err(`sweeper: ${String(e)}`));
         await startWorker(d, s, registry, { shutdown });
-      });
+      }, media);
     });
 }
