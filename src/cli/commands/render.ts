@@ -87,8 +87,9 @@ export function registerRenderCommand(program: Command, io: Output): void {
       let result;
       const interrupt = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      // `on`, not `once`: execa's exit hook re-raises a signal that finds no other listener, which would kill us mid-cleanup.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         result = await renderJob({
           flow, input, settings, output: opts.output, signal: interrupt.signal,

@@ -25,14 +25,6 @@ export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFr
   return registerPipeline(defaultRegistry(), { ...providersFromEnv(new AssetStore(settings.dataDir)), media });
 }
 
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const done = (signal: string) => resolve(signal);
-    process.once('SIGTERM', () => done('SIGTERM'));
-    process.once('SIGINT', () => done('SIGINT'));
-  });
-}
-
 /**
  * Starts the service and runs until SIGINT or SIGTERM. The first signal lets
  * running jobs finish (their answers commit before the connections close); a
@@ -49,23 +41,30 @@ async function runUntilSignal(
   const settings = compileSettings();
   const d = connect(settings);
   const shutdown = new AbortController();
-  await start(d, settings, shutdown.signal);
-  io.err(`slotflow ${what} running (pid ${process.pid}, queue prefix ${settings.queuePrefix})`);
-  const signal = await untilSignal();
-  io.err(`slotflow ${what}: ${signal}, finishing running jobs (signal again to abort them)`);
-  const abortNow = (again: string) => {
-    io.err(`slotflow ${what}: ${again}, aborting running jobs`);
-    shutdown.abort(again);
+  let stop!: (signal: string) => void;
+  const stopping = new Promise<string>((resolve) => (stop = resolve));
+  let signals = 0;
+  // One listener for the whole run, never `once`: execa's exit hook re-raises a
+  // signal that finds no other listener, which would kill the process mid-shutdown.
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) return stop(signal);
+    io.err(`slotflow ${what}: ${signal}, aborting running jobs`);
+    shutdown.abort(signal);
   };
-  process.once('SIGINT', abortNow);
-  process.once('SIGTERM', abortNow);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
+    await start(d, settings, shutdown.signal);
+    io.err(`slotflow ${what} running (pid ${process.pid}, queue prefix ${settings.queuePrefix})`);
+    const signal = await stopping;
+    io.err(`slotflow ${what}: ${signal}, finishing running jobs (signal again to abort them)`);
     await d.close();
   } finally {
-    process.off('SIGINT', abortNow);
-    process.off('SIGTERM', abortNow);
     shutdown.abort();
     await media?.runner.settled();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
