@@ -4,8 +4,8 @@
  * let libass wrap further only if the estimate was short.
  */
 
-const NO_LINE_START = new Set([...'，。、．！？：；）」』》〉】〕”’…・ー～,.!?:;)]}%']);
-const NO_LINE_END = new Set([...'（「『《〈【〔“‘([{']);
+const NO_LINE_START: ReadonlySet<string> = new Set([...'，。、．！？：；）」』》〉】〕”’…・ー～,.!?:;)]}%']);
+const NO_LINE_END: ReadonlySet<string> = new Set([...'（「『《〈【〔“‘([{']);
 
 function isWide(codePoint: number): boolean {
   return (
