@@ -1,9 +1,12 @@
 import type { AssetStore } from '../adapters/asset-store.ts';
+import type { SegmentEncoder } from '../adapters/ffmpeg/index.ts';
 import type { ChatProvider, MaterialProvider, SpeechProvider } from '../providers/types.ts';
 
 /** What the pipeline's handlers work with; built from settings by `providersFromSettings`, passed in by tests. */
 export interface PipelineDeps {
   assets: AssetStore;
+  /** The ffmpeg runner and the encode slots every encoding handler of this pipeline shares. */
+  media: SegmentEncoder;
   /** In order of preference; the first that speaks the language well is used. */
   speech: SpeechProvider[];
   material: MaterialProvider[];

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AssetStore } from '../adapters/asset-store.ts';
+import { createMedia, type SegmentEncoder } from '../adapters/ffmpeg/index.ts';
 import { PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { OpenAiChatProvider } from '../providers/chat/openai-chat.ts';
 import { LocalLibraryProvider } from '../providers/material/local-library.ts';
@@ -24,9 +25,15 @@ import type { PipelineDeps } from './deps.ts';
 export const BUNDLED_MEDIA_LIBRARY = path.join(PACKAGE_ROOT, 'examples', 'media');
 
 export type ProviderSettings = Pick<Settings,
-  'ttsBaseUrl' | 'ttsApiKey' | 'ttsModel' | 'edgeTts' | 'pexelsApiKey' | 'pixabayApiKey' | 'llmBaseUrl' | 'llmApiKey' | 'llmModel' | 'mediaLibrary'>;
+  'ttsBaseUrl' | 'ttsApiKey' | 'ttsModel' | 'edgeTts' | 'pexelsApiKey' | 'pixabayApiKey' | 'llmBaseUrl' | 'llmApiKey' | 'llmModel' | 'mediaLibrary' | 'ffmpegPath' | 'ffprobePath'>;
+
+/** ffmpeg from the settings' `ffmpegPath` / `ffprobePath` (else the bundled binaries), with one set of encode slots. */
+export function mediaFromSettings(settings: Pick<Settings, 'ffmpegPath' | 'ffprobePath'>): SegmentEncoder {
+  return createMedia({ ffmpegPath: settings.ffmpegPath, ffprobePath: settings.ffprobePath });
+}
 
 export function providersFromSettings(assets: AssetStore, settings: ProviderSettings): PipelineDeps {
+
   const speech: SpeechProvider[] = [];
   if (settings.ttsBaseUrl) {
     speech.push(new OpenAiSpeechProvider({
@@ -47,5 +54,5 @@ export function providersFromSettings(assets: AssetStore, settings: ProviderSett
       ...(settings.llmApiKey ? { apiKey: settings.llmApiKey } : {}),
     })
     : undefined;
-  return { assets, speech, material, ...(chat ? { chat } : {}) };
+  return { assets, media: mediaFromSettings(settings), speech, material, ...(chat ? { chat } : {}) };
 }

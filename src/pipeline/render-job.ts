@@ -1,5 +1,6 @@
 import { copyFile } from 'node:fs/promises';
 import type { CompiledFlow } from '../core/flow/compile.ts';
+import { SlotflowError } from '../core/errors.ts';
 import { isTerminal, TaskPhase } from '../core/engine/task.ts';
 import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
@@ -36,6 +37,17 @@ export class RenderFailedError extends Error {
   }
 }
 
+/** The caller's signal stopped the render before it finished. */
+export class RenderInterruptedError extends SlotflowError {
+  override name = 'RenderInterruptedError';
+  constructor(
+    readonly taskId: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`render ${taskId} interrupted`, { code: 'render-interrupted', cause: options.cause });
+  }
+}
+
 export interface RenderJob {
   flow: CompiledFlow;
   input: unknown;
@@ -44,6 +56,8 @@ export interface RenderJob {
   output: string;
   deps?: PipelineDeps;
   onProgress?: (line: string) => void;
+  /** Aborting it stops the render: running handlers are aborted and their children killed before `renderJob` rejects. */
+  signal?: AbortSignal;
 }
 
 export interface RenderResult {
@@ -70,6 +84,7 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
       if (line !== last) job.onProgress?.(line);
       last = line;
       if (isTerminal(snap.phase)) break;
+      if (job.signal?.aborted) throw new RenderInterruptedError(id, { cause: job.signal.reason });
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     const task = (await rt.store.getTask(id))!;
@@ -91,6 +106,9 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
     }
     return { taskId: id, output: job.output, subtitles, final, runs, outputs, wallSec: (performance.now() - started) / 1000 };
   } finally {
+    // Closing aborts what still runs (the other scenes of a failed render, everything on an interrupt);
+    // waiting for the runner's children means none outlives this call, nor the process.
     await rt.close();
+    await deps.media.runner.settled();
   }
 }

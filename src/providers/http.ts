@@ -122,6 +122,17 @@ interface CompiledHttpOptions {
   signal: AbortSignal | undefined;
 }
 
+/**
+ * `{ signal }` for an options object when either signal is set: both combined
+ * when both are, so a caller's cancel and a provider's own signal both stop
+ * the request. Spread it last: `{ ...options, ...withSignal(options.signal, callerSignal) }`.
+ */
+export function withSignal(own: AbortSignal | undefined, caller: AbortSignal | undefined): { signal?: AbortSignal } {
+  const signals = [own, caller].filter((s): s is AbortSignal => s !== undefined);
+  if (signals.length === 0) return {};
+  return { signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals) };
+}
+
 function compileHttpOptions(options: HttpOptions = {}): CompiledHttpOptions {
   const resolved = {
     timeoutMs: options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs,

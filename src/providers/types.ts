@@ -7,6 +7,12 @@
 
 export type Language = 'en' | 'zh' | string;
 
+/** What every provider call may carry. */
+export interface CallOptions {
+  /** Aborting it stops the call: its request, its child process, its wait between retries. */
+  signal?: AbortSignal | undefined;
+}
+
 export interface SpeechRequest {
   text: string;
   language: Language;
@@ -39,13 +45,13 @@ export interface SpeechProvider {
   /** Whether it can run here (a program installed, a key set), and speaks the language well. */
   supports(language: Language): Promise<boolean>;
   /** Writes the speech as a WAV file to `out`. */
-  synthesize(request: SpeechRequest, out: string): Promise<SpeechResult>;
+  synthesize(request: SpeechRequest, out: string, options?: CallOptions): Promise<SpeechResult>;
 }
 
 export interface ChatProvider {
   readonly name: string;
   /** Rewrites a narration script; returns the new text. */
-  rewrite(script: string, instructions: string, language: Language): Promise<string>;
+  rewrite(script: string, instructions: string, language: Language, options?: CallOptions): Promise<string>;
 }
 
 export interface MaterialQuery {
@@ -73,7 +79,7 @@ export interface MaterialCandidate {
 export interface MaterialProvider {
   readonly name: string;
   available(): Promise<boolean>;
-  search(query: MaterialQuery, downloadDir: string): Promise<MaterialCandidate[]>;
+  search(query: MaterialQuery, downloadDir: string, options?: CallOptions): Promise<MaterialCandidate[]>;
 }
 
 export interface MusicTrack {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { probe } from '../../src/adapters/ffmpeg.ts';
+import { FfmpegRunner, probe } from '../../src/adapters/ffmpeg/index.ts';
 import { checkFlowFile } from '../../src/adapters/flow-files.ts';
 
 /**
@@ -53,7 +53,7 @@ describe('a flow with a renamed component', function () {
     const summary = await render(flowFile, out, 'fresh');
     expect(summary.flow).to.equal('article-video');
     expect(summary.components_executed).to.be.above(0);
-    const info = await probe(out);
+    const info = await probe(new FfmpegRunner(), out);
     expect(info.video).to.include({ codec: 'h264', width: 160, height: 90 });
     expect(info.audio?.codec).to.equal('aac');
     expect(info.durationSec).to.be.above(2.5);

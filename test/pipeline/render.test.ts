@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import yauzl from 'yauzl';
-import { detectSilence, probe } from '../../src/adapters/ffmpeg.ts';
+import { detectSilence, FfmpegRunner, probe as probeWith, type ProbeResult } from '../../src/adapters/ffmpeg/index.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import type { Speech } from '../../src/pipeline/handlers/speech-synthesize.ts';
 import { TITLE_CARD_SEC } from '../../src/pipeline/handlers/title-card.ts';
@@ -19,6 +19,8 @@ import { compileSettings, type Settings } from '../../src/settings.ts';
  */
 
 const ARTICLES = 'test/fixtures/articles';
+const runner = new FfmpegRunner();
+const probe = (file: string): Promise<ProbeResult> => probeWith(runner, file);
 
 function srtCues(text: string): Array<{ start: number; end: number; text: string }> {
   const time = (t: string) => {
@@ -80,7 +82,7 @@ describe('article to video', function () {
 
     const speech = result.outputs('SpeechSynthesis') as unknown as Speech;
     const clipped = result.outputs('MaterialClipper') as { scenes: Array<{ index: number; duration_sec: number }> };
-    const onsets = (await detectSilence(result.output, { noiseDb: -40, minSec: 0.15 })).map((s) => s.endSec);
+    const onsets = (await detectSilence(runner, result.output, { noiseDb: -40, minSec: 0.15 })).map((s) => s.endSec);
     const cues = srtCues(await readFile(result.subtitles!, 'utf8'));
     let offset = TITLE_CARD_SEC;
     let checked = 0;

@@ -37,6 +37,21 @@ describe('EspeakNgProvider', () => {
     expect(slow.durationSec).to.be.greaterThan(normal.durationSec * 1.3);
   });
 
+  it('stops espeak-ng and rejects when the caller aborts', async function () {
+    requireEspeak(this);
+    // Minutes of speech at the slowest rate: far longer than the abort below.
+    const text = 'A sentence that goes on and on. '.repeat(2000);
+    const controller = new AbortController();
+    const run = new EspeakNgProvider({ speedWpm: 80 }).synthesize({ text, language: 'en' }, join(tmp(), 'aborted.wav'), { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 200));
+    const aborted = Date.now();
+    controller.abort(new Error('timed out'));
+    const error = await run.catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(EspeakNgError);
+    expect((error as Error).message).to.match(/cancelled/);
+    expect(Date.now() - aborted).to.be.below(1000);
+  });
+
   it('passes text on stdin, never through a shell', async function () {
     requireEspeak(this);
     const marker = join(tmp(), 'pwned');

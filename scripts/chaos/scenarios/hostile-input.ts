@@ -5,7 +5,9 @@ import path from 'node:path';
 import { request } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { probe } from '../../../src/adapters/ffmpeg.ts';
+import { probe } from '../../../src/adapters/ffmpeg/index.ts';
+import { compileSettings } from '../../../src/settings.ts';
+import { mediaFromSettings } from '../../../src/pipeline/providers.ts';
 import { fullRegistry } from '../../../src/cli/commands/services.ts';
 import { startHttp } from '../../../src/http/start.ts';
 import { connect, startScheduler, startWorker } from '../../../src/runtime/distributed.ts';
@@ -212,7 +214,7 @@ export async function hostileInput(scale: Scale): Promise<ScenarioReport> {
         bytes = data.length;
         const file = path.join(env.settings.dataDir, `probe-${id}.mp4`);
         await writeFile(file, data);
-        const p = await probe(file).catch((e: Error) => ({ error: e.message }));
+        const p = await probe(mediaFromSettings(compileSettings()).runner, file).catch((e: Error) => ({ error: e.message }));
         probed = 'error' in p ? p.error : `${p.video?.width}x${p.video?.height} ${p.durationSec.toFixed(1)} s`;
       }
       const ok = view.phase === 'completed' && bytes > 1000 && type === 'video/mp4' && probed.startsWith('160x90 ');

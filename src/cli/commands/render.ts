@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
 import { FORMATS } from '../../pipeline/formats.ts';
-import { RenderFailedError, renderJob } from '../../pipeline/render-job.ts';
+import { RenderFailedError, RenderInterruptedError, renderJob } from '../../pipeline/render-job.ts';
 import { routeFlow } from '../../pipeline/router.ts';
 import { parseArticle } from '../../pipeline/text/article.ts';
 import { ArticleError } from '../../pipeline/text/errors.ts';
@@ -85,11 +85,23 @@ export function registerRenderCommand(program: Command, io: Output): void {
       const flow = loadFlow(routeFlow({ ...(opts.flow ? { flow: opts.flow } : {}), out: opts.output, input }), process.cwd(), settings.flowsDir);
 
       let result;
+      const interrupt = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
+      // `on`, not `once`: execa's exit hook re-raises a signal that finds no other listener, which would kill us mid-cleanup.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
-        result = await renderJob({ flow, input, settings, output: opts.output, onProgress: (line) => !opts.json && io.err(`  ${flow.name}: ${line}`) });
+        result = await renderJob({
+          flow, input, settings, output: opts.output, signal: interrupt.signal,
+          onProgress: (line) => !opts.json && io.err(`  ${flow.name}: ${line}`),
+        });
       } catch (e) {
         if (e instanceof RenderFailedError) throw new FailedExit(e.message);
+        if (e instanceof RenderInterruptedError) throw new FailedExit(`${e.message} by ${String(interrupt.signal.reason)}`);
         throw e;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
       const { final, runs } = result;
       const speech = result.outputs('SpeechSynthesis') as { provider?: string; voice?: string; reason?: string } | undefined;

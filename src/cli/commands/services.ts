@@ -3,7 +3,8 @@ import { migrateDatabase } from '../../adapters/mysql/connection.ts';
 import { AssetStore } from '../../adapters/asset-store.ts';
 import { collectGarbage, DEFAULT_GC } from '../../runtime/gc.ts';
 import { registerBuiltins } from '../../handlers/builtin.ts';
-import { providersFromSettings } from '../../pipeline/providers.ts';
+import type { SegmentEncoder } from '../../adapters/ffmpeg/index.ts';
+import { mediaFromSettings, providersFromSettings } from '../../pipeline/providers.ts';
 import { registerPipeline } from '../../pipeline/register.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
@@ -20,29 +21,51 @@ export function defaultRegistry(): HandlerRegistry {
 }
 
 /** The builtins and the video pipeline, with the providers the environment configures. */
-export function fullRegistry(settings: Settings): HandlerRegistry {
-  return registerPipeline(defaultRegistry(), providersFromSettings(new AssetStore(settings.dataDir), settings));
+export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFromSettings(settings)): HandlerRegistry {
+  return registerPipeline(defaultRegistry(), { ...providersFromSettings(new AssetStore(settings.dataDir), settings), media });
 }
 
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const done = (signal: string) => resolve(signal);
-    process.once('SIGTERM', () => done('SIGTERM'));
-    process.once('SIGINT', () => done('SIGINT'));
-  });
-}
-
-async function runUntilSignal(io: Output, what: string, start: (d: Distributed, settings: Settings, shutdown: AbortSignal) => Promise<void>): Promise<void> {
+/**
+ * Starts the service and runs until SIGINT or SIGTERM. The first signal lets
+ * running jobs finish (their answers commit before the connections close); a
+ * second one aborts them, which kills their children (ffmpeg, espeak-ng) and
+ * hands the jobs back to the queue. Either way the process ends with no child
+ * of `media` left.
+ */
+async function runUntilSignal(
+  io: Output,
+  what: string,
+  start: (d: Distributed, settings: Settings, shutdown: AbortSignal) => Promise<void>,
+  media?: SegmentEncoder,
+): Promise<void> {
   const settings = compileSettings();
   const d = connect(settings);
   const shutdown = new AbortController();
-  await start(d, settings, shutdown.signal);
-  io.err(`slotflow ${what} running (pid ${process.pid}, queue prefix ${settings.queuePrefix})`);
-  const signal = await untilSignal();
-  io.err(`slotflow ${what}: ${signal}, finishing running jobs`);
-  // Let running jobs finish; their answers commit before the connections close.
-  await d.close();
-  shutdown.abort();
+  let stop!: (signal: string) => void;
+  const stopping = new Promise<string>((resolve) => (stop = resolve));
+  let signals = 0;
+  // One listener for the whole run, never `once`: execa's exit hook re-raises a
+  // signal that finds no other listener, which would kill the process mid-shutdown.
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) return stop(signal);
+    io.err(`slotflow ${what}: ${signal}, aborting running jobs`);
+    shutdown.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await start(d, settings, shutdown.signal);
+    io.err(`slotflow ${what} running (pid ${process.pid}, queue prefix ${settings.queuePrefix})`);
+    const signal = await stopping;
+    io.err(`slotflow ${what}: ${signal}, finishing running jobs (signal again to abort them)`);
+    await d.close();
+  } finally {
+    shutdown.abort();
+    await media?.runner.settled();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function handlerList(registry: HandlerRegistry, option: string | undefined): string[] {
@@ -106,10 +129,12 @@ export function registerServiceCommands(program: Command, io: Output): void {
     .option('--handlers <names>', 'comma-separated handler names (default: all registered)')
     .option('--concurrency <n>', 'jobs at once per handler')
     .action((opts: { handlers?: string; concurrency?: string }) => {
-      const registry = fullRegistry(compileSettings());
+      const settings = compileSettings();
+      const media = mediaFromSettings(settings);
+      const registry = fullRegistry(settings, media);
       const handlers = handlerList(registry, opts.handlers);
       return runUntilSignal(io, 'worker', (d, s, shutdown) =>
-        startWorker(d, s, registry, { handlers, ...(opts.concurrency ? { concurrency: Number(opts.concurrency) } : {}), shutdown }));
+        startWorker(d, s, registry, { handlers, ...(opts.concurrency ? { concurrency: Number(opts.concurrency) } : {}), shutdown }), media);
     });
 
   program
@@ -118,11 +143,12 @@ export function registerServiceCommands(program: Command, io: Output): void {
     .action(async () => {
       const settings = compileSettings();
       await migrateDatabase(settings.mysqlUrl);
-      const registry = fullRegistry(settings);
+      const media = mediaFromSettings(settings);
+      const registry = fullRegistry(settings, media);
       return runUntilSignal(io, 'all', async (d, s, shutdown) => {
         await startHttp(d, s);
         await startScheduler(d, s, (e) => io.err(`sweeper: ${String(e)}`));
         await startWorker(d, s, registry, { shutdown });
-      });
+      }, media);
     });
 }

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { grabFrame, renderScene } from '../../adapters/ffmpeg.ts';
+import { grabFrame, renderScene } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
 import { silenceWav } from '../../providers/speech/wav.ts';
@@ -28,12 +28,12 @@ export function makeImagesCompose(deps: PipelineDeps) {
         const visual = pick ? { path: pick.path, kind: pick.kind } : { path: backgrounds[i % backgrounds.length]!, kind: 'image' as const };
         const clip = await deps.assets.scratch('.mp4');
         try {
-          await renderScene({
+          await renderScene(deps.media, {
             width: widget.width, height: widget.height, durationSec: STILL_RENDER_SEC, visual, audio: silence,
-            cues: [{ text: scene.text, startSec: 0, endSec: STILL_RENDER_SEC }], fadeSec: 0, out: clip, motionSeed: 0,
+            cues: [{ text: scene.text, startSec: 0, endSec: STILL_RENDER_SEC }], fadeSec: 0, out: clip, motionSeed: 0, signal: ctx.signal,
           });
           const image = await makeAsset(ctx, deps.assets, { kind: 'image', provider: 'ffmpeg', ext: '.png', scene: scene.index }, (out) =>
-            grabFrame(clip, STILL_RENDER_SEC / 2, out));
+            grabFrame(deps.media.runner, clip, STILL_RENDER_SEC / 2, out, { signal: ctx.signal }));
           images.push({ index: scene.index, image, text: scene.text });
         } finally {
           await rm(clip, { force: true });

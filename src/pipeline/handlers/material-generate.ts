@@ -1,8 +1,9 @@
-import { generateBackground } from '../../adapters/ffmpeg.ts';
+import { generateBackground } from '../../adapters/ffmpeg/index.ts';
+import { seedOf } from '../../core/random.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Understanding, Widget } from '../outputs.ts';
-import { input, makeAsset, optionalInput, seedOf } from './shared.ts';
+import { input, makeAsset, optionalInput } from './shared.ts';
 
 /** FootageGenerator: generated backgrounds, so every scene has visuals offline. */
 
@@ -15,7 +16,7 @@ export function makeMaterialGenerate(deps: PipelineDeps) {
     // Side by side: each is a short single-threaded ffmpeg run, and the title card waits for the first.
     const backgrounds = await Promise.all(Array.from({ length: GENERATED_BACKGROUNDS }, (_, i) =>
       makeAsset(ctx, deps.assets, { kind: 'background', provider: 'generated', ext: '.png' }, (out) =>
-        generateBackground({ width: widget.width, height: widget.height, seed: seedOf(`${title}#${i}`), out }))));
+        generateBackground(deps.media.runner, { width: widget.width, height: widget.height, seed: seedOf(`${title}#${i}`), out, signal: ctx.signal }))));
     return { backgrounds };
   };
 }

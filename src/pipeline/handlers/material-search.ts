@@ -1,4 +1,4 @@
-import { probe } from '../../adapters/ffmpeg.ts';
+import { type FfmpegRunner, probe } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
 import type { PipelineDeps } from '../deps.ts';
@@ -14,10 +14,11 @@ import { input, optionalInput } from './shared.ts';
 
 export const MIN_VISUAL_SIDE = 120;
 
-async function usable(found: MaterialCandidate[]): Promise<MaterialCandidate[]> {
+async function usable(runner: FfmpegRunner, found: MaterialCandidate[], signal: AbortSignal): Promise<MaterialCandidate[]> {
   const kept: MaterialCandidate[] = [];
   for (const c of found) {
-    const info = await probe(c.path).catch(() => undefined);
+    signal.throwIfAborted();
+    const info = await probe(runner, c.path, { signal }).catch(() => undefined);
     if (!info?.video || Math.min(info.video.width, info.video.height) < MIN_VISUAL_SIDE) continue;
     kept.push({ ...c, width: info.video.width, height: info.video.height, ...(c.kind === 'video' ? { durationSec: info.durationSec } : {}) });
   }
@@ -35,8 +36,8 @@ export function makeMaterialSearch(deps: PipelineDeps) {
     for (const provider of deps.material) {
       if (!(await provider.available())) continue;
       used.push(provider.name);
-      const found = await provider.search({ keywords, orientation: widget.orientation, limit: CANDIDATES_PER_PROVIDER }, deps.assets.tmpDir);
-      candidates.push(...(await usable(found)));
+      const found = await provider.search({ keywords, orientation: widget.orientation, limit: CANDIDATES_PER_PROVIDER }, deps.assets.tmpDir, { signal: ctx.signal });
+      candidates.push(...(await usable(deps.media.runner, found, ctx.signal)));
     }
     candidates.sort((a, b) => b.score - a.score);
     return { candidates, providers: used };

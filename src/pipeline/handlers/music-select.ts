@@ -1,8 +1,9 @@
-import { synthesizeMusic } from '../../adapters/ffmpeg.ts';
+import { synthesizeMusic } from '../../adapters/ffmpeg/index.ts';
+import { seedOf } from '../../core/random.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Understanding, Widget } from '../outputs.ts';
-import { input, makeAsset, optionalInput, seedOf } from './shared.ts';
+import { input, makeAsset, optionalInput } from './shared.ts';
 
 /** MusicSelector: a generated ambient bed (looped under the video and ducked under the voice), or none when the request says so. */
 
@@ -16,7 +17,7 @@ export function makeMusicSelect(deps: PipelineDeps) {
     const seed = seedOf(`${u?.tone ?? ''}|${u?.title ?? ''}`);
     // PCM, not AAC: encoding the bed costs more CPU than making it, and the final mix decodes it again anyway.
     const music = await makeAsset(ctx, deps.assets, { kind: 'music', provider: 'generated', ext: '.wav' }, (out) =>
-      synthesizeMusic({ durationSec: MUSIC_BED_SEC, seed, out }));
+      synthesizeMusic(deps.media.runner, { durationSec: MUSIC_BED_SEC, seed, out, signal: ctx.signal }));
     return { music, provider: 'generated' };
   };
 }

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { renderScene } from '../../adapters/ffmpeg.ts';
+import { renderScene } from '../../adapters/ffmpeg/index.ts';
 import { silenceWav } from '../../providers/speech/wav.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
@@ -37,7 +37,7 @@ export function makeSceneRender(deps: PipelineDeps) {
 
     async function render() {
     const segment = await makeAsset(ctx, deps.assets, { kind: 'scene', provider: 'ffmpeg', ext: '.mp4', scene: scene.index }, (out) =>
-      renderScene({
+      renderScene(deps.media, {
         width: widget.width,
         height: widget.height,
         durationSec: scene.duration_sec,
@@ -48,6 +48,7 @@ export function makeSceneRender(deps: PipelineDeps) {
         ...(watermark ? { watermark: { text: watermark } } : {}),
         fadeSec: SCENE_FADE_SEC,
         out,
+        signal: ctx.signal,
       }));
     return { index: scene.index, segment, duration_sec: scene.duration_sec };
     }

@@ -90,13 +90,6 @@ export async function makeAsset(
   return stored.path;
 }
 
-/** A stable number from a string, for seeds. */
-export function seedOf(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
 /** The script the flow made, whichever handler made it: the `script` role. */
 export function scriptOf(ctx: HandlerContext): ScriptOutput {
   return input<ScriptOutput>(ctx, 'script');

@@ -60,9 +60,11 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
       const scratch: string[] = [];
       try {
         for (const [i, text] of scene.sentences.entries()) {
+          // A provider that cannot be interrupted (meSpeak) stops here, between sentences.
+          ctx.signal.throwIfAborted();
           const file = await deps.assets.scratch('.wav');
           scratch.push(file);
-          const spoken = await provider.synthesize({ text, language: script.language, ...(wanted.voice ? { voice: wanted.voice } : {}) }, file);
+          const spoken = await provider.synthesize({ text, language: script.language, ...(wanted.voice ? { voice: wanted.voice } : {}) }, file, { signal: ctx.signal });
           voiceUsed = spoken.voice;
           parts.push(file);
           const pause = await deps.assets.scratch('.wav');

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { Cue } from '../../adapters/ffmpeg.ts';
+import type { Cue } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { subtitleLines } from '../text/script.ts';

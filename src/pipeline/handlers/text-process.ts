@@ -22,7 +22,7 @@ export function makeTextProcess(deps: PipelineDeps) {
     const u = input<Understanding>(ctx, 'understanding');
     const language = u.language as ArticleLanguage;
     const sentences = deps.chat
-      ? splitSentences(await deps.chat.rewrite(u.body, REWRITE_INSTRUCTIONS, language), language)
+      ? splitSentences(await deps.chat.rewrite(u.body, REWRITE_INSTRUCTIONS, language, { signal: ctx.signal }), language)
       : u.sentences;
     const script = buildScript({ title: u.title, language }, { sentences, keyPhrases: u.key_phrases });
     return { ...script, rewritten_by: deps.chat?.name ?? null };

@@ -1,4 +1,4 @@
-import { renderTitleCard } from '../../adapters/ffmpeg.ts';
+import { renderTitleCard } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Widget } from '../outputs.ts';
@@ -14,7 +14,10 @@ export function makeTitleCard(deps: PipelineDeps) {
     const { backgrounds } = input<{ backgrounds: string[] }>(ctx, 'backgrounds');
     const title = scriptOf(ctx).title || 'Untitled';
     const segment = await makeAsset(ctx, deps.assets, { kind: 'title-card', provider: 'ffmpeg', ext: '.mp4' }, (out) =>
-      renderTitleCard({ width: widget.width, height: widget.height, durationSec: TITLE_CARD_SEC, title, out, ...(backgrounds[0] ? { background: backgrounds[0] } : {}) }));
+      renderTitleCard(deps.media, {
+        width: widget.width, height: widget.height, durationSec: TITLE_CARD_SEC, title, out, signal: ctx.signal,
+        ...(backgrounds[0] ? { background: backgrounds[0] } : {}),
+      }));
     return { segment, duration_sec: TITLE_CARD_SEC, title };
   };
 }

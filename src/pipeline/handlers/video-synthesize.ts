@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { concatSegments, mixFinal, probe } from '../../adapters/ffmpeg.ts';
+import { concatSegments, mixFinal, probe } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Widget } from '../outputs.ts';
@@ -30,10 +30,12 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
     const segments = [...scenes].sort((a, b) => a.index - b.index).map((s) => Object.values(s.outputs)[0]!.segment);
     const joined = await deps.assets.scratch('.mp4');
     try {
-      await concatSegments([title.segment, ...segments], joined);
+      const { runner } = deps.media;
+      const signal = ctx.signal;
+      await concatSegments(runner, [title.segment, ...segments], joined, { signal });
       const video = await makeAsset(ctx, deps.assets, { kind: 'video', provider: 'ffmpeg', ext: '.mp4' }, (out) =>
-        mixFinal({ video: joined, ...(music ? { music } : {}), musicVolume: MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out }));
-      const probed = await probe(video);
+        mixFinal(runner, { video: joined, ...(music ? { music } : {}), musicVolume: MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out, signal }));
+      const probed = await probe(runner, video, { signal });
       return { video, srt: subtitles?.srt ?? null, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length };
     } finally {
       await rm(joined, { force: true });

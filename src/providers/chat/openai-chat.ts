@@ -1,5 +1,5 @@
-import type { ChatProvider, Language } from '../types.ts';
-import { providerJson, ProviderResponseError, trimBaseUrl, type HttpOptions } from '../http.ts';
+import type { CallOptions, ChatProvider, Language } from '../types.ts';
+import { providerJson, ProviderResponseError, trimBaseUrl, type HttpOptions, withSignal } from '../http.ts';
 
 /**
  * Any OpenAI-compatible chat completions endpoint: OpenAI itself, or a local
@@ -41,7 +41,7 @@ export class OpenAiChatProvider implements ChatProvider {
     this.url = `${trimBaseUrl(options.baseUrl)}/chat/completions`;
   }
 
-  async rewrite(script: string, instructions: string, language: Language): Promise<string> {
+  async rewrite(script: string, instructions: string, language: Language, options: CallOptions = {}): Promise<string> {
     const languageName = LANGUAGE_NAMES[language] ?? language;
     const system = [
       'You rewrite narration scripts for short videos.',
@@ -61,7 +61,7 @@ export class OpenAiChatProvider implements ChatProvider {
           { role: 'user', content: script },
         ],
       }),
-    }, { timeoutMs: OPENAI_CHAT_DEFAULTS.timeoutMs, ...this.options.http })) as ChatCompletion;
+    }, { timeoutMs: OPENAI_CHAT_DEFAULTS.timeoutMs, ...this.options.http, ...withSignal(this.options.http?.signal, options.signal) })) as ChatCompletion;
     const content = answer.choices?.[0]?.message?.content;
     if (typeof content !== 'string') throw new ProviderResponseError(this.name, this.url, 'no choices[0].message.content string');
     // Reasoning models served locally may prefix their answer with their thinking.

@@ -1,5 +1,5 @@
-import type { MaterialCandidate, MaterialProvider, MaterialQuery } from '../types.ts';
-import { providerJson, trimBaseUrl, type DownloadOptions, type HttpOptions } from '../http.ts';
+import type { CallOptions, MaterialCandidate, MaterialProvider, MaterialQuery } from '../types.ts';
+import { providerJson, trimBaseUrl, type DownloadOptions, type HttpOptions, withSignal } from '../http.ts';
 import { downloadHits, hasCjk, pickRendition, scoreHit, searchQueries, type StockHit } from './stock.ts';
 
 /**
@@ -51,7 +51,7 @@ export class PexelsProvider implements MaterialProvider {
     return Boolean(this.options.apiKey);
   }
 
-  async search(query: MaterialQuery, downloadDir: string): Promise<MaterialCandidate[]> {
+  async search(query: MaterialQuery, downloadDir: string, options: CallOptions = {}): Promise<MaterialCandidate[]> {
     const apiKey = this.options.apiKey;
     if (!apiKey) throw new Error(`${this.name}: no API key configured`);
     if (query.limit <= 0) return [];
@@ -66,7 +66,7 @@ export class PexelsProvider implements MaterialProvider {
       const answer = (await providerJson(this.name, `${this.baseUrl}/videos/search?${params}`, {
         method: 'GET',
         headers: { authorization: apiKey, accept: 'application/json' },
-      }, this.options.http)) as { videos?: PexelsVideo[] };
+      }, { ...this.options.http, ...withSignal(this.options.http?.signal, options.signal) })) as { videos?: PexelsVideo[] };
       const videos = Array.isArray(answer.videos) ? answer.videos : [];
       for (const [rank, video] of videos.entries()) {
         const id = String(video.id ?? '');
@@ -89,6 +89,6 @@ export class PexelsProvider implements MaterialProvider {
         hits.push({ ...hit, score: scoreHit(queryIndex, rank, videos.length, query, hit) });
       }
     }
-    return downloadHits(this.name, hits, query.limit, downloadDir, this.options.download);
+    return downloadHits(this.name, hits, query.limit, downloadDir, { ...this.options.download, ...withSignal(this.options.download?.signal, options.signal) });
   }
 }

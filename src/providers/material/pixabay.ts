@@ -1,5 +1,5 @@
-import type { MaterialCandidate, MaterialProvider, MaterialQuery } from '../types.ts';
-import { providerJson, trimBaseUrl, type DownloadOptions, type HttpOptions } from '../http.ts';
+import type { CallOptions, MaterialCandidate, MaterialProvider, MaterialQuery } from '../types.ts';
+import { providerJson, trimBaseUrl, type DownloadOptions, type HttpOptions, withSignal } from '../http.ts';
 import { downloadHits, hasCjk, orientationOf, pickRendition, scoreHit, searchQueries, type StockHit } from './stock.ts';
 
 /**
@@ -52,7 +52,7 @@ export class PixabayProvider implements MaterialProvider {
     return Boolean(this.options.apiKey);
   }
 
-  async search(query: MaterialQuery, downloadDir: string): Promise<MaterialCandidate[]> {
+  async search(query: MaterialQuery, downloadDir: string, options: CallOptions = {}): Promise<MaterialCandidate[]> {
     const apiKey = this.options.apiKey;
     if (!apiKey) throw new Error(`${this.name}: no API key configured`);
     if (query.limit <= 0) return [];
@@ -68,7 +68,7 @@ export class PixabayProvider implements MaterialProvider {
       const answer = (await providerJson(this.name, `${this.baseUrl}/videos/?${params}`, {
         method: 'GET',
         headers: { accept: 'application/json' },
-      }, this.options.http)) as { hits?: PixabayHit[] };
+      }, { ...this.options.http, ...withSignal(this.options.http?.signal, options.signal) })) as { hits?: PixabayHit[] };
       const page = Array.isArray(answer.hits) ? answer.hits : [];
       for (const [rank, item] of page.entries()) {
         const id = String(item.id ?? '');
@@ -90,6 +90,6 @@ export class PixabayProvider implements MaterialProvider {
         hits.push({ ...hit, score: scoreHit(queryIndex, rank, page.length, query, hit) });
       }
     }
-    return downloadHits(this.name, hits, query.limit, downloadDir, this.options.download);
+    return downloadHits(this.name, hits, query.limit, downloadDir, { ...this.options.download, ...withSignal(this.options.download?.signal, options.signal) });
   }
 }

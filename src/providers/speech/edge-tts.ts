@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import WebSocket, { type RawData } from 'ws';
-import type { Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
+import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { ProviderHttpError, ProviderRequestError, ProviderResponseError, redactUrl } from '../http.ts';
 import { splitText } from './openai-speech.ts';
 import { joinWav, parseWav, type WavPcm } from './riff.ts';
@@ -151,7 +151,7 @@ export class EdgeTtsProvider implements SpeechProvider {
     return `${this.name} (voice ${this.voiceFor(language) ?? `${EDGE_TTS_VOICES.en} as a fallback`})`;
   }
 
-  async synthesize(request: SpeechRequest, out: string): Promise<SpeechResult> {
+  async synthesize(request: SpeechRequest, out: string, options: CallOptions = {}): Promise<SpeechResult> {
     if (this.options.enabled === false) throw new Error(`${this.name}: disabled`);
     const text = request.text.trim();
     if (!text) throw new RangeError(`${this.name}: nothing to say (empty text)`);
@@ -159,7 +159,7 @@ export class EdgeTtsProvider implements SpeechProvider {
     const voice = request.voice ?? this.languageVoice(request.language) ?? this.languageVoice('en') ?? EDGE_TTS_VOICES.en;
     const pieces: WavPcm[] = [];
     for (const input of this.pieces(text)) {
-      const audio = await this.withRetries((attempt) => this.turn(input, voice, attempt));
+      const audio = await this.withRetries((attempt) => this.turn(input, voice, attempt, options.signal), options.signal);
       pieces.push(parseWav(audio, this.name, this.shownUrl, { dataToEnd: true }));
     }
     const wav = joinWav(pieces, this.name, this.shownUrl);
@@ -187,8 +187,9 @@ export class EdgeTtsProvider implements SpeechProvider {
   }
 
   /** Runs `attempt` (numbered from 1) until it succeeds, fails for good, or the retries are spent. */
-  private async withRetries(attempt: (n: number) => Promise<Buffer>): Promise<Buffer> {
+  private async withRetries(attempt: (n: number) => Promise<Buffer>, signal: AbortSignal | undefined): Promise<Buffer> {
     for (let n = 1; ; n++) {
+      signal?.throwIfAborted();
       try {
         return await attempt(n);
       } catch (error) {
@@ -229,7 +230,7 @@ export class EdgeTtsProvider implements SpeechProvider {
   }
 
   /** One connection, one turn: the audio bytes of `text`, RIFF header first. */
-  private turn(text: string, voice: string, attempt: number): Promise<Buffer> {
+  private turn(text: string, voice: string, attempt: number, signal: AbortSignal | undefined): Promise<Buffer> {
     const provider = this.name;
     const shownUrl = this.shownUrl;
     return new Promise<Buffer>((resolve, reject) => {
@@ -252,6 +253,7 @@ export class EdgeTtsProvider implements SpeechProvider {
         settled = true;
         clearTimeout(timer);
         clearTimeout(graceTimer);
+        signal?.removeEventListener('abort', onAbort);
         ws.removeAllListeners();
         // A late socket error must not become an uncaught exception.
         ws.on('error', () => {});
@@ -274,6 +276,10 @@ export class EdgeTtsProvider implements SpeechProvider {
         if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
         settleAfterClose();
       };
+
+      const onAbort = () => fail(signal?.reason instanceof Error ? signal.reason : new Error('cancelled'));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
 
       const succeed = (audio: Buffer) => {
         if (outcome) return;

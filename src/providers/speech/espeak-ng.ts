@@ -7,7 +7,7 @@
  */
 
 import { execa } from 'execa';
-import type { Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
+import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { languageName } from './choose.ts';
 import { listEspeakNgVoices } from './voice-list.ts';
 import { readWavInfo } from './wav.ts';
@@ -37,6 +37,8 @@ export const ESPEAK_NG_DEFAULTS: Required<EspeakNgOptions> = {
 };
 
 const PROBE_TIMEOUT_MS = 10_000;
+/** Between SIGTERM and SIGKILL when a synthesis is cancelled. */
+const KILL_GRACE_MS = 500;
 
 /** Voices for the languages the pipeline knows; others are looked up with `--voices=LANG`. */
 const LANGUAGE_VOICES: Record<string, string> = {
@@ -139,7 +141,7 @@ export class EspeakNgProvider implements SpeechProvider {
     return `espeak-ng (${languageName(voice.split('+')[0]!)} voice ${voice})`;
   }
 
-  async synthesize(request: SpeechRequest, out: string): Promise<SpeechResult> {
+  async synthesize(request: SpeechRequest, out: string, options: CallOptions = {}): Promise<SpeechResult> {
     const text = request.text.trim();
     if (!text) throw new EspeakNgError('ESPEECH_EMPTY_TEXT', 'nothing to say');
     if (!(await this.available())) throw new EspeakNgError('ESPEECH_UNAVAILABLE', `${this.options.command} is not installed or does not run`);
@@ -149,7 +151,11 @@ export class EspeakNgProvider implements SpeechProvider {
     }
     const o = this.options;
     const args = ['-v', voice, '-s', String(o.speedWpm), '-p', String(o.pitch), '-a', String(o.amplitude), '-g', String(o.wordGap), '-b', '1', '-w', out, '--stdin'];
-    const result = await execa(o.command, args, { input: text, timeout: o.timeoutMs, reject: false });
+    // On abort: SIGTERM, then SIGKILL after the grace, like ffmpeg.
+    const result = await execa(o.command, args, {
+      input: text, timeout: o.timeoutMs, reject: false, cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,
+    });
+    if (result.isCanceled) throw new EspeakNgError('ESPEECH_FAILED', `voice ${voice}: cancelled`, { cause: options.signal?.reason });
     if (result.exitCode !== 0 || result.failed) {
       const stderr = result.stderr.trim();
       const code = /voice.*(?:not|does not) exist|not found/i.test(stderr) ? 'ESPEECH_VOICE' : 'ESPEECH_FAILED';

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
+import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { languageName } from './choose.ts';
 import { listMespeakVoices } from './voice-list.ts';
 import { parseWavHeader } from './wav.ts';
@@ -153,7 +153,9 @@ export class MespeakProvider implements SpeechProvider {
     return `mespeak (${languageName(language)} voice ${voice}${POOR_VOICES.has(voice) ? ', low quality' : ''})`;
   }
 
-  async synthesize(request: SpeechRequest, out: string): Promise<SpeechResult> {
+  /** `speak` cannot be interrupted: a cancelled call stops before it starts, the caller checks between sentences. */
+  async synthesize(request: SpeechRequest, out: string, options: CallOptions = {}): Promise<SpeechResult> {
+    options.signal?.throwIfAborted();
     const text = request.text.trim();
     if (!text) throw new MespeakError('ESPEECH_EMPTY_TEXT', 'nothing to say');
     const dir = packageDir();

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
-import { providerBytes, trimBaseUrl, type HttpOptions } from '../http.ts';
+import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
+import { providerBytes, trimBaseUrl, type HttpOptions, withSignal } from '../http.ts';
 import { joinWav, parseWav, type WavPcm } from './riff.ts';
 import { configuredVoices } from './voice-list.ts';
 
@@ -60,26 +60,26 @@ export class OpenAiSpeechProvider implements SpeechProvider {
     return configuredVoices(this.name, this.options.voices ?? {}, this.options.voice ?? OPENAI_SPEECH_DEFAULTS.voice);
   }
 
-  async synthesize(request: SpeechRequest, out: string): Promise<SpeechResult> {
+  async synthesize(request: SpeechRequest, out: string, options: CallOptions = {}): Promise<SpeechResult> {
     const text = request.text.trim();
     if (!text) throw new RangeError(`${this.name}: nothing to say (empty text)`);
     const voice = request.voice ?? this.options.voices?.[request.language] ?? this.options.voice ?? OPENAI_SPEECH_DEFAULTS.voice;
     const pieces: WavPcm[] = [];
-    for (const input of splitText(text, this.maxInputChars)) pieces.push(parseWav(await this.request(input, voice), this.name, this.url));
+    for (const input of splitText(text, this.maxInputChars)) pieces.push(parseWav(await this.request(input, voice, options.signal), this.name, this.url));
     const wav = joinWav(pieces, this.name, this.url);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, wav.bytes);
     return { file: out, durationSec: wav.durationSec, voice };
   }
 
-  private request(input: string, voice: string): Promise<Buffer> {
+  private request(input: string, voice: string, signal: AbortSignal | undefined): Promise<Buffer> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'audio/wav' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     return providerBytes(this.name, this.url, {
       method: 'POST',
       headers,
       body: JSON.stringify({ model: this.options.model, input, voice, response_format: 'wav' }),
-    }, { timeoutMs: OPENAI_SPEECH_DEFAULTS.timeoutMs, ...this.options.http });
+    }, { timeoutMs: OPENAI_SPEECH_DEFAULTS.timeoutMs, ...this.options.http, ...withSignal(this.options.http?.signal, signal) });
   }
 }
 

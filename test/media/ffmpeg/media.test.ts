@@ -10,22 +10,24 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import {
-  assText,
-  binaries,
   concatSegments,
+  createMedia,
   encodeFloor,
-  escapeFilterPath,
-  escapeFilterValue,
   FfmpegError,
+  FfmpegRunner,
+  type ProbeResult,
   generateBackground,
   grabFrame,
+  locateFfmpeg,
   mixFinal,
   probe,
   renderScene,
   renderTitleCard,
   synthesizeMusic,
-} from '../../src/adapters/ffmpeg.ts';
-import { bundledFonts, preparedFonts } from '../../src/adapters/fonts.ts';
+} from '../../../src/adapters/ffmpeg/index.ts';
+import { bundledFonts, preparedFonts } from '../../../src/adapters/fonts.ts';
+import { mediaFromSettings } from '../../../src/pipeline/providers.ts';
+import { compileSettings } from '../../../src/settings.ts';
 
 const NASTY = String.raw`It's 5:00 \ 100% {bold} %{pts} [in]; a,b`;
 const CJK = '你好，世界';
@@ -87,7 +89,7 @@ async function frameDifference(a: string, b: string): Promise<number> {
   return sum / (x.length - offset);
 }
 
-function expectSegment(info: Awaited<ReturnType<typeof probe>>, width: number, height: number, durationSec: number): void {
+function expectSegment(info: ProbeResult, width: number, height: number, durationSec: number): void {
   expect(info.video, 'video stream').to.include({ codec: 'h264', width, height, fps: 30 });
   expect(info.audio, 'audio stream').to.include({ codec: 'aac', sampleRate: 48_000, channels: 2 });
   expect(info.durationSec).to.be.closeTo(durationSec, DURATION_TOLERANCE_SEC);
@@ -95,6 +97,8 @@ function expectSegment(info: Awaited<ReturnType<typeof probe>>, width: number, h
 
 describe('ffmpeg adapter', function () {
   this.timeout(60_000);
+  const media = createMedia();
+  const { runner } = media;
 
   let root: string;
   let dir: string;
@@ -105,9 +109,9 @@ describe('ffmpeg adapter', function () {
     dir = path.join(root, "it's [a],b;c:d %d");
     await mkdir(dir);
     await writeFile(file('voice.wav'), sineWav(1.2));
-    await generateBackground({ width: 320, height: 180, seed: 1, out: file('still.png') });
+    await generateBackground(runner, { width: 320, height: 180, seed: 1, out: file('still.png') });
     // Half a second of moving test pattern: the video visual that has to loop.
-    await encodeFloor({ width: 320, height: 180, durationSec: 0.5, out: file('clip.mp4') });
+    await encodeFloor(runner, { width: 320, height: 180, durationSec: 0.5, out: file('clip.mp4') });
   });
 
   after(async () => {
@@ -115,18 +119,8 @@ describe('ffmpeg adapter', function () {
   });
 
   describe('binaries', () => {
-    const saved = { ffmpeg: process.env.FFMPEG_PATH, ffprobe: process.env.FFPROBE_PATH };
-    afterEach(() => {
-      for (const [key, value] of [['FFMPEG_PATH', saved.ffmpeg], ['FFPROBE_PATH', saved.ffprobe]] as const) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
-    });
-
-    it('uses the bundled ffmpeg and ffprobe when nothing overrides them', async () => {
-      delete process.env.FFMPEG_PATH;
-      delete process.env.FFPROBE_PATH;
-      const found = await binaries();
+    it('uses the bundled ffmpeg and ffprobe when no path is given', () => {
+      const found = locateFfmpeg();
       // ffmpeg-static wins when installed; it is not installed here.
       expect(found.source).to.be.oneOf(['ffmpeg-static', '@ffmpeg-installer/ffmpeg']);
       expect(found.ffprobeSource).to.equal('@ffprobe-installer/ffprobe');
@@ -134,29 +128,19 @@ describe('ffmpeg adapter', function () {
       expect(path.basename(found.ffprobe)).to.match(/^ffprobe/);
     });
 
-    it('honours FFMPEG_PATH and FFPROBE_PATH, and runs that binary', async () => {
-      process.env.FFMPEG_PATH = path.join(root, 'no-such-ffmpeg');
-      process.env.FFPROBE_PATH = path.join(root, 'no-such-ffprobe');
-      const found = await binaries();
-      expect(found).to.include({ ffmpeg: process.env.FFMPEG_PATH, ffprobe: process.env.FFPROBE_PATH, source: 'env', ffprobeSource: 'env' });
-      const error = await encodeFloor({ width: 64, height: 64, durationSec: 0.1, out: file('never.mp4') }).catch((e: unknown) => e);
+    it('uses the ffmpeg and ffprobe paths it is given, and runs that binary', async () => {
+      const given = { ffmpegPath: path.join(root, 'no-such-ffmpeg'), ffprobePath: path.join(root, 'no-such-ffprobe') };
+      const found = locateFfmpeg(given);
+      expect(found).to.include({ ffmpeg: given.ffmpegPath, ffprobe: given.ffprobePath, source: 'given', ffprobeSource: 'given' });
+      const error = await encodeFloor(new FfmpegRunner(found), { width: 64, height: 64, durationSec: 0.1, out: file('never.mp4') }).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(FfmpegError);
-      expect((error as FfmpegError).binary).to.equal(process.env.FFMPEG_PATH);
-    });
-  });
-
-  describe('escaping', () => {
-    it('escapes a path for both the filter-graph and the filter-option parser', () => {
-      expect(escapeFilterValue("/tmp/it's [a],b;c:d")).to.equal(String.raw`/tmp/it\\\'s\\\ \[a\]\,b\;c\\:d`);
-      expect(escapeFilterValue(String.raw`C:\x`)).to.equal(String.raw`C\\:\\\\x`);
-      expect(escapeFilterPath('relative.ass')).to.equal(escapeFilterValue(path.resolve('relative.ass')));
+      expect(error).to.include({ binary: given.ffmpegPath, code: 'ffmpeg-failed', retryable: true });
     });
 
-    it('escapes only what ASS reads as markup', () => {
-      expect(assText(`${NASTY}\n${CJK}`)).to.equal(NASTY_IN_ASS);
-      // A literal backslash-N must not become a line break: an invisible word joiner separates them.
-      expect(assText(String.raw`a\N b\n c\h`)).to.equal('a\\\u2060N b\\\u2060n c\\\u2060h');
-      expect(assText('one\r\ntwo\rthree')).to.equal(String.raw`one\Ntwo\Nthree`);
+    it('takes FFMPEG_PATH and FFPROBE_PATH from the settings where the pipeline is composed', () => {
+      const { runner: fromEnv } = mediaFromSettings(compileSettings({ FFMPEG_PATH: '/opt/ffmpeg', FFPROBE_PATH: '/opt/ffprobe' }));
+      expect(fromEnv.binaries).to.include({ ffmpeg: '/opt/ffmpeg', ffprobe: '/opt/ffprobe', source: 'given' });
+      expect(mediaFromSettings(compileSettings({})).runner.binaries.source).to.not.equal('given');
     });
   });
 
@@ -173,9 +157,9 @@ describe('ffmpeg adapter', function () {
 
   describe('stills', () => {
     it('draws the same background for the same seed and another for another seed', async () => {
-      await generateBackground({ width: 64, height: 96, seed: 42, out: file('a.png') });
-      await generateBackground({ width: 64, height: 96, seed: 42, out: file('b.png') });
-      await generateBackground({ width: 64, height: 96, seed: 43, out: file('c.png') });
+      await generateBackground(runner, { width: 64, height: 96, seed: 42, out: file('a.png') });
+      await generateBackground(runner, { width: 64, height: 96, seed: 42, out: file('b.png') });
+      await generateBackground(runner, { width: 64, height: 96, seed: 43, out: file('c.png') });
       const [a, b, c] = await Promise.all(['a.png', 'b.png', 'c.png'].map((name) => readFile(file(name))));
       expect(Buffer.compare(a!, b!)).to.equal(0);
       expect(Buffer.compare(a!, c!)).to.not.equal(0);
@@ -184,7 +168,7 @@ describe('ffmpeg adapter', function () {
 
   describe('segments', () => {
     it('renders an image scene as H.264 + AAC at the requested size and duration', async () => {
-      await renderScene({
+      await renderScene(media, {
         width: 320,
         height: 180,
         durationSec: 1.5,
@@ -195,12 +179,12 @@ describe('ffmpeg adapter', function () {
         fadeSec: 0.2,
         out: file('scene.mp4'),
       });
-      expectSegment(await probe(file('scene.mp4')), 320, 180, 1.5);
+      expectSegment(await probe(runner, file('scene.mp4')), 320, 180, 1.5);
     });
 
     it('moves a smooth image (a generated background) without oversampling, at the requested size and duration', async () => {
-      await generateBackground({ width: 180, height: 320, seed: 7, out: file('smooth.png') });
-      await renderScene({
+      await generateBackground(runner, { width: 180, height: 320, seed: 7, out: file('smooth.png') });
+      await renderScene(media, {
         width: 180,
         height: 320,
         durationSec: 1.2,
@@ -210,11 +194,11 @@ describe('ffmpeg adapter', function () {
         fadeSec: 0.2,
         out: file('smooth.mp4'),
       });
-      expectSegment(await probe(file('smooth.mp4')), 180, 320, 1.2);
+      expectSegment(await probe(runner, file('smooth.mp4')), 180, 320, 1.2);
     });
 
     it('renders 9:16 and 1:1 segments at their sizes', async () => {
-      await renderScene({
+      await renderScene(media, {
         width: 180,
         height: 320,
         durationSec: 1,
@@ -225,14 +209,14 @@ describe('ffmpeg adapter', function () {
         fadeSec: 0.2,
         out: file('portrait.mp4'),
       });
-      await renderTitleCard({ width: 240, height: 240, durationSec: 1, title: 'Square title', out: file('square.mp4') });
-      expectSegment(await probe(file('portrait.mp4')), 180, 320, 1);
-      expectSegment(await probe(file('square.mp4')), 240, 240, 1);
+      await renderTitleCard(media, { width: 240, height: 240, durationSec: 1, title: 'Square title', out: file('square.mp4') });
+      expectSegment(await probe(runner, file('portrait.mp4')), 180, 320, 1);
+      expectSegment(await probe(runner, file('square.mp4')), 240, 240, 1);
     });
 
     it('burns in a cue full of markup characters, with the ASS file holding the text literally', async () => {
       const assFile = file('captions [x].ass');
-      await renderScene({
+      await renderScene(media, {
         width: 320,
         height: 180,
         durationSec: 1,
@@ -244,7 +228,7 @@ describe('ffmpeg adapter', function () {
         out: file('nasty.mp4'),
         subtitlesFile: assFile,
       });
-      expectSegment(await probe(file('nasty.mp4')), 320, 180, 1);
+      expectSegment(await probe(runner, file('nasty.mp4')), 320, 180, 1);
       const ass = await readFile(assFile, 'utf8');
       const dialogue = ass.split('\n').find((line) => line.startsWith('Dialogue:'));
       expect(dialogue).to.match(/^Dialogue: 0,0:00:00\.10,0:00:00\.90,/);
@@ -255,13 +239,13 @@ describe('ffmpeg adapter', function () {
     });
 
     it('renders a title card from the same markup-laden text', async () => {
-      await renderTitleCard({ width: 320, height: 180, durationSec: 1, title: `${NASTY}\n${CJK}`, out: file('title.mp4') });
-      expectSegment(await probe(file('title.mp4')), 320, 180, 1);
+      await renderTitleCard(media, { width: 320, height: 180, durationSec: 1, title: `${NASTY}\n${CJK}`, out: file('title.mp4') });
+      expectSegment(await probe(runner, file('title.mp4')), 320, 180, 1);
     });
 
     it('loops a video visual that is shorter than the scene', async () => {
       // clip.mp4 lasts 0.5 s; frames 0.5 s apart are the same frame of the clip.
-      await renderScene({
+      await renderScene(media, {
         width: 320,
         height: 180,
         durationSec: 1.5,
@@ -271,8 +255,8 @@ describe('ffmpeg adapter', function () {
         fadeSec: 0,
         out: file('looped.mp4'),
       });
-      expectSegment(await probe(file('looped.mp4')), 320, 180, 1.5);
-      for (const at of [0.2, 0.7, 1.2, 0.45]) await grabFrame(file('looped.mp4'), at, file(`at-${at}.bmp`));
+      expectSegment(await probe(runner, file('looped.mp4')), 320, 180, 1.5);
+      for (const at of [0.2, 0.7, 1.2, 0.45]) await grabFrame(runner, file('looped.mp4'), at, file(`at-${at}.bmp`));
       const sameFrameLater = await frameDifference(file('at-0.2.bmp'), file('at-1.2.bmp'));
       const sameFrameNextLoop = await frameDifference(file('at-0.2.bmp'), file('at-0.7.bmp'));
       const otherFrame = await frameDifference(file('at-0.2.bmp'), file('at-0.45.bmp'));
@@ -282,7 +266,7 @@ describe('ffmpeg adapter', function () {
 
     it('reports a failed run as an FfmpegError with the arguments and stderr', async () => {
       await writeFile(file('broken.png'), 'not a picture');
-      const error = await renderTitleCard({
+      const error = await renderTitleCard(media, {
         width: 320,
         height: 180,
         durationSec: 1,
@@ -300,7 +284,7 @@ describe('ffmpeg adapter', function () {
     });
 
     it('rejects a missing input with ENOENT naming the file', async () => {
-      const error = await renderTitleCard({
+      const error = await renderTitleCard(media, {
         width: 320,
         height: 180,
         durationSec: 1,
@@ -313,42 +297,46 @@ describe('ffmpeg adapter', function () {
 
     it('stops ffmpeg and rejects as cancelled when the caller aborts', async () => {
       const controller = new AbortController();
-      const started = Date.now();
-      const run = encodeFloor({ width: 320, height: 180, durationSec: 600, out: file('aborted.mp4'), signal: controller.signal });
-      setTimeout(() => controller.abort(), 300);
+      const run = encodeFloor(runner, { width: 320, height: 180, durationSec: 600, out: file('aborted.mp4'), signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(runner.running).to.equal(1);
+      const aborted = Date.now();
+      controller.abort();
       const error = await run.catch((e: unknown) => e);
       expect(error).to.be.instanceOf(FfmpegError);
       expect((error as FfmpegError).canceled).to.equal(true);
-      expect(Date.now() - started).to.be.below(10_000);
+      // The call settles once the child is reaped, SIGKILL included: within a second of the abort.
+      expect(Date.now() - aborted).to.be.below(1000);
+      expect(runner.running).to.equal(0);
     });
 
     it('rejects odd frame sizes, which yuv420p cannot hold', async () => {
-      const error = await renderTitleCard({ width: 321, height: 180, durationSec: 1, title: 'x', out: file('odd.mp4') }).catch((e: unknown) => e);
+      const error = await renderTitleCard(media, { width: 321, height: 180, durationSec: 1, title: 'x', out: file('odd.mp4') }).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(RangeError);
     });
   });
 
   describe('assembly', () => {
     it('joins segments without re-encoding into their summed duration', async () => {
-      await concatSegments([file('title.mp4'), file('scene.mp4')], file('joined.mp4'));
-      expectSegment(await probe(file('joined.mp4')), 320, 180, 2.5);
+      await concatSegments(runner, [file('title.mp4'), file('scene.mp4')], file('joined.mp4'));
+      expectSegment(await probe(runner, file('joined.mp4')), 320, 180, 2.5);
     });
 
     it('refuses to join segments of different sizes', async () => {
-      const error = await concatSegments([file('scene.mp4'), file('portrait.mp4')], file('never.mp4')).catch((e: unknown) => e);
+      const error = await concatSegments(runner, [file('scene.mp4'), file('portrait.mp4')], file('never.mp4')).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(RangeError);
     });
 
     it('synthesizes a music bed of the requested length', async () => {
-      await synthesizeMusic({ durationSec: 2, seed: 5, out: file('music.wav') });
-      const info = await probe(file('music.wav'));
+      await synthesizeMusic(runner, { durationSec: 2, seed: 5, out: file('music.wav') });
+      const info = await probe(runner, file('music.wav'));
       expect(info.audio).to.include({ sampleRate: 48_000, channels: 2 });
       expect(info.durationSec).to.be.closeTo(2, DURATION_TOLERANCE_SEC);
     });
 
     it('mixes the final video with ducked music, fast start, copied H.264 and AAC', async () => {
-      await mixFinal({ video: file('joined.mp4'), music: file('music.wav'), musicVolume: 0.3, fadeSec: 0.5, out: file('final.mp4') });
-      const [joined, final] = [await probe(file('joined.mp4')), await probe(file('final.mp4'))];
+      await mixFinal(runner, { video: file('joined.mp4'), music: file('music.wav'), musicVolume: 0.3, fadeSec: 0.5, out: file('final.mp4') });
+      const [joined, final] = [await probe(runner, file('joined.mp4')), await probe(runner, file('final.mp4'))];
       expectSegment(final, 320, 180, joined.durationSec);
       const boxes = await topLevelBoxes(file('final.mp4'));
       expect(boxes).to.include.members(['moov', 'mdat']);
@@ -356,10 +344,10 @@ describe('ffmpeg adapter', function () {
     });
 
     it('remuxes for fast start when there is no music', async () => {
-      await mixFinal({ video: file('joined.mp4'), musicVolume: 0, fadeSec: 0, out: file('final-voice.mp4') });
+      await mixFinal(runner, { video: file('joined.mp4'), musicVolume: 0, fadeSec: 0, out: file('final-voice.mp4') });
       const boxes = await topLevelBoxes(file('final-voice.mp4'));
       expect(boxes.indexOf('moov')).to.be.below(boxes.indexOf('mdat'));
-      expectSegment(await probe(file('final-voice.mp4')), 320, 180, 2.5);
+      expectSegment(await probe(runner, file('final-voice.mp4')), 320, 180, 2.5);
     });
   });
 });

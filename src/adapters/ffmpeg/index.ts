@@ -1,0 +1,48 @@
+/**
+ * The one module in slotflow that talks to ffmpeg, one concept per file:
+ *
+ *   run.ts           locating the binaries and running them (the only place that spawns ffmpeg or ffprobe)
+ *   errors.ts        `FfmpegError`
+ *   probe.ts         what ffprobe says about a file
+ *   encode-slots.ts  how many segments encode at once, and with how many threads
+ *   encoding.ts      the stream parameters every segment shares
+ *   escape.ts        text and paths for filter graphs, ASS and concat lists
+ *   line-break.ts    wrapping captions and titles (pure)
+ *   ass.ts           ASS documents for captions and titles
+ *   sources.ts       generated sources: background gradient, music bed
+ *   segments.ts      title card, scene, benchmark floor
+ *   assembly.ts      concatenation and the final mix
+ *   analysis.ts      a frame out of a video, the silences in its audio
+ *
+ * Whoever composes the application makes one `FfmpegRunner` and one
+ * `EncodeSlots` (`createMedia`) and hands them to the functions here; the
+ * module keeps no state of its own and reads no environment.
+ */
+import { EncodeSlots } from './encode-slots.ts';
+import { type FfmpegPaths, FfmpegRunner, locateFfmpeg } from './run.ts';
+import type { SegmentEncoder } from './segments.ts';
+
+export { detectSilence, grabFrame, type SilenceOptions } from './analysis.ts';
+export { captionsAss, type Cue, titleAss } from './ass.ts';
+export { concatSegments, mixFinal, type MixOptions } from './assembly.ts';
+export { EncodeSlots } from './encode-slots.ts';
+export {
+  AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODEC, AUDIO_SAMPLE_RATE, COLOR_MATRIX, CRF, FPS, GOP_FRAMES, PIX_FMT, VIDEO_CODEC, VIDEO_TIMESCALE,
+  X264_PRESET, X264_PROFILE,
+} from './encoding.ts';
+export { FfmpegError, type MediaProgram } from './errors.ts';
+export { assText, concatListEntry, escapeFilterPath, escapeFilterValue } from './escape.ts';
+export { textEm, wrapText } from './line-break.ts';
+export { probe, type ProbeResult } from './probe.ts';
+export {
+  type Binaries, type BinarySource, COMMON_ARGS, type FfmpegPaths, FfmpegRunner, KILL_GRACE_MS, locateFfmpeg, PROBE_COMMON_ARGS, type RunOptions,
+} from './run.ts';
+export {
+  encodeFloor, type FloorOptions, renderScene, renderTitleCard, type SceneOptions, type SegmentEncoder, TITLE_FADE_SEC, type TitleCardOptions,
+} from './segments.ts';
+export { type BackgroundOptions, generateBackground, type MusicOptions, synthesizeMusic } from './sources.ts';
+
+/** A runner for the located binaries and a fresh set of encode slots: what the pipeline's handlers encode with. */
+export function createMedia(paths: FfmpegPaths = {}, slots: EncodeSlots = new EncodeSlots()): SegmentEncoder {
+  return { runner: new FfmpegRunner(locateFfmpeg(paths)), slots };
+}

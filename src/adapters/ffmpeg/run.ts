@@ -1,0 +1,175 @@
+/**
+ * The only place in slotflow that starts ffmpeg or ffprobe, and the only
+ * place that knows where they are.
+ *
+ * - Programs run through execa with argument arrays, never a shell string,
+ *   and always with `COMMON_ARGS` / `PROBE_COMMON_ARGS`.
+ * - Every failure is an `FfmpegError` carrying the arguments and the tail of
+ *   stderr.
+ * - A run takes an `AbortSignal`. On abort the child gets SIGTERM and, if it
+ *   is still alive `KILL_GRACE_MS` later, SIGKILL; the call settles only once
+ *   the child is gone, so whatever the caller holds (an encode slot) is freed
+ *   after the process, not before.
+ *
+ * The binaries are located once, from paths the composition hands in
+ * (`locateFfmpeg`), and held by an `FfmpegRunner`; a probe of what the binary
+ * can do (`-version`, `-filters`, `-encoders`) belongs on the runner too,
+ * memoised per instance.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { execa, ExecaError } from 'execa';
+import { FfmpegError, type MediaProgram } from './errors.ts';
+
+/** Arguments every ffmpeg run starts with. */
+export const COMMON_ARGS: readonly string[] = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
+/** Arguments every ffprobe run starts with. */
+export const PROBE_COMMON_ARGS: readonly string[] = ['-hide_banner', '-loglevel', 'error'];
+
+/** The last this many characters of stderr are kept on an `FfmpegError`. */
+const STDERR_TAIL_CHARS = 4000;
+/** ffprobe prints JSON on stdout; a long file with many streams stays well under this. */
+const MAX_STDOUT_BYTES = 16 * 1024 * 1024;
+/**
+ * Between SIGTERM and SIGKILL on abort. ffmpeg stops within a frame or two on
+ * SIGTERM; the SIGKILL is for one stuck in a filter or on I/O. Together with
+ * the time to reap the child this stays under a second.
+ */
+export const KILL_GRACE_MS = 500;
+
+export type BinarySource = 'given' | 'ffmpeg-static' | '@ffmpeg-installer/ffmpeg' | '@ffprobe-installer/ffprobe';
+
+export interface Binaries {
+  ffmpeg: string;
+  ffprobe: string;
+  /** Where `ffmpeg` came from. */
+  source: BinarySource;
+  /** Where `ffprobe` came from. */
+  ffprobeSource: BinarySource;
+}
+
+export interface FfmpegPaths {
+  /** An ffmpeg to use instead of the bundled one (the `FFMPEG_PATH` setting). */
+  ffmpegPath?: string | undefined;
+  /** An ffprobe to use instead of the bundled one (the `FFPROBE_PATH` setting). */
+  ffprobePath?: string | undefined;
+}
+
+/**
+ * ffmpeg: `ffmpegPath` when given, else `ffmpeg-static` when it is installed
+ * and its binary exists, else `@ffmpeg-installer/ffmpeg`. ffprobe:
+ * `ffprobePath`, else `@ffprobe-installer/ffprobe`.
+ */
+export function locateFfmpeg(paths: FfmpegPaths = {}): Binaries {
+  const require = createRequire(import.meta.url);
+  const ffmpeg = paths.ffmpegPath ? { path: paths.ffmpegPath, source: 'given' as const } : bundledFfmpeg(require);
+  const ffprobe = paths.ffprobePath
+    ? { path: paths.ffprobePath, source: 'given' as const }
+    : { path: (require('@ffprobe-installer/ffprobe') as { path: string }).path, source: '@ffprobe-installer/ffprobe' as const };
+  return { ffmpeg: ffmpeg.path, ffprobe: ffprobe.path, source: ffmpeg.source, ffprobeSource: ffprobe.source };
+}
+
+function bundledFfmpeg(require: NodeJS.Require): { path: string; source: BinarySource } {
+  try {
+    // An optional dependency: absent here, and it exports null on platforms it has no build for.
+    const staticPath: unknown = require('ffmpeg-static');
+    if (typeof staticPath === 'string' && existsSync(staticPath)) return { path: staticPath, source: 'ffmpeg-static' };
+  } catch {
+    // not installed
+  }
+  const installer = require('@ffmpeg-installer/ffmpeg') as { path: string };
+  return { path: installer.path, source: '@ffmpeg-installer/ffmpeg' };
+}
+
+export interface RunOptions {
+  /** Aborting it stops the program (SIGTERM, then SIGKILL); the call then rejects with a cancelled `FfmpegError`. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface RunRequest extends RunOptions {
+  env?: Record<string, string>;
+}
+
+/** Runs ffmpeg and ffprobe from one pair of binaries. */
+export class FfmpegRunner {
+  /** Children started and not yet reaped. */
+  private readonly live = new Set<Promise<unknown>>();
+
+  constructor(readonly binaries: Binaries = locateFfmpeg()) {}
+
+  /** Children running now. */
+  get running(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Resolves once no child of this runner is running. A process that is about
+   * to exit aborts its work, then waits here, so that no ffmpeg outlives it.
+   */
+  async settled(): Promise<void> {
+    while (this.live.size > 0) await Promise.allSettled([...this.live]);
+  }
+
+  /** ffmpeg with `COMMON_ARGS` first; resolves with its stdout. */
+  ffmpeg(args: readonly string[], request: RunRequest = {}): Promise<string> {
+    return this.run('ffmpeg', args, request);
+  }
+
+  /** ffprobe with `PROBE_COMMON_ARGS` first; resolves with its stdout. */
+  ffprobe(args: readonly string[], request: RunRequest = {}): Promise<string> {
+    return this.run('ffprobe', args, request);
+  }
+
+  /** The error a run cut short before it started (an abort while waiting for a slot) is reported as. */
+  cancelled(program: MediaProgram = 'ffmpeg', cause?: unknown): FfmpegError {
+    return new FfmpegError({ program, binary: this.binaryOf(program), args: [], stderrTail: '', canceled: true }, { cause });
+  }
+
+  /** An `FfmpegError` for a run that exited 0 without doing its job. */
+  failed(program: MediaProgram, args: readonly string[], why: string): FfmpegError {
+    return new FfmpegError({ program, binary: this.binaryOf(program), args: [...(program === 'ffmpeg' ? COMMON_ARGS : PROBE_COMMON_ARGS), ...args], stderrTail: why });
+  }
+
+  private binaryOf(program: MediaProgram): string {
+    return program === 'ffmpeg' ? this.binaries.ffmpeg : this.binaries.ffprobe;
+  }
+
+  private async run(program: MediaProgram, args: readonly string[], request: RunRequest): Promise<string> {
+    const binary = this.binaryOf(program);
+    const fullArgs = [...(program === 'ffmpeg' ? COMMON_ARGS : PROBE_COMMON_ARGS), ...args];
+    if (request.signal?.aborted) throw this.cancelled(program, request.signal.reason);
+    const child = execa(binary, fullArgs, {
+      stdin: 'ignore',
+      env: request.env,
+      cancelSignal: request.signal,
+      forceKillAfterDelay: KILL_GRACE_MS,
+      maxBuffer: MAX_STDOUT_BYTES,
+      stripFinalNewline: false,
+    });
+    this.live.add(child);
+    try {
+      const result = await child;
+      return result.stdout;
+    } catch (error) {
+      if (error instanceof ExecaError) {
+        const stderr = typeof error.stderr === 'string' ? error.stderr : '';
+        throw new FfmpegError(
+          {
+            program,
+            binary,
+            args: fullArgs,
+            stderrTail: stderr.slice(-STDERR_TAIL_CHARS),
+            exitCode: error.exitCode,
+            signal: error.signal,
+            canceled: error.isCanceled,
+            reason: error.exitCode === undefined ? error.originalMessage : undefined,
+          },
+          { cause: error },
+        );
+      }
+      throw error;
+    } finally {
+      this.live.delete(child);
+    }
+  }
+}
