@@ -5,6 +5,7 @@ import { newCallbackSecret } from './runtime/callback-token.ts';
 import type { TaskStore } from './runtime/ports.ts';
 import type { EngineServices } from './runtime/services.ts';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL, hashTagged, redisUrls } from './adapters/redis/connections.ts';
+import { SlotflowError } from './core/errors.ts';
 
 /**
  * Settings from the environment (SPEC §4), resolved once: every default is
@@ -56,13 +57,13 @@ export interface Settings {
   webhookBackoffMs: number;
 }
 
-export class SettingsError extends Error {
+export class SettingsError extends SlotflowError {
   override name = 'SettingsError';
   constructor(
     readonly variable: string,
     message: string,
   ) {
-    super(`${variable}: ${message}`);
+    super(`${variable}: ${message}`, { code: 'invalid-setting' });
   }
 }
 

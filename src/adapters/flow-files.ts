@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import jsonSourceMap from 'json-source-map';
 import { type CompiledFlow, validateFlow } from '../core/flow/compile.ts';
 import { error, FlowValidationError, type FlowProblem, ProblemCode } from '../core/flow/problems.ts';
+import { SlotflowError } from '../core/errors.ts';
 
 /**
  * Flow files on disk: reading them (keeping mask literals exact), finding a
@@ -123,13 +124,13 @@ export function knownFlowNames(file?: string, cwd = process.cwd()): Set<string> 
   return names;
 }
 
-export class FlowNotFoundError extends Error {
+export class FlowNotFoundError extends SlotflowError {
   override name = 'FlowNotFoundError';
   constructor(
     readonly ref: string,
     readonly searched: readonly string[],
   ) {
-    super(`no flow "${ref}" (looked for ${searched.join(', ')})`);
+    super(`no flow "${ref}" (looked for ${searched.join(', ')})`, { code: 'unknown-flow' });
   }
 }
 

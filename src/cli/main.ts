@@ -9,8 +9,8 @@ import { registerRenderCommand } from './commands/render.ts';
 import { registerServiceCommands } from './commands/services.ts';
 import { registerSlotCommands } from './commands/slots.ts';
 import { registerTaskCommands } from './commands/task.ts';
-import { ExitCode, FailedExit, UsageError } from './exit.ts';
-import { consoleOutput, type Output } from './output.ts';
+import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
+import { consoleOutput, json, type Output } from './output.ts';
 
 export function buildProgram(io: Output): Command {
   const program = new Command('slotflow')
@@ -41,7 +41,12 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
     await program.parseAsync(argv);
     return ExitCode.ok;
   } catch (e) {
-    return exitCodeFor(e, io);
+    const exit = exitCodeFor(e, io);
+    // A command asked for JSON prints its failure as JSON too, on stdout where its data would be.
+    if (exit !== ExitCode.ok && argv.includes('--json') && !(e instanceof FailedExit && e.quiet)) {
+      io.out(json(errorJson(e, exit === ExitCode.usage ? 'invalid-usage' : 'internal')));
+    }
+    return exit;
   }
 }
 

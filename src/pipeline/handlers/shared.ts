@@ -1,12 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { AssetStore } from '../../adapters/asset-store.ts';
-import { NonRetryableError } from '../../handlers/errors.ts';
+import { MissingInputError } from '../../handlers/errors.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
-import { ArticleError } from '../text/errors.ts';
-import { BadOptionError } from '../formats.ts';
 import type { ScriptOutput } from './text-process.ts';
 
-/** Helpers every pipeline handler uses: reading the task input, storing assets, classifying errors. */
+/** Helpers every pipeline handler uses: reading the task input and dependency outputs, storing assets. */
 
 export interface TaskOptions {
   format?: string;
@@ -43,20 +41,8 @@ export function optionsOf(ctx: HandlerContext): TaskOptions {
 
 export function dep<T>(ctx: HandlerContext, name: string): T {
   const value = ctx.deps[name];
-  if (value === undefined) throw new NonRetryableError(`${ctx.component} needs the output of ${name}`, { code: 'EMISSINGDEP' });
+  if (value === undefined) throw new MissingInputError(ctx.component, [name]);
   return value as T;
-}
-
-/** Runs `fn` and turns errors that retrying cannot fix (bad article, bad option) into non-retryable ones. */
-export async function classify<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof ArticleError || e instanceof BadOptionError) {
-      throw new NonRetryableError(e.message, { cause: e, code: e.code });
-    }
-    throw e;
-  }
 }
 
 /** Makes a file with `make(out)` in scratch space, moves it into the asset store and records it. */
@@ -86,9 +72,10 @@ export function seedOf(text: string): number {
 
 /** The script a flow made: TextProcessor's, ScriptLoader's or CaptionWriter's, whichever the flow has. */
 export function scriptOf(ctx: HandlerContext): ScriptOutput {
-  for (const name of ['TextProcessor', 'ScriptLoader', 'CaptionWriter']) {
+  const sources = ['TextProcessor', 'ScriptLoader', 'CaptionWriter'];
+  for (const name of sources) {
     const value = ctx.deps[name];
     if (value !== undefined) return value as ScriptOutput;
   }
-  throw new NonRetryableError(`${ctx.component} needs a script (TextProcessor, ScriptLoader or CaptionWriter)`, { code: 'EMISSINGDEP' });
+  throw new MissingInputError(ctx.component, sources);
 }
