@@ -36,14 +36,16 @@ export function buildProgram(io: Output): Command {
 
 /** Runs the command line and returns the exit code. */
 export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
-  const program = buildProgram(io);
+  let printed = false;
+  const program = buildProgram({ out: (line) => ((printed = true), io.out(line)), err: (line) => io.err(line) });
   try {
     await program.parseAsync(argv);
     return ExitCode.ok;
   } catch (e) {
     const exit = exitCodeFor(e, io);
-    // A command asked for JSON prints its failure as JSON too, on stdout where its data would be.
-    if (exit !== ExitCode.ok && argv.includes('--json') && !(e instanceof FailedExit && e.quiet)) {
+    // A command asked for JSON prints its failure as JSON too, on stdout where its data would be, unless its
+    // data already went there and tells the failure (`slots decode` with unknown bits): stdout stays one document.
+    if (exit !== ExitCode.ok && argv.includes('--json') && !printed) {
       io.out(json(errorJson(e, exit === ExitCode.usage ? 'invalid-usage' : 'internal')));
     }
     return exit;
