@@ -6,6 +6,7 @@ import { type CompiledFlow, validateFlow } from '../core/flow/compile.ts';
 import type { HandlerCatalog } from '../core/flow/inputs.ts';
 import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
 import { error, FlowValidationError, type FlowProblem, ProblemCode } from '../core/flow/problems.ts';
+import { SlotflowError } from '../core/errors.ts';
 
 /**
  * Flow files on disk: reading them (keeping mask literals exact), finding a
@@ -125,13 +126,13 @@ export function knownFlowNames(file?: string, cwd = process.cwd(), extraDir?: st
   return names;
 }
 
-export class FlowNotFoundError extends Error {
+export class FlowNotFoundError extends SlotflowError {
   override name = 'FlowNotFoundError';
   constructor(
     readonly ref: string,
     readonly searched: readonly string[],
   ) {
-    super(`no flow "${ref}" (looked for ${searched.join(', ')})`);
+    super(`no flow "${ref}" (looked for ${searched.join(', ')})`, { code: 'unknown-flow' });
   }
 }
 

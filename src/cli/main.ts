@@ -10,8 +10,8 @@ import { registerRenderCommand } from './commands/render.ts';
 import { registerServiceCommands } from './commands/services.ts';
 import { registerSlotCommands } from './commands/slots.ts';
 import { registerTaskCommands } from './commands/task.ts';
-import { ExitCode, FailedExit, UsageError } from './exit.ts';
-import { consoleOutput, type Output } from './output.ts';
+import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
+import { consoleOutput, json, type Output } from './output.ts';
 
 export function buildProgram(io: Output): Command {
   const program = new Command('slotflow')
@@ -38,12 +38,19 @@ export function buildProgram(io: Output): Command {
 
 /** Runs the command line and returns the exit code. */
 export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
-  const program = buildProgram(io);
+  let printed = false;
+  const program = buildProgram({ out: (line) => ((printed = true), io.out(line)), err: (line) => io.err(line) });
   try {
     await program.parseAsync(argv);
     return ExitCode.ok;
   } catch (e) {
-    return exitCodeFor(e, io);
+    const exit = exitCodeFor(e, io);
+    // A command asked for JSON prints its failure as JSON too, on stdout where its data would be, unless its
+    // data already went there and tells the failure (`slots decode` with unknown bits): stdout stays one document.
+    if (exit !== ExitCode.ok && argv.includes('--json') && !printed) {
+      io.out(json(errorJson(e, exit === ExitCode.usage ? 'invalid-usage' : 'internal')));
+    }
+    return exit;
   }
 }
 

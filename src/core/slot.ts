@@ -20,6 +20,8 @@
  * Words are `bigint` from end to end and always within unsigned 64 bits.
  */
 
+import { SlotflowError } from './errors.ts';
+
 export const SLOT_COUNT = 32;
 export const WORD_BITS = 64n;
 export const WORD_MASK = (1n << WORD_BITS) - 1n;
@@ -41,17 +43,17 @@ const STATE_BY_BITS: readonly SlotState[] = [
   SlotState.skipped,
 ];
 
-export class SlotRangeError extends RangeError {
+export class SlotRangeError extends SlotflowError {
   override name = 'SlotRangeError';
   constructor(readonly slot: number) {
-    super(`slot index ${slot} is outside 0..${SLOT_COUNT - 1}`);
+    super(`slot index ${slot} is outside 0..${SLOT_COUNT - 1}`, { code: 'slot-out-of-range' });
   }
 }
 
-export class WordRangeError extends RangeError {
+export class WordRangeError extends SlotflowError {
   override name = 'WordRangeError';
   constructor(readonly word: bigint) {
-    super(`${word} is outside unsigned 64 bits`);
+    super(`${word} is outside unsigned 64 bits`, { code: 'word-out-of-range' });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { CompiledComponent, CompiledFlow } from './flow/compile.ts';
 import type { WhenValue } from './flow/document.ts';
 import { checkWord, type SlotState, slotState, toHex, withSlotState, WORD_MASK } from './slot.ts';
+import { SlotflowError } from './errors.ts';
 
 /**
  * The slot algebra over a whole task word, for one compiled flow. Pure
@@ -148,13 +149,13 @@ export function decode(flow: CompiledFlow, word: bigint, inFlight = 0n): Decoded
   };
 }
 
-export class UnknownComponentError extends Error {
+export class UnknownComponentError extends SlotflowError {
   override name = 'UnknownComponentError';
   constructor(
     readonly flow: string,
     readonly component: string,
   ) {
-    super(`flow ${flow} has no component "${component}"`);
+    super(`flow ${flow} has no component "${component}"`, { code: 'unknown-component' });
   }
 }
 

@@ -1,10 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HandlerContext, HandlerRegistry } from './registry.ts';
+import { SlotflowError } from '../core/errors.ts';
 
 /** The builtin handlers (docs/flows.md), for tests, benchmarks and flow authors. Their params are declared in core/flow/builtins.ts. */
 
-export class BuiltinFailure extends Error {
+/** A failure on purpose; retried like any transient failure, so flows can exercise their retry policy. */
+export class BuiltinFailure extends SlotflowError {
   override name = 'BuiltinFailure';
+  constructor(message: string) {
+    super(message, { code: 'builtin-failure', retryable: true });
+  }
 }
 
 async function noop(): Promise<unknown> {

@@ -1,32 +1,35 @@
-/** Errors a handler can throw to steer retries. */
+import { SlotflowError } from '../core/errors.ts';
 
-/** Retrying cannot help (bad input, a rejected request): the slot fails at once. */
-export class NonRetryableError extends Error {
-  override name = 'NonRetryableError';
-  constructor(message: string, options?: ErrorOptions & { code?: string }) {
-    super(message, options);
-    this.code = options?.code;
-  }
-  readonly code: string | undefined;
-}
+/** Errors of the handler layer; every one says itself whether retrying can help. */
 
-/** The attempt ran longer than the component's `timeout_ms`. Retryable. */
-export class AttemptTimeoutError extends Error {
+/** The attempt ran longer than the component's `timeout_ms`: the next attempt may be quicker. */
+export class AttemptTimeoutError extends SlotflowError {
   override name = 'AttemptTimeoutError';
-  readonly code = 'EATTEMPTTIMEOUT';
   constructor(
     readonly component: string,
     readonly attempt: number,
     readonly timeoutMs: number,
   ) {
-    super(`${component} attempt ${attempt} timed out after ${timeoutMs} ms`);
+    super(`${component} attempt ${attempt} timed out after ${timeoutMs} ms`, { code: 'attempt-timeout', retryable: true });
   }
 }
 
-/** No handler is registered under the component's handler name. Not retryable. */
-export class UnknownHandlerError extends NonRetryableError {
+/** No handler is registered under the component's handler name; no retry registers one. */
+export class UnknownHandlerError extends SlotflowError {
   override name = 'UnknownHandlerError';
   constructor(readonly handler: string) {
-    super(`no handler is registered as "${handler}"`, { code: 'EUNKNOWNHANDLER' });
+    super(`no handler is registered as "${handler}"`, { code: 'unknown-handler' });
+  }
+}
+
+/** The component's own declaration cannot run here: a callback without `params.url`, a process without engine services. */
+export class ComponentSetupError extends SlotflowError {
+  override name = 'ComponentSetupError';
+  constructor(
+    readonly component: string,
+    code: 'callback-url-missing' | 'no-engine-services',
+    message: string,
+  ) {
+    super(message, { code });
   }
 }

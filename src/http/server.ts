@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { AssetStore } from '../adapters/asset-store.ts';
 import { FlowNotFoundError, PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
+import { codeOf } from '../core/errors.ts';
 import { isTerminal } from '../core/engine/task.ts';
 import { BadOptionError, frameFor } from '../pipeline/formats.ts';
 import { routeFlow } from '../pipeline/router.ts';
@@ -148,7 +149,10 @@ const answerSchema = {
     error: {
       anyOf: [
         { type: 'string', maxLength: 4000 },
-        { type: 'object', properties: { message: { type: 'string' }, code: { type: 'string' }, retryable: { type: 'boolean' } } },
+        {
+          type: 'object',
+          properties: { message: { type: 'string' }, code: { type: 'string' }, retryable: { type: 'boolean' }, retry_after_ms: { type: 'integer', minimum: 0 } },
+        },
       ],
     },
   },
@@ -224,7 +228,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (err instanceof TaskStateError) return sendError(reply, err.code === 'unknown-task' ? 404 : 409, err.code, err.message);
     if (err instanceof UnknownComponentError) return sendError(reply, 404, 'unknown-component', err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) log.error('request failed', { request_id: _req.id, url: _req.url, error: err.stack ?? err.message });
+    if (status === 500) log.error('request failed', { request_id: _req.id, url: _req.url, code: codeOf(err) ?? 'internal', error: err.stack ?? err.message });
     const code = status === 413 ? 'body-too-large' : status === 415 ? 'unsupported-media-type' : status === 400 ? 'invalid-body' : 'internal';
     if (callback && status < 500) metrics.answersRejected.inc({ reason: code });
     return sendError(reply, status, code, status === 500 ? 'internal error' : err.message);
@@ -243,7 +247,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.post<{ Params: { token: string }; Body: { status: 'succeeded' | 'failed'; output?: unknown; error?: string | { message?: string; code?: string; retryable?: boolean } } }>(
+  app.post<{ Params: { token: string }; Body: { status: 'succeeded' | 'failed'; output?: unknown; error?: string | ServiceError } }>(
     CALLBACK_ROUTE,
     { schema: { body: answerSchema } },
     async (req, reply) => {
@@ -308,7 +312,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         try {
           parseArticle(body.article.body, body.article.title ? { title: body.article.title } : {});
         } catch (e) {
-          if (e instanceof ArticleError) return sendError(reply, 400, e.code.toLowerCase().replace(/_/g, '-'), e.message);
+          if (e instanceof ArticleError) return sendError(reply, 400, e.code, e.message);
           throw e;
         }
         input.article = body.article;
@@ -318,7 +322,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       try {
         frameFor((body.options ?? {}) as Record<string, unknown>);
       } catch (e) {
-        if (e instanceof BadOptionError) return sendError(reply, 400, 'invalid-option', e.message);
+        if (e instanceof BadOptionError) return sendError(reply, 400, e.code, e.message);
         throw e;
       }
       let flow;
@@ -406,7 +410,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   return app;
 }
 
-function toAnswer(claims: CallbackClaims, body: { status: string; output?: unknown; error?: string | { message?: string; code?: string; retryable?: boolean } }) {
+/** A failure as an external service reports it on its callback. */
+interface ServiceError {
+  message?: string;
+  code?: string;
+  retryable?: boolean;
+  retry_after_ms?: number;
+}
+
+function toAnswer(claims: CallbackClaims, body: { status: string; output?: unknown; error?: string | ServiceError }) {
   const base = { taskId: claims.t, component: claims.c, attempt: claims.a };
   if (body.status === 'succeeded') return { ...base, ok: true as const, output: body.output ?? null };
   const err = typeof body.error === 'string' ? { message: body.error } : (body.error ?? {});
@@ -418,6 +430,7 @@ function toAnswer(claims: CallbackClaims, body: { status: string; output?: unkno
       message: err.message ?? 'the service reported a failure',
       ...(err.code ? { code: err.code } : {}),
       retryable: err.retryable ?? true,
+      ...(err.retry_after_ms ? { retryAfterMs: err.retry_after_ms } : {}),
     },
   };
 }

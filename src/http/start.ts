@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Distributed } from '../runtime/distributed.ts';
 import { engineServices, type Settings } from '../settings.ts';
 import { buildServer } from './server.ts';
+import { SlotflowError } from '../core/errors.ts';
 
 /** Starts the HTTP API and the editors' page on the settings' address; a non-loopback address needs SLOTFLOW_API_TOKEN. */
 
-export class UnsafeBindError extends Error {
+export class UnsafeBindError extends SlotflowError {
   override name = 'UnsafeBindError';
   constructor(readonly addr: string) {
-    super(`refusing to serve on ${addr} without SLOTFLOW_API_TOKEN (only a loopback address may go without one)`);
+    super(`refusing to serve on ${addr} without SLOTFLOW_API_TOKEN (only a loopback address may go without one)`, { code: 'unsafe-bind' });
   }
 }
 

@@ -1,3 +1,4 @@
+import { SlotflowError } from '../core/errors.ts';
 /** Output formats: the aspect ratios `--format` and `options.format` take, and their frame sizes. */
 
 export const FORMATS = {
@@ -13,14 +14,14 @@ export function isFormat(value: unknown): value is FormatName {
   return typeof value === 'string' && Object.hasOwn(FORMATS, value);
 }
 
-export class BadOptionError extends Error {
+export class BadOptionError extends SlotflowError {
   override name = 'BadOptionError';
-  readonly code = 'EBADOPTION';
+  declare readonly code: 'invalid-option';
   constructor(
     readonly option: string,
     message: string,
   ) {
-    super(message);
+    super(message, { code: 'invalid-option' });
   }
 }
 

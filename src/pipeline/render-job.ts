@@ -25,15 +25,17 @@ import { registerPipeline } from './register.ts';
 export const RENDER_CONCURRENCY = 4;
 const POLL_MS = 100;
 
-export class RenderFailedError extends Error {
+/** The render's task ended without a video: `code` is the failed component's own code when it had one. */
+export class RenderFailedError extends SlotflowError {
   override name = 'RenderFailedError';
   constructor(
     readonly taskId: string,
     readonly phase: string,
     readonly component: string | undefined,
     message: string,
+    code = 'render-failed',
   ) {
-    super(message);
+    super(message, { code });
   }
 }
 
@@ -90,14 +92,14 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
     const task = (await rt.store.getTask(id))!;
     if (task.phase !== TaskPhase.completed) {
       const err = task.error;
-      throw new RenderFailedError(id, task.phase, err?.component, `render ${task.phase}${err ? `: ${err.component}: ${err.message}` : ''}`);
+      throw new RenderFailedError(id, task.phase, err?.component, `render ${task.phase}${err ? `: ${err.component}: ${err.message}` : ''}`, err?.code);
     }
     const runs = await rt.store.listRuns(id);
     const outputs = (name: string) =>
       runs.findLast((r) => r.component === name && r.status === 'succeeded')?.output as Record<string, unknown> | undefined;
     const final = outputs(job.flow.order[job.flow.order.length - 1]!) ?? {};
     const produced = (final.video ?? final.bundle) as string | undefined;
-    if (!produced) throw new RenderFailedError(id, task.phase, undefined, `flow ${job.flow.name} produced no video or bundle`);
+    if (!produced) throw new RenderFailedError(id, task.phase, undefined, `flow ${job.flow.name} produced no video or bundle`, 'no-video');
     await copyFile(produced, job.output);
     let subtitles: string | null = null;
     if (typeof final.srt === 'string') {

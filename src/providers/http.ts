@@ -5,19 +5,22 @@ import { extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { SlotflowError } from '../core/errors.ts';
 
 /**
- * The one place remote providers make HTTP requests: a per-attempt timeout,
- * retries with doubling backoff on the statuses and network failures that
- * retrying can fix, and typed errors that name the provider. Query
- * parameters that carry secrets are redacted from every error.
+ * The one place remote providers make HTTP requests: a per-attempt timeout
+ * and typed errors that name the provider and say whether retrying can help
+ * (a 429 or 503 also says how long to wait, from `Retry-After`). Retrying is
+ * the engine's job, with the flow's policy, so by default a request is made
+ * once; `retries` is for callers outside the engine. Query parameters that
+ * carry secrets are redacted from every error.
  */
 
 export const HTTP_DEFAULTS = {
   /** Time allowed for one attempt to get the response headers and, for JSON and bytes, the body. */
   timeoutMs: 30_000,
-  /** Retries after the first attempt. */
-  retries: 3,
+  /** Retries after the first attempt: none, since the engine retries the component with the flow's policy. */
+  retries: 0,
   /** Delay before the first retry; doubles each time. */
   backoffMs: 500,
   /** Longest single wait, including a server's `Retry-After`. */
@@ -52,8 +55,14 @@ export function redactUrl(url: string): string {
   return parsed.toString();
 }
 
+/** The code of a non-2xx answer: rate limited, unavailable for now, or refused for good. */
+export function statusCode(status: number): 'provider-rate-limited' | 'provider-unavailable' | 'provider-refused' {
+  if (status === 429) return 'provider-rate-limited';
+  return isRetryableStatus(status) ? 'provider-unavailable' : 'provider-refused';
+}
+
 /** The service answered with a status other than 2xx. */
-export class ProviderHttpError extends Error {
+export class ProviderHttpError extends SlotflowError {
   override name = 'ProviderHttpError';
   constructor(
     readonly provider: string,
@@ -64,19 +73,20 @@ export class ProviderHttpError extends Error {
     readonly body: string,
     /** Attempts made, the first included. */
     readonly attempts: number,
+    /** What the answer's `Retry-After` asked for, if anything. */
+    retryAfterMs?: number,
   ) {
-    super(`${provider}: HTTP ${status} from ${url}${body ? `: ${body}` : ''}`);
-  }
-
-  get retryable(): boolean {
-    return isRetryableStatus(this.status);
+    super(`${provider}: HTTP ${status} from ${url}${body ? `: ${body}` : ''}`, {
+      code: statusCode(status),
+      retryable: isRetryableStatus(status),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
   }
 }
 
 /** No usable answer: connection refused or reset, DNS failure, timeout, or a body cut short. */
-export class ProviderRequestError extends Error {
+export class ProviderRequestError extends SlotflowError {
   override name = 'ProviderRequestError';
-  readonly retryable = true;
   constructor(
     readonly provider: string,
     readonly url: string,
@@ -84,20 +94,19 @@ export class ProviderRequestError extends Error {
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super(`${provider}: request to ${url} failed: ${reason}`, options);
+    super(`${provider}: request to ${url} failed: ${reason}`, { code: 'provider-unreachable', retryable: true, cause: options?.cause });
   }
 }
 
 /** The service answered 2xx with something this adapter cannot use. Not retryable. */
-export class ProviderResponseError extends Error {
+export class ProviderResponseError extends SlotflowError {
   override name = 'ProviderResponseError';
-  readonly retryable = false;
   constructor(
     readonly provider: string,
     readonly url: string,
     readonly reason: string,
   ) {
-    super(`${provider}: unexpected answer from ${url}: ${reason}`);
+    super(`${provider}: unexpected answer from ${url}: ${reason}`, { code: 'provider-bad-answer' });
   }
 }
 
@@ -248,9 +257,10 @@ async function attemptOnce<T>(
   }
   if (!response.ok) {
     const body = (await response.text().catch(() => '')).slice(0, 500);
-    const failure = new ProviderHttpError(provider, response.status, shownUrl, body, attempt);
+    const wait = retryAfterMs(response.headers.get('retry-after'));
+    const failure = new ProviderHttpError(provider, response.status, shownUrl, body, attempt, wait);
     if (!failure.retryable) throw failure;
-    return { ok: false, failure, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+    return { ok: false, failure, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
   }
   try {
     return { ok: true, value: await read(response) };

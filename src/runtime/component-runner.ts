@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import { canonicalJson } from '../core/flow/compile.ts';
 import type { Answer, AnswerError } from '../core/engine/transitions.ts';
 import { type ComponentJob, InternalQueue } from '../core/engine/task.ts';
-import { AttemptTimeoutError, NonRetryableError } from '../handlers/errors.ts';
+import { codeOf, isRetryable, SlotflowError } from '../core/errors.ts';
+import { AttemptTimeoutError, ComponentSetupError } from '../handlers/errors.ts';
+import { isRetryableStatus } from '../providers/http.ts';
 import type { HandlerContext, HandlerRegistry } from '../handlers/registry.ts';
 import type { AssetRecord, TaskRecord } from './ports.ts';
 import { signToken } from './callback-token.ts';
@@ -82,7 +84,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   let runStarted: number | undefined;
   try {
     if (job.handler === InternalQueue.fanout) {
-      const services = requireServices(opts);
+      const services = requireServices(opts, job.component);
       const key = cache && cacheKey(['fanout', services.resolveFlow(component.fanOut!.flow).hash, component.fanOut, input, deps]);
       const hit = key ? await cache.cached(key) : undefined;
       if (hit !== undefined) {
@@ -95,7 +97,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     }
     if (job.handler === InternalQueue.callback) {
       if (!(await open())) return 'dropped';
-      await postToService(job, opts, requireServices(opts), { input, params: component.params, deps, timeoutMs: component.timeoutMs });
+      await postToService(job, opts, requireServices(opts, job.component), { input, params: component.params, deps, timeoutMs: component.timeoutMs });
       return 'waiting';
     }
     const handler = registry.get(component.handler);
@@ -162,18 +164,19 @@ export function cacheKey(parts: unknown[]): string {
   return createHash('sha256').update(canonicalJson(parts)).digest('hex');
 }
 
-function requireServices(opts: RunnerOptions): EngineServices {
-  if (!opts.services) throw new NonRetryableError('this process was started without engine services (callbacks, fan-out)', { code: 'ENOSERVICES' });
+function requireServices(opts: RunnerOptions, component: string): EngineServices {
+  if (!opts.services) throw new ComponentSetupError(component, 'no-engine-services', 'this process was started without engine services (callbacks, fan-out)');
   return opts.services;
 }
 
-export class CallbackServiceError extends Error {
+/** The external service refused the work; whether to post again follows its status, as for any provider. */
+export class CallbackServiceError extends SlotflowError {
   override name = 'CallbackServiceError';
   constructor(
     readonly url: string,
     readonly status: number,
   ) {
-    super(`the service at ${url} answered ${status}`);
+    super(`the service at ${url} answered ${status}`, { code: 'callback-service-refused', retryable: isRetryableStatus(status) });
   }
 }
 
@@ -186,7 +189,7 @@ async function postToService(
 ): Promise<void> {
   const target = work.params.url;
   if (typeof target !== 'string' || target === '') {
-    throw new NonRetryableError(`callback component ${job.component} needs params.url`, { code: 'ENOURL' });
+    throw new ComponentSetupError(job.component, 'callback-url-missing', `callback component ${job.component} needs params.url`);
   }
   const url = new URL(target, services.servicesUrl).toString();
   const timeoutMs = work.timeoutMs ?? services.callbackTimeoutMs;
@@ -228,15 +231,19 @@ async function runDeadline(job: ComponentJob, engine: Engine): Promise<RunOutcom
   return 'answered';
 }
 
+/** A handler's error as the engine records it; whether it is retried is the error's own `retryable`, nothing else. */
 export function toAnswerError(e: unknown): AnswerError {
+  const retryable = isRetryable(e);
   if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code;
+    const code = codeOf(e);
+    const retryAfterMs = (e as { retryAfterMs?: unknown }).retryAfterMs;
     return {
       name: e.name,
       message: e.message,
-      ...(typeof code === 'string' ? { code } : {}),
-      retryable: !(e instanceof NonRetryableError),
+      ...(code !== undefined ? { code } : {}),
+      retryable,
+      ...(retryable && typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? { retryAfterMs } : {}),
     };
   }
-  return { name: 'Error', message: String(e), retryable: true };
+  return { name: 'Error', message: String(e), retryable };
 }

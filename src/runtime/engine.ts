@@ -10,6 +10,7 @@ import { componentOf, initialWord, taskStatus } from '../core/word.ts';
 import { FlowCatalog } from './flow-catalog.ts';
 import { metrics } from './metrics.ts';
 import type { CreatedTask, DispatchQueue, LockManager, NewTask, TaskStore } from './ports.ts';
+import { SlotflowError } from '../core/errors.ts';
 
 /**
  * The engine: every change to a task goes through `mutate`, which takes the
@@ -35,22 +36,25 @@ export const CAS_BACKOFF_MAX_MS = 50;
 /** How many tasks' last written snapshots a process keeps to plan from without a read. */
 export const SNAPSHOT_CACHE_SIZE = 10_000;
 
-export class CasExhaustedError extends Error {
+/** Contention, not a fault of the task: the same write may go through when tried again. */
+export class CasExhaustedError extends SlotflowError {
   override name = 'CasExhaustedError';
   constructor(readonly taskId: string) {
-    super(`task ${taskId}: the row kept changing under ${MAX_CAS_ATTEMPTS} consecutive writes`);
+    super(`task ${taskId}: the row kept changing under ${MAX_CAS_ATTEMPTS} consecutive writes`, { code: 'cas-exhausted', retryable: true });
   }
 }
 
+export type TaskStateCode = 'unknown-task' | 'cancelled' | 'not-fanout' | 'unknown-scene' | 'not-approval' | 'not-waiting';
+
 /** A control request (resume, approve, cancel) that does not fit the task's state. */
-export class TaskStateError extends Error {
+export class TaskStateError extends SlotflowError {
   override name = 'TaskStateError';
   constructor(
     readonly taskId: string,
-    readonly code: string,
+    code: TaskStateCode,
     message: string,
   ) {
-    super(message);
+    super(message, { code });
   }
 }
 
@@ -226,7 +230,7 @@ export class Engine {
     return this.answer(
       decision.approved
         ? { ...base, ok: true, output: { approved: true, ...(decision.reason ? { reason: decision.reason } : {}) } }
-        : { ...base, ok: false, error: { name: 'ApprovalRejected', message: decision.reason || 'rejected', code: 'EREJECTED', retryable: false } },
+        : { ...base, ok: false, error: { name: 'ApprovalRejected', message: decision.reason || 'rejected', code: 'approval-rejected', retryable: false } },
     );
   }
 
@@ -342,7 +346,7 @@ export class Engine {
         error: {
           name: 'FanOutChildFailed',
           message: `scene ${broken.sceneIndex} (task ${broken.id}) ${broken.phase}` + (broken.error ? `: ${broken.error.message}` : ''),
-          code: 'ECHILD',
+          code: 'fan-out-child-failed',
           retryable: false,
         },
       });

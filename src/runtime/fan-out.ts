@@ -1,4 +1,4 @@
-import { NonRetryableError } from '../handlers/errors.ts';
+import { SlotflowError } from '../core/errors.ts';
 import type { CompiledComponent } from '../core/flow/compile.ts';
 import type { TaskSnapshot } from '../core/engine/task.ts';
 import type { Engine } from './engine.ts';
@@ -11,8 +11,16 @@ import type { EngineServices } from './services.ts';
  * until the children settle; the engine answers it then.
  */
 
-export class FanOutError extends NonRetryableError {
+/** The fan-out cannot start: its items are missing or not a list, or there are too many. No retry changes that. */
+export class FanOutError extends SlotflowError {
   override name = 'FanOutError';
+  constructor(
+    readonly component: string,
+    code: 'fan-out-items' | 'fan-out-too-large',
+    message: string,
+  ) {
+    super(message, { code });
+  }
 }
 
 /** `over` is `Component.field` or just `field`, searched in every dependency's output. */
@@ -24,10 +32,10 @@ export function fanOutItems(component: CompiledComponent, deps: Readonly<Record<
     let value: unknown = deps[source];
     for (const key of field.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
     if (value === undefined) continue;
-    if (!Array.isArray(value)) throw new FanOutError(`fan_out.over ${over} is not a list in the output of ${source}`, { code: 'EFANOUTITEMS' });
+    if (!Array.isArray(value)) throw new FanOutError(component.name, 'fan-out-items', `fan_out.over ${over} is not a list in the output of ${source}`);
     return value;
   }
-  throw new FanOutError(`no dependency of ${component.name} has an output field ${over}`, { code: 'EFANOUTITEMS' });
+  throw new FanOutError(component.name, 'fan-out-items', `no dependency of ${component.name} has an output field ${over}`);
 }
 
 export async function startFanOut(
@@ -43,9 +51,7 @@ export async function startFanOut(
 ): Promise<number> {
   const items = fanOutItems(component, deps);
   if (items.length > services.fanOutMax) {
-    throw new FanOutError(`${component.name} would create ${items.length} child tasks; at most ${services.fanOutMax} are allowed (SLOTFLOW_FANOUT_MAX)`, {
-      code: 'EFANOUTMAX',
-    });
+    throw new FanOutError(component.name, 'fan-out-too-large', `${component.name} would create ${items.length} child tasks; at most ${services.fanOutMax} are allowed (SLOTFLOW_FANOUT_MAX)`);
   }
   const childFlow = services.resolveFlow(component.fanOut!.flow);
   // No task ids in a child's input: the same article gives the same inputs, so cached scene work is reused.

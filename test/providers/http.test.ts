@@ -80,6 +80,31 @@ describe('provider HTTP helper', () => {
     expect((error as Error).message).to.match(/ECONNREFUSED|fetch failed/);
   });
 
+  it('makes one request by default and hands a 429 back as retryable with its Retry-After', async () => {
+    server.handle((_q, res) => sendJson(res, 429, { error: 'slow down' }, { 'retry-after': '2' }));
+    const error = await providerJson('demo', `${server.origin}/x`, { method: 'GET' }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ProviderHttpError);
+    expect(error).to.include({ code: 'provider-rate-limited', retryable: true, retryAfterMs: 2000, attempts: 1 });
+    expect(server.requests).to.have.length(1);
+  });
+
+  it('reads Retry-After as an HTTP date on a 503', async () => {
+    const at = new Date(Date.now() + 5000).toUTCString();
+    server.handle((_q, res) => sendJson(res, 503, { error: 'busy' }, { 'retry-after': at }));
+    const error = (await providerJson('demo', `${server.origin}/x`, { method: 'GET' }).catch((e: unknown) => e)) as ProviderHttpError;
+    expect(error).to.include({ code: 'provider-unavailable', retryable: true });
+    expect(error.retryAfterMs).to.be.within(3000, 5000);
+  });
+
+  it('marks 400, 401, 403 and 404 as refused for good', async () => {
+    for (const status of [400, 401, 403, 404]) {
+      server.handle((_q, res) => sendJson(res, status, { error: 'no' }));
+      const error = await providerJson('demo', `${server.origin}/x`, { method: 'GET' }, FAST_RETRIES).catch((e: unknown) => e);
+      expect(error).to.include({ status, code: 'provider-refused', retryable: false, attempts: 1 });
+    }
+    expect(server.requests).to.have.length(4);
+  });
+
   it('does not retry a 2xx answer that is not JSON', async () => {
     server.handle((_q, res) => res.end('<html>hello</html>'));
     const error = await providerJson('demo', `${server.origin}/x`, { method: 'GET' }, FAST_RETRIES).catch((e: unknown) => e);

@@ -8,7 +8,7 @@ import { startEmbedded } from '../../src/runtime/embedded.ts';
 import { Engine } from '../../src/runtime/engine.ts';
 import type { DispatchQueue, LockManager, TaskStore } from '../../src/runtime/ports.ts';
 import { defaultRegistry } from '../../src/cli/commands/services.ts';
-import { NonRetryableError } from '../../src/handlers/errors.ts';
+import { SlotflowError } from '../../src/core/errors.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 
 /**
@@ -123,7 +123,7 @@ function conformance(name: string, start: () => Promise<Backend>): void {
         [1, 'failed', 'AttemptTimeoutError'], [2, 'failed', 'AttemptTimeoutError'],
       ]);
       const rejecting = runs.filter((r) => r.component === 'Rejecting');
-      expect(rejecting.map((r) => [r.attempt, r.status, r.error?.name])).to.deep.equal([[1, 'failed', 'NonRetryableError']]);
+      expect(rejecting.map((r) => [r.attempt, r.status, r.error?.name])).to.deep.equal([[1, 'failed', 'SlotflowError']]);
     });
 
     it('runs the when-branch when the input selects it', async () => {
@@ -270,7 +270,7 @@ function conformance(name: string, start: () => Promise<Backend>): void {
 /** The builtins plus one handler that throws an error retrying cannot fix. */
 function testRegistry() {
   return defaultRegistry().register('test.reject', async () => {
-    throw new NonRetryableError('the input is unusable', { code: 'EBADINPUT' });
+    throw new SlotflowError('the input is unusable', { code: 'bad-input', retryable: false });
   });
 }
 

@@ -51,7 +51,7 @@ describe('chooseSpeech', () => {
 
   it('throws NoSpeechProviderError when nothing can run', async () => {
     const error = await chooseSpeech('zh', [fake('x', ['zh'], false), fake('y', [], 'unsaid')]).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(NoSpeechProviderError).and.deep.include({ code: 'ENOSPEECH', language: 'zh', tried: ['x', 'y'] });
+    expect(error).to.be.instanceOf(NoSpeechProviderError).and.deep.include({ code: 'no-speech-provider', language: 'zh', tried: ['x', 'y'] });
   });
 
   it('with the real providers: English from meSpeak, Mandarin from espeak-ng when installed, else meSpeak as a fallback', async () => {

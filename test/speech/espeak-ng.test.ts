@@ -78,9 +78,9 @@ describe('EspeakNgProvider', () => {
         () => expect.fail('expected an EspeakNgError'),
         (e: unknown) => e as EspeakNgError,
       );
-    expect(await attempt('--help')).to.be.instanceOf(EspeakNgError).and.include({ code: 'ESPEECH_VOICE' });
+    expect(await attempt('--help')).to.be.instanceOf(EspeakNgError).and.include({ code: 'unknown-voice' });
     const missing = await attempt('nosuchvoice');
-    expect(missing).to.include({ code: 'ESPEECH_VOICE', provider: 'espeak-ng' });
+    expect(missing).to.include({ code: 'unknown-voice', provider: 'espeak-ng' });
     expect(missing.stderr).to.match(/voice/i);
   });
 
@@ -93,11 +93,11 @@ describe('EspeakNgProvider', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(error).to.be.instanceOf(EspeakNgError).and.include({ code: 'ESPEECH_UNAVAILABLE' });
+    expect(error).to.be.instanceOf(EspeakNgError).and.include({ code: 'speech-unavailable' });
   });
 
   it('refuses empty text', async () => {
     const error = await espeak.synthesize({ text: ' \n ', language: 'en' }, join(tmp(), 'empty.wav')).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(EspeakNgError).and.include({ code: 'ESPEECH_EMPTY_TEXT' });
+    expect(error).to.be.instanceOf(EspeakNgError).and.include({ code: 'speech-empty-text' });
   });
 });

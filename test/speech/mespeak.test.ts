@@ -52,9 +52,9 @@ describe('MespeakProvider', () => {
         () => expect.fail('expected a MespeakError'),
         (e: unknown) => e as MespeakError,
       );
-    expect(await attempt('   ')).to.be.instanceOf(MespeakError).and.include({ code: 'ESPEECH_EMPTY_TEXT', provider: 'mespeak' });
-    expect(await attempt('Hi.', 'xx/yy')).to.include({ code: 'ESPEECH_VOICE' });
-    expect(await attempt('Hi.', '../../package')).to.include({ code: 'ESPEECH_VOICE' });
+    expect(await attempt('   ')).to.be.instanceOf(MespeakError).and.include({ code: 'speech-empty-text', provider: 'mespeak' });
+    expect(await attempt('Hi.', 'xx/yy')).to.include({ code: 'unknown-voice' });
+    expect(await attempt('Hi.', '../../package')).to.include({ code: 'unknown-voice' });
   });
 
   it('describes its voice for the user', () => {

@@ -119,7 +119,7 @@ describe('concatWav and silenceWav', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).to.be.instanceOf(WavFormatMismatchError).and.include({ file: b, code: 'EWAV' });
+    expect(error).to.be.instanceOf(WavFormatMismatchError).and.include({ file: b, code: 'wav-format-mismatch' });
     expect((error as Error).message).to.include('2 ch');
     await concatWav([], join(tmp(), 'x.wav')).then(
       () => expect.fail('expected a WavError'),

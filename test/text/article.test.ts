@@ -212,7 +212,7 @@ describe('parseArticle errors', () => {
       }
       expect(error, JSON.stringify(raw)).to.be.instanceOf(EmptyArticleError);
       expect(error).to.be.instanceOf(ArticleError);
-      expect(error).to.include({ code: 'EARTICLE_EMPTY', format, retryable: false });
+      expect(error).to.include({ code: 'article-empty', format, retryable: false });
     }
   });
 
@@ -227,7 +227,7 @@ describe('parseArticle errors', () => {
     for (const [raw, reason] of cases) {
       expect(() => parseArticle(raw), reason)
         .to.throw(BinaryArticleError)
-        .that.includes({ code: 'EARTICLE_BINARY', reason });
+        .that.includes({ code: 'article-binary', reason });
     }
   });
 
@@ -235,7 +235,7 @@ describe('parseArticle errors', () => {
     const text = 'Word '.repeat(MAX_ARTICLE_CHARS / 5 + 10);
     expect(() => parseArticle(text))
       .to.throw(ArticleTooLongError)
-      .that.includes({ code: 'EARTICLE_TOO_LONG', limit: MAX_ARTICLE_CHARS, measured: 'text' });
+      .that.includes({ code: 'article-too-long', limit: MAX_ARTICLE_CHARS, measured: 'text' });
   });
 
   it('does not count markup against the limit', () => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { compileFlow, type CompiledFlow } from '../../src/core/flow/compile.ts';
 import type { FlowDocument } from '../../src/core/flow/document.ts';
 import {
-  parseWord, SLOT_STATES, slotBits, slotState, type SlotState, toHex, withSlotState, WORD_MASK,
+  parseWord, SLOT_STATES, slotBits, slotState, type SlotState, toHex, withSlotState, WORD_MASK, WordRangeError,
 } from '../../src/core/slot.ts';
 import {
   clearForResume, decode, encode, fail, hasFailed, initialWord, isComplete, moduleStates, runnable, skip, succeed,
@@ -182,7 +182,7 @@ describe('slot algebra (properties)', () => {
         expect(parseWord(toHex(w))).to.equal(w);
       }),
     );
-    expect(() => parseWord((WORD_MASK + 1n).toString())).to.throw(RangeError);
+    expect(() => parseWord((WORD_MASK + 1n).toString())).to.throw(WordRangeError);
     expect(() => parseWord('-1')).to.throw(SyntaxError);
   });
 

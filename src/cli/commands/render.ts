@@ -43,14 +43,14 @@ async function readInput(file: string): Promise<{ article?: { body: string }; sc
       const parsed = JSON.parse(raw.toString('utf8')) as { scenes?: unknown };
       if (Array.isArray(parsed.scenes)) return { script: { ...parsed, scenes: parsed.scenes } };
     } catch (e) {
-      throw new FailedExit(`${file} is not valid JSON: ${(e as Error).message}`);
+      throw new FailedExit(`${file} is not valid JSON: ${(e as Error).message}`, false, 'invalid-script');
     }
   }
   try {
     // Checked here so bad input gets its clear error before anything starts.
     parseArticle(raw, { filename: file });
   } catch (e) {
-    if (e instanceof ArticleError) throw new FailedExit(`${file}: ${e.message}`);
+    if (e instanceof ArticleError) throw new FailedExit(`${file}: ${e.message}`, false, e.code);
     throw e;
   }
   return { article: { body: raw.toString('utf8') } };
@@ -96,8 +96,8 @@ export function registerRenderCommand(program: Command, io: Output): void {
           onProgress: (line) => !opts.json && io.err(`  ${flow.name}: ${line}`),
         });
       } catch (e) {
-        if (e instanceof RenderFailedError) throw new FailedExit(e.message);
-        if (e instanceof RenderInterruptedError) throw new FailedExit(`${e.message} by ${String(interrupt.signal.reason)}`);
+        if (e instanceof RenderFailedError) throw new FailedExit(e.message, false, e.code);
+        if (e instanceof RenderInterruptedError) throw new FailedExit(`${e.message} by ${String(interrupt.signal.reason)}`, false, e.code);
         throw e;
       } finally {
         process.off('SIGINT', onSignal);

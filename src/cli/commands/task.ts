@@ -37,7 +37,9 @@ async function waitWithProgress(d: ReturnType<typeof connect>, id: string, io: O
     }
     if (isTerminal(snap.phase) && children.every((c) => isTerminal(c.phase) || snap.phase !== TaskPhase.running)) {
       if (tty && !quiet) process.stderr.write('\n');
-      if (snap.phase !== TaskPhase.completed) throw new FailedExit(`task ${id} ${snap.phase}${snap.error ? `: ${snap.error.component}: ${snap.error.message}` : ''}`);
+      if (snap.phase !== TaskPhase.completed) {
+        throw new FailedExit(`task ${id} ${snap.phase}${snap.error ? `: ${snap.error.component}: ${snap.error.message}` : ''}`, false, snap.error?.code ?? `task-${snap.phase}`);
+      }
       return;
     }
     await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
@@ -108,7 +110,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
     const d = connect(compileSettings());
     try {
       const result = await act(d);
-      if (result && 'rejected' in result) throw new FailedExit(`task ${id}: refused (${result.rejected})`);
+      if (result && 'rejected' in result) throw new FailedExit(`task ${id}: refused (${result.rejected})`, false, result.rejected);
       const snap = await d.store.readTask(id);
       if (opts.json) io.out(json({ id, status: snap?.status, phase: snap?.phase, slot_word: snap?.word.toString() }));
       else io.out(`${id} ${snap?.phase} ${snap?.status} 0x${snap?.word.toString(16)}`);

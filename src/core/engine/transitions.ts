@@ -80,6 +80,8 @@ export interface AnswerError {
   code?: string;
   /** false for errors that retrying cannot fix. */
   retryable: boolean;
+  /** The least wait before the next attempt that the failing side asked for (a provider's `Retry-After`). */
+  retryAfterMs?: number;
 }
 
 export interface Jitter {
@@ -223,7 +225,8 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
   if (answer.error.retryable && answer.attempt < c.attempts) {
     const next = answer.attempt + 1;
     write.attempts[c.name] = next;
-    const delayMs = retryDelay(c, answer.attempt, jitter);
+    // The flow's backoff, unless the failing side asked for a longer pause.
+    const delayMs = Math.max(retryDelay(c, answer.attempt, jitter), answer.error.retryAfterMs ?? 0);
     write.starts.push(startOf(flow, snap.id, c, next, delayMs));
     write.events.push({
       type: EventType.progress,

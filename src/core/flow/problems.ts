@@ -4,6 +4,8 @@
  * `FILE:JSON_POINTER: message` and an editor can jump straight to it.
  */
 
+import { SlotflowError } from '../errors.ts';
+
 export type ProblemSeverity = 'error' | 'warning';
 
 export const ProblemCode = {
@@ -67,7 +69,7 @@ export function formatProblem(file: string, problem: FlowProblem): string {
 }
 
 /** Thrown where a flow that does not validate is asked to compile. */
-export class FlowValidationError extends Error {
+export class FlowValidationError extends SlotflowError {
   override name = 'FlowValidationError';
   constructor(
     readonly flow: string,
@@ -79,6 +81,7 @@ export class FlowValidationError extends Error {
           .filter((p) => p.severity === 'error')
           .map((p) => `  ${p.pointer || '/'}: ${p.message}`)
           .join('\n'),
+      { code: 'invalid-flow' },
     );
   }
 }

@@ -1,5 +1,5 @@
-import { NonRetryableError } from '../../handlers/errors.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
+import { InvalidScriptError } from '../text/errors.ts';
 import { detectLanguage } from '../text/language.ts';
 import { splitSentences } from '../text/sentences.ts';
 import type { ScriptOutput } from '../outputs.ts';
@@ -13,7 +13,7 @@ export async function scriptLoad(ctx: HandlerContext): Promise<ScriptOutput> {
   const script = taskInput(ctx).script;
   const scenes = script?.scenes ?? [];
   if (scenes.length === 0 || scenes.length > MAX_SCRIPT_SCENES || scenes.some((s) => typeof s?.text !== 'string' || s.text.trim() === '')) {
-    throw new NonRetryableError(`a script needs 1 to ${MAX_SCRIPT_SCENES} scenes, each with non-empty text`, { code: 'EBADSCRIPT' });
+    throw new InvalidScriptError(scenes.length, MAX_SCRIPT_SCENES);
   }
   const language = script?.language ?? detectLanguage(scenes.map((s) => s.text).join('\n'));
   return {

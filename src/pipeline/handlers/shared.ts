@@ -1,13 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { AssetStore } from '../../adapters/asset-store.ts';
-import { NonRetryableError } from '../../handlers/errors.ts';
 import { requireInput } from '../../handlers/inputs.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
-import { ArticleError } from '../text/errors.ts';
-import { BadOptionError } from '../formats.ts';
 import type { ScriptOutput } from '../outputs.ts';
 
-/** Helpers every pipeline handler uses: reading the task input and the inputs by role, storing assets, classifying errors. */
+/** Helpers every pipeline handler uses: reading the task input and the inputs by role, storing assets. */
 
 export interface TaskOptions {
   format?: string;
@@ -58,18 +55,6 @@ export function parentInput<T>(ctx: HandlerContext, role: string): T {
 
 export function optionalParentInput<T>(ctx: HandlerContext, role: string): T | undefined {
   return ((ctx.input as SceneInput).parent.inputs[role] ?? undefined) as T | undefined;
-}
-
-/** Runs `fn` and turns errors that retrying cannot fix (bad article, bad option) into non-retryable ones. */
-export async function classify<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof ArticleError || e instanceof BadOptionError) {
-      throw new NonRetryableError(e.message, { cause: e, code: e.code });
-    }
-    throw e;
-  }
 }
 
 /** Makes a file with `make(out)` in scratch space, moves it into the asset store and records it. */

@@ -1,22 +1,21 @@
-/**
- * Why an article was refused. Each is bad input: retrying cannot help, so a
- * handler should surface these as non-retryable (`retryable` says so without
- * this module depending on the handler layer).
- */
+import { SlotflowError } from '../../core/errors.ts';
 
-export type ArticleErrorCode = 'EARTICLE_EMPTY' | 'EARTICLE_BINARY' | 'EARTICLE_TOO_LONG';
+/** Why an article was refused. Each is bad input: retrying cannot help. */
 
-export abstract class ArticleError extends Error {
-  abstract readonly code: ArticleErrorCode;
-  readonly retryable = false;
+export type ArticleErrorCode = 'article-empty' | 'article-binary' | 'article-too-long';
+
+export abstract class ArticleError extends SlotflowError {
+  declare readonly code: ArticleErrorCode;
+  constructor(message: string, code: ArticleErrorCode, options?: ErrorOptions) {
+    super(message, { code, retryable: false, cause: options?.cause });
+  }
 }
 
 /** Nothing to narrate once markup, code and control characters are stripped. */
 export class EmptyArticleError extends ArticleError {
   override name = 'EmptyArticleError';
-  readonly code = 'EARTICLE_EMPTY';
   constructor(readonly format: 'markdown' | 'html' | 'text') {
-    super(`the article has no text to narrate (format ${format})`);
+    super(`the article has no text to narrate (format ${format})`, 'article-empty');
   }
 }
 
@@ -25,24 +24,33 @@ export type BinaryReason = 'nul-bytes' | 'control-characters' | 'invalid-utf8';
 /** The input is not text: NUL bytes, mostly control characters, or bytes that are not UTF-8. */
 export class BinaryArticleError extends ArticleError {
   override name = 'BinaryArticleError';
-  readonly code = 'EARTICLE_BINARY';
   constructor(
     readonly reason: BinaryReason,
     options?: ErrorOptions,
   ) {
-    super(`the article is not text (${reason.replace('-', ' ')})`, options);
+    super(`the article is not text (${reason.replace('-', ' ')})`, 'article-binary', options);
   }
 }
 
 /** Longer than the pipeline accepts; `measured` says whether the raw input or the stripped text was too long. */
 export class ArticleTooLongError extends ArticleError {
   override name = 'ArticleTooLongError';
-  readonly code = 'EARTICLE_TOO_LONG';
   constructor(
     readonly length: number,
     readonly limit: number,
     readonly measured: 'input' | 'text',
   ) {
-    super(`the article ${measured === 'input' ? 'input' : 'text'} has ${length} characters; the limit is ${limit}`);
+    super(`the article ${measured === 'input' ? 'input' : 'text'} has ${length} characters; the limit is ${limit}`, 'article-too-long');
+  }
+}
+
+/** A user's script that cannot be rendered: no scenes, too many, or a scene without text. */
+export class InvalidScriptError extends SlotflowError {
+  override name = 'InvalidScriptError';
+  constructor(
+    readonly scenes: number,
+    readonly maxScenes: number,
+  ) {
+    super(`a script needs 1 to ${maxScenes} scenes, each with non-empty text`, { code: 'invalid-script' });
   }
 }

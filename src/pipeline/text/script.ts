@@ -8,6 +8,7 @@
 import type { Article } from './article.ts';
 import { type ArticleLanguage, displayWidth, isWide, joinText, speechUnits } from './language.ts';
 import type { Understanding } from './understand.ts';
+import { SlotflowError } from '../../core/errors.ts';
 
 export interface ScriptOptions {
   /** Longest a scene may run, in estimated seconds of speech; a single longer sentence still gets a scene of its own. Default 8. */
@@ -30,14 +31,13 @@ export const MAX_SCENE_KEYWORDS = 5;
 /** Subtitle line lengths: Latin characters, or CJK characters (each two columns wide). */
 export const SUBTITLE_MAX_CHARS: Record<ArticleLanguage, number> = { en: 42, zh: 16 };
 
-export class ScriptOptionError extends RangeError {
+export class ScriptOptionError extends SlotflowError {
   override name = 'ScriptOptionError';
-  readonly code = 'ESCRIPT_OPTION';
   constructor(
     readonly option: keyof ScriptOptions,
     readonly value: unknown,
   ) {
-    super(`script option ${option} must be a positive finite number, got ${String(value)}`);
+    super(`script option ${option} must be a positive finite number, got ${String(value)}`, { code: 'invalid-script-option' });
   }
 }
 

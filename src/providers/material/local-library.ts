@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import type { MaterialCandidate, MaterialProvider, MaterialQuery } from '../types.ts';
+import { SlotflowError } from '../../core/errors.ts';
 
 /**
  * A folder of images and videos described by a `manifest.json`:
@@ -58,14 +59,14 @@ export interface LibraryItem {
 }
 
 /** The manifest is missing, not JSON, or not the expected shape; `problems` lists each as `JSON_POINTER: message`. */
-export class LibraryManifestError extends Error {
+export class LibraryManifestError extends SlotflowError {
   override name = 'LibraryManifestError';
   constructor(
     readonly manifest: string,
     readonly problems: string[],
     options?: ErrorOptions,
   ) {
-    super(`invalid media library manifest ${manifest}:\n${problems.map((p) => `  ${p}`).join('\n')}`, options);
+    super(`invalid media library manifest ${manifest}:\n${problems.map((p) => `  ${p}`).join('\n')}`, { code: 'invalid-media-library', cause: options?.cause });
   }
 }
 

@@ -8,6 +8,7 @@
  */
 
 import type { Language, SpeechProvider } from '../types.ts';
+import { SlotflowError } from '../../core/errors.ts';
 
 /** What a provider may offer beyond `SpeechProvider` to be chosen and described well. */
 export interface DescribedSpeechProvider extends SpeechProvider {
@@ -29,14 +30,13 @@ export interface SpeechChoice {
   fluent: boolean;
 }
 
-export class NoSpeechProviderError extends Error {
+export class NoSpeechProviderError extends SlotflowError {
   override name = 'NoSpeechProviderError';
-  readonly code = 'ENOSPEECH';
   constructor(
     readonly language: Language,
     readonly tried: string[],
   ) {
-    super(`no speech provider can speak ${languageName(language)} (tried: ${tried.join(', ') || 'none'})`);
+    super(`no speech provider can speak ${languageName(language)} (tried: ${tried.join(', ') || 'none'})`, { code: 'no-speech-provider' });
   }
 }
 

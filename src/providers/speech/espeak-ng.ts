@@ -11,6 +11,8 @@ import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult
 import { languageName } from './choose.ts';
 import { listEspeakNgVoices } from './voice-list.ts';
 import { readWavInfo } from './wav.ts';
+import { SlotflowError } from '../../core/errors.ts';
+import { isRetryableSpeechCode, type SpeechErrorCode } from './speech-error-code.ts';
 
 export interface EspeakNgOptions {
   /** Program to run. Default `espeak-ng` from PATH. */
@@ -56,20 +58,17 @@ const LANGUAGE_VOICES: Record<string, string> = {
 /** Voice names as espeak-ng spells them ("en-us", "cmn", "en-us+f3", "gmw/en-US"); never starting with "-". */
 const VOICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_+\-/]{0,63}$/;
 
-export type EspeakNgErrorCode = 'ESPEECH_UNAVAILABLE' | 'ESPEECH_EMPTY_TEXT' | 'ESPEECH_VOICE' | 'ESPEECH_FAILED';
+export type EspeakNgErrorCode = SpeechErrorCode;
 
-export class EspeakNgError extends Error {
+export class EspeakNgError extends SlotflowError {
   override name = 'EspeakNgError';
   readonly provider = 'espeak-ng';
-  constructor(
-    readonly code: EspeakNgErrorCode,
-    message: string,
-    options?: ErrorOptions & { stderr?: string },
-  ) {
-    super(`espeak-ng: ${message}`, options);
+  declare readonly code: EspeakNgErrorCode;
+  readonly stderr: string | undefined;
+  constructor(code: EspeakNgErrorCode, message: string, options?: ErrorOptions & { stderr?: string }) {
+    super(`espeak-ng: ${message}`, { code, retryable: isRetryableSpeechCode(code), cause: options?.cause });
     this.stderr = options?.stderr;
   }
-  readonly stderr: string | undefined;
 }
 
 function normalizeLanguage(language: Language): string {
@@ -143,11 +142,11 @@ export class EspeakNgProvider implements SpeechProvider {
 
   async synthesize(request: SpeechRequest, out: string, options: CallOptions = {}): Promise<SpeechResult> {
     const text = request.text.trim();
-    if (!text) throw new EspeakNgError('ESPEECH_EMPTY_TEXT', 'nothing to say');
-    if (!(await this.available())) throw new EspeakNgError('ESPEECH_UNAVAILABLE', `${this.options.command} is not installed or does not run`);
+    if (!text) throw new EspeakNgError('speech-empty-text', 'nothing to say');
+    if (!(await this.available())) throw new EspeakNgError('speech-unavailable', `${this.options.command} is not installed or does not run`);
     const voice = request.voice ?? (await this.resolveVoice(request.language));
     if (!voice || !VOICE_NAME.test(voice)) {
-      throw new EspeakNgError('ESPEECH_VOICE', voice ? `invalid voice name "${voice}"` : `no voice for language ${request.language}`);
+      throw new EspeakNgError('unknown-voice', voice ? `invalid voice name "${voice}"` : `no voice for language ${request.language}`);
     }
     const o = this.options;
     const args = ['-v', voice, '-s', String(o.speedWpm), '-p', String(o.pitch), '-a', String(o.amplitude), '-g', String(o.wordGap), '-b', '1', '-w', out, '--stdin'];
@@ -155,17 +154,17 @@ export class EspeakNgProvider implements SpeechProvider {
     const result = await execa(o.command, args, {
       input: text, timeout: o.timeoutMs, reject: false, cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,
     });
-    if (result.isCanceled) throw new EspeakNgError('ESPEECH_FAILED', `voice ${voice}: cancelled`, { cause: options.signal?.reason });
+    if (result.isCanceled) throw new EspeakNgError('speech-failed', `voice ${voice}: cancelled`, { cause: options.signal?.reason });
     if (result.exitCode !== 0 || result.failed) {
       const stderr = result.stderr.trim();
-      const code = /voice.*(?:not|does not) exist|not found/i.test(stderr) ? 'ESPEECH_VOICE' : 'ESPEECH_FAILED';
+      const code = /voice.*(?:not|does not) exist|not found/i.test(stderr) ? 'unknown-voice' : 'speech-failed';
       const why = result.timedOut ? `timed out after ${o.timeoutMs} ms` : stderr || `exit code ${result.exitCode}`;
       throw new EspeakNgError(code, `voice ${voice}: ${why}`, { stderr });
     }
     const info = await readWavInfo(out).catch((e: unknown) => {
-      throw new EspeakNgError('ESPEECH_FAILED', `no readable WAV written: ${(e as Error).message}`, { cause: e });
+      throw new EspeakNgError('speech-failed', `no readable WAV written: ${(e as Error).message}`, { cause: e });
     });
-    if (info.dataBytes === 0) throw new EspeakNgError('ESPEECH_FAILED', `voice ${voice} produced no audio`);
+    if (info.dataBytes === 0) throw new EspeakNgError('speech-failed', `voice ${voice} produced no audio`);
     return { file: out, durationSec: info.durationSec, voice };
   }
 

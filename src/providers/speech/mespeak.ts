@@ -18,6 +18,8 @@ import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult
 import { languageName } from './choose.ts';
 import { listMespeakVoices } from './voice-list.ts';
 import { parseWavHeader } from './wav.ts';
+import { SlotflowError } from '../../core/errors.ts';
+import { isRetryableSpeechCode, type SpeechErrorCode } from './speech-error-code.ts';
 
 export interface MespeakOptions {
   /** Words a minute. Default 175, eSpeak's own. */
@@ -51,17 +53,14 @@ const LANGUAGE_VOICES: Record<string, string> = {
 /** A voice id as meSpeak names them ("en/en-us", "de"); checked before it becomes a path. */
 const VOICE_ID = /^[a-z]{2,3}(?:-[a-z]{2,8})?(?:\/[a-z]{2,3}(?:-[a-z]{2,8})?)?$/;
 
-export type MespeakErrorCode = 'ESPEECH_UNAVAILABLE' | 'ESPEECH_EMPTY_TEXT' | 'ESPEECH_VOICE' | 'ESPEECH_FAILED';
+export type MespeakErrorCode = SpeechErrorCode;
 
-export class MespeakError extends Error {
+export class MespeakError extends SlotflowError {
   override name = 'MespeakError';
   readonly provider = 'mespeak';
-  constructor(
-    readonly code: MespeakErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(`mespeak: ${message}`, options);
+  declare readonly code: MespeakErrorCode;
+  constructor(code: MespeakErrorCode, message: string, options?: ErrorOptions) {
+    super(`mespeak: ${message}`, { code, retryable: isRetryableSpeechCode(code), cause: options?.cause });
   }
 }
 
@@ -101,7 +100,7 @@ function loadEngine(dir: string): MespeakEngine {
     const loaded = quietly(() => require('mespeak') as MespeakEngine).value;
     // The library keeps its state in the CommonJS module, which may outlive this module's state.
     if (!loaded.isConfigLoaded()) quietly(() => loaded.loadConfig(require(join(dir, 'src', 'mespeak_config.json'))));
-    if (!loaded.isConfigLoaded()) throw new MespeakError('ESPEECH_UNAVAILABLE', 'the bundled config data did not load');
+    if (!loaded.isConfigLoaded()) throw new MespeakError('speech-unavailable', 'the bundled config data did not load');
     engine = loaded;
   }
   return engine;
@@ -157,12 +156,12 @@ export class MespeakProvider implements SpeechProvider {
   async synthesize(request: SpeechRequest, out: string, options: CallOptions = {}): Promise<SpeechResult> {
     options.signal?.throwIfAborted();
     const text = request.text.trim();
-    if (!text) throw new MespeakError('ESPEECH_EMPTY_TEXT', 'nothing to say');
+    if (!text) throw new MespeakError('speech-empty-text', 'nothing to say');
     const dir = packageDir();
-    if (!dir) throw new MespeakError('ESPEECH_UNAVAILABLE', 'the mespeak package is not installed');
+    if (!dir) throw new MespeakError('speech-unavailable', 'the mespeak package is not installed');
     const voice = request.voice ?? this.voiceFor(request.language);
     if (!voice || !VOICE_ID.test(voice) || !this.voiceExists(voice)) {
-      throw new MespeakError('ESPEECH_VOICE', `no bundled voice ${voice ? `"${voice}"` : `for language ${request.language}`}`);
+      throw new MespeakError('unknown-voice', `no bundled voice ${voice ? `"${voice}"` : `for language ${request.language}`}`);
     }
 
     const tts = loadEngine(dir);
@@ -178,15 +177,15 @@ export class MespeakProvider implements SpeechProvider {
           wordgap: this.options.wordGap,
         });
       } catch (e) {
-        throw new MespeakError('ESPEECH_FAILED', `synthesis failed: ${(e as Error).message}`, { cause: e });
+        throw new MespeakError('speech-failed', `synthesis failed: ${(e as Error).message}`, { cause: e });
       }
     });
     if (!samples || samples.length === 0) {
-      throw new MespeakError('ESPEECH_FAILED', `no audio produced${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
+      throw new MespeakError('speech-failed', `no audio produced${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     }
     const wav = Buffer.from(samples);
     const info = parseWavHeader(wav, wav.length, out);
-    if (info.dataBytes === 0) throw new MespeakError('ESPEECH_FAILED', 'the audio is empty');
+    if (info.dataBytes === 0) throw new MespeakError('speech-failed', 'the audio is empty');
     await writeFile(out, wav);
     return { file: out, durationSec: info.durationSec, voice };
   }

@@ -13,6 +13,7 @@
  */
 
 import { open, readFile, writeFile } from 'node:fs/promises';
+import { SlotflowError } from '../../core/errors.ts';
 
 export interface WavFormat {
   /** 1 integer PCM, 3 IEEE float. */
@@ -32,15 +33,15 @@ export interface WavInfo extends WavFormat {
   durationSec: number;
 }
 
-export class WavError extends Error {
+/** A file that is not a WAV this module reads, or parts that cannot be joined. Re-reading the same bytes gives the same answer. */
+export class WavError extends SlotflowError {
   override name = 'WavError';
-  readonly code = 'EWAV';
   constructor(
     message: string,
     readonly file?: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { code?: 'invalid-wav' | 'wav-format-mismatch' },
   ) {
-    super(file ? `${file}: ${message}` : message, options);
+    super(file ? `${file}: ${message}` : message, { code: options?.code ?? 'invalid-wav', cause: options?.cause });
   }
 }
 
@@ -52,7 +53,7 @@ export class WavFormatMismatchError extends WavError {
     readonly expected: WavFormat,
     readonly actual: WavFormat,
   ) {
-    super(`format ${describeFormat(actual)} differs from the first part's ${describeFormat(expected)}`, file);
+    super(`format ${describeFormat(actual)} differs from the first part's ${describeFormat(expected)}`, file, { code: 'wav-format-mismatch' });
   }
 }
 

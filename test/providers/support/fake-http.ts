@@ -85,5 +85,5 @@ export function sequence(...handlers: FakeHandler[]): FakeHandler {
   };
 }
 
-/** Fast retries for tests: no real backoff. */
-export const FAST_RETRIES = { backoffMs: 5, maxBackoffMs: 20 } as const;
+/** Retries inside one request, which callers outside the engine opt into, with no real backoff. */
+export const FAST_RETRIES = { retries: 3, backoffMs: 5, maxBackoffMs: 20 } as const;
