@@ -25,11 +25,11 @@ import type { PipelineDeps } from './deps.ts';
 export const BUNDLED_MEDIA_LIBRARY = path.join(PACKAGE_ROOT, 'examples', 'media');
 
 export type ProviderSettings = Pick<Settings,
-  'ttsBaseUrl' | 'ttsApiKey' | 'ttsModel' | 'edgeTts' | 'pexelsApiKey' | 'pixabayApiKey' | 'llmBaseUrl' | 'llmApiKey' | 'llmModel' | 'mediaLibrary' | 'ffmpegPath' | 'ffprobePath'>;
+  'ttsBaseUrl' | 'ttsApiKey' | 'ttsModel' | 'edgeTts' | 'pexelsApiKey' | 'pixabayApiKey' | 'llmBaseUrl' | 'llmApiKey' | 'llmModel' | 'mediaLibrary' | 'ffmpegPath' | 'ffprobePath' | 'searchPath'>;
 
-/** ffmpeg from the settings' `ffmpegPath` / `ffprobePath` (else the bundled binaries), with one set of encode slots. */
-export function mediaFromSettings(settings: Pick<Settings, 'ffmpegPath' | 'ffprobePath'>): SegmentEncoder {
-  return createMedia({ ffmpegPath: settings.ffmpegPath, ffprobePath: settings.ffprobePath });
+/** ffmpeg from the settings' `ffmpegPath` / `ffprobePath` (else the best build found, see `locateFfmpeg`), with one set of encode slots. */
+export function mediaFromSettings(settings: Pick<Settings, 'ffmpegPath' | 'ffprobePath' | 'searchPath'>): SegmentEncoder {
+  return createMedia({ ffmpegPath: settings.ffmpegPath, ffprobePath: settings.ffprobePath, searchPath: settings.searchPath });
 }
 
 export function providersFromSettings(assets: AssetStore, settings: ProviderSettings): PipelineDeps {

@@ -22,6 +22,8 @@ export interface Settings {
   callbackSecret: string | undefined;
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /** Where a system ffmpeg is looked for when `ffmpegPath` is unset. */
+  searchPath: string | undefined;
   workerConcurrency: number;
   schedulerConcurrency: number;
   sweepIntervalMs: number;
@@ -69,6 +71,7 @@ export const DEFAULTS: Readonly<Settings> = {
   callbackSecret: undefined,
   ffmpegPath: undefined,
   ffprobePath: undefined,
+  searchPath: undefined,
   workerConcurrency: 8,
   schedulerConcurrency: 8,
   sweepIntervalMs: 5000,
@@ -146,12 +149,17 @@ export const SETTINGS: SettingsTable = {
   ffmpegPath: {
     variable: 'FFMPEG_PATH', type: file, secret: false,
     description: 'the ffmpeg binary',
-    unset: 'ffmpeg-static when installed, else @ffmpeg-installer/ffmpeg',
+    unset: 'a system ffmpeg on PATH newer than the packaged one with libx264, AAC and libass, else ffmpeg-static when installed, else @ffmpeg-installer/ffmpeg',
   },
   ffprobePath: {
     variable: 'FFPROBE_PATH', type: file, secret: false,
     description: 'the ffprobe binary',
-    unset: '@ffprobe-installer/ffprobe',
+    unset: 'the ffprobe beside FFMPEG_PATH or the system ffmpeg, else @ffprobe-installer/ffprobe',
+  },
+  searchPath: {
+    variable: 'PATH', type: text, secret: false,
+    description: 'the directories where a system ffmpeg is looked for when FFMPEG_PATH is unset',
+    unset: 'no system ffmpeg is considered',
   },
   workerConcurrency: {
     variable: 'SLOTFLOW_WORKER_CONCURRENCY', type: positiveInteger, secret: false,

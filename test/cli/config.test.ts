@@ -89,11 +89,13 @@ describe('settings on the command line', function () {
       for (const secret of ['tok-very-secret-1234', 'sk-llm-secret-5678', 'hunter2pw']) expect(stdout).not.to.include(secret);
     });
 
-    it('--json prints the same as an array of { variable, value, source, secret, description }', async () => {
+    it('--json prints the same as { settings: [{ variable, value, source, secret, description }], ffmpeg }', async () => {
       const { code, stdout } = await slotflow(env, 'config', '--json');
       expect(code).to.equal(0);
       for (const secret of ['tok-very-secret-1234', 'sk-llm-secret-5678', 'hunter2pw']) expect(stdout).not.to.include(secret);
-      const rows = JSON.parse(stdout) as Array<{ variable: string; value: unknown; source: string; secret: boolean; description: string }>;
+      const printed = JSON.parse(stdout) as { settings: Array<{ variable: string; value: unknown; source: string; secret: boolean; description: string }>; ffmpeg: unknown };
+      expect(printed.ffmpeg).to.include.keys('path', 'source', 'version', 'release', 'encoders', 'filters');
+      const rows = printed.settings;
       for (const r of rows) expect(Object.keys(r)).to.have.members(['variable', 'value', 'source', 'secret', 'description']);
       expect(rows.map((r) => r.variable)).to.have.members(VARIABLES);
       const byName = new Map(rows.map((r) => [r.variable, r]));

@@ -91,7 +91,8 @@ export async function mixFinal(runner: FfmpegRunner, options: MixOptions): Promi
       `volume=${num(Math.max(0, musicVolume))}`,
       ...(fade > 0 ? [`afade=t=in:d=${num(fade)}`, `afade=t=out:st=${num(durationSec - fade)}:d=${num(fade)}`] : []),
     ].join(',')}[bed]`,
-    `[bed][key]sidechaincompress=threshold=${DUCK_THRESHOLD}:ratio=${DUCK_RATIO}:attack=${DUCK_ATTACK_MS}:release=${DUCK_RELEASE_MS}[ducked]`,
+    // The format is named again after the compressor: from 5.0 on amerge cannot settle on one for its inputs otherwise.
+    `[bed][key]sidechaincompress=threshold=${DUCK_THRESHOLD}:ratio=${DUCK_RATIO}:attack=${DUCK_ATTACK_MS}:release=${DUCK_RELEASE_MS},${format}[ducked]`,
     // amerge + pan adds the two at unity gain (amix would halve the voice).
     `[voice][ducked]amerge=inputs=2,pan=${escapeFilterValue('stereo|c0=c0+c2|c1=c1+c3')}[mix]`,
   ].join(';');

@@ -2,7 +2,7 @@ import os from 'node:os';
 
 /**
  * Segments (title cards, scenes) one process encodes at once, and how many
- * x264 threads each of them gets. One slot per core by default: more
+ * x264 threads each of them gets (always the same number). One slot per core by default: more
  * encodes would only share the same cores, and each holds about 200 MB of
  * frames at 1080×1920; the rest wait their turn, first come first served.
  *
@@ -10,6 +10,9 @@ import os from 'node:os';
  * function that encodes a segment, so two pipelines in one process (or two
  * tests) can share or not share their slots, as they choose.
  */
+/** See `EncodeSlots.encoderThreads`. */
+export const SEGMENT_ENCODER_THREADS = 2;
+
 export class EncodeSlots {
   /** Segments holding a slot, counted from their first step. */
   private held = 0;
@@ -46,15 +49,16 @@ export class EncodeSlots {
   }
 
   /**
-   * x264 threads for a segment encode starting now. Alone, x264 chooses (1.5
-   * threads per core), so one encode uses every core. Alongside others, each
-   * gets its share of the cores: more threads than cores add no speed there,
-   * only frame-threading overhead (about 7 % more CPU on a 1080×1920 scene)
-   * and about 70 MB of frame buffers per encode.
+   * x264 threads for every segment encode, fixed. x264 is deterministic for
+   * a given thread count but its stream depends on that count, so deriving
+   * it from how many encodes happen to run at the moment (as this once did)
+   * made two renders of the same article differ in their bytes. Two threads:
+   * with one slot per core, two encodes on two cores lose about 7 % of CPU to
+   * frame threading against one thread each, and a lone encode still uses
+   * both cores.
    */
-  encoderThreads(): number | undefined {
-    if (this.held <= 1) return undefined;
-    return Math.max(1, Math.floor(this.capacity / this.held));
+  encoderThreads(): number {
+    return SEGMENT_ENCODER_THREADS;
   }
 
   private async acquire(signal: AbortSignal | undefined): Promise<void> {

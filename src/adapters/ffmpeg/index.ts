@@ -25,7 +25,7 @@ import type { SegmentEncoder } from './segments.ts';
 export { detectSilence, grabFrame, type SilenceOptions } from './analysis.ts';
 export { captionsAss, type Cue, titleAss } from './ass.ts';
 export { concatSegments, mixFinal, type MixOptions } from './assembly.ts';
-export { EncodeSlots } from './encode-slots.ts';
+export { EncodeSlots, SEGMENT_ENCODER_THREADS } from './encode-slots.ts';
 export {
   AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODEC, AUDIO_SAMPLE_RATE, COLOR_MATRIX, CRF, FPS, GOP_FRAMES, PIX_FMT, VIDEO_CODEC, VIDEO_TIMESCALE,
   X264_PRESET, X264_PROFILE,

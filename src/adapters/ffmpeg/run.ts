@@ -16,9 +16,11 @@
  * can do (`-version`, `-filters`, `-encoders`) belongs on the runner too,
  * memoised per instance.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { execa, ExecaError } from 'execa';
+import { type Capabilities, compareBuilds, isComplete, MissingCapabilityError, probeCapabilities } from './capabilities.ts';
 import { FfmpegError, type MediaProgram } from './errors.ts';
 
 /** Arguments every ffmpeg run starts with. */
@@ -37,7 +39,7 @@ const MAX_STDOUT_BYTES = 16 * 1024 * 1024;
  */
 export const KILL_GRACE_MS = 500;
 
-export type BinarySource = 'given' | 'ffmpeg-static' | '@ffmpeg-installer/ffmpeg' | '@ffprobe-installer/ffprobe';
+export type BinarySource = 'given' | 'system' | 'ffmpeg-static' | '@ffmpeg-installer/ffmpeg' | '@ffprobe-installer/ffprobe';
 
 export interface Binaries {
   ffmpeg: string;
@@ -46,40 +48,120 @@ export interface Binaries {
   source: BinarySource;
   /** Where `ffprobe` came from. */
   ffprobeSource: BinarySource;
+  /** What the chosen ffmpeg can do, probed once. */
+  capabilities: Capabilities;
 }
 
 export interface FfmpegPaths {
-  /** An ffmpeg to use instead of the bundled one (the `FFMPEG_PATH` setting). */
+  /** An ffmpeg to use instead of choosing one (the `FFMPEG_PATH` setting). */
   ffmpegPath?: string | undefined;
-  /** An ffprobe to use instead of the bundled one (the `FFPROBE_PATH` setting). */
+  /** An ffprobe to use instead of the one beside the chosen ffmpeg (the `FFPROBE_PATH` setting). */
   ffprobePath?: string | undefined;
+  /** Directories (`:`-separated, like `PATH`) where a system ffmpeg is looked for; none: no system ffmpeg is considered. */
+  searchPath?: string | undefined;
 }
 
 /**
- * ffmpeg: `ffmpegPath` when given, else `ffmpeg-static` when it is installed
- * and its binary exists, else `@ffmpeg-installer/ffmpeg`. ffprobe:
- * `ffprobePath`, else `@ffprobe-installer/ffprobe`.
+ * ffmpeg: `ffmpegPath` when given; else a system `ffmpeg` on `searchPath`
+ * that is newer than the packaged build and has libx264, AAC and libass
+ * (users who installed one chose it, and the packaged build is from 2018);
+ * else `ffmpeg-static` when it installed; else `@ffmpeg-installer/ffmpeg`.
+ * ffprobe: `ffprobePath`, else the one beside a given or system ffmpeg, else
+ * `@ffprobe-installer/ffprobe`.
  */
 export function locateFfmpeg(paths: FfmpegPaths = {}): Binaries {
   const require = createRequire(import.meta.url);
-  const ffmpeg = paths.ffmpegPath ? { path: paths.ffmpegPath, source: 'given' as const } : bundledFfmpeg(require);
+  const ffmpeg = paths.ffmpegPath ? given(paths.ffmpegPath) : chooseFfmpeg(require, paths.searchPath);
+  const sibling = ffmpeg.source === 'given' || ffmpeg.source === 'system' ? path.join(path.dirname(ffmpeg.path), 'ffprobe') : undefined;
   const ffprobe = paths.ffprobePath
     ? { path: paths.ffprobePath, source: 'given' as const }
-    : { path: (require('@ffprobe-installer/ffprobe') as { path: string }).path, source: '@ffprobe-installer/ffprobe' as const };
-  return { ffmpeg: ffmpeg.path, ffprobe: ffprobe.path, source: ffmpeg.source, ffprobeSource: ffprobe.source };
+    : sibling && isExecutable(sibling)
+      ? { path: sibling, source: ffmpeg.source }
+      : { path: (require('@ffprobe-installer/ffprobe') as { path: string }).path, source: '@ffprobe-installer/ffprobe' as const };
+  return { ffmpeg: ffmpeg.path, ffprobe: ffprobe.path, source: ffmpeg.source, ffprobeSource: ffprobe.source, capabilities: ffmpeg.capabilities() };
 }
 
-function bundledFfmpeg(require: NodeJS.Require): { path: string; source: BinarySource } {
+interface Candidate {
+  path: string;
+  source: BinarySource;
+  capabilities(): Capabilities;
+}
+
+function given(binary: string): Candidate {
+  // A given binary that does not run is reported when it is first used, with its path, not at start.
+  return { path: binary, source: 'given', capabilities: () => probeOrUnknown(binary) };
+}
+
+function chooseFfmpeg(require: NodeJS.Require, searchPath: string | undefined): Candidate {
+  const packaged = packagedFfmpeg(require);
+  const system = searchPath === undefined ? undefined : findOnPath('ffmpeg', searchPath);
+  if (system && realpathSync(system) !== realpathSync(packaged.path)) {
+    const found = probeOrUnknown(system);
+    if (isComplete(found) && compareBuilds(found, packaged.capabilities()) > 0) return { path: system, source: 'system', capabilities: () => found };
+  }
+  return packaged;
+}
+
+function packagedFfmpeg(require: NodeJS.Require): Candidate {
+  let chosen: { path: string; source: BinarySource };
   try {
     // An optional dependency: absent here, and it exports null on platforms it has no build for.
     const staticPath: unknown = require('ffmpeg-static');
-    if (typeof staticPath === 'string' && existsSync(staticPath)) return { path: staticPath, source: 'ffmpeg-static' };
+    chosen = typeof staticPath === 'string' && existsSync(staticPath)
+      ? { path: staticPath, source: 'ffmpeg-static' }
+      : { path: (require('@ffmpeg-installer/ffmpeg') as { path: string }).path, source: '@ffmpeg-installer/ffmpeg' };
   } catch {
-    // not installed
+    chosen = { path: (require('@ffmpeg-installer/ffmpeg') as { path: string }).path, source: '@ffmpeg-installer/ffmpeg' };
   }
-  const installer = require('@ffmpeg-installer/ffmpeg') as { path: string };
-  return { path: installer.path, source: '@ffmpeg-installer/ffmpeg' };
+  return { ...chosen, capabilities: () => probeOrUnknown(chosen.path) };
 }
+
+function findOnPath(name: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Probed capabilities by binary path and modification time: facts about a
+ * file, the same for every runner of one process, and the probe costs three
+ * runs of the binary.
+ */
+const probed = new Map<string, Capabilities>();
+
+function probeOrUnknown(binary: string): Capabilities {
+  let key: string;
+  try {
+    key = `${realpathSync(binary)}@${statSync(binary).mtimeMs}`;
+  } catch {
+    return UNKNOWN_CAPABILITIES;
+  }
+  let found = probed.get(key);
+  if (!found) {
+    try {
+      found = probeCapabilities(binary);
+    } catch {
+      return UNKNOWN_CAPABILITIES;
+    }
+    probed.set(key, found);
+  }
+  return found;
+}
+
+/** A binary that did not answer the probes: nothing is known, so nothing is assumed missing either. */
+const UNKNOWN_CAPABILITIES: Capabilities = { known: false, version: 'unknown', libavcodec: [0, 0, 0], release: 'unknown', encoders: new Set(), filters: new Set() };
 
 export interface RunOptions {
   /** Aborting it stops the program (SIGTERM, then SIGKILL); the call then rejects with a cancelled `FfmpegError`. */
@@ -96,6 +178,21 @@ export class FfmpegRunner {
   private readonly live = new Set<Promise<unknown>>();
 
   constructor(readonly binaries: Binaries = locateFfmpeg()) {}
+
+  get capabilities(): Capabilities {
+    return this.binaries.capabilities;
+  }
+
+  /** Whether the build has the filter (an unprobed build is taken to have it; a run will tell). */
+  hasFilter(name: string): boolean {
+    return !this.capabilities.known || this.capabilities.filters.has(name);
+  }
+
+  /** Fails with a message naming the filter and the build when a feature needs a filter the build lacks. */
+  requireFilters(feature: string, ...names: string[]): void {
+    const missing = names.find((n) => !this.hasFilter(n));
+    if (missing) throw new MissingCapabilityError(feature, `${missing} filter`, this.binaries.ffmpeg, this.capabilities.version);
+  }
 
   /** Children running now. */
   get running(): number {

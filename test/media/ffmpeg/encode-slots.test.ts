@@ -1,6 +1,6 @@
 /** The encode-slot semaphore on its own: first come first served, an abort leaves the line, a slot is freed however the work ends. */
 import { expect } from 'chai';
-import { EncodeSlots } from '../../../src/adapters/ffmpeg/index.ts';
+import { EncodeSlots, SEGMENT_ENCODER_THREADS } from '../../../src/adapters/ffmpeg/index.ts';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -56,18 +56,19 @@ describe('encode slots', () => {
     expect(slots.inUse).to.equal(0);
   });
 
-  it('gives each concurrent encode its share of the cores, and a lone encode no cap', async () => {
+  it('gives every encode the same x264 thread count however many run at once, so the bytes do not depend on timing', async () => {
     const slots = new EncodeSlots(4);
-    expect(slots.encoderThreads()).to.equal(undefined);
+    const alone = slots.encoderThreads();
     const gate = deferred();
-    const seen: Array<number | undefined> = [];
+    const seen: number[] = [];
     const runs = [0, 1, 2].map(() => slots.hold(undefined, async () => {
       await new Promise((r) => setImmediate(r));
       seen.push(slots.encoderThreads());
       await gate.promise;
     }));
     await new Promise((r) => setTimeout(r, 10));
-    expect(seen).to.deep.equal([1, 1, 1]);
+    expect(seen).to.deep.equal([alone, alone, alone]);
+    expect(alone).to.equal(SEGMENT_ENCODER_THREADS);
     gate.resolve();
     await Promise.all(runs);
   });
