@@ -2,7 +2,7 @@ import { AssetStore } from './adapters/asset-store.ts';
 import { loadFlow } from './adapters/flow-files.ts';
 import { DEFAULT_MYSQL_URL } from './adapters/mysql/connection.ts';
 import { newCallbackSecret } from './runtime/callback-token.ts';
-import type { TaskStore } from './runtime/ports.ts';
+import type { TaskStore } from './core/ports/task-store.ts';
 import type { EngineServices } from './runtime/services.ts';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL, hashTagged, redisUrls } from './adapters/redis/connections.ts';
 

@@ -5,7 +5,7 @@ import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
 import { AssetStore } from '../adapters/asset-store.ts';
 import { startEmbedded } from '../runtime/embedded.ts';
-import type { RunRecord } from '../runtime/ports.ts';
+import type { RunRecord } from '../core/ports/read-model.ts';
 import type { Settings } from '../settings.ts';
 import type { PipelineDeps } from './deps.ts';
 import { providersFromEnv } from './providers.ts';

@@ -9,7 +9,10 @@ import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot }
 import { componentOf, initialWord, taskStatus } from '../core/word.ts';
 import { FlowCatalog } from './flow-catalog.ts';
 import { metrics } from './metrics.ts';
-import type { CreatedTask, DispatchQueue, LockManager, NewTask, TaskStore } from './ports.ts';
+import type { LockManager } from '../core/ports/locks.ts';
+import type { DispatchQueue } from '../core/ports/queue.ts';
+import type { CreatedTask, NewTask } from '../core/ports/task-state.ts';
+import type { TaskStore } from '../core/ports/task-store.ts';
 
 /**
  * The engine: every change to a task goes through `mutate`, which takes the

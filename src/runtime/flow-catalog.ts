@@ -1,15 +1,15 @@
 import { compileFlow, type CompiledFlow } from '../core/flow/compile.ts';
-import type { TaskStore } from './ports.ts';
+import type { FlowLookup, FlowVersions } from '../core/ports/flow-versions.ts';
 
 /**
  * Compiled flows by content hash. A task pins the hash of the flow it was
  * created from; any process can run it because the content is stored with the
  * hash, whatever the file on disk says now.
  */
-export class FlowCatalog {
+export class FlowCatalog implements FlowLookup {
   private readonly byHash = new Map<string, CompiledFlow>();
 
-  constructor(private readonly store: Pick<TaskStore, 'saveFlowVersion' | 'loadFlowVersion'>) {}
+  constructor(private readonly store: FlowVersions) {}
 
   /** Stores the flow's content (once per process per hash) so tasks can pin it. */
   async register(flow: CompiledFlow): Promise<CompiledFlow> {

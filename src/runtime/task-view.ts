@@ -2,7 +2,7 @@ import type { CompiledFlow } from '../core/flow/compile.ts';
 import { toHex } from '../core/slot.ts';
 import { componentState, moduleStates, unknownBits } from '../core/word.ts';
 import type { Engine } from './engine.ts';
-import type { TaskRecord } from './ports.ts';
+import type { TaskRecord } from '../core/ports/read-model.ts';
 
 /** The task as `slotflow task show --json` and `GET /v1/tasks/:id` print it (SPEC §2). */
 export interface TaskView {

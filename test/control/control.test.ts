@@ -9,7 +9,7 @@ import { buildServer } from '../../src/http/server.ts';
 import { defaultRegistry } from '../../src/cli/commands/services.ts';
 import { signToken } from '../../src/runtime/callback-token.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
-import type { RunRecord } from '../../src/runtime/ports.ts';
+import type { RunRecord } from '../../src/core/ports/read-model.ts';
 import { engineServices } from '../../src/settings.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 

@@ -3,9 +3,12 @@ import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
 import type { RejectReason, RunStatus, TaskWrite } from '../../core/engine/transitions.ts';
 import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
-import type {
-  AssetRecord, CreatedTask, NewTask, OpenedAttempt, RunRecord, WebhookEvent, WebhookOutbox, StoredEvent, TaskFilter, TaskRecord, TaskStore, WriteOutcome,
-} from '../../runtime/ports.ts';
+import type { AssetRecord } from '../../core/ports/assets.ts';
+import type { OpenedAttempt } from '../../core/ports/attempts.ts';
+import type { RunRecord, StoredEvent, TaskFilter, TaskRecord } from '../../core/ports/read-model.ts';
+import type { CreatedTask, NewTask, WriteOutcome } from '../../core/ports/task-state.ts';
+import type { TaskStore } from '../../core/ports/task-store.ts';
+import type { WebhookEvent, WebhookOutbox } from '../../core/ports/webhook-outbox.ts';
 import { type MysqlHandle, parseJson, type ResultSetHeader, type Rows } from './connection.ts';
 import { GroupCommit } from './group-commit.ts';
 import { withDbRetry } from './retryable.ts';
