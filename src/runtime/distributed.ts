@@ -72,7 +72,7 @@ export async function startScheduler(d: Distributed, settings: Settings, onError
   await d.queue.consumeComponents(INTERNAL_QUEUES, settings.schedulerConcurrency, async (job) => {
     await runComponentJob(job, { engine: d.engine, registry: new HandlerRegistry(), services });
   });
-  const sweeper = new Sweeper(d.engine, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
+  const sweeper = new Sweeper({ tasks: d.store, flows: d.engine.flows, queue: d.queue }, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
   d.sweeper = sweeper;
   sweeper.start();
   const webhookSecret = settings.webhookSecret ?? (await d.store.secret('webhook', newCallbackSecret));
