@@ -70,7 +70,7 @@ export async function startScheduler(d: Distributed, settings: Settings, onError
   const services = await engineServices(settings, d.store);
   d.engine.fanOutCache = services.assets;
   await d.queue.consumeComponents(INTERNAL_QUEUES, settings.schedulerConcurrency, async (job) => {
-    await runComponentJob(job, { engine: d.engine, registry: new HandlerRegistry(), services });
+    await runComponentJob(job, { engine: d.engine, flows: d.engine.flows, store: d.store, queue: d.queue, registry: new HandlerRegistry(), services });
   });
   const sweeper = new Sweeper({ tasks: d.store, flows: d.engine.flows, queue: d.queue }, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
   d.sweeper = sweeper;
@@ -92,6 +92,6 @@ export async function startWorker(d: Distributed, settings: Settings, registry: 
   const services = await engineServices(settings, d.store);
   const shutdown = opts.shutdown;
   await d.queue.consumeComponents(opts.handlers ?? registry.names(), opts.concurrency ?? settings.workerConcurrency, async (job) => {
-    await runComponentJob(job, { engine: d.engine, registry, services, ...(shutdown ? { shutdown } : {}) });
+    await runComponentJob(job, { engine: d.engine, flows: d.engine.flows, store: d.store, queue: d.queue, registry, services, ...(shutdown ? { shutdown } : {}) });
   });
 }

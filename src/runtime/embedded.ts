@@ -41,7 +41,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const services = await engineServices(opts.settings ?? compileSettings(), store);
   engine.fanOutCache = services.assets;
   await queue.consumeComponents([], opts.concurrency ?? DEFAULT_EMBEDDED_CONCURRENCY, async (job) => {
-    await runComponentJob(job, { engine, registry, services, workerId: 'embedded', shutdown: shutdown.signal });
+    await runComponentJob(job, { engine, flows: engine.flows, store, queue, registry, services, workerId: 'embedded', shutdown: shutdown.signal });
   });
   return {
     engine,

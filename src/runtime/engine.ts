@@ -11,8 +11,10 @@ import { FlowCatalog } from './flow-catalog.ts';
 import { metrics } from './metrics.ts';
 import type { LockManager } from '../core/ports/locks.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
-import type { CreatedTask, NewTask } from '../core/ports/task-state.ts';
-import type { TaskStore } from '../core/ports/task-store.ts';
+import type { CreatedTask, NewTask, TaskState } from '../core/ports/task-state.ts';
+import type { FlowVersions } from '../core/ports/flow-versions.ts';
+import type { TaskRecords } from '../core/ports/read-model.ts';
+import type { Rejections } from '../core/ports/rejections.ts';
 
 /**
  * The engine: every change to a task goes through `mutate`, which takes the
@@ -64,8 +66,11 @@ export interface SubmitRequest {
   callbackUrl?: string | null;
 }
 
+/** What the engine writes and reads: the task rows, the flow versions they pin, refused answers. */
+export type EngineStore = TaskState & TaskRecords & FlowVersions & Rejections;
+
 export interface EngineDeps {
-  store: TaskStore;
+  store: EngineStore;
   queue: DispatchQueue;
   locks: LockManager;
   jitter?: () => number;
@@ -101,8 +106,8 @@ export function lockKey(taskId: string): string {
 
 export class Engine {
   readonly flows: FlowCatalog;
-  readonly store: TaskStore;
-  readonly queue: DispatchQueue;
+  private readonly store: EngineStore;
+  private readonly queue: DispatchQueue;
   private readonly locks: LockManager;
   private readonly jitter: () => number;
   fanOutCache: FanOutCache | undefined;

@@ -1,8 +1,15 @@
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { toHex } from '../core/slot.ts';
 import { componentState, moduleStates, unknownBits } from '../core/word.ts';
-import type { Engine } from './engine.ts';
-import type { TaskRecord } from '../core/ports/read-model.ts';
+import type { AssetReads } from '../core/ports/assets.ts';
+import type { FlowLookup } from '../core/ports/flow-versions.ts';
+import type { TaskReadModel, TaskRecord } from '../core/ports/read-model.ts';
+
+/** What a view is made from: the read model and the flows tasks pinned. */
+export interface TaskViewSource {
+  reads: TaskReadModel & AssetReads;
+  flows: FlowLookup;
+}
 
 /** The task as `slotflow task show --json` and `GET /v1/tasks/:id` print it (SPEC §2). */
 export interface TaskView {
@@ -42,12 +49,12 @@ export interface TaskView {
 }
 
 /** The final file a finished task made: the last component's `video` or `bundle` output. */
-export async function finalOutput(engine: Engine, id: string): Promise<{ video?: string; bundle?: string; srt?: string } | undefined> {
-  const task = await engine.store.getTask(id);
+export async function finalOutput(src: TaskViewSource, id: string): Promise<{ video?: string; bundle?: string; srt?: string } | undefined> {
+  const task = await src.reads.getTask(id);
   if (!task || task.phase !== 'completed') return undefined;
-  const flow = await engine.flows.byHashOrThrow(task.flowHash);
+  const flow = await src.flows.byHashOrThrow(task.flowHash);
   const last = flow.order[flow.order.length - 1]!;
-  const out = (await engine.store.outputsOf(id, [last]))[last] as Record<string, unknown> | undefined;
+  const out = (await src.reads.outputsOf(id, [last]))[last] as Record<string, unknown> | undefined;
   if (!out) return undefined;
   return {
     ...(typeof out.video === 'string' ? { video: out.video } : {}),
@@ -56,12 +63,12 @@ export async function finalOutput(engine: Engine, id: string): Promise<{ video?:
   };
 }
 
-export async function taskView(engine: Engine, id: string): Promise<TaskView | undefined> {
-  const task = await engine.store.getTask(id);
+export async function taskView(src: TaskViewSource, id: string): Promise<TaskView | undefined> {
+  const task = await src.reads.getTask(id);
   if (!task) return undefined;
-  const flow: CompiledFlow = await engine.flows.byHashOrThrow(task.flowHash);
+  const flow: CompiledFlow = await src.flows.byHashOrThrow(task.flowHash);
   const [runs, children, assets, final] = await Promise.all([
-    engine.store.listRuns(id), engine.store.listChildren(id), engine.store.listAssets(id), finalOutput(engine, id),
+    src.reads.listRuns(id), src.reads.listChildren(id), src.reads.listAssets(id), finalOutput(src, id),
   ]);
   const states = moduleStates(flow, task.word, task.inFlight);
   return {

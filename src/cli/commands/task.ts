@@ -83,7 +83,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       const d = connect(compileSettings());
       try {
-        const view = await taskView(d.engine, id);
+        const view = await taskView({ reads: d.store, flows: d.engine.flows }, id);
         if (!view) throw new UsageError(`no task ${id}`);
         if (opts.json) {
           io.out(json(view));
