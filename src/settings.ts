@@ -1,9 +1,4 @@
-import { AssetStore } from './adapters/asset-store.ts';
-import { loadFlow } from './adapters/flow-files.ts';
 import { DEFAULT_MYSQL_URL } from './adapters/mysql/connection.ts';
-import { newCallbackSecret } from './runtime/callback-token.ts';
-import type { TaskStore } from './core/ports/task-store.ts';
-import type { EngineServices } from './runtime/services.ts';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL, hashTagged, redisUrls } from './adapters/redis/connections.ts';
 
 /**
@@ -72,20 +67,6 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new SettingsError(name, `expected a positive integer, got "${raw}"`);
   return n;
-}
-
-/** The engine's own services for this deployment; the callback secret is generated and stored on first use when unset. */
-export async function engineServices(settings: Settings, store: Pick<TaskStore, 'secret'>): Promise<EngineServices> {
-  return {
-    callbackSecret: settings.callbackSecret ?? (await store.secret('callback', newCallbackSecret)),
-    publicUrl: settings.publicUrl,
-    servicesUrl: settings.servicesUrl,
-    tokenGraceMs: settings.tokenGraceMs,
-    callbackTimeoutMs: settings.callbackTimeoutMs,
-    fanOutMax: settings.fanOutMax,
-    resolveFlow: (name) => loadFlow(name, process.cwd(), settings.flowsDir),
-    assets: new AssetStore(settings.dataDir),
-  };
 }
 
 export function compileSettings(env: NodeJS.ProcessEnv = process.env): Settings {

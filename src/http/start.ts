@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Distributed } from '../runtime/distributed.ts';
-import { engineServices, type Settings } from '../settings.ts';
+import type { Distributed } from '../runtime/composition.ts';
+import { engineServices } from '../runtime/composition.ts';
+import type { Settings } from '../settings.ts';
 import { buildServer } from './server.ts';
 
 /** Starts the HTTP API and the editors' page on the settings' address; a non-loopback address needs SLOTFLOW_API_TOKEN. */

@@ -4,7 +4,7 @@ import { isTerminal, TaskPhase } from '../core/engine/task.ts';
 import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
 import { AssetStore } from '../adapters/asset-store.ts';
-import { startEmbedded } from '../runtime/embedded.ts';
+import { startEmbedded } from '../runtime/composition.ts';
 import type { RunRecord } from '../core/ports/read-model.ts';
 import type { Settings } from '../settings.ts';
 import type { PipelineDeps } from './deps.ts';

@@ -6,11 +6,11 @@ import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { isTerminal, type TaskSnapshot } from '../../src/core/engine/task.ts';
 import { slotState } from '../../src/core/slot.ts';
 import { buildServer } from '../../src/http/server.ts';
-import { defaultRegistry } from '../../src/cli/commands/services.ts';
+import { defaultRegistry } from '../../src/runtime/composition.ts';
 import { signToken } from '../../src/runtime/callback-token.ts';
-import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
+import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import type { RunRecord } from '../../src/core/ports/read-model.ts';
-import { engineServices } from '../../src/settings.ts';
+import { engineServices } from '../../src/runtime/composition.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 
 /**

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { dropDatabase, migrateDatabase } from '../../src/adapters/mysql/connection.ts';
-import { openRuntimes } from '../../src/runtime/distributed.ts';
+import { openRuntimes } from '../../src/runtime/composition.ts';
 import { compileSettings, type Settings } from '../../src/settings.ts';
 
 /**

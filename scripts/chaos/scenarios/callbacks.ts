@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compileFlow } from '../../../src/core/flow/compile.ts';
 import { buildServer } from '../../../src/http/server.ts';
 import { signToken } from '../../../src/runtime/callback-token.ts';
-import { connect, startScheduler } from '../../../src/runtime/distributed.ts';
-import { engineServices } from '../../../src/settings.ts';
+import { connect, startScheduler } from '../../../src/runtime/composition.ts';
+import { engineServices } from '../../../src/runtime/composition.ts';
 import { chaosEnv } from '../env.ts';
 import { Checks, type Scale, type ScenarioReport } from '../report.ts';
 

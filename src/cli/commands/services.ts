@@ -2,27 +2,14 @@ import type { Command } from 'commander';
 import { migrateDatabase } from '../../adapters/mysql/connection.ts';
 import { AssetStore } from '../../adapters/asset-store.ts';
 import { collectGarbage, DEFAULT_GC } from '../../runtime/gc.ts';
-import { registerBuiltins } from '../../handlers/builtin.ts';
-import { providersFromEnv } from '../../pipeline/providers.ts';
-import { registerPipeline } from '../../pipeline/register.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
-import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
+import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../runtime/composition.ts';
 import { compileSettings, type Settings } from '../../settings.ts';
 import { startHttp } from '../../http/start.ts';
 import { UsageError } from '../exit.ts';
 import type { Output } from '../output.ts';
 
 /** The long-running processes: scheduler, worker, all; and migrate. */
-
-/** The builtins only: what tests of the engine itself use. */
-export function defaultRegistry(): HandlerRegistry {
-  return registerBuiltins(new HandlerRegistry());
-}
-
-/** The builtins and the video pipeline, with the providers the environment configures. */
-export function fullRegistry(settings: Settings): HandlerRegistry {
-  return registerPipeline(defaultRegistry(), providersFromEnv(new AssetStore(settings.dataDir)));
-}
 
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
-import { connect } from '../../runtime/distributed.ts';
+import { connect } from '../../runtime/composition.ts';
 import { type MutateResult, TaskStateError } from '../../runtime/engine.ts';
 import { taskView } from '../../runtime/task-view.ts';
 import { UnknownComponentError } from '../../core/word.ts';

@@ -1,16 +1,105 @@
+import { AssetStore } from '../adapters/asset-store.ts';
+import { loadFlow } from '../adapters/flow-files.ts';
+import { LocalLocks } from '../adapters/memory/local-locks.ts';
+import { MemoryQueue } from '../adapters/memory/memory-queue.ts';
+import { MemoryStore } from '../adapters/memory/memory-store.ts';
 import { MysqlStore } from '../adapters/mysql/mysql-store.ts';
 import { openMysql } from '../adapters/mysql/connection.ts';
 import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
 import { lockConnection, queueConnection } from '../adapters/redis/connections.ts';
 import { DEFAULT_REDLOCK, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
 import { INTERNAL_QUEUES } from '../core/engine/task.ts';
+import type { Secrets } from '../core/ports/secrets.ts';
+import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
-import { engineServices, type Settings } from '../settings.ts';
+import { providersFromEnv } from '../pipeline/providers.ts';
+import { registerPipeline } from '../pipeline/register.ts';
+import { compileSettings, type Settings } from '../settings.ts';
+import { newCallbackSecret } from './callback-token.ts';
 import { runComponentJob } from './component-runner.ts';
 import { Engine } from './engine.ts';
+import type { EngineServices } from './services.ts';
 import { Sweeper } from './sweeper.ts';
-import { newCallbackSecret } from './callback-token.ts';
 import { DEFAULT_WEBHOOKS, WebhookDispatcher } from './webhooks.ts';
+
+/**
+ * The composition root: the one place that builds adapters from settings and
+ * hands each consumer the collaborators it needs. Embedded mode (memory
+ * store, memory queue, local locks) and distributed mode (MySQL, BullMQ,
+ * Redlock) are wired here and nowhere else.
+ */
+
+/** The builtins only: what tests of the engine itself use. */
+export function defaultRegistry(): HandlerRegistry {
+  return registerBuiltins(new HandlerRegistry());
+}
+
+/** The builtins and the video pipeline, with the providers the environment configures. */
+export function fullRegistry(settings: Settings): HandlerRegistry {
+  return registerPipeline(defaultRegistry(), providersFromEnv(new AssetStore(settings.dataDir)));
+}
+
+/** The engine's own services for this deployment; the callback secret is generated and stored on first use when unset. */
+export async function engineServices(settings: Settings, store: Secrets): Promise<EngineServices> {
+  return {
+    callbackSecret: settings.callbackSecret ?? (await store.secret('callback', newCallbackSecret)),
+    publicUrl: settings.publicUrl,
+    servicesUrl: settings.servicesUrl,
+    tokenGraceMs: settings.tokenGraceMs,
+    callbackTimeoutMs: settings.callbackTimeoutMs,
+    fanOutMax: settings.fanOutMax,
+    resolveFlow: (name) => loadFlow(name, process.cwd(), settings.flowsDir),
+    assets: new AssetStore(settings.dataDir),
+  };
+}
+
+/**
+ * The whole engine in one process with embedded state, queue and lock: no
+ * MySQL or Redis. `slotflow render` runs on it; so can fast tests.
+ */
+
+export const DEFAULT_EMBEDDED_CONCURRENCY = 4;
+
+export interface EmbeddedRuntime {
+  engine: Engine;
+  store: MemoryStore;
+  queue: MemoryQueue;
+  registry: HandlerRegistry;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  registry?: HandlerRegistry;
+  concurrency?: number;
+  settings?: Settings;
+}
+
+export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedRuntime> {
+  const store = new MemoryStore();
+  const queue = new MemoryQueue();
+  const locks = new LocalLocks();
+  const registry = opts.registry ?? defaultRegistry();
+  const engine = new Engine({ store, queue, locks });
+  const shutdown = new AbortController();
+  await queue.consumeSchedules(1, async (taskId) => {
+    await engine.schedule(taskId);
+  });
+  const services = await engineServices(opts.settings ?? compileSettings(), store);
+  engine.fanOutCache = services.assets;
+  await queue.consumeComponents([], opts.concurrency ?? DEFAULT_EMBEDDED_CONCURRENCY, async (job) => {
+    await runComponentJob(job, { engine, flows: engine.flows, store, queue, registry, services, workerId: 'embedded', shutdown: shutdown.signal });
+  });
+  return {
+    engine,
+    store,
+    queue,
+    registry,
+    async close() {
+      shutdown.abort();
+      await queue.close();
+    },
+  };
+}
 
 /**
  * Distributed mode: MySQL holds the truth, BullMQ carries the jobs, Redlock
