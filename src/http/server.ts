@@ -17,10 +17,11 @@ import { UnknownComponentError } from '../core/word.ts';
 import { type CallbackClaims, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
 import { type Engine, type MutateResult, TaskStateError } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
-import { finalOutput, taskView } from '../runtime/task-view.ts';
+import { describedOutputs, taskView } from '../runtime/task-view.ts';
 import type { EngineServices } from '../runtime/services.ts';
 import type { Settings } from '../settings.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
+import type { OutputDescriber } from '../core/ports/outputs.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
 import type { TaskReadModel } from '../core/ports/read-model.ts';
 
@@ -140,6 +141,8 @@ export interface ServerDeps {
   reads: TaskReadModel & AssetReads;
   /** Queue depths for the metrics, when the queue can tell. */
   queue?: Pick<DispatchQueue, 'jobCounts'>;
+  /** What a finished task made, as the pipeline describes it. */
+  outputs: OutputDescriber;
   services: EngineServices;
   apiToken?: string | undefined;
   settings?: Settings;
@@ -204,7 +207,7 @@ function tokensMatch(given: string, expected: string): boolean {
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { engine, services, reads } = deps;
-  const views = { reads, flows: engine.flows };
+  const views = { reads, flows: engine.flows, outputs: deps.outputs };
   // Callback tokens travel in the path and are longer than fastify's default 100-character parameter.
   const app = Fastify({
     logger: false,
@@ -397,10 +400,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   );
 
   app.get<{ Params: { id: string } }>('/v1/tasks/:id/video', async (req, reply) => {
-    const final = await finalOutput(views, req.params.id);
-    const file = final?.video ?? final?.bundle;
+    const file = (await describedOutputs(views, req.params.id))?.download;
     if (!file) return sendError(reply, 404, 'no-video', `task ${req.params.id} has no finished video`);
-    return sendFile(req, reply, file, final?.video ? 'video/mp4' : 'application/zip', services.assets);
+    return sendFile(req, reply, file.path, file.contentType, services.assets);
   });
 
   app.get<{ Params: { id: string } }>('/v1/assets/:id', async (req, reply) => {

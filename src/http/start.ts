@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Distributed } from '../runtime/composition.ts';
-import { engineServices } from '../runtime/composition.ts';
+import { engineServices, taskOutputs } from '../runtime/composition.ts';
 import type { Settings } from '../settings.ts';
 import { buildServer } from './server.ts';
 
@@ -26,7 +26,7 @@ export function isLoopback(host: string): boolean {
 export async function startHttp(d: Distributed, settings: Settings): Promise<{ app: FastifyInstance; url: string }> {
   const { host, port } = parseAddr(settings.httpAddr);
   if (!isLoopback(host) && !settings.apiToken) throw new UnsafeBindError(settings.httpAddr);
-  const app = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
+  const app = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, outputs: taskOutputs, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
   const url = await app.listen({ host, port });
   d.onClose(() => app.close());
   return { app, url };

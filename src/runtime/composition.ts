@@ -12,6 +12,8 @@ import { INTERNAL_QUEUES } from '../core/engine/task.ts';
 import type { Secrets } from '../core/ports/secrets.ts';
 import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
+import type { OutputDescriber } from '../core/ports/outputs.ts';
+import { videoOutputs } from '../pipeline/outputs.ts';
 import { providersFromEnv } from '../pipeline/providers.ts';
 import { registerPipeline } from '../pipeline/register.ts';
 import { compileSettings, type Settings } from '../settings.ts';
@@ -28,6 +30,9 @@ import { DEFAULT_WEBHOOKS, WebhookDispatcher } from './webhooks.ts';
  * store, memory queue, local locks) and distributed mode (MySQL, BullMQ,
  * Redlock) are wired here and nowhere else.
  */
+
+/** What finished tasks made, for views and the download route: the pipeline's description. */
+export const taskOutputs: OutputDescriber = videoOutputs;
 
 /** The builtins only: what tests of the engine itself use. */
 export function defaultRegistry(): HandlerRegistry {

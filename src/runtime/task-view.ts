@@ -3,12 +3,15 @@ import { toHex } from '../core/slot.ts';
 import { componentState, moduleStates, unknownBits } from '../core/word.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { FlowLookup } from '../core/ports/flow-versions.ts';
+import type { DescribedOutputs, OutputDescriber } from '../core/ports/outputs.ts';
 import type { TaskReadModel, TaskRecord } from '../core/ports/read-model.ts';
 
 /** What a view is made from: the read model and the flows tasks pinned. */
 export interface TaskViewSource {
   reads: TaskReadModel & AssetReads;
   flows: FlowLookup;
+  /** What the task's flow made, in the flow's terms. */
+  outputs: OutputDescriber;
 }
 
 /** The task as `slotflow task show --json` and `GET /v1/tasks/:id` print it (SPEC §2). */
@@ -43,32 +46,34 @@ export interface TaskView {
   modules: Array<{ module: string; status: string; state: string }>;
   scenes: Array<{ index: number | null; task_id: string; component: string | null; phase: string; status: string; slot_word: string }>;
   assets: Array<{ id: number; kind: string; component: string; scene: number | null; provider: string; bytes: number; reused: boolean; url: string }>;
-  /** The finished video (or bundle) as a path on the server, or null. */
-  video: string | null;
-  bundle: string | null;
 }
 
-/** The final file a finished task made: the last component's `video` or `bundle` output. */
-export async function finalOutput(src: TaskViewSource, id: string): Promise<{ video?: string; bundle?: string; srt?: string } | undefined> {
+/** The view with the fields the flow's output describer adds (null while nothing is made). */
+export type TaskViewWithOutputs = TaskView & Readonly<Record<string, unknown>>;
+
+/** The task's download URL, as the HTTP API serves it. */
+export function downloadUrl(id: string): string {
+  return `/v1/tasks/${id}/video`;
+}
+
+/** What a task made, as its flow's describer tells; nothing while the task has not completed. */
+export async function describedOutputs(src: TaskViewSource, id: string): Promise<DescribedOutputs | undefined> {
   const task = await src.reads.getTask(id);
-  if (!task || task.phase !== 'completed') return undefined;
+  if (!task) return undefined;
+  const url = downloadUrl(id);
+  if (task.phase !== 'completed') return src.outputs.describe(undefined, url);
   const flow = await src.flows.byHashOrThrow(task.flowHash);
-  const last = flow.order[flow.order.length - 1]!;
-  const out = (await src.reads.outputsOf(id, [last]))[last] as Record<string, unknown> | undefined;
-  if (!out) return undefined;
-  return {
-    ...(typeof out.video === 'string' ? { video: out.video } : {}),
-    ...(typeof out.bundle === 'string' ? { bundle: out.bundle } : {}),
-    ...(typeof out.srt === 'string' ? { srt: out.srt } : {}),
-  };
+  const sources = src.outputs.sources(flow);
+  const outputs = await src.reads.outputsOf(id, sources);
+  return src.outputs.describe(sources.some((c) => c in outputs) ? outputs : undefined, url);
 }
 
-export async function taskView(src: TaskViewSource, id: string): Promise<TaskView | undefined> {
+export async function taskView(src: TaskViewSource, id: string): Promise<TaskViewWithOutputs | undefined> {
   const task = await src.reads.getTask(id);
   if (!task) return undefined;
   const flow: CompiledFlow = await src.flows.byHashOrThrow(task.flowHash);
   const [runs, children, assets, final] = await Promise.all([
-    src.reads.listRuns(id), src.reads.listChildren(id), src.reads.listAssets(id), finalOutput(src, id),
+    src.reads.listRuns(id), src.reads.listChildren(id), src.reads.listAssets(id), describedOutputs(src, id),
   ]);
   const states = moduleStates(flow, task.word, task.inFlight);
   return {
@@ -111,7 +116,6 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
     assets: assets.map((a) => ({
       id: a.id, kind: a.kind, component: a.component, scene: a.scene, provider: a.provider, bytes: a.bytes, reused: a.reused, url: `/v1/assets/${a.id}`,
     })),
-    video: final?.video ? `/v1/tasks/${id}/video` : null,
-    bundle: final?.bundle ? `/v1/tasks/${id}/video` : null,
+    ...final?.viewFields,
   };
 }

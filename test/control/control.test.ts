@@ -10,7 +10,7 @@ import { defaultRegistry } from '../../src/runtime/composition.ts';
 import { signToken } from '../../src/runtime/callback-token.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import type { RunRecord } from '../../src/core/ports/read-model.ts';
-import { engineServices } from '../../src/runtime/composition.ts';
+import { engineServices, taskOutputs } from '../../src/runtime/composition.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 
 /**
@@ -75,7 +75,7 @@ describe('control of running work (MariaDB + Redis)', function () {
     d = connect(settings);
     const services = await engineServices(settings, d.store);
     secret = services.callbackSecret;
-    api = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, services });
+    api = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, outputs: taskOutputs, services });
     apiBase = await api.listen({ host: '127.0.0.1', port: 0 });
     settings.publicUrl = apiBase;
     await startScheduler(d, settings);
