@@ -5,7 +5,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { componentQueueName } from '../../src/adapters/redis/bullmq-queue.ts';
 import type { CompiledFlow } from '../../src/core/flow/compile.ts';
-import { connect, type Distributed } from '../../src/runtime/distributed.ts';
+import { connect, type Distributed } from '../../src/runtime/composition.ts';
 import { type BenchEnv, freshEnv, ROOT, startSchedulers, startWorkers, stopAll } from './lib/env.ts';
 import { hostCpu, procStat, type Ready, serverCpu, stealPct, TreeSampler, mb } from './lib/proc.ts';
 import { opsPerJob, serverOps } from './lib/server-ops.ts';

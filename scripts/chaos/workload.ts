@@ -8,7 +8,7 @@ import { componentQueueName, SCHEDULE_QUEUE } from '../../src/adapters/redis/bul
 import { INTERNAL_QUEUES, TaskPhase } from '../../src/core/engine/task.ts';
 import { compileFlow, type CompiledFlow } from '../../src/core/flow/compile.ts';
 import type { ComponentSpec, FlowDocument } from '../../src/core/flow/document.ts';
-import type { Distributed } from '../../src/runtime/distributed.ts';
+import type { Distributed } from '../../src/runtime/composition.ts';
 import type { Settings } from '../../src/settings.ts';
 import { REPO } from './fleet.ts';
 import { Checks, UNEXPLAINED } from './report.ts';

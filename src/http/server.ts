@@ -18,12 +18,16 @@ import { UnknownComponentError } from '../core/word.ts';
 import { type CallbackClaims, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
 import { type Engine, type MutateResult, TaskStateError } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
-import { finalOutput, taskView } from '../runtime/task-view.ts';
+import { describedOutputs, taskView } from '../runtime/task-view.ts';
 import type { EngineServices } from '../runtime/services.ts';
 import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
 import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
+import type { AssetReads } from '../core/ports/assets.ts';
+import type { OutputDescriber } from '../core/ports/outputs.ts';
+import type { DispatchQueue } from '../core/ports/queue.ts';
+import type { TaskReadModel } from '../core/ports/read-model.ts';
 
 /**
  * The HTTP API (docs/http-api.md): task submission, events, files, the callback route external
@@ -118,10 +122,10 @@ async function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, 
 }
 
 /** Deployment-wide gauges, read when scraped. */
-async function refreshGauges(engine: Engine): Promise<void> {
+async function refreshGauges(reads: Pick<TaskReadModel, 'countTasksByStatus'>, queue: Pick<DispatchQueue, 'jobCounts'> | undefined): Promise<void> {
   metrics.tasks.reset();
-  for (const row of await engine.store.countTasksByStatus()) metrics.tasks.set({ phase: row.phase, status: row.status }, row.count);
-  const counts = await engine.queue.jobCounts?.();
+  for (const row of await reads.countTasksByStatus()) metrics.tasks.set({ phase: row.phase, status: row.status }, row.count);
+  const counts = await queue?.jobCounts?.();
   if (counts) {
     metrics.queueDepth.reset();
     for (const c of counts) metrics.queueDepth.set({ queue: c.queue, state: c.state }, c.count);
@@ -132,6 +136,12 @@ export const CALLBACK_ROUTE = '/v1/callbacks/:token';
 
 export interface ServerDeps {
   engine: Engine;
+  /** What the views, lists and event streams read. */
+  reads: TaskReadModel & AssetReads;
+  /** Queue depths for the metrics, when the queue can tell. */
+  queue?: Pick<DispatchQueue, 'jobCounts'>;
+  /** What a finished task made, as the pipeline describes it. */
+  outputs: OutputDescriber;
   services: EngineServices;
   apiToken?: string | undefined;
   settings?: Settings;
@@ -200,7 +210,8 @@ function tokensMatch(given: string, expected: string): boolean {
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const { engine, services } = deps;
+  const { engine, services, reads } = deps;
+  const views = { reads, flows: engine.flows, outputs: deps.outputs };
   // Callback tokens travel in the path and are longer than fastify's default 100-character parameter.
   const app = Fastify({
     logger: false,
@@ -260,7 +271,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   );
 
   app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (req, reply) => {
-    const view = await taskView(engine, req.params.id);
+    const view = await taskView(views, req.params.id);
     return view ?? sendError(reply, 404, 'unknown-task', `no task ${req.params.id}`);
   });
 
@@ -287,13 +298,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   );
 
   app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', async (req, reply) => {
-    if (!(await engine.store.readTask(req.params.id))) return sendError(reply, 404, 'unknown-task', `no task ${req.params.id}`);
+    if (!(await reads.readTask(req.params.id))) return sendError(reply, 404, 'unknown-task', `no task ${req.params.id}`);
     await engine.cancel(req.params.id);
     return reply.code(202).send({ id: req.params.id, status: 'cancelled' });
   });
 
   app.get('/metrics', async (_req, reply) => {
-    await refreshGauges(engine);
+    await refreshGauges(reads, deps.queue);
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
 
@@ -335,7 +346,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const created = await engine.submit({
         flow, input, idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl: body.callback_url ?? null,
       });
-      const snap = await engine.store.readTask(created.id);
+      const snap = await reads.readTask(created.id);
       return reply.code(202).header('location', `/v1/tasks/${created.id}`).send({ id: created.id, status: snap?.status ?? 'queued' });
     },
   );
@@ -344,7 +355,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     '/v1/tasks',
     { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 64 }, limit: { type: 'integer', minimum: 1, maximum: 200 } } } } },
     async (req) => {
-      const tasks = await engine.store.listTasks({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit ?? 20 });
+      const tasks = await reads.listTasks({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit ?? 20 });
       return {
         tasks: tasks.filter((t) => t.parentId === null).map((t) => ({
           id: t.id, flow: t.flowName, status: t.status, phase: t.phase, slot_word: t.word.toString(), created_at: t.createdAt.toISOString(),
@@ -358,7 +369,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     { schema: { querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } } } } },
     async (req, reply) => {
       const id = req.params.id;
-      if (!(await engine.store.readTask(id))) return sendError(reply, 404, 'unknown-task', `no task ${id}`);
+      if (!(await reads.readTask(id))) return sendError(reply, 404, 'unknown-task', `no task ${id}`);
       const header = req.headers['last-event-id'];
       let after = header !== undefined && /^\d+$/.test(header) ? Number(header) : (req.query.after ?? 0);
       reply.hijack();
@@ -369,10 +380,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       req.raw.on('close', () => (open = false));
       let lastBeat = Date.now();
       while (open) {
-        const snap = await engine.store.readTask(id);
-        const children = await engine.store.listChildren(id);
+        const snap = await reads.readTask(id);
+        const children = await reads.listChildren(id);
         const scenes = new Map(children.map((c) => [c.id, c.sceneIndex]));
-        const events = await engine.store.listEventsOf([id, ...scenes.keys()], after, SSE_BATCH);
+        const events = await reads.listEventsOf([id, ...scenes.keys()], after, SSE_BATCH);
         for (const e of events) {
           const scene = scenes.get(e.taskId) ?? null;
           // A scene's own lifecycle is progress of the task, not the task's lifecycle.
@@ -394,15 +405,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   );
 
   app.get<{ Params: { id: string } }>('/v1/tasks/:id/video', async (req, reply) => {
-    const final = await finalOutput(engine, req.params.id);
-    const file = final?.video ?? final?.bundle;
+    const file = (await describedOutputs(views, req.params.id))?.download;
     if (!file) return sendError(reply, 404, 'no-video', `task ${req.params.id} has no finished video`);
-    return sendFile(req, reply, file, final?.video ? 'video/mp4' : 'application/zip', services.assets);
+    return sendFile(req, reply, file.path, file.contentType, services.assets);
   });
 
   app.get<{ Params: { id: string } }>('/v1/assets/:id', async (req, reply) => {
     const id = /^\d{1,15}$/.test(req.params.id) ? Number(req.params.id) : NaN;
-    const asset = Number.isFinite(id) ? await engine.store.getAsset(id) : undefined;
+    const asset = Number.isFinite(id) ? await reads.getAsset(id) : undefined;
     if (!asset) return sendError(reply, 404, 'unknown-asset', `no asset ${req.params.id}`);
     return sendFile(req, reply, asset.path, CONTENT_TYPES[path.extname(asset.path)] ?? 'application/octet-stream', services.assets);
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Distributed } from '../runtime/distributed.ts';
-import { engineServices, type Settings } from '../settings.ts';
+import type { Distributed } from '../runtime/composition.ts';
+import { engineServices, taskOutputs } from '../runtime/composition.ts';
+import type { Settings } from '../settings.ts';
 import { buildServer } from './server.ts';
 import { SlotflowError } from '../core/errors.ts';
 
@@ -26,7 +27,7 @@ export function isLoopback(host: string): boolean {
 export async function startHttp(d: Distributed, settings: Settings): Promise<{ app: FastifyInstance; url: string }> {
   const { host, port } = parseAddr(settings.httpAddr);
   if (!isLoopback(host) && !settings.apiToken) throw new UnsafeBindError(settings.httpAddr);
-  const app = buildServer({ engine: d.engine, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
+  const app = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, outputs: taskOutputs, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
   const url = await app.listen({ host, port });
   d.onClose(() => app.close());
   return { app, url };

@@ -7,9 +7,16 @@ import { codeOf, isRetryable, SlotflowError } from '../core/errors.ts';
 import { AttemptTimeoutError, ComponentSetupError } from '../handlers/errors.ts';
 import { isRetryableStatus } from '../providers/http.ts';
 import type { HandlerContext, HandlerRegistry } from '../handlers/registry.ts';
-import type { AssetRecord, TaskRecord } from './ports.ts';
+import type { AssetRecord } from '../core/ports/assets.ts';
+import type { TaskRecord } from '../core/ports/read-model.ts';
 import { signToken } from './callback-token.ts';
 import type { Engine } from './engine.ts';
+import type { Attempts } from '../core/ports/attempts.ts';
+import type { AssetLedger } from '../core/ports/assets.ts';
+import type { FlowLookup } from '../core/ports/flow-versions.ts';
+import type { DispatchQueue } from '../core/ports/queue.ts';
+import type { TaskRecords } from '../core/ports/read-model.ts';
+import type { RunOutputs, SnapshotReads } from '../core/ports/task-state.ts';
 import { startFanOut } from './fan-out.ts';
 import { metrics } from './metrics.ts';
 import { isRetryableDbError } from '../adapters/mysql/retryable.ts';
@@ -31,8 +38,15 @@ import type { EngineServices } from './services.ts';
 export const DEFAULT_WORKER_ID = `${hostname()}:${process.pid}`;
 export const CALLBACK_POST_TIMEOUT_MS = 10000;
 
+/** What a worker reads and writes beside the engine's completion path. */
+export type RunnerStore = Attempts & SnapshotReads & TaskRecords & RunOutputs & AssetLedger;
+
 export interface RunnerOptions {
-  engine: Engine;
+  engine: Pick<Engine, 'answer' | 'submitChildren'>;
+  flows: FlowLookup;
+  store: RunnerStore;
+  /** Where a callback attempt's deadline job goes. */
+  queue: Pick<DispatchQueue, 'dispatch'>;
   registry: HandlerRegistry;
   services?: EngineServices;
   workerId?: string;
@@ -43,9 +57,9 @@ export interface RunnerOptions {
 export type RunOutcome = 'answered' | 'dropped' | 'waiting';
 
 export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): Promise<RunOutcome> {
-  if (job.handler === InternalQueue.deadline) return runDeadline(job, opts.engine);
-  const { engine, registry } = opts;
-  const flow = await engine.flows.byHashOrThrow(job.flowHash);
+  if (job.handler === InternalQueue.deadline) return runDeadline(job, opts);
+  const { engine, registry, store } = opts;
+  const flow = await opts.flows.byHashOrThrow(job.flowHash);
   const component = flow.byName.get(job.component);
   if (!component) return 'dropped';
   const worker = opts.workerId ?? DEFAULT_WORKER_ID;
@@ -59,18 +73,18 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   let task: TaskRecord | undefined;
   let opened = false;
   if (plain && !(cache && cacheVersion !== undefined)) {
-    read = await engine.store.startAttempt(job.taskId, job.component, job.attempt, worker, component.depends);
+    read = await store.startAttempt(job.taskId, job.component, job.attempt, worker, component.depends);
     if (!read) return 'dropped';
     opened = true;
   } else {
-    task = await engine.store.getTask(job.taskId);
+    task = await store.getTask(job.taskId);
     // An attempt that was answered, superseded or cancelled is dropped unrun.
     if (!task || task.attempts[job.component] !== job.attempt || (task.inFlight & component.successBit) === 0n) return 'dropped';
-    read = { input: task.input, deps: await engine.store.outputsOf(job.taskId, component.depends) };
+    read = { input: task.input, deps: await store.outputsOf(job.taskId, component.depends) };
   }
   const { input, deps } = read;
   const inputs = byRole(component.inputs, deps);
-  const open = async () => opened || engine.store.startRun(job.taskId, job.component, job.attempt, worker);
+  const open = async () => opened || store.startRun(job.taskId, job.component, job.attempt, worker);
 
   const base = { taskId: job.taskId, component: job.component, attempt: job.attempt };
   const assetsMade: AssetRecord[] = [];
@@ -141,7 +155,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   } finally {
     if (timer) clearTimeout(timer);
   }
-  if (assetsMade.length > 0) await engine.store.recordAssets(assetsMade);
+  if (assetsMade.length > 0) await store.recordAssets(assetsMade);
   await engine.answer(answer);
   return 'answered';
 }
@@ -196,7 +210,7 @@ async function postToService(
   const deadline = Date.now() + timeoutMs;
   const token = signToken({ t: job.taskId, c: job.component, a: job.attempt, e: deadline + services.tokenGraceMs }, services.callbackSecret);
   // The deadline goes first: if the post or this process fails after it, the attempt still ends.
-  await opts.engine.queue.dispatch([{ ...job, handler: InternalQueue.deadline, delayMs: timeoutMs }]);
+  await opts.queue.dispatch([{ ...job, handler: InternalQueue.deadline, delayMs: timeoutMs }]);
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -217,10 +231,11 @@ async function postToService(
 }
 
 /** A callback attempt's deadline: fail it if it is still waiting; otherwise nothing happened and nothing is recorded. */
-async function runDeadline(job: ComponentJob, engine: Engine): Promise<RunOutcome> {
-  const snap = await engine.store.readTask(job.taskId);
+async function runDeadline(job: ComponentJob, opts: RunnerOptions): Promise<RunOutcome> {
+  const { engine } = opts;
+  const snap = await opts.store.readTask(job.taskId);
   if (!snap || snap.attempts[job.component] !== job.attempt) return 'dropped';
-  const flow = await engine.flows.byHashOrThrow(snap.flowHash);
+  const flow = await opts.flows.byHashOrThrow(snap.flowHash);
   const c = flow.byName.get(job.component);
   if (!c || (snap.inFlight & c.successBit) === 0n || (snap.word & c.bits) !== 0n) return 'dropped';
   const timeoutMs = c.timeoutMs ?? job.delayMs;

@@ -9,7 +9,12 @@ import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot }
 import { componentOf, initialWord, taskStatus } from '../core/word.ts';
 import { FlowCatalog } from './flow-catalog.ts';
 import { metrics } from './metrics.ts';
-import type { CreatedTask, DispatchQueue, LockManager, NewTask, TaskStore } from './ports.ts';
+import type { LockManager } from '../core/ports/locks.ts';
+import type { DispatchQueue } from '../core/ports/queue.ts';
+import type { CreatedTask, NewTask, TaskState } from '../core/ports/task-state.ts';
+import type { FlowVersions } from '../core/ports/flow-versions.ts';
+import type { TaskRecords } from '../core/ports/read-model.ts';
+import type { Rejections } from '../core/ports/rejections.ts';
 import { SlotflowError } from '../core/errors.ts';
 
 /**
@@ -65,8 +70,11 @@ export interface SubmitRequest {
   callbackUrl?: string | null;
 }
 
+/** What the engine writes and reads: the task rows, the flow versions they pin, refused answers. */
+export type EngineStore = TaskState & TaskRecords & FlowVersions & Rejections;
+
 export interface EngineDeps {
-  store: TaskStore;
+  store: EngineStore;
   queue: DispatchQueue;
   locks: LockManager;
   jitter?: () => number;
@@ -102,8 +110,8 @@ export function lockKey(taskId: string): string {
 
 export class Engine {
   readonly flows: FlowCatalog;
-  readonly store: TaskStore;
-  readonly queue: DispatchQueue;
+  private readonly store: EngineStore;
+  private readonly queue: DispatchQueue;
   private readonly locks: LockManager;
   private readonly jitter: () => number;
   fanOutCache: FanOutCache | undefined;

@@ -39,7 +39,7 @@ export function fanOutItems(component: CompiledComponent, deps: Readonly<Record<
 }
 
 export async function startFanOut(
-  engine: Engine,
+  engine: Pick<Engine, 'submitChildren'>,
   services: EngineServices,
   snap: TaskSnapshot,
   component: CompiledComponent,

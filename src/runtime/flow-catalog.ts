@@ -1,18 +1,18 @@
 import { compileFlow, type CompiledFlow } from '../core/flow/compile.ts';
 import type { HandlerCatalog } from '../core/flow/inputs.ts';
+import type { FlowLookup, FlowVersions } from '../core/ports/flow-versions.ts';
 import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
-import type { TaskStore } from './ports.ts';
 
 /**
  * Compiled flows by content hash. A task pins the hash of the flow it was
  * created from; any process can run it because the content is stored with the
  * hash, whatever the file on disk says now.
  */
-export class FlowCatalog {
+export class FlowCatalog implements FlowLookup {
   private readonly byHash = new Map<string, CompiledFlow>();
 
   constructor(
-    private readonly store: Pick<TaskStore, 'saveFlowVersion' | 'loadFlowVersion'>,
+    private readonly store: FlowVersions,
     /** Resolves the roles of a flow read back from the store, as loading the file did. */
     private readonly handlers: HandlerCatalog = STANDARD_HANDLERS,
   ) {}

@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AssetStore } from '../adapters/asset-store.ts';
-import type { TaskStore } from './ports.ts';
+import type { AssetCollection } from '../core/ports/assets.ts';
 
 /**
  * Garbage collection of the asset store: files that only failed, cancelled or
@@ -26,7 +26,7 @@ export interface GcReport {
   bytes: number;
 }
 
-export async function collectGarbage(store: TaskStore, assets: AssetStore, opts: GcOptions = DEFAULT_GC): Promise<GcReport> {
+export async function collectGarbage(store: AssetCollection, assets: AssetStore, opts: GcOptions = DEFAULT_GC): Promise<GcReport> {
   const report: GcReport = { assets: [], scratch: [], bytes: 0 };
   const unused = (await store.unusedAssetPaths(new Date(Date.now() - opts.abandonedAfterMs))).filter((p) => assets.contains(p));
   for (const file of unused) {

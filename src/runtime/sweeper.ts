@@ -1,5 +1,7 @@
 import { type ComponentJob, dispatchTarget, needsJob } from '../core/engine/task.ts';
-import type { Engine } from './engine.ts';
+import type { FlowLookup } from '../core/ports/flow-versions.ts';
+import type { DispatchQueue } from '../core/ports/queue.ts';
+import type { ChildTasks, IdleTasks } from '../core/ports/task-state.ts';
 import { Periodic } from './periodic.ts';
 
 /**
@@ -17,6 +19,13 @@ export interface SweeperOptions {
   batch: number;
 }
 
+/** What a sweep reads and dispatches: the idle tasks, their pinned flows, the queue. */
+export interface SweepDeps {
+  tasks: IdleTasks & ChildTasks;
+  flows: FlowLookup;
+  queue: Pick<DispatchQueue, 'isLive' | 'dispatch' | 'requestSchedule'>;
+}
+
 export const DEFAULT_SWEEPER: SweeperOptions = { intervalMs: 5000, idleMs: 10000, batch: 500 };
 
 export interface SweepReport {
@@ -25,12 +34,12 @@ export interface SweepReport {
   rescheduled: number;
 }
 
-export async function sweepOnce(engine: Engine, opts: SweeperOptions = DEFAULT_SWEEPER): Promise<SweepReport> {
+export async function sweepOnce(deps: SweepDeps, opts: SweeperOptions = DEFAULT_SWEEPER): Promise<SweepReport> {
   const report: SweepReport = { examined: 0, redispatched: 0, rescheduled: 0 };
-  const idle = await engine.store.findIdleTasks(opts.idleMs, opts.batch);
+  const idle = await deps.tasks.findIdleTasks(opts.idleMs, opts.batch);
   for (const snap of idle) {
     report.examined++;
-    const flow = await engine.flows.byHashOrThrow(snap.flowHash);
+    const flow = await deps.flows.byHashOrThrow(snap.flowHash);
     const lost: ComponentJob[] = [];
     for (const c of flow.components) {
       if ((snap.inFlight & c.successBit) === 0n) continue;
@@ -39,25 +48,25 @@ export async function sweepOnce(engine: Engine, opts: SweeperOptions = DEFAULT_S
         flowHash: flow.hash, delayMs: 0,
       };
       // A gate waits for a person, and a fan-out for its children, not for a job.
-      if (!needsJob(job) || (c.kind === 'fanout' && (await fanOutStarted(engine, snap.id, c.name, job.attempt)))) continue;
-      if (!(await engine.queue.isLive(job))) lost.push(job);
+      if (!needsJob(job) || (c.kind === 'fanout' && (await fanOutStarted(deps.tasks, snap.id, c.name, job.attempt)))) continue;
+      if (!(await deps.queue.isLive(job))) lost.push(job);
     }
     if (lost.length > 0) {
-      await engine.queue.dispatch(lost.map((j) => ({ ...j, dispatchedAt: Date.now() })));
+      await deps.queue.dispatch(lost.map((j) => ({ ...j, dispatchedAt: Date.now() })));
       report.redispatched += lost.length;
     }
-    await engine.queue.requestSchedule(snap.id);
+    await deps.queue.requestSchedule(snap.id);
     report.rescheduled++;
   }
   return report;
 }
 
-async function fanOutStarted(engine: Engine, taskId: string, component: string, attempt: number): Promise<boolean> {
-  return (await engine.store.listChildren(taskId, component, attempt)).length > 0;
+async function fanOutStarted(tasks: ChildTasks, taskId: string, component: string, attempt: number): Promise<boolean> {
+  return (await tasks.listChildren(taskId, component, attempt)).length > 0;
 }
 
 export class Sweeper extends Periodic {
-  constructor(engine: Engine, opts: SweeperOptions = DEFAULT_SWEEPER, onError: (e: unknown) => void = () => {}) {
-    super(() => sweepOnce(engine, opts), opts.intervalMs, onError);
+  constructor(deps: SweepDeps, opts: SweeperOptions = DEFAULT_SWEEPER, onError: (e: unknown) => void = () => {}) {
+    super(() => sweepOnce(deps, opts), opts.intervalMs, onError);
   }
 }

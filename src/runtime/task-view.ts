@@ -1,8 +1,18 @@
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { toHex } from '../core/slot.ts';
 import { componentState, moduleStates, unknownBits } from '../core/word.ts';
-import type { Engine } from './engine.ts';
-import type { TaskRecord } from './ports.ts';
+import type { AssetReads } from '../core/ports/assets.ts';
+import type { FlowLookup } from '../core/ports/flow-versions.ts';
+import type { DescribedOutputs, OutputDescriber } from '../core/ports/outputs.ts';
+import type { TaskReadModel, TaskRecord } from '../core/ports/read-model.ts';
+
+/** What a view is made from: the read model and the flows tasks pinned. */
+export interface TaskViewSource {
+  reads: TaskReadModel & AssetReads;
+  flows: FlowLookup;
+  /** What the task's flow made, in the flow's terms. */
+  outputs: OutputDescriber;
+}
 
 /** The task as `slotflow task show --json` and `GET /v1/tasks/:id` print it (docs/task-json.md). */
 export interface TaskView {
@@ -36,32 +46,34 @@ export interface TaskView {
   modules: Array<{ module: string; status: string; state: string }>;
   scenes: Array<{ index: number | null; task_id: string; component: string | null; phase: string; status: string; slot_word: string }>;
   assets: Array<{ id: number; kind: string; component: string; scene: number | null; provider: string; bytes: number; reused: boolean; url: string }>;
-  /** The finished video (or bundle) as a path on the server, or null. */
-  video: string | null;
-  bundle: string | null;
 }
 
-/** The final file a finished task made: the last component's `video` or `bundle` output. */
-export async function finalOutput(engine: Engine, id: string): Promise<{ video?: string; bundle?: string; srt?: string } | undefined> {
-  const task = await engine.store.getTask(id);
-  if (!task || task.phase !== 'completed') return undefined;
-  const flow = await engine.flows.byHashOrThrow(task.flowHash);
-  const last = flow.order[flow.order.length - 1]!;
-  const out = (await engine.store.outputsOf(id, [last]))[last] as Record<string, unknown> | undefined;
-  if (!out) return undefined;
-  return {
-    ...(typeof out.video === 'string' ? { video: out.video } : {}),
-    ...(typeof out.bundle === 'string' ? { bundle: out.bundle } : {}),
-    ...(typeof out.srt === 'string' ? { srt: out.srt } : {}),
-  };
+/** The view with the fields the flow's output describer adds (null while nothing is made). */
+export type TaskViewWithOutputs = TaskView & Readonly<Record<string, unknown>>;
+
+/** The task's download URL, as the HTTP API serves it. */
+export function downloadUrl(id: string): string {
+  return `/v1/tasks/${id}/video`;
 }
 
-export async function taskView(engine: Engine, id: string): Promise<TaskView | undefined> {
-  const task = await engine.store.getTask(id);
+/** What a task made, as its flow's describer tells; nothing while the task has not completed. */
+export async function describedOutputs(src: TaskViewSource, id: string): Promise<DescribedOutputs | undefined> {
+  const task = await src.reads.getTask(id);
   if (!task) return undefined;
-  const flow: CompiledFlow = await engine.flows.byHashOrThrow(task.flowHash);
+  const url = downloadUrl(id);
+  if (task.phase !== 'completed') return src.outputs.describe(undefined, url);
+  const flow = await src.flows.byHashOrThrow(task.flowHash);
+  const sources = src.outputs.sources(flow);
+  const outputs = await src.reads.outputsOf(id, sources);
+  return src.outputs.describe(sources.some((c) => c in outputs) ? outputs : undefined, url);
+}
+
+export async function taskView(src: TaskViewSource, id: string): Promise<TaskViewWithOutputs | undefined> {
+  const task = await src.reads.getTask(id);
+  if (!task) return undefined;
+  const flow: CompiledFlow = await src.flows.byHashOrThrow(task.flowHash);
   const [runs, children, assets, final] = await Promise.all([
-    engine.store.listRuns(id), engine.store.listChildren(id), engine.store.listAssets(id), finalOutput(engine, id),
+    src.reads.listRuns(id), src.reads.listChildren(id), src.reads.listAssets(id), describedOutputs(src, id),
   ]);
   const states = moduleStates(flow, task.word, task.inFlight);
   return {
@@ -104,7 +116,6 @@ export async function taskView(engine: Engine, id: string): Promise<TaskView | u
     assets: assets.map((a) => ({
       id: a.id, kind: a.kind, component: a.component, scene: a.scene, provider: a.provider, bytes: a.bytes, reused: a.reused, url: `/v1/assets/${a.id}`,
     })),
-    video: final?.video ? `/v1/tasks/${id}/video` : null,
-    bundle: final?.bundle ? `/v1/tasks/${id}/video` : null,
+    ...final?.viewFields,
   };
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { metrics } from './metrics.ts';
 import { Periodic } from './periodic.ts';
-import type { WebhookEvent, WebhookOutbox } from './ports.ts';
+import type { WebhookEvent, WebhookOutbox } from '../core/ports/webhook-outbox.ts';
 
 /**
  * Webhook delivery from the outbox. Lifecycle events are written in the same

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { fullRegistry } from '../../src/cli/commands/services.ts';
+import { fullRegistry } from '../../src/runtime/composition.ts';
 import type { Meta } from '../../src/http/meta.ts';
 import { startHttp } from '../../src/http/start.ts';
-import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
+import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import { useFreshEnv } from '../support/env.ts';
 
 /**

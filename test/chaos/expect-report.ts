@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { failureText, type ScenarioReport, summaryLine, UNEXPLAINED } from '../../scripts/chaos/report.ts';
-import { openRuntimes } from '../../src/runtime/distributed.ts';
+import { openRuntimes } from '../../src/runtime/composition.ts';
 
 /**
  * The tests in this folder run the short version of each chaos scenario

@@ -6,11 +6,11 @@ import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { isTerminal, type TaskSnapshot } from '../../src/core/engine/task.ts';
 import { slotState } from '../../src/core/slot.ts';
 import { buildServer } from '../../src/http/server.ts';
-import { defaultRegistry } from '../../src/cli/commands/services.ts';
+import { defaultRegistry } from '../../src/runtime/composition.ts';
 import { signToken } from '../../src/runtime/callback-token.ts';
-import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
-import type { RunRecord } from '../../src/runtime/ports.ts';
-import { engineServices } from '../../src/settings.ts';
+import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
+import type { RunRecord } from '../../src/core/ports/read-model.ts';
+import { engineServices, taskOutputs } from '../../src/runtime/composition.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 
 /**
@@ -75,7 +75,7 @@ describe('control of running work (MariaDB + Redis)', function () {
     d = connect(settings);
     const services = await engineServices(settings, d.store);
     secret = services.callbackSecret;
-    api = buildServer({ engine: d.engine, services });
+    api = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, outputs: taskOutputs, services });
     apiBase = await api.listen({ host: '127.0.0.1', port: 0 });
     settings.publicUrl = apiBase;
     await startScheduler(d, settings);

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { fullRegistry } from '../../src/cli/commands/services.ts';
+import { fullRegistry } from '../../src/runtime/composition.ts';
 import { startHttp } from '../../src/http/start.ts';
-import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
+import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import { signBody } from '../../src/runtime/webhooks.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 

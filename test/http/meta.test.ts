@@ -12,7 +12,7 @@ import { EspeakNgProvider } from '../../src/providers/speech/espeak-ng.ts';
 import { MespeakProvider } from '../../src/providers/speech/mespeak.ts';
 import { OpenAiSpeechProvider } from '../../src/providers/speech/openai-speech.ts';
 import { parseEspeakNgVoices } from '../../src/providers/speech/voice-list.ts';
-import { connect, type Distributed } from '../../src/runtime/distributed.ts';
+import { connect, type Distributed } from '../../src/runtime/composition.ts';
 import { useFreshEnv } from '../support/env.ts';
 
 /** `GET /v1/meta` and the page's static files, against a real server with MariaDB and Redis behind it. */

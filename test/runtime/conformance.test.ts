@@ -3,11 +3,13 @@ import { loadFlow } from '../../src/adapters/flow-files.ts';
 import type { CompiledFlow } from '../../src/core/flow/compile.ts';
 import { isTerminal, type TaskSnapshot } from '../../src/core/engine/task.ts';
 import { slotState } from '../../src/core/slot.ts';
-import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
-import { startEmbedded } from '../../src/runtime/embedded.ts';
+import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
+import { startEmbedded } from '../../src/runtime/composition.ts';
 import { Engine } from '../../src/runtime/engine.ts';
-import type { DispatchQueue, LockManager, TaskStore } from '../../src/runtime/ports.ts';
-import { defaultRegistry } from '../../src/cli/commands/services.ts';
+import type { LockManager } from '../../src/core/ports/locks.ts';
+import type { DispatchQueue } from '../../src/core/ports/queue.ts';
+import type { TaskStore } from '../../src/core/ports/task-store.ts';
+import { defaultRegistry } from '../../src/runtime/composition.ts';
 import { SlotflowError } from '../../src/core/errors.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 

@@ -3,7 +3,7 @@ import { MemoryQueue } from '../../src/adapters/memory/memory-queue.ts';
 import { queueConnection } from '../../src/adapters/redis/connections.ts';
 import { BullQueue } from '../../src/adapters/redis/bullmq-queue.ts';
 import type { ComponentJob } from '../../src/core/engine/task.ts';
-import type { DispatchQueue, QueueConsumer } from '../../src/runtime/ports.ts';
+import type { DispatchQueue, QueueConsumer } from '../../src/core/ports/queue.ts';
 import { eventually, REDIS_URL } from '../support/env.ts';
 
 const job = (component: string): ComponentJob => ({

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { AssetStore } from '../../src/adapters/asset-store.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { isTerminal } from '../../src/core/engine/task.ts';
-import { defaultRegistry } from '../../src/cli/commands/services.ts';
-import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
+import { defaultRegistry } from '../../src/runtime/composition.ts';
+import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import { collectGarbage, DEFAULT_GC } from '../../src/runtime/gc.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 

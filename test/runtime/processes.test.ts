@@ -8,7 +8,7 @@ import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { TaskPhase } from '../../src/core/engine/task.ts';
 import { RunStatus } from '../../src/core/engine/transitions.ts';
 import type { CompiledFlow } from '../../src/core/flow/compile.ts';
-import { connect, type Distributed } from '../../src/runtime/distributed.ts';
+import { connect, type Distributed } from '../../src/runtime/composition.ts';
 import { eventually, liveChildren, REDIS_URL, useFreshEnv } from '../support/env.ts';
 
 /**

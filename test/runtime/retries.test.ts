@@ -2,16 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { defaultRegistry } from '../../src/cli/commands/services.ts';
 import { isTerminal, type TaskSnapshot } from '../../src/core/engine/task.ts';
 import { SlotflowError } from '../../src/core/errors.ts';
 import { compileFlow, type CompiledFlow } from '../../src/core/flow/compile.ts';
 import type { HandlerRegistry } from '../../src/handlers/registry.ts';
 import { OpenAiSpeechProvider } from '../../src/providers/speech/openai-speech.ts';
-import { connect, startScheduler, startWorker } from '../../src/runtime/distributed.ts';
-import { startEmbedded } from '../../src/runtime/embedded.ts';
+import { connect, defaultRegistry, startEmbedded, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import type { Engine } from '../../src/runtime/engine.ts';
-import type { TaskStore } from '../../src/runtime/ports.ts';
+import type { TaskStore } from '../../src/core/ports/task-store.ts';
 import { sendJson, sequence, startFakeServer, type FakeServer } from '../providers/support/fake-http.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { databaseOf, dropDatabase, migrateDatabase } from '../../src/adapters/mysql/connection.ts';
-import { type Distributed, openRuntimes } from '../../src/runtime/distributed.ts';
+import { type Distributed, openRuntimes } from '../../src/runtime/composition.ts';
 import { compileSettings, type Settings } from '../../src/settings.ts';
 import { beginTest, closeAll, closeScope, currentScope, describeLeaks, endTest, mysqlConnectionsOn, openItems, openScope } from './leaks.ts';
 

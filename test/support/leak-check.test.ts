@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { databaseOf, openMysql } from '../../src/adapters/mysql/connection.ts';
-import { connect, type Distributed, startScheduler } from '../../src/runtime/distributed.ts';
+import { connect, type Distributed, startScheduler } from '../../src/runtime/composition.ts';
 import { leaksOfTest, MYSQL_SERVER, REDIS_URL, useFreshEnv } from './env.ts';
 import { mysqlConnectionsOn } from './leaks.ts';
 

@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compileFlow } from '../../../src/core/flow/compile.ts';
 import { buildServer } from '../../../src/http/server.ts';
 import { signToken } from '../../../src/runtime/callback-token.ts';
-import { connect, startScheduler } from '../../../src/runtime/distributed.ts';
-import { engineServices } from '../../../src/settings.ts';
+import { connect, startScheduler } from '../../../src/runtime/composition.ts';
+import { engineServices, taskOutputs } from '../../../src/runtime/composition.ts';
 import { chaosEnv } from '../env.ts';
 import { Checks, type Scale, type ScenarioReport } from '../report.ts';
 
@@ -55,7 +55,7 @@ export async function callbacks(scale: Scale): Promise<ScenarioReport> {
   const settings = { ...env.settings, servicesUrl: service.base };
   const d = connect(settings);
   const services = await engineServices(settings, d.store);
-  const api = buildServer({ engine: d.engine, services });
+  const api = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, outputs: taskOutputs, services });
   const figures = { hostile_answers: 0, refused_correctly: 0 };
   let submitted = 0;
   let completed = 0;

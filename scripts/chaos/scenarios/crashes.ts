@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from '../../../src/runtime/distributed.ts';
+import { connect } from '../../../src/runtime/composition.ts';
 import { chaosEnv } from '../env.ts';
 import { Fleet, type Member } from '../fleet.ts';
 import { Checks, type Scale, type ScenarioReport, UNEXPLAINED } from '../report.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Rows } from '../../../src/adapters/mysql/connection.ts';
-import { connect, type Distributed } from '../../../src/runtime/distributed.ts';
+import { connect, type Distributed } from '../../../src/runtime/composition.ts';
 import { chaosEnv } from '../env.ts';
 import { Fleet } from '../fleet.ts';
 import { Checks, type Scale, type ScenarioReport, UNEXPLAINED } from '../report.ts';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type Distributed } from '../../../src/runtime/distributed.ts';
+import { connect, type Distributed } from '../../../src/runtime/composition.ts';
 import type { ChaosEnv } from '../env.ts';
 import { Fleet } from '../fleet.ts';
 import { Checks, type Scale, type ScenarioReport, UNEXPLAINED } from '../report.ts';

@@ -1,4 +1,4 @@
-import type { LockManager } from '../../runtime/ports.ts';
+import type { LockManager } from '../../core/ports/locks.ts';
 
 /** One process, so a promise chain per key is a complete mutex. */
 export class LocalLocks implements LockManager {

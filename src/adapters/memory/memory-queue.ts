@@ -2,7 +2,7 @@ import { type ComponentJob, jobId } from '../../core/engine/task.ts';
 
 /** Ids are unique per queue, as in BullMQ: a callback job and its deadline share `task:component:attempt`. */
 const liveKey = (job: ComponentJob) => `${job.handler}/${jobId(job)}`;
-import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
+import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../core/ports/queue.ts';
 
 /**
  * The embedded back end's queue: component jobs and scheduling requests held

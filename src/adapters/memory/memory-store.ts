@@ -4,9 +4,11 @@ import { EventType } from '../../core/engine/events.ts';
 import { type RejectReason, type RunRef, RunStatus, type TaskWrite } from '../../core/engine/transitions.ts';
 import { TaskPhase, type TaskSnapshot } from '../../core/engine/task.ts';
 import { taskStatus } from '../../core/word.ts';
-import type {
-  AssetRecord, CreatedTask, NewTask, OpenedAttempt, RunRecord, StoredEvent, TaskFilter, TaskRecord, TaskStore, WriteOutcome,
-} from '../../runtime/ports.ts';
+import type { AssetRecord } from '../../core/ports/assets.ts';
+import type { OpenedAttempt } from '../../core/ports/attempts.ts';
+import type { RunRecord, StoredEvent, TaskFilter, TaskRecord } from '../../core/ports/read-model.ts';
+import type { CreatedTask, NewTask, WriteOutcome } from '../../core/ports/task-state.ts';
+import type { TaskStore } from '../../core/ports/task-store.ts';
 
 /**
  * The embedded back end's store: the same contract as the MySQL store, kept in

@@ -1,21 +1,27 @@
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
-import type { RejectReason, RunStatus, TaskWrite } from '../../core/engine/transitions.ts';
-import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
-import type {
-  AssetRecord, CreatedTask, NewTask, OpenedAttempt, RunRecord, WebhookEvent, WebhookOutbox, StoredEvent, TaskFilter, TaskRecord, TaskStore, WriteOutcome,
-} from '../../runtime/ports.ts';
-import { type MysqlHandle, parseJson, type ResultSetHeader, type Rows } from './connection.ts';
+import type { RejectReason, TaskWrite } from '../../core/engine/transitions.ts';
+import type { TaskSnapshot } from '../../core/engine/task.ts';
+import type { AssetRecord } from '../../core/ports/assets.ts';
+import type { OpenedAttempt } from '../../core/ports/attempts.ts';
+import type { RunRecord, StoredEvent, TaskFilter, TaskRecord } from '../../core/ports/read-model.ts';
+import type { CreatedTask, NewTask, WriteOutcome } from '../../core/ports/task-state.ts';
+import type { TaskStore } from '../../core/ports/task-store.ts';
+import type { WebhookAttempt, WebhookEvent, WebhookOutbox } from '../../core/ports/webhook-outbox.ts';
+import { type MysqlHandle, parseJson, type Rows } from './connection.ts';
 import { GroupCommit } from './group-commit.ts';
 import { withDbRetry } from './retryable.ts';
 import { answerRejections, assets, componentRuns, events, flowVersions, secrets, tasks, webhookAttempts } from './schema.ts';
+import { toAsset, toEvent, toRecord, toRun } from './rows.ts';
 import { applyWrite } from './steps/apply-write.ts';
+import { claimWebhookEvents } from './steps/claim-webhook-events.ts';
 import { createChildren } from './steps/create-children.ts';
 import { createTask } from './steps/create-task.ts';
 import { findIdleTasks } from './steps/find-idle-tasks.ts';
 import { outputsOf } from './steps/outputs-of.ts';
 import { readTask } from './steps/read-task.ts';
+import { recordWebhookAttempt } from './steps/record-webhook-attempt.ts';
 import { startAttempt } from './steps/start-attempt.ts';
 import { startRun } from './steps/start-run.ts';
 
@@ -117,19 +123,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
       .from(componentRuns)
       .where(eq(componentRuns.taskId, taskId))
       .orderBy(asc(componentRuns.queuedAt), asc(componentRuns.component), asc(componentRuns.attempt));
-    return rows.map((r) => ({
-      component: r.component,
-      attempt: r.attempt,
-      status: r.status as RunStatus,
-      executions: r.executions,
-      cached: r.cached,
-      worker: r.worker,
-      queuedAt: r.queuedAt,
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
-      output: r.output === null ? null : parseJson(r.output),
-      error: r.error === null ? null : parseJson<TaskError>(r.error),
-    }));
+    return rows.map(toRun);
   }
 
   async listEvents(taskId: string, afterId = 0): Promise<StoredEvent[]> {
@@ -163,14 +157,12 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   async listAssets(taskId: string): Promise<Array<AssetRecord & { id: number }>> {
     const rows = await this.handle.db.select().from(assets).where(eq(assets.taskId, taskId)).orderBy(asc(assets.id));
-    return rows.map(({ createdAt: _c, ...a }) => a);
+    return rows.map(toAsset);
   }
 
   async getAsset(id: number): Promise<(AssetRecord & { id: number }) | undefined> {
     const rows = await this.handle.db.select().from(assets).where(eq(assets.id, id));
-    if (!rows[0]) return undefined;
-    const { createdAt: _c, ...a } = rows[0];
-    return a;
+    return rows[0] && toAsset(rows[0]);
   }
 
   async listEventsOf(taskIds: readonly string[], afterId: number, limit: number): Promise<StoredEvent[]> {
@@ -192,43 +184,12 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
     return rows.map((r) => ({ ...r, count: Number(r.count) }));
   }
 
-  async claimWebhookEvents(limit: number, leaseMs: number, maxAttempts: number): Promise<WebhookEvent[]> {
-    const [rows] = await this.pool.query<Rows>(
-      `SELECT e.*, t.callback_url FROM events e JOIN tasks t ON t.id = e.task_id
-       WHERE t.callback_url IS NOT NULL AND e.delivered_at IS NULL AND e.delivery_attempts < ?
-         AND (e.next_delivery_at IS NULL OR e.next_delivery_at <= UTC_TIMESTAMP(3))
-       ORDER BY e.id LIMIT ?`,
-      [maxAttempts, limit],
-    );
-    const claimed: WebhookEvent[] = [];
-    for (const r of rows) {
-      const [res] = await this.pool.execute<ResultSetHeader>(
-        `UPDATE events SET next_delivery_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND
-         WHERE id = ? AND delivered_at IS NULL AND (next_delivery_at IS NULL OR next_delivery_at <= UTC_TIMESTAMP(3))`,
-        [leaseMs * 1000, r.id],
-      );
-      if (res.affectedRows !== 1) continue;
-      claimed.push({
-        id: Number(r.id), taskId: String(r.task_id), type: String(r.type), slotWord: String(r.slot_word),
-        component: r.component === null ? null : String(r.component), attempt: r.attempt === null ? null : Number(r.attempt),
-        data: r.data === null ? null : parseJson(r.data), createdAt: r.created_at as Date,
-        url: String(r.callback_url), deliveryAttempts: Number(r.delivery_attempts),
-      });
-    }
-    return claimed;
+  claimWebhookEvents(limit: number, leaseMs: number, maxAttempts: number): Promise<WebhookEvent[]> {
+    return withDbRetry(() => claimWebhookEvents(this.handle.batchPool, limit, leaseMs, maxAttempts));
   }
 
-  async recordWebhookAttempt(a: { event: WebhookEvent; ok: boolean; statusCode: number | null; error: string | null; nextAt: Date | null }): Promise<void> {
-    await withDbRetry(async () => {
-      await this.handle.db.insert(webhookAttempts).values({
-        eventId: a.event.id, taskId: a.event.taskId, attempt: a.event.deliveryAttempts + 1, url: a.event.url,
-        statusCode: a.statusCode, error: a.error?.slice(0, 1000) ?? null, ok: a.ok, createdAt: new Date(),
-      });
-      await this.pool.execute(
-        `UPDATE events SET delivery_attempts = delivery_attempts + 1, delivered_at = IF(?, UTC_TIMESTAMP(3), NULL), next_delivery_at = ? WHERE id = ?`,
-        [a.ok, a.nextAt, a.event.id],
-      );
-    });
+  recordWebhookAttempt(attempt: WebhookAttempt): Promise<void> {
+    return withDbRetry(() => recordWebhookAttempt(this.handle.batchPool, attempt));
   }
 
   async releaseWebhookEvent(eventId: number): Promise<void> {
@@ -266,41 +227,4 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   close(): Promise<void> {
     return this.handle.close();
   }
-}
-
-function toEvent(e: typeof events.$inferSelect): StoredEvent {
-  return {
-    id: e.id,
-    taskId: e.taskId,
-    type: e.type,
-    slotWord: e.slotWord.toString(),
-    component: e.component,
-    attempt: e.attempt,
-    data: e.data === null ? null : parseJson(e.data),
-    createdAt: e.createdAt,
-  };
-}
-
-function toRecord(r: typeof tasks.$inferSelect): TaskRecord {
-  return {
-    id: r.id,
-    flowName: r.flowName,
-    flowHash: r.flowHash,
-    word: r.slotWord,
-    inFlight: r.inFlight,
-    version: r.version,
-    attempts: parseJson<Record<string, number>>(r.attempts),
-    phase: r.phase as TaskPhase,
-    status: r.status,
-    parentId: r.parentId,
-    parentComponent: r.parentComponent,
-    parentAttempt: r.parentAttempt,
-    sceneIndex: r.sceneIndex,
-    error: r.error === null ? null : parseJson<TaskError>(r.error),
-    input: parseJson(r.input),
-    idempotencyKey: r.idempotencyKey,
-    callbackUrl: r.callbackUrl,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-  };
 }

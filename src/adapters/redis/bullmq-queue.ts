@@ -1,7 +1,7 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ComponentJob, INTERNAL_QUEUES, jobId } from '../../core/engine/task.ts';
-import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../runtime/ports.ts';
+import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../core/ports/queue.ts';
 import { log } from '../../log.ts';
 import { queueConnection } from './connections.ts';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import Redlock, { type Lock } from 'redlock';
-import type { LockManager } from '../../runtime/ports.ts';
+import type { LockManager } from '../../core/ports/locks.ts';
 
 /**
  * Task locks with Redlock over one or more independent Redis servers. The

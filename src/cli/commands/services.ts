@@ -2,28 +2,16 @@ import type { Command } from 'commander';
 import { migrateDatabase } from '../../adapters/mysql/connection.ts';
 import { AssetStore } from '../../adapters/asset-store.ts';
 import { collectGarbage, DEFAULT_GC } from '../../runtime/gc.ts';
-import { registerBuiltins } from '../../handlers/builtin.ts';
 import type { SegmentEncoder } from '../../adapters/ffmpeg/index.ts';
-import { mediaFromSettings, providersFromSettings } from '../../pipeline/providers.ts';
-import { registerPipeline } from '../../pipeline/register.ts';
+import { mediaFromSettings } from '../../pipeline/providers.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
-import { connect, type Distributed, startScheduler, startWorker } from '../../runtime/distributed.ts';
+import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../runtime/composition.ts';
 import { compileSettings, type Settings } from '../../settings.ts';
 import { startHttp } from '../../http/start.ts';
 import { UsageError } from '../exit.ts';
 import type { Output } from '../output.ts';
 
 /** The long-running processes: scheduler, worker, all; and migrate. */
-
-/** The builtins only: what tests of the engine itself use. */
-export function defaultRegistry(): HandlerRegistry {
-  return registerBuiltins(new HandlerRegistry());
-}
-
-/** The builtins and the video pipeline, with the providers the environment configures. */
-export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFromSettings(settings)): HandlerRegistry {
-  return registerPipeline(defaultRegistry(), { ...providersFromSettings(new AssetStore(settings.dataDir), settings), media });
-}
 
 /**
  * Starts the service and runs until SIGINT or SIGTERM. The first signal lets

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
-import { connect } from '../../runtime/distributed.ts';
+import { connect, taskOutputs } from '../../runtime/composition.ts';
 import { type MutateResult, TaskStateError } from '../../runtime/engine.ts';
 import { taskView } from '../../runtime/task-view.ts';
 import { UnknownComponentError } from '../../core/word.ts';
@@ -86,7 +86,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       const d = connect(compileSettings());
       try {
-        const view = await taskView(d.engine, id);
+        const view = await taskView({ reads: d.store, flows: d.engine.flows, outputs: taskOutputs }, id);
         if (!view) throw new UsageError(`no task ${id}`);
         if (opts.json) {
           io.out(json(view));

@@ -3,16 +3,7 @@ import type { ComponentKind } from '../flow/document.ts';
 /**
  * A task as the engine sees it, and its lifecycle.
  *
- * Phase (the task's life, beside the flow-derived `status`, docs/flows.md):
- *
- *   queued     created; nothing dispatched yet
- *   running    at least one component has been dispatched
- *   completed  every slot succeeded or was skipped
- *   failed     nothing can run any more and some slot failed for good
- *   cancelled  cancelled by a person; later answers change nothing
- *
- *   queued -> running -> completed | failed;  queued | running -> cancelled;
- *   completed | failed -> running again only through a resume.
+ * The phases and their moves are written down in `states.ts`.
  *
  * A component is "in flight" from the moment a dispatch claims it until its
  * answer flips its slot: the claim and the flip are both compare-and-swap

@@ -17,7 +17,7 @@
  */
 import { RunStatus, type TaskWrite } from '../../../core/engine/transitions.ts';
 import { TaskPhase } from '../../../core/engine/task.ts';
-import type { WriteOutcome } from '../../../runtime/ports.ts';
+import type { WriteOutcome } from '../../../core/ports/task-state.ts';
 import { json, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from './read-task.ts';

@@ -8,7 +8,7 @@
  *           stall) the existing ones, created: false, nothing written
  */
 import type { Pool } from 'mysql2/promise';
-import type { CreatedTask, NewTask } from '../../../runtime/ports.ts';
+import type { CreatedTask, NewTask } from '../../../core/ports/task-state.ts';
 import { batch, type Rows } from '../connection.ts';
 import { ER_DUP_ENTRY, newTaskStatements } from './create-task.ts';
 

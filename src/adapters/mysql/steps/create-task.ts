@@ -13,7 +13,7 @@
 import type { Pool } from 'mysql2/promise';
 import { EventType } from '../../../core/engine/events.ts';
 import { RunStatus } from '../../../core/engine/transitions.ts';
-import type { CreatedTask, NewTask } from '../../../runtime/ports.ts';
+import type { CreatedTask, NewTask } from '../../../core/ports/task-state.ts';
 import { batch, json, type Rows, type Statement } from '../connection.ts';
 
 export const ER_DUP_ENTRY = 1062;

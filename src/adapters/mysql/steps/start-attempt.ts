@@ -10,7 +10,7 @@
  *           undefined        the attempt was answered, superseded or cancelled: drop the job
  */
 import { RunStatus } from '../../../core/engine/transitions.ts';
-import type { OpenedAttempt } from '../../../runtime/ports.ts';
+import type { OpenedAttempt } from '../../../core/ports/attempts.ts';
 import { parseJson, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
 import { OUTPUTS_SQL, toOutputs } from './outputs-of.ts';

@@ -1,0 +1,33 @@
+/** The ledger of files components made or reused, per task and scene. */
+
+export interface AssetRecord {
+  taskId: string;
+  component: string;
+  scene: number | null;
+  kind: string;
+  provider: string;
+  hash: string;
+  path: string;
+  bytes: number;
+  latencyMs: number;
+  /** Found in the store instead of made again. */
+  reused: boolean;
+}
+
+export type StoredAsset = AssetRecord & { id: number };
+
+export interface AssetLedger {
+  recordAssets(assets: readonly AssetRecord[]): Promise<void>;
+}
+
+export interface AssetReads {
+  listAssets(taskId: string): Promise<StoredAsset[]>;
+  getAsset(id: number): Promise<StoredAsset | undefined>;
+}
+
+/** What garbage collection asks of the ledger. */
+export interface AssetCollection {
+  /** Asset paths that no live or completed task uses: only failed, cancelled or abandoned (idle since `abandonedBefore`) ones. */
+  unusedAssetPaths(abandonedBefore: Date): Promise<string[]>;
+  forgetAssets(paths: readonly string[]): Promise<void>;
+}

@@ -1,0 +1,13 @@
+import type { CompiledFlow } from '../flow/compile.ts';
+import type { FlowDocument } from '../flow/document.ts';
+
+/** Flow contents by hash: a task pins the hash it was created from, whatever the file on disk says later. */
+export interface FlowVersions {
+  saveFlowVersion(flow: CompiledFlow): Promise<void>;
+  loadFlowVersion(hash: string): Promise<FlowDocument | undefined>;
+}
+
+/** The compiled flow a task pinned. */
+export interface FlowLookup {
+  byHashOrThrow(hash: string): Promise<CompiledFlow>;
+}

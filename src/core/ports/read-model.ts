@@ -1,0 +1,57 @@
+import type { RunStatus } from '../engine/transitions.ts';
+import type { TaskError, TaskPhase, TaskSnapshot } from '../engine/task.ts';
+import type { ChildTasks, RunOutputs, SnapshotReads } from './task-state.ts';
+
+/** What people and scripts read: tasks with their input and times, runs, the durable event stream. */
+
+export interface TaskRecord extends TaskSnapshot {
+  input: unknown;
+  idempotencyKey: string | null;
+  callbackUrl: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RunRecord {
+  component: string;
+  attempt: number;
+  status: RunStatus;
+  executions: number;
+  cached: boolean;
+  worker: string | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  output: unknown;
+  error: TaskError | null;
+}
+
+export interface StoredEvent {
+  id: number;
+  taskId: string;
+  type: string;
+  slotWord: string;
+  component: string | null;
+  attempt: number | null;
+  data: unknown;
+  createdAt: Date;
+}
+
+export interface TaskFilter {
+  status?: string;
+  phase?: TaskPhase;
+  limit?: number;
+}
+
+export interface TaskRecords {
+  getTask(id: string): Promise<TaskRecord | undefined>;
+}
+
+export interface TaskReadModel extends SnapshotReads, ChildTasks, RunOutputs, TaskRecords {
+  listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+  listRuns(taskId: string): Promise<RunRecord[]>;
+  listEvents(taskId: string, afterId?: number): Promise<StoredEvent[]>;
+  /** Events of several tasks (a task and its fan-out children) after `afterId`, in id order: one resumable stream. */
+  listEventsOf(taskIds: readonly string[], afterId: number, limit: number): Promise<StoredEvent[]>;
+  countTasksByStatus(): Promise<Array<{ phase: string; status: string; count: number }>>;
+}

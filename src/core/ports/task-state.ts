@@ -1,0 +1,62 @@
+import type { CompiledFlow } from '../flow/compile.ts';
+import type { TaskWrite } from '../engine/transitions.ts';
+import type { TaskSnapshot } from '../engine/task.ts';
+
+/** The task row as the engine changes it: created, read, written as one compare-and-swap. */
+
+export interface NewTask {
+  id: string;
+  flow: CompiledFlow;
+  word: bigint;
+  input: unknown;
+  idempotencyKey: string | null;
+  parentId: string | null;
+  parentComponent: string | null;
+  parentAttempt: number | null;
+  sceneIndex: number | null;
+  callbackUrl: string | null;
+  /** The task as created (version 1), before its first pass. */
+  snapshot: TaskSnapshot;
+  /** Its first scheduling pass, written with it (the row is created as at version 2); none: created idle. */
+  first: TaskWrite | undefined;
+}
+
+export interface CreatedTask {
+  id: string;
+  /** false when the idempotency key named an existing task. */
+  created: boolean;
+}
+
+/** A conditional write's outcome: applied, or refused with the row as it reads now (undefined: no such task). */
+export type WriteOutcome = { applied: true } | { applied: false; current: TaskSnapshot | undefined };
+
+export interface SnapshotReads {
+  readTask(id: string): Promise<TaskSnapshot | undefined>;
+}
+
+export interface ChildTasks {
+  /** Fan-out children of a task, by item index; only those of one component and attempt when given. */
+  listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]>;
+}
+
+export interface RunOutputs {
+  /** Outputs of the latest successful run of each named component. */
+  outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>>;
+}
+
+export interface TaskState extends SnapshotReads, ChildTasks, RunOutputs {
+  /** Creates the task with its `accepted` event; an existing idempotency key returns that task instead. */
+  createTask(task: NewTask): Promise<CreatedTask>;
+  /** Creates a fan-out's children, all or none; when they exist already, returns those. */
+  createChildren(children: readonly NewTask[]): Promise<CreatedTask[]>;
+  /**
+   * Applies the write only if the task's version is still `expectedVersion`. When it moved, nothing is
+   * written and the outcome carries the task as it is now, so the caller can plan again without a read.
+   */
+  applyWrite(write: TaskWrite): Promise<WriteOutcome>;
+}
+
+/** Unfinished tasks not written for `idleMs`: candidates for the sweeper. */
+export interface IdleTasks {
+  findIdleTasks(idleMs: number, limit: number): Promise<TaskSnapshot[]>;
+}

@@ -1,0 +1,17 @@
+import type { AssetCollection, AssetLedger, AssetReads } from './assets.ts';
+import type { Attempts } from './attempts.ts';
+import type { FlowVersions } from './flow-versions.ts';
+import type { TaskReadModel } from './read-model.ts';
+import type { Rejections } from './rejections.ts';
+import type { Secrets } from './secrets.ts';
+import type { IdleTasks, TaskState } from './task-state.ts';
+
+/**
+ * Everything a back end's store provides, one concern per interface. Only the
+ * composition root (and tests of a store itself) hold the whole; every other
+ * consumer names the narrow interfaces it uses.
+ */
+export interface TaskStore
+  extends TaskState, Attempts, TaskReadModel, AssetLedger, AssetReads, AssetCollection, FlowVersions, Secrets, Rejections, IdleTasks {
+  close(): Promise<void>;
+}

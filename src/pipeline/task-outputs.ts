@@ -1,0 +1,23 @@
+import type { CompiledFlow } from '../core/flow/compile.ts';
+import type { DescribedOutputs, OutputDescriber } from '../core/ports/outputs.ts';
+
+/**
+ * What a finished task of a video flow made: its last component's `video`
+ * (or, for an image flow, `bundle`) and the subtitles beside it. The task
+ * view shows `video` and `bundle` as the URL the file is served at.
+ */
+export const videoOutputs: OutputDescriber = {
+  sources(flow: CompiledFlow): readonly string[] {
+    return [flow.order[flow.order.length - 1]!];
+  },
+  describe(outputs, downloadUrl): DescribedOutputs {
+    const out = (outputs ? Object.values(outputs)[0] : undefined) as Record<string, unknown> | undefined;
+    const video = typeof out?.video === 'string' ? out.video : undefined;
+    const bundle = typeof out?.bundle === 'string' ? out.bundle : undefined;
+    return {
+      download: video ? { path: video, contentType: 'video/mp4' } : bundle ? { path: bundle, contentType: 'application/zip' } : undefined,
+      files: typeof out?.srt === 'string' ? { subtitles: out.srt } : {},
+      viewFields: { video: video ? downloadUrl : null, bundle: bundle ? downloadUrl : null },
+    };
+  },
+};

@@ -1,0 +1,192 @@
+import { AssetStore } from '../adapters/asset-store.ts';
+import { loadFlow } from '../adapters/flow-files.ts';
+import { LocalLocks } from '../adapters/memory/local-locks.ts';
+import { MemoryQueue } from '../adapters/memory/memory-queue.ts';
+import { MemoryStore } from '../adapters/memory/memory-store.ts';
+import { MysqlStore } from '../adapters/mysql/mysql-store.ts';
+import { openMysql } from '../adapters/mysql/connection.ts';
+import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
+import { lockConnection, queueConnection } from '../adapters/redis/connections.ts';
+import { DEFAULT_REDLOCK, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
+import { INTERNAL_QUEUES } from '../core/engine/task.ts';
+import type { Secrets } from '../core/ports/secrets.ts';
+import { registerBuiltins } from '../handlers/builtin.ts';
+import { HandlerRegistry } from '../handlers/registry.ts';
+import type { OutputDescriber } from '../core/ports/outputs.ts';
+import { videoOutputs } from '../pipeline/task-outputs.ts';
+import { mediaFromSettings, providersFromSettings } from '../pipeline/providers.ts';
+import type { SegmentEncoder } from '../adapters/ffmpeg/index.ts';
+import { registerPipeline } from '../pipeline/register.ts';
+import { compileSettings, type Settings } from '../settings.ts';
+import { newCallbackSecret } from './callback-token.ts';
+import { runComponentJob } from './component-runner.ts';
+import { Engine } from './engine.ts';
+import type { EngineServices } from './services.ts';
+import { Sweeper } from './sweeper.ts';
+import { DEFAULT_WEBHOOKS, WebhookDispatcher } from './webhooks.ts';
+
+/**
+ * The composition root: the one place that builds adapters from settings and
+ * hands each consumer the collaborators it needs. Embedded mode (memory
+ * store, memory queue, local locks) and distributed mode (MySQL, BullMQ,
+ * Redlock) are wired here and nowhere else.
+ */
+
+/** What finished tasks made, for views and the download route: the pipeline's description. */
+export const taskOutputs: OutputDescriber = videoOutputs;
+
+/** The builtins only: what tests of the engine itself use. */
+export function defaultRegistry(): HandlerRegistry {
+  return registerBuiltins(new HandlerRegistry());
+}
+
+/** The builtins and the video pipeline, with the providers the settings configure. */
+export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFromSettings(settings)): HandlerRegistry {
+  return registerPipeline(defaultRegistry(), { ...providersFromSettings(new AssetStore(settings.dataDir), settings), media });
+}
+
+/** The engine's own services for this deployment; the callback secret is generated and stored on first use when unset. */
+export async function engineServices(settings: Settings, store: Secrets): Promise<EngineServices> {
+  return {
+    callbackSecret: settings.callbackSecret ?? (await store.secret('callback', newCallbackSecret)),
+    publicUrl: settings.publicUrl,
+    servicesUrl: settings.servicesUrl,
+    tokenGraceMs: settings.tokenGraceMs,
+    callbackTimeoutMs: settings.callbackTimeoutMs,
+    fanOutMax: settings.fanOutMax,
+    resolveFlow: (name) => loadFlow(name, process.cwd(), settings.flowsDir),
+    assets: new AssetStore(settings.dataDir),
+  };
+}
+
+/**
+ * The whole engine in one process with embedded state, queue and lock: no
+ * MySQL or Redis. `slotflow render` runs on it; so can fast tests.
+ */
+
+export const DEFAULT_EMBEDDED_CONCURRENCY = 4;
+
+export interface EmbeddedRuntime {
+  engine: Engine;
+  store: MemoryStore;
+  queue: MemoryQueue;
+  registry: HandlerRegistry;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  registry?: HandlerRegistry;
+  concurrency?: number;
+  settings?: Settings;
+}
+
+export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedRuntime> {
+  const store = new MemoryStore();
+  const queue = new MemoryQueue();
+  const locks = new LocalLocks();
+  const registry = opts.registry ?? defaultRegistry();
+  const engine = new Engine({ store, queue, locks });
+  const shutdown = new AbortController();
+  await queue.consumeSchedules(1, async (taskId) => {
+    await engine.schedule(taskId);
+  });
+  const services = await engineServices(opts.settings ?? compileSettings(), store);
+  engine.fanOutCache = services.assets;
+  await queue.consumeComponents([], opts.concurrency ?? DEFAULT_EMBEDDED_CONCURRENCY, async (job) => {
+    await runComponentJob(job, { engine, flows: engine.flows, store, queue, registry, services, workerId: 'embedded', shutdown: shutdown.signal });
+  });
+  return {
+    engine,
+    store,
+    queue,
+    registry,
+    async close() {
+      shutdown.abort();
+      await queue.close();
+    },
+  };
+}
+
+/**
+ * Distributed mode: MySQL holds the truth, BullMQ carries the jobs, Redlock
+ * guards each task. Any number of scheduler and worker processes, on any
+ * number of hosts, can run against one MySQL and one Redis.
+ */
+
+export interface Distributed {
+  engine: Engine;
+  store: MysqlStore;
+  queue: BullQueue;
+  /** Set by `startScheduler`; stopped by `close`. */
+  sweeper?: Sweeper;
+  /** Runs `fn` first when closing (an HTTP server to stop, say). */
+  onClose(fn: () => Promise<unknown>): void;
+  close(): Promise<void>;
+}
+
+/** Open connections, so tests can fail when one leaks. */
+export const openRuntimes = new Set<Distributed>();
+
+export function connect(settings: Settings): Distributed {
+  const store = new MysqlStore(openMysql(settings.mysqlUrl));
+  const queueUrl = settings.redisUrls[0]!;
+  const queueRedis = queueConnection(queueUrl);
+  const lockClients = settings.redisUrls.map((u) => lockConnection(u));
+  const queue = new BullQueue(queueRedis, queueUrl, settings.queuePrefix, {
+    lockDurationMs: settings.jobLockMs,
+    stalledIntervalMs: settings.stalledIntervalMs,
+  });
+  const locks = new RedlockLocks(lockClients, settings.queuePrefix, { ...DEFAULT_REDLOCK, ttlMs: settings.lockTtlMs });
+  const engine = new Engine({ store, queue, locks });
+  const closers: Array<() => Promise<unknown>> = [];
+  const runtime: Distributed = {
+    engine,
+    store,
+    queue,
+    onClose: (fn) => closers.push(fn),
+    async close() {
+      openRuntimes.delete(runtime);
+      for (const fn of closers) await fn();
+      await runtime.sweeper?.stop();
+      await queue.close();
+      await Promise.all([queueRedis, ...lockClients].map((c) => c.quit().catch(() => c.disconnect())));
+      await store.close();
+    },
+  };
+  openRuntimes.add(runtime);
+  return runtime;
+}
+
+/** Scheduling passes, the sweeper, and the engine's own work: callbacks, fan-outs and deadlines. */
+export async function startScheduler(d: Distributed, settings: Settings, onError: (e: unknown) => void = () => {}): Promise<void> {
+  await d.queue.consumeSchedules(settings.schedulerConcurrency, async (taskId) => {
+    await d.engine.schedule(taskId);
+  });
+  const services = await engineServices(settings, d.store);
+  d.engine.fanOutCache = services.assets;
+  await d.queue.consumeComponents(INTERNAL_QUEUES, settings.schedulerConcurrency, async (job) => {
+    await runComponentJob(job, { engine: d.engine, flows: d.engine.flows, store: d.store, queue: d.queue, registry: new HandlerRegistry(), services });
+  });
+  const sweeper = new Sweeper({ tasks: d.store, flows: d.engine.flows, queue: d.queue }, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
+  d.sweeper = sweeper;
+  sweeper.start();
+  const webhookSecret = settings.webhookSecret ?? (await d.store.secret('webhook', newCallbackSecret));
+  const webhooks = new WebhookDispatcher(d.store, webhookSecret, { ...DEFAULT_WEBHOOKS, backoffMs: settings.webhookBackoffMs }, onError);
+  webhooks.start();
+  d.onClose(() => webhooks.stop());
+}
+
+export interface WorkerOptions {
+  handlers?: readonly string[];
+  concurrency?: number;
+  shutdown?: AbortSignal;
+}
+
+/** Component workers for the registry's handlers (or the named ones), with the asset store and result cache. */
+export async function startWorker(d: Distributed, settings: Settings, registry: HandlerRegistry, opts: WorkerOptions = {}): Promise<void> {
+  const services = await engineServices(settings, d.store);
+  const shutdown = opts.shutdown;
+  await d.queue.consumeComponents(opts.handlers ?? registry.names(), opts.concurrency ?? settings.workerConcurrency, async (job) => {
+    await runComponentJob(job, { engine: d.engine, flows: d.engine.flows, store: d.store, queue: d.queue, registry, services, ...(shutdown ? { shutdown } : {}) });
+  });
+}
