@@ -29,8 +29,17 @@ import { PIPELINE_SIGNATURES } from './signatures.ts';
  */
 export const PIPELINE_CACHE_VERSION = '4';
 
+/** Handlers whose output is made by ffmpeg: another build makes other bytes, so the build is part of their cache key. */
+const MADE_BY_FFMPEG = new Set([
+  'material.generate', 'material.search', 'music.select', 'title.card', 'scene.render', 'video.synthesize', 'images.compose',
+]);
+
 export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps): HandlerRegistry {
-  const options = (name: string) => ({ cache: { version: PIPELINE_CACHE_VERSION }, ...PIPELINE_SIGNATURES[name] });
+  const build = deps.media.runner.capabilities.version;
+  const options = (name: string) => ({
+    cache: { version: MADE_BY_FFMPEG.has(name) ? `${PIPELINE_CACHE_VERSION}/ffmpeg ${build}` : PIPELINE_CACHE_VERSION },
+    ...PIPELINE_SIGNATURES[name],
+  });
   return registry
     .register('text.understand', textUnderstand, options('text.understand'))
     .register('widget.init', widgetInit, options('widget.init'))

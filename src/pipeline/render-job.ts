@@ -70,6 +70,8 @@ export interface RenderResult {
   runs: RunRecord[];
   outputs: (component: string) => Record<string, unknown> | undefined;
   wallSec: number;
+  /** The ffmpeg build the render ran with. */
+  ffmpeg: { path: string; source: string; version: string; release: string };
 }
 
 export async function renderJob(job: RenderJob): Promise<RenderResult> {
@@ -106,7 +108,9 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
       subtitles = job.output.replace(/\.[^./]+$/, '') + '.srt';
       await copyFile(final.srt, subtitles);
     }
-    return { taskId: id, output: job.output, subtitles, final, runs, outputs, wallSec: (performance.now() - started) / 1000 };
+    const { binaries } = deps.media.runner;
+    const ffmpeg = { path: binaries.ffmpeg, source: binaries.source, version: binaries.capabilities.version, release: binaries.capabilities.release };
+    return { taskId: id, output: job.output, subtitles, final, runs, outputs, wallSec: (performance.now() - started) / 1000, ffmpeg };
   } finally {
     // Closing aborts what still runs (the other scenes of a failed render, everything on an interrupt);
     // waiting for the runner's children means none outlives this call, nor the process.

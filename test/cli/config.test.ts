@@ -72,8 +72,11 @@ describe('settings on the command line', function () {
       const { code, stdout, stderr } = await slotflow(env, 'config');
       expect(stderr).to.equal('');
       expect(code).to.equal(0);
-      const lines = stdout.split('\n');
+      const [table, build] = stdout.split('\n\n') as [string, string];
+      const lines = table.split('\n');
       expect(lines[0]).to.match(/^VARIABLE\s+VALUE\s+SOURCE$/);
+      expect(build).to.match(/^ffmpeg {3}\S+ \((given|system|ffmpeg-static|@ffmpeg-installer\/ffmpeg)\), version \S+, release [\d.]+\n/);
+      expect(build).to.match(/\nencoders libx264 yes, aac yes\n/);
       const rows = new Map(lines.slice(1).map((l) => {
         const [variable, ...rest] = l.split(/\s{2,}/);
         return [variable!, rest] as const;

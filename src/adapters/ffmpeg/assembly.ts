@@ -80,6 +80,7 @@ export async function mixFinal(runner: FfmpegRunner, options: MixOptions): Promi
   const { durationSec } = await probe(runner, input, { signal: options.signal });
   checkDuration(durationSec, 'the video duration');
   const fade = Math.min(Math.max(fadeSec, 0), durationSec / 2);
+  runner.requireFilters('music ducked under the voice', 'sidechaincompress', 'amerge');
   const format = `aformat=sample_fmts=fltp:sample_rates=${AUDIO_SAMPLE_RATE}:channel_layouts=stereo`;
   const graph = [
     `[0:a]aresample=${AUDIO_SAMPLE_RATE},${format},asplit=2[voice][key]`,

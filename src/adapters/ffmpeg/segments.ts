@@ -81,6 +81,7 @@ export async function renderTitleCard(encoder: SegmentEncoder, options: TitleCar
   const { width, height, title, out, background } = options;
   checkSize(width, height);
   const { durationSec } = frameExact(options.durationSec);
+  encoder.runner.requireFilters('the title card', 'ass');
   await asSegment(encoder, options.signal, () => withScratch(async (dir) => {
     const fonts = await libassEnv();
     const assFile = path.join(dir, 'title.ass');
@@ -208,6 +209,7 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
 
     const finish: string[] = [];
     if (cues.some((cue) => cue.text.trim() !== '')) {
+      encoder.runner.requireFilters('burned-in captions', 'ass');
       const assFile = options.subtitlesFile ? path.resolve(options.subtitlesFile) : path.join(dir, 'captions.ass');
       await writeFile(assFile, captionsAss(width, height, cues, fonts.family, durationSec));
       finish.push(`ass=filename=${escapeFilterPath(assFile)}:fontsdir=${escapeFilterPath(fonts.fontsDir)}`);

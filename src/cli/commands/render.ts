@@ -114,6 +114,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
         width: final.width ?? null,
         height: final.height ?? null,
         voice: speech ? { provider: speech.provider, voice: speech.voice, reason: speech.reason } : null,
+        ffmpeg: result.ffmpeg,
         wall_sec: Number(((performance.now() - started) / 1000).toFixed(2)),
         components_executed: runs.filter((r) => r.executions > 0 && !r.cached).length,
         components_reused: runs.filter((r) => r.cached).length,
@@ -123,6 +124,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
         io.out(`wrote ${summary.output}${summary.subtitles ? ` and ${path.basename(summary.subtitles)}` : ''}`);
         if (summary.duration_sec !== null) io.out(`  ${summary.width}x${summary.height}, ${Number(summary.duration_sec).toFixed(2)} s of video in ${summary.wall_sec} s`);
         if (speech) io.out(`  voice: ${speech.reason ?? speech.provider}`);
+        io.out(`  ffmpeg: ${result.ffmpeg.release === 'unknown' ? '' : `${result.ffmpeg.release} `}(${result.ffmpeg.version}, ${result.ffmpeg.source}: ${result.ffmpeg.path})`);
         io.out(`  components run: ${summary.components_executed}, reused from earlier work: ${summary.components_reused}`);
       }
     });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import {
   concatSegments,
   createMedia,
+  EncodeSlots,
   encodeFloor,
   FfmpegError,
   FfmpegRunner,
@@ -180,6 +181,23 @@ describe('ffmpeg adapter', function () {
         out: file('scene.mp4'),
       });
       expectSegment(await probe(runner, file('scene.mp4')), 320, 180, 1.5);
+    });
+
+    it('encodes a scene to the same bytes alone and while other encodes hold slots', async () => {
+      const slots = new EncodeSlots(4);
+      const scene = (out: string) => renderScene({ runner, slots }, {
+        width: 320, height: 180, durationSec: 1.5, visual: { path: file('still.png'), kind: 'image' }, audio: file('voice.wav'),
+        cues: [{ text: 'Hello there', startSec: 0, endSec: 1.2 }], fadeSec: 0.2, out,
+      });
+      await scene(file('alone.mp4'));
+      // Two other encodes hold their slots for the whole of the second run.
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const held = [0, 1].map(() => slots.hold(undefined, () => gate));
+      await scene(file('crowded.mp4'));
+      release();
+      await Promise.all(held);
+      expect(Buffer.compare(await readFile(file('alone.mp4')), await readFile(file('crowded.mp4')))).to.equal(0);
     });
 
     it('moves a smooth image (a generated background) without oversampling, at the requested size and duration', async () => {
