@@ -8,6 +8,7 @@ import { FORMATS } from '../pipeline/formats.ts';
 import { providersFromSettings } from '../pipeline/providers.ts';
 import { compileSettings, type Settings } from '../settings.ts';
 import { routeFlow } from '../pipeline/router.ts';
+import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
 import type { SpeechProvider, VoiceInfo } from '../providers/types.ts';
 
 /**
@@ -32,6 +33,8 @@ export interface MetaFlow {
   input: 'article' | 'script';
   /** The flow a submission that names none runs. */
   default: boolean;
+  /** The output type of its last component (`video`, `bundle`; null for a flow of built-in test handlers): what a finished task hands over. */
+  makes: string | null;
 }
 
 export interface MetaFormat {
@@ -71,6 +74,7 @@ export function loadableFlows(deps: Pick<MetaDeps, 'resolveFlow' | 'flowDirs'>):
   return flows.map((f) => ({
     name: f.name, version: f.version, description: f.description, child: children.has(f.name),
     input: f.components.some((c) => c.handler === SCRIPT_HANDLER) ? 'script' : 'article', default: f.name === fallback,
+    makes: STANDARD_HANDLERS.signatureOf(f.byName.get(f.order[f.order.length - 1]!)!.handler)?.produces ?? null,
   }));
 }
 

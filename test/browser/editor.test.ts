@@ -103,7 +103,8 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(voices.filter((v) => v.includes(':')), 'voice list').to.deep.equal(meta.voices.map((v) => v.id));
     expect(voices.filter((v) => !v.includes(':')), 'choices by provider').to.deep.equal(['auto', ...new Set(meta.voices.map((v) => v.provider))]);
     const flows = await page.locator('input[name="flow"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
-    expect(flows, 'flows offered').to.deep.equal(meta.flows.filter((f) => !f.child && f.input === 'article').map((f) => f.name));
+    expect(flows, 'flows offered').to.deep.equal(meta.flows.filter((f) => !f.child && f.input === 'article' && (f.makes === 'video' || f.makes === 'bundle')).map((f) => f.name));
+    expect(flows, 'a benchmark flow is not offered').to.not.include('bench-13');
     expect(await page.locator('input[name="flow"]:checked').inputValue(), 'default flow').to.equal(meta.flows.find((f) => f.default)?.name);
     const formats = await page.locator('input[name="format"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
     expect(formats, 'formats offered').to.deep.equal(meta.formats.map((f) => f.name));

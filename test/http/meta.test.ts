@@ -66,7 +66,7 @@ describe('GET /v1/meta (MariaDB + Redis)', function () {
     expect(names).not.to.include('meta-broken');
     expect(new Set(names).size, 'each flow once').to.equal(names.length);
     const bundled = JSON.parse(await readFile('flows/article-video.json', 'utf8')) as { version: number; description: string };
-    expect(meta.flows.find((f) => f.name === 'article-video')).to.deep.include({ version: bundled.version, description: bundled.description, default: true, child: false, input: 'article' });
+    expect(meta.flows.find((f) => f.name === 'article-video')).to.deep.include({ version: bundled.version, description: bundled.description, default: true, child: false, input: 'article', makes: 'video' });
     expect(meta.flows.find((f) => f.name === 'meta-extra')).to.deep.include({ version: 7, description: 'A flow only this test has', default: false });
   });
 
@@ -75,6 +75,14 @@ describe('GET /v1/meta (MariaDB + Redis)', function () {
     expect(meta.flows.find((f) => f.name === 'scene')?.child, 'scene is a fan-out child').to.equal(true);
     expect(meta.flows.find((f) => f.name === 'script-video')?.input).to.equal('script');
     expect(meta.flows.filter((f) => f.default).map((f) => f.name)).to.deep.equal(['article-video']);
+  });
+
+  it('says what each flow hands over: a video, a bundle, or nothing for a flow of built-in test handlers', async () => {
+    const meta = await getMeta();
+    const makes = new Map(meta.flows.map((f) => [f.name, f.makes]));
+    expect(makes.get('fast-cut')).to.equal('video');
+    expect(makes.get('image-bundle')).to.equal('bundle');
+    expect(makes.get('bench-13')).to.equal(null);
   });
 
   it('lists the formats the pipeline renders, and no tones or caption styles, which it does not', async () => {

@@ -23,11 +23,12 @@ const formError = (message) => showError(byId('form-error'), message);
 const formatTestId = (name) => `format-${name.replace(/[^a-z0-9]+/gi, '-')}`;
 
 /**
- * Fills the pickers. Flows the page cannot start (a fan-out's children, flows that take a script) are not offered.
+ * Fills the pickers. Flows the page cannot start (a fan-out's children, flows that take a script) and flows that
+ * make nothing to watch (the benchmark and test flows of built-in handlers) are not offered.
  * @param {Meta} meta
  */
 export function fillPickers(meta) {
-  const flows = meta.flows.filter((f) => !f.child && f.input === 'article');
+  const flows = meta.flows.filter((f) => !f.child && f.input === 'article' && (f.makes === 'video' || f.makes === 'bundle'));
   const chosenFlow = (flows.find((f) => f.default) ?? flows[0])?.name;
   byId('flows').replaceChildren(
     h('legend', {}, 'Flow'),
