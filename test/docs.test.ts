@@ -7,6 +7,7 @@ import { buildProgram } from '../src/cli/main.ts';
 import { compileFlow } from '../src/core/flow/compile.ts';
 import { decode } from '../src/core/word.ts';
 import { buildServer } from '../src/http/server.ts';
+import { webFiles } from '../src/http/web-files.ts';
 
 /**
  * Keeps docs/ honest: every command, option and route the code registers is
@@ -66,6 +67,16 @@ async function registeredRoutes(): Promise<string[]> {
   return routes;
 }
 
+/**
+ * The page's files are one route each; the page documents them as a group, `GET /js/…` for a folder.
+ * A route is documented when the text names it, or names a folder it is in that way.
+ */
+function namesRoute(text: string, route: string): boolean {
+  const [method, url] = route.split(' ') as [string, string];
+  const folders = url.split('/').slice(1, -1).map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}/…`);
+  return [url, ...folders].some((u) => new RegExp(`${escape(`${method} ${u}`)}(?![\\w/:.-])`).test(text));
+}
+
 describe('docs', () => {
   describe('docs/cli.md', () => {
     const text = doc('cli.md');
@@ -98,8 +109,16 @@ describe('docs', () => {
     it('names every route the server registers', async () => {
       const routes = await registeredRoutes();
       expect(routes).to.include.members(['GET /healthz', 'POST /v1/tasks', 'GET /v1/tasks/:id/events', 'POST /v1/callbacks/:token']);
-      const missing = routes.filter((r) => !new RegExp(`${escape(r)}(?![\\w/:.-])`).test(text));
+      const missing = routes.filter((r) => !namesRoute(text, r));
       expect(missing).to.deep.equal([]);
+    });
+
+    it('counts a page file as named only through its own path or a folder it is in', () => {
+      const pageRoutes = webFiles(path.join(PACKAGE_ROOT, 'web')).map((f) => `GET ${f.route}`);
+      expect(pageRoutes).to.include.members(['GET /', 'GET /js/main.js', 'GET /js/views/task.js']);
+      expect(namesRoute('`GET /js/…`', 'GET /js/views/task.js')).to.equal(true);
+      expect(namesRoute('`GET /js/…`', 'GET /css/site.css')).to.equal(false);
+      expect(namesRoute('`GET /js/main.js`', 'GET /js/dom.js')).to.equal(false);
     });
 
     it('lists in its route table only routes the server has', async () => {
@@ -107,7 +126,9 @@ describe('docs', () => {
       const table = section(text, '## Routes')!.split('\n').filter((l) => l.startsWith('|'));
       const listed = table.flatMap((l) => [...l.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^`\s]*)`/g)].map((m) => `${m[1]} ${m[2]}`));
       expect(listed.length).to.be.greaterThan(5);
-      expect(listed.filter((r) => !routes.has(r))).to.deep.equal([]);
+      // `GET /js/…` stands for the files of a folder: some route must be in it.
+      const exists = (r: string) => (r.endsWith('/…') ? [...routes].some((known) => known.startsWith(r.slice(0, -1))) : routes.has(r));
+      expect(listed.filter((r) => !exists(r))).to.deep.equal([]);
     });
   });
 
