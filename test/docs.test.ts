@@ -3,10 +3,13 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Command } from 'commander';
 import { PACKAGE_ROOT } from '../src/adapters/flow-files.ts';
-import { buildProgram } from '../src/cli/main.ts';
+import { buildProgram, main } from '../src/cli/main.ts';
+import { loadFlow } from '../src/adapters/flow-files.ts';
 import { compileFlow } from '../src/core/flow/compile.ts';
 import { decode } from '../src/core/word.ts';
 import { buildServer } from '../src/http/server.ts';
+import { flowDirsOf, meta, speechFromSettings } from '../src/http/meta.ts';
+import { PIPELINE_SIGNATURES } from '../src/pipeline/signatures.ts';
 import { webFiles } from '../src/http/web-files.ts';
 
 /**
@@ -96,6 +99,16 @@ describe('docs', () => {
       });
     }
 
+    it('names every field slotflow config --json prints', async () => {
+      const lines: string[] = [];
+      expect(await main(['node', 'slotflow', 'config', '--json'], { out: (l) => lines.push(l), err: () => {} })).to.equal(0);
+      const printed = JSON.parse(lines.join('\n')) as { settings: Array<Record<string, unknown>>; ffmpeg: Record<string, unknown> };
+      const fields = [...Object.keys(printed), ...Object.keys(printed.settings[0]!), ...Object.keys(printed.ffmpeg)];
+      const body = section(text, '### `slotflow config`')!;
+      // A field counts as named in a code span of its own, under its parent (`ffmpeg.path`) or as a list (`settings[]`).
+      expect(fields.filter((f) => !new RegExp(`\`(?:\\w+\\.)?${f}(?:\`|\\.|\\[)`).test(body))).to.deep.equal([]);
+    });
+
     it('documents no command section that the command line does not register', () => {
       const known = new Set(leaves.map((l) => l.path));
       const documented = [...text.matchAll(/^### `slotflow ([^`]+)`$/gm)].map((m) => m[1]!);
@@ -119,6 +132,14 @@ describe('docs', () => {
       expect(namesRoute('`GET /js/…`', 'GET /js/views/task.js')).to.equal(true);
       expect(namesRoute('`GET /js/…`', 'GET /css/site.css')).to.equal(false);
       expect(namesRoute('`GET /js/main.js`', 'GET /js/dom.js')).to.equal(false);
+    });
+
+    it('names every field GET /v1/meta answers with', async () => {
+      const answer = await meta({ resolveFlow: (name) => loadFlow(name), flowDirs: flowDirsOf(undefined), speech: speechFromSettings(undefined, undefined) });
+      expect(answer.voices.length, 'the bundled speech provider lists voices').to.be.greaterThan(0);
+      const fields = [...Object.keys(answer), ...Object.keys(answer.flows[0]!), ...Object.keys(answer.formats[0]!), ...Object.keys(answer.voices[0]!)];
+      const body = section(text, '### `GET /v1/meta`')!;
+      expect(fields.filter((f) => !body.includes(`\`${f}\``) && !body.includes(`"${f}"`))).to.deep.equal([]);
     });
 
     it('lists in its route table only routes the server has', async () => {
@@ -149,6 +170,23 @@ describe('docs', () => {
         ...Object.keys(component.fan_out!.properties!),
       ];
       expect(fields.filter((f) => !text.includes(`\`${f}\``))).to.deep.equal([]);
+    });
+
+    it('lists what every pipeline handler produces and reads, as signatures.ts declares it', () => {
+      const rows = new Map([...section(text, '## Inputs')!.matchAll(/^\| `([\w.]+)` \| `([^`]+)` \| (.*) \|$/gm)].map((m) => [m[1]!, m]));
+      for (const [handler, signature] of Object.entries(PIPELINE_SIGNATURES)) {
+        const row = rows.get(handler);
+        expect(row, `${handler} is not in the table of ## Inputs`).to.not.equal(undefined);
+        expect(row![2], `${handler} produces`).to.equal(signature.produces);
+        const listed = row![3] === 'none' ? [] : row![3]!.split(', ').map((r) => {
+          const m = /^`([\w-]+)`(?: \(`([^`]+)`\))?( optional)?$/.exec(r);
+          expect(m, `${handler}: cannot read "${r}"`).to.not.equal(null);
+          return { role: m![1]!, accepts: m![2] ?? m![1]!, optional: m![3] !== undefined };
+        });
+        const declared = Object.entries(signature.consumes ?? {}).map(([role, spec]) => ({ role, accepts: spec.accepts, optional: spec.optional === true }));
+        expect(listed, `${handler} reads`).to.deep.equal(declared);
+      }
+      expect([...rows.keys()].filter((h) => !(h in PIPELINE_SIGNATURES))).to.deep.equal([]);
     });
 
     it('has a worked example that compiles and decodes word 13 as the page says', () => {
