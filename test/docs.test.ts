@@ -3,10 +3,14 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Command } from 'commander';
 import { PACKAGE_ROOT } from '../src/adapters/flow-files.ts';
-import { buildProgram } from '../src/cli/main.ts';
+import { buildProgram, main } from '../src/cli/main.ts';
+import { loadFlow } from '../src/adapters/flow-files.ts';
 import { compileFlow } from '../src/core/flow/compile.ts';
 import { decode } from '../src/core/word.ts';
 import { buildServer } from '../src/http/server.ts';
+import { flowDirsOf, meta, speechFromSettings } from '../src/http/meta.ts';
+import { PIPELINE_SIGNATURES } from '../src/pipeline/signatures.ts';
+import { webFiles } from '../src/http/web-files.ts';
 
 /**
  * Keeps docs/ honest: every command, option and route the code registers is
@@ -66,6 +70,16 @@ async function registeredRoutes(): Promise<string[]> {
   return routes;
 }
 
+/**
+ * The page's files are one route each; the page documents them as a group, `GET /js/…` for a folder.
+ * A route is documented when the text names it, or names a folder it is in that way.
+ */
+function namesRoute(text: string, route: string): boolean {
+  const [method, url] = route.split(' ') as [string, string];
+  const folders = url.split('/').slice(1, -1).map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}/…`);
+  return [url, ...folders].some((u) => new RegExp(`${escape(`${method} ${u}`)}(?![\\w/:.-])`).test(text));
+}
+
 describe('docs', () => {
   describe('docs/cli.md', () => {
     const text = doc('cli.md');
@@ -85,6 +99,16 @@ describe('docs', () => {
       });
     }
 
+    it('names every field slotflow config --json prints', async () => {
+      const lines: string[] = [];
+      expect(await main(['node', 'slotflow', 'config', '--json'], { out: (l) => lines.push(l), err: () => {} })).to.equal(0);
+      const printed = JSON.parse(lines.join('\n')) as { settings: Array<Record<string, unknown>>; ffmpeg: Record<string, unknown> };
+      const fields = [...Object.keys(printed), ...Object.keys(printed.settings[0]!), ...Object.keys(printed.ffmpeg)];
+      const body = section(text, '### `slotflow config`')!;
+      // A field counts as named in a code span of its own, under its parent (`ffmpeg.path`) or as a list (`settings[]`).
+      expect(fields.filter((f) => !new RegExp(`\`(?:\\w+\\.)?${f}(?:\`|\\.|\\[)`).test(body))).to.deep.equal([]);
+    });
+
     it('documents no command section that the command line does not register', () => {
       const known = new Set(leaves.map((l) => l.path));
       const documented = [...text.matchAll(/^### `slotflow ([^`]+)`$/gm)].map((m) => m[1]!);
@@ -98,8 +122,24 @@ describe('docs', () => {
     it('names every route the server registers', async () => {
       const routes = await registeredRoutes();
       expect(routes).to.include.members(['GET /healthz', 'POST /v1/tasks', 'GET /v1/tasks/:id/events', 'POST /v1/callbacks/:token']);
-      const missing = routes.filter((r) => !new RegExp(`${escape(r)}(?![\\w/:.-])`).test(text));
+      const missing = routes.filter((r) => !namesRoute(text, r));
       expect(missing).to.deep.equal([]);
+    });
+
+    it('counts a page file as named only through its own path or a folder it is in', () => {
+      const pageRoutes = webFiles(path.join(PACKAGE_ROOT, 'web')).map((f) => `GET ${f.route}`);
+      expect(pageRoutes).to.include.members(['GET /', 'GET /js/main.js', 'GET /js/views/task.js']);
+      expect(namesRoute('`GET /js/…`', 'GET /js/views/task.js')).to.equal(true);
+      expect(namesRoute('`GET /js/…`', 'GET /css/site.css')).to.equal(false);
+      expect(namesRoute('`GET /js/main.js`', 'GET /js/dom.js')).to.equal(false);
+    });
+
+    it('names every field GET /v1/meta answers with', async () => {
+      const answer = await meta({ resolveFlow: (name) => loadFlow(name), flowDirs: flowDirsOf(undefined), speech: speechFromSettings(undefined, undefined) });
+      expect(answer.voices.length, 'the bundled speech provider lists voices').to.be.greaterThan(0);
+      const fields = [...Object.keys(answer), ...Object.keys(answer.flows[0]!), ...Object.keys(answer.formats[0]!), ...Object.keys(answer.voices[0]!)];
+      const body = section(text, '### `GET /v1/meta`')!;
+      expect(fields.filter((f) => !body.includes(`\`${f}\``) && !body.includes(`"${f}"`))).to.deep.equal([]);
     });
 
     it('lists in its route table only routes the server has', async () => {
@@ -107,7 +147,9 @@ describe('docs', () => {
       const table = section(text, '## Routes')!.split('\n').filter((l) => l.startsWith('|'));
       const listed = table.flatMap((l) => [...l.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^`\s]*)`/g)].map((m) => `${m[1]} ${m[2]}`));
       expect(listed.length).to.be.greaterThan(5);
-      expect(listed.filter((r) => !routes.has(r))).to.deep.equal([]);
+      // `GET /js/…` stands for the files of a folder: some route must be in it.
+      const exists = (r: string) => (r.endsWith('/…') ? [...routes].some((known) => known.startsWith(r.slice(0, -1))) : routes.has(r));
+      expect(listed.filter((r) => !exists(r))).to.deep.equal([]);
     });
   });
 
@@ -128,6 +170,23 @@ describe('docs', () => {
         ...Object.keys(component.fan_out!.properties!),
       ];
       expect(fields.filter((f) => !text.includes(`\`${f}\``))).to.deep.equal([]);
+    });
+
+    it('lists what every pipeline handler produces and reads, as signatures.ts declares it', () => {
+      const rows = new Map([...section(text, '## Inputs')!.matchAll(/^\| `([\w.]+)` \| `([^`]+)` \| (.*) \|$/gm)].map((m) => [m[1]!, m]));
+      for (const [handler, signature] of Object.entries(PIPELINE_SIGNATURES)) {
+        const row = rows.get(handler);
+        expect(row, `${handler} is not in the table of ## Inputs`).to.not.equal(undefined);
+        expect(row![2], `${handler} produces`).to.equal(signature.produces);
+        const listed = row![3] === 'none' ? [] : row![3]!.split(', ').map((r) => {
+          const m = /^`([\w-]+)`(?: \(`([^`]+)`\))?( optional)?$/.exec(r);
+          expect(m, `${handler}: cannot read "${r}"`).to.not.equal(null);
+          return { role: m![1]!, accepts: m![2] ?? m![1]!, optional: m![3] !== undefined };
+        });
+        const declared = Object.entries(signature.consumes ?? {}).map(([role, spec]) => ({ role, accepts: spec.accepts, optional: spec.optional === true }));
+        expect(listed, `${handler} reads`).to.deep.equal(declared);
+      }
+      expect([...rows.keys()].filter((h) => !(h in PIPELINE_SIGNATURES))).to.deep.equal([]);
     });
 
     it('has a worked example that compiles and decodes word 13 as the page says', () => {
