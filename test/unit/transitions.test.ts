@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { type TaskError, TaskPhase, type TaskSnapshot } from '../../src/core/engine/task.ts';
 import {
-  type Answer, planAnswer, planAnswers, planCancel, planDispatch, planRestart, planResume, planResumeFanOut,
+  type Answer, MAX_RETRY_AFTER_MS, planAnswer, planAnswers, planCancel, planDispatch, planRestart, planResume, planResumeFanOut,
   type Rejection, retryDelay, snapshotAfter, type TaskWrite,
 } from '../../src/core/engine/transitions.ts';
 import { type CompiledFlow, compileFlow } from '../../src/core/flow/compile.ts';
@@ -140,8 +140,10 @@ function expected(s: Situation, change: Partial<Planned>): Planned {
 
 const ok = (component: string, attempt: number, extra: { cached?: boolean } = {}): Answer =>
   ({ taskId: 't1', component, attempt, ok: true, output: { from: component }, ...extra });
-const failed = (component: string, attempt: number, retryable: boolean): Answer =>
-  ({ taskId: 't1', component, attempt, ok: false, error: { name: 'HandlerError', message: `${component} broke`, code: 'it-broke', retryable } });
+const failed = (component: string, attempt: number, retryable: boolean, retryAfterMs?: number): Answer => ({
+  taskId: 't1', component, attempt, ok: false,
+  error: { name: 'HandlerError', message: `${component} broke`, code: 'it-broke', retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+});
 
 function isRejection(x: TaskWrite | Rejection | undefined): x is Rejection {
   return x !== undefined && 'rejected' in x;
@@ -273,6 +275,24 @@ describe('transitions: planAnswer', () => {
       then: {
         attempts: { Fetch: 3 }, finishes: ['Fetch#2 failed (Fetch broke)'], starts: ['Fetch#3 job h.fetch +220ms'],
         events: ['progress Fetch#2 {"retry":{"next":3,"delay_ms":220}}'],
+      },
+    },
+    {
+      name: 'waits the longer Retry-After a failure asks for instead of the backoff',
+      given: fetching,
+      answer: failed('Fetch', 1, true, 2000),
+      then: {
+        attempts: { Fetch: 2 }, finishes: ['Fetch#1 failed (Fetch broke)'], starts: ['Fetch#2 job h.fetch +2000ms'],
+        events: ['progress Fetch#1 {"retry":{"next":2,"delay_ms":2000}}'],
+      },
+    },
+    {
+      name: 'caps a Retry-After past MAX_RETRY_AFTER_MS, so a provider cannot park a task for days',
+      given: fetching,
+      answer: failed('Fetch', 1, true, 86_400_000),
+      then: {
+        attempts: { Fetch: 2 }, finishes: ['Fetch#1 failed (Fetch broke)'], starts: [`Fetch#2 job h.fetch +${MAX_RETRY_AFTER_MS}ms`],
+        events: [`progress Fetch#1 {"retry":{"next":2,"delay_ms":${MAX_RETRY_AFTER_MS}}}`],
       },
     },
     {

@@ -90,6 +90,9 @@ export interface Jitter {
 }
 
 /** `backoff_ms` doubles each attempt; up to a fifth more at random spreads retries of many tasks apart. */
+/** The longest a failure's own Retry-After may hold its next attempt: past it, the provider is taken to be down, and the flow's attempts decide. */
+export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+
 export function retryDelay(component: CompiledComponent, failedAttempt: number, jitter: Jitter): number {
   const base = component.backoffMs * 2 ** (failedAttempt - 1);
   return Math.round(base + base * 0.2 * jitter());
@@ -226,7 +229,7 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
     const next = answer.attempt + 1;
     write.attempts[c.name] = next;
     // The flow's backoff, unless the failing side asked for a longer pause.
-    const delayMs = Math.max(retryDelay(c, answer.attempt, jitter), answer.error.retryAfterMs ?? 0);
+    const delayMs = Math.max(retryDelay(c, answer.attempt, jitter), Math.min(answer.error.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
     write.starts.push(startOf(flow, snap.id, c, next, delayMs));
     write.events.push({
       type: EventType.progress,
