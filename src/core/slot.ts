@@ -25,6 +25,8 @@ import { SlotflowError } from './errors.ts';
 export const SLOT_COUNT = 32;
 export const WORD_BITS = 64n;
 export const WORD_MASK = (1n << WORD_BITS) - 1n;
+/** The success bit of every slot: bit 2i for slot i. */
+export const SUCCESS_BITS = 0x5555_5555_5555_5555n;
 
 export const SlotState = {
   pending: 'pending',

@@ -1,6 +1,6 @@
 import type { CompiledComponent, CompiledFlow } from './flow/compile.ts';
 import type { WhenValue } from './flow/document.ts';
-import { checkWord, type SlotState, slotState, toHex, withSlotState, WORD_MASK } from './slot.ts';
+import { checkWord, type SlotState, slotState, SUCCESS_BITS, toHex, withSlotState, WORD_MASK } from './slot.ts';
 import { SlotflowError } from './errors.ts';
 
 /**
@@ -66,9 +66,16 @@ export function skip(word: bigint, component: CompiledComponent): bigint {
   return withSlotState(word, component.slot, 'skipped');
 }
 
-/** Clears the component and its whole downstream closure back to pending; every other slot is kept. */
+/**
+ * Clears the component and its whole downstream closure back to pending;
+ * every other slot is kept, and so is a skipped slot inside the closure: a
+ * branch not taken stays not taken, since its `when` was decided on the
+ * task's input, which a resume does not change (a restart keeps them too).
+ */
 export function clearForResume(word: bigint, component: CompiledComponent): bigint {
-  return word & ~component.resumeMask & WORD_MASK;
+  const skippedLow = word & (word >> 1n) & SUCCESS_BITS;
+  const skipped = skippedLow | (skippedLow << 1n);
+  return word & (~component.resumeMask | skipped) & WORD_MASK;
 }
 
 /** Success bits of the slots that are failed (10), not skipped (11). */

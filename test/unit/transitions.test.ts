@@ -515,11 +515,11 @@ describe('transitions: planResume', () => {
       },
     },
     {
-      name: 'abandons the attempts in flight inside the cleared closure, and keeps upstream work',
+      name: 'abandons the attempts in flight inside the cleared closure, keeps upstream work and a branch not taken',
       given: building,
       from: 'Fetch',
       then: {
-        word: {}, inFlight: ['Fetch'], attempts: { Fetch: 2, Left: 1, Right: 1, AfterExtra: 1 }, status: 'preparing',
+        word: { Extra: 'skipped' }, inFlight: ['Fetch'], attempts: { Fetch: 2, Left: 1, Right: 1, AfterExtra: 1 }, status: 'preparing',
         abandons: ['Left#1', 'Right#1', 'AfterExtra#1'], starts: ['Fetch#2 job h.fetch +0ms'],
         events: ['progress Fetch {"resumed":["Fetch","Left","Right","Join","Extra","AfterExtra"]}', 'started'],
       },
