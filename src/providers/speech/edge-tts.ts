@@ -49,7 +49,8 @@ export const EDGE_TTS_DEFAULTS = {
   origin: 'chrome-extension://jdiccldimpdaibmpdkjnbmckianbfold',
   outputFormat: 'riff-24khz-16bit-mono-pcm',
   timeoutMs: 60_000,
-  retries: 2,
+  // None by default: the component's retry policy in the flow retries a failed attempt, as for the HTTP providers.
+  retries: 0,
   backoffMs: 500,
   maxInputChars: 1000,
   /** The service refuses longer SSML text; measured in UTF-8 bytes after escaping. */
