@@ -8,7 +8,8 @@ import type { AssetStore } from '../adapters/asset-store.ts';
 import { FlowNotFoundError, PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { codeOf } from '../core/errors.ts';
-import { isTerminal } from '../core/engine/task.ts';
+import { isTerminal, TaskPhase } from '../core/engine/task.ts';
+import { canonicalJson } from '../core/flow/compile.ts';
 import { BadOptionError, frameFor } from '../pipeline/formats.ts';
 import { routeFlow } from '../pipeline/router.ts';
 import { parseArticle } from '../pipeline/text/article.ts';
@@ -103,6 +104,8 @@ async function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, 
   const range = req.headers.range;
   if (!range) return reply.header('content-type', type).header('content-length', size).send(createReadStream(file));
   const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  // A Range header that does not parse is ignored, as HTTP allows: the whole file.
+  if (!m || (!m[1] && !m[2])) return reply.header('content-type', type).header('content-length', size).send(createReadStream(file));
   let start = m?.[1] ? Number(m[1]) : NaN;
   let end = m?.[2] ? Number(m[2]) : NaN;
   if (m && !m[1] && m[2]) {
@@ -168,8 +171,8 @@ const answerSchema = {
   },
 } as const;
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).send({ error: { code, message } });
+function sendError(reply: FastifyReply, status: number, code: string, message: string, details: Record<string, unknown> = {}): FastifyReply {
+  return reply.code(status).send({ error: { code, message, ...details } });
 }
 
 /** How a refused answer is told to the caller. */
@@ -226,6 +229,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // JSON bodies only: a text/plain body is refused with 415 instead of reaching a route as a string.
+  app.removeContentTypeParser('text/plain');
+  // The input is not echoed: an unknown path may be long or hostile.
+  app.setNotFoundHandler((_req, reply) => sendError(reply, 404, 'not-found', 'no such route'));
   app.addHook('onResponse', async (req, reply) => {
     log.info('request', { request_id: req.id, method: req.method, url: req.url.replace(/\/v1\/callbacks\/[^/?]+/, '/v1/callbacks/…'), status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
   });
@@ -300,6 +307,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', async (req, reply) => {
     if (!(await reads.readTask(req.params.id))) return sendError(reply, 404, 'unknown-task', `no task ${req.params.id}`);
     await engine.cancel(req.params.id);
+    // A task that had already ended is left as it was; saying "cancelled" would not be true.
+    const snap = await reads.readTask(req.params.id);
+    if (snap && snap.phase !== TaskPhase.cancelled) {
+      return sendError(reply, 409, 'not-cancellable', `task ${req.params.id} has already ended (${snap.phase})`, { phase: snap.phase, status: snap.status });
+    }
     return reply.code(202).send({ id: req.params.id, status: 'cancelled' });
   });
 
@@ -343,9 +355,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         if (e instanceof FlowNotFoundError || e instanceof FlowValidationError) return sendError(reply, 400, 'unknown-flow', e.message);
         throw e;
       }
-      const created = await engine.submit({
-        flow, input, idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl: body.callback_url ?? null,
-      });
+      const callbackUrl = body.callback_url ?? null;
+      const created = await engine.submit({ flow, input, idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl });
+      if (!created.created) {
+        // The key names an earlier task: the same request gets that task again, a different one is refused.
+        const earlier = await reads.getTask(created.id);
+        if (!earlier || earlier.flowHash !== flow.hash || earlier.callbackUrl !== callbackUrl || canonicalJson(earlier.input) !== canonicalJson(input)) {
+          return sendError(reply, 422, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request', { task: created.id });
+        }
+      }
       const snap = await reads.readTask(created.id);
       return reply.code(202).header('location', `/v1/tasks/${created.id}`).send({ id: created.id, status: snap?.status ?? 'queued' });
     },

@@ -8,7 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'slotflow_process_' });
+// Its own names start with process_ or nodejs_ already: slotflow_process_cpu_seconds_total, not slotflow_process_process_….
+collectDefaultMetrics({ register: registry, prefix: 'slotflow_' });
 
 export const metrics = {
   tasks: new Gauge({ name: 'slotflow_tasks', help: 'Tasks by phase and status', labelNames: ['phase', 'status'], registers: [registry] }),

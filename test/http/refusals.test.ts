@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { startHttp } from '../../src/http/start.ts';
+import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
+import { eventually, useFreshEnv } from '../support/env.ts';
+
+/**
+ * Every refusal of the API in one shape, `{ "error": { "code", "message" } }`,
+ * with a status that tells the truth, against a real server with the real
+ * MariaDB and Redis behind it.
+ */
+
+interface ErrorBody {
+  error: { code: string; message: string; phase?: string; status?: string; task?: string };
+}
+
+describe('HTTP API refusals (MariaDB + Redis)', function () {
+  this.timeout(90000);
+  let d: Distributed;
+  let base: string;
+  const env = useFreshEnv();
+
+  before(async () => {
+    const { settings } = env();
+    d = connect(settings);
+    await startScheduler(d, settings);
+    await startWorker(d, settings, fullRegistry(settings));
+    base = (await startHttp(d, { ...settings, httpAddr: '127.0.0.1:0' })).url;
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const finished = (id: string) =>
+    eventually(`task ${id} to finish`, async () => {
+      const t = (await (await fetch(`${base}/v1/tasks/${id}`)).json()) as { phase: string; status: string; video: string | null };
+      return ['completed', 'failed', 'cancelled'].includes(t.phase) ? t : undefined;
+    }, 60000, 200);
+
+  it('answers an unknown route and a wrong method with a not-found error body that does not echo the path', async () => {
+    const probe = 'no-such-route-' + 'x'.repeat(200);
+    for (const [method, path] of [['GET', `/v1/${probe}`], ['GET', `/${probe}`], ['DELETE', '/v1/tasks'], ['PUT', '/healthz']] as const) {
+      const res = await fetch(`${base}${path}`, { method });
+      expect(res.status, `${method} ${path.slice(0, 30)}`).to.equal(404);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.error.code).to.equal('not-found');
+      expect(body.error.message).to.not.include('no-such-route');
+    }
+  });
+
+  it('refuses a text/plain body with 415 unsupported-media-type', async () => {
+    const res = await fetch(`${base}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'An article as plain text.' });
+    expect(res.status).to.equal(415);
+    expect(((await res.json()) as ErrorBody).error.code).to.equal('unsupported-media-type');
+  });
+
+  it('answers the same task for a reused Idempotency-Key with the same body, and 422 idempotency-key-reused with another', async () => {
+    const body = { flow: 'bench-13', article: { body: 'One sentence.' } };
+    const first = (await (await post('/v1/tasks', body, { 'idempotency-key': 'reuse-1' })).json()) as { id: string };
+    const again = await post('/v1/tasks', body, { 'idempotency-key': 'reuse-1' });
+    expect(again.status).to.equal(202);
+    expect(((await again.json()) as { id: string }).id).to.equal(first.id);
+    const other = await post('/v1/tasks', { ...body, article: { body: 'Another sentence.' } }, { 'idempotency-key': 'reuse-1' });
+    expect(other.status).to.equal(422);
+    expect(((await other.json()) as ErrorBody).error).to.include({ code: 'idempotency-key-reused', task: first.id });
+    const otherFlow = await post('/v1/tasks', { ...body, flow: 'article-video' }, { 'idempotency-key': 'reuse-1' });
+    expect(otherFlow.status).to.equal(422);
+  });
+
+  it('refuses to cancel a finished task with 409 not-cancellable and its status, and leaves it as it was', async () => {
+    const { id } = (await (await post('/v1/tasks', { flow: 'bench-13', article: { body: 'Done soon.' } })).json()) as { id: string };
+    expect((await finished(id)).phase).to.equal('completed');
+    const res = await post(`/v1/tasks/${id}/cancel`, {});
+    expect(res.status).to.equal(409);
+    expect(((await res.json()) as ErrorBody).error).to.include({ code: 'not-cancellable', phase: 'completed', status: 'done' });
+    const after = (await (await fetch(`${base}/v1/tasks/${id}`)).json()) as { phase: string };
+    expect(after.phase).to.equal('completed');
+  });
+
+  it('ignores a Range header it cannot parse and serves the whole file with 200', async () => {
+    const res = await post('/v1/tasks', { article: { body: '# Range\n\nA short article. It has two sentences.' }, options: { size: '160x90', music: false } });
+    const { id } = (await res.json()) as { id: string };
+    const done = await finished(id);
+    expect(done.phase).to.equal('completed');
+    const whole = Buffer.from(await (await fetch(`${base}${done.video!}`)).arrayBuffer());
+    for (const range of ['bytes=abc', 'pages=1-2', 'bytes=-']) {
+      const r = await fetch(`${base}${done.video!}`, { headers: { range } });
+      expect(r.status, range).to.equal(200);
+      expect(Buffer.compare(Buffer.from(await r.arrayBuffer()), whole), range).to.equal(0);
+    }
+  });
+
+  it('names the process metrics without a doubled prefix', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).to.match(/^slotflow_process_cpu_seconds_total/m);
+    expect(text).to.not.include('slotflow_process_process_');
+  });
+});
