@@ -13,7 +13,8 @@ import { RunStatus } from '../../../core/engine/transitions.ts';
 import type { OpenedAttempt } from '../../../core/ports/attempts.ts';
 import { parseJson, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
-import { OUTPUTS_SQL, toOutputs } from './outputs-of.ts';
+import { toOutputs } from '../rows.ts';
+import { OUTPUTS_SQL } from './outputs-of.ts';
 
 export function startAttempt(
   taskId: string, component: string, attempt: number, worker: string, depends: readonly string[],

@@ -1,0 +1,14 @@
+/**
+ * load-flow-version: one SELECT by primary key, no locks.
+ *   reads   flow_versions: the document stored under the hash
+ *   result  the document, or undefined when no task ever pinned that hash here
+ */
+import type { FlowDocument } from '../../../core/flow/document.ts';
+import { eq } from 'drizzle-orm';
+import { type Db, parseJson } from '../connection.ts';
+import { flowVersions } from '../schema.ts';
+
+export async function loadFlowVersion(db: Db, hash: string): Promise<FlowDocument | undefined> {
+  const rows = await db.select({ content: flowVersions.content }).from(flowVersions).where(eq(flowVersions.hash, hash));
+  return rows[0] && parseJson<FlowDocument>(rows[0].content);
+}
