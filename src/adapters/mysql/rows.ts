@@ -2,9 +2,10 @@ import type { RunStatus } from '../../core/engine/transitions.ts';
 import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
 import type { StoredAsset } from '../../core/ports/assets.ts';
 import type { RunRecord, StoredEvent, TaskRecord } from '../../core/ports/read-model.ts';
+import type { FlowDocument } from '../../core/flow/document.ts';
 import type { WebhookAttemptRecord, WebhookEvent } from '../../core/ports/webhook-outbox.ts';
 import { parseJson, type Rows } from './connection.ts';
-import type { assets, componentRuns, events, tasks, webhookAttempts } from './schema.ts';
+import type { assets, componentRuns, events, flowVersions, tasks, webhookAttempts } from './schema.ts';
 
 /**
  * Rows to records, in one place: every step that returns rows maps them here.
@@ -41,6 +42,24 @@ export function toOutputs(rows: Rows): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const row of rows) out[String(row.component)] = parseJson(row.output);
   return out;
+}
+
+/** The input column of a task row, as the handler gets it. */
+export function toInput(row: Rows[number]): unknown {
+  return parseJson(row.input);
+}
+
+export function toFlowDocument(r: Pick<typeof flowVersions.$inferSelect, 'content'>): FlowDocument {
+  return parseJson<FlowDocument>(r.content);
+}
+
+/** Grouped rows (a reason and its count) as { reason: count }; drivers hand COUNT(*) back as a number or a string. */
+export function toRejectionCounts(rows: ReadonlyArray<{ reason: string; n: unknown }>): Record<string, number> {
+  return Object.fromEntries(rows.map((r) => [r.reason, Number(r.n)]));
+}
+
+export function toStatusCounts(rows: ReadonlyArray<{ phase: string; status: string; count: unknown }>): Array<{ phase: string; status: string; count: number }> {
+  return rows.map((r) => ({ phase: r.phase, status: r.status, count: Number(r.count) }));
 }
 
 /** Rows of a plain-SQL `SELECT id`. */

@@ -5,6 +5,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../connection.ts';
+import { toRejectionCounts } from '../rows.ts';
 import { answerRejections } from '../schema.ts';
 
 export async function countRejections(db: Db, taskId?: string): Promise<Record<string, number>> {
@@ -13,5 +14,5 @@ export async function countRejections(db: Db, taskId?: string): Promise<Record<s
     .from(answerRejections)
     .where(taskId ? eq(answerRejections.taskId, taskId) : undefined)
     .groupBy(answerRejections.reason);
-  return Object.fromEntries(rows.map((r) => [r.reason, Number(r.n)]));
+  return toRejectionCounts(rows);
 }

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../connection.ts';
+import { toStatusCounts } from '../rows.ts';
 import { tasks } from '../schema.ts';
 
 export async function countTasksByStatus(db: Db): Promise<Array<{ phase: string; status: string; count: number }>> {
@@ -12,5 +13,5 @@ export async function countTasksByStatus(db: Db): Promise<Array<{ phase: string;
     .select({ phase: tasks.phase, status: tasks.status, count: sql<number>`count(*)` })
     .from(tasks)
     .groupBy(tasks.phase, tasks.status);
-  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  return toStatusCounts(rows);
 }

@@ -5,10 +5,11 @@
  */
 import type { FlowDocument } from '../../../core/flow/document.ts';
 import { eq } from 'drizzle-orm';
-import { type Db, parseJson } from '../connection.ts';
+import type { Db } from '../connection.ts';
+import { toFlowDocument } from '../rows.ts';
 import { flowVersions } from '../schema.ts';
 
 export async function loadFlowVersion(db: Db, hash: string): Promise<FlowDocument | undefined> {
   const rows = await db.select({ content: flowVersions.content }).from(flowVersions).where(eq(flowVersions.hash, hash));
-  return rows[0] && parseJson<FlowDocument>(rows[0].content);
+  return rows[0] && toFlowDocument(rows[0]);
 }
