@@ -116,7 +116,7 @@ export type TaskSubmission = Pick<Engine, 'submit'>;
 export type TaskControl = Pick<Engine, 'resume' | 'decide' | 'cancel'>;
 
 export class Engine {
-  readonly flows: FlowRegistry;
+  private readonly flows: FlowRegistry;
   private readonly store: EngineStore;
   private readonly queue: DispatchQueue;
   private readonly locks: LockManager;
