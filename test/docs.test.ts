@@ -52,7 +52,7 @@ function leafCommands(cmd: Command, prefix: string[] = []): Leaf[] {
 
 /** `METHOD /path` of every route, read from fastify's route tree (HEAD left out: fastify adds it to every GET). */
 async function registeredRoutes(): Promise<string[]> {
-  const app = buildServer({ engine: {} as never, reads: {} as never, outputs: {} as never, services: {} as never });
+  const app = buildServer({ engine: {} as never, reads: {} as never, flows: {} as never, outputs: {} as never, services: {} as never });
   await app.ready();
   const tree = app.printRoutes({ commonPrefix: false });
   await app.close();

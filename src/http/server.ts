@@ -17,7 +17,8 @@ import { ArticleError } from '../pipeline/text/errors.ts';
 import { metrics, registry } from '../runtime/metrics.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { type CallbackClaims, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
-import { type Engine, type MutateResult, TaskStateError } from '../runtime/engine.ts';
+import type { FlowLookup } from '../core/ports/flow-versions.ts';
+import { type Engine, type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
 import { describedOutputs, taskView } from '../runtime/task-view.ts';
 import type { EngineServices } from '../runtime/services.ts';
@@ -138,9 +139,12 @@ export const MAX_TOKEN_LENGTH = 2048;
 export const CALLBACK_ROUTE = '/v1/callbacks/:token';
 
 export interface ServerDeps {
-  engine: Engine;
+  /** Submits tasks, takes answers and the control requests; nothing else of the engine. */
+  engine: TaskSubmission & TaskControl & Pick<Engine, 'answer'>;
   /** What the views, lists and event streams read. */
   reads: TaskReadModel & AssetReads;
+  /** The flows tasks pin, for the views. */
+  flows: FlowLookup;
   /** Queue depths for the metrics, when the queue can tell. */
   queue?: Pick<DispatchQueue, 'jobCounts'>;
   /** What a finished task made, as the pipeline describes it. */
@@ -214,7 +218,7 @@ function tokensMatch(given: string, expected: string): boolean {
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { engine, services, reads } = deps;
-  const views = { reads, flows: engine.flows, outputs: deps.outputs };
+  const views = { reads, flows: deps.flows, outputs: deps.outputs };
   // Callback tokens travel in the path and are longer than fastify's default 100-character parameter.
   const app = Fastify({
     logger: false,

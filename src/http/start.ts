@@ -27,7 +27,7 @@ export function isLoopback(host: string): boolean {
 export async function startHttp(d: Distributed, settings: Settings): Promise<{ app: FastifyInstance; url: string }> {
   const { host, port } = parseAddr(settings.httpAddr);
   if (!isLoopback(host) && !settings.apiToken) throw new UnsafeBindError(settings.httpAddr);
-  const app = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, outputs: taskOutputs, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
+  const app = buildServer({ engine: d.engine, reads: d.reads, flows: d.flows, queue: d.queue, outputs: taskOutputs, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
   const url = await app.listen({ host, port });
   d.onClose(() => app.close());
   return { app, url };

@@ -6,7 +6,8 @@ import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
 import { AssetStore } from '../adapters/asset-store.ts';
 import { startEmbedded } from '../runtime/composition.ts';
-import type { RunRecord } from '../core/ports/read-model.ts';
+import type { RunRecord, TaskReadModel } from '../core/ports/read-model.ts';
+import type { TaskSubmission } from '../runtime/engine.ts';
 import type { Settings } from '../settings.ts';
 import type { PipelineDeps } from './deps.ts';
 import { providersFromSettings } from './providers.ts';
@@ -24,6 +25,13 @@ import { registerPipeline } from './register.ts';
  */
 export const RENDER_CONCURRENCY = 4;
 const POLL_MS = 100;
+
+/** What a render is handed by the composition root: the engine to submit, the read model to follow and collect the task. */
+interface RenderRuntime {
+  engine: TaskSubmission;
+  reads: Pick<TaskReadModel, 'readTask' | 'getTask' | 'listRuns'>;
+  close(): Promise<void>;
+}
 
 /** The render's task ended without a video: `code` is the failed component's own code when it had one. */
 export class RenderFailedError extends SlotflowError {
@@ -78,12 +86,12 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
   const started = performance.now();
   const deps = job.deps ?? providersFromSettings(new AssetStore(job.settings.dataDir), job.settings);
   const registry = registerPipeline(registerBuiltins(new HandlerRegistry()), deps);
-  const rt = await startEmbedded({ registry, concurrency: RENDER_CONCURRENCY, settings: job.settings });
+  const rt: RenderRuntime = await startEmbedded({ registry, concurrency: RENDER_CONCURRENCY, settings: job.settings });
   try {
     const { id } = await rt.engine.submit({ flow: job.flow, input: job.input });
     let last = '';
     for (;;) {
-      const snap = (await rt.store.readTask(id))!;
+      const snap = (await rt.reads.readTask(id))!;
       const line = `${snap.status} 0x${snap.word.toString(16)}`;
       if (line !== last) job.onProgress?.(line);
       last = line;
@@ -91,12 +99,12 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
       if (job.signal?.aborted) throw new RenderInterruptedError(id, { cause: job.signal.reason });
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    const task = (await rt.store.getTask(id))!;
+    const task = (await rt.reads.getTask(id))!;
     if (task.phase !== TaskPhase.completed) {
       const err = task.error;
       throw new RenderFailedError(id, task.phase, err?.component, `render ${task.phase}${err ? `: ${err.component}: ${err.message}` : ''}`, err?.code);
     }
-    const runs = await rt.store.listRuns(id);
+    const runs = await rt.reads.listRuns(id);
     const outputs = (name: string) =>
       runs.findLast((r) => r.component === name && r.status === 'succeeded')?.output as Record<string, unknown> | undefined;
     const final = outputs(job.flow.order[job.flow.order.length - 1]!) ?? {};

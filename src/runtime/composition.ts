@@ -9,6 +9,8 @@ import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
 import { lockConnection, queueConnection } from '../adapters/redis/connections.ts';
 import { DEFAULT_REDLOCK, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
 import { INTERNAL_QUEUES } from '../core/engine/task.ts';
+import type { AssetReads } from '../core/ports/assets.ts';
+import type { TaskReadModel } from '../core/ports/read-model.ts';
 import type { Secrets } from '../core/ports/secrets.ts';
 import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
@@ -21,6 +23,7 @@ import { compileSettings, type Settings } from '../settings.ts';
 import { newCallbackSecret } from './callback-token.ts';
 import { runComponentJob } from './component-runner.ts';
 import { Engine } from './engine.ts';
+import { FlowCatalog } from './flow-catalog.ts';
 import type { EngineServices } from './services.ts';
 import { Sweeper } from './sweeper.ts';
 import { DEFAULT_WEBHOOKS, WebhookDispatcher } from './webhooks.ts';
@@ -68,6 +71,9 @@ export const DEFAULT_EMBEDDED_CONCURRENCY = 4;
 
 export interface EmbeddedRuntime {
   engine: Engine;
+  flows: FlowCatalog;
+  /** The store seen as the read model: what the views for people are handed. */
+  reads: TaskReadModel & AssetReads;
   store: MemoryStore;
   queue: MemoryQueue;
   registry: HandlerRegistry;
@@ -85,7 +91,8 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const queue = new MemoryQueue();
   const locks = new LocalLocks();
   const registry = opts.registry ?? defaultRegistry();
-  const engine = new Engine({ store, queue, locks });
+  const flows = new FlowCatalog(store);
+  const engine = new Engine({ store, flows, queue, locks });
   const shutdown = new AbortController();
   await queue.consumeSchedules(1, async (taskId) => {
     await engine.schedule(taskId);
@@ -93,10 +100,12 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const services = await engineServices(opts.settings ?? compileSettings(), store);
   engine.fanOutCache = services.assets;
   await queue.consumeComponents([], opts.concurrency ?? DEFAULT_EMBEDDED_CONCURRENCY, async (job) => {
-    await runComponentJob(job, { engine, flows: engine.flows, store, queue, registry, services, workerId: 'embedded', shutdown: shutdown.signal });
+    await runComponentJob(job, { engine, flows, store, queue, registry, services, workerId: 'embedded', shutdown: shutdown.signal });
   });
   return {
     engine,
+    flows,
+    reads: store,
     store,
     queue,
     registry,
@@ -115,6 +124,9 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
 
 export interface Distributed {
   engine: Engine;
+  flows: FlowCatalog;
+  /** The store seen as the read model: what the views for people are handed. */
+  reads: TaskReadModel & AssetReads;
   store: MysqlStore;
   queue: BullQueue;
   /** Set by `startScheduler`; stopped by `close`. */
@@ -137,10 +149,13 @@ export function connect(settings: Settings): Distributed {
     stalledIntervalMs: settings.stalledIntervalMs,
   });
   const locks = new RedlockLocks(lockClients, settings.queuePrefix, { ...DEFAULT_REDLOCK, ttlMs: settings.lockTtlMs });
-  const engine = new Engine({ store, queue, locks });
+  const flows = new FlowCatalog(store);
+  const engine = new Engine({ store, flows, queue, locks });
   const closers: Array<() => Promise<unknown>> = [];
   const runtime: Distributed = {
     engine,
+    flows,
+    reads: store,
     store,
     queue,
     onClose: (fn) => closers.push(fn),
@@ -165,9 +180,9 @@ export async function startScheduler(d: Distributed, settings: Settings, onError
   const services = await engineServices(settings, d.store);
   d.engine.fanOutCache = services.assets;
   await d.queue.consumeComponents(INTERNAL_QUEUES, settings.schedulerConcurrency, async (job) => {
-    await runComponentJob(job, { engine: d.engine, flows: d.engine.flows, store: d.store, queue: d.queue, registry: new HandlerRegistry(), services });
+    await runComponentJob(job, { engine: d.engine, flows: d.flows, store: d.store, queue: d.queue, registry: new HandlerRegistry(), services });
   });
-  const sweeper = new Sweeper({ tasks: d.store, flows: d.engine.flows, queue: d.queue }, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
+  const sweeper = new Sweeper({ tasks: d.store, flows: d.flows, queue: d.queue }, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
   d.sweeper = sweeper;
   sweeper.start();
   const webhookSecret = settings.webhookSecret ?? (await d.store.secret('webhook', newCallbackSecret));
@@ -187,6 +202,6 @@ export async function startWorker(d: Distributed, settings: Settings, registry: 
   const services = await engineServices(settings, d.store);
   const shutdown = opts.shutdown;
   await d.queue.consumeComponents(opts.handlers ?? registry.names(), opts.concurrency ?? settings.workerConcurrency, async (job) => {
-    await runComponentJob(job, { engine: d.engine, flows: d.engine.flows, store: d.store, queue: d.queue, registry, services, ...(shutdown ? { shutdown } : {}) });
+    await runComponentJob(job, { engine: d.engine, flows: d.flows, store: d.store, queue: d.queue, registry, services, ...(shutdown ? { shutdown } : {}) });
   });
 }

@@ -7,12 +7,11 @@ import {
 } from '../core/engine/transitions.ts';
 import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
 import { componentOf, initialWord, taskStatus } from '../core/word.ts';
-import { FlowCatalog } from './flow-catalog.ts';
 import { metrics } from './metrics.ts';
 import type { LockManager } from '../core/ports/locks.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
 import type { CreatedTask, NewTask, TaskState } from '../core/ports/task-state.ts';
-import type { FlowVersions } from '../core/ports/flow-versions.ts';
+import type { FlowRegistry } from '../core/ports/flow-versions.ts';
 import type { TaskRecords } from '../core/ports/read-model.ts';
 import type { Rejections } from '../core/ports/rejections.ts';
 import { SlotflowError } from '../core/errors.ts';
@@ -70,11 +69,13 @@ export interface SubmitRequest {
   callbackUrl?: string | null;
 }
 
-/** What the engine writes and reads: the task rows, the flow versions they pin, refused answers. */
-export type EngineStore = TaskState & TaskRecords & FlowVersions & Rejections;
+/** What the engine writes and reads: the task rows and refused answers (flow versions go through `flows`). */
+export type EngineStore = TaskState & TaskRecords & Rejections;
 
 export interface EngineDeps {
   store: EngineStore;
+  /** The flows tasks pin, built by the composition root over the same store. */
+  flows: FlowRegistry;
   queue: DispatchQueue;
   locks: LockManager;
   jitter?: () => number;
@@ -108,8 +109,14 @@ export function lockKey(taskId: string): string {
   return `task:${taskId}`;
 }
 
+/** What creates tasks: the command line, the HTTP layer, a render. */
+export type TaskSubmission = Pick<Engine, 'submit'>;
+
+/** What people do to a task that exists: run a part again, decide a gate, stop it. */
+export type TaskControl = Pick<Engine, 'resume' | 'decide' | 'cancel'>;
+
 export class Engine {
-  readonly flows: FlowCatalog;
+  private readonly flows: FlowRegistry;
   private readonly store: EngineStore;
   private readonly queue: DispatchQueue;
   private readonly locks: LockManager;
@@ -123,7 +130,7 @@ export class Engine {
     this.queue = deps.queue;
     this.locks = deps.locks;
     this.jitter = deps.jitter ?? Math.random;
-    this.flows = new FlowCatalog(deps.store);
+    this.flows = deps.flows;
   }
 
   /**

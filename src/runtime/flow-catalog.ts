@@ -1,6 +1,6 @@
 import { compileFlow, type CompiledFlow } from '../core/flow/compile.ts';
 import type { HandlerCatalog } from '../core/flow/inputs.ts';
-import type { FlowLookup, FlowVersions } from '../core/ports/flow-versions.ts';
+import type { FlowRegistry, FlowVersions } from '../core/ports/flow-versions.ts';
 import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
 
 /**
@@ -8,7 +8,7 @@ import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
  * created from; any process can run it because the content is stored with the
  * hash, whatever the file on disk says now.
  */
-export class FlowCatalog implements FlowLookup {
+export class FlowCatalog implements FlowRegistry {
   private readonly byHash = new Map<string, CompiledFlow>();
 
   constructor(

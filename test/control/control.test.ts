@@ -75,7 +75,7 @@ describe('control of running work (MariaDB + Redis)', function () {
     d = connect(settings);
     const services = await engineServices(settings, d.store);
     secret = services.callbackSecret;
-    api = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, outputs: taskOutputs, services });
+    api = buildServer({ engine: d.engine, reads: d.reads, flows: d.flows, queue: d.queue, outputs: taskOutputs, services });
     apiBase = await api.listen({ host: '127.0.0.1', port: 0 });
     settings.publicUrl = apiBase;
     await startScheduler(d, settings);

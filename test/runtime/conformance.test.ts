@@ -6,6 +6,7 @@ import { slotState } from '../../src/core/slot.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import { startEmbedded } from '../../src/runtime/composition.ts';
 import { Engine } from '../../src/runtime/engine.ts';
+import { FlowCatalog } from '../../src/runtime/flow-catalog.ts';
 import type { LockManager } from '../../src/core/ports/locks.ts';
 import type { DispatchQueue } from '../../src/core/ports/queue.ts';
 import type { TaskStore } from '../../src/core/ports/task-store.ts';
@@ -156,7 +157,7 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       // Engines over the same store whose lock never blocks, so only the CAS protects the word: several, since one
       // engine applies the answers that meet in it together. They dispatch nothing: this test answers for the
       // components itself.
-      const racers = Array.from({ length: 4 }, () => new Engine({ store: backend.store, queue: holdJobs, locks: noLock }));
+      const racers = Array.from({ length: 4 }, () => new Engine({ store: backend.store, flows: new FlowCatalog(backend.store), queue: holdJobs, locks: noLock }));
       // The task is created with all 32 claimed; the racers' queue holds their jobs, so no worker runs them.
       const { id } = await racers[0]!.submit({ flow, input: {} });
       expect((await backend.store.readTask(id))!.inFlight).to.equal(flow.successMask);
@@ -174,7 +175,7 @@ function conformance(name: string, start: () => Promise<Backend>): void {
 
     it('applies answers for one task that meet in one process together, keeping every run and event', async () => {
       const flow = loadFlow(flowFile('wide-32'));
-      const engine = new Engine({ store: backend.store, queue: holdJobs, locks: noLock });
+      const engine = new Engine({ store: backend.store, flows: new FlowCatalog(backend.store), queue: holdJobs, locks: noLock });
       const { id } = await engine.submit({ flow, input: {} });
       const before = (await backend.store.readTask(id))!.version;
       const answers = await Promise.all(
@@ -207,7 +208,7 @@ function conformance(name: string, start: () => Promise<Backend>): void {
         dispatch: async (jobs) => void dispatched.push(...jobs.map((j) => j.component)),
         requestSchedule: async (taskId) => void schedules.push(taskId),
       };
-      const engine = new Engine({ store: backend.store, queue: recording, locks: noLock });
+      const engine = new Engine({ store: backend.store, flows: new FlowCatalog(backend.store), queue: recording, locks: noLock });
       const { id } = await engine.submit({ flow, input: {} });
       const snap = (await backend.store.readTask(id))!;
       const roots = flow.components.filter((c) => c.depends.length === 0).map((c) => c.name);
@@ -222,7 +223,7 @@ function conformance(name: string, start: () => Promise<Backend>): void {
 
     it('plans again on the current row when another process wrote the task since this one last did', async () => {
       const flow = loadFlow(flowFile('wide-32'));
-      const [a, b] = [0, 1].map(() => new Engine({ store: backend.store, queue: holdJobs, locks: noLock })) as [Engine, Engine];
+      const [a, b] = [0, 1].map(() => new Engine({ store: backend.store, flows: new FlowCatalog(backend.store), queue: holdJobs, locks: noLock })) as [Engine, Engine];
       const [c0, c1] = [flow.components[0]!.name, flow.components[1]!.name];
       const { id } = await a.submit({ flow, input: {} });
       const version = (await backend.store.readTask(id))!.version;
@@ -241,7 +242,7 @@ function conformance(name: string, start: () => Promise<Backend>): void {
 
     it('closes the runs a resume abandons, so a late job for them is dropped unrun', async () => {
       const flow = loadFlow(flowFile('wide-32'));
-      const engine = new Engine({ store: backend.store, queue: holdJobs, locks: noLock });
+      const engine = new Engine({ store: backend.store, flows: new FlowCatalog(backend.store), queue: holdJobs, locks: noLock });
       const { id } = await engine.submit({ flow, input: {} });
       const first = flow.components[0]!.name;
       await engine.resume(id, first);

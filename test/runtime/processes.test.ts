@@ -128,7 +128,7 @@ async function succeededComponents(d: Distributed, ids: readonly string[]): Prom
   for (const id of ids) {
     const snap = await d.store.readTask(id);
     if (!snap) continue;
-    const flow = await d.engine.flows.byHashOrThrow(snap.flowHash);
+    const flow = await d.flows.byHashOrThrow(snap.flowHash);
     n += flow.components.filter((c) => (snap.word & c.successBit) !== 0n).length;
   }
   return n;
@@ -140,7 +140,7 @@ async function lostJobs(d: Distributed, ids: readonly string[]): Promise<number>
   for (const id of ids) {
     const snap = await d.store.readTask(id);
     if (!snap) continue;
-    const flow = await d.engine.flows.byHashOrThrow(snap.flowHash);
+    const flow = await d.flows.byHashOrThrow(snap.flowHash);
     for (const c of flow.components) {
       if ((snap.inFlight & c.successBit) === 0n) continue;
       const job = { taskId: id, component: c.name, attempt: snap.attempts[c.name] ?? 1, handler: c.handler, kind: c.kind, flowHash: flow.hash, delayMs: 0 };

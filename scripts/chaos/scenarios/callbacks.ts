@@ -55,7 +55,7 @@ export async function callbacks(scale: Scale): Promise<ScenarioReport> {
   const settings = { ...env.settings, servicesUrl: service.base };
   const d = connect(settings);
   const services = await engineServices(settings, d.store);
-  const api = buildServer({ engine: d.engine, reads: d.store, queue: d.queue, outputs: taskOutputs, services });
+  const api = buildServer({ engine: d.engine, reads: d.reads, flows: d.flows, queue: d.queue, outputs: taskOutputs, services });
   const figures = { hostile_answers: 0, refused_correctly: 0 };
   let submitted = 0;
   let completed = 0;

@@ -7,6 +7,7 @@ import type { TaskWrite } from '../../../src/core/engine/transitions.ts';
 import type { ComponentJob } from '../../../src/core/engine/task.ts';
 import type { CompiledFlow } from '../../../src/core/flow/compile.ts';
 import { Engine, type MutateResult } from '../../../src/runtime/engine.ts';
+import { FlowCatalog } from '../../../src/runtime/flow-catalog.ts';
 import type { LockManager } from '../../../src/core/ports/locks.ts';
 import type { DispatchQueue } from '../../../src/core/ports/queue.ts';
 import type { WriteOutcome } from '../../../src/core/ports/task-state.ts';
@@ -103,8 +104,8 @@ export async function lockExpiry(scale: Scale): Promise<ScenarioReport> {
       return outcome;
     });
     const queue = new RecordingQueue();
-    const e1 = new Engine({ store: slowStore, queue, locks: new RedlockLocks([clients[0]!], env.settings.queuePrefix, opts) });
-    const e2 = new Engine({ store, queue, locks: new RedlockLocks([clients[1]!], env.settings.queuePrefix, opts) });
+    const e1 = new Engine({ store: slowStore, flows: new FlowCatalog(slowStore), queue, locks: new RedlockLocks([clients[0]!], env.settings.queuePrefix, opts) });
+    const e2 = new Engine({ store, flows: new FlowCatalog(store), queue, locks: new RedlockLocks([clients[1]!], env.settings.queuePrefix, opts) });
     const flow: CompiledFlow = wideFlow('chaos-lock', 2, 'builtin.noop');
     const bit = (name: string) => flow.byName.get(name)!.successBit;
 
@@ -201,7 +202,7 @@ export async function lockExpiry(scale: Scale): Promise<ScenarioReport> {
       if (!outcome.applied) losses++;
       return outcome;
     });
-    const engines = Array.from({ length: 4 }, () => new Engine({ store: counting, queue, locks: new NoLocks() }));
+    const engines = Array.from({ length: 4 }, () => new Engine({ store: counting, flows: new FlowCatalog(counting), queue, locks: new NoLocks() }));
     for (let round = 0; round < noLockRounds; round++) {
       const { id } = await engines[0]!.submit({ flow: wide, input: {} });
       submitted++;

@@ -41,7 +41,7 @@ export async function redisRestart(scale: Scale): Promise<ScenarioReport> {
         // connection of its own connects at once, while the processes' connections (and the sweeper's re-dispatch)
         // wait for their reconnect backoff.
         async afterwards(d) {
-          const catalog = d.engine.flows;
+          const catalog = d.flows;
           const connection = queueConnection(redis.url);
           const queue = new BullQueue(connection, redis.url, env.settings.queuePrefix);
           try {

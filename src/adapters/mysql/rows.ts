@@ -1,12 +1,80 @@
 import type { RunStatus } from '../../core/engine/transitions.ts';
-import type { TaskError, TaskPhase } from '../../core/engine/task.ts';
+import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
 import type { StoredAsset } from '../../core/ports/assets.ts';
 import type { RunRecord, StoredEvent, TaskRecord } from '../../core/ports/read-model.ts';
-import type { WebhookEvent } from '../../core/ports/webhook-outbox.ts';
+import type { FlowDocument } from '../../core/flow/document.ts';
+import type { WebhookAttemptRecord, WebhookEvent } from '../../core/ports/webhook-outbox.ts';
 import { parseJson, type Rows } from './connection.ts';
-import type { assets, componentRuns, events, tasks } from './schema.ts';
+import type { assets, componentRuns, events, flowVersions, tasks, webhookAttempts } from './schema.ts';
 
-/** Rows to records, in one place: the store's reads and the steps that return rows map them here. */
+/**
+ * Rows to records, in one place: every step that returns rows maps them here.
+ * Rows read with plain SQL come with snake_case columns (`Rows[number]`); rows
+ * read through drizzle with the schema's camelCase fields.
+ */
+
+/** The task columns a snapshot needs, for the plain-SQL steps that read one. */
+export const SNAPSHOT_COLUMNS =
+  'id, flow_name, flow_hash, slot_word, in_flight, version, attempts, phase, status, parent_id, parent_component, parent_attempt, scene_index, error';
+
+/** A task row read with `SNAPSHOT_COLUMNS`. */
+export function toSnapshot(row: Rows[number]): TaskSnapshot {
+  return {
+    id: String(row.id),
+    flowName: String(row.flow_name),
+    flowHash: String(row.flow_hash),
+    word: BigInt(row.slot_word as string),
+    inFlight: BigInt(row.in_flight as string),
+    version: Number(row.version),
+    attempts: parseJson<Record<string, number>>(row.attempts),
+    phase: row.phase as TaskPhase,
+    status: String(row.status),
+    parentId: row.parent_id === null ? null : String(row.parent_id),
+    parentComponent: row.parent_component === null ? null : String(row.parent_component),
+    parentAttempt: row.parent_attempt === null ? null : Number(row.parent_attempt),
+    sceneIndex: row.scene_index === null ? null : Number(row.scene_index),
+    error: row.error === null ? null : parseJson<TaskError>(row.error),
+  };
+}
+
+/** Run rows (component, output) ordered by attempt: the last one of each component wins. */
+export function toOutputs(rows: Rows): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const row of rows) out[String(row.component)] = parseJson(row.output);
+  return out;
+}
+
+/** The input column of a task row, as the handler gets it. */
+export function toInput(row: Rows[number]): unknown {
+  return parseJson(row.input);
+}
+
+export function toFlowDocument(r: Pick<typeof flowVersions.$inferSelect, 'content'>): FlowDocument {
+  return parseJson<FlowDocument>(r.content);
+}
+
+/** Grouped rows (a reason and its count) as { reason: count }; drivers hand COUNT(*) back as a number or a string. */
+export function toRejectionCounts(rows: ReadonlyArray<{ reason: string; n: unknown }>): Record<string, number> {
+  return Object.fromEntries(rows.map((r) => [r.reason, Number(r.n)]));
+}
+
+export function toStatusCounts(rows: ReadonlyArray<{ phase: string; status: string; count: unknown }>): Array<{ phase: string; status: string; count: number }> {
+  return rows.map((r) => ({ phase: r.phase, status: r.status, count: Number(r.count) }));
+}
+
+/** Rows of a plain-SQL `SELECT id`. */
+export function toIds(rows: Rows): string[] {
+  return rows.map((r) => String(r.id));
+}
+
+/** Rows of a plain-SQL `SELECT path`. */
+export function toPaths(rows: Rows): string[] {
+  return rows.map((r) => String(r.path));
+}
+
+export function toWebhookAttempt(r: typeof webhookAttempts.$inferSelect): WebhookAttemptRecord {
+  return { eventId: r.eventId, attempt: r.attempt, ok: r.ok, statusCode: r.statusCode, error: r.error };
+}
 
 export function toRun(r: typeof componentRuns.$inferSelect): RunRecord {
   return {

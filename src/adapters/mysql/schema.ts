@@ -87,8 +87,11 @@ export const events = mysqlTable(
     deliveryAttempts: smallint('delivery_attempts', { unsigned: true }).notNull().default(0),
     /** Not before this time; also the lease of a delivery in progress. */
     nextDeliveryAt: at('next_delivery_at'),
+    /** The token of the dispatcher that leased this delivery last: how its claim finds the rows it took. */
+    leaseOwner: char('lease_owner', { length: 36 }),
   },
-  (t) => [index('events_task').on(t.taskId, t.id), index('events_delivery').on(t.deliveredAt, t.nextDeliveryAt)],
+  (t) => [index('events_task').on(t.taskId, t.id), index('events_delivery').on(t.deliveredAt, t.nextDeliveryAt),
+    index('events_lease').on(t.leaseOwner)],
 );
 
 /** Every webhook delivery attempt, with what the receiver answered. */

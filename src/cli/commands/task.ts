@@ -1,11 +1,14 @@
 import { type Command, Option } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
+import type { AssetReads } from '../../core/ports/assets.ts';
+import type { FlowLookup } from '../../core/ports/flow-versions.ts';
+import type { TaskReadModel } from '../../core/ports/read-model.ts';
 import { connect, taskOutputs } from '../../runtime/composition.ts';
-import { type MutateResult, TaskStateError } from '../../runtime/engine.ts';
+import { type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../../runtime/engine.ts';
 import { taskView } from '../../runtime/task-view.ts';
 import { UnknownComponentError } from '../../core/word.ts';
-import { compileSettings } from '../../settings.ts';
+import { compileSettings, type Settings } from '../../settings.ts';
 import { readArticle } from '../article.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output, table } from '../output.ts';
@@ -15,15 +18,32 @@ const WAIT_POLL_MS = 250;
 
 const BAR_WIDTH = 30;
 
+/**
+ * What a task command is handed: the read model (status, show, list, the
+ * progress bar), the flows tasks pin, and the engine only to submit and to
+ * control; the store and queue stay inside the composition root.
+ */
+interface TaskCommandDeps {
+  reads: TaskReadModel & AssetReads;
+  flows: FlowLookup;
+  engine: TaskSubmission & TaskControl;
+  close(): Promise<void>;
+}
+
+function openTaskDeps(settings: Settings = compileSettings()): TaskCommandDeps {
+  const d = connect(settings);
+  return { reads: d.reads, flows: d.flows, engine: d.engine, close: () => d.close() };
+}
+
 /** Follows the task's durable event stream (its own and its scenes') and draws a progress bar until it ends. */
-async function waitWithProgress(d: ReturnType<typeof connect>, id: string, io: Output, quiet: boolean): Promise<void> {
+async function waitWithProgress(d: Pick<TaskCommandDeps, 'reads' | 'flows'>, id: string, io: Output, quiet: boolean): Promise<void> {
   const tty = process.stderr.isTTY === true;
   let after = 0;
   for (;;) {
-    const snap = (await d.store.readTask(id))!;
-    const flow = await d.engine.flows.byHashOrThrow(snap.flowHash);
-    const children = await d.store.listChildren(id);
-    const events = await d.store.listEventsOf([id, ...children.map((c) => c.id)], after, 1000);
+    const snap = (await d.reads.readTask(id))!;
+    const flow = await d.flows.byHashOrThrow(snap.flowHash);
+    const children = await d.reads.listChildren(id);
+    const events = await d.reads.listEventsOf([id, ...children.map((c) => c.id)], after, 1000);
     if (events.length > 0) after = events[events.length - 1]!.id;
     if (!quiet && (events.length > 0 || isTerminal(snap.phase))) {
       const done = flow.components.filter((c) => (snap.word & c.successBit) !== 0n).length;
@@ -66,10 +86,10 @@ export function registerTaskCommands(program: Command, io: Output): void {
       if (opts.format) options.format = opts.format;
       if (opts.voice) options.voice = opts.voice;
       const input = { article: readArticle(file), options };
-      const d = connect(settings);
+      const d = openTaskDeps(settings);
       try {
         const created = await d.engine.submit({ flow, input, idempotencyKey: opts.idempotencyKey ?? null });
-        const snap = await d.store.readTask(created.id);
+        const snap = await d.reads.readTask(created.id);
         if (opts.json) io.out(json({ id: created.id, status: snap?.status }));
         else io.out(created.id);
         if (opts.wait) await waitWithProgress(d, created.id, io, opts.json === true);
@@ -84,9 +104,9 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .argument('<id>', 'task id')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const d = connect(compileSettings());
+      const d = openTaskDeps();
       try {
-        const view = await taskView({ reads: d.store, flows: d.engine.flows, outputs: taskOutputs }, id);
+        const view = await taskView({ reads: d.reads, flows: d.flows, outputs: taskOutputs }, id);
         if (!view) throw new UsageError(`no task ${id}`);
         if (opts.json) {
           io.out(json(view));
@@ -106,12 +126,12 @@ export function registerTaskCommands(program: Command, io: Output): void {
       }
     });
 
-  const control = async (id: string, opts: { json?: boolean }, act: (d: ReturnType<typeof connect>) => Promise<MutateResult>) => {
-    const d = connect(compileSettings());
+  const control = async (id: string, opts: { json?: boolean }, act: (d: TaskCommandDeps) => Promise<MutateResult>) => {
+    const d = openTaskDeps();
     try {
       const result = await act(d);
       if (result && 'rejected' in result) throw new FailedExit(`task ${id}: refused (${result.rejected})`, false, result.rejected);
-      const snap = await d.store.readTask(id);
+      const snap = await d.reads.readTask(id);
       if (opts.json) io.out(json({ id, status: snap?.status, phase: snap?.phase, slot_word: snap?.word.toString() }));
       else io.out(`${id} ${snap?.phase} ${snap?.status} 0x${snap?.word.toString(16)}`);
     } catch (e) {
@@ -152,7 +172,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .option('--json', 'print JSON')
     .action((id: string, opts: { json?: boolean }) =>
       control(id, opts, async (d) => {
-        if (!(await d.store.readTask(id))) throw new UsageError(`no task ${id}`);
+        if (!(await d.reads.readTask(id))) throw new UsageError(`no task ${id}`);
         return d.engine.cancel(id);
       }));
 
@@ -165,9 +185,9 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .action(async (opts: { status?: string; limit: string; json?: boolean }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit takes a positive integer');
-      const d = connect(compileSettings());
+      const d = openTaskDeps();
       try {
-        const tasks = await d.store.listTasks({ ...(opts.status ? { status: opts.status } : {}), limit });
+        const tasks = await d.reads.listTasks({ ...(opts.status ? { status: opts.status } : {}), limit });
         const rows = tasks.map((t) => ({
           id: t.id, flow: t.flowName, phase: t.phase, status: t.status, slot_word: t.word.toString(), created_at: t.createdAt.toISOString(),
         }));

@@ -11,3 +11,8 @@ export interface FlowVersions {
 export interface FlowLookup {
   byHashOrThrow(hash: string): Promise<CompiledFlow>;
 }
+
+/** Flows a process submits tasks with: registering one stores its content so its tasks can pin it. */
+export interface FlowRegistry extends FlowLookup {
+  register(flow: CompiledFlow): Promise<CompiledFlow>;
+}

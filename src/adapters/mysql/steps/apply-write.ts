@@ -20,7 +20,7 @@ import { TaskPhase } from '../../../core/engine/task.ts';
 import type { WriteOutcome } from '../../../core/ports/task-state.ts';
 import { json, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
-import { SNAPSHOT_COLUMNS, toSnapshot } from './read-task.ts';
+import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
 
 const OPEN = [RunStatus.queued, RunStatus.running];
 

@@ -2,38 +2,38 @@
  * claim-webhook-events: one transaction in one round trip, one conditional UPDATE.
  *   reads   events joined to their task's callback_url
  *   locks   the claimed events' rows, until the commit
- *   writes  events.next_delivery_at = now + lease — only for rows still undelivered, under
- *             `maxAttempts`, not leased by another dispatcher and of a task with a callback_url,
- *             oldest first, at most `limit`; the ids it claimed are gathered as it updates them
- *   result  the claimed events with their URL and attempts so far, oldest first; a row another
- *           dispatcher leased first is not among them (its lease is in the future, so the
- *           condition no longer holds for it once that dispatcher committed)
+ *   writes  events.next_delivery_at = now + lease, events.lease_owner = a token new for this call
+ *             — only for rows still undelivered, under `maxAttempts`, not leased by another
+ *               dispatcher and of a task with a callback_url, oldest first, at most `limit`
+ *   result  the claimed events (the rows carrying this call's token) with their URL and attempts
+ *           so far, oldest first; a row another dispatcher leased first is not among them (its
+ *           lease is in the future, so the condition no longer holds for it once that
+ *           dispatcher committed, and its token is that dispatcher's)
  */
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'mysql2/promise';
 import type { WebhookEvent } from '../../../core/ports/webhook-outbox.ts';
 import { batch, type Rows } from '../connection.ts';
 import { toWebhookEvent } from '../rows.ts';
 
 export async function claimWebhookEvents(pool: Pool, limit: number, leaseMs: number, maxAttempts: number): Promise<WebhookEvent[]> {
+  const token = randomUUID();
   const results = await batch(pool, [
     ['START TRANSACTION', []],
-    // A session variable collects the ids this UPDATE touched, so the read below returns exactly these rows.
-    ["SET @claimed = ''", []],
     [
-      `UPDATE events SET next_delivery_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND
+      `UPDATE events SET next_delivery_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND, lease_owner = ?
        WHERE delivered_at IS NULL AND delivery_attempts < ?
          AND (next_delivery_at IS NULL OR next_delivery_at <= UTC_TIMESTAMP(3))
          AND task_id IN (SELECT id FROM tasks WHERE callback_url IS NOT NULL)
-         AND LENGTH(@claimed := CONCAT(@claimed, ',', id)) > 0
        ORDER BY id LIMIT ?`,
-      [leaseMs * 1000, maxAttempts, limit],
+      [leaseMs * 1000, token, maxAttempts, limit],
     ],
     [
       `SELECT e.*, t.callback_url FROM events e JOIN tasks t ON t.id = e.task_id
-       WHERE FIND_IN_SET(e.id, @claimed) ORDER BY e.id`,
-      [],
+       WHERE e.lease_owner = ? ORDER BY e.id`,
+      [token],
     ],
     ['COMMIT', []],
   ]);
-  return (results[3] as Rows).map(toWebhookEvent);
+  return (results[2] as Rows).map(toWebhookEvent);
 }

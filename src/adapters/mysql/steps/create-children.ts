@@ -10,6 +10,7 @@
 import type { Pool } from 'mysql2/promise';
 import type { CreatedTask, NewTask } from '../../../core/ports/task-state.ts';
 import { batch, type Rows } from '../connection.ts';
+import { toIds } from '../rows.ts';
 import { ER_DUP_ENTRY, newTaskStatements } from './create-task.ts';
 
 export async function createChildren(pool: Pool, children: readonly NewTask[]): Promise<CreatedTask[]> {
@@ -24,6 +25,6 @@ export async function createChildren(pool: Pool, children: readonly NewTask[]): 
       'SELECT id FROM tasks WHERE parent_id = ? AND parent_component = ? AND parent_attempt = ? ORDER BY scene_index',
       [first.parentId, first.parentComponent, first.parentAttempt],
     );
-    return rows.map((r) => ({ id: String(r.id), created: false }));
+    return toIds(rows).map((id) => ({ id, created: false }));
   }
 }

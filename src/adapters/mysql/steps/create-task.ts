@@ -15,6 +15,7 @@ import { EventType } from '../../../core/engine/events.ts';
 import { RunStatus } from '../../../core/engine/transitions.ts';
 import type { CreatedTask, NewTask } from '../../../core/ports/task-state.ts';
 import { batch, json, type Rows, type Statement } from '../connection.ts';
+import { toIds } from '../rows.ts';
 
 export const ER_DUP_ENTRY = 1062;
 
@@ -30,9 +31,9 @@ export async function createTask(pool: Pool, task: NewTask): Promise<CreatedTask
         'SELECT id FROM tasks WHERE parent_id = ? AND parent_component = ? AND parent_attempt = ? AND scene_index = ?',
         [task.parentId, task.parentComponent, task.parentAttempt, task.sceneIndex],
       );
-    const existing = rows[0];
-    if (!existing) throw e;
-    return { id: String(existing.id), created: false };
+    const [existing] = toIds(rows);
+    if (existing === undefined) throw e;
+    return { id: existing, created: false };
   }
 }
 

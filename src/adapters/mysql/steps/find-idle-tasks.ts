@@ -5,7 +5,7 @@
  */
 import { TaskPhase, type TaskSnapshot } from '../../../core/engine/task.ts';
 import type { Queryable, Rows } from '../connection.ts';
-import { SNAPSHOT_COLUMNS, toSnapshot } from './read-task.ts';
+import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
 
 export async function findIdleTasks(db: Queryable, idleMs: number, limit: number): Promise<TaskSnapshot[]> {
   const [rows] = await db.query<Rows>(

@@ -11,9 +11,10 @@
  */
 import { RunStatus } from '../../../core/engine/transitions.ts';
 import type { OpenedAttempt } from '../../../core/ports/attempts.ts';
-import { parseJson, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
+import type { ResultSetHeader, Rows, Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
-import { OUTPUTS_SQL, toOutputs } from './outputs-of.ts';
+import { toInput, toOutputs } from '../rows.ts';
+import { OUTPUTS_SQL } from './outputs-of.ts';
 
 export function startAttempt(
   taskId: string, component: string, attempt: number, worker: string, depends: readonly string[],
@@ -34,7 +35,7 @@ export function startAttempt(
       read(results) {
         const task = (results[1] as Rows)[0];
         if ((results[0] as ResultSetHeader).affectedRows !== 1 || !task) return undefined;
-        return { input: parseJson(task.input), deps: depends.length > 0 ? toOutputs(results[2] as Rows) : {} };
+        return { input: toInput(task), deps: depends.length > 0 ? toOutputs(results[2] as Rows) : {} };
       },
     }),
   };

@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import mysql from 'mysql2/promise';
+import { openMysql, type MysqlHandle } from '../../src/adapters/mysql/connection.ts';
+import { isRetryableDbError, retryableDbReason, withDbRetry } from '../../src/adapters/mysql/retryable.ts';
+import { useFreshEnv } from '../support/env.ts';
+
+/** The error `fn` fails with. */
+async function failure(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('retryable database errors (MariaDB)', () => {
+  const env = useFreshEnv();
+  let handle: MysqlHandle;
+
+  beforeEach(async () => {
+    handle = openMysql(env().settings.mysqlUrl, 3);
+    await handle.pool.query('CREATE TABLE IF NOT EXISTS scratch (k VARCHAR(16) PRIMARY KEY, n INT NOT NULL)');
+    await handle.pool.query('DELETE FROM scratch');
+    await handle.pool.query("INSERT INTO scratch (k, n) VALUES ('a', 0)");
+  });
+  afterEach(async () => {
+    await handle.close();
+  });
+
+  it('counts a lock-wait timeout and a refused connection as retryable, a duplicate key not', async () => {
+    const holder = await handle.pool.getConnection();
+    const waiter = await handle.pool.getConnection();
+    try {
+      await holder.query('START TRANSACTION');
+      await holder.query("SELECT * FROM scratch WHERE k = 'a' FOR UPDATE");
+      await waiter.query('SET SESSION innodb_lock_wait_timeout = 1');
+      const timeout = await failure(() => waiter.query("UPDATE scratch SET n = 1 WHERE k = 'a'"));
+      expect(timeout).to.have.property('errno', 1205);
+      expect(retryableDbReason(timeout)).to.match(/lock wait/);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+      waiter.release();
+    }
+    const duplicate = await failure(() => handle.pool.query("INSERT INTO scratch (k, n) VALUES ('a', 1)"));
+    expect(duplicate).to.have.property('errno', 1062);
+    expect(isRetryableDbError(duplicate)).to.equal(false);
+    const refused = await failure(() => mysql.createConnection({ host: '127.0.0.1', port: 1, user: 'root' }));
+    expect(refused).to.have.property('code', 'ECONNREFUSED');
+    expect(isRetryableDbError(refused)).to.equal(true);
+  });
+
+  it('runs a statement again after a lock-wait timeout until it goes through, and a bad one only once', async function () {
+    this.timeout(15000);
+    const holder = await handle.pool.getConnection();
+    const waiter = await handle.pool.getConnection();
+    let calls = 0;
+    try {
+      await holder.query('START TRANSACTION');
+      await holder.query("SELECT * FROM scratch WHERE k = 'a' FOR UPDATE");
+      await waiter.query('SET SESSION innodb_lock_wait_timeout = 1');
+      // The lock goes after the first attempt has timed out, so the second one waits for it and succeeds.
+      const release = new Promise((r) => setTimeout(r, 1500)).then(() => holder.query('COMMIT'));
+      await withDbRetry(async () => {
+        calls++;
+        await waiter.query("UPDATE scratch SET n = n + 1 WHERE k = 'a'");
+      });
+      await release;
+    } finally {
+      holder.release();
+      waiter.release();
+    }
+    expect(calls).to.be.greaterThan(1);
+    const [rows] = await handle.pool.query<mysql.RowDataPacket[]>("SELECT n FROM scratch WHERE k = 'a'");
+    expect(rows[0]!.n).to.equal(1);
+    let badCalls = 0;
+    const bad = await failure(() => withDbRetry(async () => {
+      badCalls++;
+      await handle.pool.query("INSERT INTO scratch (k, n) VALUES ('a', 2)");
+    }));
+    expect(bad).to.have.property('errno', 1062);
+    expect(badCalls).to.equal(1);
+  });
+});

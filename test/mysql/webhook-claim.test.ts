@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { openMysql, type MysqlHandle, type Rows } from '../../src/adapters/mysql/connection.ts';
+import { claimWebhookEvents } from '../../src/adapters/mysql/steps/claim-webhook-events.ts';
+import { useFreshEnv } from '../support/env.ts';
+
+const EVENTS = 300;
+const LEASE_MS = 60_000;
+const MAX_ATTEMPTS = 5;
+
+/** A task with a callback URL and `n` undelivered events, written straight into the tables. */
+async function seedEvents(handle: MysqlHandle, n: number): Promise<string> {
+  const taskId = randomUUID();
+  await handle.pool.query(
+    `INSERT INTO tasks (id, flow_name, flow_hash, slot_word, in_flight, version, attempts, phase, status, input, callback_url, created_at, updated_at)
+     VALUES (?, 'f', ?, 0, 0, 1, '{}', 'running', 'running', '{}', 'http://127.0.0.1:1/hook', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+    [taskId, 'a'.repeat(64)],
+  );
+  const rows = Array.from({ length: n }, (_, i) => [taskId, 'progress', '0', `c${i}`, 1, null]);
+  await handle.pool.query('INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at) VALUES ?', [
+    rows.map((r) => [...r, new Date()]),
+  ]);
+  return taskId;
+}
+
+describe('webhook lease claim (MariaDB)', () => {
+  const env = useFreshEnv();
+  let handles: MysqlHandle[] = [];
+
+  afterEach(async () => {
+    await Promise.all(handles.map((h) => h.close()));
+    handles = [];
+  });
+
+  it('never hands one event to two dispatchers claiming at the same time', async function () {
+    this.timeout(30000);
+    // One pool per dispatcher, as two processes would have.
+    handles = [0, 1, 2, 3].map(() => openMysql(env().settings.mysqlUrl, 2));
+    await handles[0]!.pool.query('DELETE FROM events');
+    const taskId = await seedEvents(handles[0]!, EVENTS);
+    const claimedBy = handles.map(() => [] as number[]);
+    // Each dispatcher claims small batches until nothing is left; all four race over the same rows.
+    await Promise.all(handles.map(async (h, n) => {
+      for (;;) {
+        const got = await claimWebhookEvents(h.batchPool, 7, LEASE_MS, MAX_ATTEMPTS);
+        if (got.length === 0) return;
+        for (const e of got) expect(e).to.include({ taskId, url: 'http://127.0.0.1:1/hook', deliveryAttempts: 0 });
+        claimedBy[n]!.push(...got.map((e) => e.id));
+      }
+    }));
+    const all = claimedBy.flat();
+    expect(new Set(all).size, 'an event was claimed twice').to.equal(all.length);
+    expect(all).to.have.length(EVENTS);
+    // The race was real: more than one dispatcher got work.
+    expect(claimedBy.filter((ids) => ids.length > 0).length).to.be.greaterThan(1);
+    const [rows] = await handles[0]!.pool.query<Rows>('SELECT SUM(lease_owner IS NULL) AS unleased FROM events');
+    expect(Number(rows[0]!.unleased)).to.equal(0);
+  });
+
+  it('claims an event again once its lease has run out, and not before', async function () {
+    handles = [openMysql(env().settings.mysqlUrl, 2)];
+    const [h] = handles as [MysqlHandle];
+    await h.pool.query('DELETE FROM events');
+    await seedEvents(h, 3);
+    const first = await claimWebhookEvents(h.batchPool, 10, 300, MAX_ATTEMPTS);
+    expect(first).to.have.length(3);
+    expect(await claimWebhookEvents(h.batchPool, 10, 300, MAX_ATTEMPTS)).to.have.length(0);
+    await new Promise((r) => setTimeout(r, 400));
+    const again = await claimWebhookEvents(h.batchPool, 10, 300, MAX_ATTEMPTS);
+    expect(again.map((e) => e.id)).to.deep.equal(first.map((e) => e.id));
+  });
+});
