@@ -12,8 +12,9 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** The command line was wrong: a bad argument value, an unknown name. */
 export class UsageError extends SlotflowError {
   override name = 'UsageError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, { code: 'invalid-usage', cause: options?.cause });
+  /** `code`: a more precise one than `invalid-usage` when the refusal has one (`unknown-task`, `not-waiting`), as the HTTP API says it. */
+  constructor(message: string, options?: ErrorOptions & { code?: string }) {
+    super(message, { code: options?.code ?? 'invalid-usage', cause: options?.cause });
   }
 }
 

@@ -107,7 +107,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
       const d = openTaskDeps();
       try {
         const view = await taskView({ reads: d.reads, flows: d.flows, outputs: taskOutputs }, id);
-        if (!view) throw new UsageError(`no task ${id}`);
+        if (!view) throw new UsageError(`no task ${id}`, { code: 'unknown-task' });
         if (opts.json) {
           io.out(json(view));
           return;
@@ -135,7 +135,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
       if (opts.json) io.out(json({ id, status: snap?.status, phase: snap?.phase, slot_word: snap?.word.toString() }));
       else io.out(`${id} ${snap?.phase} ${snap?.status} 0x${snap?.word.toString(16)}`);
     } catch (e) {
-      if (e instanceof TaskStateError || e instanceof UnknownComponentError) throw new UsageError(e.message);
+      if (e instanceof TaskStateError || e instanceof UnknownComponentError) throw new UsageError(e.message, { code: e.code });
       throw e;
     } finally {
       await d.close();
@@ -172,8 +172,14 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .option('--json', 'print JSON')
     .action((id: string, opts: { json?: boolean }) =>
       control(id, opts, async (d) => {
-        if (!(await d.reads.readTask(id))) throw new UsageError(`no task ${id}`);
-        return d.engine.cancel(id);
+        if (!(await d.reads.readTask(id))) throw new UsageError(`no task ${id}`, { code: 'unknown-task' });
+        const result = await d.engine.cancel(id);
+        // A task that had already ended is left as it was; saying "cancelled" would not be true.
+        const after = await d.reads.readTask(id);
+        if (after && after.phase !== TaskPhase.cancelled) {
+          throw new FailedExit(`task ${id} has already ended (${after.phase}); nothing to cancel`, false, 'not-cancellable');
+        }
+        return result;
       }));
 
   task
