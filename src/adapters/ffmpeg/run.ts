@@ -16,8 +16,9 @@
  * can do (`-version`, `-filters`, `-encoders`) belongs on the runner too,
  * memoised per instance.
  */
-import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { execa, ExecaError } from 'execa';
 import { type Capabilities, compareBuilds, isComplete, MissingCapabilityError, probeCapabilities } from './capabilities.ts';
@@ -135,28 +136,63 @@ function isExecutable(file: string): boolean {
 }
 
 /**
- * Probed capabilities by binary path and modification time: facts about a
- * file, the same for every runner of one process, and the probe costs three
- * runs of the binary.
+ * Probed capabilities by binary path, size and modification time: facts about
+ * a file, the same for every runner of every process. The probe costs three
+ * runs of the binary (about 0.3 s for two builds on a quiet machine), so the
+ * answers are also kept in a small file in the system's temporary folder,
+ * where the next process finds them; a file that cannot be read or written
+ * only means probing again.
  */
 const probed = new Map<string, Capabilities>();
+const PROBE_CACHE_FILE = path.join(os.tmpdir(), 'slotflow-ffmpeg-capabilities.json');
+
+interface StoredCapabilities extends Omit<Capabilities, 'encoders' | 'filters'> {
+  encoders: string[];
+  filters: string[];
+}
+
+function readProbeCache(): Record<string, StoredCapabilities> {
+  try {
+    return JSON.parse(readFileSync(PROBE_CACHE_FILE, 'utf8')) as Record<string, StoredCapabilities>;
+  } catch {
+    return {};
+  }
+}
+
+function writeProbeCache(key: string, found: Capabilities): void {
+  try {
+    const all = { ...readProbeCache(), [key]: { ...found, encoders: [...found.encoders], filters: [...found.filters] } };
+    // Written aside and renamed, so a reader never sees half a file.
+    const aside = `${PROBE_CACHE_FILE}.${process.pid}`;
+    writeFileSync(aside, JSON.stringify(all));
+    renameSync(aside, PROBE_CACHE_FILE);
+  } catch {
+    // A temporary folder that cannot be written only costs a probe next time.
+  }
+}
 
 function probeOrUnknown(binary: string): Capabilities {
   let key: string;
   try {
-    key = `${realpathSync(binary)}@${statSync(binary).mtimeMs}`;
+    const file = statSync(binary);
+    key = `${realpathSync(binary)}@${file.size}@${file.mtimeMs}`;
   } catch {
     return UNKNOWN_CAPABILITIES;
   }
   let found = probed.get(key);
-  if (!found) {
+  if (found) return found;
+  const stored = readProbeCache()[key];
+  if (stored?.known) {
+    found = { ...stored, encoders: new Set(stored.encoders), filters: new Set(stored.filters) };
+  } else {
     try {
       found = probeCapabilities(binary);
     } catch {
       return UNKNOWN_CAPABILITIES;
     }
-    probed.set(key, found);
+    writeProbeCache(key, found);
   }
+  probed.set(key, found);
   return found;
 }
 
