@@ -67,6 +67,8 @@ export interface SubmitRequest {
   input: unknown;
   idempotencyKey?: string | null;
   callbackUrl?: string | null;
+  /** Shown in lists: from the article, the prompt, or given. */
+  title?: string | null;
 }
 
 /** What the engine writes and reads: the task rows and refused answers (flow versions go through `flows`). */
@@ -141,7 +143,7 @@ export class Engine {
     const flow = await this.flows.register(req.flow);
     const task = newTask(flow, req.input, {
       idempotencyKey: req.idempotencyKey ?? null, parentId: null, parentComponent: null, parentAttempt: null, sceneIndex: null,
-      callbackUrl: req.callbackUrl ?? null,
+      take: 1, title: req.title ?? null, callbackUrl: req.callbackUrl ?? null,
     });
     const created = await this.store.createTask(task);
     if (created.created) await this.begin([task]);
@@ -152,7 +154,7 @@ export class Engine {
   async submitChildren(parent: TaskSnapshot, component: string, attempt: number, flow: CompiledFlow, inputs: readonly unknown[]): Promise<CreatedTask[]> {
     const registered = await this.flows.register(flow);
     const children = inputs.map((input, index) => newTask(registered, input, {
-      idempotencyKey: null, parentId: parent.id, parentComponent: component, parentAttempt: attempt, sceneIndex: index, callbackUrl: null,
+      idempotencyKey: null, parentId: parent.id, parentComponent: component, parentAttempt: attempt, sceneIndex: index, take: 1, title: null, callbackUrl: null,
     }));
     const created = await this.store.createChildren(children);
     // Children that existed already (the fan-out job ran again) are running on their own.
@@ -378,7 +380,7 @@ export class Engine {
   }
 }
 
-type NewTaskFields = Pick<NewTask, 'idempotencyKey' | 'parentId' | 'parentComponent' | 'parentAttempt' | 'sceneIndex' | 'callbackUrl'>;
+type NewTaskFields = Pick<NewTask, 'idempotencyKey' | 'parentId' | 'parentComponent' | 'parentAttempt' | 'sceneIndex' | 'take' | 'title' | 'callbackUrl'>;
 
 /**
  * A task to create, with its first scheduling pass planned on it. A pass that would end the task at once

@@ -60,7 +60,7 @@ describe('group commit under deadlocks and lock-wait timeouts (MariaDB)', functi
       const first = planDispatch(flow, snapshot)!;
       await store.createTask({
         id, flow, word: 0n, input: {}, idempotencyKey: null, parentId: null, parentComponent: null, parentAttempt: null,
-        sceneIndex: null, callbackUrl: null, snapshot, first,
+        sceneIndex: null, take: 1, title: null, callbackUrl: null, snapshot, first,
       });
       const current = (await store.readTask(id))!;
       expect(current.version).to.equal(2);

@@ -59,6 +59,9 @@ export class MemoryStore implements TaskStore {
       sceneIndex: task.sceneIndex,
       error: null,
       input: structuredClone(task.input),
+      title: task.title,
+      take: task.take,
+      chosen: true,
       idempotencyKey: task.idempotencyKey,
       callbackUrl: task.callbackUrl,
       createdAt: now,
@@ -84,7 +87,7 @@ export class MemoryStore implements TaskStore {
   async readTask(id: string): Promise<TaskSnapshot | undefined> {
     const row = this.tasks.get(id);
     if (!row) return undefined;
-    const { input: _i, idempotencyKey: _k, createdAt: _c, updatedAt: _u, callbackUrl: _b, ...snap } = row;
+    const { input: _i, idempotencyKey: _k, createdAt: _c, updatedAt: _u, callbackUrl: _b, title: _t, take: _n, chosen: _s, ...snap } = row;
 
     return structuredClone(snap);
   }
@@ -204,9 +207,25 @@ export class MemoryStore implements TaskStore {
       if (row.parentId !== parentId) continue;
       if (component !== undefined && row.parentComponent !== component) continue;
       if (attempt !== undefined && row.parentAttempt !== attempt) continue;
+      if (!row.chosen) continue;
       children.push((await this.readTask(row.id))!);
     }
     return children.sort((a, b) => (a.sceneIndex ?? 0) - (b.sceneIndex ?? 0));
+  }
+
+  async listTakes(parentId: string, component?: string, attempt?: number): Promise<TaskRecord[]> {
+    return [...this.tasks.values()]
+      .filter((r) => r.parentId === parentId && (component === undefined || r.parentComponent === component) && (attempt === undefined || r.parentAttempt === attempt))
+      .sort((a, b) => (a.sceneIndex ?? 0) - (b.sceneIndex ?? 0) || a.take - b.take)
+      .map((r) => structuredClone(r));
+  }
+
+  async chooseTake(parentId: string, component: string, attempt: number, scene: number, take: number): Promise<boolean> {
+    const takes = [...this.tasks.values()].filter((r) =>
+      r.parentId === parentId && r.parentComponent === component && r.parentAttempt === attempt && r.sceneIndex === scene);
+    if (!takes.some((r) => r.take === take)) return false;
+    for (const r of takes) r.chosen = r.take === take;
+    return true;
   }
 
   private readonly assets: Array<AssetRecord & { id: number }> = [];

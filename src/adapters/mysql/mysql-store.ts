@@ -22,6 +22,8 @@ import { forgetAssets } from './steps/forget-assets.ts';
 import { getTask } from './steps/get-task.ts';
 import { getAsset, listAssets } from './steps/list-assets.ts';
 import { listChildren } from './steps/list-children.ts';
+import { listTakes } from './steps/list-takes.ts';
+import { chooseTake } from './steps/choose-take.ts';
 import { listEvents, listEventsOf } from './steps/list-events.ts';
 import { listRuns } from './steps/list-runs.ts';
 import { listTasks } from './steps/list-tasks.ts';
@@ -126,6 +128,14 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]> {
     return withDbRetry(() => listChildren(this.db, parentId, component, attempt));
+  }
+
+  listTakes(parentId: string, component?: string, attempt?: number): Promise<TaskRecord[]> {
+    return withDbRetry(() => listTakes(this.db, parentId, component, attempt));
+  }
+
+  chooseTake(parentId: string, component: string, attempt: number, scene: number, take: number): Promise<boolean> {
+    return withDbRetry(() => chooseTake(this.pool, parentId, component, attempt, scene, take));
   }
 
   recordAssets(list: readonly AssetRecord[]): Promise<void> {

@@ -26,6 +26,10 @@ export const tasks = mysqlTable(
     parentComponent: varchar('parent_component', { length: 64 }),
     parentAttempt: smallint('parent_attempt', { unsigned: true }),
     sceneIndex: int('scene_index'),
+    /** A scene child's take: 1 is the fan-out's own, each regeneration adds one. */
+    take: smallint('take', { unsigned: true }).notNull().default(1),
+    /** Whether this take is the one its scene's video uses; exactly one take per scene is chosen. */
+    chosen: boolean('chosen').notNull().default(true),
     flowName: varchar('flow_name', { length: 64 }).notNull(),
     flowHash: char('flow_hash', { length: 64 }).notNull(),
     slotWord: word('slot_word').notNull(),
@@ -36,6 +40,8 @@ export const tasks = mysqlTable(
     status: varchar('status', { length: 64 }).notNull(),
     input: json('input').notNull(),
     idempotencyKey: varchar('idempotency_key', { length: 255 }),
+    /** From the article, the prompt, or given at submit; null for fan-out children. */
+    title: varchar('title', { length: 200 }),
     callbackUrl: varchar('callback_url', { length: 2048 }),
     error: json('error'),
     createdAt: at('created_at').notNull(),
@@ -47,7 +53,7 @@ export const tasks = mysqlTable(
     index('tasks_status_created').on(t.status, t.createdAt),
     index('tasks_created').on(t.createdAt),
     index('tasks_parent').on(t.parentId),
-    uniqueIndex('tasks_child').on(t.parentId, t.parentComponent, t.parentAttempt, t.sceneIndex),
+    uniqueIndex('tasks_child').on(t.parentId, t.parentComponent, t.parentAttempt, t.sceneIndex, t.take),
   ],
 );
 

@@ -6,6 +6,10 @@ import type { ChildTasks, RunOutputs, SnapshotReads } from './task-state.ts';
 
 export interface TaskRecord extends TaskSnapshot {
   input: unknown;
+  title: string | null;
+  /** A scene child's take, and whether its scene's video uses it (always true outside fan-outs). */
+  take: number;
+  chosen: boolean;
   idempotencyKey: string | null;
   callbackUrl: string | null;
   createdAt: Date;

@@ -1,6 +1,7 @@
 import type { CompiledFlow } from '../flow/compile.ts';
 import type { TaskWrite } from '../engine/transitions.ts';
 import type { TaskSnapshot } from '../engine/task.ts';
+import type { TaskRecord } from './read-model.ts';
 
 /** The task row as the engine changes it: created, read, written as one compare-and-swap. */
 
@@ -14,6 +15,10 @@ export interface NewTask {
   parentComponent: string | null;
   parentAttempt: number | null;
   sceneIndex: number | null;
+  /** A scene child's take (1 for the fan-out's own children). */
+  take: number;
+  /** From the article, the prompt, or given at submit; null for fan-out children. */
+  title: string | null;
   callbackUrl: string | null;
   /** The task as created (version 1), before its first pass. */
   snapshot: TaskSnapshot;
@@ -35,8 +40,18 @@ export interface SnapshotReads {
 }
 
 export interface ChildTasks {
-  /** Fan-out children of a task, by item index; only those of one component and attempt when given. */
+  /**
+   * Fan-out children of a task, by item index; only those of one component and attempt when given.
+   * Only the chosen take of each scene: the children whose outputs the fan-out answers with.
+   */
   listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]>;
+}
+
+export interface SceneTakes {
+  /** Every take of a fan-out's scenes (chosen or not), by scene then take. */
+  listTakes(parentId: string, component?: string, attempt?: number): Promise<TaskRecord[]>;
+  /** Makes `take` the chosen take of its scene, all in one write; false when the scene has no such take. */
+  chooseTake(parentId: string, component: string, attempt: number, scene: number, take: number): Promise<boolean>;
 }
 
 export interface RunOutputs {
@@ -44,7 +59,7 @@ export interface RunOutputs {
   outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>>;
 }
 
-export interface TaskState extends SnapshotReads, ChildTasks, RunOutputs {
+export interface TaskState extends SnapshotReads, ChildTasks, SceneTakes, RunOutputs {
   /** Creates the task with its `accepted` event; an existing idempotency key returns that task instead. */
   createTask(task: NewTask): Promise<CreatedTask>;
   /** Creates a fan-out's children, all or none; when they exist already, returns those. */

@@ -22,7 +22,7 @@ export async function createChildren(pool: Pool, children: readonly NewTask[]): 
     if ((e as { errno?: number }).errno !== ER_DUP_ENTRY) throw e;
     const first = children[0]!;
     const [rows] = await pool.execute<Rows>(
-      'SELECT id FROM tasks WHERE parent_id = ? AND parent_component = ? AND parent_attempt = ? ORDER BY scene_index',
+      'SELECT id FROM tasks WHERE parent_id = ? AND parent_component = ? AND parent_attempt = ? AND take = 1 ORDER BY scene_index',
       [first.parentId, first.parentComponent, first.parentAttempt],
     );
     return toIds(rows).map((id) => ({ id, created: false }));

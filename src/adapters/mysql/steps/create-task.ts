@@ -28,8 +28,8 @@ export async function createTask(pool: Pool, task: NewTask): Promise<CreatedTask
     const [rows] = task.idempotencyKey !== null
       ? await pool.execute<Rows>('SELECT id FROM tasks WHERE idempotency_key = ?', [task.idempotencyKey])
       : await pool.execute<Rows>(
-        'SELECT id FROM tasks WHERE parent_id = ? AND parent_component = ? AND parent_attempt = ? AND scene_index = ?',
-        [task.parentId, task.parentComponent, task.parentAttempt, task.sceneIndex],
+        'SELECT id FROM tasks WHERE parent_id = ? AND parent_component = ? AND parent_attempt = ? AND scene_index = ? AND take = ?',
+        [task.parentId, task.parentComponent, task.parentAttempt, task.sceneIndex, task.take],
       );
     const [existing] = toIds(rows);
     if (existing === undefined) throw e;
@@ -42,7 +42,7 @@ export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
   const rows = tasks.map((t) => {
     const state = t.first ?? t.snapshot;
     return [t.id, t.parentId, t.parentComponent, t.parentAttempt, t.sceneIndex, t.flow.name, t.flow.hash, state.word.toString(),
-      state.inFlight.toString(), t.first ? 2 : 1, json(state.attempts), state.phase, state.status, json(t.input), t.idempotencyKey, t.callbackUrl];
+      state.inFlight.toString(), t.first ? 2 : 1, json(state.attempts), state.phase, state.status, json(t.input), t.idempotencyKey, t.callbackUrl, t.take, t.title];
   });
   const events = tasks.flatMap((t) => [
     [t.id, EventType.accepted, t.word.toString(), null, null, null],
@@ -52,8 +52,8 @@ export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
   const statements: Statement[] = [
     [
       `INSERT INTO tasks (id, parent_id, parent_component, parent_attempt, scene_index, flow_name, flow_hash, slot_word, in_flight,
-         version, attempts, phase, status, input, idempotency_key, callback_url, error, created_at, updated_at)
-       VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))').join(', ')}`,
+         version, attempts, phase, status, input, idempotency_key, callback_url, take, title, error, created_at, updated_at)
+       VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))').join(', ')}`,
       rows.flat(),
     ],
     [

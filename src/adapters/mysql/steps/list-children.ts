@@ -1,6 +1,6 @@
 /**
  * list-children: one SELECT on the fan-out index (parent, component, attempt, item), no locks.
- *   reads   tasks whose parent is `parentId`, of one component and attempt when given
+ *   reads   tasks whose parent is `parentId`, of one component and attempt when given, the chosen take of each scene
  *   result  their records, in item order
  */
 import { and, asc, eq } from 'drizzle-orm';
@@ -17,6 +17,7 @@ export async function listChildren(db: Db, parentId: string, component?: string,
       eq(tasks.parentId, parentId),
       component !== undefined ? eq(tasks.parentComponent, component) : undefined,
       attempt !== undefined ? eq(tasks.parentAttempt, attempt) : undefined,
+      eq(tasks.chosen, true),
     ))
     .orderBy(asc(tasks.sceneIndex));
   return rows.map(toRecord);
