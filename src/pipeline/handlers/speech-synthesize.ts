@@ -1,10 +1,12 @@
 import { rm } from 'node:fs/promises';
 import type { HandlerContext } from '../../handlers/registry.ts';
-import { chooseSpeech } from '../../providers/speech/choose.ts';
+import { chooseSpeech, type DescribedSpeechProvider } from '../../providers/speech/choose.ts';
+import type { SpeechProvider } from '../../providers/types.ts';
+import { chooseVoice } from '../voices.ts';
 import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Widget } from '../outputs.ts';
-import { makeAsset, optionalInput, scriptOf } from './shared.ts';
+import { makeAsset, optionalInput, optionsOf, scriptOf } from './shared.ts';
 
 /**
  * SpeechSynthesis: each sentence spoken separately, then joined per scene
@@ -37,21 +39,27 @@ export interface Speech {
   scenes: SpokenScene[];
 }
 
-/** `--voice` names a provider (`espeak-ng`), a voice (`en-us+f3`), or both (`espeak-ng:en-us+f3`). */
-export function parseVoice(voice: string | null | undefined, providers: readonly string[]): { provider?: string; voice?: string } {
-  if (!voice) return {};
-  const colon = voice.indexOf(':');
-  if (colon > 0) return { provider: voice.slice(0, colon), voice: voice.slice(colon + 1) };
-  return providers.includes(voice) ? { provider: voice } : { voice };
+/**
+ * Who speaks: with no voice asked for, the provider that speaks the language best (`chooseSpeech`); with one,
+ * exactly that provider and voice, or UnknownVoiceError (not retried) when it is not offered here.
+ */
+async function speakerFor(language: string, asked: string | undefined, speech: PipelineDeps['speech']): Promise<{ provider: SpeechProvider; reason: string; voice?: string }> {
+  if (asked === undefined) {
+    const choice = await chooseSpeech(language, speech);
+    return { provider: choice.provider, reason: choice.reason };
+  }
+  const chosen = await chooseVoice(asked, speech);
+  const provider = speech.find((p) => p.name === chosen.provider)!;
+  const described = (provider as DescribedSpeechProvider & { describeVoice?(language: string, voice?: string): string }).describeVoice?.(language, chosen.voice) ?? `${provider.name}${chosen.voice ? ` voice ${chosen.voice}` : ''}`;
+  return { provider, reason: `${described}; asked for ${asked}`, ...(chosen.voice ? { voice: chosen.voice } : {}) };
 }
 
 export function makeSpeechSynthesize(deps: PipelineDeps) {
   return async function speechSynthesize(ctx: HandlerContext): Promise<Speech> {
     const script = scriptOf(ctx);
-    const widgetVoice = optionalInput<Widget>(ctx, 'widget')?.voice;
-    const wanted = parseVoice(widgetVoice, deps.speech.map((p) => p.name));
-    const choice = await chooseSpeech(script.language, deps.speech, wanted.provider);
-    const provider = choice.provider;
+    // The task's options, not WidgetInit's copy: a resume with another voice keeps WidgetInit but changes the input.
+    const asked = optionsOf(ctx).voice ?? optionalInput<Widget>(ctx, 'widget')?.voice;
+    const { provider, reason, voice: wantedVoice } = await speakerFor(script.language, typeof asked === 'string' && asked ? asked : undefined, deps.speech);
     const scenes: SpokenScene[] = [];
     let voiceUsed = '';
     for (const scene of script.scenes) {
@@ -64,7 +72,7 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
           ctx.signal.throwIfAborted();
           const file = await deps.assets.scratch('.wav');
           scratch.push(file);
-          const spoken = await provider.synthesize({ text, language: script.language, ...(wanted.voice ? { voice: wanted.voice } : {}) }, file, { signal: ctx.signal });
+          const spoken = await provider.synthesize({ text, language: script.language, ...(wantedVoice ? { voice: wantedVoice } : {}) }, file, { signal: ctx.signal });
           voiceUsed = spoken.voice;
           parts.push(file);
           const pause = await deps.assets.scratch('.wav');
@@ -86,6 +94,6 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
         await Promise.all(scratch.map((f) => rm(f, { force: true })));
       }
     }
-    return { provider: provider.name, voice: voiceUsed, reason: choice.reason, language: script.language, scenes };
+    return { provider: provider.name, voice: voiceUsed, reason, language: script.language, scenes };
   };
 }
