@@ -143,7 +143,7 @@ describe('resume changes', () => {
   it('refuses another format with format-change-needs-new-task, and lets the same one through as no change', async () => {
     const error = await resumeChanges(stored, { format: '16:9' }, ctx).catch((e: { code: string; message: string }) => e);
     expect(error).to.include({ code: 'format-change-needs-new-task' });
-    expect((error as Error).message).to.match(/new task/);
+    expect((error as { message: string }).message).to.match(/new task/);
     expect(await resumeChanges(stored, { format: '9:16' }, ctx)).to.equal(undefined);
     expect(await resumeChanges({ article }, { format: '9:16' }, ctx).catch((e: { code: string }) => e.code)).to.equal('format-change-needs-new-task');
   });
