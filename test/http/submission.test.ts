@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { startHttp } from '../../src/http/start.ts';
 import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
@@ -130,6 +131,19 @@ describe('HTTP API submissions and resumes with changes (MariaDB + Redis)', func
     expect(second.scenes.map((s) => s.audio)).to.not.deep.equal(first.scenes.map((s) => s.audio));
     const upstream = runs.filter((r) => r.component === 'TextProcessor');
     expect(upstream, 'upstream work kept').to.have.length(1);
+  });
+
+  it('fails SpeechSynthesis at once with unknown-voice, no retries, when the worker lacks the voice the task asks for', async () => {
+    // As a task submitted where the voice was installed would reach a worker without it: past the submit check.
+    const flow = loadFlow('article-video', process.cwd());
+    expect(flow.byName.get('SpeechSynthesis')!.attempts, 'the flow would retry other failures').to.be.above(1);
+    const { id } = await d.engine.submit({ flow, input: { article: { body: 'A voice that is not here. It must not be replaced.' }, options: { size: '160x90', music: false, voice: 'espeak-ng:xx-not-installed' } } });
+    const done = await finished(id);
+    expect(done.phase).to.equal('failed');
+    const speech = done.components.find((c) => c.component === 'SpeechSynthesis') as unknown as { attempts: number; state: string; error: { code: string; message: string } };
+    expect(speech).to.include({ attempts: 1, state: 'failed' });
+    expect(speech.error.code).to.equal('unknown-voice');
+    expect(speech.error.message).to.match(/available: .*espeak-ng:en-us/);
   });
 
   it('resumes one scene counted from 1', async () => {
