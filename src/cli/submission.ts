@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SlotflowError } from '../core/errors.ts';
-import { resumeChanges, type SubmissionContext, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
+import { type ResumedPart, resumeChanges, type SubmissionContext, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
 import { UsageError } from './exit.ts';
 
 /**
@@ -67,7 +67,7 @@ export async function checkedSubmission(raw: unknown, ctx: SubmissionContext): P
 }
 
 /** The options a resume changes, checked against the task's stored input; none given: undefined. */
-export async function checkedResumeOptions(flags: RequestFlags, stored: unknown, ctx: Pick<SubmissionContext, 'speech'> & { scene?: number | undefined }): Promise<Record<string, unknown> | undefined> {
+export async function checkedResumeOptions(flags: RequestFlags, stored: unknown, ctx: Pick<SubmissionContext, 'speech'> & { scene?: number | undefined; resumed?: ResumedPart | undefined }): Promise<Record<string, unknown> | undefined> {
   const options = optionsFromFlags(flags);
   if (Object.keys(options).length === 0) return undefined;
   try {

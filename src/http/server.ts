@@ -257,7 +257,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const sceneIndex = scene === undefined ? undefined : scene - 1;
       let changes;
       try {
-        changes = await resumeChanges((await reads.getTask(req.params.id))?.input, options, { speech, scene: sceneIndex });
+        const task = await reads.getTask(req.params.id);
+        const resumed = task && { flow: await deps.flows.byHashOrThrow(task.flowHash), from };
+        changes = await resumeChanges(task?.input, options, { speech, scene: sceneIndex, resumed });
       } catch (e) {
         if (e instanceof SlotflowError) return sendError(reply, 400, e.code, e.message, e instanceof UnknownVoiceError ? { voices: e.available } : {});
         throw e;

@@ -1,4 +1,5 @@
 import { SlotflowError } from '../core/errors.ts';
+import type { CompiledFlow } from '../core/flow/compile.ts';
 import type { SpeechProvider } from '../providers/types.ts';
 import { BadOptionError, DEFAULT_FORMAT, FORMATS, frameFor } from './formats.ts';
 import { MAX_SCRIPT_SCENES } from './handlers/script-load.ts';
@@ -270,7 +271,7 @@ function describe(value: unknown): string {
 export async function resumeChanges(
   stored: unknown,
   raw: unknown,
-  ctx: Pick<SubmissionContext, 'speech'> & { scene?: number | undefined },
+  ctx: Pick<SubmissionContext, 'speech'> & { scene?: number | undefined; resumed?: ResumedPart | undefined },
 ): Promise<Record<string, unknown> | undefined> {
   if (raw === undefined) return undefined;
   const given = { ...objectOf(raw, 'options') };
@@ -285,5 +286,35 @@ export async function resumeChanges(
   if (ctx.scene !== undefined) {
     throw new BadOptionError(Object.keys(changes)[0]!, `options cannot change when resuming one scene (${RESUME_OPTION_NAMES.join(', ')} are made for the whole task): resume from the component that makes them instead`);
   }
+  if (ctx.resumed) checkRunsAgain(changes, ctx.resumed);
   return changes;
+}
+
+/** The task's flow and the component a resume starts from: what runs again. */
+export interface ResumedPart {
+  flow: Pick<CompiledFlow, 'components' | 'byName'>;
+  from: string;
+}
+
+/** The handlers that read each option a resume may change; `captions` and `tone` have none yet. */
+const OPTION_READERS: Readonly<Record<string, readonly string[]>> = {
+  voice: ['speech.synthesize'],
+  music: ['music.select'],
+};
+
+/**
+ * A changed option must reach what reads it: changing the voice while
+ * resuming only from VideoSynthesis would store a voice the video does not
+ * have. An unknown `from` is left to the engine to refuse.
+ */
+function checkRunsAgain(changes: Readonly<Record<string, unknown>>, part: ResumedPart): void {
+  const from = part.flow.byName.get(part.from);
+  if (!from) return;
+  const again = new Set([from.name, ...from.downstream]);
+  for (const name of Object.keys(changes)) {
+    const readers = part.flow.components.filter((c) => OPTION_READERS[name]?.includes(c.handler));
+    if (readers.length > 0 && !readers.some((c) => again.has(c.name))) {
+      throw new BadOptionError(name, `changing ${name} needs ${readers.map((c) => c.name).join(', ')} to run again: resume from ${readers[0]!.name} or a component upstream of it`);
+    }
+  }
 }

@@ -108,6 +108,7 @@ describe('HTTP API submissions and resumes with changes (MariaDB + Redis)', func
       [{ from: 'SceneRender', scene: 0 }, 400, 'invalid-option'],
       [{ from: 'SceneRender', scene: -1 }, 400, 'invalid-option'],
       [{ from: 'SceneRender', scene: 1, options: { voice: 'espeak-ng:en-gb' } }, 400, 'invalid-option'],
+      [{ from: 'VideoSynthesis', options: { voice: 'espeak-ng:en-gb' } }, 400, 'invalid-option'],
     ];
     for (const [body, status, code] of refused) {
       const r = await post(`/v1/tasks/${id}/resume`, body);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { resumeChanges, validateSubmission } from '../../src/pipeline/submission.ts';
 import { chooseVoice } from '../../src/pipeline/voices.ts';
 import type { SpeechProvider, VoiceInfo } from '../../src/providers/types.ts';
@@ -146,6 +147,16 @@ describe('resume changes', () => {
     expect((error as { message: string }).message).to.match(/new task/);
     expect(await resumeChanges(stored, { format: '9:16' }, ctx)).to.equal(undefined);
     expect(await resumeChanges({ article }, { format: '9:16' }, ctx).catch((e: { code: string }) => e.code)).to.equal('format-change-needs-new-task');
+  });
+
+  it('refuses a changed voice or music when what reads it does not run again', async () => {
+    const flow = loadFlow('article-video', process.cwd());
+    const late = await resumeChanges(stored, { voice: 'cmn' }, { ...ctx, resumed: { flow, from: 'VideoSynthesis' } }).catch((e: { code: string; message: string }) => e);
+    expect(late).to.include({ code: 'invalid-option' });
+    expect((late as { message: string }).message).to.match(/needs SpeechSynthesis to run again: resume from SpeechSynthesis/);
+    expect(await resumeChanges(stored, { music: false }, { ...ctx, resumed: { flow, from: 'SpeechSynthesis' } }).catch((e: { code: string }) => e.code)).to.equal('invalid-option');
+    expect(await resumeChanges(stored, { voice: 'cmn' }, { ...ctx, resumed: { flow, from: 'TextProcessor' } })).to.deep.equal({ voice: 'cmn' });
+    expect(await resumeChanges(stored, { tone: 'calm', music: true }, { ...ctx, resumed: { flow, from: 'MusicSelector' } })).to.deep.equal({ tone: 'calm', music: true });
   });
 
   it('refuses an unknown voice, an option a resume cannot change, and options for one scene', async () => {

@@ -160,8 +160,9 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .action((id: string, opts: RequestFlags & { from: string; scene?: string; json?: boolean }) => {
       const scene = opts.scene === undefined ? undefined : sceneIndexOf(opts.scene);
       return control(id, opts, async (d) => {
-        const stored = (await d.reads.getTask(id))?.input;
-        const options = await checkedResumeOptions(opts, stored, { speech: speechFromSettings(compileSettings()), scene });
+        const stored = await d.reads.getTask(id);
+        const resumed = stored && { flow: await d.flows.byHashOrThrow(stored.flowHash), from: opts.from };
+        const options = await checkedResumeOptions(opts, stored?.input, { speech: speechFromSettings(compileSettings()), scene, resumed });
         return d.engine.resume(id, opts.from, scene, options);
       });
     });
