@@ -62,7 +62,7 @@ export async function checkedSubmission(raw: unknown, ctx: SubmissionContext): P
   try {
     return await validateSubmission(raw, { ...ctx, without: ['callback_url', 'flow'] });
   } catch (e) {
-    throw asUsage(e);
+    throw asUsage(e, ctx.filename);
   }
 }
 
@@ -77,6 +77,9 @@ export async function checkedResumeOptions(flags: RequestFlags, stored: unknown,
   }
 }
 
-function asUsage(e: unknown): unknown {
-  return e instanceof SlotflowError && !(e instanceof UsageError) ? new UsageError(e.message, { code: e.code, cause: e }) : e;
+/** The file's name leads the message when the refusal is about its content. */
+function asUsage(e: unknown, file?: string): unknown {
+  if (!(e instanceof SlotflowError) || e instanceof UsageError) return e;
+  const about = file && /^(?:article-|invalid-script)/.test(e.code) ? `${file}: ` : '';
+  return new UsageError(`${about}${e.message}`, { code: e.code, cause: e });
 }
