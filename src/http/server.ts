@@ -1,10 +1,8 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { log } from '../log.ts';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AssetStore } from '../adapters/asset-store.ts';
 import { FlowNotFoundError, PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { codeOf, SlotflowError } from '../core/errors.ts';
@@ -17,7 +15,7 @@ import { metrics, registry } from '../runtime/metrics.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { type CallbackClaims, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
 import type { FlowLookup } from '../core/ports/flow-versions.ts';
-import { type Engine, type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../runtime/engine.ts';
+import { type Engine, MISSING_CODES, type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
 import { describedOutputs, taskView } from '../runtime/task-view.ts';
 import type { EngineServices } from '../runtime/services.ts';
@@ -25,6 +23,8 @@ import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
 import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
+import { registerSceneRoutes } from './scenes.ts';
+import { CONTENT_TYPES, sendError, sendFile } from './replies.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { OutputDescriber } from '../core/ports/outputs.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
@@ -47,42 +47,6 @@ export const SSE_HEARTBEAT_MS = 15000;
 export const SSE_RETRY_MS = 2000;
 
 const WEB_DIR = path.join(PACKAGE_ROOT, 'web');
-const CONTENT_TYPES: Record<string, string> = {
-  '.mp4': 'video/mp4', '.png': 'image/png', '.jpg': 'image/jpeg', '.wav': 'audio/wav', '.m4a': 'audio/mp4', '.srt': 'application/x-subrip', '.zip': 'application/zip',
-};
-
-/** Sends a file from the asset store with HTTP Range support; a path outside the store is never served. */
-async function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, type: string, assets: AssetStore | undefined): Promise<FastifyReply> {
-  if (!assets?.contains(file)) return sendError(reply, 404, 'not-found', 'no such file');
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch {
-    return sendError(reply, 404, 'not-found', 'the file is gone (collected?)');
-  }
-  reply.header('accept-ranges', 'bytes');
-  const range = req.headers.range;
-  if (!range) return reply.header('content-type', type).header('content-length', size).send(createReadStream(file));
-  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-  // A Range header that does not parse is ignored, as HTTP allows: the whole file.
-  if (!m || (!m[1] && !m[2])) return reply.header('content-type', type).header('content-length', size).send(createReadStream(file));
-  let start = m?.[1] ? Number(m[1]) : NaN;
-  let end = m?.[2] ? Number(m[2]) : NaN;
-  if (m && !m[1] && m[2]) {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else if (m && m[1] && !m[2]) end = size - 1;
-  if (!m || !Number.isFinite(start) || !Number.isFinite(end) || start > end || start >= size) {
-    return sendError(reply.header('content-range', `bytes */${size}`), 416, 'range-not-satisfiable', `cannot serve ${range} of ${size} bytes`);
-  }
-  end = Math.min(end, size - 1);
-  return reply
-    .code(206)
-    .header('content-type', type)
-    .header('content-range', `bytes ${start}-${end}/${size}`)
-    .header('content-length', end - start + 1)
-    .send(createReadStream(file, { start, end }));
-}
 
 /** Deployment-wide gauges, read when scraped. */
 async function refreshGauges(reads: Pick<TaskReadModel, 'countTasksByStatus'>, queue: Pick<DispatchQueue, 'jobCounts'> | undefined): Promise<void> {
@@ -134,9 +98,6 @@ const answerSchema = {
   },
 } as const;
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string, details: Record<string, unknown> = {}): FastifyReply {
-  return reply.code(status).send({ error: { code, message, ...details } });
-}
 
 /** How a refused answer is told to the caller. */
 const REJECTION_STATUS: Record<string, number> = {
@@ -208,7 +169,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       if (callback) metrics.answersRejected.inc({ reason: 'invalid-body' });
       return sendError(reply, 400, 'invalid-body', err.message);
     }
-    if (err instanceof TaskStateError) return sendError(reply, err.code === 'unknown-task' ? 404 : 409, err.code, err.message);
+    if (err instanceof TaskStateError) return sendError(reply, MISSING_CODES.has(err.code) ? 404 : 409, err.code, err.message);
     if (err instanceof UnknownComponentError) return sendError(reply, 404, 'unknown-component', err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error('request failed', { request_id: _req.id, url: _req.url, code: codeOf(err) ?? 'internal', error: err.stack ?? err.message });
@@ -368,14 +329,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       let lastBeat = Date.now();
       while (open) {
         const snap = await reads.readTask(id);
-        const children = await reads.listChildren(id);
-        const scenes = new Map(children.map((c) => [c.id, c.sceneIndex]));
+        // Every take of every scene: a new take's events come from a child of its own. Scenes count from 1.
+        const children = await reads.listTakes(id);
+        const scenes = new Map(children.map((c) => [c.id, c.sceneIndex === null ? null : c.sceneIndex + 1]));
+        const takes = new Map(children.map((c) => [c.id, c.take]));
         const events = await reads.listEventsOf([id, ...scenes.keys()], after, SSE_BATCH);
         for (const e of events) {
           const scene = scenes.get(e.taskId) ?? null;
           // A scene's own lifecycle is progress of the task, not the task's lifecycle.
           const type = scene !== null && e.type !== 'progress' && !e.type.startsWith('component.') ? 'progress' : e.type;
-          const data = { id: e.id, task_id: e.taskId, type: scene !== null ? e.type : type, slot_word: e.slotWord, component: e.component, attempt: e.attempt, scene, data: e.data, created_at: e.createdAt.toISOString() };
+          const data = { id: e.id, task_id: e.taskId, type: scene !== null ? e.type : type, slot_word: e.slotWord, component: e.component, attempt: e.attempt, scene, ...(scene !== null ? { take: takes.get(e.taskId) } : {}), data: e.data, created_at: e.createdAt.toISOString() };
           res.write(`id: ${e.id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
           after = e.id;
         }
@@ -403,6 +366,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!asset) return sendError(reply, 404, 'unknown-asset', `no asset ${req.params.id}`);
     return sendFile(req, reply, asset.path, CONTENT_TYPES[path.extname(asset.path)] ?? 'application/octet-stream', services.assets);
   });
+
+  registerSceneRoutes(app, { engine, reads, flows: deps.flows, views, assets: services.assets });
 
   return app;
 }

@@ -96,11 +96,13 @@ export function registerRenderCommand(program: Command, io: Output): void {
       const summary = {
         output: path.resolve(result.output),
         subtitles: result.subtitles ? path.resolve(result.subtitles) : null,
+        cover: result.cover ? path.resolve(result.cover) : null,
         flow: flow.name,
         task: result.taskId,
         duration_sec: final.duration_sec ?? null,
         width: final.width ?? null,
         height: final.height ?? null,
+        scenes: final.scenes ?? null,
         voice: speech ? { provider: speech.provider, voice: speech.voice, reason: speech.reason } : null,
         ffmpeg: result.ffmpeg,
         wall_sec: Number(((performance.now() - started) / 1000).toFixed(2)),
@@ -109,7 +111,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
       };
       if (opts.json) io.out(json(summary));
       else {
-        io.out(`wrote ${summary.output}${summary.subtitles ? ` and ${path.basename(summary.subtitles)}` : ''}`);
+        io.out(`wrote ${[summary.output, summary.subtitles, summary.cover].filter(Boolean).map((f, i) => (i === 0 ? f : path.basename(f!))).join(', ')}`);
         if (summary.duration_sec !== null) io.out(`  ${summary.width}x${summary.height}, ${Number(summary.duration_sec).toFixed(2)} s of video in ${summary.wall_sec} s`);
         if (speech) io.out(`  voice: ${speech.reason ?? speech.provider}`);
         io.out(`  ffmpeg: ${result.ffmpeg.release === 'unknown' ? '' : `${result.ffmpeg.release} `}(${result.ffmpeg.version}, ${result.ffmpeg.source}: ${result.ffmpeg.path})`);
