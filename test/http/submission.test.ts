@@ -152,7 +152,7 @@ describe('HTTP API submissions and resumes with changes (MariaDB + Redis)', func
     expect((await finished(id)).phase).to.equal('completed');
     const children = await d.reads.listChildren(id);
     const beyond = await post(`/v1/tasks/${id}/resume`, { from: 'SceneRender', scene: children.length + 1 });
-    expect(beyond.status).to.equal(409);
+    expect(beyond.status).to.equal(404);
     expect(((await beyond.json()) as ErrorBody).error.code).to.equal('unknown-scene');
     const last = await post(`/v1/tasks/${id}/resume`, { from: 'SceneRender', scene: children.length });
     expect(last.status).to.equal(202);
