@@ -11,7 +11,7 @@ import { registerServiceCommands } from './commands/services.ts';
 import { registerSlotCommands } from './commands/slots.ts';
 import { registerTaskCommands } from './commands/task.ts';
 import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
-import { consoleOutput, json, type Output } from './output.ts';
+import { consoleOutput, endQuietlyOnClosedStdout, json, type Output } from './output.ts';
 
 export function buildProgram(io: Output): Command {
   const program = new Command('slotflow')
@@ -38,6 +38,7 @@ export function buildProgram(io: Output): Command {
 
 /** Runs the command line and returns the exit code. */
 export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
+  if (io === consoleOutput) endQuietlyOnClosedStdout();
   let printed = false;
   const program = buildProgram({ out: (line) => ((printed = true), io.out(line)), err: (line) => io.err(line) });
   try {
