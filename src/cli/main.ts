@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { FlowNotFoundError } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { UnknownComponentError } from '../core/word.ts';
-import { UnsafeBindError } from '../http/start.ts';
+import { AddressInUseError, UnsafeBindError } from '../http/start.ts';
 import { SettingsError } from '../settings.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerFlowCommands } from './commands/flow.ts';
@@ -70,7 +70,7 @@ function exitCodeFor(e: unknown, io: Output): number {
     if (!e.quiet) io.err(`slotflow: ${e.message}`);
     return ExitCode.failed;
   }
-  if (e instanceof FlowValidationError) {
+  if (e instanceof FlowValidationError || e instanceof AddressInUseError) {
     io.err(`slotflow: ${e.message}`);
     return ExitCode.failed;
   }
