@@ -26,6 +26,7 @@ import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
 import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
+import { answerClientError, longUrlRefusal } from './client-errors.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { OutputDescriber } from '../core/ports/outputs.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
@@ -228,10 +229,22 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // Over-long request lines and headers are refused by Node's parser before fastify: still in our error shape.
+    clientErrorHandler: answerClientError,
+    // The router's own refusals (a path segment over maxParamLength, a malformed escape) would echo the path.
+    frameworkErrors: (err, _req, reply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'uri-too-long', `a path segment is longer than ${MAX_TOKEN_LENGTH} characters`);
+      if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'bad-url', 'the request path is not a valid URL path');
+      return sendError(reply, 500, 'internal', 'internal error');
+    },
   });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    const refusal = longUrlRefusal(req.url);
+    if (refusal) return sendError(reply, refusal.status, refusal.code, refusal.message);
   });
   // JSON bodies only: a text/plain body is refused with 415 instead of reaching a route as a string.
   app.removeContentTypeParser('text/plain');

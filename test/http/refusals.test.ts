@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { expect } from 'chai';
 import { startHttp } from '../../src/http/start.ts';
 import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
@@ -8,6 +9,22 @@ import { eventually, useFreshEnv } from '../support/env.ts';
  * with a status that tells the truth, against a real server with the real
  * MariaDB and Redis behind it.
  */
+
+/** Sends bytes as they are (fetch would refuse to), and reads the answer until the server closes. */
+function rawRequest(url: string, data: string): Promise<{ status: number; headers: string; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.end(data));
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const split = answer.indexOf('\r\n\r\n');
+      const headers = answer.slice(0, split);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1] ?? 0), headers, body: answer.slice(split + 4) });
+    });
+  });
+}
 
 interface ErrorBody {
   error: { code: string; message: string; phase?: string; status?: string; task?: string };
@@ -47,6 +64,53 @@ describe('HTTP API refusals (MariaDB + Redis)', function () {
       expect(body.error.code).to.equal('not-found');
       expect(body.error.message).to.not.include('no-such-route');
     }
+  });
+
+  describe('requests refused before routing, in the same error shape, without echoing the input', () => {
+    const marker = 'echo-me-not-';
+    const expectRefusal = (r: { status: number; headers: string; body: string }, status: number, code: string) => {
+      expect(r.status).to.equal(status);
+      expect(r.headers.toLowerCase()).to.include('content-type: application/json');
+      const body = JSON.parse(r.body) as ErrorBody;
+      expect(Object.keys(body.error)).to.have.members(['code', 'message']);
+      expect(body.error.code).to.equal(code);
+      expect(r.body).to.not.include(marker);
+    };
+
+    it('answers a URL over the parser limit with 414 uri-too-long', async () => {
+      expectRefusal(await rawRequest(base, `GET /v1/tasks/${marker}${'a'.repeat(20000)} HTTP/1.1\r\nHost: x\r\n\r\n`), 414, 'uri-too-long');
+    });
+
+    it('answers a URL over 8192 characters, or a path segment over 2048, that the parser lets through with 414 uri-too-long', async () => {
+      for (const path of [`/healthz?q=${marker}${'a'.repeat(9000)}`, `/v1/tasks/${marker}${'a'.repeat(2100)}`, `/v1/tasks/${marker}${'a'.repeat(2100)}/events`]) {
+        const res = await fetch(`${base}${path}`);
+        expect(res.status, path.slice(0, 40)).to.equal(414);
+        const text = await res.text();
+        expect((JSON.parse(text) as ErrorBody).error.code).to.equal('uri-too-long');
+        expect(text).to.not.include(marker);
+      }
+    });
+
+    it('answers a path with a broken percent-escape with 400 bad-url', async () => {
+      const res = await fetch(`${base}/v1/tasks/${marker}%zz`);
+      expect(res.status).to.equal(400);
+      const text = await res.text();
+      expect((JSON.parse(text) as ErrorBody).error.code).to.equal('bad-url');
+      expect(text).to.not.include(marker);
+    });
+
+    it('answers one header too large with 431 headers-too-large', async () => {
+      expectRefusal(await rawRequest(base, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${marker}${'b'.repeat(20000)}\r\n\r\n`), 431, 'headers-too-large');
+    });
+
+    it('answers too many headers with 431 headers-too-large', async () => {
+      const many = Array.from({ length: 3000 }, (_, i) => `X-${marker}${i}: v`).join('\r\n');
+      expectRefusal(await rawRequest(base, `GET /healthz HTTP/1.1\r\nHost: x\r\n${many}\r\n\r\n`), 431, 'headers-too-large');
+    });
+
+    it('answers bytes that are not HTTP with 400 bad-request', async () => {
+      expectRefusal(await rawRequest(base, `${marker}\r\n\r\n`), 400, 'bad-request');
+    });
   });
 
   it('refuses a text/plain body with 415 unsupported-media-type', async () => {
