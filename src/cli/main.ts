@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { FlowNotFoundError } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { UnknownComponentError } from '../core/word.ts';
+import { TaskIdError } from '../runtime/task-ids.ts';
 import { AddressInUseError, UnsafeBindError } from '../http/start.ts';
 import { SettingsError } from '../settings.ts';
 import { registerConfigCommand } from './commands/config.ts';
@@ -65,6 +66,11 @@ function exitCodeFor(e: unknown, io: Output): number {
   if (e instanceof UsageError || e instanceof UnknownComponentError || e instanceof FlowNotFoundError || e instanceof UnsafeBindError || e instanceof SettingsError) {
     io.err(`slotflow: ${e.message}`);
     return ExitCode.usage;
+  }
+  if (e instanceof TaskIdError) {
+    // No task by that name is the thing asked about being bad; a prefix too short or shared is how it was asked.
+    io.err(`slotflow: ${e.message}`);
+    return e.code === 'unknown-task' ? ExitCode.failed : ExitCode.usage;
   }
   if (e instanceof FailedExit) {
     if (!e.quiet) io.err(`slotflow: ${e.message}`);

@@ -21,6 +21,7 @@ import type { FlowLookup } from '../core/ports/flow-versions.ts';
 import { type Engine, type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
 import { describedOutputs, taskView } from '../runtime/task-view.ts';
+import { resolveTaskId, TaskIdError } from '../runtime/task-ids.ts';
 import type { EngineServices } from '../runtime/services.ts';
 import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
@@ -260,6 +261,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       if (callback) metrics.answersRejected.inc({ reason: 'invalid-body' });
       return sendError(reply, 400, 'invalid-body', err.message);
     }
+    if (err instanceof TaskIdError) {
+      return sendError(reply, err.code === 'unknown-task' ? 404 : 400, err.code, err.message, err.candidates.length > 0 ? { candidates: err.candidates } : {});
+    }
     if (err instanceof TaskStateError) return sendError(reply, err.code === 'unknown-task' ? 404 : 409, err.code, err.message);
     if (err instanceof UnknownComponentError) return sendError(reply, 404, 'unknown-component', err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -278,6 +282,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const header = req.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!tokensMatch(given, deps.apiToken)) return sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token');
+  });
+
+  // Every /v1/tasks/:id… route takes a unique prefix of the id; its handler sees the full id.
+  app.addHook('preValidation', async (req) => {
+    if (!req.routeOptions.url?.startsWith('/v1/tasks/:id')) return;
+    const params = req.params as { id: string };
+    params.id = await resolveTaskId(reads, params.id);
   });
 
   app.get('/healthz', async () => ({ ok: true }));

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { connect, type Distributed } from '../../src/runtime/composition.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
+import { createTaskWithId } from '../support/tasks.ts';
 
 /**
  * `slotflow task` control commands report a refusal with the code the HTTP
@@ -52,9 +54,47 @@ describe('task control from the command line (MariaDB + Redis)', function () {
     }
   });
 
-  it('reports an unknown task as unknown-task with exit 2', async () => {
-    const cancel = await slotflow('task', 'cancel', '00000000-0000-0000-0000-000000000000', '--json');
-    expect(cancel.code).to.equal(2);
-    expect((JSON.parse(cancel.stdout) as JsonError).error.code).to.equal('unknown-task');
+  it('reports an unknown task as unknown-task with exit 1', async () => {
+    for (const command of ['cancel', 'show']) {
+      const r = await slotflow('task', command, '00000000-0000-0000-0000-000000000000', '--json');
+      expect(r.code, command).to.equal(1);
+      expect((JSON.parse(r.stdout) as JsonError).error.code, command).to.equal('unknown-task');
+    }
+  });
+
+  describe('task ids by unique prefix', () => {
+    const one = '1234abcd-0000-4000-8000-000000000001';
+    const two = '1234abcd-0000-4000-8000-000000000002';
+    const alone = '1234abce-0000-4000-8000-000000000003';
+    let d: Distributed;
+    before(async () => {
+      d = connect(env().settings);
+      try {
+        for (const id of [one, two, alone]) await createTaskWithId(d, id);
+      } finally {
+        await d.close();
+      }
+    });
+
+    it('shows and cancels a task named by a unique prefix, printing its full id', async () => {
+      const shown = await slotflow('task', 'show', '1234abce', '--json');
+      expect(shown.code, shown.stderr).to.equal(0);
+      expect((JSON.parse(shown.stdout) as { id: string }).id).to.equal(alone);
+      const cancelled = await slotflow('task', 'cancel', '1234abce-00', '--json');
+      expect(cancelled.code, cancelled.stderr).to.equal(0);
+      expect(JSON.parse(cancelled.stdout) as { id: string; phase: string }).to.include({ id: alone, phase: 'cancelled' });
+    });
+
+    it('refuses a prefix under 8 characters with id-too-short and exit 2', async () => {
+      const r = await slotflow('task', 'show', '1234abc', '--json');
+      expect(r.code).to.equal(2);
+      expect((JSON.parse(r.stdout) as JsonError).error.code).to.equal('id-too-short');
+    });
+
+    it('refuses a prefix several ids begin with ambiguous-id and exit 2, naming them', async () => {
+      const r = await slotflow('task', 'resume', '1234abcd', '--from', 'Only');
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include(one).and.include(two).and.not.include(alone);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { startHttp } from '../../src/http/start.ts';
 import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
+import { createTaskWithId } from '../support/tasks.ts';
 
 /**
  * Every refusal of the API in one shape, `{ "error": { "code", "message" } }`,
@@ -27,7 +28,7 @@ function rawRequest(url: string, data: string): Promise<{ status: number; header
 }
 
 interface ErrorBody {
-  error: { code: string; message: string; phase?: string; status?: string; task?: string };
+  error: { code: string; message: string; phase?: string; status?: string; task?: string; candidates?: string[] };
 }
 
 describe('HTTP API refusals (MariaDB + Redis)', function () {
@@ -110,6 +111,55 @@ describe('HTTP API refusals (MariaDB + Redis)', function () {
 
     it('answers bytes that are not HTTP with 400 bad-request', async () => {
       expectRefusal(await rawRequest(base, `${marker}\r\n\r\n`), 400, 'bad-request');
+    });
+  });
+
+  describe('task ids by unique prefix', () => {
+    const shared = 'abcdef01';
+    const one = `${shared}-0000-4000-8000-000000000001`;
+    const two = `${shared}-0000-4000-8000-000000000002`;
+    const alone = 'abcdef02-0000-4000-8000-000000000003';
+    before(async () => {
+      for (const id of [one, two, alone]) await createTaskWithId(d, id);
+    });
+
+    it('answers a task for a unique prefix of 8 characters or more, with its full id', async () => {
+      for (const prefix of ['abcdef02', 'abcdef02-0000', 'ABCDEF02', alone]) {
+        const res = await fetch(`${base}/v1/tasks/${prefix}`);
+        expect(res.status, prefix).to.equal(200);
+        expect(((await res.json()) as { id: string }).id).to.equal(alone);
+      }
+    });
+
+    it('takes a prefix on the control routes too: cancel answers with the full id', async () => {
+      const res = await post(`/v1/tasks/${alone.slice(0, 12)}/cancel`, {});
+      expect(res.status).to.equal(202);
+      expect(((await res.json()) as { id: string }).id).to.equal(alone);
+    });
+
+    it('refuses a prefix under 8 characters with 400 id-too-short', async () => {
+      for (const path of ['/v1/tasks/abcdef0', '/v1/tasks/abc/events', '/v1/tasks/a/cancel']) {
+        const res = path.endsWith('cancel') ? await post(path, {}) : await fetch(`${base}${path}`);
+        expect(res.status, path).to.equal(400);
+        expect(((await res.json()) as ErrorBody).error.code, path).to.equal('id-too-short');
+      }
+    });
+
+    it('answers a prefix that begins no id with 404 unknown-task', async () => {
+      for (const path of ['/v1/tasks/ffffffff', '/v1/tasks/00000000-0000-0000-0000-000000000000/video', '/v1/tasks/not-a-task-id-at-all']) {
+        const res = await fetch(`${base}${path}`);
+        expect(res.status, path).to.equal(404);
+        expect(((await res.json()) as ErrorBody).error.code, path).to.equal('unknown-task');
+      }
+    });
+
+    it('refuses a prefix that begins several ids with 400 ambiguous-id, listing them', async () => {
+      const res = await fetch(`${base}/v1/tasks/${shared}/events`);
+      expect(res.status).to.equal(400);
+      const { error } = (await res.json()) as ErrorBody;
+      expect(error.code).to.equal('ambiguous-id');
+      expect(error.candidates).to.deep.equal([one, two]);
+      expect(error.message).to.include(one).and.include(two);
     });
   });
 

@@ -187,10 +187,14 @@ export class MemoryStore implements TaskStore {
 
   async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
     return [...this.tasks.values()]
-      .filter((t) => (!filter.status || t.status === filter.status) && (!filter.phase || t.phase === filter.phase))
+      .filter((t) => (!filter.status || t.status === filter.status) && (!filter.phase || t.phase === filter.phase) && (!filter.topLevel || t.parentId === null))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .slice(0, filter.limit ?? 50)
       .map((t) => structuredClone(t));
+  }
+
+  async findTaskIds(prefix: string, limit: number): Promise<string[]> {
+    return [...this.tasks.keys()].filter((id) => id.startsWith(prefix)).sort().slice(0, limit);
   }
 
   async listRuns(taskId: string): Promise<RunRecord[]> {

@@ -7,6 +7,7 @@ import type { TaskReadModel } from '../../core/ports/read-model.ts';
 import { connect, taskOutputs } from '../../runtime/composition.ts';
 import { type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../../runtime/engine.ts';
 import { taskView } from '../../runtime/task-view.ts';
+import { resolveTaskId } from '../../runtime/task-ids.ts';
 import { UnknownComponentError } from '../../core/word.ts';
 import { compileSettings, type Settings } from '../../settings.ts';
 import { readArticle } from '../article.ts';
@@ -101,13 +102,14 @@ export function registerTaskCommands(program: Command, io: Output): void {
   task
     .command('show')
     .description('status, the decoded word, per-component attempts, timings and errors')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (8 characters or more)')
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .action(async (given: string, opts: { json?: boolean }) => {
       const d = openTaskDeps();
       try {
+        const id = await resolveTaskId(d.reads, given);
         const view = await taskView({ reads: d.reads, flows: d.flows, outputs: taskOutputs }, id);
-        if (!view) throw new UsageError(`no task ${id}`, { code: 'unknown-task' });
+        if (!view) throw new FailedExit(`no task ${id}`, false, 'unknown-task');
         if (opts.json) {
           io.out(json(view));
           return;
@@ -126,10 +128,12 @@ export function registerTaskCommands(program: Command, io: Output): void {
       }
     });
 
-  const control = async (id: string, opts: { json?: boolean }, act: (d: TaskCommandDeps) => Promise<MutateResult>) => {
+  /** Runs a control request on the task `given` names (its id or a unique prefix), and prints the task after it. */
+  const control = async (given: string, opts: { json?: boolean }, act: (d: TaskCommandDeps, id: string) => Promise<MutateResult>) => {
     const d = openTaskDeps();
     try {
-      const result = await act(d);
+      const id = await resolveTaskId(d.reads, given);
+      const result = await act(d, id);
       if (result && 'rejected' in result) throw new FailedExit(`task ${id}: refused (${result.rejected})`, false, result.rejected);
       const snap = await d.reads.readTask(id);
       if (opts.json) io.out(json({ id, status: snap?.status, phase: snap?.phase, slot_word: snap?.word.toString() }));
@@ -145,34 +149,33 @@ export function registerTaskCommands(program: Command, io: Output): void {
   task
     .command('resume')
     .description('clear a component and everything downstream of it (or one scene of a fan-out) and run again')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (8 characters or more)')
     .requiredOption('--from <component>', 'the component to run again')
     .option('--scene <n>', 'only this child of the fan-out component')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { from: string; scene?: string; json?: boolean }) => {
+    .action((given: string, opts: { from: string; scene?: string; json?: boolean }) => {
       const scene = opts.scene === undefined ? undefined : Number(opts.scene);
       if (scene !== undefined && (!Number.isInteger(scene) || scene < 0)) throw new UsageError('--scene takes a scene index (0, 1, …)');
-      return control(id, opts, (d) => d.engine.resume(id, opts.from, scene));
+      return control(given, opts, (d, id) => d.engine.resume(id, opts.from, scene));
     });
 
   task
     .command('approve')
     .description('approve (or with --reject, reject) a waiting approval gate')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (8 characters or more)')
     .argument('<component>', 'the approval component')
     .option('--reject <reason>', 'reject with this reason instead')
     .option('--json', 'print JSON')
-    .action((id: string, component: string, opts: { reject?: string; json?: boolean }) =>
-      control(id, opts, (d) => d.engine.decide(id, component, opts.reject === undefined ? { approved: true } : { approved: false, reason: opts.reject })));
+    .action((given: string, component: string, opts: { reject?: string; json?: boolean }) =>
+      control(given, opts, (d, id) => d.engine.decide(id, component, opts.reject === undefined ? { approved: true } : { approved: false, reason: opts.reject })));
 
   task
     .command('cancel')
     .description('stop dispatching, mark the task cancelled, cancel its children')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (8 characters or more)')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { json?: boolean }) =>
-      control(id, opts, async (d) => {
-        if (!(await d.reads.readTask(id))) throw new UsageError(`no task ${id}`, { code: 'unknown-task' });
+    .action((given: string, opts: { json?: boolean }) =>
+      control(given, opts, async (d, id) => {
         const result = await d.engine.cancel(id);
         // A task that had already ended is left as it was; saying "cancelled" would not be true.
         const after = await d.reads.readTask(id);
