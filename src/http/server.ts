@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AssetStore } from '../adapters/asset-store.ts';
-import { FlowNotFoundError, PACKAGE_ROOT } from '../adapters/flow-files.ts';
+import { FlowNotFoundError, installedFlows, PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { codeOf } from '../core/errors.ts';
 import { isTerminal, TaskPhase } from '../core/engine/task.ts';
@@ -22,6 +22,7 @@ import { type Engine, type MutateResult, type TaskControl, TaskStateError, type 
 import { RejectReason } from '../core/engine/transitions.ts';
 import { describedOutputs, taskView } from '../runtime/task-view.ts';
 import { resolveTaskId, TaskIdError } from '../runtime/task-ids.ts';
+import { InvalidStatusError, knownStatuses, listFilter, taskListItem } from '../runtime/task-list.ts';
 import type { EngineServices } from '../runtime/services.ts';
 import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
@@ -397,16 +398,26 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   );
 
-  app.get<{ Querystring: { status?: string; limit?: number } }>(
+  app.get<{ Querystring: { status?: string; all?: boolean; limit?: number } }>(
     '/v1/tasks',
-    { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 64 }, limit: { type: 'integer', minimum: 1, maximum: 200 } } } } },
-    async (req) => {
-      const tasks = await reads.listTasks({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit ?? 20 });
-      return {
-        tasks: tasks.filter((t) => t.parentId === null).map((t) => ({
-          id: t.id, flow: t.flowName, status: t.status, phase: t.phase, slot_word: t.word.toString(), created_at: t.createdAt.toISOString(),
-        })),
-      };
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { status: { type: 'string', maxLength: 64 }, all: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 200 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      let filter;
+      try {
+        filter = await listFilter({ status: req.query.status, all: req.query.all, limit: req.query.limit ?? 20 },
+          () => knownStatuses(installedFlows(process.cwd(), deps.settings?.flowsDir), reads));
+      } catch (e) {
+        if (e instanceof InvalidStatusError) return sendError(reply, 400, e.code, e.message, { statuses: e.known });
+        throw e;
+      }
+      return { tasks: (await reads.listTasks(filter)).map(taskListItem) };
     },
   );
 

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { connect, type Distributed } from '../../src/runtime/composition.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 import { createTaskWithId } from '../support/tasks.ts';
+import { slotflowIntoHead } from '../support/cli.ts';
 
 /**
  * `slotflow task` control commands report a refusal with the code the HTTP
@@ -95,6 +96,56 @@ describe('task control from the command line (MariaDB + Redis)', function () {
       const r = await slotflow('task', 'resume', '1234abcd', '--from', 'Only');
       expect(r.code).to.equal(2);
       expect(r.stderr).to.include(one).and.include(two).and.not.include(alone);
+    });
+  });
+
+  describe('task list', () => {
+    const parent = '5678abcd-0000-4000-8000-000000000001';
+    const child = '5678abcd-0000-4000-8000-000000000002';
+    before(async () => {
+      const d = connect(env().settings);
+      try {
+        await createTaskWithId(d, parent, { title: 'A parent task' });
+        await createTaskWithId(d, child, { parentId: parent });
+      } finally {
+        await d.close();
+      }
+    });
+    const listed = async (...args: string[]) => {
+      const r = await slotflow('task', 'list', '--limit', '200', '--json', ...args);
+      expect(r.code, r.stderr).to.equal(0);
+      return (JSON.parse(r.stdout) as Array<{ id: string; title: string | null; parent_id: string | null }>);
+    };
+
+    it('hides fan-out children unless --all', async () => {
+      const ids = (await listed()).map((t) => t.id);
+      expect(ids).to.include(parent).and.not.include(child);
+      const all = await listed('--all');
+      expect(all.map((t) => t.id)).to.include(parent).and.include(child);
+      expect(all.find((t) => t.id === child)!.parent_id).to.equal(parent);
+    });
+
+    it('filters by a phase or a module status, and shows the title', async () => {
+      const queued = await listed('--status', 'queued');
+      expect(queued.find((t) => t.id === parent)?.title).to.equal('A parent task');
+      expect((await listed('--status', 'waiting')).map((t) => t.id)).to.include(parent);
+      expect((await listed('--status', 'completed')).map((t) => t.id)).to.not.include(parent);
+    });
+
+    it('refuses an unknown --status with exit 2 and invalid-option, listing the valid ones', async () => {
+      const r = await slotflow('task', 'list', '--status', 'finished');
+      expect(r.code).to.equal(2);
+      for (const word of ['queued', 'running', 'completed', 'failed', 'cancelled', 'waiting', 'done']) expect(r.stderr).to.include(word);
+      const j = await slotflow('task', 'list', '--status', 'finished', '--json');
+      expect((JSON.parse(j.stdout) as JsonError).error.code).to.equal('invalid-option');
+    });
+
+    it('ends quietly when piped into head', async () => {
+      for (const args of [['task', 'list'], ['task', 'list', '--json'], ['task', 'show', parent]]) {
+        const r = await slotflowIntoHead(args, env().env);
+        expect(r.stderr, args.join(' ')).to.equal('');
+        expect(r.code, args.join(' ')).to.equal(0);
+      }
     });
   });
 });

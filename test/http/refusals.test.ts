@@ -163,6 +163,37 @@ describe('HTTP API refusals (MariaDB + Redis)', function () {
     });
   });
 
+  describe('GET /v1/tasks', () => {
+    const parent = '9876abcd-0000-4000-8000-000000000001';
+    const child = '9876abcd-0000-4000-8000-000000000002';
+    before(async () => {
+      await createTaskWithId(d, parent, { title: 'Listed' });
+      await createTaskWithId(d, child, { parentId: parent });
+    });
+    const list = async (query: string) => {
+      const res = await fetch(`${base}/v1/tasks?limit=200${query}`);
+      expect(res.status, query).to.equal(200);
+      return ((await res.json()) as { tasks: Array<{ id: string; title: string | null; status: string }> }).tasks;
+    };
+
+    it('refuses a status no task can have with 400 invalid-option, listing the statuses', async () => {
+      const res = await fetch(`${base}/v1/tasks?status=finished`);
+      expect(res.status).to.equal(400);
+      const { error } = (await res.json()) as { error: { code: string; message: string; statuses: string[] } };
+      expect(error.code).to.equal('invalid-option');
+      expect(error.statuses).to.include.members(['queued', 'running', 'completed', 'failed', 'cancelled', 'waiting', 'done']);
+      expect(error.message).to.not.include('finished');
+    });
+
+    it('leaves fan-out children out unless all=true, and filters by phase or module status', async () => {
+      expect((await list('')).map((t) => t.id)).to.include(parent).and.not.include(child);
+      expect((await list('&all=true')).map((t) => t.id)).to.include(parent).and.include(child);
+      expect((await list('&status=queued')).find((t) => t.id === parent)?.title).to.equal('Listed');
+      expect((await list('&status=waiting')).map((t) => t.id)).to.include(parent);
+      expect((await list('&status=cancelled')).map((t) => t.id)).to.not.include(parent);
+    });
+  });
+
   it('refuses a text/plain body with 415 unsupported-media-type', async () => {
     const res = await fetch(`${base}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'An article as plain text.' });
     expect(res.status).to.equal(415);

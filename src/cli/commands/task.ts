@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { loadFlow } from '../../adapters/flow-files.ts';
+import { installedFlows, loadFlow } from '../../adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
 import type { AssetReads } from '../../core/ports/assets.ts';
 import type { FlowLookup } from '../../core/ports/flow-versions.ts';
@@ -8,6 +8,7 @@ import { connect, taskOutputs } from '../../runtime/composition.ts';
 import { type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../../runtime/engine.ts';
 import { taskView } from '../../runtime/task-view.ts';
 import { resolveTaskId } from '../../runtime/task-ids.ts';
+import { InvalidStatusError, knownStatuses, listFilter, taskListItem } from '../../runtime/task-list.ts';
 import { UnknownComponentError } from '../../core/word.ts';
 import { compileSettings, type Settings } from '../../settings.ts';
 import { readArticle } from '../article.ts';
@@ -187,21 +188,32 @@ export function registerTaskCommands(program: Command, io: Output): void {
 
   task
     .command('list')
-    .description('recent tasks')
-    .option('--status <status>', 'only tasks with this status')
+    .description('recent tasks, newest first; fan-out children only with --all')
+    .option('--status <status>', 'only tasks in this phase (queued, running, completed, failed, cancelled) or module status')
+    .option('--all', 'fan-out children (scenes) too')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
-    .action(async (opts: { status?: string; limit: string; json?: boolean }) => {
+    .action(async (opts: { status?: string; all?: boolean; limit: string; json?: boolean }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit takes a positive integer');
-      const d = openTaskDeps();
+      const settings = compileSettings();
+      const d = openTaskDeps(settings);
       try {
-        const tasks = await d.reads.listTasks({ ...(opts.status ? { status: opts.status } : {}), limit });
-        const rows = tasks.map((t) => ({
-          id: t.id, flow: t.flowName, phase: t.phase, status: t.status, slot_word: t.word.toString(), created_at: t.createdAt.toISOString(),
-        }));
-        if (opts.json) io.out(json(rows));
-        else for (const line of table(['ID', 'FLOW', 'PHASE', 'STATUS', 'WORD', 'CREATED'], rows.map((r) => Object.values(r)))) io.out(line);
+        let filter;
+        try {
+          filter = await listFilter({ status: opts.status, all: opts.all, limit }, () => knownStatuses(installedFlows(process.cwd(), settings.flowsDir), d.reads));
+        } catch (e) {
+          if (e instanceof InvalidStatusError) throw new UsageError(`--status: ${e.message}`, { code: e.code });
+          throw e;
+        }
+        const rows = (await d.reads.listTasks(filter)).map(taskListItem);
+        if (opts.json) {
+          io.out(json(rows));
+          return;
+        }
+        const header = ['ID', 'TITLE', 'FLOW', 'PHASE', 'STATUS', 'CREATED', ...(opts.all ? ['PARENT'] : [])];
+        const cells = rows.map((r) => [r.id, r.title ?? '', r.flow, r.phase, r.status, r.created_at, ...(opts.all ? [r.parent_id ?? ''] : [])]);
+        for (const line of table(header, cells)) io.out(line);
       } finally {
         await d.close();
       }
