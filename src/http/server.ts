@@ -12,6 +12,7 @@ import { isTerminal, TaskPhase } from '../core/engine/task.ts';
 import { canonicalJson } from '../core/flow/compile.ts';
 import { BadOptionError, frameFor } from '../pipeline/formats.ts';
 import { routeFlow } from '../pipeline/router.ts';
+import { taskTitle } from '../pipeline/title.ts';
 import { parseArticle } from '../pipeline/text/article.ts';
 import { ArticleError } from '../pipeline/text/errors.ts';
 import { metrics, registry } from '../runtime/metrics.ts';
@@ -57,6 +58,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 interface SubmitBody {
   flow?: string;
+  title?: string;
   article?: { title?: string; body: string };
   script?: { title?: string; scenes: Array<{ text: string; keywords?: string[] }> };
   options?: Record<string, unknown>;
@@ -68,6 +70,7 @@ const submitSchema = {
   additionalProperties: false,
   properties: {
     flow: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 },
+    title: { type: 'string', maxLength: 200 },
     article: {
       type: 'object', additionalProperties: false, required: ['body'],
       properties: { title: { type: 'string', maxLength: 500 }, body: { type: 'string', maxLength: MAX_BODY_BYTES } },
@@ -385,7 +388,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         throw e;
       }
       const callbackUrl = body.callback_url ?? null;
-      const created = await engine.submit({ flow, input, idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl });
+      const created = await engine.submit({ flow, input, title: taskTitle(input, body.title), idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl });
       if (!created.created) {
         // The key names an earlier task: the same request gets that task again, a different one is refused.
         const earlier = await reads.getTask(created.id);

@@ -17,6 +17,8 @@ export interface TaskViewSource {
 /** The task as `slotflow task show --json` and `GET /v1/tasks/:id` print it (docs/task-json.md). */
 export interface TaskView {
   id: string;
+  /** What lists show the task by (docs/task-json.md); null for a fan-out child. */
+  title: string | null;
   flow: string;
   version: number;
   status: string;
@@ -78,6 +80,7 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
   const states = moduleStates(flow, task.word, task.inFlight);
   return {
     id: task.id,
+    title: task.title,
     flow: flow.name,
     version: flow.version,
     status: task.status,

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { connect, type Distributed } from '../../src/runtime/composition.ts';
+import { compileFlow } from '../../src/core/flow/compile.ts';
+import { isTerminal } from '../../src/core/engine/task.ts';
+import { connect, defaultRegistry, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
+import { taskTitle } from '../../src/pipeline/title.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 import { createTaskWithId } from '../support/tasks.ts';
 import { slotflowIntoHead } from '../support/cli.ts';
@@ -146,6 +149,60 @@ describe('task control from the command line (MariaDB + Redis)', function () {
         expect(r.stderr, args.join(' ')).to.equal('');
         expect(r.code, args.join(' ')).to.equal(0);
       }
+    });
+  });
+
+  describe('titles and files in task show', () => {
+    it('submits with the --title given, else the article heading, and task show prints it', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'slotflow-title-'));
+      try {
+        const article = path.join(dir, 'a.md');
+        await writeFile(article, '# Harbour seals\n\nThey rest on sandbanks at low tide.');
+        const ids: string[] = [];
+        for (const extra of [['--title', 'Seals, the short cut'], []]) {
+          const r = await slotflow('task', 'submit', article, '--flow', 'bench-13', '--json', ...extra);
+          expect(r.code, r.stderr).to.equal(0);
+          ids.push((JSON.parse(r.stdout) as { id: string }).id);
+        }
+        const titles = [];
+        for (const id of ids) titles.push((JSON.parse((await slotflow('task', 'show', id, '--json')).stdout) as { title: string }).title);
+        expect(titles).to.deep.equal(['Seals, the short cut', 'Harbour seals']);
+        const shown = await slotflow('task', 'show', ids[1]!.slice(0, 8));
+        expect(shown.stdout.split('\n')).to.include('title Harbour seals');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("prints the paths of the files a finished task made", async () => {
+      const { settings } = env();
+      const video = path.join(settings.dataDir, 'out', 'final.mp4');
+      const srt = path.join(settings.dataDir, 'out', 'final.srt');
+      const registry = defaultRegistry().register('test.video', async () => ({ video, srt }));
+      const flow = compileFlow({
+        flow: 'made-files', version: 1,
+        modules: [{ module_name: 'Make', status: 'making', next_status: 'made', components: [{ component_name: 'Final', slot_index: 0, depends: [], handler: 'test.video' }] }],
+      });
+      const d = connect(settings);
+      let id: string;
+      try {
+        await startScheduler(d, settings);
+        await startWorker(d, settings, registry);
+        const input = { article: { body: 'Files made by a test handler.' } };
+        id = (await d.engine.submit({ flow, input, title: taskTitle(input) })).id;
+        await eventually(`task ${id} to finish`, async () => {
+          const snap = await d.store.readTask(id);
+          return snap && isTerminal(snap.phase) ? snap : undefined;
+        });
+      } finally {
+        await d.close();
+      }
+      const shown = await slotflow('task', 'show', id);
+      expect(shown.code, shown.stderr).to.equal(0);
+      const lines = shown.stdout.split('\n');
+      expect(lines).to.include('title Files made by a test handler.');
+      expect(lines).to.include(`video      ${video}`);
+      expect(lines).to.include(`subtitles  ${srt}`);
     });
   });
 });

@@ -6,12 +6,14 @@ import type { FlowLookup } from '../../core/ports/flow-versions.ts';
 import type { TaskReadModel } from '../../core/ports/read-model.ts';
 import { connect, taskOutputs } from '../../runtime/composition.ts';
 import { type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../../runtime/engine.ts';
-import { taskView } from '../../runtime/task-view.ts';
+import { describedOutputs, taskView } from '../../runtime/task-view.ts';
+import type { DescribedOutputs } from '../../core/ports/outputs.ts';
 import { resolveTaskId } from '../../runtime/task-ids.ts';
 import { InvalidStatusError, knownStatuses, listFilter, taskListItem } from '../../runtime/task-list.ts';
 import { UnknownComponentError } from '../../core/word.ts';
 import { compileSettings, type Settings } from '../../settings.ts';
 import { readArticle } from '../article.ts';
+import { taskTitle } from '../../pipeline/title.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output, table } from '../output.ts';
 
@@ -68,6 +70,16 @@ async function waitWithProgress(d: Pick<TaskCommandDeps, 'reads' | 'flows'>, id:
   }
 }
 
+/** The files a finished task made, one line each: the download (video or bundle) first, then the others by role. */
+function outputLines(outputs: DescribedOutputs | undefined): string[] {
+  const files: Array<[string, string]> = [];
+  const download = outputs?.download;
+  if (download) files.push([download.contentType === 'video/mp4' ? 'video' : 'bundle', download.path]);
+  for (const [role, file] of Object.entries(outputs?.files ?? {})) files.push([role, file]);
+  const width = Math.max(0, ...files.map(([role]) => role.length));
+  return files.map(([role, file]) => `${role.padEnd(width)}  ${file}`);
+}
+
 export function registerTaskCommands(program: Command, io: Output): void {
   const task = program.command('task').description('tasks in MySQL: submit, show, list');
 
@@ -78,10 +90,11 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .option('--flow <flow>', 'flow name (from flows/) or file path', 'article-video')
     .addOption(new Option('--format <format>', 'aspect ratio').choices(FORMATS))
     .option('--voice <voice>', 'voice')
+    .option('--title <title>', "what lists show the task by (default: the article's title or first words)")
     .option('--idempotency-key <key>', 'the same key gives the same task')
     .option('--wait', 'show progress until the task is done')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { flow: string; format?: string; voice?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (file: string, opts: { flow: string; format?: string; voice?: string; title?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
       const settings = compileSettings();
       const flow = loadFlow(opts.flow, process.cwd(), settings.flowsDir);
       const options: Record<string, string> = {};
@@ -90,7 +103,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
       const input = { article: readArticle(file), options };
       const d = openTaskDeps(settings);
       try {
-        const created = await d.engine.submit({ flow, input, idempotencyKey: opts.idempotencyKey ?? null });
+        const created = await d.engine.submit({ flow, input, title: taskTitle(input, opts.title), idempotencyKey: opts.idempotencyKey ?? null });
         const snap = await d.reads.readTask(created.id);
         if (opts.json) io.out(json({ id: created.id, status: snap?.status }));
         else io.out(created.id);
@@ -109,15 +122,18 @@ export function registerTaskCommands(program: Command, io: Output): void {
       const d = openTaskDeps();
       try {
         const id = await resolveTaskId(d.reads, given);
-        const view = await taskView({ reads: d.reads, flows: d.flows, outputs: taskOutputs }, id);
+        const src = { reads: d.reads, flows: d.flows, outputs: taskOutputs };
+        const view = await taskView(src, id);
         if (!view) throw new FailedExit(`no task ${id}`, false, 'unknown-task');
         if (opts.json) {
           io.out(json(view));
           return;
         }
         io.out(`task ${view.id}  flow ${view.flow} v${view.version}  ${view.phase} / ${view.status}`);
+        if (view.title) io.out(`title ${view.title}`);
         io.out(`word ${view.slot_word} = ${view.hex}   created ${view.created_at}  updated ${view.updated_at}`);
         if (view.error) io.out(`error ${view.error.component} attempt ${view.error.attempt}: ${view.error.name}: ${view.error.message}`);
+        for (const line of outputLines(await describedOutputs(src, id))) io.out(line);
         io.out('');
         const rows = view.components.map((c) => [
           c.module, c.component, String(c.slot), c.in_flight ? `${c.state} (in flight)` : c.state, String(c.attempts),
