@@ -1,10 +1,22 @@
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { toHex } from '../core/slot.ts';
-import { componentState, moduleStates, unknownBits } from '../core/word.ts';
+import { componentState, ModuleState, moduleStates, unknownBits } from '../core/word.ts';
+import { TaskPhase } from '../core/engine/task.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { FlowLookup } from '../core/ports/flow-versions.ts';
 import type { DescribedOutputs, OutputDescriber } from '../core/ports/outputs.ts';
 import type { TaskReadModel, TaskRecord } from '../core/ports/read-model.ts';
+
+/**
+ * A module that was running when its task ended will not go on: it reads as the way the task ended
+ * (`failed`, `cancelled`), not `running`. The word alone cannot tell (a cancel is a fact of the task row).
+ */
+export function endedState(state: ModuleState, phase: string): ModuleState | 'cancelled' {
+  if (state !== ModuleState.running) return state;
+  if (phase === TaskPhase.cancelled) return TaskPhase.cancelled;
+  if (phase === TaskPhase.failed) return ModuleState.failed;
+  return state;
+}
 
 /** What a view is made from: the read model and the flows tasks pinned. */
 export interface TaskViewSource {
@@ -45,7 +57,8 @@ export interface TaskView {
     duration_ms: number | null;
     error: unknown;
   }>;
-  modules: Array<{ module: string; status: string; state: string }>;
+  /** `state`: the module's state in the word, except that one still running when its task failed or was cancelled says so. */
+  modules: Array<{ module: string; status: string; state: ModuleState | 'cancelled' }>;
   scenes: Array<{ index: number | null; task_id: string; component: string | null; phase: string; status: string; slot_word: string }>;
   assets: Array<{ id: number; kind: string; component: string; scene: number | null; provider: string; bytes: number; reused: boolean; url: string }>;
 }
@@ -77,7 +90,7 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
   const [runs, children, assets, final] = await Promise.all([
     src.reads.listRuns(id), src.reads.listChildren(id), src.reads.listAssets(id), describedOutputs(src, id),
   ]);
-  const states = moduleStates(flow, task.word, task.inFlight);
+  const states = moduleStates(flow, task.word, task.inFlight).map((s) => endedState(s, task.phase));
   return {
     id: task.id,
     title: task.title,

@@ -128,11 +128,17 @@ export class MemoryStore implements TaskStore {
       const run = find(write.reopen);
       if (run) {
         run.status = RunStatus.running;
+        // The redo's time, as in MySQL: not stretched across the first run and the redo.
+        run.startedAt = new Date();
         run.finishedAt = null;
       }
     }
     if (write.phase === TaskPhase.cancelled) {
-      for (const r of runs) if (isOpen(r)) r.status = RunStatus.cancelled;
+      for (const r of runs) {
+        if (!isOpen(r)) continue;
+        r.status = RunStatus.cancelled;
+        r.finishedAt = new Date();
+      }
     }
     for (const s of write.starts) {
       runs.push({

@@ -70,6 +70,18 @@ async function waitWithProgress(d: Pick<TaskCommandDeps, 'reads' | 'flows'>, id:
   }
 }
 
+/**
+ * What a component is doing, in the words the editors' page uses (web/js/views/task.js): its slot state, or
+ * while in flight what it waits on, so the command line and the page never name one state two ways.
+ */
+function componentLabel(c: { state: string; in_flight: boolean; kind: string }): string {
+  if (c.state !== 'pending' || !c.in_flight) return c.state;
+  if (c.kind === 'approval') return 'awaiting approval';
+  if (c.kind === 'callback') return 'waiting for service';
+  if (c.kind === 'fanout') return 'running scenes';
+  return 'running';
+}
+
 /** The files a finished task made, one line each: the download (video or bundle) first, then the others by role. */
 function outputLines(outputs: DescribedOutputs | undefined): string[] {
   const files: Array<[string, string]> = [];
@@ -136,7 +148,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
         for (const line of outputLines(await describedOutputs(src, id))) io.out(line);
         io.out('');
         const rows = view.components.map((c) => [
-          c.module, c.component, String(c.slot), c.in_flight ? `${c.state} (in flight)` : c.state, String(c.attempts),
+          c.module, c.component, String(c.slot), componentLabel(c), String(c.attempts),
           c.duration_ms === null ? '' : `${c.duration_ms} ms`, c.error ? String((c.error as { message?: string }).message ?? '') : '',
         ]);
         for (const line of table(['MODULE', 'COMPONENT', 'SLOT', 'STATE', 'ATTEMPTS', 'TIME', 'ERROR'], rows, new Set([2, 4]))) io.out(line);
