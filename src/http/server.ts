@@ -388,11 +388,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         throw e;
       }
       const callbackUrl = body.callback_url ?? null;
-      const created = await engine.submit({ flow, input, title: taskTitle(input, body.title), idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl });
+      const title = taskTitle(input, body.title);
+      const created = await engine.submit({ flow, input, title, idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl });
       if (!created.created) {
         // The key names an earlier task: the same request gets that task again, a different one is refused.
         const earlier = await reads.getTask(created.id);
-        if (!earlier || earlier.flowHash !== flow.hash || earlier.callbackUrl !== callbackUrl || canonicalJson(earlier.input) !== canonicalJson(input)) {
+        if (!earlier || earlier.flowHash !== flow.hash || earlier.callbackUrl !== callbackUrl || earlier.title !== title || canonicalJson(earlier.input) !== canonicalJson(input)) {
           return sendError(reply, 422, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request', { task: created.id });
         }
       }

@@ -109,6 +109,13 @@ describe('HTTP API (MariaDB + Redis)', function () {
       const list = (await (await fetch(`${base}/v1/tasks?limit=200`)).json()) as { tasks: Array<{ id: string; title: string }> };
       expect(list.tasks.find((t) => t.id === id)?.title).to.equal(title);
     }
+    // The title is part of the request: the same Idempotency-Key with another title is another request.
+    const keyed = { flow: 'bench-13', title: 'First title', article: { body: 'Text.' } };
+    expect((await post(`${base}/v1/tasks`, keyed, { 'idempotency-key': 'title-key' })).status).to.equal(202);
+    expect((await post(`${base}/v1/tasks`, keyed, { 'idempotency-key': 'title-key' })).status).to.equal(202);
+    const retitled = await post(`${base}/v1/tasks`, { ...keyed, title: 'Second title' }, { 'idempotency-key': 'title-key' });
+    expect(retitled.status).to.equal(422);
+    expect(((await retitled.json()) as { error: { code: string } }).error.code).to.equal('idempotency-key-reused');
   });
 
   it('answers 401 without the bearer token when one is set, and accepts it when given', async () => {
