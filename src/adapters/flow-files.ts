@@ -168,3 +168,17 @@ export function loadFlow(ref: string, cwd = process.cwd(), extraDir?: string): C
   if (!checked.flow) throw new FlowValidationError(ref, checked.problems);
   return checked.flow;
 }
+
+/** The flows of the flow directories that load, once per name (the first directory that has a name wins). */
+export function installedFlows(cwd = process.cwd(), extraDir?: string): CompiledFlow[] {
+  const names = new Set(flowDirs(cwd, extraDir).flatMap((dir) => flowFilesIn(dir).map((f) => path.basename(f, '.json'))));
+  const flows: CompiledFlow[] = [];
+  for (const name of [...names].sort()) {
+    try {
+      flows.push(loadFlow(name, cwd, extraDir));
+    } catch {
+      // A flow that does not load runs no task.
+    }
+  }
+  return flows;
+}

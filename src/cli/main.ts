@@ -2,7 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { FlowNotFoundError } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { UnknownComponentError } from '../core/word.ts';
-import { UnsafeBindError } from '../http/start.ts';
+import { TaskIdError } from '../runtime/task-ids.ts';
+import { AddressInUseError, UnsafeBindError } from '../http/start.ts';
 import { SettingsError } from '../settings.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerFlowCommands } from './commands/flow.ts';
@@ -11,7 +12,7 @@ import { registerServiceCommands } from './commands/services.ts';
 import { registerSlotCommands } from './commands/slots.ts';
 import { registerTaskCommands } from './commands/task.ts';
 import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
-import { consoleOutput, json, type Output } from './output.ts';
+import { consoleOutput, endQuietlyOnClosedStdout, json, type Output } from './output.ts';
 
 export function buildProgram(io: Output): Command {
   const program = new Command('slotflow')
@@ -38,6 +39,7 @@ export function buildProgram(io: Output): Command {
 
 /** Runs the command line and returns the exit code. */
 export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
+  if (io === consoleOutput) endQuietlyOnClosedStdout();
   let printed = false;
   const program = buildProgram({ out: (line) => ((printed = true), io.out(line)), err: (line) => io.err(line) });
   try {
@@ -65,11 +67,16 @@ function exitCodeFor(e: unknown, io: Output): number {
     io.err(`slotflow: ${e.message}`);
     return ExitCode.usage;
   }
+  if (e instanceof TaskIdError) {
+    // No task by that name is the thing asked about being bad; a prefix too short or shared is how it was asked.
+    io.err(`slotflow: ${e.message}`);
+    return e.code === 'unknown-task' ? ExitCode.failed : ExitCode.usage;
+  }
   if (e instanceof FailedExit) {
     if (!e.quiet) io.err(`slotflow: ${e.message}`);
     return ExitCode.failed;
   }
-  if (e instanceof FlowValidationError) {
+  if (e instanceof FlowValidationError || e instanceof AddressInUseError) {
     io.err(`slotflow: ${e.message}`);
     return ExitCode.failed;
   }

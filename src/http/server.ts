@@ -3,7 +3,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { log } from '../log.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FlowNotFoundError, PACKAGE_ROOT } from '../adapters/flow-files.ts';
+import { FlowNotFoundError, installedFlows, PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { codeOf, SlotflowError } from '../core/errors.ts';
 import { isTerminal, TaskPhase } from '../core/engine/task.ts';
@@ -18,6 +18,8 @@ import type { FlowLookup } from '../core/ports/flow-versions.ts';
 import { type Engine, MISSING_CODES, type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
 import { describedOutputs, taskView } from '../runtime/task-view.ts';
+import { resolveTaskId, TaskIdError } from '../runtime/task-ids.ts';
+import { InvalidStatusError, knownStatuses, listFilter, taskListItem } from '../runtime/task-list.ts';
 import type { EngineServices } from '../runtime/services.ts';
 import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
@@ -25,6 +27,7 @@ import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
 import { registerSceneRoutes } from './scenes.ts';
 import { CONTENT_TYPES, sendError, sendFile } from './replies.ts';
+import { answerClientError, longUrlRefusal } from './client-errors.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { OutputDescriber } from '../core/ports/outputs.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
@@ -150,10 +153,22 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // Over-long request lines and headers are refused by Node's parser before fastify: still in our error shape.
+    clientErrorHandler: answerClientError,
+    // The router's own refusals (a path segment over maxParamLength, a malformed escape) would echo the path.
+    frameworkErrors: (err, _req, reply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'uri-too-long', `a path segment is longer than ${MAX_TOKEN_LENGTH} characters`);
+      if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'bad-url', 'the request path is not a valid URL path');
+      return sendError(reply, 500, 'internal', 'internal error');
+    },
   });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    const refusal = longUrlRefusal(req.url);
+    if (refusal) return sendError(reply, refusal.status, refusal.code, refusal.message);
   });
   // JSON bodies only: a text/plain body is refused with 415 instead of reaching a route as a string.
   app.removeContentTypeParser('text/plain');
@@ -168,6 +183,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (err.validation) {
       if (callback) metrics.answersRejected.inc({ reason: 'invalid-body' });
       return sendError(reply, 400, 'invalid-body', err.message);
+    }
+    if (err instanceof TaskIdError) {
+      return sendError(reply, err.code === 'unknown-task' ? 404 : 400, err.code, err.message, err.candidates.length > 0 ? { candidates: err.candidates } : {});
     }
     if (err instanceof TaskStateError) return sendError(reply, MISSING_CODES.has(err.code) ? 404 : 409, err.code, err.message);
     if (err instanceof UnknownComponentError) return sendError(reply, 404, 'unknown-component', err.message);
@@ -187,6 +205,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const header = req.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!tokensMatch(given, deps.apiToken)) return sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token');
+  });
+
+  // Every /v1/tasks/:id… route takes a unique prefix of the id; its handler sees the full id.
+  app.addHook('preValidation', async (req) => {
+    if (!req.routeOptions.url?.startsWith('/v1/tasks/:id')) return;
+    const params = req.params as { id: string };
+    params.id = await resolveTaskId(reads, params.id);
   });
 
   app.get('/healthz', async () => ({ ok: true }));
@@ -290,7 +315,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       if (!created.created) {
         // The key names an earlier task: the same request gets that task again, a different one is refused.
         const earlier = await reads.getTask(created.id);
-        if (!earlier || earlier.flowHash !== flow.hash || earlier.callbackUrl !== callbackUrl || canonicalJson(earlier.input) !== canonicalJson(input)) {
+        if (!earlier || earlier.flowHash !== flow.hash || earlier.callbackUrl !== callbackUrl || earlier.title !== valid.title || canonicalJson(earlier.input) !== canonicalJson(input)) {
           return sendError(reply, 422, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request', { task: created.id });
         }
       }
@@ -299,16 +324,26 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   );
 
-  app.get<{ Querystring: { status?: string; limit?: number } }>(
+  app.get<{ Querystring: { status?: string; all?: boolean; limit?: number } }>(
     '/v1/tasks',
-    { schema: { querystring: { type: 'object', properties: { status: { type: 'string', maxLength: 64 }, limit: { type: 'integer', minimum: 1, maximum: 200 } } } } },
-    async (req) => {
-      const tasks = await reads.listTasks({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit ?? 20 });
-      return {
-        tasks: tasks.filter((t) => t.parentId === null).map((t) => ({
-          id: t.id, flow: t.flowName, status: t.status, phase: t.phase, slot_word: t.word.toString(), created_at: t.createdAt.toISOString(),
-        })),
-      };
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { status: { type: 'string', maxLength: 64 }, all: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 200 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      let filter;
+      try {
+        filter = await listFilter({ status: req.query.status, all: req.query.all, limit: req.query.limit ?? 20 },
+          () => knownStatuses(installedFlows(process.cwd(), deps.settings?.flowsDir), reads));
+      } catch (e) {
+        if (e instanceof InvalidStatusError) return sendError(reply, 400, e.code, e.message, { statuses: e.known });
+        throw e;
+      }
+      return { tasks: (await reads.listTasks(filter)).map(taskListItem) };
     },
   );
 

@@ -14,6 +14,14 @@ export class UnsafeBindError extends SlotflowError {
   }
 }
 
+/** Another process listens on the address: the service would run without its API, so it does not run at all. */
+export class AddressInUseError extends SlotflowError {
+  override name = 'AddressInUseError';
+  constructor(readonly addr: string, cause: unknown) {
+    super(`${addr} is in use (SLOTFLOW_HTTP_ADDR)`, { code: 'address-in-use', cause });
+  }
+}
+
 export function parseAddr(addr: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(addr);
   if (!m) throw new RangeError(`SLOTFLOW_HTTP_ADDR "${addr}" is not HOST:PORT`);
@@ -28,7 +36,14 @@ export async function startHttp(d: Distributed, settings: Settings): Promise<{ a
   const { host, port } = parseAddr(settings.httpAddr);
   if (!isLoopback(host) && !settings.apiToken) throw new UnsafeBindError(settings.httpAddr);
   const app = buildServer({ engine: d.engine, reads: d.reads, flows: d.flows, queue: d.queue, outputs: taskOutputs, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
-  const url = await app.listen({ host, port });
+  let url: string;
+  try {
+    url = await app.listen({ host, port });
+  } catch (e) {
+    await app.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AddressInUseError(settings.httpAddr, e);
+    throw e;
+  }
   d.onClose(() => app.close());
   return { app, url };
 }

@@ -13,6 +13,7 @@ import type { Settings } from '../settings.ts';
 import type { PipelineDeps } from './deps.ts';
 import { providersFromSettings } from './providers.ts';
 import { registerPipeline } from './register.ts';
+import { taskTitle } from './title.ts';
 
 /**
  * One render in this process on the embedded back end: submit, wait, copy the
@@ -91,7 +92,7 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
   const registry = registerPipeline(registerBuiltins(new HandlerRegistry()), deps);
   const rt: RenderRuntime = await startEmbedded({ registry, concurrency: RENDER_CONCURRENCY, settings: job.settings });
   try {
-    const { id } = await rt.engine.submit({ flow: job.flow, input: job.input });
+    const { id } = await rt.engine.submit({ flow: job.flow, input: job.input, title: taskTitle(job.input) });
     let last = '';
     for (;;) {
       const snap = (await rt.reads.readTask(id))!;

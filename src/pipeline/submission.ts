@@ -1,4 +1,5 @@
 import { SlotflowError } from '../core/errors.ts';
+import { taskTitle } from './title.ts';
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import type { SpeechProvider } from '../providers/types.ts';
 import { BadOptionError, DEFAULT_FORMAT, FORMATS, frameFor } from './formats.ts';
@@ -176,7 +177,7 @@ export async function validateSubmission(raw: unknown, ctx: SubmissionContext): 
     checkPrompt(b.prompt);
     throw new PromptNotSupportedError();
   }
-  return { ...(flow !== undefined ? { flow } : {}), input, title: title ?? found ?? null, callbackUrl: callbackUrl ?? null };
+  return { ...(flow !== undefined ? { flow } : {}), input, title: taskTitle(input, title ?? found ?? null), callbackUrl: callbackUrl ?? null };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
 } from '../core/engine/transitions.ts';
 import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
 import { componentOf, initialWord, taskStatus } from '../core/word.ts';
+import { logFailedAttempt } from './failure-log.ts';
 import { metrics } from './metrics.ts';
 import type { LockManager } from '../core/ports/locks.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
@@ -206,6 +207,7 @@ export class Engine {
       this.waiting.set(answer.taskId, [{ answer, resolve, reject }]);
       void this.drainAnswers(answer.taskId);
     });
+    logFailedAttempt(answer, result);
     if ('rejected' in result) {
       metrics.answersRejected.inc({ reason: result.rejected });
       await this.store.recordRejection(answer.taskId, answer.component, answer.attempt, result.rejected);

@@ -1,11 +1,23 @@
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { toHex } from '../core/slot.ts';
-import { componentState, moduleStates, unknownBits } from '../core/word.ts';
+import { componentState, ModuleState, moduleStates, unknownBits } from '../core/word.ts';
+import { TaskPhase } from '../core/engine/task.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { FlowLookup } from '../core/ports/flow-versions.ts';
 import type { DescribedOutputs, OutputDescriber } from '../core/ports/outputs.ts';
 import type { TaskReadModel, TaskRecord } from '../core/ports/read-model.ts';
 import { type SceneView, sceneViews } from './scene-view.ts';
+
+/**
+ * A module that was running when its task ended will not go on: it reads as the way the task ended
+ * (`failed`, `cancelled`), not `running`. The word alone cannot tell (a cancel is a fact of the task row).
+ */
+export function endedState(state: ModuleState, phase: string): ModuleState | 'cancelled' {
+  if (state !== ModuleState.running) return state;
+  if (phase === TaskPhase.cancelled) return TaskPhase.cancelled;
+  if (phase === TaskPhase.failed) return ModuleState.failed;
+  return state;
+}
 
 /** What a view is made from: the read model and the flows tasks pinned. */
 export interface TaskViewSource {
@@ -18,6 +30,8 @@ export interface TaskViewSource {
 /** The task as `slotflow task show --json` and `GET /v1/tasks/:id` print it (docs/task-json.md). */
 export interface TaskView {
   id: string;
+  /** What lists show the task by (docs/task-json.md); null for a fan-out child. */
+  title: string | null;
   flow: string;
   version: number;
   status: string;
@@ -44,7 +58,8 @@ export interface TaskView {
     duration_ms: number | null;
     error: unknown;
   }>;
-  modules: Array<{ module: string; status: string; state: string }>;
+  /** `state`: the module's state in the word, except that one still running when its task failed or was cancelled says so. */
+  modules: Array<{ module: string; status: string; state: ModuleState | 'cancelled' }>;
   scenes: SceneView[];
   assets: Array<{ id: number; kind: string; component: string; scene: number | null; provider: string; bytes: number; reused: boolean; url: string }>;
 }
@@ -76,9 +91,10 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
   const [runs, scenes, assets, final] = await Promise.all([
     src.reads.listRuns(id), sceneViews(src.reads, src.flows, task), src.reads.listAssets(id), describedOutputs(src, id),
   ]);
-  const states = moduleStates(flow, task.word, task.inFlight);
+  const states = moduleStates(flow, task.word, task.inFlight).map((s) => endedState(s, task.phase));
   return {
     id: task.id,
+    title: task.title,
     flow: flow.name,
     version: flow.version,
     status: task.status,

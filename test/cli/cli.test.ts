@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { slotflowIntoHead } from '../support/cli.ts';
 
 /**
  * The real command line, run as `node bin/slotflow.js ...` from the repo root:
@@ -197,6 +198,17 @@ describe('command line (node bin/slotflow.js)', function () {
       expect(stdout).to.match(/^digraph "article-video" \{/);
       expect(stdout).to.include('"TextUnderstanding" -> "TextProcessor"');
     });
+  });
+
+  describe('output piped into head', () => {
+    for (const args of [['flow', 'graph', 'article-video'], ['flow', 'graph', 'article-video', '--format', 'dot'], ['slots', 'decode', '0x50', '--flow', 'article-video'], ['slots', 'decode', '0x50', '--flow', 'article-video', '--json']]) {
+      it(`ends quietly with exit 0 when head stops reading: slotflow ${args.join(' ')} | head -n 1`, async () => {
+        const { code, stdout, stderr } = await slotflowIntoHead(args);
+        expect(stderr).to.equal('');
+        expect(stdout).to.equal('first');
+        expect(code).to.equal(0);
+      });
+    }
   });
 
   describe('usage errors exit 2', () => {

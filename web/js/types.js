@@ -28,7 +28,7 @@
  * @typedef {object} TaskModule
  * @property {string} module
  * @property {string} status
- * @property {'pending' | 'running' | 'succeeded' | 'failed'} state
+ * @property {'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'} state
  */
 
 /**

@@ -128,11 +128,17 @@ export class MemoryStore implements TaskStore {
       const run = find(write.reopen);
       if (run) {
         run.status = RunStatus.running;
+        // The redo's time, as in MySQL: not stretched across the first run and the redo.
+        run.startedAt = new Date();
         run.finishedAt = null;
       }
     }
     if (write.phase === TaskPhase.cancelled) {
-      for (const r of runs) if (isOpen(r)) r.status = RunStatus.cancelled;
+      for (const r of runs) {
+        if (!isOpen(r)) continue;
+        r.status = RunStatus.cancelled;
+        r.finishedAt = new Date();
+      }
     }
     for (const s of write.starts) {
       runs.push({
@@ -187,10 +193,14 @@ export class MemoryStore implements TaskStore {
 
   async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
     return [...this.tasks.values()]
-      .filter((t) => (!filter.status || t.status === filter.status) && (!filter.phase || t.phase === filter.phase))
+      .filter((t) => (!filter.status || t.status === filter.status) && (!filter.phase || t.phase === filter.phase) && (!filter.topLevel || t.parentId === null))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .slice(0, filter.limit ?? 50)
       .map((t) => structuredClone(t));
+  }
+
+  async findTaskIds(prefix: string, limit: number): Promise<string[]> {
+    return [...this.tasks.keys()].filter((id) => id.startsWith(prefix)).sort().slice(0, limit);
   }
 
   async listRuns(taskId: string): Promise<RunRecord[]> {

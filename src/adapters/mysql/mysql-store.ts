@@ -18,6 +18,7 @@ import { countTasksByStatus } from './steps/count-tasks-by-status.ts';
 import { createChildren } from './steps/create-children.ts';
 import { createTask } from './steps/create-task.ts';
 import { findIdleTasks } from './steps/find-idle-tasks.ts';
+import { findTaskIds } from './steps/find-task-ids.ts';
 import { forgetAssets } from './steps/forget-assets.ts';
 import { getTask } from './steps/get-task.ts';
 import { getAsset, listAssets } from './steps/list-assets.ts';
@@ -117,6 +118,10 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
     return withDbRetry(() => listTasks(this.db, filter));
+  }
+
+  findTaskIds(prefix: string, limit: number): Promise<string[]> {
+    return withDbRetry(() => findTaskIds(this.db, prefix, limit));
   }
 
   listRuns(taskId: string): Promise<RunRecord[]> {

@@ -23,7 +23,7 @@ import type { Output } from '../output.ts';
 async function runUntilSignal(
   io: Output,
   what: string,
-  start: (d: Distributed, settings: Settings, shutdown: AbortSignal) => Promise<void>,
+  start: (d: Distributed, settings: Settings, shutdown: AbortSignal) => Promise<{ url?: string } | void>,
   media?: SegmentEncoder,
 ): Promise<void> {
   const settings = compileSettings();
@@ -43,7 +43,15 @@ async function runUntilSignal(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await start(d, settings, shutdown.signal);
+    let started;
+    try {
+      started = await start(d, settings, shutdown.signal);
+    } catch (e) {
+      // A service that cannot start in full does not run in part: whatever it opened is released, so the process ends.
+      await d.close();
+      throw e;
+    }
+    if (started?.url) io.err(`slotflow ${what} listening on ${started.url}`);
     io.err(`slotflow ${what} running (pid ${process.pid}, queue prefix ${settings.queuePrefix})`);
     const signal = await stopping;
     io.err(`slotflow ${what}: ${signal}, finishing running jobs (signal again to abort them)`);
@@ -101,9 +109,7 @@ export function registerServiceCommands(program: Command, io: Output): void {
     .action(async () => {
       const settings = compileSettings();
       await migrateDatabase(settings.mysqlUrl);
-      return runUntilSignal(io, 'serve', async (d, s) => {
-        await startHttp(d, s);
-      });
+      return runUntilSignal(io, 'serve', async (d, s) => ({ url: (await startHttp(d, s)).url }));
     });
 
   program
@@ -134,9 +140,10 @@ export function registerServiceCommands(program: Command, io: Output): void {
       const media = mediaFromSettings(settings);
       const registry = fullRegistry(settings, media);
       return runUntilSignal(io, 'all', async (d, s, shutdown) => {
-        await startHttp(d, s);
+        const { url } = await startHttp(d, s);
         await startScheduler(d, s, (e) => io.err(`sweeper: ${String(e)}`));
         await startWorker(d, s, registry, { shutdown });
+        return { url };
       }, media);
     });
 }

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
-import { loadFlow } from '../../adapters/flow-files.ts';
+import { installedFlows, loadFlow } from '../../adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
 import type { AssetReads } from '../../core/ports/assets.ts';
 import type { FlowLookup } from '../../core/ports/flow-versions.ts';
 import type { TaskReadModel } from '../../core/ports/read-model.ts';
 import { connect, taskOutputs } from '../../runtime/composition.ts';
 import { type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../../runtime/engine.ts';
-import { taskView } from '../../runtime/task-view.ts';
+import { describedOutputs, taskView } from '../../runtime/task-view.ts';
+import type { DescribedOutputs } from '../../core/ports/outputs.ts';
+import { resolveTaskId } from '../../runtime/task-ids.ts';
+import { InvalidStatusError, knownStatuses, listFilter, taskListItem } from '../../runtime/task-list.ts';
 import { UnknownComponentError } from '../../core/word.ts';
 import { compileSettings, type Settings } from '../../settings.ts';
 import { readArticle } from '../article.ts';
@@ -81,6 +84,28 @@ function sceneIndexOf(value: string): number {
   return n - 1;
 }
 
+/**
+ * What a component is doing, in the words the editors' page uses (web/js/views/task.js): its slot state, or
+ * while in flight what it waits on, so the command line and the page never name one state two ways.
+ */
+function componentLabel(c: { state: string; in_flight: boolean; kind: string }): string {
+  if (c.state !== 'pending' || !c.in_flight) return c.state;
+  if (c.kind === 'approval') return 'awaiting approval';
+  if (c.kind === 'callback') return 'waiting for service';
+  if (c.kind === 'fanout') return 'running scenes';
+  return 'running';
+}
+
+/** The files a finished task made, one line each: the download (video or bundle) first, then the others by role. */
+function outputLines(outputs: DescribedOutputs | undefined): string[] {
+  const files: Array<[string, string]> = [];
+  const download = outputs?.download;
+  if (download) files.push([download.contentType === 'video/mp4' ? 'video' : 'bundle', download.path]);
+  for (const [role, file] of Object.entries(outputs?.files ?? {})) files.push([role, file]);
+  const width = Math.max(0, ...files.map(([role]) => role.length));
+  return files.map(([role, file]) => `${role.padEnd(width)}  ${file}`);
+}
+
 export function registerTaskCommands(program: Command, io: Output): void {
   const task = program.command('task').description('tasks in MySQL: submit, show, list');
 
@@ -91,15 +116,16 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .option('--flow <flow>', 'flow name (from flows/) or file path', 'article-video');
   addRequestOptions(submit)
     .option('--no-music', 'no background music')
+    .option('--title <title>', "what lists show the task by (default: the article's title or first words)")
     .option('--idempotency-key <key>', 'the same key gives the same task')
     .option('--wait', 'show progress until the task is done')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: RequestFlags & { flow: string; music: boolean; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (file: string, opts: RequestFlags & { flow: string; music: boolean; title?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
       const settings = compileSettings();
       const flow = loadFlow(opts.flow, process.cwd(), settings.flowsDir);
       const options = optionsFromFlags(opts);
       if (opts.music === false) options.music = false;
-      const valid = await checkedSubmission({ article: readArticle(file), options }, { speech: speechFromSettings(settings), filename: file });
+      const valid = await checkedSubmission({ article: readArticle(file), options, ...(opts.title !== undefined ? { title: opts.title } : {}) }, { speech: speechFromSettings(settings), filename: file });
       const d = openTaskDeps(settings);
       try {
         const created = await d.engine.submit({ flow, input: valid.input, idempotencyKey: opts.idempotencyKey ?? null, title: valid.title });
@@ -115,23 +141,27 @@ export function registerTaskCommands(program: Command, io: Output): void {
   task
     .command('show')
     .description('status, the decoded word, per-component attempts, timings and errors')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (8 characters or more)')
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .action(async (given: string, opts: { json?: boolean }) => {
       const d = openTaskDeps();
       try {
-        const view = await taskView({ reads: d.reads, flows: d.flows, outputs: taskOutputs }, id);
-        if (!view) throw new UsageError(`no task ${id}`, { code: 'unknown-task' });
+        const id = await resolveTaskId(d.reads, given);
+        const src = { reads: d.reads, flows: d.flows, outputs: taskOutputs };
+        const view = await taskView(src, id);
+        if (!view) throw new FailedExit(`no task ${id}`, false, 'unknown-task');
         if (opts.json) {
           io.out(json(view));
           return;
         }
         io.out(`task ${view.id}  flow ${view.flow} v${view.version}  ${view.phase} / ${view.status}`);
+        if (view.title) io.out(`title ${view.title}`);
         io.out(`word ${view.slot_word} = ${view.hex}   created ${view.created_at}  updated ${view.updated_at}`);
         if (view.error) io.out(`error ${view.error.component} attempt ${view.error.attempt}: ${view.error.name}: ${view.error.message}`);
+        for (const line of outputLines(await describedOutputs(src, id))) io.out(line);
         io.out('');
         const rows = view.components.map((c) => [
-          c.module, c.component, String(c.slot), c.in_flight ? `${c.state} (in flight)` : c.state, String(c.attempts),
+          c.module, c.component, String(c.slot), componentLabel(c), String(c.attempts),
           c.duration_ms === null ? '' : `${c.duration_ms} ms`, c.error ? String((c.error as { message?: string }).message ?? '') : '',
         ]);
         for (const line of table(['MODULE', 'COMPONENT', 'SLOT', 'STATE', 'ATTEMPTS', 'TIME', 'ERROR'], rows, new Set([2, 4]))) io.out(line);
@@ -148,10 +178,12 @@ export function registerTaskCommands(program: Command, io: Output): void {
       }
     });
 
-  const control = async (id: string, opts: { json?: boolean }, act: (d: TaskCommandDeps) => Promise<MutateResult>) => {
+  /** Runs a control request on the task `given` names (its id or a unique prefix), and prints the task after it. */
+  const control = async (given: string, opts: { json?: boolean }, act: (d: TaskCommandDeps, id: string) => Promise<MutateResult>) => {
     const d = openTaskDeps();
     try {
-      const result = await act(d);
+      const id = await resolveTaskId(d.reads, given);
+      const result = await act(d, id);
       if (result && 'rejected' in result) throw new FailedExit(`task ${id}: refused (${result.rejected})`, false, result.rejected);
       const snap = await d.reads.readTask(id);
       if (opts.json) io.out(json({ id, status: snap?.status, phase: snap?.phase, slot_word: snap?.word.toString() }));
@@ -167,14 +199,14 @@ export function registerTaskCommands(program: Command, io: Output): void {
   const resume = task
     .command('resume')
     .description('clear a component and everything downstream of it (or one scene of a fan-out) and run again, optionally with changed options')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (8 characters or more)')
     .requiredOption('--from <component>', 'the component to run again')
     .option('--scene <n>', 'only this scene (1, 2, …) of the fan-out component');
   addResumeOptions(resume)
     .option('--json', 'print JSON')
-    .action((id: string, opts: RequestFlags & { from: string; scene?: string; json?: boolean }) => {
+    .action((given: string, opts: RequestFlags & { from: string; scene?: string; json?: boolean }) => {
       const scene = opts.scene === undefined ? undefined : sceneIndexOf(opts.scene);
-      return control(id, opts, async (d) => {
+      return control(given, opts, async (d, id) => {
         const stored = await d.reads.getTask(id);
         const resumed = stored && { flow: await d.flows.byHashOrThrow(stored.flowHash), from: opts.from };
         const options = await checkedResumeOptions(opts, stored?.input, { speech: speechFromSettings(compileSettings()), scene, resumed });
@@ -187,21 +219,20 @@ export function registerTaskCommands(program: Command, io: Output): void {
   task
     .command('approve')
     .description('approve (or with --reject, reject) a waiting approval gate')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (8 characters or more)')
     .argument('<component>', 'the approval component')
     .option('--reject <reason>', 'reject with this reason instead')
     .option('--json', 'print JSON')
-    .action((id: string, component: string, opts: { reject?: string; json?: boolean }) =>
-      control(id, opts, (d) => d.engine.decide(id, component, opts.reject === undefined ? { approved: true } : { approved: false, reason: opts.reject })));
+    .action((given: string, component: string, opts: { reject?: string; json?: boolean }) =>
+      control(given, opts, (d, id) => d.engine.decide(id, component, opts.reject === undefined ? { approved: true } : { approved: false, reason: opts.reject })));
 
   task
     .command('cancel')
     .description('stop dispatching, mark the task cancelled, cancel its children')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (8 characters or more)')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { json?: boolean }) =>
-      control(id, opts, async (d) => {
-        if (!(await d.reads.readTask(id))) throw new UsageError(`no task ${id}`, { code: 'unknown-task' });
+    .action((given: string, opts: { json?: boolean }) =>
+      control(given, opts, async (d, id) => {
         const result = await d.engine.cancel(id);
         // A task that had already ended is left as it was; saying "cancelled" would not be true.
         const after = await d.reads.readTask(id);
@@ -213,21 +244,32 @@ export function registerTaskCommands(program: Command, io: Output): void {
 
   task
     .command('list')
-    .description('recent tasks')
-    .option('--status <status>', 'only tasks with this status')
+    .description('recent tasks, newest first; fan-out children only with --all')
+    .option('--status <status>', 'only tasks in this phase (queued, running, completed, failed, cancelled) or module status')
+    .option('--all', 'fan-out children (scenes) too')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
-    .action(async (opts: { status?: string; limit: string; json?: boolean }) => {
+    .action(async (opts: { status?: string; all?: boolean; limit: string; json?: boolean }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit takes a positive integer');
-      const d = openTaskDeps();
+      const settings = compileSettings();
+      const d = openTaskDeps(settings);
       try {
-        const tasks = await d.reads.listTasks({ ...(opts.status ? { status: opts.status } : {}), limit });
-        const rows = tasks.map((t) => ({
-          id: t.id, flow: t.flowName, phase: t.phase, status: t.status, slot_word: t.word.toString(), created_at: t.createdAt.toISOString(),
-        }));
-        if (opts.json) io.out(json(rows));
-        else for (const line of table(['ID', 'FLOW', 'PHASE', 'STATUS', 'WORD', 'CREATED'], rows.map((r) => Object.values(r)))) io.out(line);
+        let filter;
+        try {
+          filter = await listFilter({ status: opts.status, all: opts.all, limit }, () => knownStatuses(installedFlows(process.cwd(), settings.flowsDir), d.reads));
+        } catch (e) {
+          if (e instanceof InvalidStatusError) throw new UsageError(`--status: ${e.message}`, { code: e.code });
+          throw e;
+        }
+        const rows = (await d.reads.listTasks(filter)).map(taskListItem);
+        if (opts.json) {
+          io.out(json(rows));
+          return;
+        }
+        const header = ['ID', 'TITLE', 'FLOW', 'PHASE', 'STATUS', 'CREATED', ...(opts.all ? ['PARENT'] : [])];
+        const cells = rows.map((r) => [r.id, r.title ?? '', r.flow, r.phase, r.status, r.created_at, ...(opts.all ? [r.parent_id ?? ''] : [])]);
+        for (const line of table(header, cells)) io.out(line);
       } finally {
         await d.close();
       }

@@ -44,6 +44,8 @@ export interface StoredEvent {
 export interface TaskFilter {
   status?: string;
   phase?: TaskPhase;
+  /** Only tasks that are no fan-out's children. */
+  topLevel?: boolean;
   limit?: number;
 }
 
@@ -53,6 +55,8 @@ export interface TaskRecords {
 
 export interface TaskReadModel extends SnapshotReads, ChildTasks, Pick<SceneTakes, 'listTakes'>, RunOutputs, TaskRecords {
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+  /** The ids (children's included) that begin with `prefix`, at most `limit`, in id order. */
+  findTaskIds(prefix: string, limit: number): Promise<string[]>;
   listRuns(taskId: string): Promise<RunRecord[]>;
   listEvents(taskId: string, afterId?: number): Promise<StoredEvent[]>;
   /** Events of several tasks (a task and its fan-out children) after `afterId`, in id order: one resumable stream. */

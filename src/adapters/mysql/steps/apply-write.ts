@@ -4,7 +4,8 @@
  *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1
  *             — only WHERE id = ? AND version = <the version the plan read>
  *           component_runs: closes the finished attempts; closes the abandoned ones as cancelled;
- *             opens one row per new attempt; reopens a fan-out attempt whose child was resumed;
+ *             opens one row per new attempt; reopens a fan-out attempt whose child was resumed
+ *             (started_at moves to now: its time is the redo's, not stretched across both);
  *             on cancel, marks open attempts cancelled
  *           events: the lifecycle events of the transition (the outbox)
  *           — every statement after the CAS runs only when the CAS matched (<tag>_cas = 1), so a
@@ -55,7 +56,7 @@ function build(w: TaskWrite, cas: string) {
   }
   if (w.reopen) {
     statements.push([
-      `UPDATE component_runs SET status = ?, finished_at = NULL WHERE task_id = ? AND component = ? AND attempt = ? AND ${cas} = 1`,
+      `UPDATE component_runs SET status = ?, started_at = UTC_TIMESTAMP(3), finished_at = NULL WHERE task_id = ? AND component = ? AND attempt = ? AND ${cas} = 1`,
       [RunStatus.running, w.taskId, w.reopen.component, w.reopen.attempt],
     ]);
   }
