@@ -26,6 +26,7 @@ import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
 import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
+import { registerDownloadRoutes } from './downloads.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { OutputDescriber } from '../core/ports/outputs.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
@@ -327,6 +328,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   for (const { route, file, type } of webFiles(WEB_DIR)) {
     app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(file)));
   }
+  registerDownloadRoutes(app, { views, assets: services.assets });
   registerMetaRoute(app, { resolveFlow: services.resolveFlow, flowDirs: flowDirsOf(deps.settings?.flowsDir), speech: deps.speech ?? speechFromSettings(deps.settings, services.assets) });
 
   app.post<{ Body: SubmitBody; Headers: { 'idempotency-key'?: string } }>(
