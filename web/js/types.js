@@ -32,14 +32,38 @@
  */
 
 /**
- * A scene: one child task of the fan-out. `index` counts from 0; the page shows it from 1.
+ * A take of a scene: one rendering of it; `video` is the take's own segment.
+ * @typedef {object} SceneTake
+ * @property {number} take counts from 1
+ * @property {string | null} video
+ * @property {string | null} thumbnail
+ * @property {string} created_at
+ */
+
+/**
+ * A visual the material search found for a scene, which a regeneration may use instead (`candidate:ID`).
+ * @typedef {object} SceneCandidate
+ * @property {string} id
+ * @property {string} source
+ * @property {string} term
+ * @property {string | null} thumbnail
+ */
+
+/**
+ * A scene of the video, numbered from 1. The review fields are optional: a server without the
+ * scene routes sends only the scene's child task (`index` from 0, `phase`).
  * @typedef {object} TaskScene
- * @property {number} index
- * @property {string} task_id
- * @property {string} component
- * @property {Phase} phase
+ * @property {number} [scene] from 1
+ * @property {number} [index] from 0, older servers
+ * @property {string} [narration]
+ * @property {number} [duration_sec]
  * @property {string} status
- * @property {string} slot_word
+ * @property {Phase} [phase]
+ * @property {string | null} [thumbnail]
+ * @property {{ source: string, term: string | null } | null} [visual]
+ * @property {number} [take] the take the video uses
+ * @property {SceneTake[]} [takes]
+ * @property {SceneCandidate[]} [candidates]
  */
 
 /**
@@ -83,6 +107,8 @@
  * @property {TaskAsset[]} assets
  * @property {string | null} video
  * @property {string | null} bundle
+ * @property {string | null} [cover] the poster image's URL
+ * @property {string | null} [title]
  */
 
 /**
@@ -94,6 +120,7 @@
  * @property {Phase} phase
  * @property {string} slot_word
  * @property {string} created_at
+ * @property {string | null} [title]
  */
 
 /**
