@@ -13,6 +13,9 @@ import path from 'node:path';
  * output, so a repeated article or a resumed task reuses what was done.
  */
 
+/** A stored file's name: its content hash and extension. */
+export const ASSET_NAME = /^[0-9a-f]{64}\.[a-z0-9]{1,5}$/;
+
 export interface StoredAsset {
   hash: string;
   path: string;
@@ -49,6 +52,20 @@ export class AssetStore {
     if (existsSync(target)) await rm(file, { force: true });
     else await rename(file, target);
     return { hash, path: target, bytes: size };
+  }
+
+  /** Stores bytes (an upload) as `put` stores a file. */
+  async putBytes(data: Uint8Array, ext: string): Promise<StoredAsset> {
+    const file = await this.scratch(ext);
+    await writeFile(file, data);
+    return this.put(file);
+  }
+
+  /** The stored file an asset name (`<sha256>.<ext>`, as `asset:NAME` names an upload) stands for; undefined when there is none. */
+  pathOf(name: string): string | undefined {
+    if (!ASSET_NAME.test(name)) return undefined;
+    const file = path.join(this.assetsDir, name.slice(0, 2), name);
+    return existsSync(file) ? file : undefined;
   }
 
   contains(file: string): boolean {

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { AssetStore } from '../adapters/asset-store.ts';
 import { describedOutputs, type TaskViewSource } from '../runtime/task-view.ts';
+import { sendError, sendFile } from './replies.ts';
 
 /**
  * `GET /v1/tasks/:id/subtitles`: the subtitles of a finished task's video
@@ -21,7 +20,7 @@ export interface DownloadDeps {
   assets: AssetStore | undefined;
 }
 
-/** A file name from a title: letters, digits and dashes; the id when nothing usable is left. */
+/** A file name from a title: lower-case letters, digits and dashes; the id when nothing usable is left. */
 export function downloadName(title: string | null | undefined, id: string, ext: string): string {
   const base = (title ?? '')
     .normalize('NFKD')
@@ -38,20 +37,10 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadDeps)
   app.get<{ Params: { id: string } }>(SUBTITLES_ROUTE, async (req, reply) => {
     const id = req.params.id;
     const task = await deps.views.reads.getTask(id);
-    if (!task) return reply.code(404).send({ error: { code: 'unknown-task', message: `no task ${id}` } });
+    if (!task) return sendError(reply, 404, 'unknown-task', `no task ${id}`);
     const file = (await describedOutputs(deps.views, id))?.files.subtitles;
-    const missing = { error: { code: 'no-subtitles', message: `task ${id} has no finished subtitles` } };
-    if (!file || !deps.assets?.contains(file)) return reply.code(404).send(missing);
-    let size: number;
-    try {
-      size = (await stat(file)).size;
-    } catch {
-      return reply.code(404).send(missing);
-    }
-    return reply
-      .header('content-type', SUBTITLES_TYPE)
-      .header('content-length', size)
-      .header('content-disposition', `attachment; filename="${downloadName(task.title, id, '.srt')}"`)
-      .send(createReadStream(file));
+    if (!file) return sendError(reply, 404, 'no-subtitles', `task ${id} has no finished subtitles`);
+    reply.header('content-disposition', `attachment; filename="${downloadName(task.title, id, '.srt')}"`);
+    return sendFile(req, reply, file, SUBTITLES_TYPE, deps.assets);
   });
 }

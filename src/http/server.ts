@@ -1,10 +1,8 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { log } from '../log.ts';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AssetStore } from '../adapters/asset-store.ts';
 import { FlowNotFoundError, PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { codeOf } from '../core/errors.ts';
@@ -27,6 +25,7 @@ import type { SpeechProvider } from '../providers/types.ts';
 import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
 import { registerDownloadRoutes } from './downloads.ts';
+import { CONTENT_TYPES, sendError, sendFile } from './replies.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { OutputDescriber } from '../core/ports/outputs.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
@@ -49,9 +48,6 @@ export const SSE_HEARTBEAT_MS = 15000;
 export const SSE_RETRY_MS = 2000;
 
 const WEB_DIR = path.join(PACKAGE_ROOT, 'web');
-const CONTENT_TYPES: Record<string, string> = {
-  '.mp4': 'video/mp4', '.png': 'image/png', '.jpg': 'image/jpeg', '.wav': 'audio/wav', '.m4a': 'audio/mp4', '.srt': 'application/x-subrip', '.zip': 'application/zip',
-};
 
 interface SubmitBody {
   flow?: string;
@@ -92,39 +88,6 @@ const submitSchema = {
     callback_url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
   },
 } as const;
-
-/** Sends a file from the asset store with HTTP Range support; a path outside the store is never served. */
-async function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, type: string, assets: AssetStore | undefined): Promise<FastifyReply> {
-  if (!assets?.contains(file)) return sendError(reply, 404, 'not-found', 'no such file');
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch {
-    return sendError(reply, 404, 'not-found', 'the file is gone (collected?)');
-  }
-  reply.header('accept-ranges', 'bytes');
-  const range = req.headers.range;
-  if (!range) return reply.header('content-type', type).header('content-length', size).send(createReadStream(file));
-  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-  // A Range header that does not parse is ignored, as HTTP allows: the whole file.
-  if (!m || (!m[1] && !m[2])) return reply.header('content-type', type).header('content-length', size).send(createReadStream(file));
-  let start = m?.[1] ? Number(m[1]) : NaN;
-  let end = m?.[2] ? Number(m[2]) : NaN;
-  if (m && !m[1] && m[2]) {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else if (m && m[1] && !m[2]) end = size - 1;
-  if (!m || !Number.isFinite(start) || !Number.isFinite(end) || start > end || start >= size) {
-    return sendError(reply.header('content-range', `bytes */${size}`), 416, 'range-not-satisfiable', `cannot serve ${range} of ${size} bytes`);
-  }
-  end = Math.min(end, size - 1);
-  return reply
-    .code(206)
-    .header('content-type', type)
-    .header('content-range', `bytes ${start}-${end}/${size}`)
-    .header('content-length', end - start + 1)
-    .send(createReadStream(file, { start, end }));
-}
 
 /** Deployment-wide gauges, read when scraped. */
 async function refreshGauges(reads: Pick<TaskReadModel, 'countTasksByStatus'>, queue: Pick<DispatchQueue, 'jobCounts'> | undefined): Promise<void> {
@@ -176,9 +139,6 @@ const answerSchema = {
   },
 } as const;
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string, details: Record<string, unknown> = {}): FastifyReply {
-  return reply.code(status).send({ error: { code, message, ...details } });
-}
 
 /** How a refused answer is told to the caller. */
 const REJECTION_STATUS: Record<string, number> = {

@@ -14,10 +14,12 @@ export const videoOutputs: OutputDescriber = {
     const out = (outputs ? Object.values(outputs)[0] : undefined) as Record<string, unknown> | undefined;
     const video = typeof out?.video === 'string' ? out.video : undefined;
     const bundle = typeof out?.bundle === 'string' ? out.bundle : undefined;
+    const cover = typeof out?.cover === 'string' ? out.cover : undefined;
     return {
       download: video ? { path: video, contentType: 'video/mp4' } : bundle ? { path: bundle, contentType: 'application/zip' } : undefined,
-      files: typeof out?.srt === 'string' ? { subtitles: out.srt } : {},
-      viewFields: { video: video ? downloadUrl : null, bundle: bundle ? downloadUrl : null },
+      files: { ...(typeof out?.srt === 'string' ? { subtitles: out.srt } : {}), ...(cover ? { cover } : {}) },
+      // The cover is served beside the download: `/v1/tasks/:id/video` → `/v1/tasks/:id/cover`.
+      viewFields: { video: video ? downloadUrl : null, bundle: bundle ? downloadUrl : null, cover: cover ? downloadUrl.replace(/\/video$/, '/cover') : null },
     };
   },
 };

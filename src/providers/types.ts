@@ -74,6 +74,8 @@ export interface MaterialCandidate {
   durationSec?: number;
   /** How well it matched the keywords; higher is better. */
   score: number;
+  /** The keyword it matched best, when the provider knows. */
+  term?: string;
 }
 
 export interface MaterialProvider {

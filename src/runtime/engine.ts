@@ -48,7 +48,19 @@ export class CasExhaustedError extends SlotflowError {
   }
 }
 
-export type TaskStateCode = 'unknown-task' | 'cancelled' | 'not-fanout' | 'unknown-scene' | 'not-approval' | 'not-waiting';
+export type TaskStateCode =
+  | 'unknown-task' | 'cancelled' | 'not-fanout' | 'unknown-scene' | 'not-approval' | 'not-waiting' | 'task-busy' | 'unknown-take' | 'take-not-ready';
+
+/** The state codes that say the thing asked for does not exist (404 on the API) rather than that it cannot be done now. */
+export const MISSING_CODES: ReadonlySet<string> = new Set(['unknown-task', 'unknown-scene', 'unknown-take']);
+
+/** A new take of a scene, or the choice of one: which take the scene's video uses now. */
+export interface TakeResult {
+  scene: number;
+  take: number;
+  /** The take's own task (a fan-out child). */
+  taskId: string;
+}
 
 /** A control request (resume, approve, cancel) that does not fit the task's state. */
 export class TaskStateError extends SlotflowError {
@@ -222,6 +234,57 @@ export class Engine {
     const parent = await this.mutate(taskId, (flow, snap) => planResumeFanOut(flow, snap, componentOf(flow, from), scene));
     await this.mutate(child.id, (flow, snap) => planRestart(flow, snap));
     return parent;
+  }
+
+  /**
+   * A new take of one scene (`index` from 0): a child task beside the scene's earlier takes, with the chosen take's
+   * edits and then `edits` over them, chosen at once; the fan-out waits for it and everything after the fan-out
+   * runs again. The other scenes and everything upstream are kept. Only a task that has ended can be regenerated.
+   */
+  async regenerateScene(taskId: string, index: number, edits: Readonly<Record<string, unknown>>): Promise<TakeResult> {
+    const { fanOut, attempt, takes } = await this.sceneTakes(taskId, index);
+    const chosen = takes.find((t) => t.chosen) ?? takes[0]!;
+    const base = chosen.input as { edits?: Record<string, unknown> };
+    const take = Math.max(...takes.map((t) => t.take)) + 1;
+    const childFlow = await this.flows.byHashOrThrow(chosen.flowHash);
+    const child = newTask(childFlow, { ...base, take, edits: { ...base.edits, ...edits } }, {
+      idempotencyKey: null, parentId: taskId, parentComponent: fanOut, parentAttempt: attempt, sceneIndex: index, take, title: null, callbackUrl: null,
+    });
+    const created = await this.store.createTask(child);
+    await this.store.chooseTake(taskId, fanOut, attempt, index, take);
+    // The parent waits again first, so the new take's answer finds it in flight.
+    await this.mutate(taskId, (flow, snap) => planResumeFanOut(flow, snap, componentOf(flow, fanOut), index));
+    if (created.created) await this.begin([child]);
+    return { scene: index, take, taskId: created.id };
+  }
+
+  /** Makes a finished take the one its scene's video uses, and joins the video again (from cache when it was made before). */
+  async chooseTake(taskId: string, index: number, take: number): Promise<TakeResult> {
+    const { current, fanOut, attempt, takes } = await this.sceneTakes(taskId, index);
+    const pick = takes.find((t) => t.take === take);
+    if (!pick) throw new TaskStateError(taskId, 'unknown-take', `scene ${index + 1} has no take ${take}; it has ${takes.map((t) => t.take).join(', ')}`);
+    if (pick.phase !== TaskPhase.completed) throw new TaskStateError(taskId, 'take-not-ready', `take ${take} of scene ${index + 1} is ${pick.phase}, not completed`);
+    if (pick.chosen && current.phase === TaskPhase.completed) return { scene: index, take, taskId: pick.id };
+    await this.store.chooseTake(taskId, fanOut, attempt, index, take);
+    await this.mutate(taskId, (flow, snap) => planResumeFanOut(flow, snap, componentOf(flow, fanOut), index));
+    const settled = await this.store.readTask(pick.id);
+    if (settled) await this.childSettled(settled);
+    return { scene: index, take, taskId: pick.id };
+  }
+
+  /** The takes of one scene of an ended task, with the fan-out they belong to; refuses a task that is busy or has no such scene. */
+  private async sceneTakes(taskId: string, index: number) {
+    const current = await this.store.readTask(taskId);
+    if (!current) throw new TaskStateError(taskId, 'unknown-task', `no task ${taskId}`);
+    if (current.phase === TaskPhase.cancelled) throw new TaskStateError(taskId, 'cancelled', `task ${taskId} is cancelled`);
+    if (!isTerminal(current.phase)) throw new TaskStateError(taskId, 'task-busy', `task ${taskId} is ${current.phase}: wait until it has finished`);
+    const flow = await this.flows.byHashOrThrow(current.flowHash);
+    const fanOut = flow.components.find((c) => c.kind === 'fanout' && current.attempts[c.name] !== undefined);
+    if (!fanOut) throw new TaskStateError(taskId, 'not-fanout', `task ${taskId} has no scenes`);
+    const attempt = current.attempts[fanOut.name]!;
+    const takes = (await this.store.listTakes(taskId, fanOut.name, attempt)).filter((t) => t.sceneIndex === index);
+    if (takes.length === 0) throw new TaskStateError(taskId, 'unknown-scene', `task ${taskId} has no scene ${index + 1}`);
+    return { current, fanOut: fanOut.name, attempt, takes };
   }
 
   /** Stops dispatch, marks the task cancelled, and cancels its children. */

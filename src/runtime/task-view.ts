@@ -5,6 +5,7 @@ import type { AssetReads } from '../core/ports/assets.ts';
 import type { FlowLookup } from '../core/ports/flow-versions.ts';
 import type { DescribedOutputs, OutputDescriber } from '../core/ports/outputs.ts';
 import type { TaskReadModel, TaskRecord } from '../core/ports/read-model.ts';
+import { type SceneView, sceneViews } from './scene-view.ts';
 
 /** What a view is made from: the read model and the flows tasks pinned. */
 export interface TaskViewSource {
@@ -44,7 +45,7 @@ export interface TaskView {
     error: unknown;
   }>;
   modules: Array<{ module: string; status: string; state: string }>;
-  scenes: Array<{ index: number | null; task_id: string; component: string | null; phase: string; status: string; slot_word: string }>;
+  scenes: SceneView[];
   assets: Array<{ id: number; kind: string; component: string; scene: number | null; provider: string; bytes: number; reused: boolean; url: string }>;
 }
 
@@ -72,8 +73,8 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
   const task = await src.reads.getTask(id);
   if (!task) return undefined;
   const flow: CompiledFlow = await src.flows.byHashOrThrow(task.flowHash);
-  const [runs, children, assets, final] = await Promise.all([
-    src.reads.listRuns(id), src.reads.listChildren(id), src.reads.listAssets(id), describedOutputs(src, id),
+  const [runs, scenes, assets, final] = await Promise.all([
+    src.reads.listRuns(id), sceneViews(src.reads, src.flows, task), src.reads.listAssets(id), describedOutputs(src, id),
   ]);
   const states = moduleStates(flow, task.word, task.inFlight);
   return {
@@ -110,9 +111,7 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
     }),
     modules: flow.modules.map((m, i) => ({ module: m.name, status: m.status, state: states[i]! })),
     // The scenes of the current fan-out attempt (older attempts' children stay in the database).
-    scenes: children
-      .filter((c) => c.parentComponent === null || c.parentAttempt === (task.attempts[c.parentComponent] ?? c.parentAttempt))
-      .map((c) => ({ index: c.sceneIndex, task_id: c.id, component: c.parentComponent, phase: c.phase, status: c.status, slot_word: c.word.toString() })),
+    scenes,
     assets: assets.map((a) => ({
       id: a.id, kind: a.kind, component: a.component, scene: a.scene, provider: a.provider, bytes: a.bytes, reused: a.reused, url: `/v1/assets/${a.id}`,
     })),

@@ -1,6 +1,6 @@
 import type { RunStatus } from '../engine/transitions.ts';
 import type { TaskError, TaskPhase, TaskSnapshot } from '../engine/task.ts';
-import type { ChildTasks, RunOutputs, SnapshotReads } from './task-state.ts';
+import type { ChildTasks, RunOutputs, SceneTakes, SnapshotReads } from './task-state.ts';
 
 /** What people and scripts read: tasks with their input and times, runs, the durable event stream. */
 
@@ -51,7 +51,7 @@ export interface TaskRecords {
   getTask(id: string): Promise<TaskRecord | undefined>;
 }
 
-export interface TaskReadModel extends SnapshotReads, ChildTasks, RunOutputs, TaskRecords {
+export interface TaskReadModel extends SnapshotReads, ChildTasks, Pick<SceneTakes, 'listTakes'>, RunOutputs, TaskRecords {
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
   listRuns(taskId: string): Promise<RunRecord[]>;
   listEvents(taskId: string, afterId?: number): Promise<StoredEvent[]>;

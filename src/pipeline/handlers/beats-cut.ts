@@ -1,7 +1,7 @@
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { MaterialCandidate } from '../../providers/types.ts';
 import { input, scriptOf } from './shared.ts';
-import type { ClippedScene } from './material-clip.ts';
+import { type ClippedScene, sceneVisuals } from './material-clip.ts';
 
 /**
  * BeatCutter (fast cut): scenes cut on the music's beat, four beats each at
@@ -16,18 +16,17 @@ export async function beatsCut(ctx: HandlerContext): Promise<{ scenes: Array<Cli
   const script = scriptOf(ctx);
   const { backgrounds } = input<{ backgrounds: string[] }>(ctx, 'backgrounds');
   const { candidates } = input<{ candidates: MaterialCandidate[] }>(ctx, 'material');
-  const found = candidates.filter((c) => c.score > 0);
+  const visuals = sceneVisuals(candidates, backgrounds, script.scenes.length);
   return {
-    scenes: script.scenes.map((scene, i) => {
-      const pick = found[i];
-      return {
-        index: scene.index,
-        text: scene.text,
-        caption: scene.text,
-        visual: pick ? { path: pick.path, kind: pick.kind, provider: pick.provider } : { path: backgrounds[i % backgrounds.length]!, kind: 'image', provider: 'generated' },
-        audio: '',
-        duration_sec: BEAT_SEC * BEATS_PER_SCENE,
-      };
-    }),
+    scenes: script.scenes.map((scene, i) => ({
+      index: scene.index,
+      text: scene.text,
+      caption: scene.text,
+      visual: visuals[i]![0]!,
+      audio: '',
+      duration_sec: BEAT_SEC * BEATS_PER_SCENE,
+      candidates: visuals[i]!,
+      keywords: scene.keywords,
+    })),
   };
 }

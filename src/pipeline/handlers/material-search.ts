@@ -14,7 +14,7 @@ import { input, optionalInput } from './shared.ts';
 
 export const MIN_VISUAL_SIDE = 120;
 
-async function usable(runner: FfmpegRunner, found: MaterialCandidate[], signal: AbortSignal): Promise<MaterialCandidate[]> {
+export async function usable(runner: FfmpegRunner, found: MaterialCandidate[], signal: AbortSignal): Promise<MaterialCandidate[]> {
   const kept: MaterialCandidate[] = [];
   for (const c of found) {
     signal.throwIfAborted();

@@ -1,56 +1,146 @@
 import { rm } from 'node:fs/promises';
-import { renderScene } from '../../adapters/ffmpeg/index.ts';
+import path from 'node:path';
+import { type Cue, grabFrame, renderScene } from '../../adapters/ffmpeg/index.ts';
+import { SlotflowError } from '../../core/errors.ts';
+import { seedOf } from '../../core/random.ts';
 import { silenceWav } from '../../providers/speech/wav.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
-import type { ClippedScene } from './material-clip.ts';
+import { detectLanguage } from '../text/language.ts';
+import { splitSentences } from '../text/sentences.ts';
+import { chooseSpeech } from '../../providers/speech/choose.ts';
+import { type ClippedScene, MIN_SCENE_SEC, type SceneVisual, wholeFrames } from './material-clip.ts';
+import { usable } from './material-search.ts';
 import type { Widget } from '../outputs.ts';
-import { makeAsset, optionalParentInput, parentInput, type SceneInput } from './shared.ts';
-import type { Subtitles } from './subtitle-build.ts';
+import { makeAsset, optionalParentInput, parentInput, type SceneInput, type TakeEdits } from './shared.ts';
+import { parseVoice, speakScene } from './speech-synthesize.ts';
+import { cuesForScene, type Subtitles } from './subtitle-build.ts';
 
-/** SceneRender (in each scene child task): the scene's visual, voice, burned-in cues and watermark as one segment. */
+/**
+ * SceneRender (in each scene child task): the scene's visual, voice, burned-in cues and watermark as one segment,
+ * and a thumbnail of it. A take after the first (`task regenerate`) applies the editor's changes: new narration is
+ * spoken again with the scene's voice and its cues rebuilt; new search terms look for another visual; a chosen
+ * visual is used as it is. A take without changes moves on to the scene's next visual and another camera move, so
+ * it is never the same picture again; the take number is part of the input, so a take once made is reused.
+ */
 
 export const SCENE_FADE_SEC = 0.3;
 const SILENCE = { audioFormat: 1, sampleRate: 48000, channels: 1, bitsPerSample: 16 } as const;
+const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
+
+/** A take's visual cannot be had: an upload that is gone, a candidate that does not exist. No retry changes that. */
+export class SceneVisualError extends SlotflowError {
+  override name = 'SceneVisualError';
+  constructor(message: string) {
+    super(message, { code: 'unknown-visual' });
+  }
+}
+
+export interface SceneRenderOutput {
+  index: number;
+  take: number;
+  segment: string;
+  thumbnail: string;
+  duration_sec: number;
+  narration: string;
+  visual: { source: string; term: string | null; kind: 'image' | 'video' };
+  /** Relative to the scene, for the video's subtitle file. */
+  cues: Cue[];
+}
 
 export function makeSceneRender(deps: PipelineDeps) {
-  return async function sceneRender(ctx: HandlerContext): Promise<{ index: number; segment: string; duration_sec: number }> {
-    const { item } = ctx.input as SceneInput;
+  return async function sceneRender(ctx: HandlerContext): Promise<SceneRenderOutput> {
+    const { item, take = 1, edits = {} } = ctx.input as SceneInput;
     const scene = item as ClippedScene;
     const widget = parentInput<Widget>(ctx, 'widget');
     const subtitles = parentInput<Subtitles>(ctx, 'subtitles');
     const watermark = optionalParentInput<{ text: string | null }>(ctx, 'watermark')?.text;
-    const cues = subtitles.scenes.find((s) => s.index === scene.index)?.cues ?? [];
-    // A scene without narration (the fast cut) gets silence; the music carries it.
-    let audio = scene.audio;
-    let silence: string | undefined;
-    if (!audio) {
-      silence = await deps.assets.scratch('.wav');
-      await silenceWav(scene.duration_sec, SILENCE, silence);
-      audio = silence;
-    }
+    const narration = edits.narration ?? scene.text;
+    const visual = await takeVisual(ctx, deps, scene, take, edits);
+    const scratch: string[] = [];
     try {
-      return await render();
+      let audio = scene.audio;
+      let cues: Cue[] = subtitles.scenes.find((s) => s.index === scene.index)?.cues ?? [];
+      let durationSec = scene.duration_sec;
+      if (narration !== scene.text) {
+        const spoken = await speakAgain(ctx, deps, scene, narration, widget);
+        audio = spoken.audio;
+        cues = cuesForScene(spoken, spoken.language);
+        durationSec = wholeFrames(Math.max(MIN_SCENE_SEC, spoken.duration_sec));
+      }
+      // A scene without narration (the fast cut) gets silence; the music carries it.
+      if (!audio) {
+        audio = await deps.assets.scratch('.wav');
+        scratch.push(audio);
+        await silenceWav(durationSec, SILENCE, audio);
+      }
+      const segment = await makeAsset(ctx, deps.assets, { kind: 'scene', provider: 'ffmpeg', ext: '.mp4', scene: scene.index }, (out) =>
+        renderScene(deps.media, {
+          width: widget.width,
+          height: widget.height,
+          durationSec,
+          // Generated backgrounds are soft gradients: their motion needs no oversampling.
+          visual: { path: visual.path, kind: visual.kind, smooth: visual.provider === 'generated' },
+          audio,
+          cues,
+          ...(watermark ? { watermark: { text: watermark } } : {}),
+          fadeSec: SCENE_FADE_SEC,
+          // The first take moves as it always did; each later one moves its own way.
+          ...(take > 1 ? { motionSeed: seedOf(`${path.basename(visual.path)}#${take}`) } : {}),
+          out,
+          signal: ctx.signal,
+        }));
+      const thumbnail = await makeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', ext: '.jpg', scene: scene.index }, (out) =>
+        grabFrame(deps.media.runner, segment, Math.min(durationSec / 2, Math.max(0, durationSec - 0.1)), out, { signal: ctx.signal }));
+      return {
+        index: scene.index, take, segment, thumbnail, duration_sec: durationSec, narration,
+        visual: { source: visual.provider, term: visual.term ?? null, kind: visual.kind }, cues,
+      };
     } finally {
-      if (silence) await rm(silence, { force: true });
-    }
-
-    async function render() {
-    const segment = await makeAsset(ctx, deps.assets, { kind: 'scene', provider: 'ffmpeg', ext: '.mp4', scene: scene.index }, (out) =>
-      renderScene(deps.media, {
-        width: widget.width,
-        height: widget.height,
-        durationSec: scene.duration_sec,
-        // Generated backgrounds are soft gradients: their motion needs no oversampling.
-        visual: { path: scene.visual.path, kind: scene.visual.kind, smooth: scene.visual.provider === 'generated' },
-        audio,
-        cues,
-        ...(watermark ? { watermark: { text: watermark } } : {}),
-        fadeSec: SCENE_FADE_SEC,
-        out,
-        signal: ctx.signal,
-      }));
-    return { index: scene.index, segment, duration_sec: scene.duration_sec };
+      await Promise.all(scratch.map((f) => rm(f, { force: true })));
     }
   };
+}
+
+/** The visual a take uses: the editor's pick, a search with the editor's terms, or the scene's next candidate. */
+async function takeVisual(ctx: HandlerContext, deps: PipelineDeps, scene: ClippedScene, take: number, edits: TakeEdits): Promise<SceneVisual> {
+  const candidates = scene.candidates?.length ? scene.candidates : [scene.visual];
+  if (edits.visual?.startsWith('asset:')) {
+    const file = deps.assets.pathOf(edits.visual.slice('asset:'.length));
+    if (!file) throw new SceneVisualError(`no uploaded asset ${edits.visual.slice(0, 80)}`);
+    return { path: file, kind: IMAGE_EXTS.has(path.extname(file)) ? 'image' : 'video', provider: 'upload', term: null };
+  }
+  if (edits.visual?.startsWith('candidate:')) {
+    const n = Number(edits.visual.slice('candidate:'.length));
+    const pick = Number.isInteger(n) ? candidates[n - 1] : undefined;
+    if (!pick) throw new SceneVisualError(`scene ${scene.index + 1} has no candidate ${edits.visual.slice(0, 40)}; it has ${candidates.length}`);
+    return pick;
+  }
+  if (edits.terms?.length) {
+    const found = await searchTerms(ctx, deps, edits.terms, parentInput<Widget>(ctx, 'widget'));
+    if (found) return found;
+  }
+  return candidates[(take - 1) % candidates.length]!;
+}
+
+/** The best visual any material provider finds for the editor's terms, or none. */
+async function searchTerms(ctx: HandlerContext, deps: PipelineDeps, terms: string[], widget: Widget): Promise<SceneVisual | undefined> {
+  for (const provider of deps.material) {
+    if (!(await provider.available())) continue;
+    const found = await provider.search({ keywords: terms, orientation: widget.orientation, limit: 4 }, deps.assets.tmpDir, { signal: ctx.signal });
+    const [best] = (await usable(deps.media.runner, found.filter((c) => c.score > 0), ctx.signal)).sort((a, b) => b.score - a.score);
+    if (best) return { path: best.path, kind: best.kind, provider: best.provider, term: best.term ?? terms[0]! };
+  }
+  return undefined;
+}
+
+/** New narration, spoken with the voice the scene was spoken with. */
+async function speakAgain(ctx: HandlerContext, deps: PipelineDeps, scene: ClippedScene, narration: string, widget: Widget) {
+  const language = detectLanguage(narration);
+  const wanted = scene.speech
+    ? { provider: scene.speech.provider, voice: scene.speech.language === language ? scene.speech.voice : undefined }
+    : parseVoice(widget.voice, deps.speech.map((p) => p.name));
+  const { provider } = await chooseSpeech(language, deps.speech, wanted.provider);
+  const spoken = await speakScene(ctx, deps, provider, { index: scene.index, sentences: splitSentences(narration, language) }, language, wanted.voice);
+  return { ...spoken, language };
 }

@@ -23,12 +23,22 @@ export interface TaskInput {
   options?: TaskOptions;
 }
 
-/** A fan-out child's input: the item and the parent's input and its inputs by role. */
+/** An editor's changes to a scene for a new take (`task regenerate`). */
+export interface TakeEdits {
+  narration?: string;
+  terms?: string[];
+  /** `asset:NAME` (an upload) or `candidate:N` (one of the scene's candidates, from 1). */
+  visual?: string;
+}
+
+/** A fan-out child's input: the item and the parent's input and its inputs by role; a later take adds its number and the edits. */
 export interface SceneInput {
   item: unknown;
   index: number;
   count: number;
   parent: { component: string; input: TaskInput; inputs: Record<string, unknown> };
+  take?: number;
+  edits?: TakeEdits;
 }
 
 export function taskInput(ctx: HandlerContext): TaskInput {

@@ -3,6 +3,7 @@ import type { HandlerContext } from '../../handlers/registry.ts';
 import { chooseSpeech } from '../../providers/speech/choose.ts';
 import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.ts';
 import type { PipelineDeps } from '../deps.ts';
+import type { SpeechProvider } from '../../providers/types.ts';
 import type { Widget } from '../outputs.ts';
 import { makeAsset, optionalInput, scriptOf } from './shared.ts';
 
@@ -45,6 +46,47 @@ export function parseVoice(voice: string | null | undefined, providers: readonly
   return providers.includes(voice) ? { provider: voice } : { voice };
 }
 
+/** One scene's sentences spoken and joined into one WAV asset, with each sentence's times in it. */
+export async function speakScene(
+  ctx: HandlerContext,
+  deps: PipelineDeps,
+  provider: SpeechProvider,
+  scene: { index: number; sentences: readonly string[] },
+  language: string,
+  voice: string | undefined,
+): Promise<SpokenScene & { voice: string }> {
+  const parts: string[] = [];
+  const scratch: string[] = [];
+  let voiceUsed = '';
+  try {
+    for (const [i, text] of scene.sentences.entries()) {
+      // A provider that cannot be interrupted (meSpeak) stops here, between sentences.
+      ctx.signal.throwIfAborted();
+      const file = await deps.assets.scratch('.wav');
+      scratch.push(file);
+      const spoken = await provider.synthesize({ text, language, ...(voice ? { voice } : {}) }, file, { signal: ctx.signal });
+      voiceUsed = spoken.voice;
+      parts.push(file);
+      const pause = await deps.assets.scratch('.wav');
+      scratch.push(pause);
+      await silenceWav(i < scene.sentences.length - 1 ? SENTENCE_PAUSE_SEC : SCENE_TAIL_SEC, await readWavInfo(file), pause);
+      parts.push(pause);
+    }
+    let joined = { parts: [] as Array<{ startSec: number; durationSec: number }>, durationSec: 0 };
+    const audio = await makeAsset(ctx, deps.assets, { kind: 'speech', provider: provider.name, ext: '.wav', scene: scene.index }, async (out) => {
+      joined = await concatWav(parts, out);
+    });
+    // Parts alternate sentence, pause, sentence…; sentence i is part 2i.
+    const sentences = scene.sentences.map((text, i): SpokenSentence => {
+      const part = joined.parts[2 * i]!;
+      return { text, start_sec: part.startSec, end_sec: part.startSec + part.durationSec };
+    });
+    return { index: scene.index, audio, duration_sec: joined.durationSec, sentences, voice: voiceUsed };
+  } finally {
+    await Promise.all(scratch.map((f) => rm(f, { force: true })));
+  }
+}
+
 export function makeSpeechSynthesize(deps: PipelineDeps) {
   return async function speechSynthesize(ctx: HandlerContext): Promise<Speech> {
     const script = scriptOf(ctx);
@@ -55,36 +97,9 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
     const scenes: SpokenScene[] = [];
     let voiceUsed = '';
     for (const scene of script.scenes) {
-      const parts: string[] = [];
-      const sentences: SpokenSentence[] = [];
-      const scratch: string[] = [];
-      try {
-        for (const [i, text] of scene.sentences.entries()) {
-          // A provider that cannot be interrupted (meSpeak) stops here, between sentences.
-          ctx.signal.throwIfAborted();
-          const file = await deps.assets.scratch('.wav');
-          scratch.push(file);
-          const spoken = await provider.synthesize({ text, language: script.language, ...(wanted.voice ? { voice: wanted.voice } : {}) }, file, { signal: ctx.signal });
-          voiceUsed = spoken.voice;
-          parts.push(file);
-          const pause = await deps.assets.scratch('.wav');
-          scratch.push(pause);
-          await silenceWav(i < scene.sentences.length - 1 ? SENTENCE_PAUSE_SEC : SCENE_TAIL_SEC, await readWavInfo(file), pause);
-          parts.push(pause);
-        }
-        let joined = { parts: [] as Array<{ startSec: number; durationSec: number }>, durationSec: 0 };
-        const audio = await makeAsset(ctx, deps.assets, { kind: 'speech', provider: provider.name, ext: '.wav', scene: scene.index }, async (out) => {
-          joined = await concatWav(parts, out);
-        });
-        // Parts alternate sentence, pause, sentence…; sentence i is part 2i.
-        scene.sentences.forEach((text, i) => {
-          const part = joined.parts[2 * i]!;
-          sentences.push({ text, start_sec: part.startSec, end_sec: part.startSec + part.durationSec });
-        });
-        scenes.push({ index: scene.index, audio, duration_sec: joined.durationSec, sentences });
-      } finally {
-        await Promise.all(scratch.map((f) => rm(f, { force: true })));
-      }
+      const { voice, ...spoken } = await speakScene(ctx, deps, provider, scene, script.language, wanted.voice);
+      voiceUsed = voice;
+      scenes.push(spoken);
     }
     return { provider: provider.name, voice: voiceUsed, reason: choice.reason, language: script.language, scenes };
   };
