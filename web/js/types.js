@@ -35,18 +35,23 @@
  * A take of a scene: one rendering of it; `video` is the take's own segment.
  * @typedef {object} SceneTake
  * @property {number} take counts from 1
+ * @property {boolean} [chosen] whether the video uses it
+ * @property {string} [status]
+ * @property {string | null} [narration]
  * @property {string | null} video
  * @property {string | null} thumbnail
  * @property {string} created_at
  */
 
 /**
- * A visual the material search found for a scene, which a regeneration may use instead (`candidate:ID`).
+ * A visual the material search found for a scene, which a regeneration may use instead (`candidate:N`).
  * @typedef {object} SceneCandidate
- * @property {string} id
+ * @property {string} id `candidate:N`, or N alone
  * @property {string} source
- * @property {string} term
- * @property {string | null} thumbnail
+ * @property {string | null} term
+ * @property {string} [kind] `image` or `video`
+ * @property {string} [url] the visual itself
+ * @property {string | null} [thumbnail]
  */
 
 /**
@@ -55,8 +60,8 @@
  * @typedef {object} TaskScene
  * @property {number} [scene] from 1
  * @property {number} [index] from 0, older servers
- * @property {string} [narration]
- * @property {number} [duration_sec]
+ * @property {string | null} [narration]
+ * @property {number | null} [duration_sec]
  * @property {string} status
  * @property {Phase} [phase]
  * @property {string | null} [thumbnail]

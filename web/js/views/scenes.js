@@ -150,7 +150,7 @@ function sceneCard(view, s, ctx) {
     h('div', { class: 'scene-body' },
       thumb,
       h('div', { class: 'scene-text' },
-        s.narration !== undefined ? h('p', { class: 'narration', dataset: { testid: `scene-narration-${n}` } }, s.narration) : null,
+        typeof s.narration === 'string' ? h('p', { class: 'narration', dataset: { testid: `scene-narration-${n}` } }, s.narration) : null,
         s.visual
           ? h('p', { class: 'sub', dataset: { testid: `scene-visual-${n}` } }, `visual: ${s.visual.source}`, s.visual.term ? ` · matched “${s.visual.term}”` : '')
           : null,
@@ -206,7 +206,7 @@ function takesRow(view, s, ctx, blocked) {
   const takes = s.takes ?? [];
   return h('div', { class: 'takes', role: 'group', 'aria-label': `Takes of scene ${n}`, dataset: { testid: `takes-${n}` } },
     ...takes.map((t) => {
-      const chosen = t.take === s.take;
+      const chosen = t.chosen ?? t.take === s.take;
       const player = h('video', { class: 'take-video', controls: true, playsinline: true, preload: 'none', muted: true, dataset: { testid: `take-video-${n}-${t.take}` } });
       if (t.thumbnail) setMedia(player, 'poster', t.thumbnail, ctx.fail);
       if (t.video) setMedia(player, 'src', t.video, ctx.fail);
@@ -274,9 +274,12 @@ function editFields(view, s, draft) {
       h('legend', {}, 'Visual'),
       option('keep', `visual-keep-${n}`, s.visual ? `keep the current visual (${s.visual.source})` : 'keep the current visual'),
       ...candidates.map((c) => {
-        const img = c.thumbnail ? h('img', { class: 'cand-thumb', alt: '', loading: 'lazy' }) : null;
-        if (img && c.thumbnail) setMedia(img, 'src', c.thumbnail, () => {});
-        return option(`candidate:${c.id}`, `candidate-${n}-${c.id}`, img, `${c.source} · “${c.term}”`);
+        const ref = c.id.startsWith('candidate:') ? c.id : `candidate:${c.id}`;
+        const picture = c.thumbnail ?? (c.kind === 'image' && c.url ? c.url : null);
+        const img = picture ? h('img', { class: 'cand-thumb', alt: '', loading: 'lazy' }) : null;
+        if (img && picture) setMedia(img, 'src', picture, () => {});
+        const what = [c.source, c.kind && c.kind !== 'image' ? c.kind : '', c.term ? `“${c.term}”` : ''].filter(Boolean).join(' · ');
+        return option(ref, `candidate-${n}-${ref.slice('candidate:'.length)}`, img, what);
       }),
       option('upload', `visual-upload-${n}`, 'upload: ', file),
     ),
