@@ -16,7 +16,7 @@ import { metrics, registry } from '../runtime/metrics.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { type CallbackClaims, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
 import type { FlowLookup } from '../core/ports/flow-versions.ts';
-import { type Engine, type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../runtime/engine.ts';
+import { type Engine, MISSING_CODES, type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
 import { describedOutputs, taskView } from '../runtime/task-view.ts';
 import type { EngineServices } from '../runtime/services.ts';
@@ -25,6 +25,7 @@ import type { SpeechProvider } from '../providers/types.ts';
 import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
 import { registerDownloadRoutes } from './downloads.ts';
+import { registerSceneRoutes } from './scenes.ts';
 import { CONTENT_TYPES, sendError, sendFile } from './replies.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { OutputDescriber } from '../core/ports/outputs.ts';
@@ -208,7 +209,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       if (callback) metrics.answersRejected.inc({ reason: 'invalid-body' });
       return sendError(reply, 400, 'invalid-body', err.message);
     }
-    if (err instanceof TaskStateError) return sendError(reply, err.code === 'unknown-task' ? 404 : 409, err.code, err.message);
+    if (err instanceof TaskStateError) return sendError(reply, MISSING_CODES.has(err.code) ? 404 : 409, err.code, err.message);
     if (err instanceof UnknownComponentError) return sendError(reply, 404, 'unknown-component', err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error('request failed', { request_id: _req.id, url: _req.url, code: codeOf(err) ?? 'internal', error: err.stack ?? err.message });
@@ -365,14 +366,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       let lastBeat = Date.now();
       while (open) {
         const snap = await reads.readTask(id);
-        const children = await reads.listChildren(id);
-        const scenes = new Map(children.map((c) => [c.id, c.sceneIndex]));
+        // Every take of every scene: a new take's events come from a child of its own. Scenes count from 1.
+        const children = await reads.listTakes(id);
+        const scenes = new Map(children.map((c) => [c.id, c.sceneIndex === null ? null : c.sceneIndex + 1]));
+        const takes = new Map(children.map((c) => [c.id, c.take]));
         const events = await reads.listEventsOf([id, ...scenes.keys()], after, SSE_BATCH);
         for (const e of events) {
           const scene = scenes.get(e.taskId) ?? null;
           // A scene's own lifecycle is progress of the task, not the task's lifecycle.
           const type = scene !== null && e.type !== 'progress' && !e.type.startsWith('component.') ? 'progress' : e.type;
-          const data = { id: e.id, task_id: e.taskId, type: scene !== null ? e.type : type, slot_word: e.slotWord, component: e.component, attempt: e.attempt, scene, data: e.data, created_at: e.createdAt.toISOString() };
+          const data = { id: e.id, task_id: e.taskId, type: scene !== null ? e.type : type, slot_word: e.slotWord, component: e.component, attempt: e.attempt, scene, ...(scene !== null ? { take: takes.get(e.taskId) } : {}), data: e.data, created_at: e.createdAt.toISOString() };
           res.write(`id: ${e.id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
           after = e.id;
         }
@@ -400,6 +403,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!asset) return sendError(reply, 404, 'unknown-asset', `no asset ${req.params.id}`);
     return sendFile(req, reply, asset.path, CONTENT_TYPES[path.extname(asset.path)] ?? 'application/octet-stream', services.assets);
   });
+
+  registerSceneRoutes(app, { engine, reads, flows: deps.flows, views, assets: services.assets });
 
   return app;
 }

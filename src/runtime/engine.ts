@@ -127,7 +127,7 @@ export function lockKey(taskId: string): string {
 export type TaskSubmission = Pick<Engine, 'submit'>;
 
 /** What people do to a task that exists: run a part again, decide a gate, stop it. */
-export type TaskControl = Pick<Engine, 'resume' | 'decide' | 'cancel'>;
+export type TaskControl = Pick<Engine, 'resume' | 'decide' | 'cancel' | 'regenerateScene' | 'chooseTake'>;
 
 export class Engine {
   private readonly flows: FlowRegistry;

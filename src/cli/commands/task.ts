@@ -10,6 +10,7 @@ import { taskView } from '../../runtime/task-view.ts';
 import { UnknownComponentError } from '../../core/word.ts';
 import { compileSettings, type Settings } from '../../settings.ts';
 import { readArticle } from '../article.ts';
+import { registerSceneCommands } from './scenes.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output, table } from '../output.ts';
 
@@ -17,6 +18,12 @@ const FORMATS = ['16:9', '9:16', '1:1'];
 const WAIT_POLL_MS = 250;
 
 const BAR_WIDTH = 30;
+const NARRATION_COLUMN = 60;
+
+function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
 
 /**
  * What a task command is handed: the read model (status, show, list, the
@@ -121,6 +128,14 @@ export function registerTaskCommands(program: Command, io: Output): void {
           c.duration_ms === null ? '' : `${c.duration_ms} ms`, c.error ? String((c.error as { message?: string }).message ?? '') : '',
         ]);
         for (const line of table(['MODULE', 'COMPONENT', 'SLOT', 'STATE', 'ATTEMPTS', 'TIME', 'ERROR'], rows, new Set([2, 4]))) io.out(line);
+        if (view.scenes.length > 0) {
+          io.out('');
+          const scenes = view.scenes.map((s) => [
+            String(s.scene), `${s.take}/${s.takes.length}`, s.status, s.duration_sec === null ? '' : `${s.duration_sec.toFixed(1)} s`,
+            s.visual ? `${s.visual.source}${s.visual.term ? ` (${s.visual.term})` : ''}` : '', clip(s.narration ?? '', NARRATION_COLUMN),
+          ]);
+          for (const line of table(['SCENE', 'TAKE', 'STATUS', 'LENGTH', 'VISUAL', 'NARRATION'], scenes, new Set([0]))) io.out(line);
+        }
       } finally {
         await d.close();
       }
@@ -154,6 +169,8 @@ export function registerTaskCommands(program: Command, io: Output): void {
       if (scene !== undefined && (!Number.isInteger(scene) || scene < 0)) throw new UsageError('--scene takes a scene index (0, 1, …)');
       return control(id, opts, (d) => d.engine.resume(id, opts.from, scene));
     });
+
+  registerSceneCommands(task, io);
 
   task
     .command('approve')
