@@ -137,7 +137,8 @@
  * @property {string} slot_word
  * @property {string | null} component
  * @property {number | null} attempt
- * @property {number | null} scene
+ * @property {number | null} scene from 1
+ * @property {number} [take] the take of the scene that sent it
  * @property {unknown} data
  * @property {string} created_at
  */
