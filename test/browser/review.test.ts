@@ -120,7 +120,10 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
     return [...runsOf(after)].filter(([name, runs]) => was.get(name) !== runs).map(([name]) => name);
   }
 
-  /** Waits for the task to end again with the scene's chosen take as asked, in the API and then on the page. */
+  /**
+   * Waits for the task to end again with the scene's chosen take as asked, in the API and then on the page. Called
+   * once the action's 202 has arrived: before it, the new take may already be chosen while the task still reads completed.
+   */
   async function waitForTake(page: Page, id: string, scene: number, take: number, generation: number): Promise<View> {
     let view = await getView(id);
     for (const deadline = Date.now() + 90000; !(view.phase === 'completed' && view.scenes[scene - 1]?.take === take); view = await getView(id)) {
@@ -140,6 +143,12 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
       { timeout: 20000, polling: 250 },
     );
     return view;
+  }
+
+  /** The next review request of scene 2 the page sends: its body, and the answer's status and take. */
+  async function answered(page: Page, id: string, action: 'regenerate' | 'choose'): Promise<{ sent: unknown; status: number; take: unknown }> {
+    const res = await page.waitForResponse((r) => r.url().endsWith(`/v1/tasks/${id}/scenes/2/${action}`), { timeout: 20000 });
+    return { sent: res.request().postDataJSON(), status: res.status(), take: ((await res.json()) as { take?: unknown }).take };
   }
 
   it('regenerates scene 2 with new narration, makes a third take unchanged, and brings the first video back by choosing take 1', async function () {
@@ -194,9 +203,9 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
         if (document.querySelector('[data-testid="scene-progress-2"]')) window.__progressSeen = true;
       }).observe(document.querySelector('[data-testid="scenes"]'), { subtree: true, childList: true });
     })()`);
-    let sent = page.waitForRequest((r) => r.url().endsWith(`/v1/tasks/${id}/scenes/2/regenerate`));
+    let answer = answered(page, id, 'regenerate');
     await page.getByTestId('regenerate-2').click();
-    expect((await sent).postDataJSON(), 'what the first regeneration sends').to.deep.equal({ narration: NEW_NARRATION });
+    expect(await answer, 'what the first regeneration sends, and its answer').to.deep.equal({ sent: { narration: NEW_NARRATION }, status: 202, take: 2 });
     const second = await waitForTake(page, id, 2, 2, 1);
     expect(await page.evaluate('window.__progressSeen'), 'scene 2 showed its progress').to.equal(true);
 
@@ -238,9 +247,9 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'review-two-takes.png'), fullPage: true });
 
     // Regenerate again without changes: a third take, asked for with an empty body.
-    sent = page.waitForRequest((r) => r.url().endsWith(`/v1/tasks/${id}/scenes/2/regenerate`));
+    answer = answered(page, id, 'regenerate');
     await page.getByTestId('regenerate-2').click();
-    expect((await sent).postDataJSON(), 'what an unchanged regeneration sends').to.deep.equal({});
+    expect(await answer, 'what an unchanged regeneration sends, and its answer').to.deep.equal({ sent: {}, status: 202, take: 3 });
     const third = await waitForTake(page, id, 2, 3, 2);
     expect(third.scenes[1]!.takes.map((t) => t.take), 'takes of scene 2').to.deep.equal([1, 2, 3]);
     expect(third.scenes[1]!.takes[2]!.task_id, 'a take of its own').to.not.be.oneOf(second.scenes[1]!.takes.map((t) => t.task_id));
@@ -248,9 +257,9 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
     expect(hashes3[1], 'take 3 is not take 2 again').to.not.equal(hashes2[1]);
 
     // Choose take 1 again: the first video comes back, frame for frame.
-    sent = page.waitForRequest((r) => r.url().endsWith(`/v1/tasks/${id}/scenes/2/choose`));
+    answer = answered(page, id, 'choose');
     await page.getByTestId('choose-2-1').click();
-    expect((await sent).postDataJSON()).to.deep.equal({ take: 1 });
+    expect(await answer, 'what choosing sends, and its answer').to.deep.equal({ sent: { take: 1 }, status: 202, take: 1 });
     const back = await waitForTake(page, id, 2, 1, 3);
     expect(back.scenes[1]!.narration, 'the first narration').to.equal(first.scenes[1]!.narration);
     expect(await sceneHashes(back, 'take-1-again'), 'frames of the video with take 1 chosen again').to.deep.equal(hashes1);
@@ -272,6 +281,9 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'review-phone.png'), fullPage: true });
+    await page.getByTestId('scene-2').screenshot({ path: path.join(OUTPUT_DIR, 'review-scene-phone.png') });
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow, 'sideways overflow at 390 px').to.equal(0);
     expect(pageErrors, 'errors in the page').to.deep.equal([]);
   });
 });

@@ -207,7 +207,7 @@ function takesRow(view, s, ctx, blocked) {
   return h('div', { class: 'takes', role: 'group', 'aria-label': `Takes of scene ${n}`, dataset: { testid: `takes-${n}` } },
     ...takes.map((t) => {
       const chosen = t.chosen ?? t.take === s.take;
-      const player = h('video', { class: 'take-video', controls: true, playsinline: true, preload: 'none', muted: true, dataset: { testid: `take-video-${n}-${t.take}` } });
+      const player = h('video', { class: 'take-video', controls: true, playsinline: true, preload: 'metadata', muted: true, dataset: { testid: `take-video-${n}-${t.take}` } });
       if (t.thumbnail) setMedia(player, 'poster', t.thumbnail, ctx.fail);
       if (t.video) setMedia(player, 'src', t.video, ctx.fail);
       return h('figure', { class: `take${chosen ? ' chosen' : ''}`, dataset: { testid: `take-${n}-${t.take}`, chosen: String(chosen) } },
