@@ -300,6 +300,7 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     const error = page.getByTestId('form-error');
     await error.waitFor({ state: 'visible', timeout: 5000 });
     expect(await error.getAttribute('data-code')).to.equal('invalid-option');
+    await page.getByTestId('task-form').screenshot({ path: path.join(OUTPUT_DIR, 'editor-refused.png') });
     expect(await error.textContent()).to.match(/^One of the options is not valid\. .*even numbers/);
     expect(await page.getByTestId('body').inputValue(), 'the article is kept').to.equal(ARTICLE);
     expect(await page.getByLabel('Title').inputValue(), 'the title is kept').to.equal('Odd frame');
@@ -328,6 +329,7 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     // Asking first: nothing is sent until confirmed, and "No" leaves the task alone.
     await page.getByTestId('cancel-confirm').waitFor({ state: 'visible' });
     expect(await cancel.isHidden(), 'the cancel button gives way to the question').to.equal(true);
+    await page.getByTestId('task').screenshot({ path: path.join(OUTPUT_DIR, 'editor-confirm-cancel.png') });
     await page.getByTestId('cancel-no').click();
     expect(await page.getByTestId('cancel-confirm').isHidden()).to.equal(true);
     expect(await phaseOf(id), 'after "No"').to.not.equal('cancelled');
@@ -340,6 +342,7 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(await cancel.isVisible(), 'the cancel button stays in sight').to.equal(true);
     expect(await cancel.isDisabled(), 'and cannot be pressed again').to.equal(true);
     expect(await cancel.textContent()).to.equal('Cancelled');
+    await page.screenshot({ path: path.join(OUTPUT_DIR, 'editor-cancelled.png') });
     const live = await page.locator('[data-testid="task"] :is([data-testid^="resume-"], [data-testid^="regenerate-"], [data-testid^="edit-"], [data-testid^="choose-"]):enabled').count();
     expect(live, 'enabled resume, regenerate, edit or choose buttons').to.equal(0);
     expect(await page.getByTestId('task-notice').isHidden(), 'no notice').to.equal(true);
@@ -365,6 +368,7 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     const notice = page.getByTestId('task-notice');
     await notice.waitFor({ state: 'visible', timeout: 5000 });
     expect(await notice.textContent()).to.equal('Not cancelled: the task had already finished (completed).');
+    await page.screenshot({ path: path.join(OUTPUT_DIR, 'editor-late-cancel.png') });
     expect(await page.getByTestId('task-status').textContent(), 'status').to.equal('completed');
     expect(await page.getByTestId('task-error').isHidden(), 'not shown as a failure of the page').to.equal(true);
     expect(await page.getByTestId('cancel').isVisible(), 'no cancel button on a finished task').to.equal(false);
