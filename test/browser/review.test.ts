@@ -38,7 +38,7 @@ const NEW_NARRATION = 'Readers waited for hours under umbrellas, and nobody went
 
 interface Component { component: string; kind: string; attempts: number; executions: number; finished_at: string | null }
 interface Take { take: number; task_id: string; chosen: boolean; video: string | null; thumbnail: string | null }
-interface Scene { scene: number; narration: string | null; duration_sec: number | null; take: number; takes: Take[]; thumbnail: string | null }
+interface Scene { scene: number; narration: string | null; duration_sec: number | null; take: number; takes: Take[]; thumbnail: string | null; candidates: Array<{ id: string; kind: string; url: string }> }
 interface View { id: string; phase: string; title: string | null; video: string | null; cover: string | null; components: Component[]; scenes: Scene[] }
 
 describe('the review loop in Chromium (MariaDB + Redis)', function () {
@@ -279,11 +279,35 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
     await cover.arrayBuffer();
     expect(await page.getByTestId('download-video').getAttribute('download')).to.equal(`${back.title ? 'a-library-on-the-water' : id}.mp4`);
 
+    // An uploaded picture as scene 1's visual: uploaded first, then named in the regeneration.
+    await page.getByTestId('edit-1').click();
+    await page.getByTestId('upload-1').setInputFiles(path.join(scratch!, 'take-1-scene-2.png'));
+    expect(await page.getByTestId('visual-upload-1').isChecked(), 'choosing a file picks the upload').to.equal(true);
+    const upload = page.waitForResponse((r) => r.url().endsWith('/v1/assets') && r.request().method() === 'POST');
+    const regenerated = page.waitForResponse((r) => r.url().endsWith(`/v1/tasks/${id}/scenes/1/regenerate`), { timeout: 20000 });
+    await page.getByTestId('regenerate-1').click();
+    expect((await upload).status(), 'POST /v1/assets').to.equal(201);
+    const res = await regenerated;
+    expect(res.status(), 'the regeneration with the upload').to.equal(202);
+    expect(res.request().postDataJSON(), 'what it sends: the uploaded asset').to.have.all.keys('visual').and.property('visual').to.match(/^asset:[0-9a-f]{64}\.png$/);
+    const withUpload = await waitForTake(page, id, 1, 2, 4);
+    const hashes4 = await sceneHashes(withUpload, 'upload');
+    expect(hashes4.map((h, i) => h === hashes1[i]), 'frames like the first video').to.deep.equal(hashes1.map((_, i) => i !== 0));
+
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'review-phone.png'), fullPage: true });
     await page.getByTestId('scene-2').screenshot({ path: path.join(OUTPUT_DIR, 'review-scene-phone.png') });
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow, 'sideways overflow at 390 px').to.equal(0);
+    // Every visual the editor is offered can be shown: each candidate the task JSON lists answers.
+    const listed = (await getView(id)).scenes.flatMap((sc) => sc.candidates.map((c) => ({ scene: sc.scene, ...c })));
+    const missing: string[] = [];
+    for (const c of listed) {
+      const r = await fetch(new URL(c.url, base));
+      await r.arrayBuffer();
+      if (r.status !== 200) missing.push(`scene ${c.scene} ${c.id} (${c.kind}): ${r.status}`);
+    }
+    expect(missing, 'candidates listed but not served').to.deep.equal([]);
     expect(pageErrors, 'errors in the page').to.deep.equal([]);
   });
 });

@@ -251,7 +251,7 @@ const SCENE_REFUSALS = /** @type {Record<string, string>} */ ({
 });
 
 /** @type {import('./views/scenes.js').SceneAct} */
-async function sceneAct(button, scene, action, body, label) {
+async function sceneAct(button, scene, action, body, label, taken) {
   const id = current.id;
   if (!id) return false;
   button.disabled = true;
@@ -261,6 +261,7 @@ async function sceneAct(button, scene, action, body, label) {
     const res = await sceneAction(id, scene, action, await body());
     current.generation += 1;
     if (action === 'regenerate') current.requested.set(scene, res.take);
+    if (taken) taken();
     clearResult();
     if (id === current.id) {
       await refresh();

@@ -27,6 +27,7 @@ import { h } from '../dom.js';
  * @param {'regenerate' | 'choose'} action
  * @param {() => Promise<unknown>} body what to send, resolved when clicked (an upload happens first)
  * @param {string} label how to name it in an error
+ * @param {() => void} [taken] called once the server took it, before the task is shown again
  * @returns {Promise<boolean>} whether the server took it
  */
 
@@ -172,8 +173,8 @@ function sceneCard(view, s, ctx) {
     /** @param {Event} e */
     onclick: async (e) => {
       const button = /** @type {HTMLButtonElement} */ (e.currentTarget);
-      const ok = await ctx.act(button, n, 'regenerate', () => regenerateBody(s, drafts.get(draftKey) ?? null), `Regenerating scene ${n}`);
-      if (ok) drafts.delete(draftKey);
+      // The edit fields close once the new take is asked for; what was sent is now the scene's.
+      await ctx.act(button, n, 'regenerate', () => regenerateBody(s, drafts.get(draftKey) ?? null), `Regenerating scene ${n}`, () => drafts.delete(draftKey));
     },
   }, draft ? 'Regenerate with changes' : 'Regenerate');
   const edit = h('button', {
@@ -277,7 +278,11 @@ function editFields(view, s, draft) {
         const ref = c.id.startsWith('candidate:') ? c.id : `candidate:${c.id}`;
         const picture = c.thumbnail ?? (c.kind === 'image' && c.url ? c.url : null);
         const img = picture ? h('img', { class: 'cand-thumb', alt: '', loading: 'lazy' }) : null;
-        if (img && picture) setMedia(img, 'src', picture, () => {});
+        if (img && picture) {
+          // A picture that cannot be loaded leaves the words, not a broken image.
+          img.addEventListener('error', () => (img.hidden = true), { once: true });
+          setMedia(img, 'src', picture, () => (img.hidden = true));
+        }
         const what = [c.source, c.kind && c.kind !== 'image' ? c.kind : '', c.term ? `“${c.term}”` : ''].filter(Boolean).join(' · ');
         return option(ref, `candidate-${n}-${ref.slice('candidate:'.length)}`, img, what);
       }),
