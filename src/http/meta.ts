@@ -1,15 +1,17 @@
-import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AssetStore } from '../adapters/asset-store.ts';
+import type { AssetStore } from '../adapters/asset-store.ts';
 import { flowDirs, flowFilesIn } from '../adapters/flow-files.ts';
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { FORMATS } from '../pipeline/formats.ts';
-import { providersFromSettings } from '../pipeline/providers.ts';
+import { speechFromSettings as speechProvidersFromSettings } from '../pipeline/providers.ts';
 import { compileSettings, type Settings } from '../settings.ts';
 import { routeFlow } from '../pipeline/router.ts';
 import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
 import type { SpeechProvider, VoiceInfo } from '../providers/types.ts';
+import { installedVoices } from '../pipeline/voices.ts';
+
+export { installedVoices };
 
 /**
  * `GET /v1/meta`: what this server can do, for the editors' page and other
@@ -78,11 +80,6 @@ export function loadableFlows(deps: Pick<MetaDeps, 'resolveFlow' | 'flowDirs'>):
   }));
 }
 
-export async function installedVoices(speech: readonly SpeechProvider[]): Promise<VoiceInfo[]> {
-  const lists = await Promise.all(speech.map((p) => p.voices?.().catch(() => []) ?? Promise.resolve([])));
-  return lists.flat();
-}
-
 export async function meta(deps: MetaDeps): Promise<Meta> {
   return {
     flows: loadableFlows(deps),
@@ -96,9 +93,8 @@ export function registerMetaRoute(app: FastifyInstance, deps: MetaDeps): void {
 }
 
 /** What a server without its own `speech` list offers: the providers the settings configure. */
-export function speechFromSettings(settings: Settings | undefined, assets: AssetStore | undefined): SpeechProvider[] {
-  // Only the speech providers are kept; they never touch the asset store, so any will do.
-  return providersFromSettings(assets ?? new AssetStore(os.tmpdir()), settings ?? compileSettings()).speech;
+export function speechFromSettings(settings: Settings | undefined, _assets?: AssetStore): SpeechProvider[] {
+  return speechProvidersFromSettings(settings ?? compileSettings());
 }
 
 /** The directories flows are looked up in by name, for `MetaDeps.flowDirs`. */

@@ -93,14 +93,14 @@ export function registerSceneRoutes(app: FastifyInstance, deps: SceneRouteDeps):
     },
   );
 
-  app.get<{ Params: { id: string; n: string; k: string; file: string } }>('/v1/tasks/:id/scenes/:n/takes/:k/:file', async (req, reply) => {
-    const [n, k] = [ordinal(req.params.n), ordinal(req.params.k)];
-    const file = req.params.file;
-    if (n === undefined || k === undefined || (file !== 'video' && file !== 'thumbnail')) return sendError(reply, 404, 'not-found', 'no such take file');
-    const found = await sceneFile(reads, flows, req.params.id, n, { take: k, file });
-    if (!found) return sendError(reply, 404, 'not-found', `scene ${n} has no ${file} of take ${k} (yet)`);
-    return sendFile(req, reply, found, CONTENT_TYPES[path.extname(found)] ?? 'application/octet-stream', deps.assets);
-  });
+  for (const file of ['video', 'thumbnail'] as const) {
+    app.get<{ Params: { id: string; n: string; k: string } }>(`/v1/tasks/:id/scenes/:n/takes/:k/${file}`, async (req, reply) => {
+      const [n, k] = [ordinal(req.params.n), ordinal(req.params.k)];
+      const found = n !== undefined && k !== undefined ? await sceneFile(reads, flows, req.params.id, n, { take: k, file }) : undefined;
+      if (!found) return sendError(reply, 404, 'not-found', `no ${file} of that take (yet)`);
+      return sendFile(req, reply, found, CONTENT_TYPES[path.extname(found)] ?? 'application/octet-stream', deps.assets);
+    });
+  }
 
   app.get<{ Params: { id: string; n: string; k: string } }>('/v1/tasks/:id/scenes/:n/candidates/:k', async (req, reply) => {
     const [n, k] = [ordinal(req.params.n), ordinal(req.params.k)];

@@ -5,13 +5,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FlowNotFoundError, PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
-import { codeOf } from '../core/errors.ts';
+import { codeOf, SlotflowError } from '../core/errors.ts';
 import { isTerminal, TaskPhase } from '../core/engine/task.ts';
 import { canonicalJson } from '../core/flow/compile.ts';
-import { BadOptionError, frameFor } from '../pipeline/formats.ts';
+import { resumeChanges, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
+import { UnknownVoiceError } from '../pipeline/voices.ts';
 import { routeFlow } from '../pipeline/router.ts';
-import { parseArticle } from '../pipeline/text/article.ts';
-import { ArticleError } from '../pipeline/text/errors.ts';
 import { metrics, registry } from '../runtime/metrics.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { type CallbackClaims, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
@@ -49,46 +48,6 @@ export const SSE_HEARTBEAT_MS = 15000;
 export const SSE_RETRY_MS = 2000;
 
 const WEB_DIR = path.join(PACKAGE_ROOT, 'web');
-
-interface SubmitBody {
-  flow?: string;
-  article?: { title?: string; body: string };
-  script?: { title?: string; scenes: Array<{ text: string; keywords?: string[] }> };
-  options?: Record<string, unknown>;
-  callback_url?: string;
-}
-
-const submitSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    flow: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 },
-    article: {
-      type: 'object', additionalProperties: false, required: ['body'],
-      properties: { title: { type: 'string', maxLength: 500 }, body: { type: 'string', maxLength: MAX_BODY_BYTES } },
-    },
-    script: {
-      type: 'object', required: ['scenes'],
-      properties: {
-        title: { type: 'string', maxLength: 500 },
-        scenes: { type: 'array', minItems: 1, maxItems: 60, items: { type: 'object', required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 2000 }, keywords: { type: 'array', items: { type: 'string' } } } } },
-      },
-    },
-    options: {
-      type: 'object',
-      properties: {
-        format: { enum: ['16:9', '9:16', '1:1'] },
-        voice: { type: 'string', maxLength: 100 },
-        size: { type: 'string', pattern: '^[0-9]{2,4}x[0-9]{2,4}$' },
-        music: { type: 'boolean' },
-        watermark: { anyOf: [{ type: 'string', maxLength: 100 }, { const: false }] },
-        style: { enum: ['fast'] },
-        output: { enum: ['video', 'images', 'fast-cut'] },
-      },
-    },
-    callback_url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
-  },
-} as const;
 
 /** Deployment-wide gauges, read when scraped. */
 async function refreshGauges(reads: Pick<TaskReadModel, 'countTasksByStatus'>, queue: Pick<DispatchQueue, 'jobCounts'> | undefined): Promise<void> {
@@ -181,6 +140,8 @@ function tokensMatch(given: string, expected: string): boolean {
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { engine, services, reads } = deps;
   const views = { reads, flows: deps.flows, outputs: deps.outputs };
+  // One list for what /v1/meta offers and what a submission or a resume may ask for.
+  const speech = deps.speech ?? speechFromSettings(deps.settings, services.assets);
   // Callback tokens travel in the path and are longer than fastify's default 100-character parameter.
   const app = Fastify({
     logger: false,
@@ -248,10 +209,25 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return view ?? sendError(reply, 404, 'unknown-task', `no task ${req.params.id}`);
   });
 
-  app.post<{ Params: { id: string }; Body: { from: string; scene?: number } }>(
+  // `scene` counts from 1, as everywhere outside; the engine counts from 0.
+  app.post<{ Params: { id: string }; Body: { from: string; scene?: number; options?: unknown } }>(
     '/v1/tasks/:id/resume',
-    { schema: { body: { type: 'object', required: ['from'], properties: { from: { type: 'string' }, scene: { type: 'integer', minimum: 0 } } } } },
-    async (req, reply) => replyTo(reply, await engine.resume(req.params.id, req.body.from, req.body.scene)),
+    { schema: { body: { type: 'object', additionalProperties: false, required: ['from'], properties: { from: { type: 'string', maxLength: 100 }, scene: {}, options: {} } } } },
+    async (req, reply) => {
+      const { from, scene, options } = req.body;
+      if (scene !== undefined && !(Number.isInteger(scene) && scene >= 1)) return sendError(reply, 400, 'invalid-option', 'scene must be a scene number from 1');
+      const sceneIndex = scene === undefined ? undefined : scene - 1;
+      let changes;
+      try {
+        const task = await reads.getTask(req.params.id);
+        const resumed = task && { flow: await deps.flows.byHashOrThrow(task.flowHash), from };
+        changes = await resumeChanges(task?.input, options, { speech, scene: sceneIndex, resumed });
+      } catch (e) {
+        if (e instanceof SlotflowError) return sendError(reply, 400, e.code, e.message, e instanceof UnknownVoiceError ? { voices: e.available } : {});
+        throw e;
+      }
+      return replyTo(reply, await engine.resume(req.params.id, from, sceneIndex, changes));
+    },
   );
 
   app.post<{ Params: { id: string }; Body: { component: string; approved?: boolean; reason?: string } }>(
@@ -290,40 +266,29 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(file)));
   }
   registerDownloadRoutes(app, { views, assets: services.assets });
-  registerMetaRoute(app, { resolveFlow: services.resolveFlow, flowDirs: flowDirsOf(deps.settings?.flowsDir), speech: deps.speech ?? speechFromSettings(deps.settings, services.assets) });
+  registerMetaRoute(app, { resolveFlow: services.resolveFlow, flowDirs: flowDirsOf(deps.settings?.flowsDir), speech });
 
-  app.post<{ Body: SubmitBody; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Body: unknown; Headers: { 'idempotency-key'?: string } }>(
     '/v1/tasks',
-    { schema: { body: submitSchema, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255 } } } } },
+    { schema: { headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255 } } } } },
     async (req, reply) => {
-      const body = req.body;
-      const input: Record<string, unknown> = { options: body.options ?? {} };
-      if (body.article) {
-        try {
-          parseArticle(body.article.body, body.article.title ? { title: body.article.title } : {});
-        } catch (e) {
-          if (e instanceof ArticleError) return sendError(reply, 400, e.code, e.message);
-          throw e;
-        }
-        input.article = body.article;
-      }
-      if (body.script) input.script = body.script;
-      if (!body.article && !body.script) return sendError(reply, 400, 'invalid-body', 'the body needs "article" (with "body") or "script" (with "scenes")');
+      let valid: ValidSubmission;
       try {
-        frameFor((body.options ?? {}) as Record<string, unknown>);
+        valid = await validateSubmission(req.body, { speech });
       } catch (e) {
-        if (e instanceof BadOptionError) return sendError(reply, 400, e.code, e.message);
+        if (e instanceof SlotflowError) return sendError(reply, 400, e.code, e.message, e instanceof UnknownVoiceError ? { voices: e.available } : {});
         throw e;
       }
+      const input = valid.input;
       let flow;
       try {
-        flow = services.resolveFlow(routeFlow({ ...(body.flow ? { flow: body.flow } : {}), input: input as never }));
+        flow = services.resolveFlow(routeFlow({ ...(valid.flow ? { flow: valid.flow } : {}), input }));
       } catch (e) {
         if (e instanceof FlowNotFoundError || e instanceof FlowValidationError) return sendError(reply, 400, 'unknown-flow', e.message);
         throw e;
       }
-      const callbackUrl = body.callback_url ?? null;
-      const created = await engine.submit({ flow, input, idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl });
+      const callbackUrl = valid.callbackUrl;
+      const created = await engine.submit({ flow, input, idempotencyKey: req.headers['idempotency-key'] ?? null, callbackUrl, title: valid.title });
       if (!created.created) {
         // The key names an earlier task: the same request gets that task again, a different one is refused.
         const earlier = await reads.getTask(created.id);

@@ -32,8 +32,8 @@ export function mediaFromSettings(settings: Pick<Settings, 'ffmpegPath' | 'ffpro
   return createMedia({ ffmpegPath: settings.ffmpegPath, ffprobePath: settings.ffprobePath, searchPath: settings.searchPath });
 }
 
-export function providersFromSettings(assets: AssetStore, settings: ProviderSettings): PipelineDeps {
-
+/** The speech providers alone, in the order they are preferred: what a submission's voice is checked against. */
+export function speechFromSettings(settings: Pick<ProviderSettings, 'ttsBaseUrl' | 'ttsApiKey' | 'ttsModel' | 'edgeTts'>): SpeechProvider[] {
   const speech: SpeechProvider[] = [];
   if (settings.ttsBaseUrl) {
     speech.push(new OpenAiSpeechProvider({
@@ -43,6 +43,11 @@ export function providersFromSettings(assets: AssetStore, settings: ProviderSett
   }
   if (settings.edgeTts) speech.push(new EdgeTtsProvider({ enabled: true }));
   speech.push(new EspeakNgProvider(), new MespeakProvider());
+  return speech;
+}
+
+export function providersFromSettings(assets: AssetStore, settings: ProviderSettings): PipelineDeps {
+  const speech = speechFromSettings(settings);
 
   const material: MaterialProvider[] = [new LocalLibraryProvider({ dir: settings.mediaLibrary ?? BUNDLED_MEDIA_LIBRARY })];
   if (settings.pexelsApiKey) material.push(new PexelsProvider({ apiKey: settings.pexelsApiKey }));

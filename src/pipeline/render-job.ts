@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { copyFile } from 'node:fs/promises';
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { SlotflowError } from '../core/errors.ts';
@@ -74,6 +75,8 @@ export interface RenderResult {
   taskId: string;
   output: string;
   subtitles: string | null;
+  /** The cover image beside the output (`OUT.jpg`), when the flow makes one. */
+  cover: string | null;
   final: Record<string, unknown>;
   runs: RunRecord[];
   outputs: (component: string) => Record<string, unknown> | undefined;
@@ -116,9 +119,14 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
       subtitles = job.output.replace(/\.[^./]+$/, '') + '.srt';
       await copyFile(final.srt, subtitles);
     }
+    let cover: string | null = null;
+    if (typeof final.cover === 'string') {
+      cover = job.output.replace(/\.[^./]+$/, '') + path.extname(final.cover);
+      await copyFile(final.cover, cover);
+    }
     const { binaries } = deps.media.runner;
     const ffmpeg = { path: binaries.ffmpeg, source: binaries.source, version: binaries.capabilities.version, release: binaries.capabilities.release };
-    return { taskId: id, output: job.output, subtitles, final, runs, outputs, wallSec: (performance.now() - started) / 1000, ffmpeg };
+    return { taskId: id, output: job.output, subtitles, cover, final, runs, outputs, wallSec: (performance.now() - started) / 1000, ffmpeg };
   } finally {
     // Closing aborts what still runs (the other scenes of a failed render, everything on an interrupt);
     // waiting for the runner's children means none outlives this call, nor the process.

@@ -216,12 +216,15 @@ export class Engine {
   /**
    * Clears `from` and its downstream closure and runs them again; upstream work
    * is kept. With `scene`, `from` must be a fan-out: only that child runs again.
+   * With `options` (already checked, see `resumeChanges`), they are set in the task's input first: handlers key
+   * their cached outputs on the input, so what runs again is made anew with them.
    */
-  async resume(taskId: string, from: string, scene?: number): Promise<MutateResult> {
+  async resume(taskId: string, from: string, scene?: number, options?: Readonly<Record<string, unknown>>): Promise<MutateResult> {
     const current = await this.readTask(taskId);
     if (!current) throw new TaskStateError(taskId, 'unknown-task', `no task ${taskId}`);
     if (current.snap.phase === TaskPhase.cancelled) throw new TaskStateError(taskId, 'cancelled', `task ${taskId} is cancelled`);
     const component = componentOf(current.flow, from);
+    if (options && Object.keys(options).length > 0) await this.store.mergeTaskOptions(taskId, options);
     if (scene === undefined) return this.mutate(taskId, (flow, snap) => planResume(flow, snap, componentOf(flow, from)));
 
     if (component.kind !== 'fanout') {

@@ -24,11 +24,11 @@ describe('command line --json errors', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('prints article-empty and exits 1 for an article with no text', async () => {
+  it('prints article-empty and exits 2 for an article with no text, as the API refuses it with 400', async () => {
     const article = path.join(dir, 'empty.md');
     await writeFile(article, '   \n\n');
     const { code, stdout, stderr } = await slotflow('render', article, '-o', path.join(dir, 'out.mp4'), '--json');
-    expect(code).to.equal(1);
+    expect(code).to.equal(2);
     const body = JSON.parse(stdout) as { error: { code: string; message: string } };
     expect(body.error.code).to.equal('article-empty');
     expect(body.error.message).to.match(/no text/);

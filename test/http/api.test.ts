@@ -103,7 +103,7 @@ describe('HTTP API (MariaDB + Redis)', function () {
     ['an article without a body', { article: { title: 'x' } }, 'invalid-body', /body/],
     ['an empty article', { article: { body: '   \n ' } }, 'article-empty', /no text/i],
     ['a binary article', { article: { body: 'a\u0000b\u0000c' } }, 'article-binary', /binary|NUL/i],
-    ['an unknown aspect ratio', { article: { body: 'Hello there.' }, options: { format: '4:3' } }, 'invalid-body', /format/],
+    ['an unknown aspect ratio', { article: { body: 'Hello there.' }, options: { format: '4:3' } }, 'invalid-option', /format/],
     ['an odd size', { article: { body: 'Hello there.' }, options: { size: '321x181' } }, 'invalid-option', /even/],
     ['an unknown field', { article: { body: 'Hello.' }, colour: 'red' }, 'invalid-body', /colour|additional/],
     ['a callback_url that is not http', { article: { body: 'Hello.' }, callback_url: 'file:///etc/passwd' }, 'invalid-body', /callback_url/],

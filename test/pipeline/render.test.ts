@@ -166,11 +166,11 @@ describe('article to video', function () {
     expect(names).to.include('script.txt');
   });
 
-  it('refuses an empty article with a clear error and exit code 1', async () => {
+  it('refuses an empty article with a clear error and exit code 2, before anything runs', async () => {
     const empty = path.join(dir, 'empty.md');
     await execa('bash', ['-c', `printf '   \\n\\n' > '${empty}'`]);
     const cli = await execa('node', ['bin/slotflow.js', 'render', empty, '-o', path.join(dir, 'never.mp4')], { reject: false });
-    expect(cli.exitCode).to.equal(1);
-    expect(cli.stderr).to.match(/empty/i);
+    expect(cli.exitCode).to.equal(2);
+    expect(cli.stderr).to.match(/empty\.md: the article has no text/);
   });
 });

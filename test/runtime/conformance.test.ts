@@ -252,6 +252,22 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       expect(await backend.store.startAttempt(id, first, 2, 'test', [])).to.deep.equal({ input: {}, deps: {} });
     });
 
+    it('resumes with changed options: sets them in the stored input, keeps the others, and the attempt reads them', async () => {
+      const flow = loadFlow(flowFile('wide-32'));
+      const engine = new Engine({ store: backend.store, flows: new FlowCatalog(backend.store), queue: holdJobs, locks: noLock });
+      const input = { article: { body: 'Text.' }, options: { format: '9:16', voice: 'espeak-ng:en-us' } };
+      const { id } = await engine.submit({ flow, input });
+      const first = flow.components[0]!.name;
+      await engine.resume(id, first, undefined, { voice: 'espeak-ng:en-gb', music: false });
+      const merged = { article: { body: 'Text.' }, options: { format: '9:16', voice: 'espeak-ng:en-gb', music: false } };
+      expect((await backend.store.getTask(id))!.input).to.deep.equal(merged);
+      expect((await backend.store.startAttempt(id, first, 2, 'test', []))?.input).to.deep.equal(merged);
+      const bare = await engine.submit({ flow, input: { n: 1 } });
+      expect(await backend.store.mergeTaskOptions(bare.id, { tone: 'calm' })).to.equal(true);
+      expect((await backend.store.getTask(bare.id))!.input).to.deep.equal({ n: 1, options: { tone: 'calm' } });
+      expect(await backend.store.mergeTaskOptions('00000000-0000-0000-0000-000000000000', { voice: 'x' })).to.equal(false);
+    });
+
     it('refuses a write planned from an old version', async () => {
       const flow = loadFlow(flowFile('dag-14'));
       const { id } = await backend.engine.submit({ flow, input: {}, idempotencyKey: `cas-${name}-${Date.now()}` });

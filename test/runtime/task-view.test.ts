@@ -25,15 +25,15 @@ function source(phase: TaskPhase, outputs: Record<string, unknown>): TaskViewSou
 
 describe('task outputs, as the pipeline describes them', () => {
   it('serves the last component\'s video as video/mp4 and shows its download URL', async () => {
-    const d = await describedOutputs(source(TaskPhase.completed, { Compose: { video: '/data/v.mp4', srt: '/data/v.srt' }, Make: { video: '/x' } }), 't1');
+    const d = await describedOutputs(source(TaskPhase.completed, { Compose: { video: '/data/v.mp4', srt: '/data/v.srt', cover: '/data/c.jpg' }, Make: { video: '/x' } }), 't1');
     expect(d?.download).to.deep.equal({ path: '/data/v.mp4', contentType: 'video/mp4' });
-    expect(d?.files).to.deep.equal({ subtitles: '/data/v.srt' });
-    expect(d?.viewFields).to.deep.equal({ video: '/v1/tasks/t1/video', bundle: null });
+    expect(d?.files).to.deep.equal({ subtitles: '/data/v.srt', cover: '/data/c.jpg' });
+    expect(d?.viewFields).to.deep.equal({ video: '/v1/tasks/t1/video', bundle: null, cover: '/v1/tasks/t1/cover' });
   });
 
   it('describes nothing made while the task has not completed, with the same view fields', async () => {
     const d = await describedOutputs(source(TaskPhase.running, { Compose: { video: '/data/v.mp4' } }), 't1');
     expect(d?.download).to.equal(undefined);
-    expect(d?.viewFields).to.deep.equal({ video: null, bundle: null });
+    expect(d?.viewFields).to.deep.equal({ video: null, bundle: null, cover: null });
   });
 });

@@ -65,45 +65,85 @@ export interface MixOptions extends RunOptions {
   out: string;
 }
 
+/** Loudness the platforms play at: −14 LUFS integrated, true peak at most −1 dBTP (aimed lower, for the AAC encoder's overshoot). */
+export const TARGET_LUFS = -14;
+export const TARGET_TRUE_PEAK_DB = -1;
+const LIMIT_DB = -2;
+/** A quiet mix is raised at most this much: silence stays silence. */
+const MAX_GAIN_DB = 30;
+
+/** Integrated loudness (LUFS) of a filter graph's output `[label]`, by `ebur128`. */
+async function measureLoudness(runner: FfmpegRunner, inputs: string[], graph: string, options: RunOptions, label = 'mix'): Promise<{ lufs: number }> {
+  const out = await runner.ffmpeg(
+    [...inputs, '-filter_complex', `${graph};[${label}]ebur128=metadata=1,ametadata=mode=print:file=-[measured]`, '-map', '[measured]', '-f', 'null', '-'],
+    { signal: options.signal },
+  );
+  let lufs = -70;
+  // Printed per frame; the last value is the whole mix's.
+  for (const line of out.split('\n')) {
+    const i = /lavfi\.r128\.I=(-?[\d.]+)/.exec(line);
+    if (i) lufs = Number(i[1]);
+  }
+  return { lufs };
+}
+
 /**
  * The final MP4: video copied, the voice kept, the music ducked under the
- * voice (the voice is the sidechain), `+faststart` so playback starts before
- * the download ends.
+ * voice (the voice is the sidechain), the mix brought to −14 LUFS with its
+ * true peak under −1 dBTP, `+faststart` so playback starts before the
+ * download ends. Loudness takes passes over the audio only: one measures
+ * (`ebur128`), a second measures again through the gain and a true-peak
+ * limiter, the last applies them with the gain corrected, so the mix keeps
+ * its dynamics. Each is an audio-only pass; the video is copied.
  */
 export async function mixFinal(runner: FfmpegRunner, options: MixOptions): Promise<void> {
   const { video, music, musicVolume, fadeSec, out } = options;
   const input = path.resolve(video);
-  if (!music) {
-    await runner.ffmpeg(['-i', input, '-map', '0:v:0', '-map', '0:a?', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', path.resolve(out)], { signal: options.signal });
+  const { durationSec, audio } = await probe(runner, input, { signal: options.signal });
+  if (!audio && !music) {
+    await runner.ffmpeg(['-i', input, '-map', '0:v:0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', path.resolve(out)], { signal: options.signal });
     return;
   }
-  const { durationSec } = await probe(runner, input, { signal: options.signal });
   checkDuration(durationSec, 'the video duration');
-  const fade = Math.min(Math.max(fadeSec, 0), durationSec / 2);
-  runner.requireFilters('music ducked under the voice', 'sidechaincompress', 'amerge');
   const format = `aformat=sample_fmts=fltp:sample_rates=${AUDIO_SAMPLE_RATE}:channel_layouts=stereo`;
-  const graph = [
-    `[0:a]aresample=${AUDIO_SAMPLE_RATE},${format},asplit=2[voice][key]`,
-    `[1:a]${[
-      `aresample=${AUDIO_SAMPLE_RATE}`,
-      format,
-      `atrim=end_sample=${samples(durationSec)}`,
-      'asetpts=PTS-STARTPTS',
-      `volume=${num(Math.max(0, musicVolume))}`,
-      ...(fade > 0 ? [`afade=t=in:d=${num(fade)}`, `afade=t=out:st=${num(durationSec - fade)}:d=${num(fade)}`] : []),
-    ].join(',')}[bed]`,
-    // The format is named again after the compressor: from 5.0 on amerge cannot settle on one for its inputs otherwise.
-    `[bed][key]sidechaincompress=threshold=${DUCK_THRESHOLD}:ratio=${DUCK_RATIO}:attack=${DUCK_ATTACK_MS}:release=${DUCK_RELEASE_MS},${format}[ducked]`,
-    // amerge + pan adds the two at unity gain (amix would halve the voice).
-    `[voice][ducked]amerge=inputs=2,pan=${escapeFilterValue('stereo|c0=c0+c2|c1=c1+c3')}[mix]`,
-  ].join(';');
+  const inputs = ['-i', input, ...(music ? ['-stream_loop', '-1', '-i', path.resolve(music)] : [])];
+  let graph: string;
+  if (music) {
+    const fade = Math.min(Math.max(fadeSec, 0), durationSec / 2);
+    runner.requireFilters('music ducked under the voice', 'sidechaincompress', 'amerge');
+    graph = [
+      `[0:a]aresample=${AUDIO_SAMPLE_RATE},${format},asplit=2[voice][key]`,
+      `[1:a]${[
+        `aresample=${AUDIO_SAMPLE_RATE}`,
+        format,
+        `atrim=end_sample=${samples(durationSec)}`,
+        'asetpts=PTS-STARTPTS',
+        `volume=${num(Math.max(0, musicVolume))}`,
+        ...(fade > 0 ? [`afade=t=in:d=${num(fade)}`, `afade=t=out:st=${num(durationSec - fade)}:d=${num(fade)}`] : []),
+      ].join(',')}[bed]`,
+      // The format is named again after the compressor: from 5.0 on amerge cannot settle on one for its inputs otherwise.
+      `[bed][key]sidechaincompress=threshold=${DUCK_THRESHOLD}:ratio=${DUCK_RATIO}:attack=${DUCK_ATTACK_MS}:release=${DUCK_RELEASE_MS},${format}[ducked]`,
+      // amerge + pan adds the two at unity gain (amix would halve the voice).
+      `[voice][ducked]amerge=inputs=2,pan=${escapeFilterValue('stereo|c0=c0+c2|c1=c1+c3')}[mix]`,
+    ].join(';');
+  } else {
+    graph = `[0:a]aresample=${AUDIO_SAMPLE_RATE},${format}[mix]`;
+  }
+  runner.requireFilters('loudness normalisation', 'ebur128', 'alimiter');
+  const leveled = (gainDb: number) =>
+    `[mix]volume=${num(gainDb)}dB,alimiter=limit=${num(10 ** (LIMIT_DB / 20))}:level=disabled:attack=5:release=50,${format}`;
+  // The limiter takes a little loudness off peaky speech: measured once more through it, the gain makes up for that.
+  const raw = await measureLoudness(runner, inputs, graph, options);
+  const first = Math.min(MAX_GAIN_DB, TARGET_LUFS - raw.lufs);
+  const through = await measureLoudness(runner, inputs, `${graph};${leveled(first)}[leveled]`, options, 'leveled');
+  const gainDb = Math.min(MAX_GAIN_DB, first + (TARGET_LUFS - through.lufs));
+  const level = `${leveled(gainDb)}[out]`;
   await runner.ffmpeg(
     [
-      '-i', input,
-      '-stream_loop', '-1', '-i', path.resolve(music),
-      '-filter_complex', graph,
+      ...inputs,
+      '-filter_complex', `${graph};${level}`,
       '-map', '0:v:0', '-c:v', 'copy',
-      '-map', '[mix]', ...audioOutputArgs(),
+      '-map', '[out]', ...audioOutputArgs(),
       '-t', num(durationSec),
       '-movflags', '+faststart',
       '-f', 'mp4',
@@ -112,4 +152,3 @@ export async function mixFinal(runner: FfmpegRunner, options: MixOptions): Promi
     { signal: options.signal },
   );
 }
-

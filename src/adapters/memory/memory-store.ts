@@ -228,6 +228,14 @@ export class MemoryStore implements TaskStore {
     return true;
   }
 
+  async mergeTaskOptions(taskId: string, options: Readonly<Record<string, unknown>>): Promise<boolean> {
+    const row = this.tasks.get(taskId);
+    if (!row) return false;
+    const input = (row.input ?? {}) as { options?: Record<string, unknown> };
+    row.input = { ...input, options: { ...input.options, ...structuredClone(options) } };
+    return true;
+  }
+
   private readonly assets: Array<AssetRecord & { id: number }> = [];
 
   async recordAssets(assets: readonly AssetRecord[]): Promise<void> {

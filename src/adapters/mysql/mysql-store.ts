@@ -24,6 +24,7 @@ import { getAsset, listAssets } from './steps/list-assets.ts';
 import { listChildren } from './steps/list-children.ts';
 import { listTakes } from './steps/list-takes.ts';
 import { chooseTake } from './steps/choose-take.ts';
+import { mergeTaskOptions } from './steps/merge-task-options.ts';
 import { listEvents, listEventsOf } from './steps/list-events.ts';
 import { listRuns } from './steps/list-runs.ts';
 import { listTasks } from './steps/list-tasks.ts';
@@ -136,6 +137,10 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   chooseTake(parentId: string, component: string, attempt: number, scene: number, take: number): Promise<boolean> {
     return withDbRetry(() => chooseTake(this.pool, parentId, component, attempt, scene, take));
+  }
+
+  mergeTaskOptions(taskId: string, options: Readonly<Record<string, unknown>>): Promise<boolean> {
+    return withDbRetry(() => mergeTaskOptions(this.pool, taskId, options));
   }
 
   recordAssets(list: readonly AssetRecord[]): Promise<void> {

@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
-import { FORMATS } from '../../pipeline/formats.ts';
+import { speechFromSettings } from '../../pipeline/providers.ts';
 import { RenderFailedError, RenderInterruptedError, renderJob } from '../../pipeline/render-job.ts';
 import { routeFlow } from '../../pipeline/router.ts';
-import { parseArticle } from '../../pipeline/text/article.ts';
-import { ArticleError } from '../../pipeline/text/errors.ts';
 import { compileSettings } from '../../settings.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output } from '../output.ts';
+import { addRequestOptions, checkedSubmission, optionsFromFlags, type RequestFlags } from '../submission.ts';
 
 /**
  * `slotflow render`: the whole job in one process with embedded state, queue
@@ -19,19 +18,17 @@ import { json, type Output } from '../output.ts';
  */
 
 
-interface RenderOptions {
+interface RenderOptions extends RequestFlags {
   output: string;
   flow?: string;
-  format?: string;
-  voice?: string;
   size?: string;
   music: boolean;
   watermark?: string | boolean;
   json?: boolean;
 }
 
-/** An article file, or a JSON file `{ "title"?, "scenes": [{ "text" }] }` for script to video. */
-async function readInput(file: string): Promise<{ article?: { body: string }; script?: { scenes: unknown[] } }> {
+/** An article file (its bytes, so text that is not UTF-8 is caught), or a JSON file `{ "title"?, "scenes": [{ "text" }] }` for script to video. */
+async function readInput(file: string): Promise<{ article: { body: Buffer } } | { script: unknown }> {
   let raw: Buffer;
   try {
     raw = await readFile(file);
@@ -41,30 +38,22 @@ async function readInput(file: string): Promise<{ article?: { body: string }; sc
   if (file.toLowerCase().endsWith('.json')) {
     try {
       const parsed = JSON.parse(raw.toString('utf8')) as { scenes?: unknown };
-      if (Array.isArray(parsed.scenes)) return { script: { ...parsed, scenes: parsed.scenes } };
+      if (Array.isArray(parsed.scenes)) return { script: parsed };
     } catch (e) {
-      throw new FailedExit(`${file} is not valid JSON: ${(e as Error).message}`, false, 'invalid-script');
+      throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`, { code: 'invalid-script' });
     }
   }
-  try {
-    // Checked here so bad input gets its clear error before anything starts.
-    parseArticle(raw, { filename: file });
-  } catch (e) {
-    if (e instanceof ArticleError) throw new FailedExit(`${file}: ${e.message}`, false, e.code);
-    throw e;
-  }
-  return { article: { body: raw.toString('utf8') } };
+  return { article: { body: raw } };
 }
 
 export function registerRenderCommand(program: Command, io: Output): void {
-  program
+  const render = program
     .command('render')
     .description('render an article to a video (or an image bundle) in this process; no MySQL or Redis needed')
     .argument('<article>', 'article file (Markdown, text or HTML), or a JSON script with scenes')
     .requiredOption('-o, --output <file>', 'where to write the result (.mp4, or .zip for the image bundle)')
-    .option('--flow <flow>', 'flow name or file (default: chosen from the request)')
-    .addOption(new Option('--format <ratio>', 'aspect ratio').choices(Object.keys(FORMATS)))
-    .option('--voice <voice>', 'speech provider and/or voice, e.g. espeak-ng, en-us+f3, espeak-ng:cmn')
+    .option('--flow <flow>', 'flow name or file (default: chosen from the request)');
+  addRequestOptions(render)
     .option('--size <WxH>', 'render smaller than the format (e.g. 540x960), for previews')
     .option('--no-music', 'no background music')
     .option('--watermark <text>', 'watermark text (default: slotflow)')
@@ -74,14 +63,13 @@ export function registerRenderCommand(program: Command, io: Output): void {
       const started = performance.now();
       const settings = compileSettings();
       const source = await readInput(file);
-      const options: Record<string, unknown> = { music: opts.music };
-      if (opts.format) options.format = opts.format;
-      if (opts.voice) options.voice = opts.voice;
+      const options: Record<string, unknown> = { ...optionsFromFlags(opts), music: opts.music };
       if (opts.size) options.size = opts.size;
       if (opts.watermark === false) options.watermark = false;
       else if (typeof opts.watermark === 'string') options.watermark = opts.watermark;
       if (opts.output.toLowerCase().endsWith('.zip')) options.output = 'images';
-      const input = { ...source, options };
+      // Checked here, as the API checks a submission, so bad input gets its clear error before anything starts.
+      const { input } = await checkedSubmission({ ...source, options }, { speech: speechFromSettings(settings), filename: file });
       const flow = loadFlow(routeFlow({ ...(opts.flow ? { flow: opts.flow } : {}), out: opts.output, input }), process.cwd(), settings.flowsDir);
 
       let result;
@@ -108,11 +96,13 @@ export function registerRenderCommand(program: Command, io: Output): void {
       const summary = {
         output: path.resolve(result.output),
         subtitles: result.subtitles ? path.resolve(result.subtitles) : null,
+        cover: result.cover ? path.resolve(result.cover) : null,
         flow: flow.name,
         task: result.taskId,
         duration_sec: final.duration_sec ?? null,
         width: final.width ?? null,
         height: final.height ?? null,
+        scenes: final.scenes ?? null,
         voice: speech ? { provider: speech.provider, voice: speech.voice, reason: speech.reason } : null,
         ffmpeg: result.ffmpeg,
         wall_sec: Number(((performance.now() - started) / 1000).toFixed(2)),
@@ -121,7 +111,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
       };
       if (opts.json) io.out(json(summary));
       else {
-        io.out(`wrote ${summary.output}${summary.subtitles ? ` and ${path.basename(summary.subtitles)}` : ''}`);
+        io.out(`wrote ${[summary.output, summary.subtitles, summary.cover].filter(Boolean).map((f, i) => (i === 0 ? f : path.basename(f!))).join(', ')}`);
         if (summary.duration_sec !== null) io.out(`  ${summary.width}x${summary.height}, ${Number(summary.duration_sec).toFixed(2)} s of video in ${summary.wall_sec} s`);
         if (speech) io.out(`  voice: ${speech.reason ?? speech.provider}`);
         io.out(`  ffmpeg: ${result.ffmpeg.release === 'unknown' ? '' : `${result.ffmpeg.release} `}(${result.ffmpeg.version}, ${result.ffmpeg.source}: ${result.ffmpeg.path})`);

@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../core/engine/task.ts';
 import type { AssetReads } from '../../core/ports/assets.ts';
@@ -13,8 +13,9 @@ import { readArticle } from '../article.ts';
 import { registerSceneCommands } from './scenes.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output, table } from '../output.ts';
+import { addRequestOptions, addResumeOptions, checkedResumeOptions, checkedSubmission, optionsFromFlags, type RequestFlags } from '../submission.ts';
+import { speechFromSettings } from '../../pipeline/providers.ts';
 
-const FORMATS = ['16:9', '9:16', '1:1'];
 const WAIT_POLL_MS = 250;
 
 const BAR_WIDTH = 30;
@@ -73,29 +74,35 @@ async function waitWithProgress(d: Pick<TaskCommandDeps, 'reads' | 'flows'>, id:
   }
 }
 
+/** `--scene N` counts from 1, as the page and the task JSON do; the engine counts from 0. */
+function sceneIndexOf(value: string): number {
+  const n = /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--scene takes a scene number from 1 (got ${JSON.stringify(value.slice(0, 20))})`, { code: 'invalid-option' });
+  return n - 1;
+}
+
 export function registerTaskCommands(program: Command, io: Output): void {
   const task = program.command('task').description('tasks in MySQL: submit, show, list');
 
-  task
+  const submit = task
     .command('submit')
     .description('create a task from an article and print its id')
     .argument('<article>', 'article file (Markdown, text or HTML)')
-    .option('--flow <flow>', 'flow name (from flows/) or file path', 'article-video')
-    .addOption(new Option('--format <format>', 'aspect ratio').choices(FORMATS))
-    .option('--voice <voice>', 'voice')
+    .option('--flow <flow>', 'flow name (from flows/) or file path', 'article-video');
+  addRequestOptions(submit)
+    .option('--no-music', 'no background music')
     .option('--idempotency-key <key>', 'the same key gives the same task')
     .option('--wait', 'show progress until the task is done')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { flow: string; format?: string; voice?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (file: string, opts: RequestFlags & { flow: string; music: boolean; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
       const settings = compileSettings();
       const flow = loadFlow(opts.flow, process.cwd(), settings.flowsDir);
-      const options: Record<string, string> = {};
-      if (opts.format) options.format = opts.format;
-      if (opts.voice) options.voice = opts.voice;
-      const input = { article: readArticle(file), options };
+      const options = optionsFromFlags(opts);
+      if (opts.music === false) options.music = false;
+      const valid = await checkedSubmission({ article: readArticle(file), options }, { speech: speechFromSettings(settings), filename: file });
       const d = openTaskDeps(settings);
       try {
-        const created = await d.engine.submit({ flow, input, idempotencyKey: opts.idempotencyKey ?? null });
+        const created = await d.engine.submit({ flow, input: valid.input, idempotencyKey: opts.idempotencyKey ?? null, title: valid.title });
         const snap = await d.reads.readTask(created.id);
         if (opts.json) io.out(json({ id: created.id, status: snap?.status }));
         else io.out(created.id);
@@ -157,17 +164,22 @@ export function registerTaskCommands(program: Command, io: Output): void {
     }
   };
 
-  task
+  const resume = task
     .command('resume')
-    .description('clear a component and everything downstream of it (or one scene of a fan-out) and run again')
+    .description('clear a component and everything downstream of it (or one scene of a fan-out) and run again, optionally with changed options')
     .argument('<id>', 'task id')
     .requiredOption('--from <component>', 'the component to run again')
-    .option('--scene <n>', 'only this child of the fan-out component')
+    .option('--scene <n>', 'only this scene (1, 2, …) of the fan-out component');
+  addResumeOptions(resume)
     .option('--json', 'print JSON')
-    .action((id: string, opts: { from: string; scene?: string; json?: boolean }) => {
-      const scene = opts.scene === undefined ? undefined : Number(opts.scene);
-      if (scene !== undefined && (!Number.isInteger(scene) || scene < 0)) throw new UsageError('--scene takes a scene index (0, 1, …)');
-      return control(id, opts, (d) => d.engine.resume(id, opts.from, scene));
+    .action((id: string, opts: RequestFlags & { from: string; scene?: string; json?: boolean }) => {
+      const scene = opts.scene === undefined ? undefined : sceneIndexOf(opts.scene);
+      return control(id, opts, async (d) => {
+        const stored = await d.reads.getTask(id);
+        const resumed = stored && { flow: await d.flows.byHashOrThrow(stored.flowHash), from: opts.from };
+        const options = await checkedResumeOptions(opts, stored?.input, { speech: speechFromSettings(compileSettings()), scene, resumed });
+        return d.engine.resume(id, opts.from, scene, options);
+      });
     });
 
   registerSceneCommands(task, io);

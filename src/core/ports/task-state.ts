@@ -54,12 +54,17 @@ export interface SceneTakes {
   chooseTake(parentId: string, component: string, attempt: number, scene: number, take: number): Promise<boolean>;
 }
 
+export interface TaskInputs {
+  /** Sets the given options in the task's stored input (a resume with changes), keeping the others; false for an unknown task. */
+  mergeTaskOptions(taskId: string, options: Readonly<Record<string, unknown>>): Promise<boolean>;
+}
+
 export interface RunOutputs {
   /** Outputs of the latest successful run of each named component. */
   outputsOf(taskId: string, components: readonly string[]): Promise<Record<string, unknown>>;
 }
 
-export interface TaskState extends SnapshotReads, ChildTasks, SceneTakes, RunOutputs {
+export interface TaskState extends SnapshotReads, ChildTasks, SceneTakes, RunOutputs, TaskInputs {
   /** Creates the task with its `accepted` event; an existing idempotency key returns that task instead. */
   createTask(task: NewTask): Promise<CreatedTask>;
   /** Creates a fan-out's children, all or none; when they exist already, returns those. */

@@ -3,7 +3,7 @@ import { seedOf } from '../../core/random.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Understanding, Widget } from '../outputs.ts';
-import { input, makeAsset, optionalInput } from './shared.ts';
+import { input, makeAsset, optionalInput, optionsOf } from './shared.ts';
 
 /** MusicSelector: a generated ambient bed (looped under the video and ducked under the voice), or none when the request says so. */
 
@@ -12,7 +12,9 @@ export const MUSIC_BED_SEC = 32;
 export function makeMusicSelect(deps: PipelineDeps) {
   return async function musicSelect(ctx: HandlerContext): Promise<{ music: string | null; provider: string | null }> {
     const widget = input<Widget>(ctx, 'widget');
-    if (!widget.music) return { music: null, provider: null };
+    // The task's options first: a resume with --music keeps WidgetInit but changes the input.
+    const asked = optionsOf(ctx).music;
+    if (!(typeof asked === 'boolean' ? asked : widget.music)) return { music: null, provider: null };
     const u = optionalInput<Understanding>(ctx, 'understanding');
     const seed = seedOf(`${u?.tone ?? ''}|${u?.title ?? ''}`);
     // PCM, not AAC: encoding the bed costs more CPU than making it, and the final mix decodes it again anyway.

@@ -8,12 +8,11 @@ import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { detectLanguage } from '../text/language.ts';
 import { splitSentences } from '../text/sentences.ts';
-import { chooseSpeech } from '../../providers/speech/choose.ts';
 import { type ClippedScene, MIN_SCENE_SEC, type SceneVisual, wholeFrames } from './material-clip.ts';
 import { usable } from './material-search.ts';
 import type { Widget } from '../outputs.ts';
 import { makeAsset, optionalParentInput, parentInput, type SceneInput, type TakeEdits } from './shared.ts';
-import { parseVoice, speakScene } from './speech-synthesize.ts';
+import { speakerFor, speakScene } from './speech-synthesize.ts';
 import { cuesForScene, type Subtitles } from './subtitle-build.ts';
 
 /**
@@ -134,13 +133,14 @@ async function searchTerms(ctx: HandlerContext, deps: PipelineDeps, terms: strin
   return undefined;
 }
 
-/** New narration, spoken with the voice the scene was spoken with. */
+/**
+ * New narration, spoken with exactly the voice the scene was spoken with (refused, never replaced, when that
+ * voice is gone); narration in another language than the scene's gets the best voice for that language.
+ */
 async function speakAgain(ctx: HandlerContext, deps: PipelineDeps, scene: ClippedScene, narration: string, widget: Widget) {
   const language = detectLanguage(narration);
-  const wanted = scene.speech
-    ? { provider: scene.speech.provider, voice: scene.speech.language === language ? scene.speech.voice : undefined }
-    : parseVoice(widget.voice, deps.speech.map((p) => p.name));
-  const { provider } = await chooseSpeech(language, deps.speech, wanted.provider);
-  const spoken = await speakScene(ctx, deps, provider, { index: scene.index, sentences: splitSentences(narration, language) }, language, wanted.voice);
+  const asked = scene.speech ? (scene.speech.language === language ? `${scene.speech.provider}:${scene.speech.voice}` : undefined) : widget.voice ?? undefined;
+  const { provider, voice } = await speakerFor(language, asked, deps.speech);
+  const spoken = await speakScene(ctx, deps, provider, { index: scene.index, sentences: splitSentences(narration, language) }, language, voice);
   return { ...spoken, language };
 }

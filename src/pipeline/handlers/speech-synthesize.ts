@@ -1,11 +1,12 @@
 import { rm } from 'node:fs/promises';
 import type { HandlerContext } from '../../handlers/registry.ts';
-import { chooseSpeech } from '../../providers/speech/choose.ts';
+import { chooseSpeech, type DescribedSpeechProvider } from '../../providers/speech/choose.ts';
+import { chooseVoice } from '../voices.ts';
 import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { SpeechProvider } from '../../providers/types.ts';
 import type { Widget } from '../outputs.ts';
-import { makeAsset, optionalInput, scriptOf } from './shared.ts';
+import { makeAsset, optionalInput, optionsOf, scriptOf } from './shared.ts';
 
 /**
  * SpeechSynthesis: each sentence spoken separately, then joined per scene
@@ -44,6 +45,21 @@ export function parseVoice(voice: string | null | undefined, providers: readonly
   const colon = voice.indexOf(':');
   if (colon > 0) return { provider: voice.slice(0, colon), voice: voice.slice(colon + 1) };
   return providers.includes(voice) ? { provider: voice } : { voice };
+}
+
+/**
+ * Who speaks: with no voice asked for, the provider that speaks the language best (`chooseSpeech`); with one,
+ * exactly that provider and voice, or UnknownVoiceError (not retried) when it is not offered here.
+ */
+export async function speakerFor(language: string, asked: string | undefined, speech: PipelineDeps['speech']): Promise<{ provider: SpeechProvider; reason: string; voice?: string }> {
+  if (asked === undefined) {
+    const choice = await chooseSpeech(language, speech);
+    return { provider: choice.provider, reason: choice.reason };
+  }
+  const chosen = await chooseVoice(asked, speech);
+  const provider = speech.find((p) => p.name === chosen.provider)!;
+  const described = (provider as DescribedSpeechProvider & { describeVoice?(language: string, voice?: string): string }).describeVoice?.(language, chosen.voice) ?? `${provider.name}${chosen.voice ? ` voice ${chosen.voice}` : ''}`;
+  return { provider, reason: `${described}; asked for ${asked}`, ...(chosen.voice ? { voice: chosen.voice } : {}) };
 }
 
 /** One scene's sentences spoken and joined into one WAV asset, with each sentence's times in it. */
@@ -90,17 +106,16 @@ export async function speakScene(
 export function makeSpeechSynthesize(deps: PipelineDeps) {
   return async function speechSynthesize(ctx: HandlerContext): Promise<Speech> {
     const script = scriptOf(ctx);
-    const widgetVoice = optionalInput<Widget>(ctx, 'widget')?.voice;
-    const wanted = parseVoice(widgetVoice, deps.speech.map((p) => p.name));
-    const choice = await chooseSpeech(script.language, deps.speech, wanted.provider);
-    const provider = choice.provider;
+    // The task's options, not WidgetInit's copy: a resume with another voice keeps WidgetInit but changes the input.
+    const asked = optionsOf(ctx).voice ?? optionalInput<Widget>(ctx, 'widget')?.voice;
+    const { provider, reason, voice: wantedVoice } = await speakerFor(script.language, typeof asked === 'string' && asked ? asked : undefined, deps.speech);
     const scenes: SpokenScene[] = [];
     let voiceUsed = '';
     for (const scene of script.scenes) {
-      const { voice, ...spoken } = await speakScene(ctx, deps, provider, scene, script.language, wanted.voice);
+      const { voice, ...spoken } = await speakScene(ctx, deps, provider, scene, script.language, wantedVoice);
       voiceUsed = voice;
       scenes.push(spoken);
     }
-    return { provider: provider.name, voice: voiceUsed, reason: choice.reason, language: script.language, scenes };
+    return { provider: provider.name, voice: voiceUsed, reason, language: script.language, scenes };
   };
 }

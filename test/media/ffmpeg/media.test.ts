@@ -361,6 +361,18 @@ describe('ffmpeg adapter', function () {
       expect(boxes.indexOf('moov')).to.be.below(boxes.indexOf('mdat'));
     });
 
+    it('brings the mix to -14 LUFS (±1) with its true peak at or under -1 dBTP, measured with ebur128', async () => {
+      for (const out of ['final.mp4', 'final-voice.mp4']) {
+        if (out === 'final-voice.mp4') await mixFinal(runner, { video: file('joined.mp4'), musicVolume: 0, fadeSec: 0, out: file(out) });
+        const printed = await runner.ffmpeg(['-i', file(out), '-map', '0:a:0', '-af', 'ebur128=peak=true:metadata=1,ametadata=mode=print:file=-', '-f', 'null', '-']);
+        const last = (key: RegExp) => [...printed.matchAll(key)].map((m) => Number(m[1])).at(-1)!;
+        const lufs = last(/lavfi\.r128\.I=(-?[\d.]+)/g);
+        const truePeakDb = 20 * Math.log10(Math.max(last(/lavfi\.r128\.true_peaks_ch0=([\d.]+)/g), last(/lavfi\.r128\.true_peaks_ch1=([\d.]+)/g)));
+        expect(lufs, `${out} integrated loudness`).to.be.closeTo(-14, 1);
+        expect(truePeakDb, `${out} true peak`).to.be.at.most(-1);
+      }
+    });
+
     it('remuxes for fast start when there is no music', async () => {
       await mixFinal(runner, { video: file('joined.mp4'), musicVolume: 0, fadeSec: 0, out: file('final-voice.mp4') });
       const boxes = await topLevelBoxes(file('final-voice.mp4'));

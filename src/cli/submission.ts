@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { SlotflowError } from '../core/errors.ts';
+import { type ResumedPart, resumeChanges, type SubmissionContext, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
+import { UsageError } from './exit.ts';
+
+/**
+ * The request options `render` and `task submit` share (and `task resume`
+ * the ones it may change), turned into the `options` of a submission and
+ * checked by the one validation every entry point uses. A refusal is a
+ * usage error (exit 2) with the validation's code, as the API answers 400.
+ */
+
+export interface RequestFlags {
+  format?: string;
+  voice?: string;
+  duration?: string;
+  tone?: string;
+  captions?: string;
+  /** `--no-music` makes it false; undefined when the command has no such flag. */
+  music?: boolean | string;
+  /** `--no-reuse` makes it false. */
+  reuse?: boolean;
+}
+
+/** Adds `--format`, `--voice`, `--duration`, `--tone`, `--captions`, `--no-reuse`: values are checked by the validation, not here. */
+export function addRequestOptions(cmd: Command): Command {
+  return cmd
+    .option('--format <ratio>', 'aspect ratio: 16:9, 9:16 or 1:1')
+    .option('--voice <voice>', 'speech provider and/or voice, e.g. espeak-ng, en-us+f3, espeak-ng:cmn (see GET /v1/meta)')
+    .option('--duration <seconds>', 'target narration length (checked, not used yet)')
+    .option('--tone <tone>', 'calm, upbeat, serious or playful (checked, not used yet)')
+    .option('--captions <style>', 'sentence, karaoke or pop (checked, not used yet)')
+    .option('--no-reuse', 'never answer with an earlier video (checked, not used yet)');
+}
+
+/** Adds the options a resume may change: `--voice`, `--music`, `--captions`, `--tone`; `--format` only to be told it cannot. */
+export function addResumeOptions(cmd: Command): Command {
+  return cmd
+    .option('--format <ratio>', 'refused unless it is the task\'s own: another format is a new task')
+    .option('--voice <voice>', 'speak with another voice')
+    .option('--music <on>', 'true or false: with or without background music')
+    .option('--captions <style>', 'sentence, karaoke or pop (checked, not used yet)')
+    .option('--tone <tone>', 'calm, upbeat, serious or playful (checked, not used yet)');
+}
+
+/** The flags given, as options; values as typed, so the validation names what is wrong. */
+export function optionsFromFlags(flags: RequestFlags): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (flags.format !== undefined) options.format = flags.format;
+  if (flags.voice !== undefined) options.voice = flags.voice;
+  if (flags.duration !== undefined) options.duration_s = /^\s*[\d.]+\s*$/.test(flags.duration) ? Number(flags.duration) : flags.duration;
+  if (flags.tone !== undefined) options.tone = flags.tone;
+  if (flags.captions !== undefined) options.captions = flags.captions;
+  if (typeof flags.music === 'boolean') options.music = flags.music;
+  else if (flags.music !== undefined) options.music = flags.music === 'true' ? true : flags.music === 'false' ? false : flags.music;
+  if (flags.reuse === false) options.reuse = false;
+  return options;
+}
+
+/** `validateSubmission`, its refusals as usage errors that keep their code. */
+export async function checkedSubmission(raw: unknown, ctx: SubmissionContext): Promise<ValidSubmission> {
+  try {
+    return await validateSubmission(raw, { ...ctx, without: ['callback_url', 'flow'] });
+  } catch (e) {
+    throw asUsage(e, ctx.filename);
+  }
+}
+
+/** The options a resume changes, checked against the task's stored input; none given: undefined. */
+export async function checkedResumeOptions(flags: RequestFlags, stored: unknown, ctx: Pick<SubmissionContext, 'speech'> & { scene?: number | undefined; resumed?: ResumedPart | undefined }): Promise<Record<string, unknown> | undefined> {
+  const options = optionsFromFlags(flags);
+  if (Object.keys(options).length === 0) return undefined;
+  try {
+    return await resumeChanges(stored, options, ctx);
+  } catch (e) {
+    throw asUsage(e);
+  }
+}
+
+/** The file's name leads the message when the refusal is about its content. */
+function asUsage(e: unknown, file?: string): unknown {
+  if (!(e instanceof SlotflowError) || e instanceof UsageError) return e;
+  const about = file && /^(?:article-|invalid-script)/.test(e.code) ? `${file}: ` : '';
+  return new UsageError(`${about}${e.message}`, { code: e.code, cause: e });
+}
