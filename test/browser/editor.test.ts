@@ -315,6 +315,19 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(await error.textContent()).to.match(/^The article has no text to narrate\./);
     expect(await page.getByTestId('body').inputValue()).to.equal('<div><p> </p></div>');
     expect(await page.getByTestId('task').isHidden(), 'no task was opened').to.equal(true);
+
+    // A voice the workers no longer have (the list was read when the page loaded): refused, not replaced.
+    await page.getByTestId('body').fill(ARTICLE);
+    await page.evaluate(`(() => {
+      const select = document.querySelector('[data-testid="voice"]');
+      select.append(new Option('gone · en', 'espeak-ng:no-such-voice'));
+      select.value = 'espeak-ng:no-such-voice';
+    })()`);
+    await page.getByTestId('submit').click();
+    await page.waitForFunction(`document.querySelector('[data-testid="form-error"]').dataset.code === 'unknown-voice'`, undefined, { timeout: 5000 });
+    expect(await error.textContent()).to.match(/^That voice is not installed on the workers\. /);
+    expect(await page.getByTestId('voice').inputValue(), 'the voice is kept').to.equal('espeak-ng:no-such-voice');
+    expect(await page.getByTestId('task').isHidden(), 'no task was opened').to.equal(true);
     forgetRefusals(400, /^POST \S+\/v1\/tasks /);
     expect(pageErrors, 'errors in the page besides the refusals').to.deep.equal([]);
   });
