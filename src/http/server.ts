@@ -25,6 +25,7 @@ import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
 import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
+import { registerDownloadRoutes } from './downloads.ts';
 import { registerSceneRoutes } from './scenes.ts';
 import { CONTENT_TYPES, sendError, sendFile } from './replies.ts';
 import { answerClientError, longUrlRefusal } from './client-errors.ts';
@@ -289,6 +290,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   for (const { route, file, type } of webFiles(WEB_DIR)) {
     app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(file)));
   }
+  registerDownloadRoutes(app, { views, assets: services.assets });
   registerMetaRoute(app, { resolveFlow: services.resolveFlow, flowDirs: flowDirsOf(deps.settings?.flowsDir), speech });
 
   app.post<{ Body: unknown; Headers: { 'idempotency-key'?: string } }>(

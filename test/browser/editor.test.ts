@@ -78,6 +78,66 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     return page;
   }
 
+  /** The download links under a finished video: each answers 200 with its type, under a file name from the title. */
+  async function checkDownloads(page: Page, id: string, view: { title?: string | null; cover?: string | null }): Promise<void> {
+    const stem = view.title ? view.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') : id;
+    const link = async (testid: string) => {
+      const a = page.getByTestId(testid);
+      await a.waitFor({ state: 'visible', timeout: 10000 });
+      return { href: (await a.getAttribute('href'))!, download: (await a.getAttribute('download'))! };
+    };
+    const video = await link('download-video');
+    expect(video.download, 'video file name').to.equal(`${stem}.mp4`);
+    const videoRes = await fetch(new URL(video.href, base));
+    expect([videoRes.status, videoRes.headers.get('content-type')], video.href).to.deep.equal([200, 'video/mp4']);
+    await videoRes.arrayBuffer();
+
+    const subtitles = await link('download-subtitles');
+    expect(subtitles.download, 'subtitles file name').to.equal(`${stem}.srt`);
+    const srtRes = await fetch(new URL(subtitles.href, base));
+    expect(srtRes.status, subtitles.href).to.equal(200);
+    expect(srtRes.headers.get('content-type'), 'subtitles type').to.match(/^application\/x-subrip\b/);
+    expect(srtRes.headers.get('content-disposition'), 'subtitles disposition').to.equal(`attachment; filename="${stem}.srt"`);
+    expect(await srtRes.text(), 'an SRT cue').to.match(/^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\n/);
+
+    // The cover, when the task JSON names one: the video's poster and a link of its own.
+    if (view.cover) {
+      const cover = await link('download-cover');
+      expect(cover.download, 'cover file name').to.match(new RegExp(`^${stem}-cover\\.(jpg|png|webp)$`));
+      const coverRes = await fetch(new URL(cover.href, base));
+      expect(coverRes.status, cover.href).to.equal(200);
+      const type = coverRes.headers.get('content-type') ?? '';
+      expect(type, 'cover type').to.match(/^image\//);
+      expect(cover.download.split('.').pop(), 'cover extension').to.equal(type.includes('png') ? 'png' : type.includes('webp') ? 'webp' : 'jpg');
+      await page.waitForFunction(`!!document.querySelector('[data-testid="video"]').getAttribute('poster')`, undefined, { timeout: 10000 });
+    } else {
+      expect(await page.getByTestId('download-cover').isHidden(), 'no cover link without a cover').to.equal(true);
+    }
+  }
+
+  /** Fills the form with the article and the small frame the tests render, and sends it; answers the new task's id. */
+  async function submitArticle(page: Page): Promise<string> {
+    await page.waitForFunction(`!document.querySelector('[data-testid="submit"]').disabled`, undefined, { timeout: 10000 });
+    await page.getByTestId('body').fill(ARTICLE);
+    await page.getByTestId('format-9-16').check();
+    if (!(await page.getByTestId('size').isVisible())) await page.getByText('Advanced').click();
+    await page.getByTestId('size').fill('180x320');
+    const before = await page.getByTestId('task-id').textContent();
+    await page.getByTestId('submit').click();
+    await page.waitForFunction(`(() => { const t = document.querySelector('[data-testid="task-id"]').textContent; return t.length > 0 && t !== ${JSON.stringify(before ?? '')}; })()`, undefined, { timeout: 10000 });
+    return (await page.getByTestId('task-id').textContent())!;
+  }
+
+  /** Forgets the page errors a test provoked on purpose: refusals of `route` with `status` (and Chromium's console line for each). */
+  function forgetRefusals(status: number, route: RegExp): void {
+    const expected = (e: string) => (route.test(e) && e.endsWith(`answered ${status}`)) || e === `console: Failed to load resource: the server responded with a status of ${status} (${status === 400 ? 'Bad Request' : 'Conflict'})`;
+    pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((e) => !expected(e)));
+  }
+
+  async function phaseOf(id: string): Promise<string> {
+    return ((await (await fetch(`${base}/v1/tasks/${id}`)).json()) as { phase: string }).phase;
+  }
+
   let taskId = '';
 
   it('submits an article, shows the task changing live, and plays the finished video', async function () {
@@ -102,6 +162,12 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(meta.voices.length, 'voices the server offers').to.be.above(0);
     expect(voices.filter((v) => v.includes(':')), 'voice list').to.deep.equal(meta.voices.map((v) => v.id));
     expect(voices.filter((v) => !v.includes(':')), 'choices by provider').to.deep.equal(['auto', ...new Set(meta.voices.map((v) => v.provider))]);
+    // Each voice says which provider speaks it and in which language.
+    const labels = await page.locator('[data-testid="voice"] option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
+    for (const v of meta.voices) {
+      const label = labels.find(([value]) => value === v.id)?.[1] ?? '';
+      expect(label, `label of voice ${v.id}`).to.include(v.language).and.to.include(v.provider);
+    }
     const flows = await page.locator('input[name="flow"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
     expect(flows, 'flows offered').to.deep.equal(meta.flows.filter((f) => !f.child && f.input === 'article' && (f.makes === 'video' || f.makes === 'bundle')).map((f) => f.name));
     expect(flows, 'a benchmark flow is not offered').to.not.include('bench-13');
@@ -182,8 +248,13 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(await page.locator('[data-testid^="component-"][data-state="failed"]').count(), 'failed components').to.equal(0);
     expect(await page.getByTestId('cancel').isHidden(), 'no cancel button on a finished task').to.equal(true);
 
-    // The recent list names the task.
+    // The recent list names the task, by its title once tasks carry one.
     await page.getByTestId(`recent-${id}`).waitFor({ timeout: 10000 });
+    const view = (await (await fetch(`${base}/v1/tasks/${id}`)).json()) as { title?: string | null; cover?: string | null };
+    expect(await page.getByTestId('task-title').textContent(), 'task header').to.equal(view.title || 'Task');
+    expect(await page.getByTestId(`recent-${id}`).locator('span').first().textContent(), 'recent entry').to.equal(view.title || id);
+
+    await checkDownloads(page, id, view);
 
     // A frame to look at in the screenshot rather than the player's loading spinner.
     await page.waitForFunction(`document.querySelector('[data-testid="video"]').readyState >= 3`, undefined, { timeout: 5000 }).catch(() => {});
@@ -195,7 +266,7 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(pageErrors, 'errors in the page').to.deep.equal([]);
   });
 
-  it('opens a finished task from its link and regenerates one scene into a new video', async function () {
+  it('opens a finished task from its link, with its video and its scenes numbered from 1', async function () {
     if (!taskId) this.skip();
     const page = context!.pages()[0]!;
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -203,32 +274,119 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     // A late client: the history replays and the finished task shows with its video.
     await page.waitForFunction(`document.querySelector('[data-testid="task-status"]').textContent === 'completed'`, undefined, { timeout: 10000 });
     await page.waitForFunction(`!!document.querySelector('[data-testid="video"]').getAttribute('src')`, undefined, { timeout: 10000 });
-    const scenes = await page.locator('[data-testid^="scene-"]').count();
-    expect(scenes, 'scenes shown').to.be.above(0);
-
-    await page.getByTestId('regenerate-0').click();
-    await page.waitForFunction(
-      `(() => {
-        const v = document.querySelector('[data-testid="video"]');
-        const phase = document.querySelector('[data-testid="task-status"]').textContent;
-        return (phase === 'completed' && /[?&]r=1$/.test(v.getAttribute('src') || '')) || phase === 'failed' || phase === 'cancelled';
-      })()`,
-      undefined,
-      { timeout: 60000, polling: 250 },
-    );
-    const taskError = await page.getByTestId('task-error').textContent();
-    expect(await page.getByTestId('task-status').textContent(), `regenerated task: ${taskError}`).to.equal('completed');
-    expect(await page.getByTestId('scene-0').getAttribute('data-phase')).to.equal('completed');
-    const duration = (await page.evaluate(`new Promise((resolve, reject) => {
-      const v = document.querySelector('[data-testid="video"]');
-      if (v.readyState >= 1) return resolve(v.duration);
-      v.addEventListener('loadedmetadata', () => resolve(v.duration), { once: true });
-      setTimeout(() => reject(new Error('no loadedmetadata within 20 s')), 20000);
-    })`)) as number;
-    expect(duration, 'regenerated video duration').to.be.above(0);
-    const events = await page.getByTestId('events').locator('li').allTextContents();
-    // The page numbers scenes from 1; scene index 0 is "scene 1".
-    expect(events.some((e) => /component\.succeeded · SceneRender · scene 1 · attempt 2/.test(e)), `events: ${events.join(' | ')}`).to.equal(true);
+    const view = (await (await fetch(`${base}/v1/tasks/${taskId}`)).json()) as { scenes: unknown[] };
+    const shown = await page.locator('[data-testid="scenes"] > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.testid));
+    expect(view.scenes.length, 'scenes of the task').to.be.above(0);
+    expect(shown, 'scene cards').to.deep.equal(view.scenes.map((_, i) => `scene-${i + 1}`));
+    expect(await page.getByTestId('scene-1').locator('.name').first().textContent()).to.equal('Scene 1');
     expect(pageErrors, 'errors in the page').to.deep.equal([]);
+  });
+
+  it('shows a refused submission next to the form in plain words and keeps what was typed', async function () {
+    const page = context!.pages()[0]!;
+    await page.goto(`${base}/`);
+    await page.waitForFunction(`!document.querySelector('[data-testid="submit"]').disabled`, undefined, { timeout: 10000 });
+    await page.getByLabel('Title').fill('Odd frame');
+    await page.getByTestId('body').fill(ARTICLE);
+    await page.getByText('Advanced').click();
+    // Passes the page's own check (digits x digits), refused by the server: odd numbers.
+    await page.getByTestId('size').fill('181x320');
+    const refused = page.waitForResponse((r) => r.url().endsWith('/v1/tasks') && r.request().method() === 'POST');
+    await page.getByTestId('submit').click();
+    const res = await refused;
+    expect(res.status(), 'POST /v1/tasks').to.equal(400);
+    const code = ((await res.json()) as { error: { code: string } }).error.code;
+    expect(code).to.equal('invalid-option');
+    const error = page.getByTestId('form-error');
+    await error.waitFor({ state: 'visible', timeout: 5000 });
+    expect(await error.getAttribute('data-code')).to.equal('invalid-option');
+    await page.getByTestId('task-form').screenshot({ path: path.join(OUTPUT_DIR, 'editor-refused.png') });
+    expect(await error.textContent()).to.match(/^One of the options is not valid\. .*even numbers/);
+    expect(await page.getByTestId('body').inputValue(), 'the article is kept').to.equal(ARTICLE);
+    expect(await page.getByLabel('Title').inputValue(), 'the title is kept').to.equal('Odd frame');
+    expect(await page.getByTestId('size').inputValue(), 'the size is kept').to.equal('181x320');
+    expect(await page.getByTestId('submit').isEnabled(), 'the form can be sent again').to.equal(true);
+
+    // Markup with no words in it: the server finds nothing to narrate.
+    await page.getByTestId('size').fill('180x320');
+    await page.getByTestId('body').fill('<div><p> </p></div>');
+    await page.getByTestId('submit').click();
+    await page.waitForFunction(`document.querySelector('[data-testid="form-error"]').dataset.code === 'article-empty'`, undefined, { timeout: 5000 });
+    expect(await error.textContent()).to.match(/^The article has no text to narrate\./);
+    expect(await page.getByTestId('body').inputValue()).to.equal('<div><p> </p></div>');
+    expect(await page.getByTestId('task').isHidden(), 'no task was opened').to.equal(true);
+
+    // A voice the workers no longer have (the list was read when the page loaded): refused, not replaced.
+    await page.getByTestId('body').fill(ARTICLE);
+    await page.evaluate(`(() => {
+      const select = document.querySelector('[data-testid="voice"]');
+      select.append(new Option('gone · en', 'espeak-ng:no-such-voice'));
+      select.value = 'espeak-ng:no-such-voice';
+    })()`);
+    await page.getByTestId('submit').click();
+    await page.waitForFunction(`document.querySelector('[data-testid="form-error"]').dataset.code === 'unknown-voice'`, undefined, { timeout: 5000 });
+    expect(await error.textContent()).to.match(/^That voice is not installed on the workers\. /);
+    expect(await page.getByTestId('voice').inputValue(), 'the voice is kept').to.equal('espeak-ng:no-such-voice');
+    expect(await page.getByTestId('task').isHidden(), 'no task was opened').to.equal(true);
+    forgetRefusals(400, /^POST \S+\/v1\/tasks /);
+    expect(pageErrors, 'errors in the page besides the refusals').to.deep.equal([]);
+  });
+
+  it('asks before cancelling, and a cancelled task says so with its controls disabled', async function () {
+    const page = context!.pages()[0]!;
+    await page.goto(`${base}/`);
+    const id = await submitArticle(page);
+    const cancel = page.getByTestId('cancel');
+    await cancel.waitFor({ state: 'visible', timeout: 10000 });
+    await cancel.click();
+    // Asking first: nothing is sent until confirmed, and "No" leaves the task alone.
+    await page.getByTestId('cancel-confirm').waitFor({ state: 'visible' });
+    expect(await cancel.isHidden(), 'the cancel button gives way to the question').to.equal(true);
+    await page.getByTestId('task').screenshot({ path: path.join(OUTPUT_DIR, 'editor-confirm-cancel.png') });
+    await page.getByTestId('cancel-no').click();
+    expect(await page.getByTestId('cancel-confirm').isHidden()).to.equal(true);
+    expect(await phaseOf(id), 'after "No"').to.not.equal('cancelled');
+    if (['completed', 'failed'].includes(await phaseOf(id))) throw new Error(`task ${id} ended before the test could cancel it`);
+
+    await cancel.click();
+    await page.getByTestId('cancel-yes').click();
+    await page.waitForFunction(`document.querySelector('[data-testid="task-status"]').textContent === 'cancelled'`, undefined, { timeout: 10000 });
+    expect(await phaseOf(id), 'the server agrees').to.equal('cancelled');
+    expect(await cancel.isVisible(), 'the cancel button stays in sight').to.equal(true);
+    expect(await cancel.isDisabled(), 'and cannot be pressed again').to.equal(true);
+    expect(await cancel.textContent()).to.equal('Cancelled');
+    await page.screenshot({ path: path.join(OUTPUT_DIR, 'editor-cancelled.png') });
+    const live = await page.locator('[data-testid="task"] :is([data-testid^="resume-"], [data-testid^="regenerate-"], [data-testid^="edit-"], [data-testid^="choose-"]):enabled').count();
+    expect(live, 'enabled resume, regenerate, edit or choose buttons').to.equal(0);
+    expect(await page.getByTestId('task-notice').isHidden(), 'no notice').to.equal(true);
+    expect(pageErrors, 'errors in the page').to.deep.equal([]);
+  });
+
+  it('tells a cancel that came too late that the task had already finished', async function () {
+    const page = context!.pages()[0]!;
+    await page.goto(`${base}/`);
+    const id = await submitArticle(page);
+    await page.getByTestId('cancel').click();
+    await page.getByTestId('cancel-confirm').waitFor({ state: 'visible' });
+    // The editor hesitates; the task finishes meanwhile. The question stays until answered.
+    for (const deadline = Date.now() + 90000; !['completed', 'failed'].includes(await phaseOf(id)); ) {
+      if (Date.now() > deadline) throw new Error(`task ${id} did not finish`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await page.waitForFunction(`document.querySelector('[data-testid="task-status"]').textContent === 'completed'`, undefined, { timeout: 10000 });
+    expect(await page.getByTestId('cancel-confirm').isVisible(), 'the question is still open').to.equal(true);
+    const answer = page.waitForResponse((r) => r.url().endsWith('/cancel'));
+    await page.getByTestId('cancel-yes').click();
+    expect((await answer).status(), 'POST /cancel').to.equal(409);
+    const notice = page.getByTestId('task-notice');
+    await notice.waitFor({ state: 'visible', timeout: 5000 });
+    expect(await notice.textContent()).to.equal('Not cancelled: the task had already finished (completed).');
+    await page.screenshot({ path: path.join(OUTPUT_DIR, 'editor-late-cancel.png') });
+    expect(await page.getByTestId('task-status').textContent(), 'status').to.equal('completed');
+    expect(await page.getByTestId('task-error').isHidden(), 'not shown as a failure of the page').to.equal(true);
+    expect(await page.getByTestId('cancel').isVisible(), 'no cancel button on a finished task').to.equal(false);
+    expect(await phaseOf(id)).to.equal('completed');
+    forgetRefusals(409, /^POST \S+\/cancel /);
+    expect(pageErrors, 'errors in the page besides the refusal').to.deep.equal([]);
   });
 });

@@ -34,12 +34,14 @@ export class ApiError extends Error {
    * @param {number} status
    * @param {string} code
    * @param {string} message
+   * @param {Record<string, unknown>} [details] the error's other fields (a refused cancel's `phase`, say)
    */
-  constructor(status, code, message) {
+  constructor(status, code, message, details = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -54,6 +56,16 @@ export async function request(method, path, body, headers = {}) {
   /** @type {RequestInit} */
   const init = { method, headers: authHeaders(body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' }) };
   if (body !== undefined) init.body = JSON.stringify(body);
+  return send(method, path, init);
+}
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {RequestInit} init
+ * @returns {Promise<unknown>}
+ */
+async function send(method, path, init) {
   let res;
   try {
     res = await fetch(path, init);
@@ -70,7 +82,8 @@ export async function request(method, path, body, headers = {}) {
   }
   if (!res.ok) {
     const err = data && data.error;
-    throw new ApiError(res.status, (err && err.code) || `http-${res.status}`, (err && err.message) || `${method} ${path} answered ${res.status}`);
+    const { code, message, ...details } = err && typeof err === 'object' ? err : {};
+    throw new ApiError(res.status, code || `http-${res.status}`, message || `${method} ${path} answered ${res.status}`, details);
   }
   return data;
 }
@@ -122,6 +135,28 @@ export async function submitTask(body) {
  */
 export async function taskAction(id, action, body) {
   return request('POST', taskPath(id, action), body);
+}
+
+/**
+ * A scene's review action: `regenerate` (body: what changed) or `choose` (body: `{ take }`).
+ * @param {string} id
+ * @param {number} scene from 1
+ * @param {'regenerate' | 'choose'} action
+ * @param {unknown} body
+ * @returns {Promise<{ id: string, status: string, scene: number, take: number }>}
+ */
+export async function sceneAction(id, scene, action, body) {
+  return /** @type {{ id: string, status: string, scene: number, take: number }} */ (await request('POST', taskPath(id, `/scenes/${scene}/${action}`), body));
+}
+
+/**
+ * Uploads an image as an asset a regeneration can use.
+ * @param {File} file
+ * @returns {Promise<{ id: string, url: string }>} `url` is `asset:ID`
+ */
+export async function uploadAsset(file) {
+  const init = { method: 'POST', headers: authHeaders({ 'Content-Type': file.type || 'application/octet-stream' }), body: file };
+  return /** @type {{ id: string, url: string }} */ (await send('POST', '/v1/assets', init));
 }
 
 /**

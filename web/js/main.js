@@ -3,13 +3,14 @@
 // video. This module holds the open task and wires the views to the API and
 // the event stream.
 
-import { getMeta, getTask, listTasks, taskAction } from './api.js';
+import { ApiError, getMeta, getTask, listTasks, sceneAction, taskAction } from './api.js';
 import { byId, showError } from './dom.js';
 import { openStream } from './events.js';
 import { clearEvents, logEvent } from './views/event-log.js';
 import { fillPickers, loadFile, metaFailed, submitForm } from './views/form.js';
 import { markRecent, showRecent } from './views/recent.js';
-import { clearResult, renderTask, TERMINAL } from './views/task.js';
+import { clearScenes } from './views/scenes.js';
+import { clearResult, downloadWithToken, renderTask, TERMINAL } from './views/task.js';
 
 /**
  * @typedef {import('./types.js').TaskView} TaskView
@@ -36,8 +37,12 @@ const current = {
   again: false,
   /** @type {Set<string>} */
   seenEvents: new Set(),
-  /** Bumped by each resume, so a re-rendered video is not served from the cache. */
+  /** Bumped by each resume, regeneration or choice of take, so a re-rendered video is not served from the cache. */
   generation: 0,
+  /** @type {Map<number, string>} the latest event of each scene (from 1), while the task runs */
+  activity: new Map(),
+  /** @type {Map<number, number>} the take each scene was asked for, until the task ends */
+  requested: new Map(),
 };
 
 const ended = () => current.view !== null && TERMINAL.has(current.view.phase);
@@ -58,8 +63,16 @@ function openTask(id, { push = true } = {}) {
     current.view = null;
     current.seenEvents = new Set();
     current.generation = 0;
+    current.activity = new Map();
+    current.requested = new Map();
     clearResult();
+    clearScenes();
     clearEvents();
+    closeConfirm();
+    delete byId('cancel').dataset.refused;
+    showNotice('');
+    byId('scenes').replaceChildren();
+    byId('task-title').textContent = 'Task';
     byId('task-id').textContent = id;
     byId('task').hidden = false;
     showError(byId('task-error'), '');
@@ -102,7 +115,11 @@ function render(view) {
   current.view = view;
   const active = document.activeElement;
   const focused = active instanceof HTMLElement ? active.dataset.testid : undefined;
-  renderTask(view, act, current.generation);
+  if (TERMINAL.has(view.phase)) {
+    current.activity.clear();
+    current.requested.clear();
+  }
+  renderTask(view, act, current.generation, { act: sceneAct, activity: current.activity, requested: current.requested, fail: (m) => showError(byId('task-error'), m) });
   markRecent(current.id, view, openTask);
   if (TERMINAL.has(view.phase)) stopPolling();
   // A re-render replaces the buttons; keep the keyboard where it was.
@@ -131,6 +148,10 @@ function onEvent(taskId, type, raw) {
     current.seenEvents.add(String(ev.id));
   }
   logEvent(type, ev);
+  // A scene's child task says how its regeneration goes; the scene's card shows the latest word.
+  if (ev && typeof ev.scene === 'number' && !TERMINAL.has(current.view?.phase ?? '')) {
+    current.activity.set(ev.scene, [ev.component, ev.type.replace(/^component\./, '')].filter(Boolean).join(' '));
+  }
   refresh();
   const own = !ev || ev.scene === null || ev.scene === undefined;
   if (TERMINAL.has(type) && own) {
@@ -208,9 +229,69 @@ async function act(button, action, body, label) {
     }
     loadRecent();
   } catch (e) {
+    if (e instanceof ApiError && e.code === 'not-cancellable') {
+      // Not a success: the task ended before the request arrived, and stays as it ended.
+      const phase = typeof e.details.phase === 'string' ? e.details.phase : 'finished';
+      button.dataset.refused = 'true';
+      showNotice(`Not cancelled: the task had already finished (${phase}).`);
+      await refresh();
+      return;
+    }
     showError(byId('task-error'), `${label} failed: ${e instanceof Error ? e.message : String(e)}`);
     button.disabled = false;
   }
+}
+
+/** What a refused review action means, in words. */
+const SCENE_REFUSALS = /** @type {Record<string, string>} */ ({
+  'task-busy': 'the task is still running; wait until it has finished',
+  cancelled: 'the task is cancelled',
+  'unknown-scene': 'the video has no such scene any more',
+  'invalid-body': 'the server could not take these changes',
+});
+
+/** @type {import('./views/scenes.js').SceneAct} */
+async function sceneAct(button, scene, action, body, label, taken) {
+  const id = current.id;
+  if (!id) return false;
+  button.disabled = true;
+  showError(byId('task-error'), '');
+  showNotice('');
+  try {
+    const res = await sceneAction(id, scene, action, await body());
+    current.generation += 1;
+    if (action === 'regenerate') current.requested.set(scene, res.take);
+    if (taken) taken();
+    clearResult();
+    if (id === current.id) {
+      await refresh();
+      connectStream(id);
+    }
+    loadRecent();
+    return true;
+  } catch (e) {
+    const words = e instanceof ApiError ? SCENE_REFUSALS[e.code] : undefined;
+    showError(byId('task-error'), `${label} failed: ${words ?? (e instanceof Error ? e.message : String(e))}`);
+    button.disabled = false;
+    return false;
+  }
+}
+
+/** @param {string} message */
+function showNotice(message) {
+  const el = byId('task-notice');
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+function openConfirm() {
+  byId('cancel').hidden = true;
+  byId('cancel-confirm').hidden = false;
+  byId('cancel-no').focus();
+}
+
+function closeConfirm() {
+  byId('cancel-confirm').hidden = true;
 }
 
 async function loadRecent() {
@@ -245,7 +326,20 @@ function start() {
   );
   byId('file').addEventListener('change', loadFile);
   byId('refresh-recent').addEventListener('click', loadRecent);
-  byId('cancel').addEventListener('click', (e) => act(/** @type {HTMLButtonElement} */ (e.currentTarget), '/cancel', undefined, 'Cancelling'));
+  // Cancelling cannot be undone: the page asks first.
+  byId('cancel').addEventListener('click', openConfirm);
+  byId('cancel-no').addEventListener('click', () => {
+    closeConfirm();
+    if (current.view) render(current.view);
+    byId('cancel').focus();
+  });
+  byId('cancel-yes').addEventListener('click', () => {
+    closeConfirm();
+    const cancel = byId('cancel', HTMLButtonElement);
+    cancel.hidden = false;
+    act(cancel, '/cancel', undefined, 'Cancelling');
+  });
+  for (const id of ['download-video', 'download-subtitles', 'download-cover']) byId(id).addEventListener('click', downloadWithToken);
   window.addEventListener('hashchange', () => {
     const id = taskFromHash();
     if (id && id !== current.id) openTask(id, { push: false });

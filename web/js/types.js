@@ -32,14 +32,43 @@
  */
 
 /**
- * A scene: one child task of the fan-out. `index` counts from 0; the page shows it from 1.
+ * A take of a scene: one rendering of it; `video` is the take's own segment.
+ * @typedef {object} SceneTake
+ * @property {number} take counts from 1
+ * @property {boolean} [chosen] whether the video uses it
+ * @property {string} [status]
+ * @property {string | null} [narration]
+ * @property {string | null} video
+ * @property {string | null} thumbnail
+ * @property {string} created_at
+ */
+
+/**
+ * A visual the material search found for a scene, which a regeneration may use instead (`candidate:N`).
+ * @typedef {object} SceneCandidate
+ * @property {string} id `candidate:N`, or N alone
+ * @property {string} source
+ * @property {string | null} term
+ * @property {string} [kind] `image` or `video`
+ * @property {string} [url] the visual itself
+ * @property {string | null} [thumbnail]
+ */
+
+/**
+ * A scene of the video, numbered from 1. The review fields are optional: a server without the
+ * scene routes sends only the scene's child task (`index` from 0, `phase`).
  * @typedef {object} TaskScene
- * @property {number} index
- * @property {string} task_id
- * @property {string} component
- * @property {Phase} phase
+ * @property {number} [scene] from 1
+ * @property {number} [index] from 0, older servers
+ * @property {string | null} [narration]
+ * @property {number | null} [duration_sec]
  * @property {string} status
- * @property {string} slot_word
+ * @property {Phase} [phase]
+ * @property {string | null} [thumbnail]
+ * @property {{ source: string, term: string | null } | null} [visual]
+ * @property {number} [take] the take the video uses
+ * @property {SceneTake[]} [takes]
+ * @property {SceneCandidate[]} [candidates]
  */
 
 /**
@@ -83,6 +112,8 @@
  * @property {TaskAsset[]} assets
  * @property {string | null} video
  * @property {string | null} bundle
+ * @property {string | null} [cover] the poster image's URL
+ * @property {string | null} [title]
  */
 
 /**
@@ -94,6 +125,7 @@
  * @property {Phase} phase
  * @property {string} slot_word
  * @property {string} created_at
+ * @property {string | null} [title]
  */
 
 /**
@@ -105,7 +137,8 @@
  * @property {string} slot_word
  * @property {string | null} component
  * @property {number | null} attempt
- * @property {number | null} scene
+ * @property {number | null} scene from 1
+ * @property {number} [take] the take of the scene that sent it
  * @property {unknown} data
  * @property {string} created_at
  */

@@ -15,7 +15,8 @@ const MAX_EVENTS = 200;
 export function logEvent(type, ev) {
   const parts = [fmtTime(ev && ev.created_at) || new Date().toLocaleTimeString(), type];
   if (ev && ev.component) parts.push(ev.component);
-  if (ev && typeof ev.scene === 'number') parts.push(`scene ${ev.scene + 1}`);
+  // Scenes count from 1, in events as everywhere.
+  if (ev && typeof ev.scene === 'number') parts.push(ev.take ? `scene ${ev.scene} take ${ev.take}` : `scene ${ev.scene}`);
   if (ev && ev.attempt) parts.push(`attempt ${ev.attempt}`);
   if (ev && ev.slot_word) parts.push(`word ${ev.slot_word}`);
   const list = byId('events');

@@ -2,7 +2,7 @@
 // The "New video" form: its flow, format and voice pickers hold what the
 // server offers (`GET /v1/meta`), and it submits an article.
 
-import { submitTask } from '../api.js';
+import { ApiError, submitTask } from '../api.js';
 import { byId, h, showError } from '../dom.js';
 import { fmtBytes } from '../format.js';
 
@@ -15,6 +15,35 @@ import { fmtBytes } from '../format.js';
 /** A little under the server's 1 MiB body limit, leaving room for the JSON around the text. */
 const MAX_FILE_BYTES = 900 * 1024;
 const SIZE = /^\d{2,4}x\d{2,4}$/;
+
+/**
+ * What a refused submission means, in words, by the server's error code; the server's own message follows,
+ * since it names the detail (which voices there are, which option was wrong).
+ */
+const SUBMIT_REFUSALS = /** @type {Record<string, string>} */ ({
+  'article-empty': 'The article has no text to narrate.',
+  'article-binary': 'The article looks like a binary file, not text.',
+  'article-too-long': 'The article is too long.',
+  'unknown-voice': 'That voice is not installed on the workers.',
+  'invalid-option': 'One of the options is not valid.',
+  'invalid-body': 'The server could not read the request.',
+  'unknown-flow': 'That flow is not available.',
+  'body-too-large': 'The article is too large to send.',
+  'idempotency-key-reused': 'This submission clashed with an earlier one; please send it again.',
+  unauthorized: 'The server wants an API token (set localStorage.slotflowToken).',
+  network: 'The server did not answer.',
+});
+
+/**
+ * @param {unknown} e
+ * @returns {string}
+ */
+export function submitErrorText(e) {
+  if (!(e instanceof ApiError)) return `Could not start the task: ${e instanceof Error ? e.message : String(e)}`;
+  const plain = SUBMIT_REFUSALS[e.code];
+  if (!plain) return `Could not start the task: ${e.message}`;
+  return e.code === 'network' || e.message === plain ? plain : `${plain} ${e.message}`;
+}
 
 /** @param {string} message */
 const formError = (message) => showError(byId('form-error'), message);
@@ -56,7 +85,7 @@ export function fillPickers(meta) {
     ...[...byProvider].map(([provider, voices]) =>
       h('optgroup', { label: provider },
         h('option', { value: provider }, `${provider} (for the language)`),
-        ...voices.map((v) => h('option', { value: v.id, dataset: { language: v.language } }, `${v.name} · ${v.language}`)),
+        ...voices.map((v) => h('option', { value: v.id, dataset: { language: v.language, provider: v.provider } }, `${v.name} · ${v.language} · ${v.provider}`)),
       ),
     ),
   );
@@ -113,7 +142,9 @@ export async function submitForm(event, onStarted) {
     const res = await submitTask({ ...(flow ? { flow } : {}), article: { ...(title ? { title } : {}), body }, options });
     onStarted(res.id);
   } catch (e) {
-    formError(`Could not start the task: ${e instanceof Error ? e.message : String(e)}`);
+    // What the user typed stays in the form, to be mended and sent again.
+    formError(submitErrorText(e));
+    byId('form-error').dataset.code = e instanceof ApiError ? e.code : '';
   } finally {
     button.disabled = false;
     button.textContent = 'Make the video';

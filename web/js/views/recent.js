@@ -18,7 +18,7 @@ let shownKey = '';
  * @param {string | null} openId
  * @returns {string}
  */
-const keyOf = (openId) => JSON.stringify([openId, tasks.map((t) => [t.id, t.phase])]);
+const keyOf = (openId) => JSON.stringify([openId, tasks.map((t) => [t.id, t.phase, t.title ?? null])]);
 
 /**
  * @param {TaskSummary[]} list
@@ -47,10 +47,12 @@ function renderRecent(openId, onOpen) {
         h('button', {
           type: 'button', class: 'recent-item', dataset: { testid: `recent-${t.id}`, id: t.id },
           'aria-current': t.id === openId ? 'true' : null,
-          'aria-label': `Open task ${t.id} (${t.flow}, ${t.phase})`,
+          'aria-label': `Open task ${t.title || t.id} (${t.flow}, ${t.phase})`,
+          title: t.id,
           onclick: () => onOpen(t.id),
         },
-          h('span', { class: 'rid' }, t.id),
+          // Until a task has a title, its id names it.
+          h('span', { class: t.title ? 'rtitle' : 'rid' }, t.title || t.id),
           h('span', { class: 'sub' }, `${t.flow} · ${fmtTime(t.created_at)}`),
           h('span', { class: `badge phase-${t.phase}` }, t.phase),
         ),
@@ -68,7 +70,7 @@ function renderRecent(openId, onOpen) {
 export function markRecent(openId, view, onOpen) {
   if (view) {
     const t = tasks.find((x) => x.id === view.id);
-    if (t) Object.assign(t, { phase: view.phase, status: view.status, slot_word: view.slot_word });
+    if (t) Object.assign(t, { phase: view.phase, status: view.status, slot_word: view.slot_word, ...(view.title ? { title: view.title } : {}) });
   }
   if (tasks.length && keyOf(openId) !== shownKey) renderRecent(openId, onOpen);
 }

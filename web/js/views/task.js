@@ -4,13 +4,15 @@
 // shown is the server's (`status`, `modules[].state`, `components[].state`);
 // the page decodes nothing itself.
 
-import { mediaUrl, token } from '../api.js';
+import { authHeaders, mediaUrl, token } from '../api.js';
 import { byId, h, showError } from '../dom.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../format.js';
+import { renderScenes } from './scenes.js';
 
 /**
  * @typedef {import('../types.js').TaskView} TaskView
  * @typedef {import('../types.js').TaskComponent} TaskComponent
+ * @typedef {import('./scenes.js').SceneContext} SceneContext
  */
 
 /**
@@ -75,16 +77,17 @@ export function decodedText(view) {
 /**
  * @param {TaskView} view
  * @param {Act} act
- * @param {number} generation bumped by each resume, so a re-rendered video is not served from the cache
+ * @param {number} generation bumped by each resume or take, so a re-rendered video is not served from the cache
+ * @param {SceneContext} scenes
  */
-export function renderTask(view, act, generation) {
+export function renderTask(view, act, generation, scenes) {
   const status = byId('task-status');
   status.textContent = view.phase;
   status.className = `badge phase-${view.phase}`;
+  // Until tasks carry a title, the id names the task.
+  byId('task-title').textContent = view.title || 'Task';
   byId('task-meta').textContent = `${view.flow} v${view.version} · status ${view.status} · ${fmtTime(view.created_at)}`;
-  const cancel = byId('cancel', HTMLButtonElement);
-  cancel.hidden = !ACTIVE.has(view.phase);
-  cancel.disabled = false;
+  renderCancel(view);
 
   if (view.error) {
     const e = view.error;
@@ -97,10 +100,26 @@ export function renderTask(view, act, generation) {
   renderProgress(view);
   renderModules(view);
   renderComponents(view, act);
-  renderScenes(view, act);
+  byId('scenes-block').hidden = view.scenes.length === 0;
+  renderScenes(view, scenes, byId('scenes', HTMLOListElement));
   renderAssets(view);
   renderResult(view, generation);
   byId('decoded').textContent = decodedText(view);
+}
+
+/**
+ * The cancel control: offered while the task runs; once cancelled it stays in sight, disabled, and says so.
+ * A confirmation that is open stays open when the task ends meanwhile: the server's answer then says it had finished.
+ * @param {TaskView} view
+ */
+function renderCancel(view) {
+  const cancel = byId('cancel', HTMLButtonElement);
+  const confirming = !byId('cancel-confirm').hidden;
+  const cancelled = view.phase === 'cancelled';
+  cancel.hidden = confirming || !(ACTIVE.has(view.phase) || cancelled);
+  cancel.disabled = cancelled || cancel.dataset.refused === 'true';
+  cancel.textContent = cancelled ? 'Cancelled' : 'Cancel';
+  if (cancelled) byId('cancel-confirm').hidden = true;
 }
 
 /** @param {TaskView} view */
@@ -138,14 +157,15 @@ const buttonOf = (e) => /** @type {HTMLButtonElement} */ (e.currentTarget);
 /**
  * @param {TaskComponent} c
  * @param {Act} act
+ * @param {boolean} cancelled nothing of a cancelled task runs again
  */
-function componentActions(c, act) {
+function componentActions(c, act, cancelled) {
   /** @type {HTMLElement[]} */
   const actions = [];
   if (c.state === 'failed') {
     actions.push(h('button', {
       type: 'button', class: 'small', dataset: { testid: `resume-${c.component}` },
-      'aria-label': `Resume from ${c.component}`,
+      'aria-label': `Resume from ${c.component}`, disabled: cancelled, title: cancelled ? 'the task is cancelled' : null,
       /** @param {Event} e */
       onclick: (e) => act(buttonOf(e), '/resume', { from: c.component }, `Resume from ${c.component}`),
     }, 'Resume from here'));
@@ -195,35 +215,10 @@ function renderComponents(view, act) {
       h('td', {}, h('span', { class: `badge state-${stateClass(c)}` }, componentLabel(c))),
       h('td', { class: 'num', title: `${c.executions ?? 0} executions`, 'data-label': 'attempts' }, tries),
       h('td', { class: 'num', 'data-label': 'time' }, c.in_flight ? '…' : fmtDuration(c.duration_ms)),
-      h('td', { class: 'actions' }, componentActions(c, act)),
+      h('td', { class: 'actions' }, componentActions(c, act, view.phase === 'cancelled')),
     );
   });
   byId('components').replaceChildren(...rows);
-}
-
-/**
- * @param {TaskView} view
- * @param {Act} act
- */
-function renderScenes(view, act) {
-  const scenes = view.scenes;
-  byId('scenes-block').hidden = scenes.length === 0;
-  byId('scenes').replaceChildren(
-    ...scenes.map((s) => {
-      const busy = ACTIVE.has(s.phase);
-      return h('li', { class: `scene phase-${s.phase}`, dataset: { testid: `scene-${s.index}`, phase: s.phase } },
-        h('span', { class: 'name' }, `Scene ${s.index + 1}`),
-        h('span', { class: `badge phase-${s.phase}` }, s.phase),
-        h('span', { class: 'sub' }, s.status ? `status ${s.status}` : ''),
-        h('button', {
-          type: 'button', class: 'small', dataset: { testid: `regenerate-${s.index}` },
-          'aria-label': `Regenerate scene ${s.index + 1}`, disabled: busy,
-          /** @param {Event} e */
-          onclick: (e) => act(buttonOf(e), '/resume', { from: s.component, scene: s.index }, `Regenerating scene ${s.index + 1}`),
-        }, 'Regenerate'),
-      );
-    }),
-  );
 }
 
 /** @param {TaskView} view */
@@ -246,20 +241,29 @@ const shown = {
   video: null,
   /** @type {string | null} */
   bundle: null,
+  /** @type {string | null} */
+  cover: null,
 };
+
+/** The download links under the video, by the test id of each. */
+const DOWNLOADS = ['download-video', 'download-subtitles', 'download-cover'];
 
 export function clearResult() {
   const video = byId('video', HTMLVideoElement);
   video.pause();
   video.removeAttribute('src');
+  video.removeAttribute('poster');
   video.load();
   video.hidden = true;
   const bundle = byId('bundle', HTMLAnchorElement);
   bundle.hidden = true;
   bundle.removeAttribute('href');
+  for (const id of DOWNLOADS) setLink(byId(id, HTMLAnchorElement), null, '');
+  byId('downloads').hidden = true;
   byId('result').hidden = true;
   shown.video = null;
   shown.bundle = null;
+  shown.cover = null;
 }
 
 /**
@@ -268,6 +272,66 @@ export function clearResult() {
  */
 function withGeneration(url, generation) {
   return generation ? `${url}${url.includes('?') ? '&' : '?'}r=${generation}` : url;
+}
+
+/**
+ * A file name from the task's title (its id when it has none): `a-library-on-the-water.mp4`.
+ * @param {TaskView} view
+ * @param {string} ext with its dot
+ */
+export function fileName(view, ext) {
+  const base = (view.title ?? '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80).replace(/-+$/, '');
+  return `${base || view.id}${ext}`;
+}
+
+/**
+ * @param {HTMLAnchorElement} link
+ * @param {string | null} url
+ * @param {string} name
+ */
+function setLink(link, url, name) {
+  link.hidden = !url;
+  if (url) {
+    link.href = url;
+    link.setAttribute('download', name);
+  } else {
+    link.removeAttribute('href');
+    link.removeAttribute('download');
+  }
+}
+
+/**
+ * With a token a plain link would load without it and be refused: fetch the file with it and save that.
+ * @param {MouseEvent} e
+ */
+export function downloadWithToken(e) {
+  const link = e.currentTarget;
+  if (!token() || !(link instanceof HTMLAnchorElement) || !link.href) return;
+  e.preventDefault();
+  mediaUrl(link.href).then(
+    (src) => {
+      const a = h('a', { href: src, download: link.getAttribute('download') ?? '' });
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(src), 10000);
+    },
+    (err) => showError(byId('task-error'), `Could not download: ${err instanceof Error ? err.message : String(err)}`),
+  );
+}
+
+/**
+ * The cover's file extension, from its media type; the type is asked once for each cover shown.
+ * @param {string} url
+ * @returns {Promise<string>}
+ */
+async function coverExt(url) {
+  try {
+    const res = await fetch(url, { method: 'HEAD', headers: authHeaders() });
+    const type = res.headers.get('content-type') ?? '';
+    return type.includes('png') ? '.png' : type.includes('webp') ? '.webp' : '.jpg';
+  } catch {
+    return '.jpg';
+  }
 }
 
 /**
@@ -280,6 +344,10 @@ function renderResult(view, generation) {
   const result = byId('result');
   const videoUrl = !view.bundle && view.video ? withGeneration(view.video, generation) : null;
   const bundleUrl = view.bundle ? withGeneration(view.bundle, generation) : null;
+  const coverUrl = videoUrl && view.cover ? withGeneration(view.cover, generation) : null;
+  // The subtitles are offered when the task made some; the route serves the finished video's.
+  const hasSubtitles = view.assets.some((a) => a.kind === 'subtitles');
+  const subtitlesUrl = videoUrl && hasSubtitles ? withGeneration(`/v1/tasks/${encodeURIComponent(view.id)}/subtitles`, generation) : null;
 
   if (videoUrl !== shown.video) {
     shown.video = videoUrl;
@@ -298,14 +366,34 @@ function renderResult(view, generation) {
       video.hidden = true;
     }
   }
+  if (coverUrl !== shown.cover) {
+    shown.cover = coverUrl;
+    const link = byId('download-cover', HTMLAnchorElement);
+    if (coverUrl) {
+      mediaUrl(coverUrl).then((src) => {
+        if (shown.cover === coverUrl) video.poster = src;
+      }, () => video.removeAttribute('poster'));
+      coverExt(coverUrl).then((ext) => {
+        if (shown.cover === coverUrl) setLink(link, coverUrl, fileName(view, `-cover${ext}`));
+      });
+    } else {
+      video.removeAttribute('poster');
+      setLink(link, null, '');
+    }
+  }
+  setLink(byId('download-video', HTMLAnchorElement), videoUrl, fileName(view, '.mp4'));
+  setLink(byId('download-subtitles', HTMLAnchorElement), subtitlesUrl, fileName(view, '.srt'));
+  byId('downloads').hidden = !videoUrl;
+
   if (bundleUrl !== shown.bundle) {
     shown.bundle = bundleUrl;
     bundle.hidden = !bundleUrl;
     if (bundleUrl) {
       bundle.href = bundleUrl;
-      bundle.setAttribute('download', `${view.id}.zip`);
+      bundle.setAttribute('download', fileName(view, '.zip'));
       result.hidden = false;
     } else bundle.removeAttribute('href');
   }
+  if (videoUrl) result.hidden = false;
   if (!videoUrl && !bundleUrl) result.hidden = true;
 }
