@@ -14,8 +14,14 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 }
 
 /** Sends a file from the asset store with HTTP Range support; a path outside the store is never served. */
-export async function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, type: string, assets: AssetStore | undefined): Promise<FastifyReply> {
-  if (!assets?.contains(file)) return sendError(reply, 404, 'not-found', 'no such file');
+/**
+ * `trusted`: the path comes from the task's own records, not from the request (a scene's candidate visual, which
+ * may live in the media library outside the store); any other path is served only from inside the asset store.
+ */
+export async function sendFile(
+  req: FastifyRequest, reply: FastifyReply, file: string, type: string, assets: AssetStore | undefined, trusted = false,
+): Promise<FastifyReply> {
+  if (!trusted && !assets?.contains(file)) return sendError(reply, 404, 'not-found', 'no such file');
   let size: number;
   try {
     size = (await stat(file)).size;

@@ -106,7 +106,8 @@ export function registerSceneRoutes(app: FastifyInstance, deps: SceneRouteDeps):
     const [n, k] = [ordinal(req.params.n), ordinal(req.params.k)];
     const found = n !== undefined && k !== undefined ? await sceneFile(reads, flows, req.params.id, n, { candidate: k }) : undefined;
     if (!found) return sendError(reply, 404, 'not-found', 'no such candidate');
-    return sendFile(req, reply, found, CONTENT_TYPES[path.extname(found).toLowerCase()] ?? 'application/octet-stream', deps.assets);
+    // The path is the one the scene's own record names: found material may live in the media library.
+    return sendFile(req, reply, found, CONTENT_TYPES[path.extname(found).toLowerCase()] ?? 'application/octet-stream', deps.assets, true);
   });
 
   app.get<{ Params: { id: string } }>('/v1/tasks/:id/cover', async (req, reply) => {

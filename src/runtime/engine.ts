@@ -256,9 +256,10 @@ export class Engine {
       idempotencyKey: null, parentId: taskId, parentComponent: fanOut, parentAttempt: attempt, sceneIndex: index, take, title: null, callbackUrl: null,
     });
     const created = await this.store.createTask(child);
-    await this.store.chooseTake(taskId, fanOut, attempt, index, take);
-    // The parent waits again first, so the new take's answer finds it in flight.
+    // The parent waits again first, so the new take's answer finds it in flight, and no read sees it completed
+    // with a take chosen that is not made yet.
     await this.mutate(taskId, (flow, snap) => planResumeFanOut(flow, snap, componentOf(flow, fanOut), index));
+    await this.store.chooseTake(taskId, fanOut, attempt, index, take);
     if (created.created) await this.begin([child]);
     return { scene: index, take, taskId: created.id };
   }
@@ -270,8 +271,8 @@ export class Engine {
     if (!pick) throw new TaskStateError(taskId, 'unknown-take', `scene ${index + 1} has no take ${take}; it has ${takes.map((t) => t.take).join(', ')}`);
     if (pick.phase !== TaskPhase.completed) throw new TaskStateError(taskId, 'take-not-ready', `take ${take} of scene ${index + 1} is ${pick.phase}, not completed`);
     if (pick.chosen && current.phase === TaskPhase.completed) return { scene: index, take, taskId: pick.id };
-    await this.store.chooseTake(taskId, fanOut, attempt, index, take);
     await this.mutate(taskId, (flow, snap) => planResumeFanOut(flow, snap, componentOf(flow, fanOut), index));
+    await this.store.chooseTake(taskId, fanOut, attempt, index, take);
     const settled = await this.store.readTask(pick.id);
     if (settled) await this.childSettled(settled);
     return { scene: index, take, taskId: pick.id };

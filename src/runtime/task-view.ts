@@ -73,8 +73,9 @@ export function downloadUrl(id: string): string {
 }
 
 /** What a task made, as its flow's describer tells; nothing while the task has not completed. */
-export async function describedOutputs(src: TaskViewSource, id: string): Promise<DescribedOutputs | undefined> {
-  const task = await src.reads.getTask(id);
+export async function describedOutputs(src: TaskViewSource, id: string, read?: TaskRecord): Promise<DescribedOutputs | undefined> {
+  // A view passes the task it read, so everything it shows comes from one read.
+  const task = read ?? (await src.reads.getTask(id));
   if (!task) return undefined;
   const url = downloadUrl(id);
   if (task.phase !== 'completed') return src.outputs.describe(undefined, url);
@@ -89,7 +90,7 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
   if (!task) return undefined;
   const flow: CompiledFlow = await src.flows.byHashOrThrow(task.flowHash);
   const [runs, scenes, assets, final] = await Promise.all([
-    src.reads.listRuns(id), sceneViews(src.reads, src.flows, task), src.reads.listAssets(id), describedOutputs(src, id),
+    src.reads.listRuns(id), sceneViews(src.reads, src.flows, task), src.reads.listAssets(id), describedOutputs(src, id, task),
   ]);
   const states = moduleStates(flow, task.word, task.inFlight).map((s) => endedState(s, task.phase));
   return {
