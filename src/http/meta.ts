@@ -9,6 +9,7 @@ import { providersFromSettings } from '../pipeline/providers.ts';
 import { compileSettings, type Settings } from '../settings.ts';
 import { routeFlow } from '../pipeline/router.ts';
 import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
+import { defaultVoices, rankSpeech } from '../providers/speech/choose.ts';
 import type { SpeechProvider, VoiceInfo } from '../providers/types.ts';
 
 /**
@@ -47,7 +48,7 @@ export interface MetaFormat {
 export interface Meta {
   flows: MetaFlow[];
   formats: MetaFormat[];
-  voices: VoiceInfo[];
+  voices: RankedVoice[];
 }
 
 export interface MetaDeps {
@@ -78,9 +79,36 @@ export function loadableFlows(deps: Pick<MetaDeps, 'resolveFlow' | 'flowDirs'>):
   }));
 }
 
-export async function installedVoices(speech: readonly SpeechProvider[]): Promise<VoiceInfo[]> {
-  const lists = await Promise.all(speech.map((p) => p.voices?.().catch(() => []) ?? Promise.resolve([])));
-  return lists.flat();
+/** A voice offered here, with its place in the quality order and the languages it speaks when none is asked for. */
+export interface RankedVoice extends VoiceInfo {
+  /** 1 for the best provider here, then 2, …: `SPEECH_RANKING` over the providers that list a voice; one provider's voices share it. */
+  rank: number;
+  /** The narrated languages (`en`, `zh`) that get this voice when the task names none. */
+  default_for: string[];
+}
+
+/** The voices of the speech providers here, best provider first; `slotflow voices` lists the same. */
+export async function installedVoices(speech: readonly SpeechProvider[]): Promise<RankedVoice[]> {
+  const ranked = rankSpeech(speech);
+  const [lists, defaults] = await Promise.all([
+    Promise.all(ranked.map((p) => p.voices?.().catch(() => []) ?? Promise.resolve([]))),
+    defaultVoices(ranked),
+  ]);
+  const voices: RankedVoice[] = [];
+  let rank = 0;
+  for (const list of lists) {
+    if (list.length > 0) rank += 1;
+    for (const v of list) voices.push({ ...v, rank, default_for: [] });
+  }
+  const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0];
+  for (const [language, chosen] of Object.entries(defaults)) {
+    if (!chosen) continue;
+    // A provider that does not say which voice it picks (a remote one) is marked on its first voice of the language.
+    const voice = voices.find((v) => chosen.voice !== undefined && v.id === `${chosen.provider}:${chosen.voice}`)
+      ?? (chosen.voice === undefined ? voices.find((v) => v.provider === chosen.provider && primary(v.language) === language) : undefined);
+    voice?.default_for.push(language);
+  }
+  return voices;
 }
 
 export async function meta(deps: MetaDeps): Promise<Meta> {
