@@ -103,9 +103,12 @@ export async function installedVoices(speech: readonly SpeechProvider[]): Promis
   const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0];
   for (const [language, chosen] of Object.entries(defaults)) {
     if (!chosen) continue;
-    // A provider that does not say which voice it picks (a remote one) is marked on its first voice of the language.
-    const voice = voices.find((v) => chosen.voice !== undefined && v.id === `${chosen.provider}:${chosen.voice}`)
-      ?? (chosen.voice === undefined ? voices.find((v) => v.provider === chosen.provider && primary(v.language) === language) : undefined);
+    // A provider that does not say which voice it picks (a remote one) is marked on its first voice of the
+    // language, else on the voice it speaks any language with (`mul`).
+    const own = voices.filter((v) => v.provider === chosen.provider);
+    const voice = chosen.voice !== undefined
+      ? own.find((v) => v.id === `${chosen.provider}:${chosen.voice}`)
+      : own.find((v) => primary(v.language) === language) ?? own.find((v) => v.language === 'mul');
     voice?.default_for.push(language);
   }
   return voices;
