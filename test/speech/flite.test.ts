@@ -3,9 +3,9 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectSilence, FfmpegRunner } from '../../src/adapters/ffmpeg/index.ts';
-import { FliteError, FliteProvider } from '../../src/providers/speech/flite.ts';
+import { edgePauses, FliteError, FliteProvider } from '../../src/providers/speech/flite.ts';
 import { parseFliteVoices } from '../../src/providers/speech/voice-list.ts';
-import { readWavInfo } from '../../src/providers/speech/wav.ts';
+import { EDGE_SILENCE_SEC, readWavInfo } from '../../src/providers/speech/wav.ts';
 import { skipWithReason, useTempDir } from './helpers.ts';
 
 /**
@@ -50,6 +50,31 @@ describe('FliteProvider', function () {
     expect(words / result.durationSec, `${words} words in ${result.durationSec} s`).to.be.within(1.5, 4);
     const silent = (await detectSilence(runner, out)).reduce((sum, s) => sum + (Math.min(s.endSec, result.durationSec) - s.startSec), 0);
     expect(silent / result.durationSec, 'share of the audio that is silence').to.be.below(0.35);
+  });
+
+  it('cuts the pause Flite opens and closes with to 50 ms, so that speech starts with the file', async function () {
+    requireFlite(this);
+    const out = join(tmp(), 'edges.wav');
+    // It starts and ends with voiced sounds, which the silence detector hears (an "h" it would not); a sound
+    // fades below its threshold a little before its segment ends. Uncut, Flite's pauses last 0.15 to 0.25 s.
+    const result = await flite.synthesize({ text: 'Night trains are running again in Rome.', language: 'en' }, out);
+    const silences = await detectSilence(runner, out, { minSec: 0.02 });
+    const opening = silences.find((s) => s.startSec === 0);
+    expect(opening?.endSec ?? 0, 'silence before the speech').to.be.at.most(EDGE_SILENCE_SEC + 0.06);
+    const closing = silences.find((s) => s.endSec === Infinity);
+    expect(result.durationSec - (closing?.startSec ?? result.durationSec), 'silence after the speech').to.be.at.most(EDGE_SILENCE_SEC + 0.06);
+  });
+
+  it('reads the pauses at the edges from the segments -psdur prints, one line per utterance', () => {
+    const stdout = [
+      'pau:0.164 hh:0.255 ax:0.304 l:0.412 ow:0.523 pau:1.011 ',
+      'pau:0.100 hh:1.370 ih:1.482 r:1.683 pau:1.856 ',
+    ].join('\n');
+    const pauses = edgePauses(stdout);
+    expect(pauses.leadSec).to.equal(0.164);
+    expect(pauses.tailSec).to.be.closeTo(0.173, 1e-9);
+    expect(edgePauses('hh:0.2 ow:0.5\n')).to.deep.equal({ leadSec: 0, tailSec: 0 });
+    expect(edgePauses('no segments here\n')).to.deep.equal({ leadSec: 0, tailSec: 0 });
   });
 
   it('speaks with the voice asked for, and reads text that is not ASCII', async function () {

@@ -14,9 +14,10 @@
  * word as the text wrote it. The text and the output path are Scheme string
  * literals (backslash and double quote escaped); a voice name is checked
  * against the installed voices and a strict pattern before it becomes a
- * symbol. The WAV is Festival's own: 16-bit mono PCM at the voice's rate
- * (32 kHz for slt); the parts of one scene share it, and ffmpeg resamples
- * when the video is assembled.
+ * symbol. The WAV is Festival's own, its opening pause cut short
+ * (`trimToWords`): 16-bit mono PCM at the voice's rate (32 kHz for slt);
+ * the parts of one scene share it, and ffmpeg resamples when the video is
+ * assembled.
  *
  * Availability is probed once: the program runs and lists at least one HTS
  * voice. Only HTS voices are offered and chosen; another installed voice
@@ -29,7 +30,7 @@ import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult
 import { asciiWords, bareWord } from './ascii-text.ts';
 import { languageName } from './choose.ts';
 import { FESTIVAL_VOICE_SCRIPT, type FestivalVoice, parseFestivalVoices } from './voice-list.ts';
-import { readWavInfo } from './wav.ts';
+import { EDGE_SILENCE_SEC, readWavInfo, trimWav, type WavInfo } from './wav.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { isRetryableSpeechCode, type SpeechErrorCode } from './speech-error-code.ts';
 
@@ -148,6 +149,22 @@ function bestFirst<T extends { name: string }>(voices: readonly T[]): T[] {
   return voices.map((v, i) => ({ v, i })).sort((a, b) => place(a.v) - place(b.v) || a.i - b.i).map(({ v }) => v);
 }
 
+/**
+ * Festival opens every utterance with a pause (about 0.18 s with slt),
+ * which would delay each sentence behind its subtitle cue: the file is cut
+ * to `EDGE_SILENCE_SEC` before the first word and after the last, in whole
+ * frames, and the words are moved with it. The pauses between sentences
+ * are the pipeline's own.
+ */
+export async function trimToWords(file: string, info: WavInfo, words: SpokenWord[]): Promise<{ durationSec: number; words: SpokenWord[] }> {
+  const first = words[0];
+  const last = words[words.length - 1];
+  if (!first || !last) return { durationSec: info.durationSec, words };
+  const { info: cut, shiftSec } = await trimWav(file, info, first.start_sec - EDGE_SILENCE_SEC, last.end_sec + EDGE_SILENCE_SEC);
+  const ms = (sec: number) => Math.min(cut.durationSec, Math.max(0, Math.round((sec - shiftSec) * 1000) / 1000));
+  return { durationSec: cut.durationSec, words: words.map((w) => ({ text: w.text, start_sec: ms(w.start_sec), end_sec: ms(w.end_sec) })) };
+}
+
 function normalizeLanguage(language: Language): string {
   return language.toLowerCase().replace(/_/g, '-');
 }
@@ -235,7 +252,7 @@ export class FestivalProvider implements SpeechProvider {
       throw new FestivalError('speech-failed', `no readable WAV written: ${(e as Error).message}`, { cause: e });
     });
     if (info.dataBytes === 0) throw new FestivalError('speech-failed', `voice ${voice} produced no audio`);
-    const words = wordTimings(parseTokenTimes(result.stdout), written.original, info.durationSec);
-    return { file: out, durationSec: info.durationSec, voice, words };
+    const trimmed = await trimToWords(out, info, wordTimings(parseTokenTimes(result.stdout), written.original, info.durationSec));
+    return { file: out, durationSec: trimmed.durationSec, voice, words: trimmed.words };
   }
 }

@@ -6,7 +6,9 @@
  * with its default voice, and says nothing, when given one it lacks. The
  * text goes in as ASCII (`ascii-text.ts`) through a file (`-f`), the WAV to
  * a file (`-o`): 16-bit mono PCM at the voice's rate (16 kHz, 8 kHz for
- * `kal`). No word timings: the command line does not print them.
+ * `kal`), its opening and closing pauses cut short from the segment times
+ * `-psdur` prints. No word timings: the command line prints the words
+ * without times.
  */
 
 import { execa } from 'execa';
@@ -15,7 +17,7 @@ import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult
 import { asciiWords } from './ascii-text.ts';
 import { languageName } from './choose.ts';
 import { parseFliteVoices } from './voice-list.ts';
-import { readWavInfo } from './wav.ts';
+import { EDGE_SILENCE_SEC, readWavInfo, trimWav } from './wav.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { isRetryableSpeechCode, type SpeechErrorCode } from './speech-error-code.ts';
 
@@ -60,6 +62,26 @@ function bestFirst<T extends { name: string }>(voices: readonly T[]): T[] {
     return i < 0 ? PREFERRED_VOICES.length : i;
   };
   return voices.map((v, i) => ({ v, i })).sort((a, b) => place(a.v) - place(b.v) || a.i - b.i).map(({ v }) => v);
+}
+
+/**
+ * How long the pause is that opens the audio and the one that closes it,
+ * from the segments `-psdur` prints: one line per utterance of
+ * `phone:end` pairs, times from the utterance's start, pauses named `pau`.
+ * Zero when the output does not say.
+ */
+export function edgePauses(stdout: string): { leadSec: number; tailSec: number } {
+  const utterances = stdout.split('\n')
+    .map((line) => line.trim().split(/\s+/).map((seg) => /^([^:\s]+):(\d+(?:\.\d+)?)$/.exec(seg)))
+    .filter((segs): segs is RegExpExecArray[] => segs.length > 0 && segs.every((m) => m !== null))
+    .map((segs) => segs.map((m) => ({ phone: m[1]!, end: Number(m[2]) })));
+  const first = utterances[0];
+  const last = utterances[utterances.length - 1];
+  if (!first || !last) return { leadSec: 0, tailSec: 0 };
+  const leadSec = first.length > 1 && first[0]!.phone === 'pau' ? first[0]!.end : 0;
+  const closing = last[last.length - 1]!;
+  const tailSec = last.length > 1 && closing.phone === 'pau' ? closing.end - last[last.length - 2]!.end : 0;
+  return { leadSec, tailSec };
 }
 
 function normalizeLanguage(language: Language): string {
@@ -132,7 +154,7 @@ export class FliteProvider implements SpeechProvider {
     const input = `${out}.txt`;
     await writeFile(input, `${words.ascii.join(' ')}\n`, 'latin1');
     // On abort: SIGTERM, then SIGKILL after the grace, like espeak-ng and ffmpeg.
-    const result = await execa(this.options.command, ['-voice', voice, '-f', input, '-o', out], {
+    const result = await execa(this.options.command, ['-voice', voice, '-psdur', '-f', input, '-o', out], {
       timeout: this.options.timeoutMs, reject: false, stdin: 'ignore', cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,
     }).finally(() => rm(input, { force: true }));
     if (result.isCanceled) throw new FliteError('speech-failed', `voice ${voice}: cancelled`, { cause: options.signal?.reason });
@@ -145,6 +167,8 @@ export class FliteProvider implements SpeechProvider {
       throw new FliteError('speech-failed', `no readable WAV written: ${(e as Error).message}`, { cause: e });
     });
     if (info.dataBytes === 0) throw new FliteError('speech-failed', `voice ${voice} produced no audio`);
-    return { file: out, durationSec: info.durationSec, voice };
+    const pauses = edgePauses(result.stdout);
+    const { info: cut } = await trimWav(out, info, pauses.leadSec - EDGE_SILENCE_SEC, info.durationSec - pauses.tailSec + EDGE_SILENCE_SEC);
+    return { file: out, durationSec: cut.durationSec, voice };
   }
 }
