@@ -8,7 +8,7 @@ import { detectSilence, FfmpegRunner } from '../../src/adapters/ffmpeg/index.ts'
 import { asciiWords } from '../../src/providers/speech/ascii-text.ts';
 import { FestivalError, FestivalProvider, festivalScript, parseTokenTimes, trimToWords, wordTimings } from '../../src/providers/speech/festival.ts';
 import { parseFestivalVoices } from '../../src/providers/speech/voice-list.ts';
-import { EDGE_SILENCE_SEC, readWavInfo, silenceWav } from '../../src/providers/speech/wav.ts';
+import { readWavInfo, silenceWav, SPEECH_EDGES } from '../../src/providers/speech/wav.ts';
 import { skipWithReason, useTempDir } from './helpers.ts';
 
 /**
@@ -72,9 +72,9 @@ describe('FestivalProvider', function () {
       last = w.end_sec;
     }
     expect(last).to.be.at.most(result.durationSec);
-    // Festival's opening pause is cut: the first word starts within 50 ms, as the last ends.
-    expect(words[0]!.start_sec).to.be.at.most(EDGE_SILENCE_SEC + 0.001);
-    expect(result.durationSec - last).to.be.at.most(EDGE_SILENCE_SEC + 0.001);
+    // Festival's opening pause is cut: the first word starts 10 ms into the file, the last ends 50 ms before its end.
+    expect(words[0]!.start_sec).to.be.at.most(SPEECH_EDGES.leadSec + 0.001);
+    expect(result.durationSec - last).to.be.at.most(SPEECH_EDGES.tailSec + 0.001);
     // "42" is read as two words; its span holds both, so it is longer than "to".
     const span = (t: string) => words.find((w) => w.text === t)!.end_sec - words.find((w) => w.text === t)!.start_sec;
     expect(span('42')).to.be.above(span('to'));
@@ -191,18 +191,18 @@ describe('Festival output, read', () => {
     expect(wordTimings(tokens, ['only', 'two'], 2).map((w) => w.text)).to.deep.equal(['They', '42', "Smith's"]);
   });
 
-  it('cuts a file to 50 ms before its first word and after its last, moving the words with it', async () => {
+  it('cuts a file to 10 ms before its first word and 50 ms after its last, moving the words with it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'slotflow-festival-trim-'));
     try {
       const file = join(dir, 'a.wav');
       const info = await silenceWav(2, { audioFormat: 1, sampleRate: 32000, channels: 1, bitsPerSample: 16 }, file);
       const words = [{ text: 'a', start_sec: 0.2, end_sec: 0.5 }, { text: 'b', start_sec: 0.6, end_sec: 1.4 }];
       const cut = await trimToWords(file, info, words);
-      expect(cut.durationSec).to.equal(1.3);
-      expect((await readWavInfo(file)).durationSec).to.equal(1.3);
-      expect(cut.words).to.deep.equal([{ text: 'a', start_sec: 0.05, end_sec: 0.35 }, { text: 'b', start_sec: 0.45, end_sec: 1.25 }]);
-      // Nothing to cut, or no word to go by: the file stays as it is.
-      expect(await trimToWords(file, await readWavInfo(file), [])).to.deep.equal({ durationSec: 1.3, words: [] });
+      expect(cut.durationSec).to.equal(1.26);
+      expect((await readWavInfo(file)).durationSec).to.equal(1.26);
+      expect(cut.words).to.deep.equal([{ text: 'a', start_sec: 0.01, end_sec: 0.31 }, { text: 'b', start_sec: 0.41, end_sec: 1.21 }]);
+      // No word to go by: the file stays as it is.
+      expect(await trimToWords(file, await readWavInfo(file), [])).to.deep.equal({ durationSec: 1.26, words: [] });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -30,7 +30,7 @@ import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult
 import { asciiWords, bareWord } from './ascii-text.ts';
 import { languageName } from './choose.ts';
 import { FESTIVAL_VOICE_SCRIPT, type FestivalVoice, parseFestivalVoices } from './voice-list.ts';
-import { EDGE_SILENCE_SEC, readWavInfo, trimWav, type WavInfo } from './wav.ts';
+import { readWavInfo, SPEECH_EDGES, trimWav, type WavInfo } from './wav.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { isRetryableSpeechCode, type SpeechErrorCode } from './speech-error-code.ts';
 
@@ -152,7 +152,7 @@ function bestFirst<T extends { name: string }>(voices: readonly T[]): T[] {
 /**
  * Festival opens every utterance with a pause (about 0.18 s with slt),
  * which would delay each sentence behind its subtitle cue: the file is cut
- * to `EDGE_SILENCE_SEC` before the first word and after the last, in whole
+ * to `SPEECH_EDGES` before the first word and after the last, in whole
  * frames, and the words are moved with it. The pauses between sentences
  * are the pipeline's own.
  */
@@ -160,7 +160,7 @@ export async function trimToWords(file: string, info: WavInfo, words: SpokenWord
   const first = words[0];
   const last = words[words.length - 1];
   if (!first || !last) return { durationSec: info.durationSec, words };
-  const { info: cut, shiftSec } = await trimWav(file, info, first.start_sec - EDGE_SILENCE_SEC, last.end_sec + EDGE_SILENCE_SEC);
+  const { info: cut, shiftSec } = await trimWav(file, info, first.start_sec - SPEECH_EDGES.leadSec, last.end_sec + SPEECH_EDGES.tailSec);
   const ms = (sec: number) => Math.min(cut.durationSec, Math.max(0, Math.round((sec - shiftSec) * 1000) / 1000));
   return { durationSec: cut.durationSec, words: words.map((w) => ({ text: w.text, start_sec: ms(w.start_sec), end_sec: ms(w.end_sec) })) };
 }

@@ -17,7 +17,7 @@ import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult
 import { asciiWords } from './ascii-text.ts';
 import { languageName } from './choose.ts';
 import { parseFliteVoices } from './voice-list.ts';
-import { EDGE_SILENCE_SEC, readWavInfo, trimWav } from './wav.ts';
+import { readWavInfo, SPEECH_EDGES, trimWav } from './wav.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { isRetryableSpeechCode, type SpeechErrorCode } from './speech-error-code.ts';
 
@@ -168,7 +168,7 @@ export class FliteProvider implements SpeechProvider {
     });
     if (info.dataBytes === 0) throw new FliteError('speech-failed', `voice ${voice} produced no audio`);
     const pauses = edgePauses(result.stdout);
-    const { info: cut } = await trimWav(out, info, pauses.leadSec - EDGE_SILENCE_SEC, info.durationSec - pauses.tailSec + EDGE_SILENCE_SEC);
+    const { info: cut } = await trimWav(out, info, pauses.leadSec - SPEECH_EDGES.leadSec, info.durationSec - pauses.tailSec + SPEECH_EDGES.tailSec);
     return { file: out, durationSec: cut.durationSec, voice };
   }
 }

@@ -235,9 +235,11 @@ function sameFormat(a: WavFormat, b: WavFormat): boolean {
 /**
  * Silence kept before the first word and after the last by the engines that
  * open and close each utterance with a pause of their own (Festival, Flite),
- * so that the pauses between sentences are the pipeline's.
+ * so that the pauses between sentences are the pipeline's and each sentence
+ * is heard when its cue shows: little before (a quiet first sound such as
+ * the "th" of "The" is heard late already), a breath after.
  */
-export const EDGE_SILENCE_SEC = 0.05;
+export const SPEECH_EDGES = { leadSec: 0.01, tailSec: 0.05 } as const;
 
 /**
  * Cuts a WAV in place to the stretch from `fromSec` to `toSec` (clamped to
