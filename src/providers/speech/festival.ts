@@ -2,12 +2,11 @@
  * Festival with an HTS voice (Debian `festival` + `festvox-us-slt-hts`): the
  * most natural English of the local engines. Festival runs in batch mode on
  * a small Scheme script written beside the output (`festival --batch
- * OUT.scm`; stdin will not do: Node's pipes are sockets, which Festival
- * cannot open as a file): it
- * selects the voice, synthesizes the text as one utterance, saves the wave,
- * and prints, for each token of the text, the start and end of the words it
- * became. Those are the word timings of the result, exact because they are
- * the utterance's own.
+ * OUT.scm`; not stdin: Node's pipes are sockets, which Festival cannot open
+ * as a file). The script selects the voice, synthesizes the text as one
+ * utterance, saves the wave, and prints, for each token of the text, the
+ * start and end of the words it became: the word timings of the result,
+ * exact because they are the utterance's own.
  *
  * Festival reads bytes as Latin-1, so the text goes in as ASCII
  * (`ascii-text.ts`), word by word, and each timing is given back under the
@@ -237,7 +236,8 @@ export class FestivalProvider implements SpeechProvider {
       throw new FestivalError('unknown-voice', voice ? `no installed voice "${voice.slice(0, 64)}"` : `no HTS voice for language ${request.language}`);
     }
     const script = `${out}.scm`;
-    await writeFile(script, festivalScript(voice, written.ascii.join(' '), out), 'latin1');
+    // The text is ASCII; the path keeps its UTF-8 bytes, which is what Festival hands to the file system.
+    await writeFile(script, festivalScript(voice, written.ascii.join(' '), out), 'utf8');
     // On abort: SIGTERM, then SIGKILL after the grace, like espeak-ng and ffmpeg.
     const result = await execa(this.options.command, ['--batch', script], {
       timeout: this.options.timeoutMs, reject: false, stdin: 'ignore', cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,

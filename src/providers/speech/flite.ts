@@ -152,7 +152,7 @@ export class FliteProvider implements SpeechProvider {
     }
     // A file, not stdin: Node's pipes are sockets, which Flite cannot open as a file.
     const input = `${out}.txt`;
-    await writeFile(input, `${words.ascii.join(' ')}\n`, 'latin1');
+    await writeFile(input, `${words.ascii.join(' ')}\n`, 'ascii');
     // On abort: SIGTERM, then SIGKILL after the grace, like espeak-ng and ffmpeg.
     const result = await execa(this.options.command, ['-voice', voice, '-psdur', '-f', input, '-o', out], {
       timeout: this.options.timeoutMs, reject: false, stdin: 'ignore', cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,
