@@ -2,10 +2,11 @@
 # slotflow: TypeScript run through tsx at runtime (no build step).
 FROM node:20-bookworm-slim
 
-# espeak-ng: speech synthesis; fonts-noto-cjk: CJK glyphs for rendered text;
+# Speech: festival with the HTS voice (the best English), flite, espeak-ng
+# (Mandarin); fonts-noto-cjk: CJK glyphs for rendered text;
 # ffmpeg: Debian's 5.1, which slotflow prefers to the packaged 2018 build.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends espeak-ng ffmpeg fonts-noto-cjk ca-certificates \
+ && apt-get install -y --no-install-recommends festival festvox-us-slt-hts flite espeak-ng ffmpeg fonts-noto-cjk ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -11,6 +11,7 @@ import { registerRenderCommand } from './commands/render.ts';
 import { registerServiceCommands } from './commands/services.ts';
 import { registerSlotCommands } from './commands/slots.ts';
 import { registerTaskCommands } from './commands/task.ts';
+import { registerVoicesCommand } from './commands/voices.ts';
 import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
 import { consoleOutput, endQuietlyOnClosedStdout, json, type Output } from './output.ts';
 
@@ -26,6 +27,7 @@ export function buildProgram(io: Output): Command {
   registerRenderCommand(program, io);
   registerServiceCommands(program, io);
   registerConfigCommand(program, io);
+  registerVoicesCommand(program, io);
   // Every subcommand reports usage errors the same way as the root.
   const inherit = (cmd: Command): void => {
     for (const sub of cmd.commands) {

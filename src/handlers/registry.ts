@@ -30,8 +30,11 @@ export interface HandlerOptions extends HandlerSignature {
    * Outputs depend only on the inputs (task input, params, dependency
    * outputs), so an earlier output for the same inputs is reused instead of
    * running again. Bump the version when the handler's behaviour changes.
+   * `context` is what else the output depends on that no input says (the
+   * voice this machine would choose), asked for when the component runs and
+   * part of the key when it answers something.
    */
-  cache?: { version: string };
+  cache?: { version: string; context?: () => Promise<unknown> };
 }
 
 export class HandlerRegistry implements HandlerCatalog {

@@ -8,10 +8,10 @@ import { speechFromSettings as speechProvidersFromSettings } from '../pipeline/p
 import { compileSettings, type Settings } from '../settings.ts';
 import { routeFlow } from '../pipeline/router.ts';
 import { STANDARD_HANDLERS } from '../handlers/catalog.ts';
-import type { SpeechProvider, VoiceInfo } from '../providers/types.ts';
-import { installedVoices } from '../pipeline/voices.ts';
+import type { SpeechProvider } from '../providers/types.ts';
+import { installedVoices, type RankedVoice } from '../pipeline/voices.ts';
 
-export { installedVoices };
+export { installedVoices, type RankedVoice };
 
 /**
  * `GET /v1/meta`: what this server can do, for the editors' page and other
@@ -49,7 +49,7 @@ export interface MetaFormat {
 export interface Meta {
   flows: MetaFlow[];
   formats: MetaFormat[];
-  voices: VoiceInfo[];
+  voices: RankedVoice[];
 }
 
 export interface MetaDeps {

@@ -7,7 +7,7 @@ export interface PipelineDeps {
   assets: AssetStore;
   /** The ffmpeg runner and the encode slots every encoding handler of this pipeline shares. */
   media: SegmentEncoder;
-  /** In order of preference; the first that speaks the language well is used. */
+  /** The first that speaks the language well is used, tried best first (`SPEECH_RANKING`), then in this order. */
   speech: SpeechProvider[];
   material: MaterialProvider[];
   chat?: ChatProvider;

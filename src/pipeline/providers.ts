@@ -8,6 +8,8 @@ import { PexelsProvider } from '../providers/material/pexels.ts';
 import { PixabayProvider } from '../providers/material/pixabay.ts';
 import { EdgeTtsProvider } from '../providers/speech/edge-tts.ts';
 import { EspeakNgProvider } from '../providers/speech/espeak-ng.ts';
+import { FestivalProvider } from '../providers/speech/festival.ts';
+import { FliteProvider } from '../providers/speech/flite.ts';
 import { MespeakProvider } from '../providers/speech/mespeak.ts';
 import { OpenAiSpeechProvider } from '../providers/speech/openai-speech.ts';
 import type { MaterialProvider, SpeechProvider } from '../providers/types.ts';
@@ -16,8 +18,9 @@ import type { PipelineDeps } from './deps.ts';
 
 /**
  * The providers a deployment has, from its settings. Local ones always:
- * espeak-ng when installed, then meSpeak (no setup), the media library and
- * generated visuals. Remote ones only when their key or base URL is set
+ * Festival (with an HTS voice), Flite and espeak-ng when installed, then
+ * meSpeak (no setup), the media library and generated visuals; speech is
+ * chosen best first (`SPEECH_RANKING`). Remote ones only when their key or base URL is set
  * (SLOTFLOW_TTS_*, SLOTFLOW_EDGE_TTS, SLOTFLOW_PEXELS_API_KEY,
  * SLOTFLOW_PIXABAY_API_KEY, SLOTFLOW_LLM_*; see docs/settings.md).
  */
@@ -42,7 +45,7 @@ export function speechFromSettings(settings: Pick<ProviderSettings, 'ttsBaseUrl'
     }));
   }
   if (settings.edgeTts) speech.push(new EdgeTtsProvider({ enabled: true }));
-  speech.push(new EspeakNgProvider(), new MespeakProvider());
+  speech.push(new FestivalProvider(), new FliteProvider(), new EspeakNgProvider(), new MespeakProvider());
   return speech;
 }
 

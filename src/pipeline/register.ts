@@ -1,4 +1,5 @@
 import type { HandlerRegistry } from '../handlers/registry.ts';
+import { defaultVoices } from '../providers/speech/choose.ts';
 import type { PipelineDeps } from './deps.ts';
 import { beatsCut } from './handlers/beats-cut.ts';
 import { captionsWrite } from './handlers/captions-write.ts';
@@ -34,10 +35,22 @@ const MADE_BY_FFMPEG = new Set([
   'material.generate', 'material.search', 'music.select', 'title.card', 'scene.render', 'video.synthesize', 'images.compose',
 ]);
 
+/**
+ * Handlers that speak with the voice the machine chooses when the task names
+ * none: the default voices are part of their cache key, so installing a
+ * better voice (or losing one) makes speech again instead of reusing the old.
+ */
+const SPOKEN_WITH_DEFAULT_VOICE = new Set(['speech.synthesize']);
+
 export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps): HandlerRegistry {
   const build = deps.media.runner.capabilities.version;
+  let voices: Promise<unknown> | undefined;
+  const defaultVoicesHere = () => (voices ??= defaultVoices(deps.speech));
   const options = (name: string) => ({
-    cache: { version: MADE_BY_FFMPEG.has(name) ? `${PIPELINE_CACHE_VERSION}/ffmpeg ${build}` : PIPELINE_CACHE_VERSION },
+    cache: {
+      version: MADE_BY_FFMPEG.has(name) ? `${PIPELINE_CACHE_VERSION}/ffmpeg ${build}` : PIPELINE_CACHE_VERSION,
+      ...(SPOKEN_WITH_DEFAULT_VOICE.has(name) ? { context: defaultVoicesHere } : {}),
+    },
     ...PIPELINE_SIGNATURES[name],
   });
   return registry

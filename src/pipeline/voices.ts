@@ -1,5 +1,6 @@
 import { SlotflowError } from '../core/errors.ts';
 import type { SpeechProvider, VoiceInfo } from '../providers/types.ts';
+import { defaultVoices, rankSpeech } from '../providers/speech/choose.ts';
 
 /**
  * Which voice a request asks for, checked against the voices the speech
@@ -37,10 +38,39 @@ export class UnknownVoiceError extends SlotflowError {
   }
 }
 
-/** Every voice the providers offer here; a provider that cannot run offers none. */
-export async function installedVoices(speech: readonly SpeechProvider[]): Promise<VoiceInfo[]> {
-  const lists = await Promise.all(speech.map((p) => p.voices?.().catch(() => []) ?? Promise.resolve([])));
-  return lists.flat();
+/** A voice offered here, with its place in the quality order and the languages it speaks when none is asked for. */
+export interface RankedVoice extends VoiceInfo {
+  /** 1 for the best provider here, then 2, …: `SPEECH_RANKING` over the providers that list a voice; one provider's voices share it. */
+  rank: number;
+  /** The narrated languages (`en`, `zh`) that get this voice when the task names none. */
+  default_for: string[];
+}
+
+/** The voices of the speech providers here, best provider first; `slotflow voices` lists the same. */
+export async function installedVoices(speech: readonly SpeechProvider[]): Promise<RankedVoice[]> {
+  const ranked = rankSpeech(speech);
+  const [lists, defaults] = await Promise.all([
+    Promise.all(ranked.map((p) => p.voices?.().catch(() => []) ?? Promise.resolve([]))),
+    defaultVoices(ranked),
+  ]);
+  const voices: RankedVoice[] = [];
+  let rank = 0;
+  for (const list of lists) {
+    if (list.length > 0) rank += 1;
+    for (const v of list) voices.push({ ...v, rank, default_for: [] });
+  }
+  const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0];
+  for (const [language, chosen] of Object.entries(defaults)) {
+    if (!chosen) continue;
+    // A provider that does not say which voice it picks (a remote one) is marked on its first voice of the
+    // language, else on the voice it speaks any language with (`mul`).
+    const own = voices.filter((v) => v.provider === chosen.provider);
+    const voice = chosen.voice !== undefined
+      ? own.find((v) => v.id === `${chosen.provider}:${chosen.voice}`)
+      : own.find((v) => primary(v.language) === language) ?? own.find((v) => v.language === 'mul');
+    voice?.default_for.push(language);
+  }
+  return voices;
 }
 
 /** The provider and voice `voice` names, or UnknownVoiceError listing what there is. */

@@ -117,7 +117,10 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     const handler = registry.get(component.handler);
     // A handler that declares its roles reads nothing else, so its key holds its inputs by role: renaming a component keeps the cache.
     const keyed = registry.signatureOf(component.handler) ? inputs : deps;
-    const key = cache && cacheVersion !== undefined ? cacheKey([component.handler, cacheVersion, component.params, input, keyed]) : undefined;
+    const context = cache && cacheVersion !== undefined ? await registry.optionsOf(component.handler).cache?.context?.() : undefined;
+    const key = cache && cacheVersion !== undefined
+      ? cacheKey([component.handler, cacheVersion, component.params, input, keyed, ...(context === undefined ? [] : [context])])
+      : undefined;
     if (key) {
       const hit = await cache!.cached(key);
       if (hit !== undefined) {

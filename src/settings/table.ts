@@ -231,7 +231,7 @@ export const SETTINGS: SettingsTable = {
   ttsBaseUrl: {
     variable: 'SLOTFLOW_TTS_BASE_URL', type: url(HTTP), secret: false,
     description: 'an OpenAI-compatible speech API, tried before the local voices',
-    unset: 'local voices only (espeak-ng, meSpeak)',
+    unset: 'local voices only (Festival, Flite, espeak-ng, meSpeak)',
   },
   ttsApiKey: {
     variable: 'SLOTFLOW_TTS_API_KEY', type: text, secret: true,

@@ -9,6 +9,7 @@ import { installedVoices, type Meta } from '../../src/http/meta.ts';
 import { FORMATS } from '../../src/pipeline/formats.ts';
 import { EdgeTtsProvider } from '../../src/providers/speech/edge-tts.ts';
 import { EspeakNgProvider } from '../../src/providers/speech/espeak-ng.ts';
+import { FestivalProvider } from '../../src/providers/speech/festival.ts';
 import { MespeakProvider } from '../../src/providers/speech/mespeak.ts';
 import { OpenAiSpeechProvider } from '../../src/providers/speech/openai-speech.ts';
 import { parseEspeakNgVoices } from '../../src/providers/speech/voice-list.ts';
@@ -105,6 +106,14 @@ describe('GET /v1/meta (MariaDB + Redis)', function () {
     } else {
       expect(meta.voices.filter((v) => v.provider === 'espeak-ng'), 'no espeak-ng voices without the program').to.deep.equal([]);
     }
+    // Best first, each with its rank; the default voice of each narrated language marked once.
+    expect(meta.voices.map((v) => v.rank)).to.deep.equal(meta.voices.map((v) => v.rank).sort((a, b) => a - b));
+    expect(meta.voices.filter((v) => v.default_for.includes('en'))).to.have.length(1);
+    expect(meta.voices.filter((v) => v.default_for.includes('zh'))).to.have.length(1);
+    if (await new FestivalProvider().available()) {
+      expect(meta.voices[0]).to.deep.include({ id: 'festival:cmu_us_slt_arctic_hts', provider: 'festival', rank: 1, default_for: ['en'] });
+    }
+    if (espeakInstalled) expect(meta.voices.find((v) => v.id === 'espeak-ng:cmn')?.default_for).to.deep.equal(['zh']);
     // Not listed: SLOTFLOW_TTS_BASE_URL and SLOTFLOW_EDGE_TTS are unset here.
     expect(meta.voices.filter((v) => v.provider === 'edge-tts' || v.provider === 'openai-speech')).to.deep.equal([]);
 
@@ -168,12 +177,13 @@ describe('voices of configured remote speech providers', () => {
       new EdgeTtsProvider({ enabled: false }),
       new OpenAiSpeechProvider({ baseUrl: 'http://127.0.0.1:9', model: 'tts-1', voices: { zh: 'nova' } }),
     ]);
-    expect(voices.map((v) => [v.id, v.language])).to.deep.equal([
-      ['edge-tts:en-US-AriaNeural', 'en'],
-      ['edge-tts:zh-CN-XiaoxiaoNeural', 'zh'],
-      ['edge-tts:de-DE-KatjaNeural', 'de'],
-      ['openai-speech:nova', 'zh'],
-      ['openai-speech:alloy', 'mul'],
+    // Best first: the OpenAI-compatible provider ranks above Edge; it is the default for both languages.
+    expect(voices.map((v) => [v.id, v.language, v.rank, v.default_for])).to.deep.equal([
+      ['openai-speech:nova', 'zh', 1, ['zh']],
+      ['openai-speech:alloy', 'mul', 1, ['en']],
+      ['edge-tts:en-US-AriaNeural', 'en', 2, []],
+      ['edge-tts:zh-CN-XiaoxiaoNeural', 'zh', 2, []],
+      ['edge-tts:de-DE-KatjaNeural', 'de', 2, []],
     ]);
   });
 

@@ -1,8 +1,11 @@
 import { expect } from 'chai';
-import { chooseSpeech, languageName, NoSpeechProviderError } from '../../src/providers/speech/choose.ts';
+import { chooseSpeech, defaultVoices, languageName, NoSpeechProviderError, rankSpeech } from '../../src/providers/speech/choose.ts';
 import { EspeakNgProvider } from '../../src/providers/speech/espeak-ng.ts';
+import { FestivalProvider } from '../../src/providers/speech/festival.ts';
+import { FliteProvider } from '../../src/providers/speech/flite.ts';
 import { MespeakProvider } from '../../src/providers/speech/mespeak.ts';
 import type { SpeechProvider } from '../../src/providers/types.ts';
+import { skipWithReason } from './helpers.ts';
 
 /** A provider as a plain object: speaks `languages`, runs when `runs`; 'unsaid' has no `available()`. */
 function fake(name: string, languages: string[], runs: boolean | 'unsaid' = true): SpeechProvider & { available?: () => Promise<boolean> } {
@@ -69,6 +72,44 @@ describe('chooseSpeech', () => {
     const noEspeak = await chooseSpeech('zh', [new EspeakNgProvider({ command: 'espeak-ng-not-installed-here' }), mespeak], 'espeak-ng');
     expect(noEspeak.provider).to.equal(mespeak);
     expect(noEspeak.reason).to.equal('mespeak (Chinese voice zh, low quality); fallback: no provider here speaks Chinese well');
+  });
+
+  it('ranks Festival above Flite above espeak-ng above meSpeak for English, whatever order they are given in', async () => {
+    const festival = fake('festival', ['en']);
+    const flite = fake('flite', ['en']);
+    const espeak = fake('espeak-ng', ['en', 'zh']);
+    const mespeak = fake('mespeak', ['en']);
+    const other = fake('other', ['en']);
+    expect((await chooseSpeech('en', [other, mespeak, espeak, flite, festival])).provider).to.equal(festival);
+    expect((await chooseSpeech('en', [mespeak, espeak, flite, other])).provider).to.equal(flite);
+    expect((await chooseSpeech('en', [other, mespeak, espeak])).provider).to.equal(espeak);
+    expect((await chooseSpeech('en', [other, mespeak])).provider).to.equal(mespeak);
+    expect((await chooseSpeech('en', [other])).provider).to.equal(other);
+    // Mandarin: neither Festival nor Flite speaks it, so espeak-ng.
+    expect((await chooseSpeech('zh', [mespeak, flite, festival, espeak])).provider).to.equal(espeak);
+    // A provider the user names comes first.
+    expect((await chooseSpeech('en', [festival, flite, espeak], 'espeak-ng')).provider).to.equal(espeak);
+    expect(rankSpeech([mespeak, other, fake('edge-tts', []), festival]).map((p) => p.name)).to.deep.equal(['edge-tts', 'festival', 'mespeak', 'other']);
+  });
+
+  it('with the real providers: English from Festival when installed, Mandarin from espeak-ng, meSpeak when nothing is installed', async function () {
+    const festival = new FestivalProvider();
+    const flite = new FliteProvider();
+    const espeak = new EspeakNgProvider();
+    const mespeak = new MespeakProvider();
+    const all = [mespeak, espeak, flite, festival];
+    if (!(await festival.available()) || !(await espeak.available())) skipWithReason(this, 'festival with an HTS voice, or espeak-ng, is not installed');
+    const en = await chooseSpeech('en', all);
+    expect(en).to.deep.include({ provider: festival, voice: 'cmu_us_slt_arctic_hts', fluent: true, reason: 'festival (American English voice cmu_us_slt_arctic_hts, HTS)' });
+    expect((await chooseSpeech('en', [mespeak, espeak, flite])).reason).to.equal('flite (American English voice slt)');
+    expect((await chooseSpeech('zh', all)).reason).to.equal('espeak-ng (Mandarin voice cmn)');
+    expect(await defaultVoices(all)).to.deep.equal({
+      en: { provider: 'festival', voice: 'cmu_us_slt_arctic_hts' },
+      zh: { provider: 'espeak-ng', voice: 'cmn' },
+    });
+    const none = [new FestivalProvider({ command: 'no-festival-here' }), new FliteProvider({ command: 'no-flite-here' }), new EspeakNgProvider({ command: 'no-espeak-here' }), mespeak];
+    expect(await defaultVoices(none)).to.deep.equal({ en: { provider: 'mespeak', voice: 'en/en-us' }, zh: { provider: 'mespeak', voice: 'zh' } });
+    expect(await defaultVoices([new FliteProvider({ command: 'no-flite-here' })])).to.deep.equal({ en: undefined, zh: undefined });
   });
 
   it('names languages and voices in English', () => {

@@ -1,7 +1,8 @@
 /**
  * Which speech provider narrates an article, and a sentence saying why, for
- * `slotflow render` to print. Two passes over the providers, the preferred
- * one first: the first that speaks the language well (`supports`) wins;
+ * `slotflow render` to print. The providers are tried best first
+ * (`SPEECH_RANKING`), the preferred one before all. Two passes: the first
+ * that speaks the language well (`supports`) wins;
  * failing that, the first that can run at all (an optional `available()`),
  * with a reason that says it is a fallback. Providers without `available()`
  * are not guessed to run.
@@ -64,9 +65,29 @@ export function languageName(tag: string): string {
   }
 }
 
+/**
+ * Speech providers by how natural they sound, best first: the remote voices
+ * a deployment turned on with a setting, then Festival with an HTS voice,
+ * Flite, espeak-ng, and meSpeak, which needs nothing installed. Each speaks
+ * only the languages it does well (`supports`): for Mandarin that leaves
+ * espeak-ng first of the local ones. A provider not named here comes after
+ * these, in the order given.
+ */
+export const SPEECH_RANKING: readonly string[] = ['openai-speech', 'edge-tts', 'festival', 'flite', 'espeak-ng', 'mespeak'];
+
+/** The providers best first by `SPEECH_RANKING`, keeping the given order among equals. */
+export function rankSpeech<T extends { name: string }>(providers: readonly T[]): T[] {
+  const place = (p: T) => {
+    const i = SPEECH_RANKING.indexOf(p.name);
+    return i < 0 ? SPEECH_RANKING.length : i;
+  };
+  return providers.map((p, i) => ({ p, i })).sort((a, b) => place(a.p) - place(b.p) || a.i - b.i).map(({ p }) => p);
+}
+
 export async function chooseSpeech(language: Language, providers: readonly SpeechProvider[], preferred?: string): Promise<SpeechChoice> {
-  const wanted = preferred ? providers.find((p) => p.name === preferred) : undefined;
-  const ordered = wanted ? [wanted, ...providers.filter((p) => p !== wanted)] : [...providers];
+  const ranked = rankSpeech(providers);
+  const wanted = preferred ? ranked.find((p) => p.name === preferred) : undefined;
+  const ordered = wanted ? [wanted, ...ranked.filter((p) => p !== wanted)] : ranked;
   const notes: string[] = [];
   if (preferred && !wanted) notes.push(`preferred ${preferred} is not configured`);
 
@@ -92,4 +113,25 @@ function choice(provider: SpeechProvider, language: Language, fluent: boolean, n
   const described = p.describeVoice?.(language) ?? `${provider.name} (${languageName(language)}${voice ? ` voice ${voice}` : ''})`;
   const reason = notes.length > 0 ? `${described}; ${notes.join('; ')}` : described;
   return voice === undefined ? { provider, reason, fluent } : { provider, reason, voice, fluent };
+}
+
+/** The languages the pipeline narrates (`detectLanguage`), for which a default voice is reported and keyed. */
+export const NARRATED_LANGUAGES: readonly Language[] = ['en', 'zh'];
+
+/** The provider and voice a language gets here when the user names none; undefined when nothing can speak it. */
+export interface DefaultVoice {
+  provider: string;
+  voice: string | undefined;
+}
+
+/** What `chooseSpeech` picks for each language with no preference: the voices `slotflow voices` marks and the speech cache is keyed on. */
+export async function defaultVoices(providers: readonly SpeechProvider[], languages: readonly Language[] = NARRATED_LANGUAGES): Promise<Record<string, DefaultVoice | undefined>> {
+  const entries = await Promise.all(languages.map(async (language) => {
+    const choice = await chooseSpeech(language, providers).catch((e: unknown) => {
+      if (e instanceof NoSpeechProviderError) return undefined;
+      throw e;
+    });
+    return [language, choice && { provider: choice.provider.name, voice: choice.voice }] as const;
+  }));
+  return Object.fromEntries(entries);
 }

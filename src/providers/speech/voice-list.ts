@@ -68,3 +68,52 @@ export function configuredVoices(provider: string, byLanguage: Readonly<Record<s
   }
   return voices;
 }
+
+/** Festival's language and dialect names as language tags. */
+const FESTIVAL_LANGUAGES: Readonly<Record<string, string>> = {
+  'english american': 'en-us', 'english us': 'en-us', 'english british': 'en-gb', 'english scottish': 'en-gb', english: 'en',
+  spanish: 'es', 'spanish castillian': 'es', welsh: 'cy', finnish: 'fi', czech: 'cs', russian: 'ru', italian: 'it',
+  german: 'de', french: 'fr', japanese: 'ja', catalan: 'ca', polish: 'pl', hindi: 'hi', telugu: 'te', marathi: 'mr', tamil: 'ta',
+};
+
+/** A Festival voice: its name (what `(voice_NAME)` selects), its language tag, and whether it is an HTS voice. */
+export interface FestivalVoice {
+  name: string;
+  language: string;
+  hts: boolean;
+}
+
+/**
+ * The lines `FESTIVAL_VOICE_SCRIPT` prints, `voice<TAB>name<TAB>language<TAB>dialect`
+ * (`nil` when a voice does not say). A voice whose language has no tag here
+ * is left out: nothing could ask for it by language. HTS voices are the
+ * ones named `…_hts`, as Festival's voice packages name them.
+ */
+export function parseFestivalVoices(output: string): FestivalVoice[] {
+  const voices: FestivalVoice[] = [];
+  for (const line of output.split('\n')) {
+    const [marker, name, language, dialect] = line.trim().split('\t');
+    if (marker !== 'voice' || !name || !/^[A-Za-z0-9_]+$/.test(name) || !language || language === 'nil') continue;
+    const lang = language.toLowerCase();
+    const tag = (dialect && dialect !== 'nil' ? FESTIVAL_LANGUAGES[`${lang} ${dialect.toLowerCase()}`] : undefined) ?? FESTIVAL_LANGUAGES[lang];
+    if (tag && !voices.some((v) => v.name === name)) voices.push({ name, language: tag, hts: /_hts$/i.test(name) });
+  }
+  return voices;
+}
+
+/** Scheme that prints each voice Festival finds, with the language and dialect it proclaims. */
+export const FESTIVAL_VOICE_SCRIPT = `(mapcar (lambda (v) (let ((d (cadr (voice.description v))))
+  (format t "voice\\t%s\\t%s\\t%s\\n" v (cadr (assoc 'language d)) (cadr (assoc 'dialect d))))) (voice.list))`;
+
+/** Flite's built-in voices by name and language; `awb_time` speaks only the time of day and is never offered. */
+const FLITE_LANGUAGES: Readonly<Record<string, string>> = { slt: 'en-us', rms: 'en-us', kal: 'en-us', kal16: 'en-us', awb: 'en-gb' };
+const FLITE_LIMITED_DOMAIN = /_time$/;
+
+/** The voices of `flite -lv` ("Voices available: kal awb_time kal16 awb rms slt"), those that read any English text. */
+export function parseFliteVoices(output: string): Array<{ name: string; language: string }> {
+  const listed = /Voices available:(.*)/.exec(output)?.[1]?.trim().split(/\s+/) ?? [];
+  return listed
+    .filter((name) => /^[A-Za-z0-9_]+$/.test(name) && !FLITE_LIMITED_DOMAIN.test(name))
+    .map((name) => ({ name, language: FLITE_LANGUAGES[name] ?? (name.startsWith('cmu_us_') ? 'en-us' : '') }))
+    .filter((v) => v.language !== '');
+}

@@ -231,3 +231,27 @@ function sameFormat(a: WavFormat, b: WavFormat): boolean {
   return a.audioFormat === b.audioFormat && a.sampleRate === b.sampleRate && a.channels === b.channels && a.bitsPerSample === b.bitsPerSample;
 }
 
+
+/**
+ * Silence kept before the first word and after the last by the engines that
+ * open and close each utterance with a pause of their own (Festival, Flite),
+ * so that the pauses between sentences are the pipeline's and each sentence
+ * is heard when its cue shows: little before (a quiet first sound such as
+ * the "th" of "The" is heard late already), a breath after.
+ */
+export const SPEECH_EDGES = { leadSec: 0.01, tailSec: 0.05 } as const;
+
+/**
+ * Cuts a WAV in place to the stretch from `fromSec` to `toSec` (clamped to
+ * the file, in whole frames: the start rounded down, the end up). Returns
+ * the new file's info and where it now starts in the old one.
+ */
+export async function trimWav(file: string, info: WavInfo, fromSec: number, toSec: number): Promise<{ info: WavInfo; shiftSec: number }> {
+  const frames = info.dataBytes / info.blockAlign;
+  const from = Math.min(frames, Math.max(0, Math.floor(fromSec * info.sampleRate)));
+  const to = Math.max(from, Math.min(frames, Math.ceil(toSec * info.sampleRate)));
+  if (from === 0 && to === frames) return { info, shiftSec: 0 };
+  const bytes = await readFile(file);
+  const cut = await writeWav(file, info, bytes.subarray(info.dataOffset + from * info.blockAlign, info.dataOffset + to * info.blockAlign));
+  return { info: cut, shiftSec: from / info.sampleRate };
+}
