@@ -1,20 +1,11 @@
 import type { RunStatus } from '../engine/transitions.ts';
-import type { TaskError, TaskPhase, TaskSnapshot } from '../engine/task.ts';
+import type { TaskError, TaskPhase } from '../engine/task.ts';
 import type { ChildTasks, RunOutputs, SceneTakes, SnapshotReads } from './task-state.ts';
+import type { TaskRecord } from './task-record.ts';
 
 /** What people and scripts read: tasks with their input and times, runs, the durable event stream. */
 
-export interface TaskRecord extends TaskSnapshot {
-  input: unknown;
-  title: string | null;
-  /** A scene child's take, and whether its scene's video uses it (always true outside fan-outs). */
-  take: number;
-  chosen: boolean;
-  idempotencyKey: string | null;
-  callbackUrl: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { TaskRecord } from './task-record.ts';
 
 export interface RunRecord {
   component: string;

@@ -1,7 +1,7 @@
 import type { CompiledFlow } from '../flow/compile.ts';
 import type { TaskWrite } from '../engine/transitions.ts';
 import type { TaskSnapshot } from '../engine/task.ts';
-import type { TaskRecord } from './read-model.ts';
+import type { TaskRecord } from './task-record.ts';
 
 /** The task row as the engine changes it: created, read, written as one compare-and-swap. */
 
