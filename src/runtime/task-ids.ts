@@ -29,12 +29,14 @@ export class TaskIdError extends SlotflowError {
 
 export async function resolveTaskId(reads: Pick<TaskReadModel, 'findTaskIds'>, idOrPrefix: string): Promise<string> {
   const prefix = idOrPrefix.trim().toLowerCase();
+  // Ids are UUIDs: text that could not begin one names no task, however short (`..` in a URL is not a short id).
+  const couldBeId = /^[0-9a-f-]{1,36}$/.test(prefix);
+  if (!couldBeId) throw new TaskIdError(idOrPrefix, 'unknown-task', 'no such task');
   // The messages repeat the given text only when it is short and could be an id: it comes from URLs too.
   if (prefix.length < MIN_ID_PREFIX) {
     throw new TaskIdError(idOrPrefix, 'id-too-short', `a task id or prefix needs at least ${MIN_ID_PREFIX} characters`);
   }
-  // Ids are UUIDs: text that could not begin one needs no query.
-  const ids = /^[0-9a-f-]{1,36}$/.test(prefix) ? await reads.findTaskIds(prefix, AMBIGUOUS_SHOWN + 1) : [];
+  const ids = await reads.findTaskIds(prefix, AMBIGUOUS_SHOWN + 1);
   if (ids.length === 0) throw new TaskIdError(idOrPrefix, 'unknown-task', prefix.length <= 36 ? `no task ${prefix}` : 'no such task');
   if (ids.length > 1) {
     const shown = ids.slice(0, AMBIGUOUS_SHOWN);

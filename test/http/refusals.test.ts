@@ -145,8 +145,8 @@ describe('HTTP API refusals (MariaDB + Redis)', function () {
       }
     });
 
-    it('answers a prefix that begins no id with 404 unknown-task', async () => {
-      for (const path of ['/v1/tasks/ffffffff', '/v1/tasks/00000000-0000-0000-0000-000000000000/video', '/v1/tasks/not-a-task-id-at-all']) {
+    it('answers a prefix that begins no id, or text that could begin none however short, with 404 unknown-task', async () => {
+      for (const path of ['/v1/tasks/ffffffff', '/v1/tasks/00000000-0000-0000-0000-000000000000/video', '/v1/tasks/not-a-task-id-at-all', '/v1/tasks/zz', '/v1/tasks/..x/video']) {
         const res = await fetch(`${base}${path}`);
         expect(res.status, path).to.equal(404);
         expect(((await res.json()) as ErrorBody).error.code, path).to.equal('unknown-task');

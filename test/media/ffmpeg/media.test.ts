@@ -185,9 +185,12 @@ describe('ffmpeg adapter', function () {
 
     it('encodes a scene to the same bytes alone and while other encodes hold slots', async () => {
       const slots = new EncodeSlots(4);
+      // No captions here: libass captions under a fade differ by one level in a few pixels of the faded frames from
+      // one ffmpeg run to the next (seen with the packaged 4.1 and Debian's 5.1 alike), whatever the slots; this test
+      // is about the slots. Renders are reused by content, so the difference never reaches a repeated render.
       const scene = (out: string) => renderScene({ runner, slots }, {
         width: 320, height: 180, durationSec: 1.5, visual: { path: file('still.png'), kind: 'image' }, audio: file('voice.wav'),
-        cues: [{ text: 'Hello there', startSec: 0, endSec: 1.2 }], fadeSec: 0.2, out,
+        cues: [], fadeSec: 0.2, out,
       });
       await scene(file('alone.mp4'));
       // Two other encodes hold their slots for the whole of the second run.
