@@ -11,6 +11,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderAsync } from '@resvg/resvg-js';
+import { SlotflowError } from '../../core/errors.ts';
 import { bundledFonts } from '../fonts.ts';
 import type { IconSvg } from './fluent-emoji.ts';
 
@@ -30,6 +31,14 @@ const LINE_HEIGHT = 1.18;
 const ADVANCE = { wide: 1.0, upper: 0.72, lower: 0.6, digit: 0.6, space: 0.26, other: 0.45 } as const;
 /** Darkening over the background, so white type reads on the lightest gradient. */
 const SCRIM_OPACITY = 0.28;
+
+/** resvg refused the composed SVG: a bug in the composition or a broken icon, which no retry mends. */
+export class PictureError extends SlotflowError {
+  override name = 'PictureError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { code: 'picture-failed', cause: options?.cause });
+  }
+}
 
 export interface PictureOptions {
   width: number;
@@ -190,15 +199,24 @@ function mimeOf(file: string): string {
 
 /** Renders the picture into `out` (PNG, the frame's size). */
 export async function composePicture(options: PictureOptions): Promise<void> {
+  options.signal?.throwIfAborted();
   const fonts = bundledFonts();
   const backgroundHref = `data:${mimeOf(options.background)};base64,${(await readFile(options.background)).toString('base64')}`;
   const { svg } = pictureSvg({ ...options, backgroundHref, fontFamily: fonts.family });
-  const rendered = await renderAsync(svg, {
-    fitTo: { mode: 'original' },
-    font: { loadSystemFonts: false, fontFiles: [fonts.bold], defaultFontFamily: fonts.family },
-    shapeRendering: 2,
-    textRendering: 1,
-    logLevel: 'off',
-  }, options.signal ?? null);
+  // resvg's own `signal` is napi-rs's AbortSignal, not the platform's (it refuses one with InvalidArg):
+  // a render takes well under a second, so the abort is checked around it instead.
+  let rendered: Awaited<ReturnType<typeof renderAsync>>;
+  try {
+    rendered = await renderAsync(svg, {
+      fitTo: { mode: 'original' },
+      font: { loadSystemFonts: false, fontFiles: [fonts.bold], defaultFontFamily: fonts.family },
+      shapeRendering: 2,
+      textRendering: 1,
+      logLevel: 'off',
+    });
+  } catch (error) {
+    throw new PictureError(`resvg could not render the scene picture (${(error as Error).message || (error as { code?: string }).code || 'no reason given'})`, { cause: error });
+  }
+  options.signal?.throwIfAborted();
   await writeFile(options.out, rendered.asPng());
 }
