@@ -25,7 +25,7 @@ export const LABEL_MATCH = { exact: 1, head: 0.6, inside: 0.8 } as const;
 const CHINESE_KEYWORD_WEIGHT = { base: 1, perChar: 0.3, single: 0.6 } as const;
 /** Words of the narration shown when a scene has no term at all. */
 const FALLBACK_PHRASE_WORDS = 6;
-const FALLBACK_PHRASE_CHARS = 12;
+const FALLBACK_PHRASE_CHARS = 16;
 
 export interface ChoiceScene {
   text: string;
@@ -100,8 +100,20 @@ export function keyPhrase(scene: ChoiceScene): string {
   const best = [...scene.terms].sort((a, b) => b.weight - a.weight || Number(b.key.includes(' ')) - Number(a.key.includes(' ')))[0];
   if (best) return capitalize(best.term);
   const text = scene.text.trim();
-  if (scene.language === 'zh') return [...text.split(/[，。！？；、,.!?;]/u)[0] ?? text].slice(0, FALLBACK_PHRASE_CHARS).join('');
+  if (scene.language === 'zh') {
+    const clause = [...(text.split(/[，。！？；、,.!?;]/u)[0] ?? text)];
+    return clause.length > FALLBACK_PHRASE_CHARS ? `${clause.slice(0, FALLBACK_PHRASE_CHARS).join('')}…` : clause.join('');
+  }
   return capitalize((text.split(/[,.;:!?]/u)[0] ?? text).split(/\s+/).slice(0, FALLBACK_PHRASE_WORDS).join(' '));
+}
+
+/** The scene's best term that says `word` (so the type and the picture agree), or the word itself. */
+function phraseWith(scene: ChoiceScene, word: string): string | undefined {
+  // A Chinese scene's own key phrase stands; one without any is better named by the matched word than by a cut clause.
+  if (scene.language === 'zh') return scene.terms.length ? undefined : word;
+  const key = foldEnglish(word);
+  const holding = scene.terms.filter((t) => ` ${t.key} `.includes(` ${key} `)).sort((a, b) => b.weight - a.weight)[0];
+  return capitalize(holding?.term ?? word);
 }
 
 function capitalize(text: string): string {
@@ -127,7 +139,7 @@ export function chooseVisuals(scenes: readonly ChoiceScene[], found: readonly Ma
       const icon = option.icons.find((name) => !usedIcons.has(name));
       if (!icon) continue;
       usedIcons.add(icon);
-      return { kind: 'illustration', icon, term: option.term, phrase };
+      return { kind: 'illustration', icon, term: option.term, phrase: phraseWith(scene, option.term) ?? phrase };
     }
     return { kind: 'typography', term: null, phrase };
   });
