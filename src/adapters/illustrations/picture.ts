@@ -109,11 +109,14 @@ export function layoutPhrase(phrase: string, boxWidth: number, boxHeight: number
     if (fits) return { lines, fontSize: size };
   }
   const size = Math.floor(minSize);
-  const lines = fillLines(units, boxWidth / size).slice(0, MAX_PHRASE_LINES);
-  const last = lines.length - 1;
-  let cut = lines[last] ?? '';
-  while (cut.length > 1 && (lineEm(`${cut}…`) * size > boxWidth)) cut = [...cut].slice(0, -1).join('');
-  if (last >= 0) lines[last] = `${cut.trimEnd()}…`;
+  const all = fillLines(units, boxWidth / size);
+  const lines = all.slice(0, MAX_PHRASE_LINES).map((line, i, kept) => {
+    const more = i === kept.length - 1 && all.length > kept.length;
+    if (!more && lineEm(line) * size <= boxWidth) return line;
+    let cut = line;
+    while (cut.length > 1 && lineEm(`${cut}…`) * size > boxWidth) cut = [...cut].slice(0, -1).join('');
+    return `${cut.trimEnd()}…`;
+  });
   return { lines, fontSize: size };
 }
 
