@@ -170,7 +170,7 @@ export function pictureSvg(options: Omit<PictureOptions, 'out' | 'signal'> & { b
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     '<defs>',
-    `<filter id="sf-shadow" x="-25%" y="-25%" width="150%" height="150%"><feGaussianBlur in="SourceAlpha" stdDeviation="${shadow.toFixed(1)}"/><feOffset dy="${(shadow * 0.9).toFixed(1)}" result="b"/><feComponentTransfer><feFuncA type="linear" slope="0.5"/></feComponentTransfer><feMerge><feMergeNode/><feMergeNode in="SourceGraphic"/></feMerge></filter>`,
+    '<radialGradient id="sf-shadow"><stop offset="0" stop-color="#000000" stop-opacity="0.45"/><stop offset="0.6" stop-color="#000000" stop-opacity="0.18"/><stop offset="1" stop-color="#000000" stop-opacity="0"/></radialGradient>',
     '<radialGradient id="sf-halo"><stop offset="0" stop-color="#ffffff" stop-opacity="0.28"/><stop offset="1" stop-color="#ffffff" stop-opacity="0"/></radialGradient>',
     '</defs>',
     `<image x="0" y="0" width="${width}" height="${height}" preserveAspectRatio="xMidYMid slice" xlink:href="${options.backgroundHref}"/>`,
@@ -180,9 +180,12 @@ export function pictureSvg(options: Omit<PictureOptions, 'out' | 'signal'> & { b
     const b = boxes.icon;
     const cx = b.x + b.width / 2;
     const cy = b.y + b.height / 2;
+    // The soft shadow is a blurred ellipse under the icon, drawn as a gradient: a Gaussian blur of the
+    // icon's own shape at full size cost half the render time (about 0.5 s at 1080×1920).
     parts.push(
       `<circle cx="${cx}" cy="${cy}" r="${(b.width * 0.62).toFixed(1)}" fill="url(#sf-halo)"/>`,
-      `<g filter="url(#sf-shadow)"><svg x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" viewBox="0 0 ${icon.width} ${icon.height}">${icon.body}</svg></g>`,
+      `<ellipse cx="${cx}" cy="${(b.y + b.height * 0.93).toFixed(1)}" rx="${(b.width * 0.42).toFixed(1)}" ry="${(b.height * 0.07 + shadow).toFixed(1)}" fill="url(#sf-shadow)"/>`,
+      `<svg x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" viewBox="0 0 ${icon.width} ${icon.height}">${icon.body}</svg>`,
     );
   }
   const stroke = Math.max(1, phrase.fontSize * 0.06).toFixed(1);
