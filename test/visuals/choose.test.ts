@@ -20,11 +20,13 @@ describe('choosing a scene illustration by its words', () => {
   it('finds the icon of an English plural by its singular', () => {
     const [choice] = chooseVisuals([en('Night trains cross the border after dark.')], [], SET);
     expect(choice).to.include({ kind: 'illustration', icon: 'train', term: 'trains' });
+    // The type beside the icon names what it shows.
+    expect(choice!.phrase.toLowerCase()).to.include('train');
   });
 
   it('finds a Chinese keyword inside the narration, which has no spaces', () => {
     const [choice] = chooseVisuals([zh('夜间的火车穿过边境。')], [], SET);
-    expect(choice).to.include({ kind: 'illustration', icon: 'train', term: '火车' });
+    expect(choice).to.include({ kind: 'illustration', icon: 'train', term: '火车', phrase: '火车' });
   });
 
   it('never shows an icon twice: a later scene takes the next icon of its word, then type alone', () => {

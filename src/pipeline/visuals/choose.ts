@@ -108,9 +108,8 @@ export function keyPhrase(scene: ChoiceScene): string {
 }
 
 /** The scene's best term that says `word` (so the type and the picture agree), or the word itself. */
-function phraseWith(scene: ChoiceScene, word: string): string | undefined {
-  // A Chinese scene's own key phrase stands; one without any is better named by the matched word than by a cut clause.
-  if (scene.language === 'zh') return scene.terms.length ? undefined : word;
+function phraseWith(scene: ChoiceScene, word: string): string {
+  if (scene.language === 'zh') return scene.terms.find((t) => t.key.includes(word))?.term ?? word;
   const key = foldEnglish(word);
   const holding = scene.terms.filter((t) => ` ${t.key} `.includes(` ${key} `)).sort((a, b) => b.weight - a.weight)[0];
   return capitalize(holding?.term ?? word);
@@ -139,7 +138,7 @@ export function chooseVisuals(scenes: readonly ChoiceScene[], found: readonly Ma
       const icon = option.icons.find((name) => !usedIcons.has(name));
       if (!icon) continue;
       usedIcons.add(icon);
-      return { kind: 'illustration', icon, term: option.term, phrase: phraseWith(scene, option.term) ?? phrase };
+      return { kind: 'illustration', icon, term: option.term, phrase: phraseWith(scene, option.term) };
     }
     return { kind: 'typography', term: null, phrase };
   });
