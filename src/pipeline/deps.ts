@@ -1,5 +1,6 @@
 import type { AssetStore } from '../adapters/asset-store.ts';
 import type { SegmentEncoder } from '../adapters/ffmpeg/index.ts';
+import type { IllustrationSet } from '../adapters/illustrations/fluent-emoji.ts';
 import type { ChatProvider, MaterialProvider, SpeechProvider } from '../providers/types.ts';
 
 /** What the pipeline's handlers work with; built from settings by `providersFromSettings`, passed in by tests. */
@@ -11,4 +12,6 @@ export interface PipelineDeps {
   speech: SpeechProvider[];
   material: MaterialProvider[];
   chat?: ChatProvider;
+  /** Illustrations chosen by a scene's words; default the bundled Fluent Emoji. */
+  illustrations?: IllustrationSet;
 }

@@ -17,6 +17,7 @@ import { makeTextProcess } from './handlers/text-process.ts';
 import { textUnderstand } from './handlers/text-understand.ts';
 import { makeTitleCard } from './handlers/title-card.ts';
 import { makeVideoSynthesize } from './handlers/video-synthesize.ts';
+import { makeVisualChoose } from './handlers/visual-choose.ts';
 import { watermarkPrepare } from './handlers/watermark-prepare.ts';
 import { widgetInit } from './handlers/widget-init.ts';
 import { PIPELINE_SIGNATURES } from './signatures.ts';
@@ -32,7 +33,7 @@ export const PIPELINE_CACHE_VERSION = '6';
 
 /** Handlers whose output is made by ffmpeg: another build makes other bytes, so the build is part of their cache key. */
 const MADE_BY_FFMPEG = new Set([
-  'material.generate', 'material.search', 'music.select', 'title.card', 'scene.render', 'video.synthesize', 'images.compose',
+  'material.generate', 'material.search', 'visual.choose', 'music.select', 'title.card', 'scene.render', 'video.synthesize', 'images.compose',
 ]);
 
 /**
@@ -63,6 +64,7 @@ export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps):
     .register('material.search', makeMaterialSearch(deps), options('material.search'))
     .register('speech.synthesize', makeSpeechSynthesize(deps), options('speech.synthesize'))
     .register('material.clip', materialClip, options('material.clip'))
+    .register('visual.choose', makeVisualChoose(deps), options('visual.choose'))
     .register('beats.cut', beatsCut, options('beats.cut'))
     .register('subtitle.build', makeSubtitleBuild(deps), options('subtitle.build'))
     .register('title.card', makeTitleCard(deps), options('title.card'))

@@ -40,6 +40,14 @@ export const PIPELINE_SIGNATURES: Readonly<Record<string, HandlerSignature>> = {
       backgrounds: needs(OutputType.backgrounds), material: needs(OutputType.material),
     },
   },
+  // material.clip's roles and the frame it composes illustrations for.
+  'visual.choose': {
+    produces: OutputType.clips,
+    consumes: {
+      script: needs(OutputType.script), speech: needs(OutputType.speech), widget: needs(OutputType.widget),
+      backgrounds: needs(OutputType.backgrounds), material: needs(OutputType.material),
+    },
+  },
   'beats.cut': {
     produces: OutputType.clips,
     consumes: { script: needs(OutputType.script), backgrounds: needs(OutputType.backgrounds), material: needs(OutputType.material) },

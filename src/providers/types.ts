@@ -92,6 +92,8 @@ export interface MaterialCandidate {
   score: number;
   /** The keyword it matched best, when the provider knows. */
   term?: string;
+  /** What the item is tagged with (a library's manifest), so it can be matched against each scene's own words. */
+  tags?: string[];
 }
 
 export interface MaterialProvider {

@@ -112,7 +112,9 @@ export class LocalLibraryProvider implements MaterialProvider {
           score -= SHORT_VIDEO_PENALTY;
         }
       }
-      const candidate: MaterialCandidate = { path, kind: item.kind, provider: this.name, score: round(Math.max(score, 0)) };
+      const candidate: MaterialCandidate = { path, kind: item.kind, provider: this.name, score: round(Math.max(score, 0)), tags: [...item.tags] };
+      const term = bestKeyword(keywords, item.tags);
+      if (term !== undefined) candidate.term = term;
       if (item.source !== undefined) candidate.source = item.source;
       if (item.width !== undefined) candidate.width = item.width;
       if (item.height !== undefined) candidate.height = item.height;
@@ -236,11 +238,12 @@ function stem(word: string): string {
 
 interface WeightedTerm extends Term {
   weight: number;
+  original: string;
 }
 
 function prepareKeywords(keywords: string[]): WeightedTerm[] {
   return keywords
-    .map(toTerm)
+    .map((k) => ({ ...toTerm(k), original: k }))
     .filter((t) => t.phrase !== '')
     .map((t, i) => ({ ...t, weight: Math.max(MIN_KEYWORD_WEIGHT, 1 - i * KEYWORD_WEIGHT_STEP) }));
 }
@@ -256,6 +259,18 @@ function scoreTags(keywords: WeightedTerm[], tags: string[]): number {
     total += keyword.weight * matchKeyword(keyword, terms, tagWords);
   }
   return total / weights;
+}
+
+/** The keyword the tags match best, as the caller wrote it; none when no keyword matches. */
+function bestKeyword(keywords: WeightedTerm[], tags: string[]): string | undefined {
+  const terms = tags.map(toTerm);
+  const tagWords = new Set(terms.flatMap((t) => t.words));
+  let best: { keyword: WeightedTerm; score: number } | undefined;
+  for (const keyword of keywords) {
+    const score = keyword.weight * matchKeyword(keyword, terms, tagWords);
+    if (score > 0 && (!best || score > best.score)) best = { keyword, score };
+  }
+  return best?.keyword.original;
 }
 
 function matchKeyword(keyword: Term, tags: Term[], tagWords: Set<string>): number {

@@ -86,7 +86,7 @@ export class PexelsProvider implements MaterialProvider {
           durationSec: typeof video.duration === 'number' ? video.duration : undefined,
           source: video.url,
         };
-        hits.push({ ...hit, score: scoreHit(queryIndex, rank, videos.length, query, hit) });
+        hits.push({ ...hit, score: scoreHit(queryIndex, rank, videos.length, query, hit), term: text });
       }
     }
     return downloadHits(this.name, hits, query.limit, downloadDir, { ...this.options.download, ...withSignal(this.options.download?.signal, options.signal) });

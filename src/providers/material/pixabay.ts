@@ -87,7 +87,7 @@ export class PixabayProvider implements MaterialProvider {
           durationSec: typeof item.duration === 'number' ? item.duration : undefined,
           source: item.pageURL,
         };
-        hits.push({ ...hit, score: scoreHit(queryIndex, rank, page.length, query, hit) });
+        hits.push({ ...hit, score: scoreHit(queryIndex, rank, page.length, query, hit), term: text });
       }
     }
     return downloadHits(this.name, hits, query.limit, downloadDir, { ...this.options.download, ...withSignal(this.options.download?.signal, options.signal) });

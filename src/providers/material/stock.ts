@@ -77,6 +77,8 @@ export interface StockHit {
   durationSec: number | undefined;
   source: string | undefined;
   score: number;
+  /** The query that found it. */
+  term?: string;
 }
 
 /** Scores a page of hits: query weight, position in the page, length and orientation. */
@@ -109,6 +111,7 @@ export async function downloadHits(
       const candidate: MaterialCandidate = { path, kind: 'video', provider, width: hit.width, height: hit.height, score: hit.score };
       if (hit.source !== undefined) candidate.source = hit.source;
       if (hit.durationSec !== undefined) candidate.durationSec = hit.durationSec;
+      if (hit.term !== undefined) candidate.term = hit.term;
       candidates.push(candidate);
     } catch (error) {
       failures.push(error);
