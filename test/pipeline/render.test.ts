@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import yauzl from 'yauzl';
-import { detectSilence, FfmpegRunner, probe as probeWith, type ProbeResult } from '../../src/adapters/ffmpeg/index.ts';
+import { detectSilence, FfmpegRunner, grabFrame, probe as probeWith, type ProbeResult } from '../../src/adapters/ffmpeg/index.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import type { Speech } from '../../src/pipeline/handlers/speech-synthesize.ts';
 import { TITLE_CARD_SEC } from '../../src/pipeline/handlers/title-card.ts';
@@ -13,12 +13,14 @@ import { routeFlow } from '../../src/pipeline/router.ts';
 import { compileSettings, type Settings } from '../../src/settings.ts';
 
 /**
- * Article to video, for real: espeak-ng or meSpeak speech, the bundled ffmpeg,
+ * Article to video, for real: the best offline voice installed, the chosen ffmpeg,
  * the bundled font. Small frame sizes and short articles keep it fast; the
  * code paths are the full-size ones.
  */
 
 const ARTICLES = 'test/fixtures/articles';
+/** Where a reviewer finds what the render looks like (not committed). */
+const OUTPUT_DIR = 'test-output';
 const runner = new FfmpegRunner();
 const probe = (file: string): Promise<ProbeResult> => probeWith(runner, file);
 
@@ -74,6 +76,27 @@ describe('article to video', function () {
     expect(cues.length).to.be.above(5);
     expect(cues[0]!.start).to.be.at.least(TITLE_CARD_SEC - 0.001);
     expect(cues.at(-1)!.end).to.be.at.most(info.durationSec + 0.05);
+  });
+
+  it('writes a contact sheet of the sample to test-output/, one frame per scene, no two scenes with the same picture', async () => {
+    const result = await render('examples/sample-article.md', { size: '320x180' }, 'sheet-source.mp4');
+    const clipped = result.outputs('MaterialClipper') as { scenes: Array<{ duration_sec: number; visual: { path: string } }> };
+    const title = (result.outputs('TitleCard') as { duration_sec: number }).duration_sec;
+    let at = title;
+    const frames: string[] = [];
+    for (const [i, scene] of clipped.scenes.entries()) {
+      const frame = path.join(dir, `sheet-${String(i).padStart(2, '0')}.png`);
+      await grabFrame(runner, result.output, at + scene.duration_sec / 2, frame);
+      frames.push(frame);
+      at += scene.duration_sec;
+    }
+    expect(new Set(clipped.scenes.map((s) => s.visual.path)).size, 'a picture used twice').to.equal(clipped.scenes.length);
+    await mkdir(OUTPUT_DIR, { recursive: true });
+    const sheet = path.join(OUTPUT_DIR, 'contact-sheet.png');
+    const columns = Math.min(4, frames.length);
+    await runner.ffmpeg(['-framerate', '1', '-i', path.join(dir, 'sheet-%02d.png'), '-vf', `tile=${columns}x${Math.ceil(frames.length / columns)}`, '-frames:v', '1', '-update', '1', '-y', path.resolve(sheet)]);
+    const info = await probe(sheet);
+    expect(info.video).to.include({ width: 320 * columns, height: 180 * Math.ceil(frames.length / columns) });
   });
 
   it('makes the video as long as the synthesized speech plus the title card, and starts every cue within 100 ms of its sentence', async () => {
