@@ -27,6 +27,22 @@ export interface SpeechResult {
   durationSec: number;
   /** The voice actually used. */
   voice: string;
+  /**
+   * When the engine knows them (Festival's utterance), one entry per written
+   * word of the text, in order: the word as the text spells it, without the
+   * punctuation around it ("Smith's", "42"), and when it is heard in the file,
+   * in seconds from its start. A word the engine reads as several ("42" as
+   * "forty two") spans them all; punctuation alone is no word. Left out by
+   * engines that do not say.
+   */
+  words?: SpokenWord[];
+}
+
+/** A word of a synthesized text and when it is spoken: 0 ≤ start_sec < end_sec ≤ the file's duration. */
+export interface SpokenWord {
+  text: string;
+  start_sec: number;
+  end_sec: number;
 }
 
 /** A voice a speech provider offers here; `id` is what `options.voice` takes (`provider:voice`). */
