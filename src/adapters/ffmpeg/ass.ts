@@ -57,8 +57,9 @@ export const CAPTION_LAYOUT_PRESETS: Readonly<Record<CaptionLayoutName, CaptionL
 /** The layout each style is set in unless another is asked for. */
 export const DEFAULT_CAPTION_LAYOUT: Readonly<Record<CaptionStyle, CaptionLayoutName>> = { sentence: 'classic', karaoke: 'boxed', pop: 'bold' };
 
-/** Pop shows at most this many words at a time… */
+/** Pop shows at most this many words at a time (a Han character, a word of Chinese's own, counts half)… */
 export const POP_MAX_WORDS = 3;
+const POP_HAN_WORD_SHARE = 0.5;
 /** …and starts a new group after a pause this long, or a word ending a clause. */
 const POP_BREAK_PAUSE_SEC = 0.3;
 const CLAUSE_END = /[,.!?;:，。！？；：、…]["'”’」』）)]*$/u;
@@ -309,13 +310,16 @@ export function karaokeCentis(words: readonly CueWord[], startSec: number, endSe
 function popEvents(cue: Cue, words: readonly CueWord[], layout: ResolvedCaptionLayout): AssEvent[] {
   const groups: CueWord[][] = [];
   let group: CueWord[] = [];
+  let size = 0;
   for (const [i, word] of words.entries()) {
     group.push(word);
+    size += /^\P{L}*\p{Script=Han}\P{L}*$/u.test(word.text.trim()) ? POP_HAN_WORD_SHARE : 1;
     const next = words[i + 1];
     const wide = next && textEm((group.map((w) => w.text).join('') + next.text).trim()) > layout.maxEm * 2;
-    if (!next || group.length >= POP_MAX_WORDS || CLAUSE_END.test(word.text.trimEnd()) || next.startSec - word.endSec >= POP_BREAK_PAUSE_SEC || wide) {
+    if (!next || size >= POP_MAX_WORDS || CLAUSE_END.test(word.text.trimEnd()) || next.startSec - word.endSec >= POP_BREAK_PAUSE_SEC || wide) {
       groups.push(group);
       group = [];
+      size = 0;
     }
   }
   return groups.map((g, i) => {

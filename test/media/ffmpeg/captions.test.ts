@@ -77,6 +77,13 @@ describe('caption styles', () => {
     expect(seen.join(' ')).to.equal(cue.text);
   });
 
+  it('pop shows Chinese up to six characters at a time, a character counting half a word', () => {
+    const text = '世界各地的城市正在街道上种树';
+    const words = [...text].map((c, i) => ({ text: c, startSec: i * 0.25, endSec: i * 0.25 + 0.2 }));
+    const shown = events(captionsAss(1080, 1920, [{ text, startSec: 0, endSec: 4, words }], 'Sans', Infinity, { style: 'pop' }));
+    expect(shown.map((e) => shownLines(e.text, 0).lines.join(''))).to.deep.equal(['世界各地的城', '市正在街道上', '种树']);
+  });
+
   it('pop starts a new group after a clause ends', () => {
     const text = 'Yes, trains run all night.';
     const shown = events(captionsAss(1080, 1920, [{ text, startSec: 0, endSec: 3, words: timedWords(text, 0, 0.4) }], 'Sans', Infinity, { style: 'pop' }));
