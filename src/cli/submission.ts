@@ -28,8 +28,8 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--format <ratio>', 'aspect ratio: 16:9, 9:16 or 1:1')
     .option('--voice <voice>', 'speech provider and/or voice, e.g. espeak-ng, en-us+f3, espeak-ng:cmn (see GET /v1/meta)')
     .option('--duration <seconds>', 'target narration length (checked, not used yet)')
-    .option('--tone <tone>', 'calm, upbeat, serious or playful (checked, not used yet)')
-    .option('--captions <style>', 'sentence, karaoke or pop (checked, not used yet)')
+    .option('--tone <tone>', 'calm, upbeat, serious or playful: picks the caption style when --captions is not given')
+    .option('--captions <style>', 'sentence, karaoke (each word highlighted as spoken) or pop (a few words at a time); default by tone')
     .option('--no-reuse', 'never answer with an earlier video (checked, not used yet)');
 }
 
@@ -39,8 +39,8 @@ export function addResumeOptions(cmd: Command): Command {
     .option('--format <ratio>', 'refused unless it is the task\'s own: another format is a new task')
     .option('--voice <voice>', 'speak with another voice')
     .option('--music <on>', 'true or false: with or without background music')
-    .option('--captions <style>', 'sentence, karaoke or pop (checked, not used yet)')
-    .option('--tone <tone>', 'calm, upbeat, serious or playful (checked, not used yet)');
+    .option('--captions <style>', 'sentence, karaoke (each word highlighted as spoken) or pop (a few words at a time); default by tone')
+    .option('--tone <tone>', 'calm, upbeat, serious or playful: picks the caption style when --captions is not given');
 }
 
 /** The flags given, as options; values as typed, so the validation names what is wrong. */

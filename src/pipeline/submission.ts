@@ -47,9 +47,10 @@ const FIELDS = ['flow', 'article', 'prompt', 'script', 'title', 'options', 'call
 const FLOW_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * The options, each with what it takes. `duration_s`, `tone`, `captions`
- * and `reuse` are checked and kept with the task but no handler reads them
- * yet (docs/task-json.md says so); the others are used as the docs say.
+ * The options, each with what it takes. `duration_s` and `reuse` are
+ * checked and kept with the task but no handler reads them yet
+ * (docs/task-json.md says so); the others are used as the docs say (`tone`
+ * only for the caption style's default).
  */
 const OPTION_CHECKS: Record<string, (value: unknown) => string | undefined> = {
   format: (v) => (typeof v === 'string' && Object.hasOwn(FORMATS, v) ? undefined : `one of ${Object.keys(FORMATS).join(', ')}`),
@@ -297,10 +298,12 @@ export interface ResumedPart {
   from: string;
 }
 
-/** The handlers that read each option a resume may change; `captions` and `tone` have none yet. */
+/** The handlers that read each option a resume may change. */
 const OPTION_READERS: Readonly<Record<string, readonly string[]>> = {
   voice: ['speech.synthesize'],
   music: ['music.select'],
+  captions: ['subtitle.build'],
+  tone: ['subtitle.build'],
 };
 
 /**

@@ -99,7 +99,7 @@ describe('article to video', function () {
     expect(info.video).to.include({ width: 320 * columns, height: 180 * Math.ceil(frames.length / columns) });
   });
 
-  it('makes the video as long as the synthesized speech plus the title card, and starts every cue within 100 ms of its sentence', async () => {
+  it('makes the video as long as the synthesized speech plus the title card, and starts every cue within 100 ms of its sentence\'s speech', async () => {
     const result = await render('examples/sample-article.md', { format: '16:9', size: '320x180', music: false }, 'aligned.mp4');
     const info = await probe(result.output);
     expect(Math.abs(info.durationSec - (TITLE_CARD_SEC + narration(result)))).to.be.below(0.5);
@@ -112,7 +112,10 @@ describe('article to video', function () {
     let checked = 0;
     for (const scene of speech.scenes) {
       for (const sentence of scene.sentences) {
-        const at = offset + sentence.start_sec;
+        // A sentence's first line is shown when its first word is heard.
+        expect(sentence.words.length, sentence.text).to.be.above(0);
+        const at = offset + sentence.words[0]!.start_sec;
+        expect(at).to.be.at.least(offset + sentence.start_sec);
         const cue = cues.find((c) => Math.abs(c.start - at) < 0.0015);
         expect(cue, `a cue at ${at.toFixed(3)} s for "${sentence.text}"`).to.not.equal(undefined);
         const onset = onsets.reduce((best, o) => (Math.abs(o - at) < Math.abs(best - at) ? o : best), Infinity);

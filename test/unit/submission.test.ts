@@ -149,14 +149,18 @@ describe('resume changes', () => {
     expect(await resumeChanges({ article }, { format: '9:16' }, ctx).catch((e: { code: string }) => e.code)).to.equal('format-change-needs-new-task');
   });
 
-  it('refuses a changed voice or music when what reads it does not run again', async () => {
+  it('refuses a changed voice, music, caption style or tone when what reads it does not run again', async () => {
     const flow = loadFlow('article-video', process.cwd());
     const late = await resumeChanges(stored, { voice: 'cmn' }, { ...ctx, resumed: { flow, from: 'VideoSynthesis' } }).catch((e: { code: string; message: string }) => e);
     expect(late).to.include({ code: 'invalid-option' });
     expect((late as { message: string }).message).to.match(/needs SpeechSynthesis to run again: resume from SpeechSynthesis/);
     expect(await resumeChanges(stored, { music: false }, { ...ctx, resumed: { flow, from: 'SpeechSynthesis' } }).catch((e: { code: string }) => e.code)).to.equal('invalid-option');
     expect(await resumeChanges(stored, { voice: 'cmn' }, { ...ctx, resumed: { flow, from: 'TextProcessor' } })).to.deep.equal({ voice: 'cmn' });
-    expect(await resumeChanges(stored, { tone: 'calm', music: true }, { ...ctx, resumed: { flow, from: 'MusicSelector' } })).to.deep.equal({ tone: 'calm', music: true });
+    expect(await resumeChanges(stored, { music: true }, { ...ctx, resumed: { flow, from: 'MusicSelector' } })).to.deep.equal({ music: true });
+    // The caption style and the tone (its default) are read by SubtitleBuilder.
+    expect(await resumeChanges(stored, { tone: 'calm' }, { ...ctx, resumed: { flow, from: 'MusicSelector' } }).catch((e: { code: string; message: string }) => e.message)).to.match(/needs SubtitleBuilder to run again/);
+    expect(await resumeChanges(stored, { captions: 'pop' }, { ...ctx, resumed: { flow, from: 'SceneRender' } }).catch((e: { code: string }) => e.code)).to.equal('invalid-option');
+    expect(await resumeChanges(stored, { captions: 'pop', tone: 'calm' }, { ...ctx, resumed: { flow, from: 'SubtitleBuilder' } })).to.deep.equal({ captions: 'pop', tone: 'calm' });
   });
 
   it('refuses an unknown voice, an option a resume cannot change, and options for one scene', async () => {

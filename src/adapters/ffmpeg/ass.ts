@@ -2,19 +2,69 @@
  * ASS documents for libass: the captions of a scene and the title of a
  * title card. Sizes are fractions of the frame so that 16:9, 9:16 and 1:1
  * all read well.
+ *
+ * Captions come in three styles: `sentence` (each cue's line as it is),
+ * `karaoke` (the line, each word turning to the highlight colour as it is
+ * spoken: one `\k` per word) and `pop` (one to three words at a time, large),
+ * each set in a layout preset (`classic`, `boxed`, `bold`): position, size,
+ * colours, outline and an optional translucent box. On a portrait frame every
+ * layout keeps the captions inside the area short-video apps leave clear: not
+ * in the bottom 20 % nor the top 12 %.
  */
 import { assText } from './escape.ts';
-import { wrapText } from './line-break.ts';
+import { textEm, wrapText } from './line-break.ts';
 
-/** Subtitle font size as a fraction of the shorter side (70 px on 1080×1920). */
-const CAPTION_FONT_RATIO = 0.065;
-/** Caption left/right margin as a fraction of the width. */
+export const CAPTION_STYLES = ['sentence', 'karaoke', 'pop'] as const;
+export type CaptionStyle = (typeof CAPTION_STYLES)[number];
+export const CAPTION_LAYOUTS = ['classic', 'boxed', 'bold'] as const;
+export type CaptionLayoutName = (typeof CAPTION_LAYOUTS)[number];
+
+/** How captions look: a preset, in fractions of the frame. Colours are ASS `&HAABBGGRR` (alpha 00 opaque). */
+export interface CaptionLayoutPreset {
+  /** Font size as a fraction of the frame's shorter side. */
+  fontRatio: number;
+  /** Distance of the text's bottom from the frame's bottom, as a fraction of the height, on portrait and on other frames. */
+  bottomPortrait: number;
+  bottomLandscape: number;
+  text: string;
+  /** The colour a karaoke word turns to when it is spoken. */
+  highlight: string;
+  outline: string;
+  /** Outline thickness as a fraction of the font size; with a box, the box's padding. */
+  outlineRatio: number;
+  shadowRatio: number;
+  /** A box behind the text, in this colour (translucent), instead of an outline. */
+  box?: string;
+}
+
+/** Left/right margin as a fraction of the width. */
 const CAPTION_MARGIN_X_RATIO = 0.06;
-/** Caption distance from the bottom edge: higher on portrait, where app controls cover the bottom. */
-const CAPTION_MARGIN_BOTTOM_PORTRAIT = 0.2;
-const CAPTION_MARGIN_BOTTOM_LANDSCAPE = 0.08;
-const CAPTION_OUTLINE_RATIO = 0.08;
-const CAPTION_SHADOW_RATIO = 0.035;
+/** Short-video apps cover the bottom 20 % (caption, buttons) and the top 12 % (tabs) of a portrait frame. */
+export const PORTRAIT_SAFE_BOTTOM = 0.2;
+export const PORTRAIT_SAFE_TOP = 0.12;
+/** libass sets lines about this many font sizes apart. */
+export const CAPTION_LINE_HEIGHT = 1.25;
+
+export const CAPTION_LAYOUT_PRESETS: Readonly<Record<CaptionLayoutName, CaptionLayoutPreset>> = {
+  // White with a black outline at the bottom, as captions have always looked (70 px on 1080×1920).
+  classic: { fontRatio: 0.065, bottomPortrait: PORTRAIT_SAFE_BOTTOM, bottomLandscape: 0.08, text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.08, shadowRatio: 0.035 },
+  // White on a translucent black box, a little smaller.
+  boxed: { fontRatio: 0.06, bottomPortrait: PORTRAIT_SAFE_BOTTOM, bottomLandscape: 0.08, text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.28, shadowRatio: 0, box: '&H60000000' },
+  // Large, centre-lower, thick outline: for a few words at a time.
+  bold: { fontRatio: 0.1, bottomPortrait: 0.3, bottomLandscape: 0.16, text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.11, shadowRatio: 0.04 },
+};
+
+/** The layout each style is set in unless another is asked for. */
+export const DEFAULT_CAPTION_LAYOUT: Readonly<Record<CaptionStyle, CaptionLayoutName>> = { sentence: 'classic', karaoke: 'boxed', pop: 'bold' };
+
+/** Pop shows at most this many words at a time (a Han character, a word of Chinese's own, counts half)… */
+export const POP_MAX_WORDS = 3;
+const POP_HAN_WORD_SHARE = 0.5;
+/** …and starts a new group after a pause this long, or a word ending a clause. */
+const POP_BREAK_PAUSE_SEC = 0.3;
+const CLAUSE_END = /[,.!?;:，。！？；：、…]["'”’」』）)]*$/u;
+/** A pop group stays on screen until the next, or this long after its last word at most. */
+const POP_HOLD_SEC = 0.6;
 
 const TITLE_FONT_RATIO = 0.085;
 const TITLE_MIN_FONT_RATIO = 0.045;
@@ -40,6 +90,15 @@ interface AssStyle {
   fontSize: number;
   outline: number;
   shadow: number;
+  /** Default: white text, black outline, half-transparent black shadow. */
+  colours?: { primary: string; secondary: string; outline: string; back: string };
+  /**
+   * 1 outline and shadow; 4 (libass 0.17) one box behind the whole event in
+   * the back colour, its padding the outline's size. Style 3 would box each
+   * karaoke word on its own, darker where the boxes overlap; a libass that
+   * does not know 4 draws an outline instead.
+   */
+  borderStyle?: 1 | 4;
   /** Numpad alignment: 2 bottom centre, 5 middle centre. */
   alignment: 2 | 5;
   marginX: number;
@@ -53,8 +112,11 @@ interface AssEvent {
   text: string;
 }
 
+const PLAIN_COLOURS = { primary: '&H00FFFFFF', secondary: '&H00FFFFFF', outline: '&H00000000', back: '&H80000000' };
+
 function assDocument(width: number, height: number, style: AssStyle, events: AssEvent[]): string {
   const s = style;
+  const c = s.colours ?? PLAIN_COLOURS;
   return [
     '[Script Info]',
     '; Written by slotflow',
@@ -67,8 +129,8 @@ function assDocument(width: number, height: number, style: AssStyle, events: Ass
     '',
     '[V4+ Styles]',
     'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
-    // White text, black outline, half-transparent black shadow (&HAABBGGRR).
-    `Style: ${s.name},${s.family},${s.fontSize},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,-1,0,0,0,100,100,0,0,1,${s.outline},${s.shadow},${s.alignment},${s.marginX},${s.marginX},${s.marginV},1`,
+    // Colours are &HAABBGGRR. Karaoke words are in the secondary colour until spoken, then in the primary.
+    `Style: ${s.name},${s.family},${s.fontSize},${c.primary},${c.secondary},${c.outline},${c.back},-1,0,0,0,100,100,0,0,${s.borderStyle ?? 1},${s.outline},${s.shadow},${s.alignment},${s.marginX},${s.marginX},${s.marginV},1`,
     '',
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
@@ -77,36 +139,195 @@ function assDocument(width: number, height: number, style: AssStyle, events: Ass
   ].join('\n');
 }
 
-export interface Cue {
+/** A word of a cue: `text` is its part of the cue's text (with the space before it), so the words joined are the text. */
+export interface CueWord {
   text: string;
   startSec: number;
   endSec: number;
 }
 
-/** The captions of one scene as an ASS document: big bold text with an outline, bottom third, wrapped to the frame. */
-export function captionsAss(width: number, height: number, cues: readonly Cue[], family: string, durationSec = Infinity): string {
-  const fontSize = Math.round(Math.min(width, height) * CAPTION_FONT_RATIO);
-  const marginX = Math.round(width * CAPTION_MARGIN_X_RATIO);
+export interface Cue {
+  text: string;
+  startSec: number;
+  endSec: number;
+  /** When each word is spoken, for the karaoke and pop styles; without them a cue is shown as a sentence. */
+  words?: CueWord[];
+}
+
+export interface CaptionOptions {
+  /** Default `sentence`. */
+  style?: CaptionStyle;
+  /** Default: the style's (`DEFAULT_CAPTION_LAYOUT`). */
+  layout?: CaptionLayoutName;
+}
+
+/** A layout resolved for one frame size and style, in pixels. */
+export interface ResolvedCaptionLayout {
+  style: CaptionStyle;
+  layout: CaptionLayoutName;
+  fontSize: number;
+  marginX: number;
+  /** Distance of the text's bottom (the box's, with a box) from the frame's bottom. */
+  marginV: number;
+  outline: number;
+  shadow: number;
+  /** Widest a line may be, in em of `fontSize`. */
+  maxEm: number;
+  /** Most lines an event may have and stay clear of the top of the safe area. */
+  maxLines: number;
+}
+
+/** The pixel sizes of a caption layout on a `width`×`height` frame. */
+export function resolveCaptionLayout(width: number, height: number, options: CaptionOptions = {}): ResolvedCaptionLayout {
+  const style = options.style ?? 'sentence';
+  const layout = options.layout ?? DEFAULT_CAPTION_LAYOUT[style];
+  const preset = CAPTION_LAYOUT_PRESETS[layout];
   const portrait = height > width;
+  const fontSize = Math.max(8, Math.round(Math.min(width, height) * preset.fontRatio));
+  const outline = Math.max(1, Math.round(fontSize * preset.outlineRatio));
+  const shadow = preset.shadowRatio > 0 ? Math.max(1, Math.round(fontSize * preset.shadowRatio)) : 0;
+  // The outline (or the box's padding) and shadow lie outside the text: the margins keep them inside too.
+  const marginX = Math.round(width * CAPTION_MARGIN_X_RATIO) + outline;
+  const marginV = Math.round(height * (portrait ? preset.bottomPortrait : preset.bottomLandscape)) + outline + shadow;
+  const top = portrait ? height * PORTRAIT_SAFE_TOP : 0;
+  const room = height - marginV - top - outline;
+  return {
+    style, layout, fontSize, marginX, marginV, outline, shadow,
+    maxEm: Math.max(1, (width - 2 * marginX) / fontSize),
+    maxLines: Math.max(1, Math.floor(room / (fontSize * CAPTION_LINE_HEIGHT))),
+  };
+}
+
+/**
+ * The captions of one scene as an ASS document, in the style and layout
+ * asked for, wrapped to the frame. A cue without word times is shown whole
+ * whatever the style; a cue with more lines than the safe area holds is set
+ * smaller.
+ */
+export function captionsAss(width: number, height: number, cues: readonly Cue[], family: string, durationSec = Infinity, options: CaptionOptions = {}): string {
+  const resolved = resolveCaptionLayout(width, height, options);
+  const preset = CAPTION_LAYOUT_PRESETS[resolved.layout];
   const style: AssStyle = {
     name: 'Caption',
     family,
-    fontSize,
-    outline: Math.max(1, Math.round(fontSize * CAPTION_OUTLINE_RATIO)),
-    shadow: Math.max(1, Math.round(fontSize * CAPTION_SHADOW_RATIO)),
+    fontSize: resolved.fontSize,
+    outline: resolved.outline,
+    shadow: resolved.shadow,
+    colours: { primary: resolved.style === 'karaoke' ? preset.highlight : preset.text, secondary: preset.text, outline: preset.box ?? preset.outline, back: preset.box ?? '&H80000000' },
+    borderStyle: preset.box ? 4 : 1,
     alignment: 2,
-    marginX,
-    marginV: Math.round(height * (portrait ? CAPTION_MARGIN_BOTTOM_PORTRAIT : CAPTION_MARGIN_BOTTOM_LANDSCAPE)),
+    marginX: resolved.marginX,
+    marginV: resolved.marginV,
   };
-  const maxEm = (width - 2 * marginX) / fontSize;
-  const events = cues
-    .filter((cue) => cue.text.trim() !== '' && cue.endSec > cue.startSec && cue.startSec < durationSec)
-    .map((cue) => ({
-      startSec: Math.max(0, cue.startSec),
-      endSec: Math.min(cue.endSec, durationSec),
-      text: wrapText(cue.text.trim(), maxEm).map(assText).join('\\N'),
-    }));
-  return assDocument(width, height, style, events);
+  const events: AssEvent[] = [];
+  for (const cue of cues) {
+    if (cue.text.trim() === '' || !(cue.endSec > cue.startSec) || cue.startSec >= durationSec) continue;
+    const words = cue.words?.filter((w) => w.text.trim() !== '');
+    if (resolved.style === 'pop' && words?.length) {
+      events.push(...popEvents(cue, words, resolved));
+    } else if (resolved.style === 'karaoke' && words?.length) {
+      events.push(karaokeEvent(cue, words, resolved));
+    } else {
+      events.push({ startSec: cue.startSec, endSec: cue.endSec, text: fitted(cue.text.trim(), resolved) });
+    }
+  }
+  const clipped = events
+    .filter((e) => e.startSec < durationSec && e.endSec > e.startSec)
+    .map((e) => ({ ...e, startSec: Math.max(0, e.startSec), endSec: Math.min(e.endSec, durationSec) }));
+  return assDocument(width, height, style, clipped);
+}
+
+/** Wrapped lines of `text`, escaped and joined with `\N`, set smaller (`\fs`) when more lines than the safe area holds. */
+function fitted(text: string, layout: ResolvedCaptionLayout): string {
+  const { lines, scale } = fitLines(text, layout);
+  const body = lines.map(assText).join('\\N');
+  return scale < 1 ? `{\\fs${Math.floor(layout.fontSize * scale)}}${body}` : body;
+}
+
+/** The lines of `text` at the layout's size, or at a smaller one (as a scale) when they would not fit under the safe area's top. */
+export function fitLines(text: string, layout: ResolvedCaptionLayout): { lines: string[]; scale: number } {
+  let scale = 1;
+  let lines = wrapText(text, layout.maxEm);
+  while (lines.length > Math.floor(layout.maxLines / scale) && scale > 0.5) {
+    scale *= 0.9;
+    lines = wrapText(text, layout.maxEm / scale);
+  }
+  return { lines, scale };
+}
+
+/**
+ * The cue's line with one `\k` per word: word i's duration runs from its
+ * start to the next word's (the last to the cue's end), so the durations add
+ * up to the event's time and each word turns when it is spoken. Line breaks
+ * are the wrapped text's, put between words or, in a word cut for being wider
+ * than a line, inside it.
+ */
+function karaokeEvent(cue: Cue, words: readonly CueWord[], layout: ResolvedCaptionLayout): AssEvent {
+  const startSec = Math.min(cue.startSec, words[0]!.startSec);
+  const { lines, scale } = fitLines(words.map((w) => w.text).join('').trim(), layout);
+  // Break positions as counts of visible characters.
+  const breaks: number[] = [];
+  let count = 0;
+  for (const line of lines.slice(0, -1)) {
+    count += [...line.replace(/\s+/gu, '')].length;
+    breaks.push(count);
+  }
+  const centis = karaokeCentis(words, startSec, cue.endSec);
+  let seen = 0;
+  let out = scale < 1 ? `{\\fs${Math.floor(layout.fontSize * scale)}}` : '';
+  words.forEach((word, i) => {
+    let text = '';
+    for (const char of i === 0 ? word.text.trimStart() : word.text) {
+      if (/\s/u.test(char)) {
+        if (breaks.includes(seen)) continue;
+        text += char;
+        continue;
+      }
+      if (breaks.includes(seen) && seen > 0 && !text.endsWith('\u0000')) text = text.trimEnd() + '\u0000';
+      text += char;
+      seen++;
+    }
+    out += `{\\k${centis[i]!}}${text.split('\u0000').map(assText).join('\\N')}`;
+  });
+  return { startSec, endSec: cue.endSec, text: out };
+}
+
+/** Each word's `\k` duration in centiseconds, rounded so that they add up exactly to the event's time. */
+export function karaokeCentis(words: readonly CueWord[], startSec: number, endSec: number): number[] {
+  const total = Math.max(0, Math.round(endSec * 100) - Math.round(startSec * 100));
+  const out: number[] = [];
+  let given = 0;
+  words.forEach((w, i) => {
+    const next = i + 1 < words.length ? words[i + 1]!.startSec : endSec;
+    const until = i + 1 < words.length ? Math.min(total, Math.max(given, Math.round((next - startSec) * 100))) : total;
+    out.push(until - given);
+    given = until;
+  });
+  return out;
+}
+
+/** Groups of one to three words, each an event from its first word's start to the next group's. */
+function popEvents(cue: Cue, words: readonly CueWord[], layout: ResolvedCaptionLayout): AssEvent[] {
+  const groups: CueWord[][] = [];
+  let group: CueWord[] = [];
+  let size = 0;
+  for (const [i, word] of words.entries()) {
+    group.push(word);
+    size += /^\P{L}*\p{Script=Han}\P{L}*$/u.test(word.text.trim()) ? POP_HAN_WORD_SHARE : 1;
+    const next = words[i + 1];
+    const wide = next && textEm((group.map((w) => w.text).join('') + next.text).trim()) > layout.maxEm * 2;
+    if (!next || size >= POP_MAX_WORDS || CLAUSE_END.test(word.text.trimEnd()) || next.startSec - word.endSec >= POP_BREAK_PAUSE_SEC || wide) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+  }
+  return groups.map((g, i) => {
+    const startSec = i === 0 ? Math.min(cue.startSec, g[0]!.startSec) : g[0]!.startSec;
+    const next = groups[i + 1]?.[0]?.startSec;
+    const endSec = next === undefined ? cue.endSec : Math.min(next, g.at(-1)!.endSec + POP_HOLD_SEC);
+    return { startSec, endSec, text: fitted(g.map((w) => w.text).join('').trim(), layout) };
+  });
 }
 
 /** A title as an ASS document: centred, as big as `TITLE_MAX_LINES` lines allow. */

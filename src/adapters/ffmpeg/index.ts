@@ -23,7 +23,10 @@ import { type FfmpegPaths, FfmpegRunner, locateFfmpeg } from './run.ts';
 import type { SegmentEncoder } from './segments.ts';
 
 export { detectSilence, grabFrame, type SilenceOptions } from './analysis.ts';
-export { captionsAss, type Cue, titleAss } from './ass.ts';
+export {
+  CAPTION_LAYOUT_PRESETS, CAPTION_LAYOUTS, type CaptionLayoutName, type CaptionOptions, type CaptionStyle, captionsAss, type Cue, type CueWord,
+  DEFAULT_CAPTION_LAYOUT, resolveCaptionLayout, titleAss,
+} from './ass.ts';
 export { concatSegments, mixFinal, type MixOptions } from './assembly.ts';
 export { EncodeSlots, SEGMENT_ENCODER_THREADS } from './encode-slots.ts';
 export {

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { seededRandom, seedOf } from '../../core/random.ts';
 import { preparedFonts } from '../fonts.ts';
-import { captionsAss, type Cue, titleAss } from './ass.ts';
+import { type CaptionOptions, captionsAss, type Cue, titleAss } from './ass.ts';
 import type { EncodeSlots } from './encode-slots.ts';
 import {
   AUDIO_SAMPLE_RATE, checkSize, coverFilters, fadeFilters, fitAudioFilters, FPS, frameExact, num, PIX_FMT, segmentOutputArgs, silenceSource,
@@ -123,6 +123,8 @@ export interface SceneOptions extends RunOptions {
   /** The narration (WAV or any audio), placed at t=0, padded with silence or cut to `durationSec`. */
   audio: string;
   cues: readonly Cue[];
+  /** How the cues are shown (style and layout); default the sentence style. */
+  captions?: CaptionOptions;
   watermark?: { text?: string; image?: string };
   /** Fade from and to black at both ends, for the transition to the neighbouring scenes. */
   fadeSec: number;
@@ -211,7 +213,7 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
     if (cues.some((cue) => cue.text.trim() !== '')) {
       encoder.runner.requireFilters('burned-in captions', 'ass');
       const assFile = options.subtitlesFile ? path.resolve(options.subtitlesFile) : path.join(dir, 'captions.ass');
-      await writeFile(assFile, captionsAss(width, height, cues, fonts.family, durationSec));
+      await writeFile(assFile, captionsAss(width, height, cues, fonts.family, durationSec, options.captions));
       finish.push(`ass=filename=${escapeFilterPath(assFile)}:fontsdir=${escapeFilterPath(fonts.fontsDir)}`);
     }
     finish.push(...fadeFilters(durationSec, options.fadeSec), `format=${PIX_FMT}`);

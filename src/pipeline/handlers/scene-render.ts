@@ -82,6 +82,7 @@ export function makeSceneRender(deps: PipelineDeps) {
           visual: { path: visual.path, kind: visual.kind, smooth: visual.provider === 'generated' },
           audio,
           cues,
+          ...(subtitles.captions ? { captions: subtitles.captions } : {}),
           ...(watermark ? { watermark: { text: watermark } } : {}),
           fadeSec: SCENE_FADE_SEC,
           // The first take moves as it always did; each later one moves its own way.

@@ -1,17 +1,19 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { chooseSpeech, type DescribedSpeechProvider } from '../../providers/speech/choose.ts';
 import { chooseVoice } from '../voices.ts';
+import { alignWav } from '../../providers/speech/align.ts';
 import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.ts';
 import type { PipelineDeps } from '../deps.ts';
-import type { SpeechProvider } from '../../providers/types.ts';
+import type { SpeechProvider, SpokenWord } from '../../providers/types.ts';
 import type { Widget } from '../outputs.ts';
 import { makeAsset, optionalInput, optionsOf, scriptOf } from './shared.ts';
 
 /**
  * SpeechSynthesis: each sentence spoken separately, then joined per scene
  * with a short pause between sentences and a breath at the end. Every sentence's start and end come from the durations
- * of the audio actually synthesized, so subtitles cannot drift from speech.
+ * of the audio actually synthesized, so subtitles cannot drift from speech. Every word's too: as the provider says
+ * when it knows (Festival), otherwise aligned on the sentence's own audio (`providers/speech/align.ts`).
  */
 
 export const SENTENCE_PAUSE_SEC = 0.25;
@@ -22,6 +24,8 @@ export interface SpokenSentence {
   text: string;
   start_sec: number;
   end_sec: number;
+  /** The sentence's words, on the scene's timeline like the sentence. */
+  words: SpokenWord[];
 }
 
 export interface SpokenScene {
@@ -73,6 +77,7 @@ export async function speakScene(
 ): Promise<SpokenScene & { voice: string }> {
   const parts: string[] = [];
   const scratch: string[] = [];
+  const wordsOf: SpokenWord[][] = [];
   let voiceUsed = '';
   try {
     for (const [i, text] of scene.sentences.entries()) {
@@ -82,6 +87,7 @@ export async function speakScene(
       scratch.push(file);
       const spoken = await provider.synthesize({ text, language, ...(voice ? { voice } : {}) }, file, { signal: ctx.signal });
       voiceUsed = spoken.voice;
+      wordsOf.push(spoken.words ?? alignWav(await readFile(file), text));
       parts.push(file);
       const pause = await deps.assets.scratch('.wav');
       scratch.push(pause);
@@ -95,7 +101,8 @@ export async function speakScene(
     // Parts alternate sentence, pause, sentence…; sentence i is part 2i.
     const sentences = scene.sentences.map((text, i): SpokenSentence => {
       const part = joined.parts[2 * i]!;
-      return { text, start_sec: part.startSec, end_sec: part.startSec + part.durationSec };
+      const words = wordsOf[i]!.map((w) => ({ text: w.text, start_sec: part.startSec + w.start_sec, end_sec: part.startSec + w.end_sec }));
+      return { text, start_sec: part.startSec, end_sec: part.startSec + part.durationSec, words };
     });
     return { index: scene.index, audio, duration_sec: joined.durationSec, sentences, voice: voiceUsed };
   } finally {

@@ -1,26 +1,50 @@
 import { writeFile } from 'node:fs/promises';
-import type { Cue } from '../../adapters/ffmpeg/index.ts';
+import { type CaptionLayoutName, type CaptionStyle, type Cue, type CueWord, DEFAULT_CAPTION_LAYOUT } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { subtitleLines } from '../text/script.ts';
 import type { ArticleLanguage } from '../text/language.ts';
 import type { ClippedScene } from './material-clip.ts';
-import { input, makeAsset, optionalInput } from './shared.ts';
+import { input, makeAsset, optionalInput, optionsOf, type TaskOptions } from './shared.ts';
+import { CAPTION_STYLES, TONES } from '../submission.ts';
 import type { Speech } from './speech-synthesize.ts';
+import type { SpokenWord } from '../../providers/types.ts';
 
 /**
  * SubtitleBuilder: cues from the synthesized speech. A sentence too long for
- * one subtitle is broken into lines that share its time in proportion to
- * their length, so every cue starts when its words are spoken. Per-scene cues
- * (relative to the scene) for burning in, and an SRT sidecar on the whole
- * video's timeline (after the title card).
+ * one subtitle is broken into lines; each line starts when its first word is
+ * spoken and carries its words' times, for the word-timed caption styles
+ * (speech without word times shares the sentence's time between its lines in
+ * proportion to their length). Per-scene cues (relative to the scene) for
+ * burning in, in the caption style the task asks for, and an SRT sidecar of
+ * sentence lines on the whole video's timeline (after the title card).
  */
 
 export const SUBTITLE_CHARS = { en: 42, zh: 16 } as const;
 
+/**
+ * The caption style when `options.captions` does not name one: by the tone
+ * asked for (lively tones get a few big words at a time, quiet ones the
+ * sentence), and karaoke with no tone.
+ */
+export const TONE_CAPTION_STYLE: Readonly<Record<(typeof TONES)[number], CaptionStyle>> = { calm: 'sentence', serious: 'sentence', upbeat: 'pop', playful: 'pop' };
+export const DEFAULT_CAPTION_STYLE: CaptionStyle = 'karaoke';
+
+/** The caption style and layout for a task's options (already validated at submission). */
+export function captionsFor(options: TaskOptions): Subtitles['captions'] {
+  const asked = options.captions;
+  const tone = options.tone;
+  const style = typeof asked === 'string' && (CAPTION_STYLES as readonly string[]).includes(asked)
+    ? (asked as CaptionStyle)
+    : typeof tone === 'string' && Object.hasOwn(TONE_CAPTION_STYLE, tone) ? TONE_CAPTION_STYLE[tone as keyof typeof TONE_CAPTION_STYLE] : DEFAULT_CAPTION_STYLE;
+  return { style, layout: DEFAULT_CAPTION_LAYOUT[style] };
+}
+
 export interface Subtitles {
   srt: string;
   title_sec: number;
+  /** How the burned-in captions look: the style asked for (or the tone's), in its layout. */
+  captions: { style: CaptionStyle; layout: CaptionLayoutName };
   scenes: Array<{ index: number; cues: Cue[] }>;
 }
 
@@ -29,6 +53,15 @@ export function cuesForScene(speech: Speech['scenes'][number], language: string)
   const cues: Cue[] = [];
   for (const s of speech.sentences) {
     const lines = subtitleLines(s.text, language as ArticleLanguage, max);
+    if (s.words?.length) {
+      const timed = wordsOfLines(lines, s.words);
+      timed.forEach((words, i) => {
+        const startSec = words[0]?.startSec ?? s.start_sec;
+        const endSec = timed[i + 1]?.[0]?.startSec ?? s.end_sec;
+        if (endSec > startSec) cues.push({ text: lines[i]!, startSec, endSec, words });
+      });
+      continue;
+    }
     const total = lines.reduce((n, l) => n + [...l].length, 0) || 1;
     let at = s.start_sec;
     for (const line of lines) {
@@ -38,6 +71,54 @@ export function cuesForScene(speech: Speech['scenes'][number], language: string)
     }
   }
   return cues;
+}
+
+const SPOKEN = /[\p{L}\p{N}]/gu;
+
+/**
+ * A line cut into its words, each with the space before it, so the words
+ * joined are the line: a Han character is a word, punctuation stays with the
+ * word before it (or after it, at the start).
+ */
+export function lineWords(line: string): string[] {
+  const tokens = line.match(/\s*(?:\p{Script=Han}|[^\s\p{Script=Han}]+)|\s+$/gu) ?? [];
+  const out: string[] = [];
+  let pending = '';
+  for (const token of tokens) {
+    if (!token.match(SPOKEN)) {
+      if (out.length) out[out.length - 1] += token;
+      else pending += token;
+      continue;
+    }
+    out.push(pending + token);
+    pending = '';
+  }
+  if (pending) out.push(pending);
+  return out;
+}
+
+/**
+ * The words of each line, timed from the sentence's spoken words. Both are
+ * walked letter by letter (letters and digits only), so the lines may cut
+ * words differently from the speech engine ("trains—", a word split at a
+ * line end): a line word starts when its first letter is spoken.
+ */
+export function wordsOfLines(lines: readonly string[], spoken: readonly SpokenWord[]): CueWord[][] {
+  const letters: Array<{ start: number; end: number }> = [];
+  for (const w of spoken) {
+    const n = w.text.match(SPOKEN)?.length ?? 0;
+    for (let j = 0; j < n; j++) letters.push({ start: w.start_sec + ((w.end_sec - w.start_sec) * j) / n, end: w.start_sec + ((w.end_sec - w.start_sec) * (j + 1)) / n });
+  }
+  const last = spoken.at(-1)!.end_sec;
+  let at = 0;
+  return lines.map((line) => lineWords(line).map((text) => {
+    const n = text.match(SPOKEN)?.length ?? 0;
+    const first = letters[Math.min(at, letters.length - 1)];
+    const end = letters[Math.min(at + Math.max(n, 1) - 1, letters.length - 1)];
+    const word = { text, startSec: at < letters.length ? first!.start : last, endSec: at < letters.length ? end!.end : last };
+    at += n;
+    return word;
+  }));
 }
 
 export function srtTime(sec: number): string {
@@ -67,6 +148,6 @@ export function makeSubtitleBuild(deps: PipelineDeps) {
       offset += scene.duration_sec;
     }
     const srt = await makeAsset(ctx, deps.assets, { kind: 'subtitles', provider: 'slotflow', ext: '.srt' }, (out) => writeFile(out, toSrt(all)));
-    return { srt, title_sec: title.duration_sec, scenes };
+    return { srt, title_sec: title.duration_sec, captions: captionsFor(optionsOf(ctx)), scenes };
   };
 }
