@@ -166,7 +166,9 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
       inputs.push('-i', await stageImage(visual.path, dir, 'visual'));
       const oversample = visual.smooth ? KEN_BURNS_OVERSAMPLE_SMOOTH : KEN_BURNS_OVERSAMPLE;
       const [ow, oh] = [width * oversample, height * oversample];
-      const seed = options.motionSeed ?? seedOf(path.resolve(visual.path));
+      // By the file's name, not its whole path: stored assets are named by their content, so the move is the same
+      // whichever data directory holds it.
+      const seed = options.motionSeed ?? seedOf(path.basename(visual.path));
       chains.push(`[0:v]${[...coverFilters(ow, oh), kenBurns(width, height, frames + 1, seed), 'setsar=1'].join(',')}[base]`);
     } else {
       inputs.push('-stream_loop', '-1', '-i', path.resolve(visual.path));
