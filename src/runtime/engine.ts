@@ -431,7 +431,7 @@ export class Engine {
         ok: false,
         error: {
           name: 'FanOutChildFailed',
-          message: `scene ${broken.sceneIndex} (task ${broken.id}) ${broken.phase}` + (broken.error ? `: ${broken.error.message}` : ''),
+          message: `scene ${broken.sceneIndex === null ? "?" : broken.sceneIndex + 1} (task ${broken.id}) ${broken.phase}` + (broken.error ? `: ${broken.error.message}` : ''),
           code: 'fan-out-child-failed',
           retryable: false,
         },

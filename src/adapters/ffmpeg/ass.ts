@@ -198,6 +198,9 @@ export function resolveCaptionLayout(width: number, height: number, options: Cap
   };
 }
 
+/** Captions are set at most this much smaller to fit; a cue that still does not fit is shown a page at a time. */
+export const MIN_CAPTION_SCALE = 0.5;
+
 /**
  * The captions of one scene as an ASS document, in the style and layout
  * asked for, wrapped to the frame. A cue without word times is shown whole
@@ -220,7 +223,7 @@ export function captionsAss(width: number, height: number, cues: readonly Cue[],
     marginV: resolved.marginV,
   };
   const events: AssEvent[] = [];
-  for (const cue of cues) {
+  for (const cue of cues.flatMap((c) => pagedCue(c, resolved))) {
     if (cue.text.trim() === '' || !(cue.endSec > cue.startSec) || cue.startSec >= durationSec) continue;
     const words = cue.words?.filter((w) => w.text.trim() !== '');
     if (resolved.style === 'pop' && words?.length) {
@@ -237,6 +240,53 @@ export function captionsAss(width: number, height: number, cues: readonly Cue[],
   return assDocument(width, height, style, clipped);
 }
 
+/** Whether two pieces of text meet without a space (Han, kana, Hangul and their punctuation are set without one). */
+function closeUp(before: string, after: string): boolean {
+  const wide = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
+  return wide.test(before.slice(-1)) || wide.test(after.charAt(0));
+}
+
+/**
+ * A cue cut into pages that each fit the safe area even when set smaller: a cue with more lines than that (a
+ * long sentence in a short or narrow frame) is shown a page at a time, each for its share of the cue's time (from
+ * its words when they are timed, else by its length), instead of running over the top of the safe area.
+ */
+function pagedCue(cue: Cue, layout: ResolvedCaptionLayout): Cue[] {
+  const perPage = Math.max(1, Math.floor(layout.maxLines / MIN_CAPTION_SCALE));
+  const lines = wrapText(cue.text.trim(), layout.maxEm / MIN_CAPTION_SCALE);
+  if (lines.length <= perPage) return [cue];
+  const pages: string[] = [];
+  for (let i = 0; i < lines.length; i += perPage) {
+    pages.push(lines.slice(i, i + perPage).reduce((text, line) => (text === '' ? line : `${text}${closeUp(text, line) ? '' : ' '}${line}`), ''));
+  }
+  const visible = (text: string) => [...text.replace(/\s+/gu, '')].length;
+  const words = cue.words?.filter((w) => w.text.trim() !== '') ?? [];
+  const out: Cue[] = [];
+  const total = pages.reduce((n, p) => n + visible(p), 0) || 1;
+  let at = cue.startSec;
+  let next = 0;
+  for (const [i, page] of pages.entries()) {
+    const last = i === pages.length - 1;
+    if (words.length > 0) {
+      // The page's words: as many as its visible characters, the last page takes the rest.
+      const mine: CueWord[] = [];
+      let chars = 0;
+      while (next < words.length && (last || chars < visible(page) || mine.length === 0)) {
+        chars += visible(words[next]!.text);
+        mine.push(words[next++]!);
+      }
+      const endSec = last || next >= words.length ? cue.endSec : words[next]!.startSec;
+      out.push({ text: page, startSec: i === 0 ? cue.startSec : mine[0]?.startSec ?? at, endSec, words: mine });
+      at = endSec;
+    } else {
+      const endSec = last ? cue.endSec : at + ((cue.endSec - cue.startSec) * visible(page)) / total;
+      out.push({ text: page, startSec: at, endSec });
+      at = endSec;
+    }
+  }
+  return out;
+}
+
 /** Wrapped lines of `text`, escaped and joined with `\N`, set smaller (`\fs`) when more lines than the safe area holds. */
 function fitted(text: string, layout: ResolvedCaptionLayout): string {
   const { lines, scale } = fitLines(text, layout);
@@ -248,7 +298,7 @@ function fitted(text: string, layout: ResolvedCaptionLayout): string {
 export function fitLines(text: string, layout: ResolvedCaptionLayout): { lines: string[]; scale: number } {
   let scale = 1;
   let lines = wrapText(text, layout.maxEm);
-  while (lines.length > Math.floor(layout.maxLines / scale) && scale > 0.5) {
+  while (lines.length > Math.floor(layout.maxLines / scale) && scale > MIN_CAPTION_SCALE) {
     scale *= 0.9;
     lines = wrapText(text, layout.maxEm / scale);
   }

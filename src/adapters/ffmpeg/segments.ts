@@ -82,7 +82,8 @@ export async function renderTitleCard(encoder: SegmentEncoder, options: TitleCar
   checkSize(width, height);
   const { durationSec } = frameExact(options.durationSec);
   encoder.runner.requireFilters('the title card', 'ass');
-  await asSegment(encoder, options.signal, () => withScratch(async (dir) => {
+  // The slot is given back as soon as ffmpeg is done: the scratch files are removed after.
+  await withScratch((dir) => asSegment(encoder, options.signal, async () => {
     const fonts = await libassEnv();
     const assFile = path.join(dir, 'title.ass');
     await writeFile(assFile, titleAss(width, height, title, fonts.family, durationSec));
@@ -157,7 +158,8 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
   checkSize(width, height);
   const { frames, durationSec } = frameExact(options.durationSec);
 
-  await asSegment(encoder, options.signal, () => withScratch(async (dir) => {
+  // The slot is given back as soon as ffmpeg is done: the scratch files are removed after.
+  await withScratch((dir) => asSegment(encoder, options.signal, async () => {
     const fonts = await libassEnv();
     const inputs: string[] = [];
     const chains: string[] = [];

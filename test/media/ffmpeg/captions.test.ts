@@ -138,6 +138,16 @@ describe('caption layout', () => {
   });
 
   it('keeps portrait captions out of the bottom 20 % and the top 12 % of the frame', () => {
+    // Once a counterexample: a long sentence in a frame barely taller than wide ran over the top (now paged).
+    const long = 'AaAaA a0aa000000a0a0aa0aaa00aa a0a00a0aaa0a0a0a0a0a ， 一一一一 a0a00a0aaa0a000a000aaaaa0aaa a 000a0000aa0aaaaaaa0a0aaaa000 一 0aa0a00aaaa0a0a0aaa00a0000aa0';
+    for (const [s, l] of [['sentence', 'bold'], ['karaoke', 'boxed'], ['pop', 'classic']] as Array<[CaptionStyle, CaptionLayoutName]>) {
+      const resolved = resolveCaptionLayout(416, 426, { style: s, layout: l });
+      const words = long.split(/(?=\s)/).map((w, i) => ({ text: w, startSec: i * 0.3, endSec: i * 0.3 + 0.25 }));
+      for (const e of events(captionsAss(416, 426, [{ text: long, startSec: 0, endSec: 60, words }], 'Sans', Infinity, { style: s, layout: l }))) {
+        const { lines, fontSize } = shownLines(e.text, resolved.fontSize);
+        expect(426 - resolved.marginV - lines.length * fontSize * CAPTION_LINE_HEIGHT - resolved.outline, `${s} ${l}`).to.be.at.least(426 * PORTRAIT_SAFE_TOP - 1e-6);
+      }
+    }
     fc.assert(fc.property(sentence, frame.filter(([w, h]) => h > w), style, layout, (text, [width, height], s, l) => {
       const resolved = resolveCaptionLayout(width, height, { style: s, layout: l });
       expect(resolved.marginV - resolved.outline - resolved.shadow).to.be.at.least(height * PORTRAIT_SAFE_BOTTOM - 1);
