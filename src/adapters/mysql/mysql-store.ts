@@ -23,7 +23,6 @@ import { forgetAssets } from './steps/forget-assets.ts';
 import { getTask } from './steps/get-task.ts';
 import { getAsset, listAssets } from './steps/list-assets.ts';
 import { listChildren } from './steps/list-children.ts';
-import { listTakes } from './steps/list-takes.ts';
 import { chooseTake } from './steps/choose-take.ts';
 import { mergeTaskOptions } from './steps/merge-task-options.ts';
 import { listEvents, listEventsOf } from './steps/list-events.ts';
@@ -137,7 +136,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   }
 
   listTakes(parentId: string, component?: string, attempt?: number): Promise<TaskRecord[]> {
-    return withDbRetry(() => listTakes(this.db, parentId, component, attempt));
+    return withDbRetry(() => listChildren(this.db, parentId, component, attempt, 'all'));
   }
 
   chooseTake(parentId: string, component: string, attempt: number, scene: number, take: number): Promise<boolean> {
