@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { expect } from 'chai';
-import { startHttp } from '../../src/http/start.ts';
-import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
-import { eventually, useFreshEnv } from '../support/env.ts';
+import type { Distributed } from '../../src/runtime/composition.ts';
+import { eventually } from '../support/env.ts';
+import { useFullServer } from '../support/server.ts';
 import { createTaskWithId } from '../support/tasks.ts';
 
 /**
@@ -35,18 +35,9 @@ describe('HTTP API refusals (MariaDB + Redis)', function () {
   this.timeout(90000);
   let d: Distributed;
   let base: string;
-  const env = useFreshEnv();
+  const server = useFullServer();
 
-  before(async () => {
-    const { settings } = env();
-    d = connect(settings);
-    await startScheduler(d, settings);
-    await startWorker(d, settings, fullRegistry(settings));
-    base = (await startHttp(d, { ...settings, httpAddr: '127.0.0.1:0' })).url;
-  });
-  after(async () => {
-    await d?.close();
-  });
+  before(() => ({ d, base } = server()));
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

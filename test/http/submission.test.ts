@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
-import { startHttp } from '../../src/http/start.ts';
-import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
-import { eventually, useFreshEnv } from '../support/env.ts';
+import type { Distributed } from '../../src/runtime/composition.ts';
+import { eventually } from '../support/env.ts';
+import { useFullServer } from '../support/server.ts';
 
 /**
  * What `POST /v1/tasks` and `POST /v1/tasks/:id/resume` refuse, with the
@@ -25,18 +25,9 @@ describe('HTTP API submissions and resumes with changes (MariaDB + Redis)', func
   this.timeout(180000);
   let d: Distributed;
   let base: string;
-  const env = useFreshEnv();
+  const server = useFullServer();
 
-  before(async () => {
-    const { settings } = env();
-    d = connect(settings);
-    await startScheduler(d, settings);
-    await startWorker(d, settings, fullRegistry(settings));
-    base = (await startHttp(d, { ...settings, httpAddr: '127.0.0.1:0' })).url;
-  });
-  after(async () => {
-    await d?.close();
-  });
+  before(() => ({ d, base } = server()));
 
   const post = (path: string, body: unknown) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
-import { startHttp } from '../../src/http/start.ts';
-import { eventually, useFreshEnv } from '../support/env.ts';
+import type { Distributed } from '../../src/runtime/composition.ts';
+import { eventually } from '../support/env.ts';
+import { useFullServer } from '../support/server.ts';
 
 /**
  * The review loop through the API, on the real MariaDB, Redis, scheduler and
@@ -36,18 +36,9 @@ describe('scene takes: regenerate and choose (MariaDB + Redis)', function () {
   this.timeout(240000);
   let d: Distributed;
   let base = '';
-  after(async () => {
-    await d?.close();
-  });
-  const env = useFreshEnv();
+  const server = useFullServer();
 
-  before(async () => {
-    const { settings } = env();
-    d = connect(settings);
-    await startScheduler(d, settings);
-    await startWorker(d, settings, fullRegistry(settings));
-    base = (await startHttp(d, { ...settings, httpAddr: '127.0.0.1:0' })).url;
-  });
+  before(() => ({ d, base } = server()));
 
   const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const view = async (id: string) => (await (await fetch(`${base}/v1/tasks/${id}`)).json()) as View;
