@@ -10,6 +10,7 @@ import { registerFlowCommands } from './commands/flow.ts';
 import { registerRenderCommand } from './commands/render.ts';
 import { registerServiceCommands } from './commands/services.ts';
 import { registerSlotCommands } from './commands/slots.ts';
+import { registerStatsCommand } from './commands/stats.ts';
 import { registerTaskCommands } from './commands/task.ts';
 import { registerVoicesCommand } from './commands/voices.ts';
 import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
@@ -28,6 +29,7 @@ export function buildProgram(io: Output): Command {
   registerServiceCommands(program, io);
   registerConfigCommand(program, io);
   registerVoicesCommand(program, io);
+  registerStatsCommand(program, io);
   // Every subcommand reports usage errors the same way as the root.
   const inherit = (cmd: Command): void => {
     for (const sub of cmd.commands) {

@@ -23,6 +23,7 @@ import { InvalidStatusError, knownStatuses, listFilter, taskListItem } from '../
 import type { EngineServices } from '../runtime/services.ts';
 import type { Settings } from '../settings.ts';
 import type { SpeechProvider } from '../providers/types.ts';
+import { statsView } from '../runtime/stats.ts';
 import { flowDirsOf, registerMetaRoute, speechFromSettings } from './meta.ts';
 import { webFiles } from './web-files.ts';
 import { registerDownloadRoutes } from './downloads.ts';
@@ -216,6 +217,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/v1/stats', async () => statsView(reads));
 
   app.post<{ Params: { token: string }; Body: { status: 'succeeded' | 'failed'; output?: unknown; error?: string | ServiceError } }>(
     CALLBACK_ROUTE,

@@ -76,6 +76,18 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       expect(events.filter((e) => e.type === 'component.succeeded')).to.have.length(14);
     });
 
+    it('counts a finished task, its runs and its duration in the activity since it was submitted', async () => {
+      const since = new Date(Date.now() - 1000);
+      const done = await runToEnd(loadFlow(flowFile('dag-14')));
+      const a = await backend.store.activitySince(since);
+      expect(a.tasks).to.deep.equal({ submitted: 1, completed: 1, failed: 0, cancelled: 0, unfinished: 0 });
+      expect(a.runs).to.deep.equal({ executions: 14, cached: 0 });
+      const record = (await backend.store.getTask(done.id))!;
+      const took = record.updatedAt.getTime() - record.createdAt.getTime();
+      expect(a.durationMs).to.deep.equal({ p50: took, p95: took });
+      expect((await backend.store.activitySince(new Date(Date.now() + 1000))).tasks.submitted).to.equal(0);
+    });
+
     it('leaves the word unchanged on duplicate, stale and unknown answers, and counts them', async () => {
       const flow = loadFlow(flowFile('dag-14'));
       const done = await runToEnd(flow);

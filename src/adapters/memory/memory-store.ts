@@ -1,3 +1,4 @@
+import { type ActivityStats, nearestRank } from '../../core/ports/activity.ts';
 import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
 import { EventType } from '../../core/engine/events.ts';
@@ -275,6 +276,31 @@ export class MemoryStore implements TaskStore {
       counts.set(key, c);
     }
     return [...counts.values()];
+  }
+
+  async activitySince(since: Date): Promise<ActivityStats> {
+    const inWindow = [...this.tasks.values()].filter((t) => t.createdAt >= since);
+    const top = inWindow.filter((t) => t.parentId === null);
+    const count = (phase: TaskPhase) => top.filter((t) => t.phase === phase).length;
+    const [completed, failed, cancelled] = [count(TaskPhase.completed), count(TaskPhase.failed), count(TaskPhase.cancelled)];
+    const durations = top.filter((t) => t.phase === TaskPhase.completed).map((t) => t.updatedAt.getTime() - t.createdAt.getTime()).sort((a, b) => a - b);
+    const ids = new Set(inWindow.map((t) => t.id));
+    const runs = [...ids].flatMap((id) => this.runs.get(id) ?? []);
+    const latencies = new Map<string, number[]>();
+    for (const a of this.assets) {
+      if (!ids.has(a.taskId) || a.reused) continue;
+      latencies.set(a.provider, [...(latencies.get(a.provider) ?? []), a.latencyMs]);
+    }
+    return {
+      since,
+      tasks: { submitted: top.length, completed, failed, cancelled, unfinished: top.length - completed - failed - cancelled },
+      durationMs: { p50: nearestRank(durations, 0.5) ?? null, p95: nearestRank(durations, 0.95) ?? null },
+      runs: { executions: runs.reduce((sum, r) => sum + r.executions, 0), cached: runs.filter((r) => r.cached).length },
+      providers: [...latencies].map(([provider, values]) => {
+        const sorted = values.sort((a, b) => a - b);
+        return { provider, assets: sorted.length, p50Ms: nearestRank(sorted, 0.5)!, p95Ms: nearestRank(sorted, 0.95)! };
+      }).sort((a, b) => a.provider.localeCompare(b.provider)),
+    };
   }
 
   async unusedAssetPaths(abandonedBefore: Date): Promise<string[]> {

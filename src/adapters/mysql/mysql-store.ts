@@ -1,3 +1,4 @@
+import type { ActivityStats } from '../../core/ports/activity.ts';
 import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
 import type { RejectReason, TaskWrite } from '../../core/engine/transitions.ts';
@@ -14,6 +15,7 @@ import { withDbRetry } from './retryable.ts';
 import { applyWrite } from './steps/apply-write.ts';
 import { claimWebhookEvents } from './steps/claim-webhook-events.ts';
 import { countRejections } from './steps/count-rejections.ts';
+import { activitySince } from './steps/activity-since.ts';
 import { countTasksByStatus } from './steps/count-tasks-by-status.ts';
 import { createChildren } from './steps/create-children.ts';
 import { createTask } from './steps/create-task.ts';
@@ -165,6 +167,10 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   countTasksByStatus(): Promise<Array<{ phase: string; status: string; count: number }>> {
     return withDbRetry(() => countTasksByStatus(this.db));
+  }
+
+  activitySince(since: Date): Promise<ActivityStats> {
+    return withDbRetry(() => activitySince(this.pool, since));
   }
 
   claimWebhookEvents(limit: number, leaseMs: number, maxAttempts: number): Promise<WebhookEvent[]> {

@@ -1,3 +1,4 @@
+import type { ActivityReads } from './activity.ts';
 import type { RunStatus } from '../engine/transitions.ts';
 import type { TaskError, TaskPhase } from '../engine/task.ts';
 import type { ChildTasks, RunOutputs, SceneTakes, SnapshotReads } from './task-state.ts';
@@ -44,7 +45,7 @@ export interface TaskRecords {
   getTask(id: string): Promise<TaskRecord | undefined>;
 }
 
-export interface TaskReadModel extends SnapshotReads, ChildTasks, Pick<SceneTakes, 'listTakes'>, RunOutputs, TaskRecords {
+export interface TaskReadModel extends SnapshotReads, ActivityReads, ChildTasks, Pick<SceneTakes, 'listTakes'>, RunOutputs, TaskRecords {
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
   /** The ids (children's included) that begin with `prefix`, at most `limit`, in id order. */
   findTaskIds(prefix: string, limit: number): Promise<string[]>;
