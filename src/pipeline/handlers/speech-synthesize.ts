@@ -1,6 +1,9 @@
-import { readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { canonicalJson } from '../../core/flow/compile.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
-import { chooseSpeech, type DescribedSpeechProvider } from '../../providers/speech/choose.ts';
+import { chooseSpeech, defaultVoices, type DescribedSpeechProvider } from '../../providers/speech/choose.ts';
 import { chooseVoice } from '../voices.ts';
 import { alignWav } from '../../providers/speech/align.ts';
 import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.ts';
@@ -110,19 +113,58 @@ export async function speakScene(
   }
 }
 
+/**
+ * Scenes spoken at the same time. A scene held up by its provider (a 429 and its `Retry-After`, a slow answer) holds
+ * up no other: the rest are spoken meanwhile and kept in the result cache, so when the held-up scene fails the
+ * attempt, the engine's retry speaks that scene only.
+ */
+export const SCENES_AT_ONCE = 3;
+/** Part of every scene's cache key: bump it when what a spoken scene holds changes. */
+const SPOKEN_SCENE_VERSION = 1;
+
 export function makeSpeechSynthesize(deps: PipelineDeps) {
   return async function speechSynthesize(ctx: HandlerContext): Promise<Speech> {
     const script = scriptOf(ctx);
     // The task's options, not WidgetInit's copy: a resume with another voice keeps WidgetInit but changes the input.
     const asked = optionsOf(ctx).voice ?? optionalInput<Widget>(ctx, 'widget')?.voice;
     const { provider, reason, voice: wantedVoice } = await speakerFor(script.language, typeof asked === 'string' && asked ? asked : undefined, deps.speech);
-    const scenes: SpokenScene[] = [];
-    let voiceUsed = '';
-    for (const scene of script.scenes) {
-      const { voice, ...spoken } = await speakScene(ctx, deps, provider, scene, script.language, wantedVoice);
-      voiceUsed = voice;
-      scenes.push(spoken);
-    }
-    return { provider: provider.name, voice: voiceUsed, reason, language: script.language, scenes };
+    // With no voice named, the provider's own choice for the language is part of what was spoken.
+    const voiceKey = wantedVoice ?? (await defaultVoices(deps.speech))[script.language.split(/[-_]/)[0]!.toLowerCase()] ?? null;
+    const spoken = await settleAll(script.scenes, SCENES_AT_ONCE, async (scene) => {
+      const key = createHash('sha256')
+        .update(canonicalJson(['spoken-scene', SPOKEN_SCENE_VERSION, provider.name, voiceKey, script.language, scene.sentences, SENTENCE_PAUSE_SEC, SCENE_TAIL_SEC]))
+        .digest('hex');
+      const kept = (await deps.assets.cached(key)) as (Omit<SpokenScene, 'index'> & { voice: string }) | undefined;
+      if (kept) {
+        const file = await stat(kept.audio);
+        // Stored files are named by their content hash.
+        ctx.recordAsset({ kind: 'speech', provider: provider.name, path: kept.audio, hash: path.basename(kept.audio, '.wav'), bytes: file.size, latencyMs: 0, reused: true, scene: scene.index });
+        return { ...kept, index: scene.index };
+      }
+      const made = await speakScene(ctx, deps, provider, scene, script.language, wantedVoice);
+      const { index: _index, ...stored } = made;
+      await deps.assets.remember(key, stored);
+      return made;
+    });
+    const scenes = spoken.map(({ voice: _voice, ...scene }) => scene);
+    return { provider: provider.name, voice: spoken.at(-1)?.voice ?? '', reason, language: script.language, scenes };
   };
+}
+
+/**
+ * `work` over every item, at most `limit` at a time, results in the items' order. Every item is worked on even when
+ * one fails; then the first failure (in the items' order) is thrown.
+ */
+async function settleAll<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: Array<PromiseSettledResult<R>> = new Array(items.length);
+  let next = 0;
+  const runner = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      results[i] = await work(items[i]!).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<R>).value);
 }
