@@ -149,7 +149,7 @@
  * @property {number} version
  * @property {string} description
  * @property {boolean} child run only as a fan-out's child, not submitted on its own
- * @property {'article' | 'script'} input what a submission gives it
+ * @property {'article' | 'script' | 'prompt'} input what a submission gives it
  * @property {boolean} default the flow a submission that names none runs
  * @property {string | null} makes what a finished task hands over (`video`, `bundle`); null for flows of built-in test handlers
  */
