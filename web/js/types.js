@@ -114,6 +114,18 @@
  * @property {string | null} bundle
  * @property {string | null} [cover] the poster image's URL
  * @property {string | null} [title]
+ * @property {TaskPlanner | null} [planner] who wrote a prompt's script; null for other flows and until the planner has run
+ */
+
+/**
+ * Who wrote a prompt task's script (docs/task-json.md).
+ * @typedef {object} TaskPlanner
+ * @property {'template' | 'llm'} name
+ * @property {string | null} model
+ * @property {string} label "template planner" or "LLM (model)"
+ * @property {string} tone
+ * @property {number} requests
+ * @property {{ target_sec: number, estimated_sec: number, dropped_scenes: number }} fit
  */
 
 /**
