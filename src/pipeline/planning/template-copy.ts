@@ -109,21 +109,21 @@ export const BEAT_NOUNS: Readonly<Record<Beat, readonly string[]>> = {
 
 /** Nouns that picture a subject better than its own name does, for a few common subjects. */
 export const RELATED_NOUNS: Readonly<Record<string, readonly string[]>> = {
-  coffee: ['coffee', 'morning', 'cafe'],
-  tea: ['tea', 'teapot'],
-  bakery: ['bread', 'croissant'],
-  bread: ['bread', 'croissant'],
-  pizza: ['pizza'],
-  fitness: ['flexed biceps', 'running shoe'],
-  travel: ['airplane', 'globe'],
+  coffee: ['coffee', 'cup', 'croissant'],
+  tea: ['tea', 'teapot', 'cup'],
+  bakery: ['bread', 'croissant', 'cupcake'],
+  bread: ['bread', 'croissant', 'bagel'],
+  pizza: ['pizza', 'cheese wedge'],
+  fitness: ['flexed biceps', 'running shoe', 'trophy'],
+  travel: ['airplane', 'globe', 'camping'],
   shoes: ['running shoe'],
   sneakers: ['running shoe'],
   bike: ['bicycle'],
   bicycle: ['bicycle'],
   phone: ['mobile phone'],
   music: ['musical notes', 'headphone'],
-  book: ['books'],
-  books: ['books'],
+  book: ['books', 'open book'],
+  books: ['books', 'open book'],
   car: ['automobile'],
 };
 

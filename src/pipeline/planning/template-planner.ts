@@ -77,13 +77,16 @@ export function templatePlan(prompt: string, opts: TemplatePlanOptions): Templat
   }
 
   const nouns = subjectNouns(brief);
+  let shown = 0;
   const scenes = drafts.map((d, i) => {
     const narration = d.lines.join(brief.language === 'zh' ? '' : ' ');
+    // The hook sets the scene and the call to action shows where to buy; the scenes between show the thing,
+    // each another picture of it while there are others (a video never shows one picture twice).
+    const setting = d.beat === Beat.hook || d.beat === Beat.cta;
+    const subjectNoun = nouns[setting ? 0 : shown++ % nouns.length]!;
     const own = BEAT_NOUNS[d.beat];
-    const beatNoun = own[i % own.length]!;
-    const subjectNoun = nouns[i % nouns.length]!;
-    // The hook sets a scene before it names the thing; every other beat shows the thing first.
-    const visual = d.beat === Beat.hook ? [beatNoun, subjectNoun] : [subjectNoun, beatNoun];
+    const beatNoun = own[setting ? 0 : i % own.length]!;
+    const visual = setting ? [beatNoun, subjectNoun] : [subjectNoun, beatNoun];
     return { narration, visual_keywords: [...new Set([...visual, nouns[0]!])].slice(0, SCENE_NOUNS), duration_sec: round1(d.sec) };
   });
   return { plan: { title: titleOf(brief, tone), scenes }, brief, tone, durationSec, beats: drafts.map((d) => d.beat) };
