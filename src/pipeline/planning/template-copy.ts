@@ -81,9 +81,18 @@ const ZH: BeatLines = {
   cta: ['现在就试试，感受不一样。', '马上行动，让明天更美好。'],
 };
 
+/** Detail lines any tone of ad may end its middle with, after its own: what a longer ad has time for. */
+const AD_EXTRA_DETAIL: readonly string[] = [
+  'Made for busy mornings and slow weekends alike.',
+  'Ask anyone who has tried it: once is never enough.',
+  'We keep it simple, so you can enjoy it every day.',
+  'Good for you, and good for the people who make it.',
+  'Share it with a friend, and watch their face light up.',
+];
+
 export function beatLines(kind: VideoKind, tone: Tone, language: 'en' | 'zh'): BeatLines {
   if (language === 'zh') return ZH;
-  if (kind === 'ad') return AD[tone];
+  if (kind === 'ad') return { ...AD[tone], detail: [...AD[tone].detail, ...AD_EXTRA_DETAIL] };
   return { ...INFORM_MIDDLE, ...INFORM_ENDS[tone] };
 }
 
