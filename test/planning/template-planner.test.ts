@@ -71,6 +71,8 @@ describe('the template planner', () => {
   it('narrates a Chinese prompt in Chinese', () => {
     const { plan } = templatePlan('为一个咖啡品牌制作30秒广告', { rate: RATE });
     expect(plan.scenes.every((s) => /\p{Script=Han}/u.test(s.narration))).to.equal(true);
+    // Its pictures are looked up in Chinese too, as the illustrations are named for Chinese narration.
+    expect(plan.scenes.flatMap((s) => s.visual_keywords).every((k) => /\p{Script=Han}/u.test(k))).to.equal(true);
   });
 });
 

@@ -116,6 +116,15 @@ export const BEAT_NOUNS: Readonly<Record<Beat, readonly string[]>> = {
   cta: ['shopping cart', 'mobile phone'],
 };
 
+/** The same nouns in Chinese, as the illustration index names them in Chinese, for Chinese narration. */
+export const BEAT_NOUNS_ZH: Readonly<Record<Beat, readonly string[]>> = {
+  hook: ['日出', '闹钟'],
+  what: ['双手', '包裹'],
+  why: ['微笑', '星星'],
+  detail: ['房子', '地球', '日历', '奖杯', '火箭'],
+  cta: ['购物车', '手机'],
+};
+
 /** Nouns that picture a subject better than its own name does, for a few common subjects. */
 export const RELATED_NOUNS: Readonly<Record<string, readonly string[]>> = {
   coffee: ['coffee', 'cup', 'croissant'],
@@ -134,6 +143,8 @@ export const RELATED_NOUNS: Readonly<Record<string, readonly string[]>> = {
   book: ['books', 'open book'],
   books: ['books', 'open book'],
   car: ['automobile'],
+  咖啡: ['咖啡', '面包'],
+  面包: ['面包'],
 };
 
 export function fillLine(line: string, words: { thing: string; subject: string }): string {

@@ -1,6 +1,6 @@
 import { readPrompt, type PromptBrief } from './prompt-brief.ts';
 import { type ScenePlan, type SpeechRate, speechSec } from './scene-plan.ts';
-import { Beat, BEAT_NOUNS, beatLines, DEFAULT_TONE, fillLine, RELATED_NOUNS, type Tone } from './template-copy.ts';
+import { Beat, BEAT_NOUNS, BEAT_NOUNS_ZH, beatLines, DEFAULT_TONE, fillLine, RELATED_NOUNS, type Tone } from './template-copy.ts';
 
 /**
  * The planner that needs no model: scenes from the prompt's kind, subject,
@@ -84,7 +84,7 @@ export function templatePlan(prompt: string, opts: TemplatePlanOptions): Templat
     // each another picture of it while there are others (a video never shows one picture twice).
     const setting = d.beat === Beat.hook || d.beat === Beat.cta;
     const subjectNoun = nouns[setting ? 0 : shown++ % nouns.length]!;
-    const own = BEAT_NOUNS[d.beat];
+    const own = (brief.language === 'zh' ? BEAT_NOUNS_ZH : BEAT_NOUNS)[d.beat];
     const beatNoun = own[setting ? 0 : i % own.length]!;
     const visual = setting ? [beatNoun, subjectNoun] : [subjectNoun, beatNoun];
     return { narration, visual_keywords: [...new Set([...visual, nouns[0]!])].slice(0, SCENE_NOUNS), duration_sec: round1(d.sec) };
