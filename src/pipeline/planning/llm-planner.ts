@@ -90,7 +90,8 @@ function systemMessage(req: LlmPlanRequest): string {
     'You write scripts for short narrated videos.',
     `Turn the request into scenes: a hook, what it is, why it matters, and a call to action; more scenes in the middle for a longer video, about one every 7 seconds.`,
     `The video is a ${req.brief.kind}, in a ${req.tone} tone, ${req.durationSec} seconds long: all the narration together is about ${words} words in ${language}.`,
-    'Each scene has its narration (what the voice says, written as a person would say it, no stage directions), visual_keywords (one to three concrete nouns a picture of the scene would show, in English) and duration_sec (its length in seconds).',
+    // The illustrations are named in English and in Chinese: the nouns are asked for in the narration's language.
+    `Each scene has its narration (what the voice says, written as a person would say it, no stage directions), visual_keywords (one to three concrete nouns in ${language} that a picture of the scene would show: "coffee cup", not "quality") and duration_sec (its length in seconds).`,
     'Give the video a short title. Answer with JSON only.',
   ].join('\n');
 }
