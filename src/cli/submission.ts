@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SlotflowError } from '../core/errors.ts';
-import { type ResumedPart, resumeChanges, type SubmissionContext, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
+import type { CompiledFlow } from '../core/flow/compile.ts';
+import { checkFlowTakesInput, type ResumedPart, resumeChanges, type SubmissionContext, type TaskInput, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
 import { UsageError } from './exit.ts';
 
 /**
@@ -11,6 +12,8 @@ import { UsageError } from './exit.ts';
  */
 
 export interface RequestFlags {
+  /** Instead of an article file: what the video should be. */
+  prompt?: string;
   format?: string;
   voice?: string;
   duration?: string;
@@ -22,13 +25,14 @@ export interface RequestFlags {
   reuse?: boolean;
 }
 
-/** Adds `--format`, `--voice`, `--duration`, `--tone`, `--captions`, `--no-reuse`: values are checked by the validation, not here. */
+/** Adds `--prompt`, `--format`, `--voice`, `--duration`, `--tone`, `--captions`, `--no-reuse`: values are checked by the validation, not here. */
 export function addRequestOptions(cmd: Command): Command {
   return cmd
+    .option('--prompt <text>', 'what the video should be, instead of an article file ("a 30-sec ad for a coffee brand"): a planner writes the scenes')
     .option('--format <ratio>', 'aspect ratio: 16:9, 9:16 or 1:1')
     .option('--voice <voice>', 'speech provider and/or voice, e.g. espeak-ng, en-us+f3, espeak-ng:cmn (see GET /v1/meta)')
-    .option('--duration <seconds>', 'target narration length (checked, not used yet)')
-    .option('--tone <tone>', 'calm, upbeat, serious or playful: picks the caption style when --captions is not given')
+    .option('--duration <seconds>', 'target narration length of a --prompt video (default: the prompt\'s own, else 30)')
+    .option('--tone <tone>', 'calm, upbeat, serious or playful: how a --prompt video is written, and the caption style when --captions is not given')
     .option('--captions <style>', 'sentence, karaoke (each word highlighted as spoken) or pop (a few words at a time); default by tone')
     .option('--no-reuse', 'never answer with an earlier video (checked, not used yet)');
 }
@@ -64,6 +68,23 @@ export async function checkedSubmission(raw: unknown, ctx: SubmissionContext): P
   } catch (e) {
     throw asUsage(e, ctx.filename);
   }
+}
+
+/** `checkFlowTakesInput`, its refusal a usage error: `--flow` named a flow without a planner for `--prompt`. */
+export function checkedFlowInput(flow: Pick<CompiledFlow, 'name' | 'components'>, input: TaskInput): void {
+  try {
+    checkFlowTakesInput(flow, input);
+  } catch (e) {
+    throw asUsage(e);
+  }
+}
+
+/** Exactly one of an input file and `--prompt`. */
+export function inputOrPrompt(file: string | undefined, prompt: string | undefined): { file: string } | { prompt: string } {
+  if (file !== undefined && prompt !== undefined) throw new UsageError('give an article file or --prompt, not both');
+  if (prompt !== undefined) return { prompt };
+  if (file === undefined) throw new UsageError('give an article file, or --prompt "what the video is about"');
+  return { file };
 }
 
 /** The options a resume changes, checked against the task's stored input; none given: undefined. */

@@ -24,6 +24,7 @@ export { installedVoices, type RankedVoice };
 export const META_ROUTE = '/v1/meta';
 /** The handler that reads the user's own scenes (`input.script`) instead of an article. */
 const SCRIPT_HANDLER = 'script.load';
+const PROMPT_HANDLER = 'prompt.plan';
 
 export interface MetaFlow {
   name: string;
@@ -32,7 +33,7 @@ export interface MetaFlow {
   /** Run only as a fan-out's child of another flow, never submitted on its own. */
   child: boolean;
   /** What a submission gives it: an article, or a script of scenes (`POST /v1/tasks` `script`). */
-  input: 'article' | 'script';
+  input: 'article' | 'script' | 'prompt';
   /** The flow a submission that names none runs. */
   default: boolean;
   /** The output type of its last component (`video`, `bundle`; null for a flow of built-in test handlers): what a finished task hands over. */
@@ -75,9 +76,15 @@ export function loadableFlows(deps: Pick<MetaDeps, 'resolveFlow' | 'flowDirs'>):
   const fallback = routeFlow({ input: {} });
   return flows.map((f) => ({
     name: f.name, version: f.version, description: f.description, child: children.has(f.name),
-    input: f.components.some((c) => c.handler === SCRIPT_HANDLER) ? 'script' : 'article', default: f.name === fallback,
+    input: inputOf(f), default: f.name === fallback,
     makes: STANDARD_HANDLERS.signatureOf(f.byName.get(f.order[f.order.length - 1]!)!.handler)?.produces ?? null,
   }));
+}
+
+/** What a submission to the flow gives: a prompt, a script of scenes, or an article. */
+function inputOf(flow: CompiledFlow): 'prompt' | 'script' | 'article' {
+  if (flow.components.some((c) => c.handler === PROMPT_HANDLER)) return 'prompt';
+  return flow.components.some((c) => c.handler === SCRIPT_HANDLER) ? 'script' : 'article';
 }
 
 export async function meta(deps: MetaDeps): Promise<Meta> {

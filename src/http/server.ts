@@ -8,7 +8,7 @@ import { FlowValidationError } from '../core/flow/problems.ts';
 import { codeOf, SlotflowError } from '../core/errors.ts';
 import { isTerminal, TaskPhase } from '../core/engine/task.ts';
 import { canonicalJson } from '../core/flow/compile.ts';
-import { resumeChanges, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
+import { checkFlowTakesInput, resumeChanges, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
 import { UnknownVoiceError } from '../pipeline/voices.ts';
 import { routeFlow } from '../pipeline/router.ts';
 import { metrics, registry } from '../runtime/metrics.ts';
@@ -313,6 +313,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         flow = services.resolveFlow(routeFlow({ ...(valid.flow ? { flow: valid.flow } : {}), input }));
       } catch (e) {
         if (e instanceof FlowNotFoundError || e instanceof FlowValidationError) return sendError(reply, 400, 'unknown-flow', e.message);
+        throw e;
+      }
+      try {
+        checkFlowTakesInput(flow, input);
+      } catch (e) {
+        if (e instanceof SlotflowError) return sendError(reply, 400, e.code, e.message);
         throw e;
       }
       const callbackUrl = valid.callbackUrl;

@@ -9,6 +9,7 @@ import { materialClip } from './handlers/material-clip.ts';
 import { makeMaterialGenerate } from './handlers/material-generate.ts';
 import { makeMaterialSearch } from './handlers/material-search.ts';
 import { makeMusicSelect } from './handlers/music-select.ts';
+import { makePromptPlan } from './handlers/prompt-plan.ts';
 import { makeSceneRender } from './handlers/scene-render.ts';
 import { scriptLoad } from './handlers/script-load.ts';
 import { makeSpeechSynthesize } from './handlers/speech-synthesize.ts';
@@ -41,16 +42,25 @@ const MADE_BY_FFMPEG = new Set([
  * none: the default voices are part of their cache key, so installing a
  * better voice (or losing one) makes speech again instead of reusing the old.
  */
-const SPOKEN_WITH_DEFAULT_VOICE = new Set(['speech.synthesize']);
+const SPOKEN_WITH_DEFAULT_VOICE = new Set(['speech.synthesize', 'prompt.plan']);
+
+/** Handlers whose output depends on the chat model configured (SLOTFLOW_LLM_*), or on there being none. */
+const WRITTEN_BY_CHAT_MODEL = new Set(['prompt.plan']);
 
 export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps): HandlerRegistry {
   const build = deps.media.runner.capabilities.version;
   let voices: Promise<unknown> | undefined;
   const defaultVoicesHere = () => (voices ??= defaultVoices(deps.speech));
+  // The planner sizes narration by the voice that will speak it, and the model (or the template) writes it.
+  const chatModel = deps.chat?.structured ? `llm ${deps.chat.structured.model}` : 'template';
+  const context = (name: string) => {
+    if (WRITTEN_BY_CHAT_MODEL.has(name)) return { context: async () => ({ voices: await defaultVoicesHere(), planner: chatModel }) };
+    return SPOKEN_WITH_DEFAULT_VOICE.has(name) ? { context: defaultVoicesHere } : {};
+  };
   const options = (name: string) => ({
     cache: {
       version: MADE_BY_FFMPEG.has(name) ? `${PIPELINE_CACHE_VERSION}/ffmpeg ${build}` : PIPELINE_CACHE_VERSION,
-      ...(SPOKEN_WITH_DEFAULT_VOICE.has(name) ? { context: defaultVoicesHere } : {}),
+      ...context(name),
     },
     ...PIPELINE_SIGNATURES[name],
   });
@@ -59,6 +69,7 @@ export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps):
     .register('widget.init', widgetInit, options('widget.init'))
     .register('text.process', makeTextProcess(deps), options('text.process'))
     .register('script.load', scriptLoad, options('script.load'))
+    .register('prompt.plan', makePromptPlan(deps), options('prompt.plan'))
     .register('captions.write', captionsWrite, options('captions.write'))
     .register('material.generate', makeMaterialGenerate(deps), options('material.generate'))
     .register('material.search', makeMaterialSearch(deps), options('material.search'))

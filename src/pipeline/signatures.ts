@@ -20,6 +20,7 @@ export const PIPELINE_SIGNATURES: Readonly<Record<string, HandlerSignature>> = {
   'widget.init': { produces: OutputType.widget },
   'text.process': { produces: OutputType.script, consumes: { understanding: needs(OutputType.understanding) } },
   'script.load': { produces: OutputType.script },
+  'prompt.plan': { produces: OutputType.script },
   'captions.write': { produces: OutputType.script, consumes: { understanding: needs(OutputType.understanding) } },
   'material.generate': {
     produces: OutputType.backgrounds,

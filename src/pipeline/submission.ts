@@ -47,10 +47,10 @@ const FIELDS = ['flow', 'article', 'prompt', 'script', 'title', 'options', 'call
 const FLOW_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * The options, each with what it takes. `duration_s` and `reuse` are
- * checked and kept with the task but no handler reads them yet
- * (docs/task-json.md says so); the others are used as the docs say (`tone`
- * only for the caption style's default).
+ * The options, each with what it takes. `reuse` is checked and kept with
+ * the task but no handler reads it yet (docs/task-json.md says so);
+ * `duration_s` sizes a prompt's plan; the others are used as the docs say
+ * (`tone` for the caption style's default and a prompt's narration).
  */
 const OPTION_CHECKS: Record<string, (value: unknown) => string | undefined> = {
   format: (v) => (typeof v === 'string' && Object.hasOwn(FORMATS, v) ? undefined : `one of ${Object.keys(FORMATS).join(', ')}`),
@@ -85,12 +85,20 @@ export class InvalidBodyError extends SlotflowError {
   }
 }
 
-/** A prompt was valid text, but no flow here turns a prompt into scenes yet. */
+/** A prompt was valid text, but the flow asked for has no planner to turn it into scenes. */
 export class PromptNotSupportedError extends SlotflowError {
   override name = 'PromptNotSupportedError';
-  constructor() {
-    super('prompts are not supported yet: submit an article (or a script of scenes) instead', { code: 'prompt-not-supported' });
+  constructor(readonly flow: string) {
+    super(`flow ${flow} does not take a prompt (it has no prompt.plan component): leave out the flow, or use prompt-video`, { code: 'prompt-not-supported' });
   }
+}
+
+/** The handler that turns a prompt into scenes; a flow takes a prompt only when it has one. */
+export const PROMPT_PLAN_HANDLER = 'prompt.plan';
+
+/** Refuses a prompt for a flow without a planner, before a task exists. */
+export function checkFlowTakesInput(flow: Pick<CompiledFlow, 'name' | 'components'>, input: TaskInput): void {
+  if (input.prompt !== undefined && !flow.components.some((c) => c.handler === PROMPT_PLAN_HANDLER)) throw new PromptNotSupportedError(flow.name);
 }
 
 /** A resume that asks for another format: the frame is fixed when the task starts. */
@@ -131,6 +139,8 @@ export interface SubmissionContext {
 
 export interface TaskInput {
   article?: { title?: string; body: string };
+  /** What a prompt flow's planner writes scenes from. */
+  prompt?: string;
   script?: { title?: string; language?: string; scenes: Array<{ text: string; keywords?: string[] }> };
   options: Record<string, unknown>;
 }
@@ -175,8 +185,7 @@ export async function validateSubmission(raw: unknown, ctx: SubmissionContext): 
     input.script = scriptOf(b.script);
     found = input.script.title?.trim() || undefined;
   } else {
-    checkPrompt(b.prompt);
-    throw new PromptNotSupportedError();
+    input.prompt = checkPrompt(b.prompt);
   }
   return { ...(flow !== undefined ? { flow } : {}), input, title: taskTitle(input, title ?? found ?? null), callbackUrl: callbackUrl ?? null };
 }
@@ -234,10 +243,11 @@ function scriptOf(value: unknown): NonNullable<TaskInput['script']> {
 }
 
 /** A prompt is held to an article's rules of text: something to say, not binary, not too long. */
-function checkPrompt(value: unknown): void {
+function checkPrompt(value: unknown): string {
   if (typeof value !== 'string') throw new InvalidBodyError('prompt', `prompt must be a string (got ${describe(value)})`);
   if (value.length > MAX_PROMPT_CHARS) throw new ArticleTooLongError(value.length, MAX_PROMPT_CHARS, 'input');
   parseArticle(value, { format: 'text' });
+  return value.trim();
 }
 
 function objectOf(value: unknown, what: string): Record<string, unknown> {

@@ -1,5 +1,7 @@
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import type { DescribedOutputs, OutputDescriber } from '../core/ports/outputs.ts';
+import type { PlannerInfo } from './handlers/prompt-plan.ts';
+import { PROMPT_PLAN_HANDLER } from './submission.ts';
 
 /**
  * What a finished task of a video flow made: its last component's `video`
@@ -21,5 +23,15 @@ export const videoOutputs: OutputDescriber = {
       // The cover is served beside the download: `/v1/tasks/:id/video` → `/v1/tasks/:id/cover`.
       viewFields: { video: video ? downloadUrl : null, bundle: bundle ? downloadUrl : null, cover: cover ? downloadUrl.replace(/\/video$/, '/cover') : null },
     };
+  },
+  // Who wrote a prompt's script is known once its planner has run, long before the video is made.
+  early: {
+    sources(flow: CompiledFlow): readonly string[] {
+      return flow.components.filter((c) => c.handler === PROMPT_PLAN_HANDLER).map((c) => c.name);
+    },
+    fields(outputs): { planner: PlannerInfo | null } {
+      const planned = Object.values(outputs)[0] as { planner?: PlannerInfo } | undefined;
+      return { planner: planned?.planner ?? null };
+    },
   },
 };

@@ -68,6 +68,25 @@ export interface ChatProvider {
   readonly name: string;
   /** Rewrites a narration script; returns the new text. */
   rewrite(script: string, instructions: string, language: Language, options?: CallOptions): Promise<string>;
+  /** Present when the provider can answer in JSON that a schema constrains (what the prompt planner asks for). */
+  structured?: StructuredChat;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A JSON Schema the answer must follow, and the name the request gives it. */
+export interface AnswerSchema {
+  name: string;
+  schema: Readonly<Record<string, unknown>>;
+}
+
+/** Chat that answers in JSON following a schema: the text of the answer is returned unparsed, for the caller to check. */
+export interface StructuredChat {
+  readonly model: string;
+  completeJson(messages: readonly ChatMessage[], schema: AnswerSchema, options?: CallOptions): Promise<string>;
 }
 
 export interface MaterialQuery {

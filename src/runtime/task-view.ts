@@ -89,8 +89,10 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
   const task = await src.reads.getTask(id);
   if (!task) return undefined;
   const flow: CompiledFlow = await src.flows.byHashOrThrow(task.flowHash);
-  const [runs, scenes, assets, final] = await Promise.all([
+  const early = src.outputs.early;
+  const [runs, scenes, assets, final, earlyOutputs] = await Promise.all([
     src.reads.listRuns(id), sceneViews(src.reads, src.flows, task), src.reads.listAssets(id), describedOutputs(src, id, task),
+    early ? src.reads.outputsOf(id, early.sources(flow)) : undefined,
   ]);
   const states = moduleStates(flow, task.word, task.inFlight).map((s) => endedState(s, task.phase));
   return {
@@ -133,5 +135,6 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
       id: a.id, kind: a.kind, component: a.component, scene: a.scene, provider: a.provider, bytes: a.bytes, reused: a.reused, url: `/v1/assets/${a.id}`,
     })),
     ...final?.viewFields,
+    ...(early && earlyOutputs ? early.fields(earlyOutputs) : {}),
   };
 }

@@ -258,8 +258,8 @@ export const SETTINGS: SettingsTable = {
   },
   llmBaseUrl: {
     variable: 'SLOTFLOW_LLM_BASE_URL', type: url(HTTP), secret: false,
-    description: 'an OpenAI-compatible chat API that rewrites the script',
-    unset: 'the article\'s own sentences are the script',
+    description: 'an OpenAI-compatible chat API (hosted, or a local llama.cpp or Ollama server) that rewrites an article\'s script and plans a prompt\'s scenes',
+    unset: 'the article\'s own sentences are the script; the template planner writes a prompt\'s scenes',
   },
   llmApiKey: {
     variable: 'SLOTFLOW_LLM_API_KEY', type: text, secret: true,

@@ -169,7 +169,7 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
       expect(label, `label of voice ${v.id}`).to.include(v.language).and.to.include(v.provider);
     }
     const flows = await page.locator('input[name="flow"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
-    expect(flows, 'flows offered').to.deep.equal(meta.flows.filter((f) => !f.child && f.input === 'article' && (f.makes === 'video' || f.makes === 'bundle')).map((f) => f.name));
+    expect(flows, 'flows offered').to.deep.equal(meta.flows.filter((f) => !f.child && (f.input === 'article' || f.input === 'prompt') && (f.makes === 'video' || f.makes === 'bundle')).map((f) => f.name));
     expect(flows, 'a benchmark flow is not offered').to.not.include('bench-13');
     expect(await page.locator('input[name="flow"]:checked').inputValue(), 'default flow').to.equal(meta.flows.find((f) => f.default)?.name);
     const formats = await page.locator('input[name="format"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
@@ -388,5 +388,27 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(await phaseOf(id)).to.equal('completed');
     forgetRefusals(409, /^POST \S+\/cancel /);
     expect(pageErrors, 'errors in the page besides the refusal').to.deep.equal([]);
+  });
+
+  it('submits a prompt with the prompt-video flow and shows who wrote the script', async function () {
+    const page = context!.pages()[0]!;
+    await page.goto(`${base}/`);
+    await page.waitForFunction(`!document.querySelector('[data-testid="submit"]').disabled`, undefined, { timeout: 10000 });
+    await page.getByTestId('flow-prompt-video').check();
+    await page.getByTestId('body').fill('Create a 10-second ad for a tea shop');
+    if (!(await page.getByTestId('size').isVisible())) await page.getByText('Advanced').click();
+    await page.getByTestId('size').fill('180x320');
+    const before = await page.getByTestId('task-id').textContent();
+    await page.getByTestId('submit').click();
+    await page.waitForFunction(`(() => { const t = document.querySelector('[data-testid="task-id"]').textContent; return t.length > 0 && t !== ${JSON.stringify(before ?? '')}; })()`, undefined, { timeout: 10000 });
+    const id = (await page.getByTestId('task-id').textContent())!;
+    await page.waitForFunction(`document.querySelector('[data-testid="task-status"]').textContent === 'completed'`, undefined, { timeout: 120000 });
+    const view = (await (await fetch(`${base}/v1/tasks/${id}`)).json()) as { flow: string; planner: { label: string } | null };
+    expect(view.flow).to.equal('prompt-video');
+    expect(view.planner?.label).to.equal('template planner');
+    await page.waitForFunction(`document.querySelector('[data-testid="task-planner"]').textContent.includes('script by: template planner')`, undefined, { timeout: 10000 });
+    expect(await page.getByTestId('task-planner').isVisible(), 'the planner is shown').to.equal(true);
+    await page.screenshot({ path: path.join(OUTPUT_DIR, 'editor-prompt.png') });
+    expect(pageErrors, 'errors in the page').to.deep.equal([]);
   });
 });

@@ -77,6 +77,20 @@ describe('command line submissions refused like the API refuses them', function 
     expect((JSON.parse(r.stdout) as JsonError).error.code).to.equal('unknown-flow');
   });
 
+  for (const command of ['render', 'task submit']) {
+    const head = command === 'render' ? ['render', '-o', 'never.mp4'] : ['task', 'submit'];
+    it(`${command} refuses an empty --prompt with article-empty, and a --prompt for a flow without a planner with prompt-not-supported`, async () => {
+      const empty = await run(...head, '--prompt', '   ', '--json');
+      expect(empty.code, empty.stderr).to.equal(2);
+      expect((JSON.parse(empty.stdout) as JsonError).error.code).to.equal('article-empty');
+      const wrong = await run(...head, '--prompt', 'An ad for tea', '--flow', 'bench-13', '--json');
+      expect(wrong.code, wrong.stderr).to.equal(2);
+      const error = (JSON.parse(wrong.stdout) as JsonError).error;
+      expect(error.code).to.equal('prompt-not-supported');
+      expect(error.message).to.match(/bench-13 does not take a prompt/);
+    });
+  }
+
   it('task resume refuses scene 0 and a negative scene with invalid-option before connecting', async () => {
     for (const scene of ['0', '-2', 'one']) {
       const r = await run('task', 'resume', '00000000-0000-0000-0000-000000000000', '--from', 'SceneRender', '--scene', scene, '--json');
@@ -93,6 +107,18 @@ describe('task resume with changed options from the command line (MariaDB + Redi
     const r = await execa('node', ['bin/slotflow.js', ...args], { env: env().env, reject: false });
     return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
   };
+
+  it('task submit --prompt creates a prompt-video task titled by the prompt', async () => {
+    const submitted = await slotflow('task', 'submit', '--prompt', 'Create a 30-sec ad for a coffee brand', '--tone', 'upbeat', '--json');
+    expect(submitted.code, submitted.stderr).to.equal(0);
+    const { id } = JSON.parse(submitted.stdout) as { id: string };
+    const shown = await slotflow('task', 'show', id, '--json');
+    expect(shown.code, shown.stderr).to.equal(0);
+    const task = JSON.parse(shown.stdout) as { flow: string; title: string; planner: unknown };
+    expect(task).to.include({ flow: 'prompt-video', title: 'Create a 30-sec ad for a coffee brand' });
+    // Nothing has run: no worker serves this database.
+    expect(task.planner).to.equal(null);
+  });
 
   it('refuses another format, an unknown voice and a music value that is not true or false, with exit 2', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'slotflow-resume-'));

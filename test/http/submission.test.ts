@@ -57,7 +57,7 @@ describe('HTTP API submissions and resumes with changes (MariaDB + Redis)', func
     ['music that is not a boolean', { article, options: { music: 'loud' } }, 'invalid-option', /music must be true or false/],
     ['reuse that is not a boolean', { article, options: { reuse: 'no' } }, 'invalid-option', /reuse must be true or false/],
     ['an unknown voice', { article, options: { voice: 'klingon' } }, 'unknown-voice', /"klingon" is not available here; available: .*espeak-ng:en-us/],
-    ['a prompt, which no flow takes yet', { prompt: 'A short video about tea.' }, 'prompt-not-supported', /not supported yet/],
+    ['a prompt for a flow without a planner', { flow: 'article-video', prompt: 'A short video about tea.' }, 'prompt-not-supported', /article-video does not take a prompt/],
     ['a flow that does not exist', { flow: 'no-such-flow', article }, 'unknown-flow', /no-such-flow/],
   ];
 

@@ -48,7 +48,6 @@ const refusals: Array<[string, unknown, string, RegExp]> = [
   ['a binary prompt', { prompt: 'x\u0000y' }, 'article-binary', /not text/],
   ['a too long prompt', { prompt: 'tea '.repeat(2000) }, 'article-too-long', /limit is 4000/],
   ['a numeric prompt', { prompt: 12 }, 'invalid-body', /prompt must be a string/],
-  ['a valid prompt, which no flow takes yet', { prompt: 'A 30 second video about tea.' }, 'prompt-not-supported', /not supported yet/],
   ['an unknown option', { article, options: { colour: 'red' } }, 'invalid-option', /unknown option "colour".*format, voice, duration_s, tone, captions, music, reuse/],
   ['an unknown format', { article, options: { format: '4:3' } }, 'invalid-option', /format must be one of 16:9, 9:16, 1:1 \(got "4:3"\)/],
   ['an unknown tone', { article, options: { tone: 'angry' } }, 'invalid-option', /tone must be one of calm, upbeat, serious, playful/],

@@ -118,7 +118,7 @@ export async function listTasks(limit) {
 
 /**
  * Starts a task; a fresh Idempotency-Key makes a repeated click harmless.
- * @param {{ flow?: string, article: { title?: string, body: string }, options: TaskOptions }} body
+ * @param {{ flow?: string, title?: string, options: TaskOptions } & ({ article: { title?: string, body: string } } | { prompt: string })} body
  * @returns {Promise<{ id: string, status: string }>}
  */
 export async function submitTask(body) {

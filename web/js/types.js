@@ -114,6 +114,18 @@
  * @property {string | null} bundle
  * @property {string | null} [cover] the poster image's URL
  * @property {string | null} [title]
+ * @property {TaskPlanner | null} [planner] who wrote a prompt's script; null for other flows and until the planner has run
+ */
+
+/**
+ * Who wrote a prompt task's script (docs/task-json.md).
+ * @typedef {object} TaskPlanner
+ * @property {'template' | 'llm'} name
+ * @property {string | null} model
+ * @property {string} label "template planner" or "LLM (model)"
+ * @property {string} tone
+ * @property {number} requests
+ * @property {{ target_sec: number, estimated_sec: number, dropped_scenes: number }} fit
  */
 
 /**
@@ -149,7 +161,7 @@
  * @property {number} version
  * @property {string} description
  * @property {boolean} child run only as a fan-out's child, not submitted on its own
- * @property {'article' | 'script'} input what a submission gives it
+ * @property {'article' | 'script' | 'prompt'} input what a submission gives it
  * @property {boolean} default the flow a submission that names none runs
  * @property {string | null} makes what a finished task hands over (`video`, `bundle`); null for flows of built-in test handlers
  */

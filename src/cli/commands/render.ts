@@ -5,10 +5,13 @@ import { loadFlow } from '../../adapters/flow-files.ts';
 import { speechFromSettings } from '../../pipeline/providers.ts';
 import { RenderFailedError, RenderInterruptedError, renderJob } from '../../pipeline/render-job.ts';
 import { routeFlow } from '../../pipeline/router.ts';
+import type { PlannerInfo } from '../../pipeline/handlers/prompt-plan.ts';
+import { PROMPT_PLAN_HANDLER } from '../../pipeline/submission.ts';
+import type { CompiledFlow } from '../../core/flow/compile.ts';
 import { compileSettings } from '../../settings.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output } from '../output.ts';
-import { addRequestOptions, checkedSubmission, optionsFromFlags, type RequestFlags } from '../submission.ts';
+import { addRequestOptions, checkedFlowInput, checkedSubmission, inputOrPrompt, optionsFromFlags, type RequestFlags } from '../submission.ts';
 
 /**
  * `slotflow render`: the whole job in one process with embedded state, queue
@@ -46,11 +49,17 @@ async function readInput(file: string): Promise<{ article: { body: Buffer } } | 
   return { article: { body: raw } };
 }
 
+/** What the flow's planner wrote the script with, for a prompt; null for a flow without one. */
+function plannerOf(flow: CompiledFlow, outputs: (component: string) => unknown): PlannerInfo | null {
+  const planner = flow.components.find((c) => c.handler === PROMPT_PLAN_HANDLER);
+  return planner ? (outputs(planner.name) as { planner?: PlannerInfo } | undefined)?.planner ?? null : null;
+}
+
 export function registerRenderCommand(program: Command, io: Output): void {
   const render = program
     .command('render')
-    .description('render an article to a video (or an image bundle) in this process; no MySQL or Redis needed')
-    .argument('<article>', 'article file (Markdown, text or HTML), or a JSON script with scenes')
+    .description('render an article (or a --prompt) to a video (or an image bundle) in this process; no MySQL or Redis needed')
+    .argument('[article]', 'article file (Markdown, text or HTML), or a JSON script with scenes; none with --prompt')
     .requiredOption('-o, --output <file>', 'where to write the result (.mp4, or .zip for the image bundle)')
     .option('--flow <flow>', 'flow name or file (default: chosen from the request)');
   addRequestOptions(render)
@@ -59,18 +68,21 @@ export function registerRenderCommand(program: Command, io: Output): void {
     .option('--watermark <text>', 'watermark text (default: slotflow)')
     .option('--no-watermark', 'no watermark')
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: RenderOptions) => {
+    .action(async (given: string | undefined, opts: RenderOptions) => {
       const started = performance.now();
       const settings = compileSettings();
-      const source = await readInput(file);
+      const what = inputOrPrompt(given, opts.prompt);
+      const file = 'file' in what ? what.file : undefined;
+      const source = file !== undefined ? await readInput(file) : { prompt: opts.prompt };
       const options: Record<string, unknown> = { ...optionsFromFlags(opts), music: opts.music };
       if (opts.size) options.size = opts.size;
       if (opts.watermark === false) options.watermark = false;
       else if (typeof opts.watermark === 'string') options.watermark = opts.watermark;
       if (opts.output.toLowerCase().endsWith('.zip')) options.output = 'images';
       // Checked here, as the API checks a submission, so bad input gets its clear error before anything starts.
-      const { input } = await checkedSubmission({ ...source, options }, { speech: speechFromSettings(settings), filename: file });
+      const { input } = await checkedSubmission({ ...source, options }, { speech: speechFromSettings(settings), ...(file !== undefined ? { filename: file } : {}) });
       const flow = loadFlow(routeFlow({ ...(opts.flow ? { flow: opts.flow } : {}), out: opts.output, input }), process.cwd(), settings.flowsDir);
+      checkedFlowInput(flow, input);
 
       let result;
       const interrupt = new AbortController();
@@ -92,6 +104,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
         process.off('SIGTERM', onSignal);
       }
       const { final, runs } = result;
+      const planner = plannerOf(flow, result.outputs);
       const speech = result.outputs('SpeechSynthesis') as { provider?: string; voice?: string; reason?: string } | undefined;
       const summary = {
         output: path.resolve(result.output),
@@ -104,6 +117,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
         height: final.height ?? null,
         scenes: final.scenes ?? null,
         voice: speech ? { provider: speech.provider, voice: speech.voice, reason: speech.reason } : null,
+        planner,
         ffmpeg: result.ffmpeg,
         wall_sec: Number(((performance.now() - started) / 1000).toFixed(2)),
         components_executed: runs.filter((r) => r.executions > 0 && !r.cached).length,
@@ -114,6 +128,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
         io.out(`wrote ${[summary.output, summary.subtitles, summary.cover].filter(Boolean).map((f, i) => (i === 0 ? f : path.basename(f!))).join(', ')}`);
         if (summary.duration_sec !== null) io.out(`  ${summary.width}x${summary.height}, ${Number(summary.duration_sec).toFixed(2)} s of video in ${summary.wall_sec} s`);
         if (speech) io.out(`  voice: ${speech.reason ?? speech.provider}`);
+        if (planner) io.out(`  script by: ${planner.label}, ${planner.fit.estimated_sec} s of narration planned for ${planner.fit.target_sec} s`);
         io.out(`  ffmpeg: ${result.ffmpeg.release === 'unknown' ? '' : `${result.ffmpeg.release} `}(${result.ffmpeg.version}, ${result.ffmpeg.source}: ${result.ffmpeg.path})`);
         io.out(`  components run: ${summary.components_executed}, reused from earlier work: ${summary.components_reused}`);
       }

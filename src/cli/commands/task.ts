@@ -16,7 +16,8 @@ import { readArticle } from '../article.ts';
 import { registerSceneCommands } from './scenes.ts';
 import { FailedExit, UsageError } from '../exit.ts';
 import { json, type Output, table } from '../output.ts';
-import { addRequestOptions, addResumeOptions, checkedResumeOptions, checkedSubmission, optionsFromFlags, type RequestFlags } from '../submission.ts';
+import { addRequestOptions, addResumeOptions, checkedFlowInput, checkedResumeOptions, checkedSubmission, inputOrPrompt, optionsFromFlags, type RequestFlags } from '../submission.ts';
+import { OutputKind } from '../../pipeline/router.ts';
 import { speechFromSettings } from '../../pipeline/providers.ts';
 
 const WAIT_POLL_MS = 250;
@@ -111,21 +112,24 @@ export function registerTaskCommands(program: Command, io: Output): void {
 
   const submit = task
     .command('submit')
-    .description('create a task from an article and print its id')
-    .argument('<article>', 'article file (Markdown, text or HTML)')
-    .option('--flow <flow>', 'flow name (from flows/) or file path', 'article-video');
+    .description('create a task from an article (or a --prompt) and print its id')
+    .argument('[article]', 'article file (Markdown, text or HTML); none with --prompt')
+    .option('--flow <flow>', 'flow name (from flows/) or file path (default: article-video, prompt-video for --prompt)');
   addRequestOptions(submit)
     .option('--no-music', 'no background music')
     .option('--title <title>', "what lists show the task by (default: the article's title or first words)")
     .option('--idempotency-key <key>', 'the same key gives the same task')
     .option('--wait', 'show progress until the task is done')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: RequestFlags & { flow: string; music: boolean; title?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (given: string | undefined, opts: RequestFlags & { flow?: string; music: boolean; title?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
       const settings = compileSettings();
-      const flow = loadFlow(opts.flow, process.cwd(), settings.flowsDir);
+      const what = inputOrPrompt(given, opts.prompt);
       const options = optionsFromFlags(opts);
       if (opts.music === false) options.music = false;
-      const valid = await checkedSubmission({ article: readArticle(file), options, ...(opts.title !== undefined ? { title: opts.title } : {}) }, { speech: speechFromSettings(settings), filename: file });
+      const source = 'file' in what ? { article: readArticle(what.file) } : { prompt: what.prompt };
+      const valid = await checkedSubmission({ ...source, options, ...(opts.title !== undefined ? { title: opts.title } : {}) }, { speech: speechFromSettings(settings), ...('file' in what ? { filename: what.file } : {}) });
+      const flow = loadFlow(opts.flow ?? ('file' in what ? OutputKind.video : OutputKind.prompt), process.cwd(), settings.flowsDir);
+      checkedFlowInput(flow, valid.input);
       const d = openTaskDeps(settings);
       try {
         const created = await d.engine.submit({ flow, input: valid.input, idempotencyKey: opts.idempotencyKey ?? null, title: valid.title });

@@ -29,4 +29,14 @@ export interface OutputDescriber {
    * completed; `downloadUrl` is where the download route serves the file.
    */
   describe(outputs: Readonly<Record<string, unknown>> | undefined, downloadUrl: string): DescribedOutputs;
+  /**
+   * Fields the task view shows as soon as the components that make them have
+   * finished, whatever the task's phase (who wrote a prompt's script, say):
+   * `sources` names those components, `fields` reads their outputs (those
+   * not made yet are missing) and answers the same keys every time.
+   */
+  early?: {
+    sources(flow: CompiledFlow): readonly string[];
+    fields(outputs: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>>;
+  };
 }

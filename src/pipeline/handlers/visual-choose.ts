@@ -6,7 +6,8 @@ import type { PipelineDeps } from '../deps.ts';
 import type { ScriptOutput, Widget } from '../outputs.ts';
 import { type ArticleLanguage } from '../text/language.ts';
 import { chooseVisuals, type ChoiceScene, matchFound, type VisualChoice } from '../visuals/choose.ts';
-import { sceneTerms } from '../visuals/scene-terms.ts';
+import { foldEnglish } from '../text/fold.ts';
+import { MAX_SCENE_TERMS, type SceneTerm, sceneTerms, TERM_WEIGHT } from '../visuals/scene-terms.ts';
 import { type ClippedScene, MIN_SCENE_SEC, SCENE_CANDIDATES, type SceneVisual, wholeFrames } from './material-clip.ts';
 import { input, makeAsset, scriptOf } from './shared.ts';
 import type { Speech } from './speech-synthesize.ts';
@@ -66,7 +67,17 @@ export function makeVisualChoose(deps: PipelineDeps) {
 /** Each scene's words and terms, from its own sentences. */
 export function choiceScenes(script: Pick<ScriptOutput, 'language' | 'scenes'>): ChoiceScene[] {
   const language = script.language as ArticleLanguage;
-  return script.scenes.map((scene) => ({ text: scene.text, language, terms: sceneTerms(scene.text, language, scene.keywords) }));
+  return script.scenes.map((scene) => ({ text: scene.text, language, terms: withPlannedTerms(scene.visual_terms, sceneTerms(scene.text, language, scene.keywords)) }));
+}
+
+/** A planner's nouns rank above the narration's own terms: they name what the scene should show. */
+export const PLANNED_TERM_WEIGHT = TERM_WEIGHT.entity + TERM_WEIGHT.keyPhrase;
+
+function withPlannedTerms(planned: readonly string[] | undefined, own: SceneTerm[]): SceneTerm[] {
+  if (!planned?.length) return own;
+  const first = planned.map((term, i) => ({ term, key: /\p{Script=Han}/u.test(term) ? term : foldEnglish(term), weight: PLANNED_TERM_WEIGHT - i * 0.01 })).filter((t) => t.key);
+  const keys = new Set(first.map((t) => t.key));
+  return [...first, ...own.filter((t) => !keys.has(t.key))].slice(0, MAX_SCENE_TERMS);
 }
 
 /** The scene's own visual, the found ones that match it and no scene shows, then the generated backgrounds. */

@@ -62,6 +62,8 @@ export interface Scene {
   /** Key phrases that occur in the scene, else the article's top ones. */
   keywords: string[];
   estimatedSec: number;
+  /** A planner's concrete nouns for the scene's pictures, searched before the narration's own terms (prompt flows only). */
+  visual_terms?: string[];
 }
 
 export interface Script {

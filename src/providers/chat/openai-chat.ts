@@ -1,4 +1,4 @@
-import type { CallOptions, ChatProvider, Language } from '../types.ts';
+import type { AnswerSchema, CallOptions, ChatMessage, ChatProvider, Language, StructuredChat } from '../types.ts';
 import { providerJson, ProviderResponseError, trimBaseUrl, type HttpOptions, withSignal } from '../http.ts';
 
 /**
@@ -29,8 +29,9 @@ interface ChatCompletion {
   choices?: { message?: { content?: unknown } }[];
 }
 
-export class OpenAiChatProvider implements ChatProvider {
+export class OpenAiChatProvider implements ChatProvider, StructuredChat {
   readonly name = 'openai-chat';
+  readonly structured: StructuredChat = this;
   private readonly url: string;
   private readonly options: OpenAiChatOptions;
 
@@ -41,6 +42,10 @@ export class OpenAiChatProvider implements ChatProvider {
     this.url = `${trimBaseUrl(options.baseUrl)}/chat/completions`;
   }
 
+  get model(): string {
+    return this.options.model;
+  }
+
   async rewrite(script: string, instructions: string, language: Language, options: CallOptions = {}): Promise<string> {
     const languageName = LANGUAGE_NAMES[language] ?? language;
     const system = [
@@ -48,6 +53,20 @@ export class OpenAiChatProvider implements ChatProvider {
       instructions.trim(),
       `Answer in ${languageName} with the rewritten script only: no title, no notes, no quotation marks around it.`,
     ].filter(Boolean).join('\n');
+    return this.complete([{ role: 'system', content: system }, { role: 'user', content: script }], {}, options);
+  }
+
+  /**
+   * Asks for JSON that `schema` constrains, with OpenAI's structured outputs
+   * (`response_format: { type: "json_schema", … strict: true }`), which
+   * llama.cpp's server and Ollama also take. The answer is not trusted: the
+   * caller validates it.
+   */
+  completeJson(messages: readonly ChatMessage[], schema: AnswerSchema, options: CallOptions = {}): Promise<string> {
+    return this.complete(messages, { response_format: { type: 'json_schema', json_schema: { name: schema.name, schema: schema.schema, strict: true } } }, options);
+  }
+
+  private async complete(messages: readonly ChatMessage[], extra: Record<string, unknown>, options: CallOptions): Promise<string> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     const answer = (await providerJson(this.name, this.url, {
@@ -56,10 +75,8 @@ export class OpenAiChatProvider implements ChatProvider {
       body: JSON.stringify({
         model: this.options.model,
         temperature: this.options.temperature ?? OPENAI_CHAT_DEFAULTS.temperature,
-        messages: [
-          { role: 'system', content: system },
-          { role: 'user', content: script },
-        ],
+        messages,
+        ...extra,
       }),
     }, { timeoutMs: OPENAI_CHAT_DEFAULTS.timeoutMs, ...this.options.http, ...withSignal(this.options.http?.signal, options.signal) })) as ChatCompletion;
     const content = answer.choices?.[0]?.message?.content;

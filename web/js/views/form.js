@@ -57,13 +57,13 @@ const formatTestId = (name) => `format-${name.replace(/[^a-z0-9]+/gi, '-')}`;
  * @param {Meta} meta
  */
 export function fillPickers(meta) {
-  const flows = meta.flows.filter((f) => !f.child && f.input === 'article' && (f.makes === 'video' || f.makes === 'bundle'));
+  const flows = meta.flows.filter((f) => !f.child && (f.input === 'article' || f.input === 'prompt') && (f.makes === 'video' || f.makes === 'bundle'));
   const chosenFlow = (flows.find((f) => f.default) ?? flows[0])?.name;
   byId('flows').replaceChildren(
     h('legend', {}, 'Flow'),
     ...flows.map((f) =>
       h('label', { class: 'choice', title: f.description },
-        h('input', { type: 'radio', name: 'flow', value: f.name, checked: f.name === chosenFlow, dataset: { testid: `flow-${f.name}` } }),
+        h('input', { type: 'radio', name: 'flow', value: f.name, checked: f.name === chosenFlow, dataset: { testid: `flow-${f.name}`, input: f.input } }),
         ` ${f.name}`,
       ),
     ),
@@ -117,8 +117,11 @@ export async function submitForm(event, onStarted) {
   const body = value(form, 'body').trim();
   const title = value(form, 'title').trim();
   const size = value(form, 'size').trim();
+  // A prompt flow reads the text box as what the video should be, not as an article.
+  const chosen = form.querySelector('input[name="flow"]:checked');
+  const takesPrompt = chosen instanceof HTMLInputElement && chosen.dataset.input === 'prompt';
   if (!body) {
-    formError('Write or load an article first.');
+    formError(takesPrompt ? 'Write what the video should be first.' : 'Write or load an article first.');
     byId('body').focus();
     return;
   }
@@ -139,7 +142,8 @@ export async function submitForm(event, onStarted) {
   button.textContent = 'Sending…';
   formError('');
   try {
-    const res = await submitTask({ ...(flow ? { flow } : {}), article: { ...(title ? { title } : {}), body }, options });
+    const source = takesPrompt ? { prompt: body, ...(title ? { title } : {}) } : { article: { ...(title ? { title } : {}), body } };
+    const res = await submitTask({ ...(flow ? { flow } : {}), ...source, options });
     onStarted(res.id);
   } catch (e) {
     // What the user typed stays in the form, to be mended and sent again.

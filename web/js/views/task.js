@@ -75,6 +75,18 @@ export function decodedText(view) {
 }
 
 /**
+ * Who wrote a prompt's script, so an editor knows whether a model or the template is speaking.
+ * @param {TaskView} view
+ */
+function renderPlanner(view) {
+  const el = byId('task-planner');
+  const planner = view.planner;
+  el.hidden = !planner;
+  el.textContent = planner ? `· script by: ${planner.label}` : '';
+  el.title = planner ? `${planner.fit.estimated_sec} s of narration planned for ${planner.fit.target_sec} s, ${planner.tone} tone` : '';
+}
+
+/**
  * @param {TaskView} view
  * @param {Act} act
  * @param {number} generation bumped by each resume or take, so a re-rendered video is not served from the cache
@@ -87,6 +99,7 @@ export function renderTask(view, act, generation, scenes) {
   // Until tasks carry a title, the id names the task.
   byId('task-title').textContent = view.title || 'Task';
   byId('task-meta').textContent = `${view.flow} v${view.version} · status ${view.status} · ${fmtTime(view.created_at)}`;
+  renderPlanner(view);
   renderCancel(view);
 
   if (view.error) {
