@@ -172,6 +172,8 @@ describe('article to video', function () {
     const text = srtCues(await readFile(result.subtitles!, 'utf8')).map((c) => c.text).join(' ');
     for (const piece of ["it's 5:00 \\ 100% %{pts} [in]; a,b", 'with a comma; and [out] brackets.']) expect(text).to.include(piece);
     expect((result.outputs('TitleCard') as { title: string }).title).to.equal("It's 5:00 \\ 100% {bold} %{pts} [in]; a,b");
+    // The same title is set on the cover.
+    await expectCover(result);
   });
 
   it('reuses every component for the same article: the second run executes nothing and gives the same video', async () => {
