@@ -118,7 +118,7 @@ describe('music ducking under the voice', function () {
       expect(under.length, 'windows under speech').to.be.above(10);
       expect(clear.length, 'windows in pauses').to.be.above(10);
       const duckDb = median(clear.map((l) => l.m)) - median(under.map((l) => l.m));
-      // The figure, for the record (BENCHMARKS.md quotes it).
+      // The figure, for the record (docs/cli.md quotes it).
       console.log(`      music under ${name} speech: ${duckDb.toFixed(1)} dB down (pauses ${median(clear.map((l) => l.m)).toFixed(1)} LUFS, speech ${median(under.map((l) => l.m)).toFixed(1)} LUFS)`);
       expect(duckDb).to.be.at.least(REQUIRED_DUCK_DB);
     });
