@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
+import { FfmpegRunner } from '../../src/adapters/ffmpeg/index.ts';
 import type { Distributed } from '../../src/runtime/composition.ts';
 import { eventually } from '../support/env.ts';
+import { decodePicture } from '../support/frames.ts';
 import { useFullServer } from '../support/server.ts';
 
 /**
@@ -30,6 +34,25 @@ interface SceneView {
 interface View {
   id: string; phase: string; video: string | null; cover: string | null; scenes: SceneView[];
   components: Array<{ component: string; attempts: number; executions: number }>;
+}
+
+/** The share of a JPEG's pixels that are clearly red (the uploaded test picture). */
+async function redShare(jpeg: Buffer): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'slotflow-takes-cover-'));
+  try {
+    await writeFile(path.join(dir, 'cover.jpg'), jpeg);
+    const picture = await decodePicture(new FfmpegRunner(), path.join(dir, 'cover.jpg'), path.join(dir, 'cover.bmp'));
+    let red = 0;
+    for (let y = 0; y < picture.height; y++) {
+      for (let x = 0; x < picture.width; x++) {
+        const [r, g, b] = picture.at(x, y);
+        if (r > 150 && g < 90 && b < 90) red++;
+      }
+    }
+    return red / (picture.width * picture.height);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 describe('scene takes: regenerate and choose (MariaDB + Redis)', function () {
@@ -138,7 +161,9 @@ describe('scene takes: regenerate and choose (MariaDB + Redis)', function () {
   it('takes an uploaded picture for a scene', async () => {
     const res = await post(`${base}/v1/tasks`, { article: { body: 'A red square. It stands alone.' }, options: { size: '320x180', music: false } });
     const { id } = (await res.json()) as { id: string };
-    expect((await finished(id)).phase).to.equal('completed');
+    const before = await finished(id);
+    expect(before.phase).to.equal('completed');
+    const coverBefore = await bytes(before.cover!);
     // A 64×64 PNG made by ffmpeg, uploaded raw.
     const png = await readFile(new URL('../fixtures/media/red-64.png', import.meta.url)).catch(() => undefined);
     expect(png, 'test/fixtures/media/red-64.png').to.not.equal(undefined);
@@ -153,5 +178,10 @@ describe('scene takes: regenerate and choose (MariaDB + Redis)', function () {
     expect(after.phase).to.equal('completed');
     expect(after.scenes[0]!.visual.source).to.equal('upload');
     expect(after.scenes[0]!.take).to.equal(2);
+    // An upload is a picture of the subject: the chosen take's still is the cover now.
+    const coverAfter = await bytes(after.cover!);
+    expect(sha(coverAfter)).to.not.equal(sha(coverBefore));
+    expect(await redShare(coverAfter), 'share of red in the new cover').to.be.above(0.5);
+    expect(await redShare(coverBefore), 'share of red in the first cover').to.be.below(0.5);
   });
 });

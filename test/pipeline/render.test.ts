@@ -4,13 +4,15 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import yauzl from 'yauzl';
-import { detectSilence, FfmpegRunner, grabFrame, probe as probeWith, type ProbeResult } from '../../src/adapters/ffmpeg/index.ts';
+import { detectSilence, FfmpegRunner, grabFrame, probe as probeWith, type ProbeResult, resolveCaptionLayout } from '../../src/adapters/ffmpeg/index.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
+import { coverScene } from '../../src/pipeline/cover-scene.ts';
 import type { Speech } from '../../src/pipeline/handlers/speech-synthesize.ts';
 import { TITLE_CARD_SEC } from '../../src/pipeline/handlers/title-card.ts';
 import { type RenderResult, renderJob } from '../../src/pipeline/render-job.ts';
 import { routeFlow } from '../../src/pipeline/router.ts';
 import { compileSettings, type Settings } from '../../src/settings.ts';
+import { bandDifference, decodePicture } from '../support/frames.ts';
 
 /**
  * Article to video, for real: the best offline voice installed, the chosen ffmpeg,
@@ -23,6 +25,8 @@ const ARTICLES = 'test/fixtures/articles';
 const OUTPUT_DIR = 'test-output';
 const runner = new FfmpegRunner();
 const probe = (file: string): Promise<ProbeResult> => probeWith(runner, file);
+/** Mean difference (0..255) between two different pictures, or where text is set over one; JPEG and H.264 stay well under it. */
+const DIFFERENT = 8;
 
 function srtCues(text: string): Array<{ start: number; end: number; text: string }> {
   const time = (t: string) => {
@@ -55,6 +59,27 @@ describe('article to video', function () {
     const input = file.endsWith('.json') ? { script: JSON.parse(raw) as { scenes: unknown[] }, options } : { article: { body: raw }, options };
     const name = routeFlow({ ...(flow ? { flow } : {}), out, input });
     return renderJob({ flow: loadFlow(name), input, settings, output: path.join(dir, out) });
+  }
+
+  /**
+   * The cover beside the video: a JPEG of the video's size, not the title card, made of the still of the scene
+   * `coverScene` picks with the title set over it where the captions go.
+   */
+  async function expectCover(result: RenderResult): Promise<void> {
+    expect(result.cover, 'cover').to.equal(result.output.replace(/\.mp4$/, '.jpg'));
+    const { width, height } = (await probe(result.output)).video!;
+    expect((await probe(result.cover!)).video).to.include({ codec: 'mjpeg', width, height });
+    const bmp = (name: string) => path.join(dir, `${path.basename(result.output, '.mp4')}-${name}.bmp`);
+    const cover = await decodePicture(runner, result.cover!, bmp('cover'));
+    const titleCard = await decodePicture(runner, result.output, bmp('title'), TITLE_CARD_SEC / 2);
+    expect(bandDifference(cover, titleCard), 'the cover against the title card').to.be.above(DIFFERENT);
+    const { scenes } = result.outputs('SceneRender') as { scenes: Array<{ index: number; outputs: Record<string, { still: string; visual: { source: string } }> }> };
+    const picked = coverScene(scenes.map((s) => ({ index: s.index, ...Object.values(s.outputs)[0]! })))!;
+    const still = await decodePicture(runner, picked.still, bmp('still'));
+    const { captions } = result.outputs('SubtitleBuilder') as { captions?: { style: 'sentence' | 'karaoke' | 'pop' } };
+    const layout = resolveCaptionLayout(width, height, captions ?? {});
+    expect(bandDifference(cover, still, height - layout.marginV - layout.fontSize * 1.5, height - layout.marginV), 'the title over the still').to.be.above(DIFFERENT);
+    expect(bandDifference(cover, still, 0, height * 0.3), 'the still away from the title').to.be.below(DIFFERENT / 2);
   }
 
   function narration(result: RenderResult): number {
@@ -97,6 +122,7 @@ describe('article to video', function () {
     await runner.ffmpeg(['-framerate', '1', '-i', path.join(dir, 'sheet-%02d.png'), '-vf', `tile=${columns}x${Math.ceil(frames.length / columns)}`, '-frames:v', '1', '-update', '1', '-y', path.resolve(sheet)]);
     const info = await probe(sheet);
     expect(info.video).to.include({ width: 320 * columns, height: 180 * Math.ceil(frames.length / columns) });
+    await expectCover(result);
   });
 
   it('makes the video as long as the synthesized speech plus the title card, and starts every cue within 100 ms of its sentence\'s speech', async () => {
@@ -136,6 +162,7 @@ describe('article to video', function () {
     const srt = await readFile(result.subtitles!, 'utf8');
     expect(srt).to.include('城市');
     expect((result.outputs('TextUnderstanding') as { language: string }).language).to.equal('zh');
+    await expectCover(result);
   });
 
   it('shows filter-graph syntax in an article literally (quote, colon, backslash, %{pts}, [in], semicolon, comma, newline)', async () => {
@@ -145,6 +172,8 @@ describe('article to video', function () {
     const text = srtCues(await readFile(result.subtitles!, 'utf8')).map((c) => c.text).join(' ');
     for (const piece of ["it's 5:00 \\ 100% %{pts} [in]; a,b", 'with a comma; and [out] brackets.']) expect(text).to.include(piece);
     expect((result.outputs('TitleCard') as { title: string }).title).to.equal("It's 5:00 \\ 100% {bold} %{pts} [in]; a,b");
+    // The same title is set on the cover.
+    await expectCover(result);
   });
 
   it('reuses every component for the same article: the second run executes nothing and gives the same video', async () => {
@@ -164,6 +193,7 @@ describe('article to video', function () {
       expect(info.video?.codec).to.equal('h264');
       expect(`${info.video?.width}x${info.video?.height}`).to.equal(size);
       expect((result.outputs('ScriptLoader') as { scenes: unknown[] }).scenes).to.have.length(2);
+      await expectCover(result);
     });
 
     it(`cuts a fast, music-driven video with captions and no narration at ${format}`, async () => {
@@ -174,6 +204,7 @@ describe('article to video', function () {
       expect(info.audio?.codec).to.equal('aac');
       const scenes = (result.outputs('BeatCutter') as { scenes: unknown[] }).scenes.length;
       expect(info.durationSec).to.be.closeTo(TITLE_CARD_SEC + scenes * 2, 0.25);
+      await expectCover(result);
     });
   }
 

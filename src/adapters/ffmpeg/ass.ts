@@ -403,3 +403,50 @@ export function titleAss(width: number, height: number, title: string, family: s
   return assDocument(width, height, style, [{ startSec: 0, endSec: durationSec, text: lines.map(assText).join('\\N') }]);
 }
 
+
+/** A cover's title is set this much larger than the captions… */
+const COVER_TITLE_SCALE = 1.6;
+/** …on at most this many lines, set smaller (down to the captions' size) to stay within them. */
+const COVER_TITLE_MAX_LINES = 3;
+
+/**
+ * A cover's title as an ASS document: the video's caption layout (font, colours, outline or box, position above
+ * the bottom of the safe area) at a larger size, wrapped to the frame. A title too long for the safe area even at
+ * the captions' size is cut, its last line ending with an ellipsis.
+ */
+export function coverTitleAss(width: number, height: number, title: string, family: string, options: CaptionOptions = {}): string {
+  const resolved = resolveCaptionLayout(width, height, options);
+  const preset = CAPTION_LAYOUT_PRESETS[resolved.layout];
+  const text = title.trim().replace(/\s+/gu, ' ');
+  let scale = COVER_TITLE_SCALE;
+  let lines = wrapText(text, resolved.maxEm / scale);
+  while (lines.length > COVER_TITLE_MAX_LINES && scale > 1) {
+    scale = Math.max(1, scale * 0.9);
+    lines = wrapText(text, resolved.maxEm / scale);
+  }
+  // What still does not fit between the captions' bottom margin and the top of the safe area is cut.
+  const room = Math.max(1, Math.floor(resolved.maxLines / scale));
+  if (lines.length > room) lines = [...lines.slice(0, room - 1), ellipsized(lines[room - 1]!, resolved.maxEm / scale)];
+  const size = (v: number) => (v > 0 ? Math.max(1, Math.round(v * scale)) : 0);
+  const style: AssStyle = {
+    name: 'Cover',
+    family,
+    fontSize: Math.round(resolved.fontSize * scale),
+    outline: size(resolved.outline),
+    shadow: size(resolved.shadow),
+    colours: { primary: preset.text, secondary: preset.text, outline: preset.box ?? preset.outline, back: preset.box ?? '&H80000000' },
+    borderStyle: preset.box ? 4 : 1,
+    alignment: 2,
+    // The larger outline or box stays inside the frame and above the bottom of the safe area too.
+    marginX: resolved.marginX + size(resolved.outline) - resolved.outline,
+    marginV: resolved.marginV + size(resolved.outline) + size(resolved.shadow) - resolved.outline - resolved.shadow,
+  };
+  return assDocument(width, height, style, [{ startSec: 0, endSec: 1, text: lines.map(assText).join('\\N') }]);
+}
+
+/** `line` shortened to leave room for an ellipsis within `maxEm`. */
+function ellipsized(line: string, maxEm: number): string {
+  const chars = [...line];
+  while (chars.length > 0 && textEm(chars.join('') + '…') > maxEm) chars.pop();
+  return chars.join('').trimEnd() + '…';
+}

@@ -12,6 +12,7 @@
  *   sources.ts       generated sources: background gradient, music bed
  *   segments.ts      title card, scene, benchmark floor
  *   assembly.ts      concatenation and the final mix
+ *   cover.ts         the cover: a still with the title in the caption style
  *   analysis.ts      a frame out of a video, the silences in its audio
  *
  * Whoever composes the application makes one `FfmpegRunner` and one
@@ -25,9 +26,10 @@ import type { SegmentEncoder } from './segments.ts';
 export { detectSilence, grabFrame, type SilenceOptions } from './analysis.ts';
 export {
   CAPTION_LAYOUT_PRESETS, CAPTION_LAYOUTS, type CaptionLayoutName, type CaptionOptions, type CaptionStyle, captionsAss, type Cue, type CueWord,
-  DEFAULT_CAPTION_LAYOUT, resolveCaptionLayout, titleAss,
+  coverTitleAss, DEFAULT_CAPTION_LAYOUT, resolveCaptionLayout, titleAss,
 } from './ass.ts';
 export { concatSegments, mixFinal, type MixOptions } from './assembly.ts';
+export { COVER_JPEG_QUALITY, type CoverOptions, renderCover } from './cover.ts';
 export { EncodeSlots, SEGMENT_ENCODER_THREADS } from './encode-slots.ts';
 export {
   AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODEC, AUDIO_SAMPLE_RATE, COLOR_MATRIX, CRF, FPS, GOP_FRAMES, PIX_FMT, VIDEO_CODEC, VIDEO_TIMESCALE,

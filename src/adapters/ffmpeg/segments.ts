@@ -11,7 +11,7 @@ import { preparedFonts } from '../fonts.ts';
 import { type CaptionOptions, captionsAss, type Cue, titleAss } from './ass.ts';
 import type { EncodeSlots } from './encode-slots.ts';
 import {
-  AUDIO_SAMPLE_RATE, checkSize, coverFilters, fadeFilters, fitAudioFilters, FPS, frameExact, num, PIX_FMT, segmentOutputArgs, silenceSource,
+  AUDIO_SAMPLE_RATE, checkSize, COLOR_MATRIX, coverFilters, fadeFilters, fitAudioFilters, FPS, frameExact, num, PIX_FMT, segmentOutputArgs, silenceSource,
 } from './encoding.ts';
 import { escapeFilterPath, escapeFilterValue } from './escape.ts';
 import { FfmpegError } from './errors.ts';
@@ -134,6 +134,11 @@ export interface SceneOptions extends RunOptions {
   motionSeed?: number;
   /** Keep the captions' ASS document at this path (default: a scratch file, removed afterwards). */
   subtitlesFile?: string;
+  /**
+   * Also write one frame of the scene as composed before the captions (visual, move, watermark) to this PNG, from
+   * the same run: what a cover is made from (`renderCover`). The frame half-way through the scene.
+   */
+  stillFile?: string;
 }
 
 /** Zoom in or out and drift between two seeded points, over `frames` frames. */
@@ -213,6 +218,13 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
       current = 'marked';
     }
 
+    const stillArgs: string[] = [];
+    if (options.stillFile) {
+      chains.push(`[${current}]split=2[composed][stillsrc]`, `[stillsrc]${stillFilters(Math.floor(frames / 2)).join(',')}[still]`);
+      current = 'composed';
+      stillArgs.push('-map', '[still]', '-frames:v', '1', '-f', 'image2', '-update', '1', path.resolve(options.stillFile));
+    }
+
     const finish: string[] = [];
     if (cues.some((cue) => cue.text.trim() !== '')) {
       encoder.runner.requireFilters('burned-in captions', 'ass');
@@ -224,10 +236,19 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
     chains.push(`[${current}]${finish.join(',')}[v]`);
 
     await encoder.runner.ffmpeg(
-      [...inputs, '-filter_complex', chains.join(';'), '-map', '[v]', '-map', '[a]', ...segmentOutputArgs(durationSec, encoder.slots.encoderThreads()), path.resolve(out)],
+      [
+        ...inputs, '-filter_complex', chains.join(';'),
+        '-map', '[v]', '-map', '[a]', ...segmentOutputArgs(durationSec, encoder.slots.encoderThreads()), path.resolve(out),
+        ...stillArgs,
+      ],
       { signal: options.signal, env: fonts.env },
     );
   }));
+}
+
+/** Frame `frame` alone, as full-range RGB converted with the segments' own matrix (not swscale's BT.601 default). */
+function stillFilters(frame: number): string[] {
+  return [`trim=start_frame=${frame}:end_frame=${frame + 1}`, `scale=in_color_matrix=${COLOR_MATRIX}:in_range=tv`, 'format=rgb24'];
 }
 
 function audioFadeOut(durationSec: number, fadeSec: number): string[] {

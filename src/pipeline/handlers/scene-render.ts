@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { type Cue, grabFrame, renderScene } from '../../adapters/ffmpeg/index.ts';
 import { SlotflowError } from '../../core/errors.ts';
@@ -11,7 +12,7 @@ import { splitSentences } from '../text/sentences.ts';
 import { type ClippedScene, MIN_SCENE_SEC, type SceneVisual, wholeFrames } from './material-clip.ts';
 import { usable } from './material-search.ts';
 import type { Widget } from '../outputs.ts';
-import { makeAsset, optionalParentInput, parentInput, type SceneInput, type TakeEdits } from './shared.ts';
+import { makeAsset, optionalParentInput, storeAsset, parentInput, type SceneInput, type TakeEdits } from './shared.ts';
 import { speakerFor, speakScene } from './speech-synthesize.ts';
 import { cuesForScene, type Subtitles } from './subtitle-build.ts';
 
@@ -45,6 +46,8 @@ export interface SceneRenderOutput {
   take: number;
   segment: string;
   thumbnail: string;
+  /** A PNG of the scene half-way through as composed before its captions: what the video's cover is made from. */
+  still: string;
   duration_sec: number;
   narration: string;
   visual: { source: string; term: string | null; kind: 'image' | 'video' };
@@ -78,6 +81,10 @@ export function makeSceneRender(deps: PipelineDeps) {
         scratch.push(audio);
         await silenceWav(durationSec, SILENCE, audio);
       }
+      // Written by the same run as the segment, then stored beside it.
+      const stillOut = await deps.assets.scratch('.png');
+      scratch.push(stillOut);
+      const started = performance.now();
       const segment = await makeAsset(ctx, deps.assets, { kind: 'scene', provider: 'ffmpeg', ext: '.mp4', scene: scene.index }, (out) =>
         renderScene(deps.media, {
           width: widget.width,
@@ -92,13 +99,15 @@ export function makeSceneRender(deps: PipelineDeps) {
           fadeSec: SCENE_FADE_SEC,
           // The first take moves as it always did; each later one moves its own way.
           ...(take > 1 ? { motionSeed: seedOf(`${path.basename(visual.path)}#${take}`) } : {}),
+          stillFile: stillOut,
           out,
           signal: ctx.signal,
         }));
+      const still = await storeAsset(ctx, deps.assets, { kind: 'still', provider: 'ffmpeg', scene: scene.index }, stillOut, started);
       const thumbnail = await makeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', ext: '.jpg', scene: scene.index }, (out) =>
         grabFrame(deps.media.runner, segment, Math.min(durationSec / 2, Math.max(0, durationSec - 0.1)), out, { signal: ctx.signal }));
       return {
-        index: scene.index, take, segment, thumbnail, duration_sec: durationSec, narration,
+        index: scene.index, take, segment, thumbnail, still, duration_sec: durationSec, narration,
         visual: { source: visual.provider, term: visual.term ?? null, kind: visual.kind }, cues,
       };
     } finally {

@@ -77,7 +77,18 @@ export async function makeAsset(
   const started = performance.now();
   const out = await assets.scratch(spec.ext);
   await make(out);
-  const stored = await assets.put(out);
+  return storeAsset(ctx, assets, spec, out, started);
+}
+
+/** Moves a finished scratch file into the asset store and records it: for a second file one run made beside its main one. */
+export async function storeAsset(
+  ctx: HandlerContext,
+  assets: AssetStore,
+  spec: { kind: string; provider: string; scene?: number },
+  file: string,
+  started: number,
+): Promise<string> {
+  const stored = await assets.put(file);
   ctx.recordAsset({
     kind: spec.kind, provider: spec.provider, path: stored.path, hash: stored.hash, bytes: stored.bytes,
     latencyMs: performance.now() - started, ...(spec.scene !== undefined ? { scene: spec.scene } : {}),

@@ -1,7 +1,7 @@
-import { rm } from 'node:fs/promises';
-import { concatSegments, type Cue, grabFrame, mixFinal, probe } from '../../adapters/ffmpeg/index.ts';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { type CaptionOptions, concatSegments, type Cue, grabFrame, mixFinal, probe, renderCover } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
+import { coverScene } from '../cover-scene.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Widget } from '../outputs.ts';
 import { input, makeAsset, optionalInput } from './shared.ts';
@@ -10,25 +10,37 @@ import { type Subtitles, toSrt } from './subtitle-build.ts';
 /**
  * VideoSynthesis: the title card and the scenes joined without re-encoding
  * (every segment has the same stream parameters), then the music mixed in,
- * ducked under the voice, with fast start. The SRT sidecar travels along.
+ * ducked under the voice, with fast start. The SRT sidecar travels along,
+ * and the cover: the still of the scene `coverScene` picks (of the chosen
+ * takes), with the title over it in the video's caption style.
  */
 
 export const MUSIC_VOLUME = 0.35;
 export const MUSIC_FADE_SEC = 1.5;
 
+interface SceneOutput {
+  segment: string;
+  duration_sec: number;
+  cues?: Cue[];
+  /** Made by scene.render since cache version 9; older takes have none and give a frame of their segment. */
+  still?: string;
+  visual?: { source: string };
+}
+
 interface SceneOutputs {
   index: number;
-  outputs: Record<string, { segment: string; duration_sec: number; cues?: Cue[] }>;
+  outputs: Record<string, SceneOutput>;
 }
 
 export function makeVideoSynthesize(deps: PipelineDeps) {
   return async function videoSynthesize(ctx: HandlerContext) {
     const widget = input<Widget>(ctx, 'widget');
-    const title = input<{ segment: string; duration_sec?: number }>(ctx, 'title');
+    const title = input<{ segment: string; duration_sec?: number; title?: string }>(ctx, 'title');
     const { scenes } = input<{ scenes: SceneOutputs[] }>(ctx, 'scenes');
     const music = optionalInput<{ music: string | null }>(ctx, 'music')?.music ?? null;
     const subtitles = optionalInput<Subtitles>(ctx, 'subtitles');
-    const rendered = [...scenes].sort((a, b) => a.index - b.index).map((s) => Object.values(s.outputs)[0]!);
+    const ordered = [...scenes].sort((a, b) => a.index - b.index).map((s) => ({ index: s.index, ...Object.values(s.outputs)[0]! }));
+    const rendered: SceneOutput[] = ordered;
     const segments = rendered.map((s) => s.segment);
     const joined = await deps.assets.scratch('.mp4');
     try {
@@ -38,15 +50,33 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
       const video = await makeAsset(ctx, deps.assets, { kind: 'video', provider: 'ffmpeg', ext: '.mp4' }, (out) =>
         mixFinal(runner, { video: joined, ...(music ? { music } : {}), musicVolume: MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out, signal }));
       const probed = await probe(runner, video, { signal });
-      // The cover: the title card, half-way through it.
       const cover = await makeAsset(ctx, deps.assets, { kind: 'cover', provider: 'ffmpeg', ext: '.jpg' }, (out) =>
-        grabFrame(runner, video, Math.min(title.duration_sec ?? 1, probed.durationSec) / 2, out, { signal }));
+        makeCover(deps, coverScene(ordered), { width: widget.width, height: widget.height, title: title.title ?? '', captions: subtitles?.captions, out, signal }));
       const srt = subtitles ? await videoSubtitles(ctx, deps, subtitles, rendered) : null;
       return { video, srt, cover, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length };
     } finally {
       await rm(joined, { force: true });
     }
   };
+}
+
+/** The cover of the scene picked for it: its still, or (a take from before stills) a frame of its segment. */
+async function makeCover(
+  deps: PipelineDeps,
+  scene: SceneOutput | undefined,
+  options: { width: number; height: number; title: string; captions: CaptionOptions | undefined; out: string; signal: AbortSignal | undefined },
+): Promise<void> {
+  const { runner } = deps.media;
+  const { out, signal, captions, ...rest } = options;
+  const frame = scene && !scene.still ? await deps.assets.scratch('.png') : undefined;
+  try {
+    if (frame) await grabFrame(runner, scene!.segment, scene!.duration_sec / 2, frame, { signal });
+    const picture = frame ?? scene?.still;
+    if (!picture) throw new RangeError('a video without scenes has no cover');
+    await renderCover(runner, { ...rest, picture, ...(captions ? { captions } : {}), out, ...(signal ? { signal } : {}) });
+  } finally {
+    if (frame) await rm(frame, { force: true });
+  }
 }
 
 /**
