@@ -10,8 +10,8 @@ import { readEnglish } from './nlp.ts';
  * the same vector and "a tea cup on a wooden table" is not.
  *
  * - English: wink-nlp lemmas, lower case, stop words and punctuation
- *   dropped, except negations (no, not, without…); numbers kept (three cups
- *   are not four).
+ *   dropped, except negations (no, not, without…) and quantities (numbers
+ *   in figures or words, many, few, first…: three cups are not four).
  * - Chinese: Han characters one by one, minus particles and other function
  *   characters; Latin words and numbers as in English. Characters, not
  *   words: a word segmenter cuts the same phrase differently once it is
@@ -30,8 +30,10 @@ export const LEXICAL_EMBEDDER_ID = 'lexical/1';
 
 /** Particles, pronouns, measure words and verbs of place that a reordering adds or drops without changing the request. */
 const CHINESE_STOP_CHARACTERS = new Set([...'的了着过是在有和与及或也都就又还而但把被给让从向对于为以之其这那哪些个只位种一上下里中放呢吗吧啊呀么我你他她它们']);
-/** Stop words that change what is asked for: "a cup with no coffee" is not "a cup with coffee". */
-const KEPT_STOP_WORDS = new Set(['no', 'not', "n't", 'never', 'nor', 'without', 'none', 'nothing', 'nobody', 'neither']);
+/** Negations: stop words that change what is asked for ("a cup with no coffee" is not "a cup with coffee"). */
+const NEGATIONS = new Set(['no', 'not', "n't", 'never', 'nor', 'without', 'none', 'nothing', 'nobody', 'neither']);
+/** Quantities said in words: stop words too, but three apples are not four, nor the first the last. */
+const QUANTITIES = new Set(['all', 'many', 'few', 'several', 'some', 'most', 'more', 'less', 'least', 'first', 'second', 'third', 'last', 'once', 'twice']);
 const HAN = /\p{Script=Han}/u;
 const LATIN_OR_DIGIT_RUN = /[\p{L}\p{N}]+/gu;
 
@@ -54,9 +56,13 @@ function englishTerms(text: string): string[] {
   LATIN_OR_DIGIT_RUN.lastIndex = 0;
   // Lower case first: wink reads a capitalised word at the start of a sentence as a name and leaves it unlemmatised.
   return readEnglish(text.toLowerCase()).tokens
-    .filter((t) => (t.type === 'word' || t.type === 'number') && (!t.stopWord || KEPT_STOP_WORDS.has(t.value.toLowerCase())))
-    .map((t) => (t.type === 'number' ? t.value : t.stopWord ? negation(t.value) : t.lemma.toLowerCase()))
+    .filter((t) => (t.type === 'word' || t.type === 'number') && (!t.stopWord || kept(t)))
+    .map((t) => (t.type === 'number' || t.pos === 'NUM' ? t.value : t.stopWord ? negation(t.value) : t.lemma.toLowerCase()))
     .filter((t) => t !== '');
+}
+
+function kept(t: { value: string; pos: string }): boolean {
+  return t.pos === 'NUM' || NEGATIONS.has(t.value) || QUANTITIES.has(t.value);
 }
 
 /** Every way of saying no is one term, so "isn't" and "is not" read the same. */
@@ -66,7 +72,11 @@ function negation(word: string): string {
 }
 
 export function lexicalVector(text: string): Embedding {
-  const counts = lexicalTerms(text);
+  return termsEmbedding(lexicalTerms(text));
+}
+
+/** Counted terms as the normalised sparse vector and its bucket (the hash of the set of terms). */
+export function termsEmbedding(counts: ReadonlyMap<string, number>): Embedding {
   const norm = Math.sqrt([...counts.values()].reduce((s, c) => s + c * c, 0));
   const terms: Record<string, number> = {};
   for (const [term, count] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) terms[term] = count / norm;
