@@ -1,10 +1,12 @@
+import { rename } from 'node:fs/promises';
 import { expect } from 'chai';
+import { lexicalVector } from '../../src/pipeline/text/lexical-vector.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { OpenAiEmbeddings } from '../../src/providers/embeddings/openai-embeddings.ts';
 import { pipelineReuseRequest } from '../../src/pipeline/reuse-request.ts';
 import type { Distributed } from '../../src/runtime/composition.ts';
 import { taskOutputs } from '../../src/runtime/composition.ts';
-import { RequestReuse } from '../../src/runtime/reuse/request-reuse.ts';
+import { RequestReuse, settingsHash } from '../../src/runtime/reuse/request-reuse.ts';
 import { sendJson, startFakeServer } from '../providers/support/fake-http.ts';
 import { eventually } from '../support/env.ts';
 import { useFullServer } from '../support/server.ts';
@@ -33,6 +35,7 @@ describe('near-duplicate reuse over the HTTP API (MariaDB + Redis)', function ()
   before(() => ({ d, base } = server()));
 
   const options = { size: '160x90', music: false };
+  const flow = loadFlow('article-video', process.cwd());
   const original = { article: { body: '# Breakfast\n\nA coffee cup on a wooden table. The morning light falls across it.' }, options };
   const paraphrase = { article: { body: '# Breakfast\n\nOn a wooden table, a cup of coffee. Across it falls the light of morning.' }, options };
   const nearMiss = { article: { body: '# Breakfast\n\nA tea cup on a wooden table. The morning light falls across it.' }, options };
@@ -84,6 +87,22 @@ describe('near-duplicate reuse over the HTTP API (MariaDB + Redis)', function ()
     expect(sse).to.contain(`"reused_from":"${first.id}"`);
   });
 
+  it('sends the reused and completed events to the callback_url', async () => {
+    const hooks = await startFakeServer((_q, res) => sendJson(res, 200, {}));
+    try {
+      const { id } = await submit({ ...paraphrase, callback_url: `${hooks.origin}/hook` });
+      const types = await eventually('the webhooks of the reused task', async () => {
+        const got = hooks.requests.map((r) => r.headers['x-slotflow-event']);
+        return got.includes('completed') ? got : undefined;
+      }, 30000, 100);
+      expect(types).to.deep.equal(['accepted', 'reused', 'completed']);
+      const reused = JSON.parse(hooks.requests[1]!.body.toString('utf8')) as { task_id: string; data: { reused_from: string } };
+      expect(reused).to.deep.include({ task_id: id, data: { reused_from: first.id, similarity: 1 } });
+    } finally {
+      await hooks.close();
+    }
+  });
+
   it('keeps idempotency keys: the same key and body answer the same reused task', async () => {
     const a = await submit(paraphrase, { 'idempotency-key': 'reuse-key-1' });
     const b = await submit(paraphrase, { 'idempotency-key': 'reuse-key-1' });
@@ -103,6 +122,20 @@ describe('near-duplicate reuse over the HTTP API (MariaDB + Redis)', function ()
     await runsFresh((await submit({ ...paraphrase, options: { ...options, format: '9:16' } })).id);
   });
 
+  it('runs fresh once the earlier video is gone, and drops its vector so it is not found again', async () => {
+    const video = taskOutputs.describe(await d.reads.outputsOf(first.id, taskOutputs.sources(flow)), '').download!.path;
+    const filed = () => d.store.requestCandidates(settingsHash(flow, options), 'lexical/1', lexicalVector(pipelineReuseRequest(paraphrase)!.text).bucket, 10);
+    expect((await filed()).map((c) => c.taskId)).to.deep.equal([first.id]);
+    const kept = `${video}.kept`;
+    await rename(video, kept);
+    try {
+      await runsFresh((await submit(paraphrase)).id);
+      expect(await filed()).to.deep.equal([]);
+    } finally {
+      await rename(kept, video);
+    }
+  });
+
   it('with a remote embedder, compares its vectors (and only its own) against the same MySQL store', async () => {
     const fake = await startFakeServer((q, res) => {
       const input = String((JSON.parse(q.body.toString('utf8')) as { input: string }).input);
@@ -112,7 +145,6 @@ describe('near-duplicate reuse over the HTTP API (MariaDB + Redis)', function ()
     try {
       const embedder = new OpenAiEmbeddings({ baseUrl: `${fake.origin}/v1`, model: 'fake-embed' });
       const reuse = new RequestReuse({ store: d.store, flows: d.flows, outputs: taskOutputs, embedder, describe: pipelineReuseRequest, similarity: 0.98 });
-      const flow = loadFlow('article-video', process.cwd());
       expect(await reuse.find(flow, paraphrase), 'nothing filed for this model yet').to.equal(undefined);
       await reuse.remember(first.id);
       const match = await reuse.find(flow, paraphrase);
