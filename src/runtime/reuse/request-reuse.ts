@@ -37,8 +37,10 @@ export interface ReuseRequest {
 
 export type ReuseDescriber = (input: unknown) => ReuseRequest | undefined;
 
-/** Candidates compared per lookup: the newest of a bucket (a lexical bucket rarely holds more than a few). */
+/** Candidates compared per lookup in a lexical bucket (requests with the same words): the newest, rarely more than a few. */
 export const REUSE_CANDIDATE_LIMIT = 100;
+/** A dense embedder's bucket is its whole settings partition: its newest requests this many, compared exactly. */
+export const DENSE_CANDIDATE_LIMIT = 10_000;
 
 export interface RequestReuseDeps {
   store: RequestVectors & Pick<TaskReadModel, 'getTask' | 'listTakes'> & Pick<TaskReadModel, 'outputsOf'>;
@@ -69,7 +71,8 @@ export class RequestReuse implements ReuseLookup {
     const embedding = await this.embed(request.text);
     if (!embedding) return undefined;
     const { store, embedder, similarity } = this.deps;
-    const candidates = await store.requestCandidates(settingsHash(flow, request.settings), embedder.id, embedding.bucket, REUSE_CANDIDATE_LIMIT);
+    const limit = embedding.vector.kind === 'dense' ? DENSE_CANDIDATE_LIMIT : REUSE_CANDIDATE_LIMIT;
+    const candidates = await store.requestCandidates(settingsHash(flow, request.settings), embedder.id, embedding.bucket, limit);
     const ranked = candidates
       .map((c) => ({ taskId: c.taskId, similarity: cosine(embedding.vector, c.vector) }))
       .filter((c) => c.similarity >= similarity)
