@@ -82,7 +82,7 @@ export interface RenderResult {
   runs: RunRecord[];
   outputs: (component: string) => Record<string, unknown> | undefined;
   wallSec: number;
-  /** The earlier task of this process whose video answered the render (near-duplicate reuse); null when it ran. */
+  /** The earlier task whose video answered the render; embedded mode has no near-duplicate reuse, so null. */
   reusedFrom: string | null;
   /** The ffmpeg build the render ran with. */
   ffmpeg: { path: string; source: string; version: string; release: string };

@@ -111,8 +111,9 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const registry = opts.registry ?? defaultRegistry();
   const flows = new FlowCatalog(store);
   const settings = opts.settings ?? compileSettings();
-  // Reuse lives as long as this process: a render reuses only within itself (and its result cache across runs).
-  const engine = new Engine({ store, flows, queue, locks, reuse: reuseFromSettings(settings, store, flows) });
+  // No near-duplicate reuse: this store starts empty with the process, so there is never an earlier task to
+  // answer with, and embedding each request would only cost time. Repeats are served by the result cache.
+  const engine = new Engine({ store, flows, queue, locks });
   const shutdown = new AbortController();
   await queue.consumeSchedules(1, async (taskId) => {
     await engine.schedule(taskId);
