@@ -1,6 +1,6 @@
 import { rename } from 'node:fs/promises';
 import { expect } from 'chai';
-import { lexicalVector } from '../../src/pipeline/text/lexical-vector.ts';
+import { lexicalEmbedder, lexicalVector } from '../../src/pipeline/text/lexical-vector.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { OpenAiEmbeddings } from '../../src/providers/embeddings/openai-embeddings.ts';
 import { pipelineReuseRequest } from '../../src/pipeline/reuse-request.ts';
@@ -57,6 +57,9 @@ describe('near-duplicate reuse over the HTTP API (MariaDB + Redis)', function ()
     expect(t.components.some((c) => c.state !== 'succeeded')).to.equal(true);
     expect((await post(`/v1/tasks/${id}/cancel`, {})).status).to.equal(202);
   };
+
+  /** The stored lexical vectors of the paraphrase's bucket and settings. */
+  const filed = () => d.store.requestCandidates(settingsHash(flow, options), 'lexical/1', lexicalVector(pipelineReuseRequest(paraphrase)!.text).bucket, 10);
 
   let first: TaskJson;
   before(async function () {
@@ -124,7 +127,6 @@ describe('near-duplicate reuse over the HTTP API (MariaDB + Redis)', function ()
 
   it('runs fresh once the earlier video is gone, and drops its vector so it is not found again', async () => {
     const video = taskOutputs.describe(await d.reads.outputsOf(first.id, taskOutputs.sources(flow)), '').download!.path;
-    const filed = () => d.store.requestCandidates(settingsHash(flow, options), 'lexical/1', lexicalVector(pipelineReuseRequest(paraphrase)!.text).bucket, 10);
     expect((await filed()).map((c) => c.taskId)).to.deep.equal([first.id]);
     const kept = `${video}.kept`;
     await rename(video, kept);
@@ -156,5 +158,20 @@ describe('near-duplicate reuse over the HTTP API (MariaDB + Redis)', function ()
     } finally {
       await fake.close();
     }
+  });
+
+  it('stops answering with a task once one of its scenes was regenerated: its video no longer says its request alone', async () => {
+    // Filed again (the test above dropped it) through the lexical reuse the server runs, and answered from.
+    await new RequestReuse({ store: d.store, flows: d.flows, outputs: taskOutputs, embedder: lexicalEmbedder, describe: pipelineReuseRequest, similarity: 0.98 }).remember(first.id);
+    expect((await view((await submit(original)).id)).reused_from).to.equal(first.id);
+    const res = await post(`/v1/tasks/${first.id}/scenes/1/regenerate`, { narration: 'A different first scene entirely.' });
+    expect(res.status).to.equal(202);
+    await eventually(`task ${first.id} to finish again`, async () => {
+      const t = await view(first.id);
+      const takes = await d.reads.listTakes(first.id);
+      return t.phase === 'completed' && takes.some((c) => c.take > 1 && c.phase === 'completed') ? t : undefined;
+    }, 120000, 250);
+    await runsFresh((await submit(original)).id);
+    expect(await filed()).to.deep.equal([]);
   });
 });
