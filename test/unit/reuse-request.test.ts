@@ -22,6 +22,12 @@ describe('reuse requests', () => {
     expect(r.settings).to.deep.equal({ voice: 'flite', script_language: 'en', script_scenes: 2 });
   });
 
+  it('compares a prompt as it is', () => {
+    const r = pipelineReuseRequest({ prompt: 'a coffee cup on a wooden table', options: { duration_s: 30 } })!;
+    expect(r.text).to.equal('a coffee cup on a wooden table');
+    expect(r.settings).to.deep.equal({ duration_s: 30 });
+  });
+
   it('has nothing to compare for an input that is no article or script', () => {
     expect(pipelineReuseRequest({ bench: 1 })).to.equal(undefined);
     expect(pipelineReuseRequest(null)).to.equal(undefined);

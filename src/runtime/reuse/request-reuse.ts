@@ -43,7 +43,7 @@ export const REUSE_CANDIDATE_LIMIT = 100;
 export const DENSE_CANDIDATE_LIMIT = 10_000;
 
 export interface RequestReuseDeps {
-  store: RequestVectors & Pick<TaskReadModel, 'getTask' | 'listTakes'> & Pick<TaskReadModel, 'outputsOf'>;
+  store: RequestVectors & Pick<TaskReadModel, 'getTask' | 'listTakes' | 'outputsOf'>;
   flows: FlowLookup;
   outputs: OutputDescriber;
   embedder: RequestEmbedder;
