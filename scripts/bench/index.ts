@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,scaling,scale,render] [-- --tasks N] [-- --reps N] [-- --out FILE]`
+ * `npm run bench [-- --quick] [-- --only engine,scaling,scale,render,reuse] [-- --tasks N] [-- --reps N] [-- --out FILE]`
  *
  * 1. Engine: bench-13 tasks in distributed mode (MariaDB + Redis, real
  *    scheduler and worker processes) against the same shape as BullMQ
@@ -10,6 +10,8 @@
  *    against the ffmpeg floor; peak memory of the whole process tree.
  * 3. Repeat: the same article again (served from the result cache).
  * 4. Scale: 100, 1,000 and 10,000 queued tasks drained.
+ * 5. Reuse: near-duplicate lookup p50/p99 with 100,000 stored requests, and
+ *    precision and recall at the default threshold on a pair set.
  *
  * Prints a table and writes bench/results.json. Each part uses its own fresh
  * database (slotflow_bench_<tag>) and queue prefix ({sfb-<tag>}), removed
@@ -29,8 +31,9 @@ import { roundTripCpuUs } from './lib/server-ops.ts';
 import { median, round } from './lib/stats.ts';
 import { fmt, table } from './lib/table.ts';
 import { type RenderBench, renderBench } from './render.ts';
+import { type ReuseBench, reuseBench } from './reuse.ts';
 
-const SECTIONS = ['engine', 'scaling', 'scale', 'render'] as const;
+const SECTIONS = ['engine', 'scaling', 'scale', 'render', 'reuse'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -43,13 +46,15 @@ interface Options {
   scalePoints: number[];
   scaleBudgetSec: number;
   renderSize: string | undefined;
+  reuseStored: number;
+  reuseLookups: number;
   sections: Set<Section>;
   out: string;
 }
 
 function usage(msg?: string): never {
   if (msg) console.error(`bench: ${msg}`);
-  console.error('usage: npm run bench -- [--quick] [--only engine,scaling,scale,render] [--tasks N] [--reps N] [--scale 100,1000] [--scale-budget SEC] [--size WxH|full] [--out FILE]');
+  console.error('usage: npm run bench -- [--quick] [--only engine,scaling,scale,render,reuse] [--tasks N] [--reps N] [--scale 100,1000] [--scale-budget SEC] [--size WxH|full] [--out FILE]');
   process.exit(2);
 }
 
@@ -65,6 +70,8 @@ function parseArgs(argv: readonly string[]): Options {
     scalePoints: quick ? [20, 200] : [100, 1000, 10000],
     scaleBudgetSec: quick ? 30 : 300,
     renderSize: quick ? '360x640' : undefined,
+    reuseStored: quick ? 10_000 : 100_000,
+    reuseLookups: quick ? 1000 : 2000,
     sections: new Set(SECTIONS),
     out: path.join(ROOT, 'bench', 'results.json'),
   };
@@ -127,6 +134,7 @@ interface Results {
   scaling?: ScalingPoint[];
   scale?: ScalePoint[];
   render?: RenderBench;
+  reuse?: ReuseBench;
   targets: Target[];
 }
 
@@ -262,6 +270,13 @@ function targets(r: Results): Target[] {
     out.push({ id: 'render-memory', target: 'peak memory of a render ≤ 1 GiB (whole process tree)',
       measured: `${x.first.peakRssMb} MiB${label}`, met: x.first.peakRssMb <= 1024 });
   }
+  if (r.reuse) {
+    const x = r.reuse;
+    out.push({ id: 'reuse-lookup-p99', target: 'reuse lookup p99 ≤ 50 ms with 100,000 stored requests',
+      measured: `${x.lookupMs.p99} ms with ${x.stored} stored`, met: x.stored >= 100_000 ? x.lookupMs.p99 <= 50 : null });
+    out.push({ id: 'reuse-precision', target: `no false reuse on the near-miss pairs at ${x.threshold}`,
+      measured: `precision ${x.pairs.precision ?? '—'}, recall ${x.pairs.recall} (${x.pairs.falsePositives} false reuses)`, met: x.pairs.falsePositives === 0 });
+  }
   return out;
 }
 
@@ -319,6 +334,14 @@ function report(r: Results): string {
         s.msPerTask, s.cpuMsPerJob.procs, s.cpuMsPerJob.mysqld, s.cpuMsPerJob.redis, s.peakRssMb, s.loadAvg1, s.stealPct]),
     ));
   }
+  if (r.reuse) {
+    const x = r.reuse;
+    lines.push('', `5. Reuse: ${x.stored} stored request vectors (lexical, one settings partition) on ${x.server}; vector index: ${x.vectorIndex}`);
+    lines.push(table(['lookups', 'p50 ms', 'p99 ms', 'max ms', 'hits', 'insert s'], [[x.lookups, x.lookupMs.p50, x.lookupMs.p99, x.lookupMs.max, x.hits, x.insertSec]]));
+    lines.push(`  pairs at ${x.threshold}: ${x.pairs.paraphrases} paraphrases, ${x.pairs.nearMisses} near misses → precision ${x.pairs.precision ?? '—'}, recall ${x.pairs.recall} (TP ${x.pairs.truePositives}, FP ${x.pairs.falsePositives}, FN ${x.pairs.falseNegatives})`);
+    for (const [a, b] of x.falsePositives) lines.push(`  false reuse: "${a.slice(0, 60)}" ~ "${b.slice(0, 60)}"`);
+    for (const [a, b] of x.missed) lines.push(`  missed paraphrase: "${a.slice(0, 60)}" ~ "${b.slice(0, 60)}"`);
+  }
   if (r.targets.length > 0) {
     lines.push('', 'Targets');
     lines.push(table(['target', 'measured', 'met'], r.targets.map((t) => [t.target, t.measured, t.met === null ? '?' : t.met ? 'yes' : 'NO'])));
@@ -363,6 +386,11 @@ async function main(): Promise<void> {
       if (scaling) results.scaling = scaling;
     }
     if (opts.sections.has('scale')) results.scale = await scaleSection(opts);
+    if (opts.sections.has('reuse')) {
+      log(`reuse: storing ${opts.reuseStored} request vectors, then ${opts.reuseLookups} lookups`);
+      results.reuse = await reuseBench({ stored: opts.reuseStored, lookups: opts.reuseLookups, log });
+      log(`reuse: lookup p50 ${results.reuse.lookupMs.p50} ms, p99 ${results.reuse.lookupMs.p99} ms; precision ${results.reuse.pairs.precision}, recall ${results.reuse.pairs.recall}`);
+    }
   } finally {
     killLiveChildren();
   }

@@ -34,7 +34,7 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--duration <seconds>', 'target narration length of a --prompt video (default: the prompt\'s own, else 30)')
     .option('--tone <tone>', 'calm, upbeat, serious or playful: how a --prompt video is written, and the caption style when --captions is not given')
     .option('--captions <style>', 'sentence, karaoke (each word highlighted as spoken) or pop (a few words at a time); default by tone')
-    .option('--no-reuse', 'never answer with an earlier video (checked, not used yet)');
+    .option('--no-reuse', 'run fresh even when a completed task had the same request (near-duplicate reuse)');
 }
 
 /** Adds the options a resume may change: `--voice`, `--music`, `--captions`, `--tone`; `--format` only to be told it cannot. */

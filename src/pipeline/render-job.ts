@@ -82,6 +82,8 @@ export interface RenderResult {
   runs: RunRecord[];
   outputs: (component: string) => Record<string, unknown> | undefined;
   wallSec: number;
+  /** The earlier task whose video answered the render; embedded mode has no near-duplicate reuse, so null. */
+  reusedFrom: string | null;
   /** The ffmpeg build the render ran with. */
   ffmpeg: { path: string; source: string; version: string; release: string };
 }
@@ -127,7 +129,7 @@ export async function renderJob(job: RenderJob): Promise<RenderResult> {
     }
     const { binaries } = deps.media.runner;
     const ffmpeg = { path: binaries.ffmpeg, source: binaries.source, version: binaries.capabilities.version, release: binaries.capabilities.release };
-    return { taskId: id, output: job.output, subtitles, cover, final, runs, outputs, wallSec: (performance.now() - started) / 1000, ffmpeg };
+    return { taskId: id, output: job.output, subtitles, cover, final, runs, outputs, reusedFrom: task.reusedFrom, wallSec: (performance.now() - started) / 1000, ffmpeg };
   } finally {
     // Closing aborts what still runs (the other scenes of a failed render, everything on an interrupt);
     // waiting for the runner's children means none outlives this call, nor the process.

@@ -47,10 +47,9 @@ const FIELDS = ['flow', 'article', 'prompt', 'script', 'title', 'options', 'call
 const FLOW_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * The options, each with what it takes. `reuse` is checked and kept with
- * the task but no handler reads it yet (docs/task-json.md says so);
- * `duration_s` sizes a prompt's plan; the others are used as the docs say
- * (`tone` for the caption style's default and a prompt's narration).
+ * The options, each with what it takes. `duration_s` sizes a prompt's plan;
+ * `reuse` is read at submit (src/runtime/reuse/); the others are used as the
+ * docs say (`tone` for the caption style's default and a prompt's narration).
  */
 const OPTION_CHECKS: Record<string, (value: unknown) => string | undefined> = {
   format: (v) => (typeof v === 'string' && Object.hasOwn(FORMATS, v) ? undefined : `one of ${Object.keys(FORMATS).join(', ')}`),

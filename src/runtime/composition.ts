@@ -27,6 +27,11 @@ import { FlowCatalog } from './flow-catalog.ts';
 import type { EngineServices } from './services.ts';
 import { Sweeper } from './sweeper.ts';
 import { DEFAULT_WEBHOOKS, WebhookDispatcher } from './webhooks.ts';
+import { RequestReuse, type RequestReuseDeps } from './reuse/request-reuse.ts';
+import type { RequestEmbedder } from '../core/ports/embedder.ts';
+import { OpenAiEmbeddings } from '../providers/embeddings/openai-embeddings.ts';
+import { lexicalEmbedder } from '../pipeline/text/lexical-vector.ts';
+import { pipelineReuseRequest } from '../pipeline/reuse-request.ts';
 
 /**
  * The composition root: the one place that builds adapters from settings and
@@ -46,6 +51,19 @@ export function defaultRegistry(): HandlerRegistry {
 /** The builtins and the video pipeline, with the providers the settings configure. */
 export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFromSettings(settings)): HandlerRegistry {
   return registerPipeline(defaultRegistry(), { ...providersFromSettings(new AssetStore(settings.dataDir), settings), media });
+}
+
+/** The embeddings service the settings name, else the lexical vectors made here. */
+export function embedderFromSettings(settings: Settings): RequestEmbedder {
+  if (!settings.embeddingsBaseUrl) return lexicalEmbedder;
+  return new OpenAiEmbeddings({
+    baseUrl: settings.embeddingsBaseUrl, model: settings.embeddingsModel, ...(settings.embeddingsApiKey ? { apiKey: settings.embeddingsApiKey } : {}),
+  });
+}
+
+/** Near-duplicate reuse over a store's request vectors, for the pipeline's requests. */
+export function reuseFromSettings(settings: Settings, store: RequestReuseDeps['store'], flows: RequestReuseDeps['flows']): RequestReuse {
+  return new RequestReuse({ store, flows, outputs: taskOutputs, embedder: embedderFromSettings(settings), describe: pipelineReuseRequest, similarity: settings.reuseSimilarity });
 }
 
 /** The engine's own services for this deployment; the callback secret is generated and stored on first use when unset. */
@@ -92,12 +110,15 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const locks = new LocalLocks();
   const registry = opts.registry ?? defaultRegistry();
   const flows = new FlowCatalog(store);
+  const settings = opts.settings ?? compileSettings();
+  // No near-duplicate reuse: this store starts empty with the process, so there is never an earlier task to
+  // answer with, and embedding each request would only cost time. Repeats are served by the result cache.
   const engine = new Engine({ store, flows, queue, locks });
   const shutdown = new AbortController();
   await queue.consumeSchedules(1, async (taskId) => {
     await engine.schedule(taskId);
   });
-  const services = await engineServices(opts.settings ?? compileSettings(), store);
+  const services = await engineServices(settings, store);
   engine.fanOutCache = services.assets;
   await queue.consumeComponents([], opts.concurrency ?? DEFAULT_EMBEDDED_CONCURRENCY, async (job) => {
     await runComponentJob(job, { engine, flows, store, queue, registry, services, workerId: 'embedded', shutdown: shutdown.signal });
@@ -150,7 +171,7 @@ export function connect(settings: Settings): Distributed {
   });
   const locks = new RedlockLocks(lockClients, settings.queuePrefix, { ...DEFAULT_REDLOCK, ttlMs: settings.lockTtlMs });
   const flows = new FlowCatalog(store);
-  const engine = new Engine({ store, flows, queue, locks });
+  const engine = new Engine({ store, flows, queue, locks, reuse: reuseFromSettings(settings, store, flows) });
   const closers: Array<() => Promise<unknown>> = [];
   const runtime: Distributed = {
     engine,

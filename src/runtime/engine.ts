@@ -16,6 +16,9 @@ import type { FlowRegistry } from '../core/ports/flow-versions.ts';
 import type { TaskRecords } from '../core/ports/read-model.ts';
 import type { Rejections } from '../core/ports/rejections.ts';
 import { SlotflowError } from '../core/errors.ts';
+import type { ReusedTasks } from '../core/ports/request-vectors.ts';
+import { log } from '../log.ts';
+import type { ReuseLookup } from './reuse/request-reuse.ts';
 
 /**
  * The engine: every change to a task goes through `mutate`, which takes the
@@ -85,7 +88,7 @@ export interface SubmitRequest {
 }
 
 /** What the engine writes and reads: the task rows and refused answers (flow versions go through `flows`). */
-export type EngineStore = TaskState & TaskRecords & Rejections;
+export type EngineStore = TaskState & TaskRecords & Rejections & ReusedTasks;
 
 export interface EngineDeps {
   store: EngineStore;
@@ -94,6 +97,8 @@ export interface EngineDeps {
   queue: DispatchQueue;
   locks: LockManager;
   jitter?: () => number;
+  /** Near-duplicate reuse: a request like a completed one is answered with its video; none: every task runs. */
+  reuse?: ReuseLookup;
 }
 
 /** Where a finished fan-out's output is filed, so the same inputs skip the children next time. */
@@ -136,6 +141,7 @@ export class Engine {
   private readonly queue: DispatchQueue;
   private readonly locks: LockManager;
   private readonly jitter: () => number;
+  private readonly reuse: ReuseLookup | undefined;
   fanOutCache: FanOutCache | undefined;
   private readonly known = new Map<string, TaskSnapshot>();
   private readonly waiting = new Map<string, WaitingAnswer[]>();
@@ -146,11 +152,13 @@ export class Engine {
     this.locks = deps.locks;
     this.jitter = deps.jitter ?? Math.random;
     this.flows = deps.flows;
+    this.reuse = deps.reuse;
   }
 
   /**
    * Creates the task (or finds it by idempotency key). Its first scheduling pass is planned here and written
-   * with it, so its first components are dispatched at once, without a pass of their own.
+   * with it, so its first components are dispatched at once, without a pass of their own. A request like a
+   * completed one (see `ReuseLookup`) is created completed instead, as a copy of that task's outcome.
    */
   async submit(req: SubmitRequest): Promise<CreatedTask> {
     const flow = await this.flows.register(req.flow);
@@ -158,6 +166,14 @@ export class Engine {
       idempotencyKey: req.idempotencyKey ?? null, parentId: null, parentComponent: null, parentAttempt: null, sceneIndex: null,
       take: 1, title: req.title ?? null, callbackUrl: req.callbackUrl ?? null,
     });
+    const match = await this.reuse?.find(flow, req.input);
+    if (match) {
+      const reused = await this.store.createReusedTask(task, match);
+      if (reused) {
+        if (reused.created) metrics.tasksReused.inc();
+        return reused;
+      }
+    }
     const created = await this.store.createTask(task);
     if (created.created) await this.begin([task]);
     return created;
@@ -380,8 +396,18 @@ export class Engine {
       // A task already running goes on before tasks that have not started.
       if (jobs.length > 0) await this.queue.dispatch(jobs, { ahead: base.phase === TaskPhase.running });
       if (base.parentId && isTerminal(write.phase) && !isTerminal(base.phase)) await this.childSettled(base);
+      if (this.reuse && !base.parentId && write.phase === TaskPhase.completed && base.phase !== TaskPhase.completed) await this.fileForReuse(taskId);
     }
     return planned;
+  }
+
+  /** A completed task's request is filed for reuse; a failure costs later reuses only, never the task. */
+  private async fileForReuse(taskId: string): Promise<void> {
+    try {
+      await this.reuse!.remember(taskId);
+    } catch (e) {
+      log.warn(`reuse: task ${taskId} completed but could not be filed for reuse: ${(e as Error).message}`);
+    }
   }
 
   /** Keeps the task as this process last wrote it; finished tasks are forgotten (a resume reads them afresh). */

@@ -39,5 +39,6 @@ export const metrics = {
     labelNames: ['outcome'],
     registers: [registry],
   }),
+  tasksReused: new Counter({ name: 'slotflow_tasks_reused_total', help: 'Tasks answered with an earlier task\'s video (near-duplicate reuse)', registers: [registry] }),
   cacheHits: new Counter({ name: 'slotflow_component_cache_hits_total', help: 'Component runs answered from the result cache', registers: [registry] }),
 };

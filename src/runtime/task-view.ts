@@ -40,6 +40,8 @@ export interface TaskView {
   hex: string;
   unknown_bits: string;
   parent_id: string | null;
+  /** The earlier task whose video answered this one (near-duplicate reuse); null when it ran. */
+  reused_from: string | null;
   created_at: string;
   updated_at: string;
   error: TaskRecord['error'];
@@ -106,6 +108,7 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
     hex: toHex(task.word),
     unknown_bits: toHex(unknownBits(flow, task.word)),
     parent_id: task.parentId,
+    reused_from: task.reusedFrom,
     created_at: task.createdAt.toISOString(),
     updated_at: task.updatedAt.toISOString(),
     error: task.error,

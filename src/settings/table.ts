@@ -1,5 +1,5 @@
 import {
-  address, directory, duration, file, flag, keyPrefix, oneOf, positiveInteger, text, url, urlList, type ValueType,
+  address, directory, duration, file, flag, fraction, keyPrefix, oneOf, positiveInteger, text, url, urlList, type ValueType,
 } from './value-types.ts';
 
 /**
@@ -53,6 +53,12 @@ export interface Settings {
   llmBaseUrl: string | undefined;
   llmApiKey: string | undefined;
   llmModel: string;
+  /** An OpenAI-compatible embeddings API for reuse; unset: lexical vectors made here. */
+  embeddingsBaseUrl: string | undefined;
+  embeddingsApiKey: string | undefined;
+  embeddingsModel: string;
+  /** A request this similar to a completed one with the same output settings is answered with its video. */
+  reuseSimilarity: number;
   /** A media folder with `manifest.json`; unset: the bundled `examples/media`. */
   mediaLibrary: string | undefined;
 }
@@ -98,6 +104,10 @@ export const DEFAULTS: Readonly<Settings> = {
   llmBaseUrl: undefined,
   llmApiKey: undefined,
   llmModel: 'gpt-4o-mini',
+  embeddingsBaseUrl: undefined,
+  embeddingsApiKey: undefined,
+  embeddingsModel: 'text-embedding-3-small',
+  reuseSimilarity: 0.98,
   mediaLibrary: undefined,
 };
 
@@ -269,6 +279,24 @@ export const SETTINGS: SettingsTable = {
   llmModel: {
     variable: 'SLOTFLOW_LLM_MODEL', type: text, secret: false,
     description: 'chat model asked of SLOTFLOW_LLM_BASE_URL',
+  },
+  embeddingsBaseUrl: {
+    variable: 'SLOTFLOW_EMBEDDINGS_BASE_URL', type: url(HTTP), secret: false,
+    description: 'an OpenAI-compatible embeddings API (`/embeddings` under it) whose vectors find earlier requests to reuse',
+    unset: 'lexical vectors (lemmas without stop words) made here',
+  },
+  embeddingsApiKey: {
+    variable: 'SLOTFLOW_EMBEDDINGS_API_KEY', type: text, secret: true,
+    description: 'API key of SLOTFLOW_EMBEDDINGS_BASE_URL',
+    unset: 'requests carry no key',
+  },
+  embeddingsModel: {
+    variable: 'SLOTFLOW_EMBEDDINGS_MODEL', type: text, secret: false,
+    description: 'embedding model asked of SLOTFLOW_EMBEDDINGS_BASE_URL',
+  },
+  reuseSimilarity: {
+    variable: 'SLOTFLOW_REUSE_SIMILARITY', type: fraction, secret: false,
+    description: 'how similar (cosine) a request must be to a completed one with the same output settings to be answered with its video',
   },
   mediaLibrary: {
     variable: 'SLOTFLOW_MEDIA_LIBRARY', type: directory, secret: false,

@@ -57,6 +57,17 @@ export const flag: ValueType<boolean> = {
   },
 };
 
+/** A share from 0 to 1, such as a similarity threshold. */
+export const fraction: ValueType<number> = {
+  accepts: 'a number from 0 to 1 (0.98)',
+  parse(raw) {
+    if (!/^(?:0|1)(?:\.\d+)?$|^\.\d+$/.test(raw)) throw new InvalidValue('is not a number from 0 to 1');
+    const n = Number(raw);
+    if (n > 1) throw new InvalidValue('is more than 1');
+    return n;
+  },
+};
+
 export function oneOf<T extends string>(values: readonly T[]): ValueType<T> {
   return {
     accepts: `one of ${values.join(', ')}`,

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import type { CompiledFlow } from '../../src/core/flow/compile.ts';
-import { isTerminal, type TaskSnapshot } from '../../src/core/engine/task.ts';
+import { isTerminal, TaskPhase, type TaskSnapshot } from '../../src/core/engine/task.ts';
+import { initialWord } from '../../src/core/word.ts';
+import type { NewTask } from '../../src/core/ports/task-state.ts';
 import { slotState } from '../../src/core/slot.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import { startEmbedded } from '../../src/runtime/composition.ts';
@@ -294,6 +297,72 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       expect(outcome.applied === false && outcome.current?.id).to.equal(id);
       expect(outcome.applied === false && outcome.current!.version).to.be.at.least(snap.version);
       expect((await backend.store.readTask(id))!.word).to.equal(snap.word);
+    });
+
+    /** A top-level task to create, as the engine makes one, without its first pass. */
+    function newTaskOf(flow: CompiledFlow, input: unknown, idempotencyKey: string | null = null): NewTask {
+      const id = randomUUID();
+      const word = initialWord(flow, input);
+      return {
+        id, flow, word, input, idempotencyKey, parentId: null, parentComponent: null, parentAttempt: null, sceneIndex: null, take: 1, title: 'again',
+        callbackUrl: null, first: undefined,
+        snapshot: { id, flowName: flow.name, flowHash: flow.hash, word, inFlight: 0n, version: 1, attempts: {}, phase: TaskPhase.queued, status: 'queued', error: null,
+          parentId: null, parentComponent: null, parentAttempt: null, sceneIndex: null },
+      };
+    }
+
+    it('creates a reused task completed at once as a copy of a completed one: its word, its outputs cached with no executions, reused events', async () => {
+      const flow = loadFlow(flowFile('dag-14'));
+      const done = await runToEnd(flow);
+      const task = newTaskOf(flow, { request: 'again' });
+      expect(await backend.store.createReusedTask(task, { taskId: done.id, similarity: 0.991 })).to.deep.equal({ id: task.id, created: true });
+      const copy = (await backend.store.getTask(task.id))!;
+      expect(copy).to.include({ phase: 'completed', status: done.status, reusedFrom: done.id, title: 'again', version: 1 });
+      expect(copy.word).to.equal(done.word);
+      expect(copy.inFlight).to.equal(0n);
+      expect(copy.input).to.deep.equal({ request: 'again' });
+      const runs = await backend.store.listRuns(task.id);
+      expect(runs).to.have.length(14);
+      expect(runs.every((r) => r.status === 'succeeded' && r.cached && r.executions === 0)).to.equal(true);
+      const names = flow.components.map((c) => c.name);
+      expect(await backend.store.outputsOf(task.id, names)).to.deep.equal(await backend.store.outputsOf(done.id, names));
+      const events = await backend.store.listEvents(task.id);
+      expect(events.map((e) => e.type)).to.deep.equal(['accepted', 'reused', 'completed']);
+      expect(events[1]!.data).to.deep.equal({ reused_from: done.id, similarity: 0.991 });
+      expect(events[2]!.slotWord).to.equal(done.word.toString());
+      expect((await backend.store.getTask(done.id))!.reusedFrom).to.equal(null);
+    });
+
+    it('refuses to reuse a task that is not completed (nothing written), and keeps idempotency keys', async () => {
+      const flow = loadFlow(flowFile('dag-14'));
+      const lost = newTaskOf(flow, {});
+      expect(await backend.store.createReusedTask(lost, { taskId: randomUUID(), similarity: 1 })).to.equal(undefined);
+      expect(await backend.store.getTask(lost.id)).to.equal(undefined);
+      const done = await runToEnd(flow);
+      const key = `reuse-${randomUUID()}`;
+      const first = newTaskOf(flow, {}, key);
+      expect((await backend.store.createReusedTask(first, { taskId: done.id, similarity: 1 }))!.created).to.equal(true);
+      expect(await backend.store.createReusedTask(newTaskOf(flow, {}, key), { taskId: done.id, similarity: 1 })).to.deep.equal({ id: first.id, created: false });
+      expect(await backend.store.createTask(newTaskOf(flow, {}, key))).to.deep.equal({ id: first.id, created: false });
+    });
+
+    it('files request vectors and finds them by settings, embedder and bucket only, newest first; forgets them', async () => {
+      const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const settings = randomUUID();
+      const vector = { kind: 'sparse', terms: { coffee: 0.6, cup: 0.8 } } as const;
+      await backend.store.rememberRequest({ taskId: a, settingsHash: settings, embedder: 'lexical/1', bucket: 'b1', vector });
+      await backend.store.rememberRequest({ taskId: b, settingsHash: settings, embedder: 'lexical/1', bucket: 'b2', vector });
+      await backend.store.rememberRequest({ taskId: c, settingsHash: settings, embedder: 'other', bucket: 'b1', vector });
+      await new Promise((r) => setTimeout(r, 5));
+      await backend.store.rememberRequest({ taskId: d, settingsHash: settings, embedder: 'lexical/1', bucket: 'b1', vector: { kind: 'dense', values: [1, 0] } });
+      const found = await backend.store.requestCandidates(settings, 'lexical/1', 'b1', 10);
+      expect(found.map((f) => f.taskId)).to.deep.equal([d, a]);
+      expect(found[1]!.vector).to.deep.equal(vector);
+      expect(await backend.store.requestCandidates(settings, 'lexical/1', 'b1', 1)).to.have.length(1);
+      expect(await backend.store.requestCandidates(randomUUID(), 'lexical/1', 'b1', 10)).to.deep.equal([]);
+      await backend.store.forgetRequests([d, b]);
+      expect((await backend.store.requestCandidates(settings, 'lexical/1', 'b1', 10)).map((f) => f.taskId)).to.deep.equal([a]);
+      expect(await backend.store.requestCandidates(settings, 'lexical/1', 'b2', 10)).to.deep.equal([]);
     });
   });
 }

@@ -50,6 +50,14 @@ describe('compileSettings', () => {
     expect(compileSettings({ SLOTFLOW_EDGE_TTS: 'off' }).edgeTts).to.equal(false);
   });
 
+  it('reads the reuse similarity as a number from 0 to 1, 0.98 by default', () => {
+    expect(compileSettings({}).reuseSimilarity).to.equal(0.98);
+    expect(compileSettings({ SLOTFLOW_REUSE_SIMILARITY: '0.9' }).reuseSimilarity).to.equal(0.9);
+    expect(compileSettings({ SLOTFLOW_REUSE_SIMILARITY: '1' }).reuseSimilarity).to.equal(1);
+    expect(failure({ SLOTFLOW_REUSE_SIMILARITY: '1.5' }).problem).to.include('more than 1');
+    expect(failure({ SLOTFLOW_REUSE_SIMILARITY: '98%' }).problem).to.include('not a number from 0 to 1');
+  });
+
   it('rejects a bad value naming the variable, the problem and what it accepts', () => {
     const e = failure({ SLOTFLOW_SCHEDULER_CONCURRENCY: '2.5' });
     expect(e).to.include({ variable: 'SLOTFLOW_SCHEDULER_CONCURRENCY', code: 'invalid-setting', retryable: false, accepts: SETTINGS.schedulerConcurrency.type.accepts });

@@ -10,6 +10,7 @@ import type { OpenedAttempt } from '../../core/ports/attempts.ts';
 import type { RunRecord, StoredEvent, TaskFilter, TaskRecord } from '../../core/ports/read-model.ts';
 import type { CreatedTask, NewTask, WriteOutcome } from '../../core/ports/task-state.ts';
 import type { TaskStore } from '../../core/ports/task-store.ts';
+import type { RequestCandidate, ReusedFrom, StoredRequest } from '../../core/ports/request-vectors.ts';
 
 /**
  * The embedded back end's store: the same contract as the MySQL store, kept in
@@ -65,6 +66,7 @@ export class MemoryStore implements TaskStore {
       chosen: true,
       idempotencyKey: task.idempotencyKey,
       callbackUrl: task.callbackUrl,
+      reusedFrom: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -85,10 +87,54 @@ export class MemoryStore implements TaskStore {
     return created;
   }
 
+  async createReusedTask(task: NewTask, from: ReusedFrom): Promise<CreatedTask | undefined> {
+    const earlier = this.tasks.get(from.taskId);
+    if (!earlier || earlier.phase !== TaskPhase.completed || earlier.flowHash !== task.flow.hash) return undefined;
+    if (task.idempotencyKey !== null) {
+      const existing = this.keys.get(task.idempotencyKey);
+      if (existing) return { id: existing, created: false };
+      this.keys.set(task.idempotencyKey, task.id);
+    }
+    const now = new Date();
+    this.tasks.set(task.id, {
+      ...structuredClone(earlier),
+      id: task.id, inFlight: 0n, version: 1, parentId: null, parentComponent: null, parentAttempt: null, sceneIndex: null, error: null,
+      input: structuredClone(task.input), title: task.title, take: 1, chosen: true, idempotencyKey: task.idempotencyKey,
+      callbackUrl: task.callbackUrl, reusedFrom: from.taskId, createdAt: now, updatedAt: now,
+    });
+    this.runs.set(task.id, (this.runs.get(from.taskId) ?? []).filter((r) => r.status === RunStatus.succeeded).map((r) => ({
+      ...structuredClone(r), executions: 0, cached: true, worker: null, error: null, queuedAt: now, startedAt: now, finishedAt: now,
+    })));
+    const word = earlier.word.toString();
+    this.pushEvent(task.id, { type: EventType.accepted, slotWord: task.word.toString() });
+    this.pushEvent(task.id, { type: EventType.reused, slotWord: word, data: { reused_from: from.taskId, similarity: Number(from.similarity.toFixed(6)) } });
+    this.pushEvent(task.id, { type: EventType.completed, slotWord: word });
+    return { id: task.id, created: true };
+  }
+
+  private readonly requests = new Map<string, StoredRequest & { at: number }>();
+  private requestClock = 0;
+
+  async rememberRequest(request: StoredRequest): Promise<void> {
+    this.requests.set(request.taskId, { ...structuredClone(request), at: ++this.requestClock });
+  }
+
+  async requestCandidates(settingsHash: string, embedder: string, bucket: string, limit: number): Promise<RequestCandidate[]> {
+    return [...this.requests.values()]
+      .filter((r) => r.settingsHash === settingsHash && r.embedder === embedder && r.bucket === bucket)
+      .sort((a, b) => b.at - a.at)
+      .slice(0, limit)
+      .map((r) => ({ taskId: r.taskId, vector: structuredClone(r.vector) }));
+  }
+
+  async forgetRequests(taskIds: readonly string[]): Promise<void> {
+    for (const id of taskIds) this.requests.delete(id);
+  }
+
   async readTask(id: string): Promise<TaskSnapshot | undefined> {
     const row = this.tasks.get(id);
     if (!row) return undefined;
-    const { input: _i, idempotencyKey: _k, createdAt: _c, updatedAt: _u, callbackUrl: _b, title: _t, take: _n, chosen: _s, ...snap } = row;
+    const { input: _i, idempotencyKey: _k, createdAt: _c, updatedAt: _u, callbackUrl: _b, title: _t, take: _n, chosen: _s, reusedFrom: _r, ...snap } = row;
 
     return structuredClone(snap);
   }

@@ -8,6 +8,7 @@ import type { OpenedAttempt } from '../../core/ports/attempts.ts';
 import type { RunRecord, StoredEvent, TaskFilter, TaskRecord } from '../../core/ports/read-model.ts';
 import type { CreatedTask, NewTask, WriteOutcome } from '../../core/ports/task-state.ts';
 import type { TaskStore } from '../../core/ports/task-store.ts';
+import type { RequestCandidate, ReusedFrom, StoredRequest } from '../../core/ports/request-vectors.ts';
 import type { WebhookAttempt, WebhookAttemptRecord, WebhookEvent, WebhookOutbox } from '../../core/ports/webhook-outbox.ts';
 import type { MysqlHandle } from './connection.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -18,10 +19,12 @@ import { countRejections } from './steps/count-rejections.ts';
 import { activitySince } from './steps/activity-since.ts';
 import { countTasksByStatus } from './steps/count-tasks-by-status.ts';
 import { createChildren } from './steps/create-children.ts';
+import { createReusedTask } from './steps/create-reused-task.ts';
 import { createTask } from './steps/create-task.ts';
 import { findIdleTasks } from './steps/find-idle-tasks.ts';
 import { findTaskIds } from './steps/find-task-ids.ts';
 import { forgetAssets } from './steps/forget-assets.ts';
+import { forgetRequests } from './steps/forget-requests.ts';
 import { getTask } from './steps/get-task.ts';
 import { getAsset, listAssets } from './steps/list-assets.ts';
 import { listChildren } from './steps/list-children.ts';
@@ -37,6 +40,8 @@ import { readTask } from './steps/read-task.ts';
 import { recordAssets } from './steps/record-assets.ts';
 import { recordRejection } from './steps/record-rejection.ts';
 import { recordWebhookAttempt } from './steps/record-webhook-attempt.ts';
+import { rememberRequest } from './steps/remember-request.ts';
+import { requestCandidates } from './steps/request-candidates.ts';
 import { releaseWebhookEvent } from './steps/release-webhook-event.ts';
 import { saveFlowVersion } from './steps/save-flow-version.ts';
 import { secret } from './steps/secret.ts';
@@ -79,6 +84,22 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   createTask(task: NewTask): Promise<CreatedTask> {
     return withDbRetry(() => createTask(this.handle.batchPool, task));
+  }
+
+  createReusedTask(task: NewTask, from: ReusedFrom): Promise<CreatedTask | undefined> {
+    return withDbRetry(() => createReusedTask(this.handle.batchPool, task, from));
+  }
+
+  rememberRequest(request: StoredRequest): Promise<void> {
+    return withDbRetry(() => rememberRequest(this.pool, request));
+  }
+
+  requestCandidates(settingsHash: string, embedder: string, bucket: string, limit: number): Promise<RequestCandidate[]> {
+    return withDbRetry(() => requestCandidates(this.pool, settingsHash, embedder, bucket, limit));
+  }
+
+  forgetRequests(taskIds: readonly string[]): Promise<void> {
+    return withDbRetry(() => forgetRequests(this.pool, taskIds));
   }
 
   createChildren(children: readonly NewTask[]): Promise<CreatedTask[]> {

@@ -141,6 +141,7 @@ export function toRecord(r: typeof tasks.$inferSelect): TaskRecord {
     chosen: r.chosen,
     idempotencyKey: r.idempotencyKey,
     callbackUrl: r.callbackUrl,
+    reusedFrom: r.reusedFrom,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };

@@ -1,4 +1,4 @@
-import { bigint, boolean, char, datetime, index, int, json, mysqlTable, primaryKey, smallint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { bigint, boolean, char, datetime, index, int, json, mediumtext, mysqlTable, primaryKey, smallint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 
 /**
  * The MySQL schema (MySQL 8 and MariaDB 10.11). Migrations in `drizzle/` are
@@ -43,6 +43,8 @@ export const tasks = mysqlTable(
     /** From the article, the prompt, or given at submit; null for fan-out children. */
     title: varchar('title', { length: 200 }),
     callbackUrl: varchar('callback_url', { length: 2048 }),
+    /** The earlier task whose video answered this one (near-duplicate reuse); null when the task ran. */
+    reusedFrom: char('reused_from', { length: 36 }),
     error: json('error'),
     createdAt: at('created_at').notNull(),
     updatedAt: at('updated_at').notNull(),
@@ -155,4 +157,22 @@ export const assets = mysqlTable(
     createdAt: at('created_at').notNull(),
   },
   (t) => [index('assets_task').on(t.taskId), index('assets_hash').on(t.hash)],
+);
+
+/**
+ * The requests of completed tasks as vectors, for near-duplicate reuse (src/runtime/reuse/request-reuse.ts):
+ * found by settings hash, embedder and bucket (the lexical embedder's bucket is its set of terms), newest first.
+ * The vector is JSON: `{ "kind": "sparse", "terms": { term: weight } }` or `{ "kind": "dense", "values": [...] }`.
+ */
+export const requestVectors = mysqlTable(
+  'request_vectors',
+  {
+    taskId: char('task_id', { length: 36 }).primaryKey(),
+    settingsHash: char('settings_hash', { length: 64 }).notNull(),
+    embedder: varchar('embedder', { length: 128 }).notNull(),
+    bucket: varchar('bucket', { length: 64 }).notNull(),
+    vector: mediumtext('vector').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('request_vectors_lookup').on(t.settingsHash, t.embedder, t.bucket, t.createdAt)],
 );

@@ -120,6 +120,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
         planner,
         ffmpeg: result.ffmpeg,
         wall_sec: Number(((performance.now() - started) / 1000).toFixed(2)),
+        reused_from: result.reusedFrom,
         components_executed: runs.filter((r) => r.executions > 0 && !r.cached).length,
         components_reused: runs.filter((r) => r.cached).length,
       };

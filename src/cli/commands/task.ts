@@ -160,6 +160,7 @@ export function registerTaskCommands(program: Command, io: Output): void {
         }
         io.out(`task ${view.id}  flow ${view.flow} v${view.version}  ${view.phase} / ${view.status}`);
         if (view.title) io.out(`title ${view.title}`);
+        if (view.reused_from) io.out(`reused the video of task ${view.reused_from}: nothing ran`);
         io.out(`word ${view.slot_word} = ${view.hex}   created ${view.created_at}  updated ${view.updated_at}`);
         if (view.error) io.out(`error ${view.error.component} attempt ${view.error.attempt}: ${view.error.name}: ${view.error.message}`);
         for (const line of outputLines(await describedOutputs(src, id))) io.out(line);

@@ -6,6 +6,8 @@ export const EventType = {
   progress: 'progress',
   componentSucceeded: 'component.succeeded',
   componentFailed: 'component.failed',
+  /** The task was answered with an earlier task's video (near-duplicate reuse); `completed` follows. */
+  reused: 'reused',
   completed: 'completed',
   failed: 'failed',
   cancelled: 'cancelled',

@@ -9,6 +9,8 @@ export interface TaskRecord extends TaskSnapshot {
   chosen: boolean;
   idempotencyKey: string | null;
   callbackUrl: string | null;
+  /** The earlier task whose video answered this one's request (near-duplicate reuse); null when it ran. */
+  reusedFrom: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

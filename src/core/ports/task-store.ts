@@ -3,6 +3,7 @@ import type { Attempts } from './attempts.ts';
 import type { FlowVersions } from './flow-versions.ts';
 import type { TaskReadModel } from './read-model.ts';
 import type { Rejections } from './rejections.ts';
+import type { RequestVectors, ReusedTasks } from './request-vectors.ts';
 import type { Secrets } from './secrets.ts';
 import type { IdleTasks, TaskState } from './task-state.ts';
 
@@ -12,6 +13,6 @@ import type { IdleTasks, TaskState } from './task-state.ts';
  * consumer names the narrow interfaces it uses.
  */
 export interface TaskStore
-  extends TaskState, Attempts, TaskReadModel, AssetLedger, AssetReads, AssetCollection, FlowVersions, Secrets, Rejections, IdleTasks {
+  extends TaskState, Attempts, TaskReadModel, AssetLedger, AssetReads, AssetCollection, FlowVersions, Secrets, Rejections, IdleTasks, RequestVectors, ReusedTasks {
   close(): Promise<void>;
 }
