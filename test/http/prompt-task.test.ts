@@ -12,6 +12,8 @@ const PROMPT = 'Create a 15-second ad for a tea shop';
 
 interface View {
   id: string; phase: string; flow: string; title: string | null; video: string | null;
+  reused_from: string | null;
+  components: Array<{ executions: number }>;
   planner: { name: string; label: string; model: string | null; tone: string; fit: { target_sec: number } } | null;
   scenes: Array<{ scene: number; narration: string; take: number; takes: Array<{ take: number; chosen: boolean }> }>;
 }
@@ -30,6 +32,26 @@ describe('a prompt task through the API (MariaDB + Redis)', function () {
       const t = await view(id);
       return ['completed', 'failed', 'cancelled'].includes(t.phase) ? t : undefined;
     }, 120000, 200);
+
+  it('answers the same prompt reworded with the earlier video, and a prompt for something else with a fresh run', async () => {
+    const options = { size: '320x180', music: false, tone: 'upbeat' };
+    const res = await post('/v1/tasks', { prompt: 'Create a 15-second ad for a bakery', options });
+    const { id } = (await res.json()) as { id: string };
+    const first = await finished(id);
+    expect(first.phase).to.equal('completed');
+    const again = (await (await post('/v1/tasks', { prompt: 'For a bakery, create an ad: 15 seconds', options })).json()) as { id: string; status: string };
+    expect(again.status).to.equal('completed');
+    const reused = await view(again.id);
+    expect(reused.reused_from).to.equal(id);
+    expect(reused.video).to.be.a('string');
+    expect(reused.components.reduce((n, c) => n + c.executions, 0)).to.equal(0);
+    const other = (await (await post('/v1/tasks', { prompt: 'Create a 15-second ad for a butcher', options })).json()) as { id: string };
+    const fresh = await view(other.id);
+    expect(fresh.reused_from).to.equal(null);
+    expect(fresh.phase).to.not.equal('completed');
+    expect((await post(`/v1/tasks/${other.id}/cancel`, {})).status).to.equal(202);
+    await finished(other.id);
+  });
 
   it('plans the scenes with the template planner, shows who wrote them, and regenerates one scene with new narration', async () => {
     const res = await post('/v1/tasks', { prompt: PROMPT, options: { size: '320x180', music: false, tone: 'calm' } });
