@@ -20,7 +20,7 @@ export interface HandlerContext {
   /** Aborted when the attempt times out or the worker shuts down. */
   signal: AbortSignal;
   /** Records a file the handler made or reused in the asset store, with the provider and the time it took. */
-  recordAsset(asset: { kind: string; provider: string; path: string; hash: string; bytes: number; latencyMs: number; reused?: boolean; scene?: number }): void;
+  recordAsset(asset: { kind: string; provider: string; path: string; hash: string; bytes: number; latencyMs: number; costUsd?: number | null; reused?: boolean; scene?: number }): void;
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<unknown>;

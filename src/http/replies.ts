@@ -6,7 +6,7 @@ import type { AssetStore } from '../adapters/asset-store.ts';
 /** How routes answer: errors in one shape, files from the asset store with Range support. */
 
 export const CONTENT_TYPES: Record<string, string> = {
-  '.mp4': 'video/mp4', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp', '.mov': 'video/quicktime', '.webm': 'video/webm', '.wav': 'audio/wav', '.m4a': 'audio/mp4', '.srt': 'application/x-subrip', '.zip': 'application/zip',
+  '.mp4': 'video/mp4', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp', '.mov': 'video/quicktime', '.webm': 'video/webm', '.wav': 'audio/wav', '.m4a': 'audio/mp4', '.srt': 'application/x-subrip', '.zip': 'application/zip', '.json': 'application/json',
 };
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string, details: Record<string, unknown> = {}): FastifyReply {

@@ -84,9 +84,16 @@ export interface AnswerSchema {
 }
 
 /** Chat that answers in JSON following a schema: the text of the answer is returned unparsed, for the caller to check. */
+/** A chat answer and what the server said it cost, where it says (OpenRouter's `usage.cost`, LiteLLM's `usage.total_cost`). */
+export interface ChatAnswer {
+  text: string;
+  /** US dollars; null when the server does not report a cost. */
+  costUsd: number | null;
+}
+
 export interface StructuredChat {
   readonly model: string;
-  completeJson(messages: readonly ChatMessage[], schema: AnswerSchema, options?: CallOptions): Promise<string>;
+  completeJson(messages: readonly ChatMessage[], schema: AnswerSchema, options?: CallOptions): Promise<ChatAnswer>;
 }
 
 export interface MaterialQuery {

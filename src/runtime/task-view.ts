@@ -63,7 +63,7 @@ export interface TaskView {
   /** `state`: the module's state in the word, except that one still running when its task failed or was cancelled says so. */
   modules: Array<{ module: string; status: string; state: ModuleState | 'cancelled' }>;
   scenes: SceneView[];
-  assets: Array<{ id: number; kind: string; component: string; scene: number | null; provider: string; bytes: number; reused: boolean; url: string }>;
+  assets: Array<{ id: number; kind: string; component: string; scene: number | null; provider: string; bytes: number; latency_ms: number; cost_usd: number | null; reused: boolean; url: string }>;
 }
 
 /** The view with the fields the flow's output describer adds (null while nothing is made). */
@@ -135,7 +135,8 @@ export async function taskView(src: TaskViewSource, id: string): Promise<TaskVie
     // The scenes of the current fan-out attempt (older attempts' children stay in the database).
     scenes,
     assets: assets.map((a) => ({
-      id: a.id, kind: a.kind, component: a.component, scene: a.scene, provider: a.provider, bytes: a.bytes, reused: a.reused, url: `/v1/assets/${a.id}`,
+      id: a.id, kind: a.kind, component: a.component, scene: a.scene, provider: a.provider, bytes: a.bytes, latency_ms: a.latencyMs, cost_usd: a.costUsd ?? null,
+      reused: a.reused, url: `/v1/assets/${a.id}`,
     })),
     ...final?.viewFields,
     ...(early && earlyOutputs ? early.fields(earlyOutputs) : {}),

@@ -14,6 +14,7 @@ interface View {
   id: string; phase: string; flow: string; title: string | null; video: string | null;
   reused_from: string | null;
   components: Array<{ executions: number }>;
+  assets: Array<{ kind: string; provider: string; latency_ms: number; cost_usd: number | null }>;
   planner: { name: string; label: string; model: string | null; tone: string; fit: { target_sec: number } } | null;
   scenes: Array<{ scene: number; narration: string; take: number; takes: Array<{ take: number; chosen: boolean }> }>;
 }
@@ -63,6 +64,8 @@ describe('a prompt task through the API (MariaDB + Redis)', function () {
     expect(first.title).to.equal(PROMPT);
     expect(first.planner).to.include({ name: 'template', label: 'template planner', model: null, tone: 'calm' });
     expect(first.planner!.fit.target_sec).to.equal(15);
+    const plans = first.assets.filter((a) => a.kind === 'plan');
+    expect(plans.map((a) => [a.provider, a.cost_usd])).to.deep.equal([['template-planner', null]]);
     expect(first.scenes.length).to.be.at.least(4);
     expect(first.scenes.map((s) => s.narration).join(' ')).to.match(/\btea\b/);
 

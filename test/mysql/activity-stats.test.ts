@@ -16,7 +16,7 @@ interface SeedTask {
   ageMs?: number;
   parent?: string;
   runs?: Array<{ executions: number; cached: boolean }>;
-  assets?: Array<{ provider: string; latencyMs: number; reused?: boolean }>;
+  assets?: Array<{ provider: string; latencyMs: number; reused?: boolean; costUsd?: number }>;
 }
 
 describe('stats of the last 24 hours (MariaDB, GET /v1/stats, slotflow stats)', function () {
@@ -52,8 +52,8 @@ describe('stats of the last 24 hours (MariaDB, GET /v1/stats, slotflow stats)', 
         }
         for (const a of t.assets ?? []) {
           await handle.pool.query(
-            'INSERT INTO assets (task_id, component, kind, provider, hash, path, bytes, latency_ms, reused, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)',
-            [id, 'c0', 'audio', a.provider, 'b'.repeat(64), `/x/${randomUUID()}`, a.latencyMs, a.reused ?? false, created],
+            'INSERT INTO assets (task_id, component, kind, provider, hash, path, bytes, latency_ms, cost_usd, reused, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)',
+            [id, 'c0', 'audio', a.provider, 'b'.repeat(64), `/x/${randomUUID()}`, a.latencyMs, a.costUsd ?? null, a.reused ?? false, created],
           );
         }
       }
@@ -74,7 +74,10 @@ describe('stats of the last 24 hours (MariaDB, GET /v1/stats, slotflow stats)', 
       assets: [{ provider: 'festival', latencyMs: (i + 1) * 100 }, { provider: 'festival', latencyMs: 5, reused: true }],
     })));
     await seed([
-      { phase: 'failed', runs: [{ executions: 3, cached: false }], assets: [{ provider: 'pexels', latencyMs: 700 }] },
+      {
+        phase: 'failed', runs: [{ executions: 3, cached: false }],
+        assets: [{ provider: 'pexels', latencyMs: 700 }, { provider: 'openai-chat', latencyMs: 1500, costUsd: 0.0025 }, { provider: 'openai-chat', latencyMs: 900, costUsd: 0.0015 }],
+      },
       { phase: 'failed' },
       { phase: 'cancelled' },
       { phase: 'running', runs: [{ executions: 1, cached: false }] },
@@ -92,9 +95,10 @@ describe('stats of the last 24 hours (MariaDB, GET /v1/stats, slotflow stats)', 
     duration_sec: { p50: 5, p95: 10 },
     executions: { run: 10 + 3 + 1 + 1, saved_by_reuse: 10 },
     providers: [
-      { provider: 'festival', assets: 10, latency_ms: { p50: 500, p95: 1000 } },
-      { provider: 'ffmpeg', assets: 1, latency_ms: { p50: 40, p95: 40 } },
-      { provider: 'pexels', assets: 1, latency_ms: { p50: 700, p95: 700 } },
+      { provider: 'festival', assets: 10, latency_ms: { p50: 500, p95: 1000 }, cost_usd: null },
+      { provider: 'ffmpeg', assets: 1, latency_ms: { p50: 40, p95: 40 }, cost_usd: null },
+      { provider: 'openai-chat', assets: 2, latency_ms: { p50: 900, p95: 1500 }, cost_usd: 0.004 },
+      { provider: 'pexels', assets: 1, latency_ms: { p50: 700, p95: 700 }, cost_usd: null },
     ],
   };
 

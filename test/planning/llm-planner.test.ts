@@ -1,4 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
+import { AssetStore } from '../../src/adapters/asset-store.ts';
 import type { HandlerContext } from '../../src/handlers/registry.ts';
 import type { PipelineDeps } from '../../src/pipeline/deps.ts';
 import { makePromptPlan } from '../../src/pipeline/handlers/prompt-plan.ts';
@@ -9,8 +13,8 @@ import { EspeakNgProvider } from '../../src/providers/speech/espeak-ng.ts';
 import { sendJson, startFakeServer, type FakeServer, type RecordedRequest } from '../providers/support/fake-http.ts';
 
 /** An OpenAI-compatible chat server in the test: it answers each request with the next of `answers`. */
-function completion(content: string) {
-  return { id: 'c', object: 'chat.completion', model: 'planner-test', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] };
+function completion(content: string, usage?: Record<string, unknown>) {
+  return { id: 'c', object: 'chat.completion', model: 'planner-test', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], ...(usage ? { usage } : {}) };
 }
 
 const VALID = JSON.stringify({
@@ -33,10 +37,18 @@ const bodyOf = (r: RecordedRequest) => JSON.parse(r.body.toString('utf8')) as Ch
 
 describe('the LLM planner, against a local OpenAI-compatible server', () => {
   let server: FakeServer;
+  let dir: string;
+  /** What the planner recorded in the asset ledger. */
+  let recorded: Array<Parameters<HandlerContext['recordAsset']>[0]>;
   beforeEach(async () => {
     server = await startFakeServer();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slotflow-plan-'));
+    recorded = [];
   });
-  afterEach(() => server.close());
+  afterEach(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   function answering(...answers: string[]) {
     let n = 0;
@@ -45,8 +57,11 @@ describe('the LLM planner, against a local OpenAI-compatible server', () => {
 
   function plan(base = `${server.origin}/v1`, options: Record<string, unknown> = { tone: 'upbeat', duration_s: 12, voice: 'espeak-ng' }) {
     const chat = new OpenAiChatProvider({ baseUrl: base, apiKey: 'sk-plan', model: 'planner-test', http: { timeoutMs: 5000 } });
-    const deps = { speech: [new EspeakNgProvider()], chat } as unknown as PipelineDeps;
-    const ctx = { input: { prompt: 'Create a 12-second ad for a coffee brand', options }, inputs: {}, signal: new AbortController().signal, component: 'ScriptPlanner' } as unknown as HandlerContext;
+    const deps = { speech: [new EspeakNgProvider()], chat, assets: new AssetStore(dir) } as unknown as PipelineDeps;
+    const ctx = {
+      input: { prompt: 'Create a 12-second ad for a coffee brand', options }, inputs: {}, signal: new AbortController().signal, component: 'ScriptPlanner',
+      recordAsset: (a: (typeof recorded)[number]) => recorded.push(a),
+    } as unknown as HandlerContext;
     return makePromptPlan(deps)(ctx);
   }
 
@@ -81,6 +96,25 @@ describe('the LLM planner, against a local OpenAI-compatible server', () => {
     // Durations are the narration's own at the voice's rate, not what the model said.
     expect(out.planner.fit.target_sec).to.equal(12);
     expect(out.scenes.reduce((n, s) => n + s.estimatedSec, 0)).to.be.closeTo(out.planner.fit.estimated_sec, 0.2);
+  });
+
+  it('keeps the fitted plan as an asset with what the server said its requests cost, summed over the repair', async () => {
+    let n = 0;
+    server.handle((_q, res) => sendJson(res, 200, n++ === 0 ? completion(INVALID, { cost: 0.0012 }) : completion(VALID, { total_cost: 0.0008 })));
+    const out = await plan();
+    expect(recorded).to.have.length(1);
+    const [asset] = recorded;
+    expect(asset).to.include({ kind: 'plan', provider: 'openai-chat' });
+    expect(asset!.costUsd).to.be.closeTo(0.002, 1e-12);
+    const kept = JSON.parse(await readFile(asset!.path, 'utf8')) as { title: string; scenes: Array<{ narration: string }> };
+    expect(kept.title).to.equal(out.title);
+    expect(kept.scenes.map((s) => s.narration)).to.deep.equal(out.scenes.map((s) => s.text));
+  });
+
+  it('records no cost where the server reports none', async () => {
+    answering(VALID);
+    await plan();
+    expect(recorded.map((a) => a.costUsd)).to.deep.equal([null]);
   });
 
   it('repairs an answer that is not JSON at all', async () => {

@@ -333,9 +333,11 @@ export class MemoryStore implements TaskStore {
     const ids = new Set(inWindow.map((t) => t.id));
     const runs = [...ids].flatMap((id) => this.runs.get(id) ?? []);
     const latencies = new Map<string, number[]>();
+    const costs = new Map<string, number>();
     for (const a of this.assets) {
       if (!ids.has(a.taskId) || a.reused) continue;
       latencies.set(a.provider, [...(latencies.get(a.provider) ?? []), a.latencyMs]);
+      if (typeof a.costUsd === 'number') costs.set(a.provider, (costs.get(a.provider) ?? 0) + a.costUsd);
     }
     return {
       since,
@@ -344,7 +346,7 @@ export class MemoryStore implements TaskStore {
       runs: { executions: runs.reduce((sum, r) => sum + r.executions, 0), cached: runs.filter((r) => r.cached).length },
       providers: [...latencies].map(([provider, values]) => {
         const sorted = values.sort((a, b) => a - b);
-        return { provider, assets: sorted.length, p50Ms: nearestRank(sorted, 0.5)!, p95Ms: nearestRank(sorted, 0.95)! };
+        return { provider, assets: sorted.length, p50Ms: nearestRank(sorted, 0.5)!, p95Ms: nearestRank(sorted, 0.95)!, costUsd: costs.get(provider) ?? null };
       }).sort((a, b) => a.provider.localeCompare(b.provider)),
     };
   }

@@ -1,4 +1,4 @@
-import { bigint, boolean, char, datetime, index, int, json, mediumtext, mysqlTable, primaryKey, smallint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { bigint, boolean, char, datetime, double, index, int, json, mediumtext, mysqlTable, primaryKey, smallint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 
 /**
  * The MySQL schema (MySQL 8 and MariaDB 10.11). Migrations in `drizzle/` are
@@ -153,6 +153,8 @@ export const assets = mysqlTable(
     path: varchar('path', { length: 1024 }).notNull(),
     bytes: bigint('bytes', { mode: 'number', unsigned: true }).notNull(),
     latencyMs: int('latency_ms').notNull(),
+    /** US dollars, where the provider reports what the file cost; null otherwise. */
+    costUsd: double('cost_usd'),
     reused: boolean('reused').notNull(),
     createdAt: at('created_at').notNull(),
   },

@@ -25,8 +25,8 @@ export function registerStatsCommand(program: Command, io: Output): void {
         io.out(`completion rate: ${rate}; duration p50 ${secs(s.duration_sec.p50)}, p95 ${secs(s.duration_sec.p95)}`);
         io.out(`executions: ${s.executions.run} run, ${s.executions.saved_by_reuse} saved by reuse`);
         if (s.providers.length > 0) {
-          const cells = s.providers.map((p) => [p.provider, String(p.assets), String(p.latency_ms.p50), String(p.latency_ms.p95)]);
-          for (const line of table(['PROVIDER', 'FILES', 'P50 MS', 'P95 MS'], cells, new Set([1, 2, 3]))) io.out(line);
+          const cells = s.providers.map((p) => [p.provider, String(p.assets), String(p.latency_ms.p50), String(p.latency_ms.p95), p.cost_usd === null ? '' : p.cost_usd.toFixed(4)]);
+          for (const line of table(['PROVIDER', 'FILES', 'P50 MS', 'P95 MS', 'COST USD'], cells, new Set([1, 2, 3, 4]))) io.out(line);
         }
       } finally {
         await d.close();

@@ -11,6 +11,8 @@ export interface ProviderActivity {
   assets: number;
   p50Ms: number;
   p95Ms: number;
+  /** What the files cost in all, US dollars, over those the provider reported a cost for; null when it reported none. */
+  costUsd: number | null;
 }
 
 export interface ActivityStats {

@@ -10,6 +10,8 @@ export interface AssetRecord {
   path: string;
   bytes: number;
   latencyMs: number;
+  /** US dollars, where the provider reported what it cost; null or absent otherwise. */
+  costUsd?: number | null;
   /** Found in the store instead of made again. */
   reused: boolean;
 }

@@ -20,7 +20,9 @@ import { optionsOf } from './shared.ts';
  * planner. Either way the plan is fitted to the length asked for
  * (`duration_s`, else the prompt's own, else `DEFAULT_PROMPT_DURATION_SEC`)
  * at the speaking rate of the voice that will narrate it, and the output
- * says which planner wrote it (`planner`).
+ * says which planner wrote it (`planner`). The fitted plan is kept as a
+ * `plan` asset, with the time planning took and, where the chat server
+ * reports it, what the requests cost.
  */
 
 export const PlannerName = { template: 'template', llm: 'llm' } as const;
@@ -56,16 +58,24 @@ export function makePromptPlan(deps: PipelineDeps) {
     const rate = rateOf(speaker.provider.name);
 
     const chat = deps.chat?.structured;
+    const started = performance.now();
     let plan: ScenePlan;
     let requests = 0;
+    let costUsd: number | null = null;
     if (chat) {
       const answer = await llmPlan(chat, { prompt, brief, tone, durationSec, wordsPerSec: rate.wordsPerSec }, { signal: ctx.signal });
       plan = answer.plan;
       requests = answer.requests;
+      costUsd = answer.costUsd;
     } else {
       plan = templatePlan(prompt, { durationSec, tone, rate }).plan;
     }
     const fitted = fitPlan(plan, durationSec, rate);
+    const stored = await deps.assets.putBytes(Buffer.from(`${JSON.stringify(fitted.plan, null, 2)}\n`), '.json');
+    ctx.recordAsset({
+      kind: 'plan', provider: chat ? deps.chat!.name : 'template-planner', path: stored.path, hash: stored.hash, bytes: stored.bytes,
+      latencyMs: performance.now() - started, costUsd,
+    });
     const language = brief.language;
     return {
       title: fitted.plan.title,

@@ -46,6 +46,8 @@ export interface LlmPlan {
   plan: ScenePlan;
   /** Chat requests made: 1, plus one per repair. */
   requests: number;
+  /** What the server said the requests cost in all, in US dollars; null when it said nothing. */
+  costUsd: number | null;
 }
 
 export async function llmPlan(chat: StructuredChat, req: LlmPlanRequest, options: CallOptions = {}): Promise<LlmPlan> {
@@ -53,10 +55,12 @@ export async function llmPlan(chat: StructuredChat, req: LlmPlanRequest, options
     { role: 'system', content: systemMessage(req) },
     { role: 'user', content: req.prompt },
   ];
+  let costUsd: number | null = null;
   for (let request = 1; ; request++) {
-    const answer = await chat.completeJson(messages, { name: PLAN_SCHEMA_NAME, schema: SCENE_PLAN_SCHEMA }, options);
+    const { text: answer, costUsd: cost } = await chat.completeJson(messages, { name: PLAN_SCHEMA_NAME, schema: SCENE_PLAN_SCHEMA }, options);
+    if (cost !== null) costUsd = (costUsd ?? 0) + cost;
     const errors = problemsOf(answer);
-    if (errors.length === 0) return { plan: JSON.parse(answer) as ScenePlan, requests: request };
+    if (errors.length === 0) return { plan: JSON.parse(answer) as ScenePlan, requests: request, costUsd };
     if (request > MAX_REPAIRS) throw new PlanInvalidError(request, errors);
     messages.push(
       { role: 'assistant', content: answer },

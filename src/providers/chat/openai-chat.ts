@@ -1,4 +1,4 @@
-import type { AnswerSchema, CallOptions, ChatMessage, ChatProvider, Language, StructuredChat } from '../types.ts';
+import type { AnswerSchema, CallOptions, ChatAnswer, ChatMessage, ChatProvider, Language, StructuredChat } from '../types.ts';
 import { providerJson, ProviderResponseError, trimBaseUrl, type HttpOptions, withSignal } from '../http.ts';
 
 /**
@@ -27,6 +27,13 @@ const LANGUAGE_NAMES: Record<string, string> = { en: 'English', zh: 'Simplified 
 
 interface ChatCompletion {
   choices?: { message?: { content?: unknown } }[];
+  usage?: { cost?: unknown; total_cost?: unknown };
+}
+
+/** The cost a server reports with its answer, in US dollars, if it reports one. */
+function reportedCost(answer: ChatCompletion): number | null {
+  const cost = answer.usage?.cost ?? answer.usage?.total_cost;
+  return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : null;
 }
 
 export class OpenAiChatProvider implements ChatProvider, StructuredChat {
@@ -62,11 +69,15 @@ export class OpenAiChatProvider implements ChatProvider, StructuredChat {
    * llama.cpp's server and Ollama also take. The answer is not trusted: the
    * caller validates it.
    */
-  completeJson(messages: readonly ChatMessage[], schema: AnswerSchema, options: CallOptions = {}): Promise<string> {
-    return this.complete(messages, { response_format: { type: 'json_schema', json_schema: { name: schema.name, schema: schema.schema, strict: true } } }, options);
+  completeJson(messages: readonly ChatMessage[], schema: AnswerSchema, options: CallOptions = {}): Promise<ChatAnswer> {
+    return this.answer(messages, { response_format: { type: 'json_schema', json_schema: { name: schema.name, schema: schema.schema, strict: true } } }, options);
   }
 
   private async complete(messages: readonly ChatMessage[], extra: Record<string, unknown>, options: CallOptions): Promise<string> {
+    return (await this.answer(messages, extra, options)).text;
+  }
+
+  private async answer(messages: readonly ChatMessage[], extra: Record<string, unknown>, options: CallOptions): Promise<ChatAnswer> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     const answer = (await providerJson(this.name, this.url, {
@@ -84,6 +95,6 @@ export class OpenAiChatProvider implements ChatProvider, StructuredChat {
     // Reasoning models served locally may prefix their answer with their thinking.
     const text = content.replace(/^\s*<think>[\s\S]*?<\/think>/, '').trim();
     if (!text) throw new ProviderResponseError(this.name, this.url, 'the assistant message is empty');
-    return text;
+    return { text, costUsd: reportedCost(answer) };
   }
 }

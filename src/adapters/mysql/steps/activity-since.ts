@@ -5,7 +5,7 @@
  *   reads   tasks: phase and times; component_runs: executions and cached
  *           of those tasks; assets: provider and latency of those tasks'
  *           files not reused
- *   result  the counts, and nearest-rank p50/p95 of completed top-level
+ *   result  the counts, each provider's reported cost summed, and nearest-rank p50/p95 of completed top-level
  *           tasks' durations and of each provider's latency (ROW_NUMBER over
  *           the sorted values: MariaDB and MySQL 8 alike)
  */
@@ -37,6 +37,15 @@ export async function activitySince(db: Queryable, since: Date): Promise<Activit
     ),
     [since],
   );
+  const [costs] = await db.execute<Rows>(
+    `SELECT a.provider AS k, SUM(a.cost_usd) AS cost FROM tasks t JOIN assets a ON a.task_id = t.id
+     WHERE t.created_at >= ? AND a.reused = 0 AND a.cost_usd IS NOT NULL GROUP BY a.provider`,
+    [since],
+  );
+  const costOf = (provider: string) => {
+    const row = costs.find((r) => r.k === provider);
+    return row ? Number(row.cost) : null;
+  };
   const count = (phase: string) => Number(phases.find((r) => r.phase === phase)?.n ?? 0);
   const submitted = phases.reduce((sum, r) => sum + Number(r.n), 0);
   const [completed, failed, cancelled] = [count('completed'), count('failed'), count('cancelled')];
@@ -47,7 +56,7 @@ export async function activitySince(db: Queryable, since: Date): Promise<Activit
     durationMs: { p50: d ? Number(d.p50) : null, p95: d ? Number(d.p95) : null },
     runs: { executions: Number(runs[0]?.executions ?? 0), cached: Number(runs[0]?.cached ?? 0) },
     providers: providers
-      .map((r) => ({ provider: String(r.k), assets: Number(r.n), p50Ms: Number(r.p50), p95Ms: Number(r.p95) }))
+      .map((r) => ({ provider: String(r.k), assets: Number(r.n), p50Ms: Number(r.p50), p95Ms: Number(r.p95), costUsd: costOf(String(r.k)) }))
       .sort((a, b) => a.provider.localeCompare(b.provider)),
   };
 }
