@@ -33,7 +33,7 @@ export { COVER_JPEG_QUALITY, type CoverOptions, renderCover } from './cover.ts';
 export { EncodeSlots, SEGMENT_ENCODER_THREADS } from './encode-slots.ts';
 export {
   AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODEC, AUDIO_SAMPLE_RATE, COLOR_MATRIX, CRF, FPS, GOP_FRAMES, PIX_FMT, VIDEO_CODEC, VIDEO_TIMESCALE,
-  X264_PRESET, X264_PROFILE,
+  keyframeNear, X264_PRESET, X264_PROFILE,
 } from './encoding.ts';
 export { FfmpegError, type MediaProgram } from './errors.ts';
 export { assText, concatListEntry, escapeFilterPath, escapeFilterValue } from './escape.ts';

@@ -6,15 +6,16 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { seededRandom, seedOf } from '../../core/random.ts';
+import { seedOf } from '../../core/random.ts';
 import { preparedFonts } from '../fonts.ts';
 import { type CaptionOptions, captionsAss, type Cue, titleAss } from './ass.ts';
 import type { EncodeSlots } from './encode-slots.ts';
 import {
   AUDIO_SAMPLE_RATE, checkSize, COLOR_MATRIX, coverFilters, fadeFilters, fitAudioFilters, FPS, frameExact, num, PIX_FMT, segmentOutputArgs, silenceSource,
 } from './encoding.ts';
-import { escapeFilterPath, escapeFilterValue } from './escape.ts';
+import { escapeFilterPath } from './escape.ts';
 import { FfmpegError } from './errors.ts';
+import { kenBurnsFilters } from './ken-burns.ts';
 import type { FfmpegRunner, RunOptions } from './run.ts';
 import { libassEnv, stageImage, withScratch } from './scratch.ts';
 import { gradientSource } from './sources.ts';
@@ -29,22 +30,6 @@ const WATERMARK_MARGIN_RATIO = 0.035;
 const WATERMARK_IMAGE_WIDTH_RATIO = 0.16;
 const WATERMARK_OPACITY = 0.85;
 
-/** Ken Burns: the zoom travels between 1 and 1 + this over a scene. */
-const KEN_BURNS_ZOOM = 0.1;
-/**
- * zoompan moves its crop window in steps of two pixels on yuv420p. Cropping
- * from an image twice the output size makes a step one output pixel, so the
- * motion does not judder. Measured on 1080×1920: 1 is about a third faster
- * for image scenes, with visible two-pixel steps on slow pans.
- *
- * A smooth picture (`SceneOptions.visual.smooth`) is moved at output size:
- * a two-pixel step cannot be seen on it. Measured on the generated
- * backgrounds: shifted by 2 px they differ from themselves by 55–60 dB PSNR
- * (under half a level), photos by 30–40 dB; a 5 s scene takes 2.7 instead of
- * 3.2 cpu s, at the same size, 51 dB from the oversampled render.
- */
-const KEN_BURNS_OVERSAMPLE = 2;
-const KEN_BURNS_OVERSAMPLE_SMOOTH = 1;
 /** Voice fade-in: long enough to avoid a click, short enough to keep the first syllable. */
 const VOICE_EDGE_FADE_SEC = 0.02;
 
@@ -119,8 +104,11 @@ export interface SceneOptions extends RunOptions {
   width: number;
   height: number;
   durationSec: number;
-  /** `smooth`: an image without fine detail, such as a generated gradient; its motion is computed at output size (see `KEN_BURNS_OVERSAMPLE`). */
-  visual: { path: string; kind: 'image' | 'video'; smooth?: boolean };
+  /**
+   * How a still is moved (`ken-burns.ts`): `smooth`, an image without fine detail such as a generated gradient;
+   * `drawn`, a picture drawn at the frame's size (an illustration, typography); neither, a photo.
+   */
+  visual: { path: string; kind: 'image' | 'video'; smooth?: boolean; drawn?: boolean };
   /** The narration (WAV or any audio), placed at t=0, padded with silence or cut to `durationSec`. */
   audio: string;
   cues: readonly Cue[];
@@ -141,18 +129,6 @@ export interface SceneOptions extends RunOptions {
   stillFile?: string;
 }
 
-/** Zoom in or out and drift between two seeded points, over `frames` frames. */
-function kenBurns(width: number, height: number, frames: number, seed: number): string {
-  const random = seededRandom(seed);
-  const zoomIn = random() < 0.5;
-  const [x0, y0, x1, y1] = [random(), random(), random(), random()].map((v) => 0.2 + v * 0.6) as [number, number, number, number];
-  const progress = `on/${Math.max(1, frames - 1)}`;
-  const zoom = zoomIn ? `1+${num(KEN_BURNS_ZOOM)}*${progress}` : `${num(1 + KEN_BURNS_ZOOM)}-${num(KEN_BURNS_ZOOM)}*${progress}`;
-  const x = `(iw-iw/zoom)*(${num(x0)}+${num(x1 - x0)}*${progress})`;
-  const y = `(ih-ih/zoom)*(${num(y0)}+${num(y1 - y0)}*${progress})`;
-  return `zoompan=z=${escapeFilterValue(zoom)}:x=${escapeFilterValue(x)}:y=${escapeFilterValue(y)}:d=${frames}:s=${width}x${height}:fps=${FPS}`;
-}
-
 /**
  * An H.264 + AAC segment `durationSec` long (rounded to whole frames): the visual covering the
  * frame (an image with a slow Ken Burns move, a video trimmed or looped), the
@@ -171,12 +147,11 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
 
     if (visual.kind === 'image') {
       inputs.push('-i', await stageImage(visual.path, dir, 'visual'));
-      const oversample = visual.smooth ? KEN_BURNS_OVERSAMPLE_SMOOTH : KEN_BURNS_OVERSAMPLE;
-      const [ow, oh] = [width * oversample, height * oversample];
       // By the file's name, not its whole path: stored assets are named by their content, so the move is the same
       // whichever data directory holds it.
       const seed = options.motionSeed ?? seedOf(path.basename(visual.path));
-      chains.push(`[0:v]${[...coverFilters(ow, oh), kenBurns(width, height, frames + 1, seed), 'setsar=1'].join(',')}[base]`);
+      const still = visual.smooth ? 'smooth' : visual.drawn ? 'drawn' : 'photo';
+      chains.push(`[0:v]${kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed).join(',')}[base]`);
     } else {
       inputs.push('-stream_loop', '-1', '-i', path.resolve(visual.path));
       chains.push(`[0:v]${['setpts=PTS-STARTPTS', `fps=${FPS}`, ...coverFilters(width, height)].join(',')}[base]`);

@@ -9,8 +9,12 @@ import { AUDIO_CHANNELS, AUDIO_SAMPLE_RATE, audioOutputArgs, checkDuration, chec
 import { escapeFilterValue } from './escape.ts';
 import type { FfmpegRunner, RunOptions } from './run.ts';
 
-/** Backgrounds are computed this many times smaller, then scaled up: smooth and cheap. */
-const BACKGROUND_DOWNSCALE = 8;
+/**
+ * Backgrounds are computed this many times smaller, then scaled up: smooth and cheap. The glows are
+ * wide, so 16 loses nothing 8 had: 54–55 dB PSNR between the two at 1080×1920, and 0.18 instead of
+ * 0.32 cpu s a background (`geq` evaluates its expression per pixel).
+ */
+const BACKGROUND_DOWNSCALE = 16;
 
 /** Music: chords of this length, this many to a loop; frequencies snap to the loop so it repeats seamlessly. */
 const MUSIC_CHORD_SEC = 4;

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import { type Cue, grabFrame, renderScene } from '../../adapters/ffmpeg/index.ts';
+import { type Cue, grabFrame, keyframeNear, renderScene } from '../../adapters/ffmpeg/index.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { seedOf } from '../../core/random.ts';
 import { silenceWav } from '../../providers/speech/wav.ts';
@@ -14,6 +14,7 @@ import { usable } from './material-search.ts';
 import type { Widget } from '../outputs.ts';
 import { makeAsset, optionalParentInput, storeAsset, parentInput, type SceneInput, type TakeEdits } from './shared.ts';
 import { speakerFor, speakScene } from './speech-synthesize.ts';
+import { PROVIDER } from './visual-choose.ts';
 import { cuesForScene, type Subtitles } from './subtitle-build.ts';
 
 /**
@@ -32,6 +33,8 @@ import { cuesForScene, type Subtitles } from './subtitle-build.ts';
 export const SCENE_FADE_SEC = 0;
 const SILENCE = { audioFormat: 1, sampleRate: 48000, channels: 1, bitsPerSample: 16 } as const;
 const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
+/** Visuals composed by `visual.choose` at the frame's size: flat colours and sharp edges. */
+const DRAWN_PROVIDERS: ReadonlySet<string> = new Set(Object.values(PROVIDER));
 
 /** A take's visual cannot be had: an upload that is gone, a candidate that does not exist. No retry changes that. */
 export class SceneVisualError extends SlotflowError {
@@ -90,8 +93,8 @@ export function makeSceneRender(deps: PipelineDeps) {
           width: widget.width,
           height: widget.height,
           durationSec,
-          // Generated backgrounds are soft gradients: their motion needs no oversampling.
-          visual: { path: visual.path, kind: visual.kind, smooth: visual.provider === 'generated' },
+          // Generated backgrounds are soft gradients: their motion needs no oversampling. Illustrations and typography are drawn at the frame's size.
+          visual: { path: visual.path, kind: visual.kind, smooth: visual.provider === 'generated', drawn: DRAWN_PROVIDERS.has(visual.provider) },
           audio,
           cues,
           ...(subtitles.captions ? { captions: subtitles.captions } : {}),
@@ -105,7 +108,7 @@ export function makeSceneRender(deps: PipelineDeps) {
         }));
       const still = await storeAsset(ctx, deps.assets, { kind: 'still', provider: 'ffmpeg', scene: scene.index }, stillOut, started);
       const thumbnail = await makeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', ext: '.jpg', scene: scene.index }, (out) =>
-        grabFrame(deps.media.runner, segment, Math.min(durationSec / 2, Math.max(0, durationSec - 0.1)), out, { signal: ctx.signal }));
+        grabFrame(deps.media.runner, segment, keyframeNear(durationSec / 2, durationSec), out, { signal: ctx.signal }));
       return {
         index: scene.index, take, segment, thumbnail, still, duration_sec: durationSec, narration,
         visual: { source: visual.provider, term: visual.term ?? null, kind: visual.kind }, cues,
