@@ -16,6 +16,9 @@ import { SlotflowError } from '../core/errors.ts';
  * carry secrets are redacted from every error.
  */
 
+/** Requests a remote speech service is sent at once by one task: enough that a slow or rate-limited scene holds up no other. */
+export const REMOTE_SPEECH_CONCURRENCY = 3;
+
 export const HTTP_DEFAULTS = {
   /** Time allowed for one attempt to get the response headers and, for JSON and bytes, the body. */
   timeoutMs: 30_000,

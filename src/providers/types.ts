@@ -56,6 +56,11 @@ export interface VoiceInfo {
 
 export interface SpeechProvider {
   readonly name: string;
+  /**
+   * Scenes it may speak at the same time. Absent: one, for an engine that runs here and takes a core (and, for
+   * Festival's HTS voice, some hundreds of MB) per process; a remote service answers many at once.
+   */
+  readonly concurrency?: number;
   /** The voices it can speak with here; none when it cannot run. */
   voices?(): Promise<VoiceInfo[]>;
   /** Whether it can run here (a program installed, a key set), and speaks the language well. */

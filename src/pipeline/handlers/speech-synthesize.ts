@@ -114,11 +114,11 @@ export async function speakScene(
 }
 
 /**
- * Scenes spoken at the same time. A scene held up by its provider (a 429 and its `Retry-After`, a slow answer) holds
- * up no other: the rest are spoken meanwhile and kept in the result cache, so when the held-up scene fails the
- * attempt, the engine's retry speaks that scene only.
+ * Scenes are spoken as many at a time as the provider takes (`concurrency`: a remote service several, an engine
+ * here one). A scene held up by its provider (a 429 and its `Retry-After`, a slow answer) holds up no other: the
+ * rest are spoken meanwhile and kept in the result cache, so when the held-up scene fails the attempt, the
+ * engine's retry speaks that scene only.
  */
-export const SCENES_AT_ONCE = 3;
 /** Part of every scene's cache key: bump it when what a spoken scene holds changes. */
 const SPOKEN_SCENE_VERSION = 1;
 
@@ -130,7 +130,7 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
     const { provider, reason, voice: wantedVoice } = await speakerFor(script.language, typeof asked === 'string' && asked ? asked : undefined, deps.speech);
     // With no voice named, the provider's own choice for the language is part of what was spoken.
     const voiceKey = wantedVoice ?? (await defaultVoices(deps.speech))[script.language.split(/[-_]/)[0]!.toLowerCase()] ?? null;
-    const spoken = await settleAll(script.scenes, SCENES_AT_ONCE, async (scene) => {
+    const spoken = await settleAll(script.scenes, provider.concurrency ?? 1, async (scene) => {
       const key = createHash('sha256')
         .update(canonicalJson(['spoken-scene', SPOKEN_SCENE_VERSION, provider.name, voiceKey, script.language, scene.sentences, SENTENCE_PAUSE_SEC, SCENE_TAIL_SEC]))
         .digest('hex');

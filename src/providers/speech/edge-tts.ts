@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import WebSocket, { type RawData } from 'ws';
 import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
-import { ProviderHttpError, ProviderRequestError, ProviderResponseError, redactUrl } from '../http.ts';
+import { ProviderHttpError, ProviderRequestError, ProviderResponseError, redactUrl, REMOTE_SPEECH_CONCURRENCY } from '../http.ts';
 import { splitText } from './openai-speech.ts';
 import { joinWav, parseWav, type WavPcm } from './riff.ts';
 import { configuredVoices } from './voice-list.ts';
@@ -106,6 +106,7 @@ function parseHeaders(block: string): Map<string, string> {
 
 export class EdgeTtsProvider implements SpeechProvider {
   readonly name = 'edge-tts';
+  readonly concurrency = REMOTE_SPEECH_CONCURRENCY;
   private readonly endpoint: string;
   /** The endpoint as errors show it. */
   private readonly shownUrl: string;

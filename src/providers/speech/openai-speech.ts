@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
-import { providerBytes, trimBaseUrl, type HttpOptions, withSignal } from '../http.ts';
+import { providerBytes, REMOTE_SPEECH_CONCURRENCY, trimBaseUrl, type HttpOptions, withSignal } from '../http.ts';
 import { joinWav, parseWav, type WavPcm } from './riff.ts';
 import { configuredVoices } from './voice-list.ts';
 
@@ -39,6 +39,7 @@ export const OPENAI_SPEECH_DEFAULTS = {
 
 export class OpenAiSpeechProvider implements SpeechProvider {
   readonly name = 'openai-speech';
+  readonly concurrency = REMOTE_SPEECH_CONCURRENCY;
   private readonly url: string;
   private readonly options: OpenAiSpeechOptions;
   private readonly maxInputChars: number;
