@@ -7,6 +7,9 @@ import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.t
 import type { PipelineDeps } from '../deps.ts';
 import type { SpeechProvider, SpokenWord } from '../../providers/types.ts';
 import type { Widget } from '../outputs.ts';
+import { changeTempo } from '../../adapters/ffmpeg/index.ts';
+import { tempoCorrection } from '../duration-fit.ts';
+import { NEUTRAL_DELIVERY, type SpeechDelivery, toneStyle } from '../tones.ts';
 import { makeAsset, optionalInput, optionsOf, scriptOf } from './shared.ts';
 
 /**
@@ -41,6 +44,12 @@ export interface Speech {
   reason: string;
   language: string;
   scenes: SpokenScene[];
+  /** The whole narration: every scene's speech with its pauses, after any tempo correction. */
+  narration_sec?: number;
+  /** The script's target length, when it had one. */
+  target_sec?: number | null;
+  /** The tempo the speech was corrected by to meet the target (`duration-fit.ts`); 1 when it was not. */
+  tempo?: number;
 }
 
 /** `--voice` names a provider (`espeak-ng`), a voice (`en-us+f3`), or both (`espeak-ng:en-us+f3`). */
@@ -74,6 +83,7 @@ export async function speakScene(
   scene: { index: number; sentences: readonly string[] },
   language: string,
   voice: string | undefined,
+  delivery: SpeechDelivery = NEUTRAL_DELIVERY,
 ): Promise<SpokenScene & { voice: string }> {
   const parts: string[] = [];
   const scratch: string[] = [];
@@ -85,7 +95,8 @@ export async function speakScene(
       ctx.signal.throwIfAborted();
       const file = await deps.assets.scratch('.wav');
       scratch.push(file);
-      const spoken = await provider.synthesize({ text, language, ...(voice ? { voice } : {}) }, file, { signal: ctx.signal });
+      const prosody = delivery.rate === 1 && delivery.pitchSemitones === 0 ? {} : { rate: delivery.rate, pitchSemitones: delivery.pitchSemitones };
+      const spoken = await provider.synthesize({ text, language, ...(voice ? { voice } : {}), ...prosody }, file, { signal: ctx.signal });
       voiceUsed = spoken.voice;
       wordsOf.push(spoken.words ?? alignWav(await readFile(file), text));
       parts.push(file);
@@ -116,13 +127,41 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
     // The task's options, not WidgetInit's copy: a resume with another voice keeps WidgetInit but changes the input.
     const asked = optionsOf(ctx).voice ?? optionalInput<Widget>(ctx, 'widget')?.voice;
     const { provider, reason, voice: wantedVoice } = await speakerFor(script.language, typeof asked === 'string' && asked ? asked : undefined, deps.speech);
-    const scenes: SpokenScene[] = [];
+    const delivery = toneStyle(optionsOf(ctx).tone)?.speech ?? NEUTRAL_DELIVERY;
+    let scenes: SpokenScene[] = [];
     let voiceUsed = '';
     for (const scene of script.scenes) {
-      const { voice, ...spoken } = await speakScene(ctx, deps, provider, scene, script.language, wantedVoice);
+      const { voice, ...spoken } = await speakScene(ctx, deps, provider, scene, script.language, wantedVoice, delivery);
       voiceUsed = voice;
       scenes.push(spoken);
     }
-    return { provider: provider.name, voice: voiceUsed, reason, language: script.language, scenes };
+    const measured = scenes.reduce((sum, s) => sum + s.duration_sec, 0);
+    const tempo = typeof script.target_sec === 'number' ? tempoCorrection(measured, script.target_sec, script.condensed === true) : 1;
+    if (tempo !== 1) scenes = await Promise.all(scenes.map((s) => retimeScene(ctx, deps, provider.name, s, tempo)));
+    const narration = round3(scenes.reduce((sum, s) => sum + s.duration_sec, 0));
+    return {
+      provider: provider.name, voice: voiceUsed, reason, language: script.language, scenes,
+      narration_sec: narration, target_sec: script.target_sec ?? null, tempo,
+    };
   };
+}
+
+/** A scene's speech played `tempo` times as fast (pitch kept), its sentences' and words' times moved with it. */
+async function retimeScene(ctx: HandlerContext, deps: PipelineDeps, provider: string, scene: SpokenScene, tempo: number): Promise<SpokenScene> {
+  const audio = await makeAsset(ctx, deps.assets, { kind: 'speech', provider, ext: '.wav', scene: scene.index }, (out) =>
+    changeTempo(deps.media.runner, { input: scene.audio, out, tempo, signal: ctx.signal }));
+  const at = (sec: number) => round3(sec / tempo);
+  return {
+    index: scene.index,
+    audio,
+    duration_sec: (await readWavInfo(audio)).durationSec,
+    sentences: scene.sentences.map((s) => ({
+      text: s.text, start_sec: at(s.start_sec), end_sec: at(s.end_sec),
+      words: s.words.map((w) => ({ text: w.text, start_sec: at(w.start_sec), end_sec: at(w.end_sec) })),
+    })),
+  };
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

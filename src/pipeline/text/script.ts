@@ -62,6 +62,8 @@ export interface Scene {
   /** Key phrases that occur in the scene, else the article's top ones. */
   keywords: string[];
   estimatedSec: number;
+  /** Which sentences of the source (numbered from 1) the scene says, when the script was made from an article. */
+  source_sentences?: number[];
 }
 
 export interface Script {
