@@ -27,8 +27,8 @@ export function addRequestOptions(cmd: Command): Command {
   return cmd
     .option('--format <ratio>', 'aspect ratio: 16:9, 9:16 or 1:1')
     .option('--voice <voice>', 'speech provider and/or voice, e.g. espeak-ng, en-us+f3, espeak-ng:cmn (see GET /v1/meta)')
-    .option('--duration <seconds>', 'target narration length (checked, not used yet)')
-    .option('--tone <tone>', 'calm, upbeat, serious or playful: picks the caption style when --captions is not given')
+    .option('--duration <seconds>', 'target narration length (5 to 900): a longer article is condensed to whole sentences that fit it, within 10 %')
+    .option('--tone <tone>', 'calm, upbeat, serious or playful: speaking rate and pitch, the music bed, and the caption style when --captions is not given')
     .option('--captions <style>', 'sentence, karaoke (each word highlighted as spoken) or pop (a few words at a time); default by tone')
     .option('--no-reuse', 'never answer with an earlier video (checked, not used yet)');
 }
@@ -40,7 +40,7 @@ export function addResumeOptions(cmd: Command): Command {
     .option('--voice <voice>', 'speak with another voice')
     .option('--music <on>', 'true or false: with or without background music')
     .option('--captions <style>', 'sentence, karaoke (each word highlighted as spoken) or pop (a few words at a time); default by tone')
-    .option('--tone <tone>', 'calm, upbeat, serious or playful: picks the caption style when --captions is not given');
+    .option('--tone <tone>', 'calm, upbeat, serious or playful: speaking rate and pitch, the music bed, and the caption style when --captions is not given');
 }
 
 /** The flags given, as options; values as typed, so the validation names what is wrong. */

@@ -4,8 +4,8 @@
  * second for everything but Han, and Han characters a second, of the audio
  * each provider writes for one sentence (edges trimmed as it trims them,
  * without the pipeline's pauses), at its default speed, measured on the
- * first 30 sentences of examples/long-article.md and on
- * test/fixtures/articles/zh.md. Remote voices get the script's general
+ * first 30 sentences of examples/long-article.md (English) and the first
+ * 40 of test/fixtures/articles/zh-long.md (Chinese). Remote voices get the script's general
  * estimate; the check after synthesis (`duration-fit.ts`) corrects what an
  * estimate misses.
  */
@@ -17,8 +17,8 @@ export interface SpeechPace {
   charsPerSec: number;
 }
 
-/** espeak-ng's Mandarin, also meSpeak's (the same engine). */
-const ESPEAK_HAN_PER_SEC = 2.82;
+/** espeak-ng's Mandarin, also meSpeak's (the same engine): its pauses at commas included, which Chinese prose has many of. */
+const ESPEAK_HAN_PER_SEC = 2.47;
 
 export const PROVIDER_PACE: Readonly<Record<string, SpeechPace>> = {
   festival: { wordsPerSec: 3.25, charsPerSec: DEFAULT_CHARS_PER_SEC },

@@ -47,10 +47,11 @@ const FIELDS = ['flow', 'article', 'prompt', 'script', 'title', 'options', 'call
 const FLOW_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * The options, each with what it takes. `duration_s` and `reuse` are
- * checked and kept with the task but no handler reads them yet
- * (docs/task-json.md says so); the others are used as the docs say (`tone`
- * only for the caption style's default).
+ * The options, each with what it takes. `reuse` is checked and kept with
+ * the task but no handler reads it yet (docs/task-json.md says so); the
+ * others are used as the docs say (`duration_s` by TextProcessor and
+ * SpeechSynthesis, `tone` by SpeechSynthesis, MusicSelector and
+ * SubtitleBuilder; see `tones.ts`).
  */
 const OPTION_CHECKS: Record<string, (value: unknown) => string | undefined> = {
   format: (v) => (typeof v === 'string' && Object.hasOwn(FORMATS, v) ? undefined : `one of ${Object.keys(FORMATS).join(', ')}`),
@@ -303,7 +304,7 @@ const OPTION_READERS: Readonly<Record<string, readonly string[]>> = {
   voice: ['speech.synthesize'],
   music: ['music.select'],
   captions: ['subtitle.build'],
-  tone: ['subtitle.build'],
+  tone: ['subtitle.build', 'speech.synthesize', 'music.select'],
 };
 
 /**

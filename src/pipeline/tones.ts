@@ -11,7 +11,7 @@
  * long article into the same target.
  */
 
-import type { CaptionStyle } from '../adapters/ffmpeg/index.ts';
+import { type CaptionStyle, DEFAULT_MUSIC_MOOD, type MusicMoodOptions } from '../adapters/ffmpeg/index.ts';
 import { TONES } from './submission.ts';
 
 export type ToneName = (typeof TONES)[number];
@@ -21,14 +21,8 @@ export interface SpeechDelivery {
   pitchSemitones: number;
 }
 
-export interface MusicMood {
-  /** Multiplies the length of each chord: above 1 is slower. */
-  chordStretch: number;
-  /** Minor chords instead of major ones. */
-  minor: boolean;
-  /** The low-pass cut-off: higher is brighter. */
-  brightnessHz: number;
-}
+/** The music bed's character (`synthesizeMusic`): chord length, major or minor, brightness. */
+export type MusicMood = MusicMoodOptions;
 
 export interface ToneStyle {
   speech: SpeechDelivery;
@@ -44,7 +38,7 @@ export const TONE_STYLES: Readonly<Record<ToneName, ToneStyle>> = {
 };
 
 export const NEUTRAL_DELIVERY: SpeechDelivery = { rate: 1, pitchSemitones: 0 };
-export const NEUTRAL_MOOD: MusicMood = { chordStretch: 1, minor: false, brightnessHz: 2500 };
+export const NEUTRAL_MOOD: MusicMood = DEFAULT_MUSIC_MOOD;
 
 /** The style of a tone from a task's options (validated at submission); undefined for none. */
 export function toneStyle(tone: unknown): ToneStyle | undefined {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { condenseToDuration, CORRECT_BEYOND, MAX_TEMPO_CHANGE, narrationSec, type NarrationTiming, tempoCorrection } from '../../src/pipeline/duration-fit.ts';
 import { parseArticle } from '../../src/pipeline/text/article.ts';
 import { estimateSpeechSec } from '../../src/pipeline/text/script.ts';
-import { rankSentences, sentenceTerms } from '../../src/pipeline/text/sentence-rank.ts';
+import { pointsBack, rankSentences, sentenceTerms } from '../../src/pipeline/text/sentence-rank.ts';
 import { splitSourceSentences } from '../../src/pipeline/text/sentences.ts';
 
 const pace = { wordsPerSec: 3, charsPerSec: 3 };
@@ -37,6 +37,15 @@ describe('rankSentences (TextRank)', () => {
     const scores = rankSentences(['茶树生长在山坡上。', '山坡上的茶树需要雨水，茶农照顾茶树。', '茶农采摘茶叶。', '今天星期一。'], 'zh');
     expect(scores[1]).to.be.greaterThan(scores[3]!);
     expect([...sentenceTerms('山坡上的茶树', 'zh')]).to.include.members(['山坡', '茶树']);
+  });
+
+  it('weighs a sentence that points back at the one before less', () => {
+    const plain = rankSentences(['Coffee grows on mountains.', 'Coffee grows in shade.', 'Farmers pick coffee on mountains.'], 'en');
+    const back = rankSentences(['Coffee grows on mountains.', 'It grows coffee in shade.', 'Farmers pick coffee on mountains.'], 'en');
+    expect(back[1]! / back[0]!).to.be.lessThan(plain[1]! / plain[0]!);
+    expect(pointsBack('这片茶叶走过了很远的路。', 'zh')).to.equal(true);
+    expect(pointsBack('“They said so.”', 'en')).to.equal(true);
+    expect(pointsBack('Theyre is not a word.', 'en')).to.equal(false);
   });
 
   it('is deterministic', () => {

@@ -44,7 +44,7 @@ export {
 export {
   encodeFloor, type FloorOptions, renderScene, renderTitleCard, type SceneOptions, type SegmentEncoder, TITLE_FADE_SEC, type TitleCardOptions,
 } from './segments.ts';
-export { type BackgroundOptions, generateBackground, type MusicOptions, synthesizeMusic } from './sources.ts';
+export { type BackgroundOptions, DEFAULT_MUSIC_MOOD, generateBackground, type MusicMoodOptions, type MusicOptions, synthesizeMusic } from './sources.ts';
 export { changeTempo, MAX_TEMPO, MIN_TEMPO, type TempoOptions } from './tempo.ts';
 
 /** A runner for the located binaries and a fresh set of encode slots: what the pipeline's handlers encode with. */

@@ -4,7 +4,9 @@
  * weigh how many content terms two sentences share, normalised by their
  * lengths; a sentence is central when central sentences resemble it. The
  * random walk's restart favours sentences that share terms with the title,
- * so what the article says it is about weighs more.
+ * so what the article says it is about weighs more. A sentence that opens
+ * by pointing back at the one before ("It", "They", "这") weighs less, as
+ * it reads poorly without it.
  *
  * Terms: English words are wink-nlp lemmas of the words that are not stop
  * words; Chinese has no spaces, so its terms are the Han character bigrams
@@ -25,6 +27,20 @@ const CONVERGED = 1e-9;
 /** Weight of a restart on any sentence; a sentence that shares terms with the title adds its overlap on top. */
 const BASE_RESTART = 1;
 const TITLE_RESTART = 1;
+
+/**
+ * A sentence that opens by pointing back ("It", "They", "这") needs the one
+ * before it, which condensing may drop: its score is multiplied by this.
+ */
+export const BACK_REFERENCE_PENALTY = 0.5;
+const EN_BACK_REFERENCE = /^(?:it|its|this|that|these|those|they|them|their|he|she|his|her|such|there|but|and|so|then|either|afterwards|also)\b/i;
+const ZH_BACK_REFERENCE = /^(?:这|那|它|他|她|但是|但|所以|因此|而且|同时|此外)/u;
+
+/** Whether a sentence opens by pointing back at what came before. */
+export function pointsBack(sentence: string, language: ArticleLanguage): boolean {
+  const text = sentence.trim().replace(/^[“"'‘「（(]+/u, '');
+  return (language === 'zh' ? ZH_BACK_REFERENCE : EN_BACK_REFERENCE).test(text);
+}
 
 /** Characters that make a poor edge for a Chinese bigram (的, 了, 是 …). */
 const ZH_FUNCTION_CHARS = new Set([...'的了着是在和与及也就都而或被把将对从向于之其这那很更最又还并等吗呢吧啊个们我你他她它有不']);
@@ -64,7 +80,7 @@ export function similarity(a: ReadonlySet<string>, b: ReadonlySet<string>): numb
 }
 
 /**
- * One score per sentence, in the sentences' order; they sum to 1. Ties
+ * One score per sentence, in the sentences' order; they sum to 1 (when any is above 0). Ties
  * (e.g. sentences that share nothing with any other) keep the same score,
  * so a caller breaks them by position.
  */
@@ -101,5 +117,7 @@ export function rankSentences(sentences: readonly string[], language: ArticleLan
     scores = next;
     if (change < CONVERGED) break;
   }
-  return scores;
+  const weighted = scores.map((v, i) => (pointsBack(sentences[i]!, language) ? v * BACK_REFERENCE_PENALTY : v));
+  const sum = weighted.reduce((a, b) => a + b, 0);
+  return sum > 0 ? weighted.map((v) => v / sum) : weighted;
 }
