@@ -186,6 +186,8 @@
  * @property {string} [voice]
  * @property {boolean} music
  * @property {string} [size]
+ * @property {number} [duration_s]
+ * @property {string} [tone]
  */
 
 export {};

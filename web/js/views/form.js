@@ -1,6 +1,7 @@
 // @ts-check
 // The "New video" form: its flow, format and voice pickers hold what the
-// server offers (`GET /v1/meta`), and it submits an article.
+// server offers (`GET /v1/meta`), and it submits an article, with a target
+// length and a tone when given.
 
 import { ApiError, submitTask } from '../api.js';
 import { byId, h, showError } from '../dom.js';
@@ -15,6 +16,9 @@ import { fmtBytes } from '../format.js';
 /** A little under the server's 1 MiB body limit, leaving room for the JSON around the text. */
 const MAX_FILE_BYTES = 900 * 1024;
 const SIZE = /^\d{2,4}x\d{2,4}$/;
+/** The bounds the server checks `options.duration_s` against, so the form says so before sending. */
+const MIN_DURATION_S = 5;
+const MAX_DURATION_S = 900;
 
 /**
  * What a refused submission means, in words, by the server's error code; the server's own message follows,
@@ -122,6 +126,12 @@ export async function submitForm(event, onStarted) {
     byId('body').focus();
     return;
   }
+  const duration = value(form, 'duration').trim();
+  if (duration && !(Number(duration) >= MIN_DURATION_S && Number(duration) <= MAX_DURATION_S)) {
+    formError(`Target length must be a number of seconds from ${MIN_DURATION_S} to ${MAX_DURATION_S}, or empty for the whole article.`);
+    byId('duration').focus();
+    return;
+  }
   if (size && !SIZE.test(size)) {
     formError('Frame size must look like 540x960 (width x height, even numbers).');
     byId('size').focus();
@@ -132,6 +142,9 @@ export async function submitForm(event, onStarted) {
   const voice = value(form, 'voice');
   if (voice && voice !== 'auto') options.voice = voice;
   if (size) options.size = size;
+  if (duration) options.duration_s = Number(duration);
+  const tone = value(form, 'tone');
+  if (tone) options.tone = tone;
   const flow = value(form, 'flow');
 
   const button = byId('submit', HTMLButtonElement);
