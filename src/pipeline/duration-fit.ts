@@ -68,13 +68,15 @@ export function condenseToDuration(
   if (whole <= targetSec * (1 + CORRECT_BEYOND) || candidates.length === 0) return { kept: all, estimatedSec: whole, condensed: false };
 
   const [lead, ...rest] = candidates;
-  const byRank = rest.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || a - b);
-  const kept = new Set<number>([lead!]);
+  const byRank = [lead!, ...rest.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || a - b)];
+  const kept = new Set<number>();
   const sorted = () => [...kept].sort((a, b) => a - b);
   for (const i of byRank) {
     kept.add(i);
     if (estimate(sorted()) > targetSec) kept.delete(i);
   }
+  // Not one sentence fits: the shortest is said, and the tempo correction does what it can.
+  if (kept.size === 0) kept.add(candidates.reduce((a, b) => (estimate([b]) < estimate([a]) ? b : a)));
   // Under the target with every further sentence too long: one more sentence may still land closer.
   let best = estimate(sorted());
   if (best < targetSec * (1 - CORRECT_BEYOND)) {

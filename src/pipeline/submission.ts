@@ -299,12 +299,16 @@ export interface ResumedPart {
   from: string;
 }
 
-/** The handlers that read each option a resume may change. */
+/**
+ * The handlers that read each option a resume may change, one of which must
+ * run again. The tone is also read by SpeechSynthesis and MusicSelector,
+ * which follow it when they run again; SubtitleBuilder runs after them all.
+ */
 const OPTION_READERS: Readonly<Record<string, readonly string[]>> = {
   voice: ['speech.synthesize'],
   music: ['music.select'],
   captions: ['subtitle.build'],
-  tone: ['subtitle.build', 'speech.synthesize', 'music.select'],
+  tone: ['subtitle.build'],
 };
 
 /**
