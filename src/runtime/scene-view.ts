@@ -94,7 +94,8 @@ export async function sceneViews(reads: TaskReadModel, flows: FlowLookup, task: 
       slot_word: chosen.record.word.toString(),
       thumbnail: chosenView.thumbnail,
       visual: visual ? { source: ('source' in visual ? visual.source : undefined) ?? (visual as { provider?: string }).provider ?? 'unknown', term: visual.term ?? null } : null,
-      source_sentences: item?.source_sentences ?? null,
+      // A take with the editor's own narration says none of the article's sentences.
+      source_sentences: (chosen.record.input as SceneItemInput).edits?.narration === undefined ? item?.source_sentences ?? null : null,
       take: chosen.record.take,
       takes: takeViews,
       candidates: (item?.candidates ?? []).map((c, i) => ({ id: `candidate:${i + 1}`, source: c.provider, term: c.term ?? null, kind: c.kind, url: `${base}/candidates/${i + 1}` })),
