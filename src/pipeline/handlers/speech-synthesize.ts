@@ -137,7 +137,12 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
     }
     const measured = scenes.reduce((sum, s) => sum + s.duration_sec, 0);
     const tempo = typeof script.target_sec === 'number' ? tempoCorrection(measured, script.target_sec, script.condensed === true) : 1;
-    if (tempo !== 1) scenes = await Promise.all(scenes.map((s) => retimeScene(ctx, deps, provider.name, s, tempo)));
+    if (tempo !== 1) {
+      // One at a time: each takes tens of milliseconds, and each ffmpeg run listens on the task's abort signal.
+      const retimed: SpokenScene[] = [];
+      for (const s of scenes) retimed.push(await retimeScene(ctx, deps, provider.name, s, tempo));
+      scenes = retimed;
+    }
     const narration = round3(scenes.reduce((sum, s) => sum + s.duration_sec, 0));
     return {
       provider: provider.name, voice: voiceUsed, reason, language: script.language, scenes,
