@@ -172,6 +172,8 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(flows, 'flows offered').to.deep.equal(meta.flows.filter((f) => !f.child && f.input === 'article' && (f.makes === 'video' || f.makes === 'bundle')).map((f) => f.name));
     expect(flows, 'a benchmark flow is not offered').to.not.include('bench-13');
     expect(await page.locator('input[name="flow"]:checked').inputValue(), 'default flow').to.equal(meta.flows.find((f) => f.default)?.name);
+    const tones = await page.locator('[data-testid="tone"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(tones, 'tones offered').to.deep.equal(['', ...meta.tones.map((t) => t.name)]);
     const formats = await page.locator('input[name="format"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
     expect(formats, 'formats offered').to.deep.equal(meta.formats.map((f) => f.name));
 
