@@ -21,7 +21,7 @@ export interface SpeechDelivery {
   pitchSemitones: number;
 }
 
-/** The music bed's character (`synthesizeMusic`): chord length, major or minor, brightness. */
+/** The music bed's character (`synthesizeMusic`): chord length, major or minor, brightness and register. */
 export type MusicMood = MusicMoodOptions;
 
 export interface ToneStyle {
@@ -31,10 +31,10 @@ export interface ToneStyle {
 }
 
 export const TONE_STYLES: Readonly<Record<ToneName, ToneStyle>> = {
-  calm: { speech: { rate: 0.92, pitchSemitones: -1 }, music: { chordStretch: 1.4, minor: false, brightnessHz: 1800 }, captions: 'sentence' },
-  upbeat: { speech: { rate: 1.08, pitchSemitones: 2 }, music: { chordStretch: 0.6, minor: false, brightnessHz: 4000 }, captions: 'pop' },
-  serious: { speech: { rate: 0.96, pitchSemitones: -2 }, music: { chordStretch: 1.2, minor: true, brightnessHz: 1500 }, captions: 'sentence' },
-  playful: { speech: { rate: 1.1, pitchSemitones: 3 }, music: { chordStretch: 0.5, minor: false, brightnessHz: 5000 }, captions: 'pop' },
+  calm: { speech: { rate: 0.92, pitchSemitones: -1 }, music: { chordStretch: 1.4, minor: false, brightnessHz: 1800, octave: 0 }, captions: 'sentence' },
+  upbeat: { speech: { rate: 1.08, pitchSemitones: 2 }, music: { chordStretch: 0.6, minor: false, brightnessHz: 4000, octave: 1 }, captions: 'pop' },
+  serious: { speech: { rate: 0.96, pitchSemitones: -2 }, music: { chordStretch: 1.2, minor: true, brightnessHz: 1500, octave: 0 }, captions: 'sentence' },
+  playful: { speech: { rate: 1.1, pitchSemitones: 3 }, music: { chordStretch: 0.5, minor: false, brightnessHz: 5000, octave: 1 }, captions: 'pop' },
 };
 
 export const NEUTRAL_DELIVERY: SpeechDelivery = { rate: 1, pitchSemitones: 0 };

@@ -114,9 +114,11 @@ export interface MusicMoodOptions {
   minor: boolean;
   /** The low-pass cut-off in Hz: higher is brighter. */
   brightnessHz: number;
+  /** Octaves above the usual register (the bed's partials sit below 1 kHz, so the cut-off alone changes little). */
+  octave: number;
 }
 
-export const DEFAULT_MUSIC_MOOD: MusicMoodOptions = { chordStretch: 1, minor: false, brightnessHz: 2500 };
+export const DEFAULT_MUSIC_MOOD: MusicMoodOptions = { chordStretch: 1, minor: false, brightnessHz: 2500, octave: 0 };
 
 /** Minor progressions, as `PROGRESSIONS`. */
 const MINOR_PROGRESSIONS: readonly (readonly (readonly number[])[])[] = [
@@ -144,7 +146,7 @@ function musicExpression(seed: number, mood: MusicMoodOptions): string {
   const random = seededRandom(seed);
   const progressions = mood.minor ? MINOR_PROGRESSIONS : PROGRESSIONS;
   const progression = progressions[Math.floor(random() * progressions.length)] ?? progressions[0]!;
-  const rootMidi = 45 + Math.floor(random() * 8); // A2..E3
+  const rootMidi = 45 + Math.floor(random() * 8) + 12 * mood.octave; // A2..E3 in the usual register
   const chordSec = MUSIC_CHORD_SEC * mood.chordStretch;
   const loopSec = chordSec * MUSIC_CHORDS;
   const snap = (hz: number) => Math.max(1, Math.round(hz * loopSec)) / loopSec;
