@@ -17,6 +17,8 @@ import { makeAsset, optionalInput, optionsOf, scriptOf } from './shared.ts';
  * with a short pause between sentences and a breath at the end. Every sentence's start and end come from the durations
  * of the audio actually synthesized, so subtitles cannot drift from speech. Every word's too: as the provider says
  * when it knows (Festival), otherwise aligned on the sentence's own audio (`providers/speech/align.ts`).
+ * The task's tone sets the speaking rate and pitch (`tones.ts`). With a target length, the narration
+ * synthesized is measured and, when it misses, played a little faster or slower (`duration-fit.ts`).
  */
 
 export const SENTENCE_PAUSE_SEC = 0.25;
