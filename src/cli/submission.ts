@@ -31,8 +31,8 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--prompt <text>', 'what the video should be, instead of an article file ("a 30-sec ad for a coffee brand"): a planner writes the scenes')
     .option('--format <ratio>', 'aspect ratio: 16:9, 9:16 or 1:1')
     .option('--voice <voice>', 'speech provider and/or voice, e.g. espeak-ng, en-us+f3, espeak-ng:cmn (see GET /v1/meta)')
-    .option('--duration <seconds>', 'target narration length of a --prompt video (default: the prompt\'s own, else 30)')
-    .option('--tone <tone>', 'calm, upbeat, serious or playful: how a --prompt video is written, and the caption style when --captions is not given')
+    .option('--duration <seconds>', 'target narration length (5 to 900): a --prompt video is planned to it (default: the prompt\'s own, else 30); a longer article is condensed to whole sentences that fit it, within 10 %')
+    .option('--tone <tone>', 'calm, upbeat, serious or playful: how a --prompt video is written, the speaking rate and pitch, the music bed, and the caption style when --captions is not given')
     .option('--captions <style>', 'sentence, karaoke (each word highlighted as spoken) or pop (a few words at a time); default by tone')
     .option('--no-reuse', 'run fresh even when a completed task had the same request (near-duplicate reuse)');
 }
@@ -44,7 +44,7 @@ export function addResumeOptions(cmd: Command): Command {
     .option('--voice <voice>', 'speak with another voice')
     .option('--music <on>', 'true or false: with or without background music')
     .option('--captions <style>', 'sentence, karaoke (each word highlighted as spoken) or pop (a few words at a time); default by tone')
-    .option('--tone <tone>', 'calm, upbeat, serious or playful: picks the caption style when --captions is not given');
+    .option('--tone <tone>', 'calm, upbeat, serious or playful: speaking rate and pitch, the music bed, and the caption style when --captions is not given');
 }
 
 /** The flags given, as options; values as typed, so the validation names what is wrong. */

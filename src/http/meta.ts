@@ -4,6 +4,8 @@ import type { AssetStore } from '../adapters/asset-store.ts';
 import { flowDirs, flowFilesIn } from '../adapters/flow-files.ts';
 import type { CompiledFlow } from '../core/flow/compile.ts';
 import { FORMATS } from '../pipeline/formats.ts';
+import { CAPTION_STYLES, MAX_DURATION_S, MIN_DURATION_S } from '../pipeline/submission.ts';
+import { TONE_STYLES } from '../pipeline/tones.ts';
 import { speechFromSettings as speechProvidersFromSettings } from '../pipeline/providers.ts';
 import { compileSettings, type Settings } from '../settings.ts';
 import { routeFlow } from '../pipeline/router.ts';
@@ -17,8 +19,8 @@ export { installedVoices, type RankedVoice };
  * `GET /v1/meta`: what this server can do, for the editors' page and other
  * clients to offer only that. The flows are the ones that load (a broken
  * file is left out), the formats the pipeline renders, the voices the
- * installed speech providers offer. Tones and caption styles are not listed:
- * the pipeline does not render them.
+ * installed speech providers offer, the tones with what each changes, the
+ * caption styles, and the bounds of a target length.
  */
 
 export const META_ROUTE = '/v1/meta';
@@ -47,10 +49,21 @@ export interface MetaFormat {
   orientation: string;
 }
 
+export interface MetaTone {
+  name: string;
+  speech_rate: number;
+  pitch_semitones: number;
+  /** The caption style it picks when `options.captions` names none. */
+  captions: string;
+}
+
 export interface Meta {
   flows: MetaFlow[];
   formats: MetaFormat[];
   voices: RankedVoice[];
+  tones: MetaTone[];
+  caption_styles: string[];
+  duration_s: { min: number; max: number };
 }
 
 export interface MetaDeps {
@@ -92,6 +105,9 @@ export async function meta(deps: MetaDeps): Promise<Meta> {
     flows: loadableFlows(deps),
     formats: Object.entries(FORMATS).map(([name, f]) => ({ name, width: f.width, height: f.height, orientation: f.orientation })),
     voices: await installedVoices(deps.speech),
+    tones: Object.entries(TONE_STYLES).map(([name, t]) => ({ name, speech_rate: t.speech.rate, pitch_semitones: t.speech.pitchSemitones, captions: t.captions })),
+    caption_styles: [...CAPTION_STYLES],
+    duration_s: { min: MIN_DURATION_S, max: MAX_DURATION_S },
   };
 }
 

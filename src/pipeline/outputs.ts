@@ -51,4 +51,12 @@ export interface Widget {
 /** A script, whichever handler made it (from the article, the user's scenes, or captions). */
 export interface ScriptOutput extends Script {
   rewritten_by: string | null;
+  /** The narration length asked for (`options.duration_s`); null or absent when none was. */
+  target_sec?: number | null;
+  /** Whether sentences were left out to fit the target. */
+  condensed?: boolean;
+  /** The narration length estimated for the scenes kept, when there was a target. */
+  estimated_sec?: number | null;
+  /** How many sentences the source had, kept or not. */
+  source_sentence_count?: number;
 }

@@ -47,9 +47,11 @@ const FIELDS = ['flow', 'article', 'prompt', 'script', 'title', 'options', 'call
 const FLOW_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * The options, each with what it takes. `duration_s` sizes a prompt's plan;
- * `reuse` is read at submit (src/runtime/reuse/); the others are used as the
- * docs say (`tone` for the caption style's default and a prompt's narration).
+ * The options, each with what it takes. `reuse` is read at submit
+ * (src/runtime/reuse/); the others are used as the docs say (`duration_s`
+ * by a prompt's planner, TextProcessor and SpeechSynthesis, `tone` by the
+ * planner, SpeechSynthesis, MusicSelector, SubtitleBuilder and
+ * VideoSynthesis; see `tones.ts`).
  */
 const OPTION_CHECKS: Record<string, (value: unknown) => string | undefined> = {
   format: (v) => (typeof v === 'string' && Object.hasOwn(FORMATS, v) ? undefined : `one of ${Object.keys(FORMATS).join(', ')}`),
@@ -307,7 +309,11 @@ export interface ResumedPart {
   from: string;
 }
 
-/** The handlers that read each option a resume may change. */
+/**
+ * The handlers that read each option a resume may change, one of which must
+ * run again. The tone is also read by SpeechSynthesis and MusicSelector,
+ * which follow it when they run again; SubtitleBuilder runs after them all.
+ */
 const OPTION_READERS: Readonly<Record<string, readonly string[]>> = {
   voice: ['speech.synthesize'],
   music: ['music.select'],

@@ -18,6 +18,10 @@ export interface SpeechRequest {
   language: Language;
   /** A provider-specific voice name; the provider picks one for the language when unset. */
   voice?: string;
+  /** Speed relative to the voice's own: 1.1 is 10 % faster. Providers without a speed control ignore it. Default 1. */
+  rate?: number;
+  /** Pitch shift in semitones. Providers without a pitch control ignore it. Default 0. */
+  pitchSemitones?: number;
 }
 
 export interface SpeechResult {

@@ -30,6 +30,8 @@ export interface SceneView {
   slot_word: string;
   thumbnail: string | null;
   visual: { source: string; term: string | null } | null;
+  /** Which sentences of the article (numbered from 1) the scene says; null when it was not made from an article. */
+  source_sentences: number[] | null;
   take: number;
   takes: TakeView[];
   candidates: Array<{ id: string; source: string; term: string | null; kind: string; url: string }>;
@@ -45,7 +47,7 @@ interface SceneOutput {
 }
 
 interface SceneItemInput {
-  item?: { text?: string; duration_sec?: number; visual?: { provider?: string; term?: string | null }; candidates?: Array<{ provider: string; term?: string | null; kind: string }> };
+  item?: { text?: string; duration_sec?: number; source_sentences?: number[]; visual?: { provider?: string; term?: string | null }; candidates?: Array<{ provider: string; term?: string | null; kind: string }> };
   edits?: { narration?: string };
 }
 
@@ -92,6 +94,8 @@ export async function sceneViews(reads: TaskReadModel, flows: FlowLookup, task: 
       slot_word: chosen.record.word.toString(),
       thumbnail: chosenView.thumbnail,
       visual: visual ? { source: ('source' in visual ? visual.source : undefined) ?? (visual as { provider?: string }).provider ?? 'unknown', term: visual.term ?? null } : null,
+      // A take with the editor's own narration says none of the article's sentences.
+      source_sentences: (chosen.record.input as SceneItemInput).edits?.narration === undefined ? item?.source_sentences ?? null : null,
       take: chosen.record.take,
       takes: takeViews,
       candidates: (item?.candidates ?? []).map((c, i) => ({ id: `candidate:${i + 1}`, source: c.provider, term: c.term ?? null, kind: c.kind, url: `${base}/candidates/${i + 1}` })),

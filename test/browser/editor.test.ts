@@ -172,6 +172,8 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(flows, 'flows offered').to.deep.equal(meta.flows.filter((f) => !f.child && (f.input === 'article' || f.input === 'prompt') && (f.makes === 'video' || f.makes === 'bundle')).map((f) => f.name));
     expect(flows, 'a benchmark flow is not offered').to.not.include('bench-13');
     expect(await page.locator('input[name="flow"]:checked').inputValue(), 'default flow').to.equal(meta.flows.find((f) => f.default)?.name);
+    const tones = await page.locator('[data-testid="tone"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(tones, 'tones offered').to.deep.equal(['', ...meta.tones.map((t) => t.name)]);
     const formats = await page.locator('input[name="format"]').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
     expect(formats, 'formats offered').to.deep.equal(meta.formats.map((f) => f.name));
 
@@ -180,7 +182,12 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     await page.getByTestId('format-9-16').check();
     await page.getByText('Advanced').click();
     await page.getByTestId('size').fill('180x320');
+    await page.getByTestId('duration').fill('40');
+    await page.getByTestId('tone').selectOption('calm');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/tasks') && r.method() === 'POST');
     await page.getByTestId('submit').click();
+    // The target length and the tone go as the options the API takes.
+    expect(((await sent).postDataJSON() as { options: Record<string, unknown> }).options).to.include({ duration_s: 40, tone: 'calm' });
 
     const idText = page.getByTestId('task-id');
     await page.waitForFunction(`document.querySelector('[data-testid="task-id"]').textContent.length > 0`, undefined, { timeout: 10000 });
@@ -306,6 +313,14 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     expect(await page.getByLabel('Title').inputValue(), 'the title is kept').to.equal('Odd frame');
     expect(await page.getByTestId('size').inputValue(), 'the size is kept').to.equal('181x320');
     expect(await page.getByTestId('submit').isEnabled(), 'the form can be sent again').to.equal(true);
+
+    // A target length out of bounds is caught by the page, before anything is sent.
+    await page.getByTestId('size').fill('180x320');
+    await page.getByTestId('duration').fill('2');
+    await page.getByTestId('submit').click();
+    await page.waitForFunction(`document.querySelector('[data-testid="form-error"]').textContent.startsWith('Target length')`, undefined, { timeout: 5000 });
+    expect(await error.textContent()).to.include('from 5 to 900');
+    await page.getByTestId('duration').fill('');
 
     // Markup with no words in it: the server finds nothing to narrate.
     await page.getByTestId('size').fill('180x320');

@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { startHttp } from '../../src/http/start.ts';
 import { installedVoices, type Meta } from '../../src/http/meta.ts';
 import { FORMATS } from '../../src/pipeline/formats.ts';
+import { CAPTION_STYLES, MAX_DURATION_S, MIN_DURATION_S, TONES } from '../../src/pipeline/submission.ts';
+import { TONE_STYLES } from '../../src/pipeline/tones.ts';
 import { EdgeTtsProvider } from '../../src/providers/speech/edge-tts.ts';
 import { EspeakNgProvider } from '../../src/providers/speech/espeak-ng.ts';
 import { FestivalProvider } from '../../src/providers/speech/festival.ts';
@@ -86,10 +88,16 @@ describe('GET /v1/meta (MariaDB + Redis)', function () {
     expect(makes.get('bench-13')).to.equal(null);
   });
 
-  it('lists the formats the pipeline renders, and no tones or caption styles, which it does not', async () => {
+  it('lists the formats the pipeline renders, the tones with what they do, the caption styles and the target length\'s bounds', async () => {
     const meta = await getMeta();
     expect(meta.formats).to.deep.equal(Object.entries(FORMATS).map(([name, f]) => ({ name, ...f })));
-    expect(meta).not.to.have.any.keys('tones', 'captions');
+    // Exactly what a submission accepts: every tone listed is taken, and every one taken is listed.
+    expect(meta.tones.map((t) => t.name)).to.deep.equal([...TONES]);
+    expect(meta.tones.find((t) => t.name === 'playful')).to.deep.equal({
+      name: 'playful', speech_rate: TONE_STYLES.playful.speech.rate, pitch_semitones: TONE_STYLES.playful.speech.pitchSemitones, captions: 'pop',
+    });
+    expect(meta.caption_styles).to.deep.equal([...CAPTION_STYLES]);
+    expect(meta.duration_s).to.deep.equal({ min: MIN_DURATION_S, max: MAX_DURATION_S });
   });
 
   it('lists the voices of the installed speech providers, each one a voice the provider speaks with', async function () {

@@ -29,7 +29,7 @@ const ARTICLE = [
 interface TakeView { take: number; task_id: string; status: string; chosen: boolean; narration: string | null; video: string | null; thumbnail: string | null }
 interface SceneView {
   scene: number; task_id: string; narration: string; duration_sec: number; status: string; thumbnail: string | null;
-  visual: { source: string; term: string | null }; take: number; takes: TakeView[]; candidates: Array<{ id: string; url: string }>;
+  visual: { source: string; term: string | null }; source_sentences: number[] | null; take: number; takes: TakeView[]; candidates: Array<{ id: string; url: string }>;
 }
 interface View {
   id: string; phase: string; video: string | null; cover: string | null; scenes: SceneView[];
@@ -90,6 +90,10 @@ describe('scene takes: regenerate and choose (MariaDB + Redis)', function () {
     expect(two!.duration_sec).to.be.above(1);
     expect(two!.visual.source).to.be.a('string');
     expect(two!.candidates.length).to.be.at.least(2);
+    // With no target length every sentence of the article is said once, in order, and each scene names its own.
+    const said = first.scenes.flatMap((s) => s.source_sentences!);
+    expect(said).to.deep.equal(said.map((_n, i) => i + 1));
+    expect(said.length).to.be.at.least(first.scenes.length);
     const thumb = await fetch(`${base}${two!.thumbnail}`);
     expect(thumb.status).to.equal(200);
     expect(thumb.headers.get('content-type')).to.equal('image/jpeg');
@@ -114,6 +118,7 @@ describe('scene takes: regenerate and choose (MariaDB + Redis)', function () {
     const two2 = second.scenes[1]!;
     expect(two2.take).to.equal(2);
     expect(two2.narration).to.equal(narration);
+    expect(two2.source_sentences, 'an edited narration says none of the article').to.equal(null);
     expect(two2.takes.map((t) => [t.take, t.chosen])).to.deep.equal([[1, false], [2, true]]);
     // Only the new take and the join ran: every other scene and everything upstream was kept.
     const parentAfter = await runsOf(id);
@@ -145,6 +150,7 @@ describe('scene takes: regenerate and choose (MariaDB + Redis)', function () {
     expect(choose.status).to.equal(202);
     const back = await finished(id);
     expect(back.scenes[1]!.take).to.equal(1);
+    expect(back.scenes[1]!.source_sentences).to.deep.equal(two!.source_sentences);
     expect(sha(await bytes(back.video!))).to.equal(sha(video1));
 
     // Refusals name what is wrong.

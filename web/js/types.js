@@ -189,6 +189,17 @@
  * @property {MetaFlow[]} flows
  * @property {MetaFormat[]} formats
  * @property {MetaVoice[]} voices
+ * @property {MetaTone[]} [tones]
+ * @property {{ min: number, max: number }} [duration_s]
+ */
+
+/**
+ * A tone a task may ask for, and what it does.
+ * @typedef {object} MetaTone
+ * @property {string} name
+ * @property {number} speech_rate
+ * @property {number} pitch_semitones
+ * @property {string} captions
  */
 
 /**
@@ -198,6 +209,8 @@
  * @property {string} [voice]
  * @property {boolean} music
  * @property {string} [size]
+ * @property {number} [duration_s]
+ * @property {string} [tone]
  */
 
 export {};

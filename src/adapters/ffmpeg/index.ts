@@ -14,6 +14,7 @@
  *   assembly.ts      concatenation and the final mix
  *   cover.ts         the cover: a still with the title in the caption style
  *   analysis.ts      a frame out of a video, the silences in its audio
+ *   tempo.ts         speech made a little faster or slower, same pitch
  *
  * Whoever composes the application makes one `FfmpegRunner` and one
  * `EncodeSlots` (`createMedia`) and hands them to the functions here; the
@@ -45,7 +46,8 @@ export {
 export {
   encodeFloor, type FloorOptions, renderScene, renderTitleCard, type SceneOptions, type SegmentEncoder, TITLE_FADE_SEC, type TitleCardOptions,
 } from './segments.ts';
-export { type BackgroundOptions, generateBackground, type MusicOptions, synthesizeMusic } from './sources.ts';
+export { type BackgroundOptions, DEFAULT_MUSIC_MOOD, generateBackground, type MusicMoodOptions, type MusicOptions, synthesizeMusic } from './sources.ts';
+export { changeTempo, MAX_TEMPO, MIN_TEMPO, type TempoOptions } from './tempo.ts';
 
 /** A runner for the located binaries and a fresh set of encode slots: what the pipeline's handlers encode with. */
 export function createMedia(paths: FfmpegPaths = {}, slots: EncodeSlots = new EncodeSlots()): SegmentEncoder {

@@ -105,9 +105,30 @@ export async function generateBackground(runner: FfmpegRunner, options: Backgrou
 export interface MusicOptions extends RunOptions {
   durationSec: number;
   seed: number;
+  /** Its character: chord length, major or minor, brightness. Default `DEFAULT_MUSIC_MOOD`. */
+  mood?: MusicMoodOptions;
   /** `.wav` gives 16-bit PCM; any other extension AAC in MP4 (`.m4a`). */
   out: string;
 }
+
+export interface MusicMoodOptions {
+  /** Multiplies each chord's length: above 1 is slower. */
+  chordStretch: number;
+  /** Minor progressions instead of major ones. */
+  minor: boolean;
+  /** The low-pass cut-off in Hz: higher is brighter. */
+  brightnessHz: number;
+  /** Octaves above the usual register (the bed's partials sit below 1 kHz, so the cut-off alone changes little). */
+  octave: number;
+}
+
+export const DEFAULT_MUSIC_MOOD: MusicMoodOptions = { chordStretch: 1, minor: false, brightnessHz: 2500, octave: 0 };
+
+/** Minor progressions, as `PROGRESSIONS`. */
+const MINOR_PROGRESSIONS: readonly (readonly (readonly number[])[])[] = [
+  [[0, 3, 7], [8, 12, 15], [3, 7, 10], [10, 14, 17]], // i VI III VII
+  [[0, 3, 7], [5, 8, 12], [7, 10, 14], [0, 3, 7]], // i iv v i
+];
 
 /** Chord progressions as semitone offsets from the key's root, one triad per chord. */
 const PROGRESSIONS: readonly (readonly (readonly number[])[])[] = [
@@ -125,11 +146,13 @@ const PROGRESSIONS: readonly (readonly (readonly number[])[])[] = [
  * frequency is snapped to a whole number of cycles per loop, so the loop
  * repeats without a seam.
  */
-function musicExpression(seed: number): string {
+function musicExpression(seed: number, mood: MusicMoodOptions): string {
   const random = seededRandom(seed);
-  const progression = PROGRESSIONS[Math.floor(random() * PROGRESSIONS.length)] ?? PROGRESSIONS[0]!;
-  const rootMidi = 45 + Math.floor(random() * 8); // A2..E3
-  const loopSec = MUSIC_CHORD_SEC * MUSIC_CHORDS;
+  const progressions = mood.minor ? MINOR_PROGRESSIONS : PROGRESSIONS;
+  const progression = progressions[Math.floor(random() * progressions.length)] ?? progressions[0]!;
+  const rootMidi = 45 + Math.floor(random() * 8) + 12 * mood.octave; // A2..E3 in the usual register
+  const chordSec = MUSIC_CHORD_SEC * mood.chordStretch;
+  const loopSec = chordSec * MUSIC_CHORDS;
   const snap = (hz: number) => Math.max(1, Math.round(hz * loopSec)) / loopSec;
   const hz = (midi: number) => snap(440 * 2 ** ((midi - 69) / 12));
   const tone = (f: number, amp: number) => `${num(amp)}*(sin(2*PI*${num(f)}*t)+0.2*sin(4*PI*${num(f)}*t))`;
@@ -138,7 +161,7 @@ function musicExpression(seed: number): string {
     const notes = [tone(hz(rootMidi + (triad[0] ?? 0) - 12), 0.5), ...triad.map((step) => tone(hz(rootMidi + 12 + step), 0.3))];
     // Distance from this chord's centre, in chord lengths, wrapped around the loop.
     // `;` sequences: store the distance in variable k, then use it.
-    const distance = `st(${k},mod(t/${MUSIC_CHORD_SEC}-${k + 0.5}+${MUSIC_CHORDS / 2},${MUSIC_CHORDS})-${MUSIC_CHORDS / 2})`;
+    const distance = `st(${k},mod(t/${num(chordSec)}-${k + 0.5}+${MUSIC_CHORDS / 2},${MUSIC_CHORDS})-${MUSIC_CHORDS / 2})`;
     return `(${distance};if(lt(abs(ld(${k})),1),pow(cos(PI*ld(${k})/2),2)*(${notes.join('+')}),0))`;
   });
   const tremolo = `(0.8+0.2*sin(2*PI*${num(snap(MUSIC_TREMOLO_HZ))}*t))`;
@@ -152,17 +175,19 @@ function musicExpression(seed: number): string {
  */
 export async function synthesizeMusic(runner: FfmpegRunner, options: MusicOptions): Promise<void> {
   const { durationSec, seed, out } = options;
+  const mood = options.mood ?? DEFAULT_MUSIC_MOOD;
   checkDuration(durationSec);
-  const loopSec = MUSIC_CHORD_SEC * MUSIC_CHORDS;
+  if (!(mood.chordStretch > 0) || !(mood.brightnessHz > 0)) throw new RangeError('mood.chordStretch and mood.brightnessHz must be positive');
+  const loopSec = MUSIC_CHORD_SEC * mood.chordStretch * MUSIC_CHORDS;
   const fadeIn = Math.min(MUSIC_FADE_IN_SEC, durationSec / 2);
   const fadeOut = Math.min(MUSIC_FADE_OUT_SEC, durationSec / 2);
   const chain = [
     // The expression is evaluated per sample, which is slow: compute one loop at most and repeat it.
-    `aevalsrc=${escapeFilterValue(musicExpression(seed))}:s=${MUSIC_SYNTH_RATE}:d=${num(Math.min(loopSec, durationSec))}`,
+    `aevalsrc=${escapeFilterValue(musicExpression(seed, mood))}:s=${MUSIC_SYNTH_RATE}:d=${num(Math.min(loopSec, durationSec))}`,
     ...(durationSec > loopSec ? [`aloop=loop=-1:size=${samples(loopSec, MUSIC_SYNTH_RATE)}`] : []),
     `atrim=end_sample=${samples(durationSec, MUSIC_SYNTH_RATE)}`,
     `aresample=${AUDIO_SAMPLE_RATE}`,
-    'lowpass=f=2500',
+    `lowpass=f=${num(mood.brightnessHz)}`,
     `aformat=sample_fmts=fltp:sample_rates=${AUDIO_SAMPLE_RATE}:channel_layouts=stereo`,
     `aecho=0.8:0.5:${escapeFilterValue('120|250')}:${escapeFilterValue('0.25|0.15')}`,
     `afade=t=in:d=${num(fadeIn)}`,

@@ -41,6 +41,8 @@ export interface ClippedScene {
   /** How the narration was spoken, so a new take's narration is spoken alike. */
   speech?: { provider: string; voice: string; language: string };
   keywords?: string[];
+  /** The sentences of the source (from 1) the scene says, when it was made from an article. */
+  source_sentences?: number[];
 }
 
 export async function materialClip(ctx: HandlerContext): Promise<{ scenes: ClippedScene[] }> {
@@ -60,6 +62,7 @@ export async function materialClip(ctx: HandlerContext): Promise<{ scenes: Clipp
       candidates: visuals[i]!,
       speech: { provider: speech.provider, voice: speech.voice, language: speech.language },
       keywords: scene.keywords,
+      ...(scene.source_sentences ? { source_sentences: scene.source_sentences } : {}),
     };
   });
   return { scenes };

@@ -12,6 +12,7 @@ import { splitSentences } from '../text/sentences.ts';
 import { type ClippedScene, MIN_SCENE_SEC, type SceneVisual, wholeFrames } from './material-clip.ts';
 import { usable } from './material-search.ts';
 import type { Widget } from '../outputs.ts';
+import { toneStyle } from '../tones.ts';
 import { makeAsset, optionalParentInput, storeAsset, parentInput, type SceneInput, type TakeEdits } from './shared.ts';
 import { speakerFor, speakScene } from './speech-synthesize.ts';
 import { PROVIDER } from './visual-choose.ts';
@@ -159,6 +160,8 @@ async function speakAgain(ctx: HandlerContext, deps: PipelineDeps, scene: Clippe
   const language = detectLanguage(narration);
   const asked = scene.speech ? (scene.speech.language === language ? `${scene.speech.provider}:${scene.speech.voice}` : undefined) : widget.voice ?? undefined;
   const { provider, voice } = await speakerFor(language, asked, deps.speech);
-  const spoken = await speakScene(ctx, deps, provider, { index: scene.index, sentences: splitSentences(narration, language) }, language, voice);
+  // The task's tone speaks a new take as it spoke the others.
+  const delivery = toneStyle((ctx.input as SceneInput).parent.input.options?.tone)?.speech;
+  const spoken = await speakScene(ctx, deps, provider, { index: scene.index, sentences: splitSentences(narration, language) }, language, voice, delivery);
   return { ...spoken, language };
 }

@@ -10,6 +10,9 @@ import { concatWav, readWavInfo, silenceWav } from '../../providers/speech/wav.t
 import type { PipelineDeps } from '../deps.ts';
 import type { SpeechProvider, SpokenWord } from '../../providers/types.ts';
 import type { Widget } from '../outputs.ts';
+import { changeTempo } from '../../adapters/ffmpeg/index.ts';
+import { tempoCorrection } from '../duration-fit.ts';
+import { NEUTRAL_DELIVERY, type SpeechDelivery, toneStyle } from '../tones.ts';
 import { makeAsset, optionalInput, optionsOf, scriptOf } from './shared.ts';
 
 /**
@@ -17,6 +20,8 @@ import { makeAsset, optionalInput, optionsOf, scriptOf } from './shared.ts';
  * with a short pause between sentences and a breath at the end. Every sentence's start and end come from the durations
  * of the audio actually synthesized, so subtitles cannot drift from speech. Every word's too: as the provider says
  * when it knows (Festival), otherwise aligned on the sentence's own audio (`providers/speech/align.ts`).
+ * The task's tone sets the speaking rate and pitch (`tones.ts`). With a target length, the narration
+ * synthesized is measured and, when it misses, played a little faster or slower (`duration-fit.ts`).
  */
 
 export const SENTENCE_PAUSE_SEC = 0.25;
@@ -44,6 +49,12 @@ export interface Speech {
   reason: string;
   language: string;
   scenes: SpokenScene[];
+  /** The whole narration: every scene's speech with its pauses, after any tempo correction. */
+  narration_sec?: number;
+  /** The script's target length, when it had one. */
+  target_sec?: number | null;
+  /** The tempo the speech was corrected by to meet the target (`duration-fit.ts`); 1 when it was not. */
+  tempo?: number;
 }
 
 /** `--voice` names a provider (`espeak-ng`), a voice (`en-us+f3`), or both (`espeak-ng:en-us+f3`). */
@@ -77,6 +88,7 @@ export async function speakScene(
   scene: { index: number; sentences: readonly string[] },
   language: string,
   voice: string | undefined,
+  delivery: SpeechDelivery = NEUTRAL_DELIVERY,
 ): Promise<SpokenScene & { voice: string }> {
   const parts: string[] = [];
   const scratch: string[] = [];
@@ -88,7 +100,8 @@ export async function speakScene(
       ctx.signal.throwIfAborted();
       const file = await deps.assets.scratch('.wav');
       scratch.push(file);
-      const spoken = await provider.synthesize({ text, language, ...(voice ? { voice } : {}) }, file, { signal: ctx.signal });
+      const prosody = delivery.rate === 1 && delivery.pitchSemitones === 0 ? {} : { rate: delivery.rate, pitchSemitones: delivery.pitchSemitones };
+      const spoken = await provider.synthesize({ text, language, ...(voice ? { voice } : {}), ...prosody }, file, { signal: ctx.signal });
       voiceUsed = spoken.voice;
       wordsOf.push(spoken.words ?? alignWav(await readFile(file), text));
       parts.push(file);
@@ -130,9 +143,10 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
     const { provider, reason, voice: wantedVoice } = await speakerFor(script.language, typeof asked === 'string' && asked ? asked : undefined, deps.speech);
     // With no voice named, the provider's own choice for the language is part of what was spoken.
     const voiceKey = wantedVoice ?? (await defaultVoices(deps.speech))[script.language.split(/[-_]/)[0]!.toLowerCase()] ?? null;
+    const delivery = toneStyle(optionsOf(ctx).tone)?.speech ?? NEUTRAL_DELIVERY;
     const spoken = await settleAll(script.scenes, provider.concurrency ?? 1, async (scene) => {
       const key = createHash('sha256')
-        .update(canonicalJson(['spoken-scene', SPOKEN_SCENE_VERSION, provider.name, voiceKey, script.language, scene.sentences, SENTENCE_PAUSE_SEC, SCENE_TAIL_SEC]))
+        .update(canonicalJson(['spoken-scene', SPOKEN_SCENE_VERSION, provider.name, voiceKey, script.language, scene.sentences, delivery, SENTENCE_PAUSE_SEC, SCENE_TAIL_SEC]))
         .digest('hex');
       const kept = (await deps.assets.cached(key)) as (Omit<SpokenScene, 'index'> & { voice: string }) | undefined;
       if (kept) {
@@ -141,13 +155,26 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
         ctx.recordAsset({ kind: 'speech', provider: provider.name, path: kept.audio, hash: path.basename(kept.audio, '.wav'), bytes: file.size, latencyMs: 0, reused: true, scene: scene.index });
         return { ...kept, index: scene.index };
       }
-      const made = await speakScene(ctx, deps, provider, scene, script.language, wantedVoice);
+      const made = await speakScene(ctx, deps, provider, scene, script.language, wantedVoice, delivery);
       const { index: _index, ...stored } = made;
       await deps.assets.remember(key, stored);
       return made;
     });
-    const scenes = spoken.map(({ voice: _voice, ...scene }) => scene);
-    return { provider: provider.name, voice: spoken.at(-1)?.voice ?? '', reason, language: script.language, scenes };
+    let scenes: SpokenScene[] = spoken.map(({ voice: _voice, ...scene }) => scene);
+    const voiceUsed = spoken.at(-1)?.voice ?? '';
+    const measured = scenes.reduce((sum, s) => sum + s.duration_sec, 0);
+    const tempo = typeof script.target_sec === 'number' ? tempoCorrection(measured, script.target_sec, script.condensed === true) : 1;
+    if (tempo !== 1) {
+      // One at a time: each takes tens of milliseconds, and each ffmpeg run listens on the task's abort signal.
+      const retimed: SpokenScene[] = [];
+      for (const s of scenes) retimed.push(await retimeScene(ctx, deps, provider.name, s, tempo));
+      scenes = retimed;
+    }
+    const narration = round3(scenes.reduce((sum, s) => sum + s.duration_sec, 0));
+    return {
+      provider: provider.name, voice: voiceUsed, reason, language: script.language, scenes,
+      narration_sec: narration, target_sec: script.target_sec ?? null, tempo,
+    };
   };
 }
 
@@ -167,4 +194,24 @@ async function settleAll<T, R>(items: readonly T[], limit: number, work: (item: 
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<R>).value);
+}
+
+/** A scene's speech played `tempo` times as fast (pitch kept), its sentences' and words' times moved with it. */
+async function retimeScene(ctx: HandlerContext, deps: PipelineDeps, provider: string, scene: SpokenScene, tempo: number): Promise<SpokenScene> {
+  const audio = await makeAsset(ctx, deps.assets, { kind: 'speech', provider, ext: '.wav', scene: scene.index }, (out) =>
+    changeTempo(deps.media.runner, { input: scene.audio, out, tempo, signal: ctx.signal }));
+  const at = (sec: number) => round3(sec / tempo);
+  return {
+    index: scene.index,
+    audio,
+    duration_sec: (await readWavInfo(audio)).durationSec,
+    sentences: scene.sentences.map((s) => ({
+      text: s.text, start_sec: at(s.start_sec), end_sec: at(s.end_sec),
+      words: s.words.map((w) => ({ text: w.text, start_sec: at(w.start_sec), end_sec: at(w.end_sec) })),
+    })),
+  };
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

@@ -6,7 +6,8 @@ import { subtitleLines } from '../text/script.ts';
 import type { ArticleLanguage } from '../text/language.ts';
 import type { ClippedScene } from './material-clip.ts';
 import { input, makeAsset, optionalInput, optionsOf, type TaskOptions } from './shared.ts';
-import { CAPTION_STYLES, TONES } from '../submission.ts';
+import { CAPTION_STYLES } from '../submission.ts';
+import { toneStyle } from '../tones.ts';
 import type { Speech } from './speech-synthesize.ts';
 import type { SpokenWord } from '../../providers/types.ts';
 
@@ -22,12 +23,7 @@ import type { SpokenWord } from '../../providers/types.ts';
 
 export const SUBTITLE_CHARS = { en: 42, zh: 16 } as const;
 
-/**
- * The caption style when `options.captions` does not name one: by the tone
- * asked for (lively tones get a few big words at a time, quiet ones the
- * sentence), and karaoke with no tone.
- */
-export const TONE_CAPTION_STYLE: Readonly<Record<(typeof TONES)[number], CaptionStyle>> = { calm: 'sentence', serious: 'sentence', upbeat: 'pop', playful: 'pop' };
+/** With neither a caption style nor a tone asked for (a tone's style is in `tones.ts`). */
 export const DEFAULT_CAPTION_STYLE: CaptionStyle = 'karaoke';
 
 /** The caption style and layout for a task's options (already validated at submission). */
@@ -36,7 +32,7 @@ export function captionsFor(options: TaskOptions): Subtitles['captions'] {
   const tone = options.tone;
   const style = typeof asked === 'string' && (CAPTION_STYLES as readonly string[]).includes(asked)
     ? (asked as CaptionStyle)
-    : typeof tone === 'string' && Object.hasOwn(TONE_CAPTION_STYLE, tone) ? TONE_CAPTION_STYLE[tone as keyof typeof TONE_CAPTION_STYLE] : DEFAULT_CAPTION_STYLE;
+    : toneStyle(tone)?.captions ?? DEFAULT_CAPTION_STYLE;
   return { style, layout: DEFAULT_CAPTION_LAYOUT[style] };
 }
 

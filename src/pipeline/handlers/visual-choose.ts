@@ -58,6 +58,7 @@ export function makeVisualChoose(deps: PipelineDeps) {
           candidates: takeCandidates(i, visuals, choices, scenes[i]!, candidates, backgrounds),
           speech: { provider: speech.provider, voice: speech.voice, language: speech.language },
           keywords: scenes[i]!.terms.map((t) => t.term),
+          ...(scene.source_sentences ? { source_sentences: scene.source_sentences } : {}),
         };
       }),
     };

@@ -64,6 +64,8 @@ export interface Scene {
   estimatedSec: number;
   /** A planner's concrete nouns for the scene's pictures, searched before the narration's own terms (prompt flows only). */
   visual_terms?: string[];
+  /** Which sentences of the source (numbered from 1) the scene says, when the script was made from an article. */
+  source_sentences?: number[];
 }
 
 export interface Script {

@@ -16,13 +16,22 @@ export const MAX_SENTENCE_HAN = 60;
 export const MAX_SENTENCE_WORDS = 30;
 
 export function splitSentences(text: string, language: ArticleLanguage): string[] {
-  const sentences: string[] = [];
+  return splitSourceSentences(text, language).flat();
+}
+
+/**
+ * The sentences as the article wrote them, each as the pieces
+ * `splitSentences` narrates it in (one piece unless it was cut at commas),
+ * so that condensing can keep or drop a sentence whole.
+ */
+export function splitSourceSentences(text: string, language: ArticleLanguage): string[][] {
+  const sentences: string[][] = [];
   for (const block of text.split(/\n[ \t]*\n/)) {
     const paragraph = joinText(block.split('\n'));
     if (!paragraph) continue;
     const own = /[\p{L}\p{N}]/u.test(paragraph) ? detectLanguage(paragraph) : language;
     const parts = own === 'zh' ? cjkSentences(paragraph) : englishSentences(paragraph);
-    for (const s of parts) sentences.push(...splitLongSentence(s));
+    for (const s of parts) sentences.push(splitLongSentence(s));
   }
   return sentences;
 }

@@ -71,6 +71,18 @@ export class EspeakNgError extends SlotflowError {
   }
 }
 
+/** espeak's pitch scale (0–99) moves about this much per semitone around its middle. */
+export const ESPEAK_PITCH_PER_SEMITONE = 4;
+const ESPEAK_MIN_WPM = 80;
+const ESPEAK_MAX_WPM = 450;
+
+/** A request's rate and pitch on espeak's scales (meSpeak shares them), kept inside their bounds. */
+export function espeakProsody(base: { speedWpm: number; pitch: number }, request: Pick<SpeechRequest, 'rate' | 'pitchSemitones'>): { speedWpm: number; pitch: number } {
+  const speedWpm = Math.round(Math.min(ESPEAK_MAX_WPM, Math.max(ESPEAK_MIN_WPM, base.speedWpm * (request.rate ?? 1))));
+  const pitch = Math.round(Math.min(99, Math.max(0, base.pitch + ESPEAK_PITCH_PER_SEMITONE * (request.pitchSemitones ?? 0))));
+  return { speedWpm, pitch };
+}
+
 function normalizeLanguage(language: Language): string {
   return language.toLowerCase().replace(/_/g, '-');
 }
@@ -149,7 +161,8 @@ export class EspeakNgProvider implements SpeechProvider {
       throw new EspeakNgError('unknown-voice', voice ? `invalid voice name "${voice}"` : `no voice for language ${request.language}`);
     }
     const o = this.options;
-    const args = ['-v', voice, '-s', String(o.speedWpm), '-p', String(o.pitch), '-a', String(o.amplitude), '-g', String(o.wordGap), '-b', '1', '-w', out, '--stdin'];
+    const { speedWpm, pitch } = espeakProsody(o, request);
+    const args = ['-v', voice, '-s', String(speedWpm), '-p', String(pitch), '-a', String(o.amplitude), '-g', String(o.wordGap), '-b', '1', '-w', out, '--stdin'];
     // On abort: SIGTERM, then SIGKILL after the grace, like ffmpeg.
     const result = await execa(o.command, args, {
       input: text, timeout: o.timeoutMs, reject: false, cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,

@@ -77,9 +77,9 @@ function schemeString(text: string): string {
  * and end of each word it became (a word of no duration, such as the "'s"
  * Festival splits off, is printed too and ignored when read).
  */
-export function festivalScript(voice: string, text: string, out: string): string {
+export function festivalScript(voice: string, text: string, out: string, prosody: { rate?: number | undefined } = {}): string {
   return `(voice_${voice})
-(set! utt (Utterance Text ${schemeString(text)}))
+${prosodyScheme(prosody)}(set! utt (Utterance Text ${schemeString(text)}))
 (utt.synth utt)
 (utt.save.wave utt ${schemeString(out)} 'riff)
 (set! tok (utt.relation.first utt 'Token))
@@ -88,6 +88,20 @@ export function festivalScript(voice: string, text: string, out: string): string
   (mapcar (lambda (w) (format t "\\t%f\\t%f" (item.feat w "word_start") (item.feat w "word_end"))) (item.relation.daughters tok 'Token))
   (format t "\\n")
   (set! tok (item.next tok)))
+`;
+}
+
+/**
+ * Speed: HTS voices take hts_engine's own `-r`; other voices stretch their
+ * durations (`Duration_Stretch`, the inverse of the speed). Pitch is left
+ * alone: Festival's hts_engine module ignores the half-tone shift (`-fm`),
+ * the output is byte for byte the same with it. Nothing at all at the
+ * voice's own speed, so its scripts stay as before.
+ */
+function prosodyScheme({ rate = 1 }: { rate?: number | undefined }): string {
+  if (rate === 1) return '';
+  return `(set! hts_engine_params (append hts_engine_params (list (list "-r" ${rate.toFixed(3)}))))
+(Parameter.set 'Duration_Stretch ${(1 / rate).toFixed(3)})
 `;
 }
 
@@ -237,7 +251,7 @@ export class FestivalProvider implements SpeechProvider {
     }
     const script = `${out}.scm`;
     // The text is ASCII; the path keeps its UTF-8 bytes, which is what Festival hands to the file system.
-    await writeFile(script, festivalScript(voice, written.ascii.join(' '), out), 'utf8');
+    await writeFile(script, festivalScript(voice, written.ascii.join(' '), out, { rate: request.rate }), 'utf8');
     // On abort: SIGTERM, then SIGKILL after the grace, like espeak-ng and ffmpeg.
     const result = await execa(this.options.command, ['--batch', script], {
       timeout: this.options.timeoutMs, reject: false, stdin: 'ignore', cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,

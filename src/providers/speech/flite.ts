@@ -70,6 +70,15 @@ function bestFirst<T extends { name: string }>(voices: readonly T[]): T[] {
  * `phone:end` pairs, times from the utterance's start, pauses named `pau`.
  * Zero when the output does not say.
  */
+/**
+ * Speed as Flite's `duration_stretch` (its inverse). Flite's pitch target is
+ * an absolute frequency that differs per voice, so the pitch is left alone.
+ */
+export function fliteProsody(request: Pick<SpeechRequest, 'rate'>): string[] {
+  const rate = request.rate ?? 1;
+  return rate === 1 ? [] : ['--setf', `duration_stretch=${(1 / rate).toFixed(3)}`];
+}
+
 export function edgePauses(stdout: string): { leadSec: number; tailSec: number } {
   const utterances = stdout.split('\n')
     .map((line) => line.trim().split(/\s+/).map((seg) => /^([^:\s]+):(\d+(?:\.\d+)?)$/.exec(seg)))
@@ -154,7 +163,7 @@ export class FliteProvider implements SpeechProvider {
     const input = `${out}.txt`;
     await writeFile(input, `${words.ascii.join(' ')}\n`, 'ascii');
     // On abort: SIGTERM, then SIGKILL after the grace, like espeak-ng and ffmpeg.
-    const result = await execa(this.options.command, ['-voice', voice, '-psdur', '-f', input, '-o', out], {
+    const result = await execa(this.options.command, ['-voice', voice, '-psdur', ...fliteProsody(request), '-f', input, '-o', out], {
       timeout: this.options.timeoutMs, reject: false, stdin: 'ignore', cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,
     }).finally(() => rm(input, { force: true }));
     if (result.isCanceled) throw new FliteError('speech-failed', `voice ${voice}: cancelled`, { cause: options.signal?.reason });

@@ -18,6 +18,7 @@ import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult
 import { languageName } from './choose.ts';
 import { listMespeakVoices } from './voice-list.ts';
 import { parseWavHeader } from './wav.ts';
+import { espeakProsody } from './espeak-ng.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { isRetryableSpeechCode, type SpeechErrorCode } from './speech-error-code.ts';
 
@@ -166,13 +167,14 @@ export class MespeakProvider implements SpeechProvider {
 
     const tts = loadEngine(dir);
     if (!tts.isVoiceLoaded(voice)) quietly(() => tts.loadVoice(require(join(dir, 'voices', `${voice}.json`))));
+    const { speedWpm, pitch } = espeakProsody(this.options, request);
     const { value: samples, warnings } = quietly(() => {
       try {
         return tts.speak(asArgument(text), {
           rawdata: 'array',
           voice,
-          speed: this.options.speedWpm,
-          pitch: this.options.pitch,
+          speed: speedWpm,
+          pitch,
           amplitude: this.options.amplitude,
           wordgap: this.options.wordGap,
         });

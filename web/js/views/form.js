@@ -1,6 +1,7 @@
 // @ts-check
 // The "New video" form: its flow, format and voice pickers hold what the
-// server offers (`GET /v1/meta`), and it submits an article.
+// server offers (`GET /v1/meta`), and it submits an article, with a target
+// length and a tone when given.
 
 import { ApiError, submitTask } from '../api.js';
 import { byId, h, showError } from '../dom.js';
@@ -15,6 +16,8 @@ import { fmtBytes } from '../format.js';
 /** A little under the server's 1 MiB body limit, leaving room for the JSON around the text. */
 const MAX_FILE_BYTES = 900 * 1024;
 const SIZE = /^\d{2,4}x\d{2,4}$/;
+/** The bounds the server checks `options.duration_s` against (as `GET /v1/meta` gives them), so the form says so before sending. */
+let bounds = { min: 5, max: 900 };
 
 /**
  * What a refused submission means, in words, by the server's error code; the server's own message follows,
@@ -89,6 +92,19 @@ export function fillPickers(meta) {
       ),
     ),
   );
+  // Tones as the server names them; an older server that lists none keeps the page's own.
+  if (meta.tones) {
+    byId('tone', HTMLSelectElement).replaceChildren(
+      h('option', { value: '', selected: true }, 'none'),
+      ...meta.tones.map((t) => h('option', { value: t.name, title: `speech ×${t.speech_rate}, ${t.captions} captions` }, t.name)),
+    );
+  }
+  if (meta.duration_s) {
+    bounds = meta.duration_s;
+    const input = byId('duration', HTMLInputElement);
+    input.min = String(bounds.min);
+    input.max = String(bounds.max);
+  }
   byId('flows').hidden = flows.length < 2;
   // Held back until now: without the pickers there is nothing valid to send.
   byId('submit', HTMLButtonElement).disabled = false;
@@ -125,6 +141,12 @@ export async function submitForm(event, onStarted) {
     byId('body').focus();
     return;
   }
+  const duration = value(form, 'duration').trim();
+  if (duration && !(Number(duration) >= bounds.min && Number(duration) <= bounds.max)) {
+    formError(`Target length must be a number of seconds from ${bounds.min} to ${bounds.max}, or empty for the whole article.`);
+    byId('duration').focus();
+    return;
+  }
   if (size && !SIZE.test(size)) {
     formError('Frame size must look like 540x960 (width x height, even numbers).');
     byId('size').focus();
@@ -135,6 +157,9 @@ export async function submitForm(event, onStarted) {
   const voice = value(form, 'voice');
   if (voice && voice !== 'auto') options.voice = voice;
   if (size) options.size = size;
+  if (duration) options.duration_s = Number(duration);
+  const tone = value(form, 'tone');
+  if (tone) options.tone = tone;
   const flow = value(form, 'flow');
 
   const button = byId('submit', HTMLButtonElement);
