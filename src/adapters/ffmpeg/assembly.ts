@@ -18,7 +18,7 @@ const DUCK_RELEASE_MS = 400;
 
 
 /** What must match between segments for `-c copy` to give a valid file. */
-function streamShape(info: ProbeResult): string {
+export function streamShape(info: ProbeResult): string {
   const v = info.video;
   const a = info.audio;
   return `video ${v ? `${v.codec} ${v.width}x${v.height} ${num(v.fps)} fps` : 'none'}, audio ${a ? `${a.codec} ${a.sampleRate} Hz ${a.channels} ch` : 'none'}`;

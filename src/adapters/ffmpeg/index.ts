@@ -12,6 +12,7 @@
  *   sources.ts       generated sources: background gradient, music bed
  *   segments.ts      title card, scene, benchmark floor
  *   assembly.ts      concatenation and the final mix
+ *   transitions.ts   crossfade, slide and wipe between segments, only the joins encoded again
  *   analysis.ts      a frame out of a video, the silences in its audio
  *
  * Whoever composes the application makes one `FfmpegRunner` and one
@@ -43,6 +44,10 @@ export {
 export {
   encodeFloor, type FloorOptions, renderScene, renderTitleCard, type SceneOptions, type SegmentEncoder, TITLE_FADE_SEC, type TitleCardOptions,
 } from './segments.ts';
+export {
+  CUT, DEFAULT_TRANSITION_SEC, JOIN_HANDLE_FRAMES, type JoinEncoder, joinSegments, type JoinOptions, MAX_TRANSITION_SEC, type Transition, TRANSITION_KINDS,
+  type TransitionKind,
+} from './transitions.ts';
 export { type BackgroundOptions, generateBackground, type MusicOptions, synthesizeMusic } from './sources.ts';
 
 /** A runner for the located binaries and a fresh set of encode slots: what the pipeline's handlers encode with. */

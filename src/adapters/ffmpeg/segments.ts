@@ -18,6 +18,7 @@ import { FfmpegError } from './errors.ts';
 import type { FfmpegRunner, RunOptions } from './run.ts';
 import { libassEnv, stageImage, withScratch } from './scratch.ts';
 import { gradientSource } from './sources.ts';
+import { joinKeyframeArgs } from './transitions.ts';
 
 /** Darkens a caller's background image so that white title text stays readable. */
 const TITLE_BACKGROUND_DIM = 'black@0.35';
@@ -224,7 +225,12 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
     chains.push(`[${current}]${finish.join(',')}[v]`);
 
     await encoder.runner.ffmpeg(
-      [...inputs, '-filter_complex', chains.join(';'), '-map', '[v]', '-map', '[a]', ...segmentOutputArgs(durationSec, encoder.slots.encoderThreads()), path.resolve(out)],
+      [
+        ...inputs, '-filter_complex', chains.join(';'), '-map', '[v]', '-map', '[a]',
+        // Keyframes where a transition to a neighbour would start or end, so the rest of the scene is copied, not encoded again.
+        ...joinKeyframeArgs(frames),
+        ...segmentOutputArgs(durationSec, encoder.slots.encoderThreads()), path.resolve(out),
+      ],
       { signal: options.signal, env: fonts.env },
     );
   }));
