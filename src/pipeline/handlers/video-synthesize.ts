@@ -1,16 +1,19 @@
-import { rm } from 'node:fs/promises';
-import { concatSegments, type Cue, grabFrame, mixFinal, probe } from '../../adapters/ffmpeg/index.ts';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { CUT, type Cue, grabFrame, joinSegments, mixFinal, probe } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Widget } from '../outputs.ts';
-import { input, makeAsset, optionalInput } from './shared.ts';
+import { transitionFor } from '../transitions.ts';
+import { input, makeAsset, optionalInput, optionsOf } from './shared.ts';
 import { type Subtitles, toSrt } from './subtitle-build.ts';
 
 /**
- * VideoSynthesis: the title card and the scenes joined without re-encoding
- * (every segment has the same stream parameters), then the music mixed in,
- * ducked under the voice, with fast start. The SRT sidecar travels along.
+ * VideoSynthesis: the title card and the scenes joined (every segment has the
+ * same stream parameters, so only the transitions' short windows are encoded
+ * again; a cut copies), then the music mixed in, ducked under the voice, with
+ * fast start. The transition comes from the flow's `params`, else the tone
+ * (`../transitions.ts`); it keeps the timeline, so the SRT sidecar is the
+ * same as with cuts.
  */
 
 export const MUSIC_VOLUME = 0.35;
@@ -34,7 +37,10 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
     try {
       const { runner } = deps.media;
       const signal = ctx.signal;
-      await concatSegments(runner, [title.segment, ...segments], joined, { signal });
+      const transition = transitionFor(ctx.params, optionsOf(ctx));
+      // The title card fades through black by itself: it cuts to the first scene.
+      const joins = segments.map((_, i) => (i === 0 ? CUT : transition));
+      await joinSegments(deps.media, { segments: [title.segment, ...segments], joins, out: joined, signal });
       const video = await makeAsset(ctx, deps.assets, { kind: 'video', provider: 'ffmpeg', ext: '.mp4' }, (out) =>
         mixFinal(runner, { video: joined, ...(music ? { music } : {}), musicVolume: MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out, signal }));
       const probed = await probe(runner, video, { signal });
@@ -42,7 +48,10 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
       const cover = await makeAsset(ctx, deps.assets, { kind: 'cover', provider: 'ffmpeg', ext: '.jpg' }, (out) =>
         grabFrame(runner, video, Math.min(title.duration_sec ?? 1, probed.durationSec) / 2, out, { signal }));
       const srt = subtitles ? await videoSubtitles(ctx, deps, subtitles, rendered) : null;
-      return { video, srt, cover, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length };
+      return {
+        video, srt, cover, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length,
+        transition: { kind: transition.kind, duration_sec: transition.durationSec },
+      };
     } finally {
       await rm(joined, { force: true });
     }
