@@ -33,6 +33,7 @@ import { concatSegments, streamShape } from './assembly.ts';
 import type { EncodeSlots } from './encode-slots.ts';
 import { FPS, num, PIX_FMT, VIDEO_TIMESCALE, videoOutputArgs } from './encoding.ts';
 import { concatListEntry, escapeFilterValue } from './escape.ts';
+import { FfmpegError } from './errors.ts';
 import { probe } from './probe.ts';
 import type { FfmpegRunner, RunOptions } from './run.ts';
 import { withScratch } from './scratch.ts';
@@ -118,12 +119,20 @@ export async function joinSegments(encoder: JoinEncoder, options: JoinOptions): 
 
   await withScratch(async (dir) => {
     // Each segment's picture in up to three pieces: the head handle (when a transition comes in), the middle, the tail handle.
-    const pieces = await Promise.all(segments.map((segment, i) =>
+    const pieces = await allFinished(segments.map((segment, i) =>
       splitSegment(runner, segment, frames[i]!, { head: blended[i - 1] === true, tail: blended[i] === true }, path.join(dir, `s${i}`), signal)));
-    const windows = await Promise.all(joins.map((t, i) => {
+    const windows = await allFinished(joins.map(async (t, i) => {
       if (!blended[i]) return undefined;
       const out = path.join(dir, `w${i}.mp4`);
-      return encoder.slots.hold(signal, () => encodeWindow(runner, { from: pieces[i]!.tail!, to: pieces[i + 1]!.head!, transition: t, width, height, out, threads: encoder.slots.encoderThreads(), signal })).then(() => out);
+      const window = { from: pieces[i]!.tail!, to: pieces[i + 1]!.head!, transition: t, width, height, out, threads: encoder.slots.encoderThreads(), signal };
+      try {
+        await encoder.slots.hold(signal, () => encodeWindow(runner, window));
+      } catch (e) {
+        // An abort while waiting for a slot is reported like one while ffmpeg runs.
+        if (signal?.aborted && !(e instanceof FfmpegError)) throw runner.cancelled('ffmpeg', e);
+        throw e;
+      }
+      return out;
     }));
 
     const video: string[] = [];
@@ -151,6 +160,14 @@ export async function joinSegments(encoder: JoinEncoder, options: JoinOptions): 
       { signal },
     );
   });
+}
+
+/** Like `Promise.all`, but settles only once every run has ended, so none still writes into the scratch directory as it is removed. */
+async function allFinished<T>(runs: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(runs);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 interface Pieces {
