@@ -52,11 +52,11 @@ export class HandlerRegistry implements HandlerCatalog {
     return this.options.get(name) ?? {};
   }
 
-  /** What the handler declared it produces and consumes; undefined when it declared neither. */
+  /** What the handler declared it produces, consumes and takes as `params`; undefined when it declared none of them. */
   signatureOf(name: string): HandlerSignature | undefined {
-    const { produces, consumes } = this.optionsOf(name);
-    if (produces === undefined && consumes === undefined) return undefined;
-    return { ...(produces !== undefined ? { produces } : {}), ...(consumes !== undefined ? { consumes } : {}) };
+    const { produces, consumes, params } = this.optionsOf(name);
+    if (produces === undefined && consumes === undefined && params === undefined) return undefined;
+    return { ...(produces !== undefined ? { produces } : {}), ...(consumes !== undefined ? { consumes } : {}), ...(params !== undefined ? { params } : {}) };
   }
 
   get(name: string): Handler {

@@ -1,6 +1,7 @@
 import type { HandlerSignature, RoleSpec } from '../core/flow/inputs.ts';
 import { fanOutOutputType } from '../core/flow/inputs.ts';
 import { OutputType } from './outputs.ts';
+import { TRANSITION_PARAMS } from './transitions.ts';
 
 /**
  * What each pipeline handler produces and the roles it reads, by handler
@@ -74,6 +75,7 @@ export const PIPELINE_SIGNATURES: Readonly<Record<string, HandlerSignature>> = {
       widget: needs(OutputType.widget), title: needs(OutputType.titleCard), scenes: needs(SCENES),
       music: mayUse(OutputType.music), subtitles: mayUse(OutputType.subtitles),
     },
+    params: TRANSITION_PARAMS,
   },
   'images.compose': {
     produces: OutputType.images,

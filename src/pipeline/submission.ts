@@ -318,7 +318,7 @@ const OPTION_READERS: Readonly<Record<string, readonly string[]>> = {
   voice: ['speech.synthesize'],
   music: ['music.select'],
   captions: ['subtitle.build'],
-  tone: ['subtitle.build'],
+  tone: ['subtitle.build', 'video.synthesize'],
 };
 
 /**
@@ -332,8 +332,10 @@ function checkRunsAgain(changes: Readonly<Record<string, unknown>>, part: Resume
   const again = new Set([from.name, ...from.downstream]);
   for (const name of Object.keys(changes)) {
     const readers = part.flow.components.filter((c) => OPTION_READERS[name]?.includes(c.handler));
-    if (readers.length > 0 && !readers.some((c) => again.has(c.name))) {
-      throw new BadOptionError(name, `changing ${name} needs ${readers.map((c) => c.name).join(', ')} to run again: resume from ${readers[0]!.name} or a component upstream of it`);
+    // Every reader: the tone picks the captions (SubtitleBuilder) and the transitions (VideoSynthesis) alike.
+    const missed = readers.filter((c) => !again.has(c.name));
+    if (missed.length > 0) {
+      throw new BadOptionError(name, `changing ${name} needs ${missed.map((c) => c.name).join(', ')} to run again: resume from ${missed[0]!.name} or a component upstream of it`);
     }
   }
 }

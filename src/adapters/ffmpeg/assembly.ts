@@ -27,7 +27,7 @@ const KEY_GAIN_RANGE = [1 / 64, 64] as const;
 
 
 /** What must match between segments for `-c copy` to give a valid file. */
-function streamShape(info: ProbeResult): string {
+export function streamShape(info: ProbeResult): string {
   const v = info.video;
   const a = info.audio;
   return `video ${v ? `${v.codec} ${v.width}x${v.height} ${num(v.fps)} fps` : 'none'}, audio ${a ? `${a.codec} ${a.sampleRate} Hz ${a.channels} ch` : 'none'}`;

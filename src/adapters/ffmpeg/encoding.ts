@@ -77,6 +77,11 @@ export function samples(durationSec: number, rate = AUDIO_SAMPLE_RATE): number {
  * `threads` caps the encoder's threads (see `EncodeSlots.encoderThreads`); it changes the speed, not the stream parameters.
  */
 export function segmentOutputArgs(durationSec: number, threads?: number): string[] {
+  return [...videoOutputArgs(threads), ...audioOutputArgs(), '-aac_coder', SEGMENT_AAC_CODER, '-t', num(durationSec), '-f', 'mp4'];
+}
+
+/** The video half of `segmentOutputArgs`, for the pieces of a join that carry no sound (see `transitions.ts`). */
+export function videoOutputArgs(threads?: number): string[] {
   return [
     '-map_metadata', '-1',
     '-map_chapters', '-1',
@@ -93,10 +98,6 @@ export function segmentOutputArgs(durationSec: number, threads?: number): string
     '-color_trc', COLOR_MATRIX,
     '-color_range', 'tv',
     '-video_track_timescale', String(VIDEO_TIMESCALE),
-    ...audioOutputArgs(),
-    '-aac_coder', SEGMENT_AAC_CODER,
-    '-t', num(durationSec),
-    '-f', 'mp4',
   ];
 }
 

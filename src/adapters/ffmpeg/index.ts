@@ -13,6 +13,7 @@
  *   segments.ts      title card, scene, benchmark floor
  *   assembly.ts      concatenation and the final mix
  *   cover.ts         the cover: a still with the title in the caption style
+ *   transitions.ts   crossfade, slide and wipe between segments, only the joins encoded again
  *   analysis.ts      a frame out of a video, the silences in its audio
  *   tempo.ts         speech made a little faster or slower, same pitch
  *
@@ -46,6 +47,10 @@ export {
 export {
   encodeFloor, type FloorOptions, renderScene, renderTitleCard, type SceneOptions, type SegmentEncoder, TITLE_FADE_SEC, type TitleCardOptions,
 } from './segments.ts';
+export {
+  CUT, DEFAULT_TRANSITION_SEC, JOIN_HANDLE_FRAMES, type JoinEncoder, joinSegments, type JoinOptions, MAX_TRANSITION_SEC, type Transition, TRANSITION_KINDS,
+  type TransitionKind,
+} from './transitions.ts';
 export { type BackgroundOptions, DEFAULT_MUSIC_MOOD, generateBackground, type MusicMoodOptions, type MusicOptions, synthesizeMusic } from './sources.ts';
 export { changeTempo, MAX_TEMPO, MIN_TEMPO, type TempoOptions } from './tempo.ts';
 

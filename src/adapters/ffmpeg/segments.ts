@@ -19,6 +19,7 @@ import { kenBurnsFilters } from './ken-burns.ts';
 import type { FfmpegRunner, RunOptions } from './run.ts';
 import { libassEnv, stageImage, withScratch } from './scratch.ts';
 import { gradientSource } from './sources.ts';
+import { joinKeyframeArgs } from './transitions.ts';
 
 /** Darkens a caller's background image so that white title text stays readable. */
 const TITLE_BACKGROUND_DIM = 'black@0.35';
@@ -212,8 +213,10 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
 
     await encoder.runner.ffmpeg(
       [
-        ...inputs, '-filter_complex', chains.join(';'),
-        '-map', '[v]', '-map', '[a]', ...segmentOutputArgs(durationSec, encoder.slots.encoderThreads()), path.resolve(out),
+        ...inputs, '-filter_complex', chains.join(';'), '-map', '[v]', '-map', '[a]',
+        // Keyframes where a transition to a neighbour would start or end, so the rest of the scene is copied, not encoded again.
+        ...joinKeyframeArgs(frames),
+        ...segmentOutputArgs(durationSec, encoder.slots.encoderThreads()), path.resolve(out),
         ...stillArgs,
       ],
       { signal: options.signal, env: fonts.env },

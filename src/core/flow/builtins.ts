@@ -4,7 +4,9 @@
  * live with the other handlers; this is only their signature.
  */
 
-export type ParamType = 'non-negative-integer';
+import type { ParamType } from './params.ts';
+
+export { checkParam, type ParamType } from './params.ts';
 
 export interface BuiltinSignature {
   name: string;
@@ -22,11 +24,4 @@ export const BUILTIN_SIGNATURES: Readonly<Record<string, BuiltinSignature>> = {
 
 export function isBuiltinName(handler: string): boolean {
   return handler.startsWith(BUILTIN_PREFIX);
-}
-
-export function checkParam(type: ParamType, value: unknown): string | undefined {
-  switch (type) {
-    case 'non-negative-integer':
-      return Number.isInteger(value) && (value as number) >= 0 ? undefined : 'must be a non-negative integer';
-  }
 }

@@ -1,5 +1,6 @@
 import { closest } from 'fastest-levenshtein';
 import type { ComponentSpec } from './document.ts';
+import type { ParamType } from './params.ts';
 import { error, type FlowProblem, pointerToken, ProblemCode } from './problems.ts';
 
 /**
@@ -27,6 +28,8 @@ export interface RoleSpec {
 export interface HandlerSignature {
   readonly produces?: string;
   readonly consumes?: Readonly<Record<string, RoleSpec>>;
+  /** The `params` keys the handler takes; when declared, any other key or a value of the wrong type is a load error. */
+  readonly params?: Readonly<Record<string, ParamType>>;
 }
 
 /** The handlers' declarations, by handler name; undefined for a handler the catalog does not know. */

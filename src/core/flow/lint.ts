@@ -75,7 +75,7 @@ export function lintProblems(doc: FlowDocument, context: LintContext = {}): Flow
   const specs = new Map([...byName].map(([name, c]) => [name, c.spec]));
   for (const c of components) {
     problems.push(...fanOutProblems(c, context));
-    problems.push(...builtinProblems(c));
+    problems.push(...builtinProblems(c), ...handlerParamProblems(c, context));
     problems.push(...resolveInputs(c.spec, c.at, specs, context.handlers).problems);
   }
   return problems;
@@ -224,6 +224,26 @@ function builtinProblems({ spec, at }: Located): FlowProblem[] {
     }
     const complaint = checkParam(type, value);
     if (complaint) problems.push(error(ProblemCode.builtinParams, `${at}/params/${pointerToken(key)}`, `${handler} params.${key} ${complaint}`));
+  }
+  return problems;
+}
+
+/** `params` of a (non-builtin) handler that declares the ones it takes. */
+function handlerParamProblems({ spec, at }: Located, context: LintContext): FlowProblem[] {
+  const handler = spec.handler ?? spec.component_name;
+  const declared = isBuiltinName(handler) ? undefined : context.handlers?.signatureOf(handler)?.params;
+  if (!declared) return [];
+  const problems: FlowProblem[] = [];
+  const accepted = Object.keys(declared);
+  for (const [key, value] of Object.entries(spec.params ?? {})) {
+    const type = declared[key];
+    const where = `${at}/params/${pointerToken(key)}`;
+    if (!type) {
+      problems.push(error(ProblemCode.handlerParams, where, `${handler} ${accepted.length === 0 ? 'takes no params' : `takes only ${accepted.join(', ')}`}; "${key}" would be ignored`));
+      continue;
+    }
+    const complaint = checkParam(type, value);
+    if (complaint) problems.push(error(ProblemCode.handlerParams, where, `${handler} params.${key} ${complaint}`));
   }
   return problems;
 }

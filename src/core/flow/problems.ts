@@ -24,6 +24,7 @@ export const ProblemCode = {
   unknownFanOutFlow: 'unknown-fan-out-flow',
   fanOutSource: 'fan-out-source',
   builtinParams: 'builtin-params',
+  handlerParams: 'handler-params',
   unknownBuiltin: 'unknown-builtin',
   unknownRole: 'unknown-role',
   unknownInput: 'unknown-input',

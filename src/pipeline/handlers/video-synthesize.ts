@@ -1,18 +1,21 @@
 import { rm, writeFile } from 'node:fs/promises';
-import { type CaptionOptions, concatSegments, type Cue, grabFrame, mixFinal, probe, renderCover } from '../../adapters/ffmpeg/index.ts';
+import { type CaptionOptions, CUT, type Cue, grabFrame, joinSegments, mixFinal, probe, renderCover } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { coverScene } from '../cover-scene.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Widget } from '../outputs.ts';
-import { input, makeAsset, optionalInput } from './shared.ts';
+import { transitionFor } from '../transitions.ts';
+import { input, makeAsset, optionalInput, optionsOf } from './shared.ts';
 import { type Subtitles, toSrt } from './subtitle-build.ts';
 
 /**
- * VideoSynthesis: the title card and the scenes joined without re-encoding
- * (every segment has the same stream parameters), then the music mixed in,
- * ducked under the voice, with fast start. The SRT sidecar travels along,
- * and the cover: the still of the scene `coverScene` picks (of the chosen
- * takes), with the title over it in the video's caption style.
+ * VideoSynthesis: the title card and the scenes joined (every segment has the
+ * same stream parameters, so only the transitions' short windows are encoded
+ * again; a cut copies), then the music mixed in, ducked under the voice, with
+ * fast start. The transition comes from the flow's `params`, else the tone
+ * (`../transitions.ts`); it keeps the timeline, so the SRT sidecar is the
+ * same as with cuts. The cover: the still of the scene `coverScene` picks (of
+ * the chosen takes), with the title over it in the video's caption style.
  */
 
 export const MUSIC_VOLUME = 0.35;
@@ -46,14 +49,20 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
     try {
       const { runner } = deps.media;
       const signal = ctx.signal;
-      await concatSegments(runner, [title.segment, ...segments], joined, { signal });
+      const transition = transitionFor(ctx.params, optionsOf(ctx));
+      // The title card fades through black by itself: it cuts to the first scene.
+      const joins = segments.map((_, i) => (i === 0 ? CUT : transition));
+      await joinSegments(deps.media, { segments: [title.segment, ...segments], joins, out: joined, signal });
       const video = await makeAsset(ctx, deps.assets, { kind: 'video', provider: 'ffmpeg', ext: '.mp4' }, (out) =>
         mixFinal(runner, { video: joined, ...(music ? { music } : {}), musicVolume: MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out, signal }));
       const probed = await probe(runner, video, { signal });
       const cover = await makeAsset(ctx, deps.assets, { kind: 'cover', provider: 'ffmpeg', ext: '.jpg' }, (out) =>
         makeCover(deps, coverScene(ordered), { width: widget.width, height: widget.height, title: title.title ?? '', captions: subtitles?.captions, out, signal }));
       const srt = subtitles ? await videoSubtitles(ctx, deps, subtitles, rendered) : null;
-      return { video, srt, cover, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length };
+      return {
+        video, srt, cover, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length,
+        transition: { kind: transition.kind, duration_sec: transition.durationSec },
+      };
     } finally {
       await rm(joined, { force: true });
     }
