@@ -46,12 +46,12 @@ describe('a prompt task through the API (MariaDB + Redis)', function () {
     expect(reused.reused_from).to.equal(id);
     expect(reused.video).to.be.a('string');
     expect(reused.components.reduce((n, c) => n + c.executions, 0)).to.equal(0);
-    const other = (await (await post('/v1/tasks', { prompt: 'Create a 15-second ad for a butcher', options })).json()) as { id: string };
-    const fresh = await view(other.id);
-    expect(fresh.reused_from).to.equal(null);
-    expect(fresh.phase).to.not.equal('completed');
-    expect((await post(`/v1/tasks/${other.id}/cancel`, {})).status).to.equal(202);
-    await finished(other.id);
+    const other = (await (await post('/v1/tasks', { prompt: 'Create a 15-second ad for a butcher', options })).json()) as { id: string; status: string };
+    expect(other.status).to.not.equal('completed');
+    // Run to its end, not cancelled: a component running at a cancel would finish its ffmpeg after the test.
+    const fresh = await finished(other.id);
+    expect(fresh).to.include({ phase: 'completed', reused_from: null });
+    expect(fresh.components.reduce((n, c) => n + c.executions, 0)).to.be.above(0);
   });
 
   it('plans the scenes with the template planner, shows who wrote them, and regenerates one scene with new narration', async () => {
