@@ -320,7 +320,7 @@ function report(r: Results): string {
           x.repeat.loadAvg1, x.repeat.stealPct],
       ],
     ));
-    lines.push(`  render / floor: ${x.floorRatio}×; child processes busy ${x.first.breakdown.childBusySec} s, node alone ${x.first.breakdown.nodeOnlySec} s`);
+    lines.push(`  render / floor: ${x.floorRatio}× wall, ${x.floorCpuRatio}× cpu; child processes busy ${x.first.breakdown.childBusySec} s, node alone ${x.first.breakdown.nodeOnlySec} s`);
     const enc = x.first.breakdown.encodes;
     lines.push(`  H.264 encodes in the render: ${enc.count} runs, ${enc.videoSec} s of video, ${enc.cpuSec} cpu s = ${enc.cpuPerVideoSec} cpu s per video s (floor: ${x.floor.cpuPerVideoSec})`);
     lines.push(table(['program', 'count', 'busy s', 'cpu s', 'max parallel'], x.first.breakdown.byProgram.map((p) => [p.program, p.count, p.busySec, p.cpuSec, p.maxParallel]), '   '));
