@@ -133,6 +133,8 @@ function nested(depth: number, leaf: Json): Json {
 }
 
 function componentNames(doc: Json): string[] {
+  // An earlier edit may have replaced the whole document with null or a scalar.
+  if (doc === null || typeof doc !== 'object') return [];
   const modules = (doc as { modules?: unknown }).modules;
   if (!Array.isArray(modules)) return [];
   return modules.flatMap((m) => (Array.isArray((m as { components?: unknown })?.components) ? (m as { components: unknown[] }).components : []))
