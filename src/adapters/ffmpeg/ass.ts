@@ -50,8 +50,9 @@ export const CAPTION_LAYOUT_PRESETS: Readonly<Record<CaptionLayoutName, CaptionL
   classic: { fontRatio: 0.065, bottomPortrait: PORTRAIT_SAFE_BOTTOM, bottomLandscape: 0.08, text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.08, shadowRatio: 0.035 },
   // White on a translucent black box, a little smaller.
   boxed: { fontRatio: 0.06, bottomPortrait: PORTRAIT_SAFE_BOTTOM, bottomLandscape: 0.08, text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.28, shadowRatio: 0, box: '&H60000000' },
-  // Large, centre-lower, thick outline: for a few words at a time.
-  bold: { fontRatio: 0.1, bottomPortrait: 0.3, bottomLandscape: 0.16, text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.11, shadowRatio: 0.04 },
+  // Large, thick outline: for a few words at a time. As low as the others, inside the band a scene picture leaves
+  // free below its illustration and key phrase (illustrations/picture.ts), so two lines never cover the phrase.
+  bold: { fontRatio: 0.088, bottomPortrait: PORTRAIT_SAFE_BOTTOM, bottomLandscape: 0.08, text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.11, shadowRatio: 0.04 },
 };
 
 /** The layout each style is set in unless another is asked for. */

@@ -19,7 +19,7 @@ import type { IconSvg } from './fluent-emoji.ts';
 export const ICON_SHARE = 0.6;
 /** The picture's content keeps out of these bands (shares of the height): app controls on top, captions below. */
 const TOP_BAND = { portrait: 0.12, landscape: 0.07 } as const;
-const BOTTOM_BAND = { portrait: 0.34, landscape: 0.27 } as const;
+export const BOTTOM_BAND = { portrait: 0.34, landscape: 0.27 } as const;
 const SIDE_MARGIN = 0.07;
 const GAP = 0.04;
 /** Key phrase size as a share of the short side, before it is shrunk to fit. */

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   CAPTION_LAYOUTS, type CaptionLayoutName, type CaptionStyle, captionsAss, type Cue, type CueWord, resolveCaptionLayout, textEm,
 } from '../../../src/adapters/ffmpeg/index.ts';
+import { BOTTOM_BAND } from '../../../src/adapters/illustrations/picture.ts';
 import { CAPTION_LINE_HEIGHT, karaokeCentis, PORTRAIT_SAFE_BOTTOM, PORTRAIT_SAFE_TOP, POP_MAX_WORDS } from '../../../src/adapters/ffmpeg/ass.ts';
 
 interface Event {
@@ -135,6 +136,24 @@ describe('caption layout', () => {
         for (const line of lines) expect(textEm(line) * fontSize, `${line} at ${fontSize}px in ${width}x${height}`).to.be.at.most(width - 2 * resolved.marginX + 1e-6);
       }
     }));
+  });
+
+  it('keeps captions of every style, two lines of pop included, inside the band a scene picture leaves below its key phrase', () => {
+    // Once seen: two lines of pop ("Every single / detail") set over the key phrase of an illustrated scene.
+    const text = 'Every single detail matters when extraordinary mornings begin';
+    const words = text.split(/(?=\s)/).map((w, i) => ({ text: w, startSec: i * 0.3, endSec: i * 0.3 + 0.25 }));
+    for (const [width, height, band] of [[1080, 1920, BOTTOM_BAND.portrait], [540, 960, BOTTOM_BAND.portrait], [1920, 1080, BOTTOM_BAND.landscape]] as const) {
+      for (const s of ['sentence', 'karaoke', 'pop'] as CaptionStyle[]) {
+        const resolved = resolveCaptionLayout(width, height, { style: s });
+        for (const e of events(captionsAss(width, height, [{ text, startSec: 0, endSec: 5, words }], 'Sans', Infinity, { style: s }))) {
+          const { lines, fontSize } = shownLines(e.text, resolved.fontSize);
+          if (s === 'pop') expect(lines.length, `${s} in ${width}x${height}`).to.be.at.most(2);
+          if (lines.length > 2) continue; // a whole sentence may take three lines in a wide frame; pop never does
+          const top = height - resolved.marginV - lines.length * fontSize * CAPTION_LINE_HEIGHT - resolved.outline;
+          expect(top, `${s}: ${lines.join(' / ')} in ${width}x${height}`).to.be.at.least(height * (1 - band) - 1e-6);
+        }
+      }
+    }
   });
 
   it('keeps portrait captions out of the bottom 20 % and the top 12 % of the frame', () => {
