@@ -7,6 +7,8 @@ import { isTerminal, TaskPhase } from '../../src/core/engine/task.ts';
 import { NO_HISTORY } from '../../src/core/ports/task-history.ts';
 import { connect, defaultRegistry, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
 import { DEFAULT_RETENTION, purgeFinishedHistory } from '../../src/runtime/retention.ts';
+import { taskView } from '../../src/runtime/task-view.ts';
+import { videoOutputs } from '../../src/pipeline/task-outputs.ts';
 import { REPO } from '../support/cli.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 import { createTaskWithId } from '../support/tasks.ts';
@@ -85,6 +87,10 @@ describe('retention of finished tasks (MariaDB)', function () {
     const shown = await d.store.readTask(ids.completed);
     expect(shown?.phase).to.equal(TaskPhase.completed);
     expect(await d.store.listRuns(ids.completed)).to.deep.equal([]);
+    const view = (await taskView({ reads: d.reads, flows: d.flows, outputs: videoOutputs }, ids.completed))!;
+    expect(view.phase).to.equal(TaskPhase.completed);
+    expect(view.components.length).to.be.greaterThan(0);
+    expect(view.components.every((c) => c.executions === 0)).to.equal(true);
     expect(await purgeFinishedHistory(d.store)).to.deep.equal({ tasks: 0, children: 0, rows: NO_HISTORY });
   });
 
