@@ -13,7 +13,8 @@ export interface FinishedCursor {
   id: string;
 }
 
-export interface FinishedTask extends FinishedCursor {}
+/** A page entry is its own cursor. */
+export type FinishedTask = FinishedCursor;
 
 /** Rows of each table, counted or deleted. */
 export interface HistoryCounts {
