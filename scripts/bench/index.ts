@@ -3,13 +3,16 @@
  *
  * 1. Engine: bench-13 tasks in distributed mode (MariaDB + Redis, real
  *    scheduler and worker processes) against the same shape as BullMQ
- *    FlowProducer trees, alternating A B A B; jobs per second, their ratio,
+ *    FlowProducer trees on the shared Redis and on a private redis-server
+ *    with appendfsync always, alternating A B C A B C; jobs per second, CPU
+ *    and server work per job for each system, the ratios,
  *    dispatch latency at the maximum rate and at half of it (open loop);
  *    throughput with 1, 2 and 4 worker processes and 1 and 2 schedulers.
  * 2. Render: the sample article at 1080×1920 end to end in embedded mode,
  *    against the ffmpeg floor; peak memory of the whole process tree.
  * 3. Repeat: the same article again (served from the result cache).
- * 4. Scale: 100, 1,000 and 10,000 queued tasks drained.
+ * 4. Scale: 100, 1,000 and 10,000 queued tasks drained; then the hot tables
+ *    before and after deleting every finished task's history.
  * 5. Reuse: near-duplicate lookup p50/p99 with 100,000 stored requests, and
  *    precision and recall at the default threshold on a pair set.
  *
