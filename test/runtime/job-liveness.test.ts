@@ -13,8 +13,8 @@ describe('job liveness (BullMQ on Redis)', function () {
   this.timeout(60000);
   const env = useFreshEnv();
   const job = (handler: string): ComponentJob => ({
-    taskId: randomUUID(), component: 'Only', attempt: 1, handler, kind: 'handler', flowHash: 'f'.repeat(64), delayMs: 0,
-  } as ComponentJob);
+    taskId: randomUUID(), component: 'Only', attempt: 1, handler, kind: 'job', flowHash: 'f'.repeat(64), delayMs: 0,
+  });
 
   it('a queued job is live behind a thousand others, a job never added is not, and a job that ran is not', async () => {
     const d: Distributed = connect(env().settings);
