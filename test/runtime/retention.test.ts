@@ -102,7 +102,7 @@ describe('retention of finished tasks (MariaDB)', function () {
 
   it('slotflow gc --retain-days 0 --dry-run counts the recent task, deletes nothing, and refuses a bad number', async () => {
     const before = await history([ids.recent]);
-    const run = (args: string[]) => execa('node', ['bin/slotflow.js', 'gc', ...args], { cwd: REPO, env: env().env, reject: false });
+    const run = (args: string[]) => execa('node', ['bin/slotflow.js', 'gc', ...args], { cwd: REPO, env: env().env, reject: false, detached: true });
     const dry = await run(['--retain-days', '0', '--dry-run']);
     expect(dry.exitCode, String(dry.stderr)).to.equal(0);
     expect(String(dry.stdout)).to.contain(`would delete the history of 1 task(s) finished over 0 day(s) ago and 0 child task(s): ${before.events} event(s), ${before.runs} run(s), 1 webhook attempt(s)`);
