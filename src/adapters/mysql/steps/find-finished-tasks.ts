@@ -15,12 +15,14 @@ export async function findFinishedTasks(
   db: Queryable, phase: FinishedPhase, finishedBefore: Date, cursor: FinishedCursor | undefined, limit: number,
 ): Promise<FinishedTask[]> {
   const after = cursor ?? START;
-  // One phase per statement so the (phase, updated_at) index gives the order and no sort is needed.
+  // One phase per statement so the (phase, updated_at) index gives the order and no sort is needed. The events
+  // test is a correlated scalar subquery, not EXISTS: MariaDB turns EXISTS into a semi-join that can materialize
+  // every task id of the events index, once per page; this way it is one index probe per candidate task.
   const [rows] = await db.query<Rows>(
     `SELECT t.id, t.updated_at FROM tasks t
      WHERE t.phase = ? AND t.updated_at < ? AND t.parent_id IS NULL
        AND (t.updated_at > ? OR (t.updated_at = ? AND t.id > ?))
-       AND EXISTS (SELECT 1 FROM events e WHERE e.task_id = t.id)
+       AND (SELECT 1 FROM events e WHERE e.task_id = t.id LIMIT 1) IS NOT NULL
      ORDER BY t.updated_at, t.id LIMIT ?`,
     [phase, finishedBefore, after.updatedAt, after.updatedAt, after.id, limit],
   );
