@@ -55,8 +55,11 @@ export interface CpuSnapshot {
   redis: number | null;
 }
 
+/** bullmq: FlowProducer on the shared Redis; bullmq-durable: on a private redis-server with appendfsync always. */
+export type BenchSystem = 'slotflow' | 'bullmq' | 'bullmq-durable';
+
 export interface RunResult {
-  system: 'slotflow' | 'bullmq';
+  system: BenchSystem;
   mode: 'burst' | 'open-loop';
   tasks: number;
   jobs: number;
@@ -79,8 +82,8 @@ export interface RunResult {
   loadAvg1: number;
   /** CPU time the hypervisor gave to other guests during the run, %. */
   stealPct: number;
-  /** Redis commands and MySQL statements per job (server-wide counters). */
-  opsPerJob: { redis: number; mysql: number };
+  /** Redis commands, MySQL statements and InnoDB rows changed per job (server-wide counters). */
+  opsPerJob: { redis: number; mysql: number; mysqlRows: number };
   /** slotflow only: the task row's final version, on average (creation with its first pass counts as 2). */
   writesPerTask?: number;
 }
@@ -114,9 +117,10 @@ export async function reconfigure(rig: EngineRig, config: EngineConfig): Promise
   return { ...rig, config, schedulers, workers, procs: [...schedulers, ...workers] };
 }
 
-export function cpuNow(pids: readonly number[]): CpuSnapshot {
+/** `redisPid`: a private redis-server to count in place of the shared one. */
+export function cpuNow(pids: readonly number[], redisPid?: number): CpuSnapshot {
   const own = process.cpuUsage();
-  const servers = serverCpu();
+  const servers = serverCpu(redisPid);
   return {
     procs: pids.reduce((a, p) => a + (procStat(p)?.cpuSec ?? 0), 0),
     bench: (own.user + own.system) / 1e6,
@@ -369,4 +373,24 @@ export async function engineScale(rig: EngineRig, tasks: number, budgetMs: numbe
   } finally {
     await componentQueue.close();
   }
+}
+
+/** Rows and on-disk size of the tables finished work grows. */
+export interface HotTables {
+  rows: Record<string, number>;
+  /** data + index, MiB, as InnoDB's statistics say (they lag a little behind deletes). */
+  sizeMb: number;
+}
+
+const HOT_TABLES = ['tasks', 'events', 'component_runs', 'webhook_attempts', 'answer_rejections', 'request_vectors'];
+
+export async function hotTables(rig: EngineRig): Promise<HotTables> {
+  const rows: Record<string, number> = {};
+  for (const table of HOT_TABLES) rows[table] = Number((await query<RowDataPacket>(rig, `SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
+  const [size] = await query<RowDataPacket>(
+    rig,
+    'SELECT SUM(data_length + index_length) AS bytes FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN (?)',
+    [HOT_TABLES],
+  );
+  return { rows, sizeMb: mb(Number(size!.bytes)) };
 }

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { FlowProducer, type FlowJob, type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { deletePrefix, newTag, pendingCleanups, REDIS_URL, ROOT } from './lib/env.ts';
-import { hostCpu, type Ready, spawnReady, stealPct } from './lib/proc.ts';
-import { cpuNow, cpuPerJob, type RunResult, SUBMIT_CONCURRENCY } from './engine.ts';
+import { hostCpu, privateServerPids, type Ready, spawnReady, stealPct } from './lib/proc.ts';
+import { type BenchSystem, cpuNow, cpuPerJob, type RunResult, SUBMIT_CONCURRENCY } from './engine.ts';
+import { type PrivateRedis, startDurableRedis } from './lib/private-redis.ts';
 import { opsPerJob, serverOps } from './lib/server-ops.ts';
 import { mapLimit, openLoop, round, sleep, summarize } from './lib/stats.ts';
 
@@ -13,6 +14,10 @@ import { mapLimit, openLoop, round, sleep, summarize } from './lib/stats.ts';
  * three leaves each) as one BullMQ `FlowProducer` tree per task, on the same
  * Redis, processed by one worker process with the same concurrency and a
  * no-op processor. BullMQ keeps the state in Redis only.
+ *
+ * The durable variant runs the same trees on a private redis-server with
+ * `appendonly yes` and `appendfsync always` (lib/private-redis.ts): BullMQ made
+ * durable per write, as slotflow is through MySQL.
  *
  * Completed jobs are kept (BullMQ's default) so their timestamps can be read
  * afterwards; they are cleaned between runs. Throughput: first `add` to the
@@ -24,6 +29,10 @@ export const BULL_QUEUE = 'bench13';
 export const FANOUT = 3;
 
 export interface BullRig {
+  system: Extract<BenchSystem, 'bullmq' | 'bullmq-durable'>;
+  redisUrl: string;
+  /** The private redis-server of the durable variant. */
+  server?: PrivateRedis;
   prefix: string;
   redis: Redis;
   producer: FlowProducer;
@@ -35,20 +44,37 @@ export interface BullRig {
   closed?: boolean;
 }
 
-export async function openBullRig(concurrency: number): Promise<BullRig> {
+export async function openBullRig(concurrency: number, opts: { durable?: boolean } = {}): Promise<BullRig> {
   const prefix = `{sfb-${newTag()}-bull}`;
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const server = opts.durable ? await startDurableRedis() : undefined;
+  if (server) privateServerPids.add(server.pid);
+  const redisUrl = server?.url ?? REDIS_URL;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const forget = async () => {
     pendingCleanups.delete(forget);
-    await deletePrefix(prefix);
+    if (server) {
+      // The whole server is ours: stopping it and removing its directory is the cleanup.
+      await server.stop();
+      privateServerPids.delete(server.pid);
+    } else {
+      await deletePrefix(prefix);
+    }
   };
   pendingCleanups.add(forget);
+  const label = server ? 'bullmq worker (durable redis)' : 'bullmq worker';
   const worker = await spawnReady(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'scripts/bench/bullmq-worker.ts'), REDIS_URL, prefix, BULL_QUEUE, String(concurrency)],
-    { env: process.env, cwd: ROOT, ready: /running \(pid/, label: 'bullmq worker', timeoutMs: 90000 },
-  );
+    ['--import', 'tsx', path.join(ROOT, 'scripts/bench/bullmq-worker.ts'), redisUrl, prefix, BULL_QUEUE, String(concurrency)],
+    { env: process.env, cwd: ROOT, ready: /running \(pid/, label, timeoutMs: 90000 },
+  ).catch(async (e: unknown) => {
+    redis.disconnect();
+    await forget();
+    throw e;
+  });
   return {
+    system: server ? 'bullmq-durable' : 'bullmq',
+    redisUrl,
+    ...(server ? { server } : {}),
     prefix,
     redis,
     producer: new FlowProducer({ connection: redis, prefix }),
@@ -121,14 +147,14 @@ export async function bullOpenLoop(rig: BullRig, tasks: number, tasksPerSec: num
 async function measure(rig: BullRig, tasks: number, timeoutMs: number, mode: RunResult['mode'], drive: () => Promise<Partial<RunResult>>): Promise<RunResult> {
   const jobs = tasks * JOBS_PER_TREE;
   const pids = rig.procs.map((p) => p.pid);
-  const ops0 = await serverOps();
-  const cpu0 = cpuNow(pids);
+  const ops0 = await serverOps(rig.redisUrl);
+  const cpu0 = cpuNow(pids, rig.server?.pid);
   const host0 = hostCpu();
   const start = Date.now();
   const extra = await drive();
   await waitCompleted(rig, jobs, timeoutMs);
-  const cpu1 = cpuNow(pids);
-  const ops1 = await serverOps();
+  const cpu1 = cpuNow(pids, rig.server?.pid);
+  const ops1 = await serverOps(rig.redisUrl);
   const steal = stealPct(host0, hostCpu());
   const done = (await rig.queue.getJobs(['completed'], 0, -1)) as Job[];
   const failed = await rig.queue.getFailedCount();
@@ -148,7 +174,7 @@ async function measure(rig: BullRig, tasks: number, timeoutMs: number, mode: Run
   }
   await rig.queue.clean(0, 0, 'completed');
   return {
-    system: 'bullmq',
+    system: rig.system,
     mode,
     tasks,
     jobs,

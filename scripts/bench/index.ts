@@ -3,13 +3,16 @@
  *
  * 1. Engine: bench-13 tasks in distributed mode (MariaDB + Redis, real
  *    scheduler and worker processes) against the same shape as BullMQ
- *    FlowProducer trees, alternating A B A B; jobs per second, their ratio,
+ *    FlowProducer trees on the shared Redis and on a private redis-server
+ *    with appendfsync always, alternating A B C A B C; jobs per second, CPU
+ *    and server work per job for each system, the ratios,
  *    dispatch latency at the maximum rate and at half of it (open loop);
  *    throughput with 1, 2 and 4 worker processes and 1 and 2 schedulers.
  * 2. Render: the sample article at 1080×1920 end to end in embedded mode,
  *    against the ffmpeg floor; peak memory of the whole process tree.
  * 3. Repeat: the same article again (served from the result cache).
- * 4. Scale: 100, 1,000 and 10,000 queued tasks drained.
+ * 4. Scale: 100, 1,000 and 10,000 queued tasks drained; then the hot tables
+ *    before and after deleting every finished task's history.
  * 5. Reuse: near-duplicate lookup p50/p99 with 100,000 stored requests, and
  *    precision and recall at the default threshold on a pair set.
  *
@@ -21,9 +24,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  closeEngineRig, engineBurst, engineOpenLoop, engineScale, type EngineConfig, type EngineRig, openEngineRig, reconfigure, type RunResult,
-  type ScalePoint, warmUp,
+  closeEngineRig, engineBurst, engineOpenLoop, engineScale, type EngineConfig, type EngineRig, type HotTables, hotTables, openEngineRig, reconfigure,
+  type RunResult, type ScalePoint, warmUp,
 } from './engine.ts';
+import { DEFAULT_RETENTION, purgeFinishedHistory } from '../../src/runtime/retention.ts';
 import { bullBurst, bullOpenLoop, bullWarmUp, closeBullRig, JOBS_PER_TREE, openBullRig } from './flowproducer.ts';
 import { ROOT, runPendingCleanups } from './lib/env.ts';
 import { hostCpu, killLiveChildren, machine, type Machine, stealPct } from './lib/proc.ts';
@@ -87,6 +91,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--tasks') opts.tasks = int();
     else if (a === '--reps') opts.reps = int();
     else if (a === '--concurrency') opts.concurrency = int();
+    else if (a === '--scale-budget') opts.scaleBudgetSec = int();
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '--size') {
       const v = value();
@@ -108,10 +113,50 @@ interface EngineSection {
   runs: Array<RunResult & { label: string }>;
   slotflowJobsPerSec: number;
   bullmqJobsPerSec: number;
+  /** The same FlowProducer trees on a private redis-server with appendfsync always. */
+  bullmqDurableJobsPerSec: number;
+  /** slotflow over FlowProducer on the shared Redis, median jobs/s. */
   ratio: number;
+  /** slotflow over the durable FlowProducer. */
+  ratioDurable: number;
+  /** Per system, medians over its burst runs. */
+  systems: SystemSummary[];
   latency: {
     max: { slotflow: { p50: number | null; p99: number | null }; bullmq: { p50: number | null; p99: number | null } };
     half: { slotflow: { p50: number | null; p99: number | null; offered: number }; bullmq: { p50: number | null; p99: number | null; offered: number } };
+  };
+}
+
+interface SystemSummary {
+  system: RunResult['system'];
+  jobsPerSec: number;
+  cpuMsPerJob: { procs: number; mysqld: number | null; redis: number | null; total: number };
+  sqlStatementsPerJob: number;
+  sqlRowsChangedPerJob: number;
+  redisCommandsPerJob: number;
+  /** slotflow's jobs/s over this system's. */
+  slotflowSpeedRatio: number;
+  /** This system's total CPU ms per job over slotflow's. */
+  cpuOverSlotflow: number;
+}
+
+/** Medians of a system's burst runs, and how slotflow compares. */
+function summarizeSystem(system: RunResult['system'], runs: readonly RunResult[], slotflow?: SystemSummary): SystemSummary {
+  const mine = runs.filter((r) => r.system === system && r.mode === 'burst');
+  const procs = med(mine, (r) => r.cpuMsPerJob.procs)!;
+  const mysqld = med(mine, (r) => r.cpuMsPerJob.mysqld);
+  const redis = med(mine, (r) => r.cpuMsPerJob.redis);
+  const total = round(procs + (mysqld ?? 0) + (redis ?? 0), 3);
+  const jobsPerSec = med(mine, (r) => r.jobsPerSec)!;
+  return {
+    system,
+    jobsPerSec,
+    cpuMsPerJob: { procs, mysqld, redis, total },
+    sqlStatementsPerJob: med(mine, (r) => r.opsPerJob.mysql)!,
+    sqlRowsChangedPerJob: med(mine, (r) => r.opsPerJob.mysqlRows)!,
+    redisCommandsPerJob: med(mine, (r) => r.opsPerJob.redis)!,
+    slotflowSpeedRatio: round((slotflow?.jobsPerSec ?? jobsPerSec) / jobsPerSec, 3),
+    cpuOverSlotflow: round(total / (slotflow?.cpuMsPerJob.total ?? total), 3),
   };
 }
 
@@ -132,7 +177,7 @@ interface Results {
   notes: string[];
   engine?: EngineSection;
   scaling?: ScalingPoint[];
-  scale?: ScalePoint[];
+  scale?: ScaleSection;
   render?: RenderBench;
   reuse?: ReuseBench;
   targets: Target[];
@@ -157,9 +202,12 @@ async function engineSection(opts: Options, scalingOut: ScalingPoint[] | undefin
   log(`engine: starting 1 scheduler + 1 worker (concurrency ${opts.concurrency}) and a BullMQ worker (concurrency ${opts.concurrency})`);
   let rig: EngineRig = await openEngineRig(base);
   const bull = await openBullRig(opts.concurrency);
+  log(`engine: and a BullMQ worker on a private redis-server (appendonly yes, appendfsync always)`);
+  const durable = await openBullRig(opts.concurrency, { durable: true });
   try {
     await warmUp(rig);
     await bullWarmUp(bull);
+    await bullWarmUp(durable);
     const runs: Array<RunResult & { label: string }> = [];
     for (let r = 1; r <= opts.reps; r++) {
       const a = await engineBurst(rig, opts.tasks);
@@ -168,9 +216,16 @@ async function engineSection(opts: Options, scalingOut: ScalingPoint[] | undefin
       const b = await bullBurst(bull, opts.tasks);
       log(`B${r} bullmq   ${b.jobsPerSec} jobs/s, dispatch p50 ${b.latencyMs.p50} ms p99 ${b.latencyMs.p99} ms`);
       runs.push({ label: `B${r}`, ...b });
+      const c = await bullBurst(durable, opts.tasks);
+      log(`C${r} bullmq durable ${c.jobsPerSec} jobs/s, dispatch p50 ${c.latencyMs.p50} ms p99 ${c.latencyMs.p99} ms`);
+      runs.push({ label: `C${r}`, ...c });
     }
+    // Only the burst rows compare the durable server; the open-loop runs below stay slotflow against the shared Redis.
+    await closeBullRig(durable);
     const burstA = runs.filter((r) => r.system === 'slotflow');
     const burstB = runs.filter((r) => r.system === 'bullmq');
+    const burstC = runs.filter((r) => r.system === 'bullmq-durable');
+    const maxC = med(burstC, (r) => r.jobsPerSec)!;
     const maxA = med(burstA, (r) => r.jobsPerSec)!;
     const maxB = med(burstB, (r) => r.jobsPerSec)!;
     const halfA = (maxA / 2) / JOBS_PER_TREE;
@@ -210,7 +265,10 @@ async function engineSection(opts: Options, scalingOut: ScalingPoint[] | undefin
       runs,
       slotflowJobsPerSec: maxA,
       bullmqJobsPerSec: maxB,
+      bullmqDurableJobsPerSec: maxC,
       ratio: round(maxA / maxB, 3),
+      ratioDurable: round(maxA / maxC, 3),
+      systems: systemSummaries(runs),
       latency: {
         max: {
           slotflow: { p50: med(burstA, (r) => r.latencyMs.p50), p99: med(burstA, (r) => r.latencyMs.p99) },
@@ -223,14 +281,47 @@ async function engineSection(opts: Options, scalingOut: ScalingPoint[] | undefin
       },
     };
   } finally {
+    await closeBullRig(durable).catch(() => undefined);
     await closeBullRig(bull).catch(() => undefined);
     await closeEngineRig(rig);
   }
 }
 
-async function scaleSection(opts: Options): Promise<ScalePoint[]> {
+function systemSummaries(runs: readonly RunResult[]): SystemSummary[] {
+  const slotflow = summarizeSystem('slotflow', runs);
+  return [slotflow, summarizeSystem('bullmq', runs, slotflow), summarizeSystem('bullmq-durable', runs, slotflow)];
+}
+
+interface RetentionRun {
+  /** Finished tasks in the database when gc ran: all of them, with --retain-days 0. */
+  tasks: number;
+  before: HotTables;
+  after: HotTables;
+  gcSec: number;
+  deletedRows: number;
+}
+
+interface ScaleSection {
+  points: ScalePoint[];
+  /** The hot tables after every point, then after `purgeFinishedHistory` with 0 days (what `slotflow gc --retain-days 0` runs). */
+  retention?: RetentionRun;
+}
+
+async function retentionRun(rig: EngineRig): Promise<RetentionRun> {
+  const before = await hotTables(rig);
+  const t0 = performance.now();
+  const report = await purgeFinishedHistory(rig.d.store, { ...DEFAULT_RETENTION, retainDays: 0 });
+  const gcSec = round((performance.now() - t0) / 1000, 2);
+  // Fresh statistics, so the sizes show what the deletes freed inside the tablespace.
+  await rig.d.store.handle.pool.query('ANALYZE TABLE tasks, events, component_runs, webhook_attempts, answer_rejections, request_vectors');
+  const after = await hotTables(rig);
+  return { tasks: report.tasks, before, after, gcSec, deletedRows: Object.values(report.rows).reduce((a, b) => a + b, 0) };
+}
+
+async function scaleSection(opts: Options): Promise<ScaleSection> {
   const rig = await openEngineRig({ workers: 1, schedulers: 1, concurrency: opts.concurrency });
   const out: ScalePoint[] = [];
+  let retention: RetentionRun | undefined;
   try {
     await warmUp(rig);
     for (const n of opts.scalePoints) {
@@ -241,10 +332,13 @@ async function scaleSection(opts: Options): Promise<ScalePoint[]> {
       // A backlog left behind would slow the next point: stop here.
       if (!p.drained) break;
     }
+    log('scale: gc of every finished task\'s history (retain 0 days)');
+    retention = await retentionRun(rig);
+    log(`scale: gc deleted ${retention.deletedRows} rows of ${retention.tasks} tasks in ${retention.gcSec} s`);
   } finally {
     await closeEngineRig(rig);
   }
-  return out;
+  return { points: out, ...(retention ? { retention } : {}) };
 }
 
 function targets(r: Results): Target[] {
@@ -253,6 +347,8 @@ function targets(r: Results): Target[] {
     const e = r.engine;
     out.push({ id: 'engine-vs-flowproducer', target: 'engine ≥ 1.0× BullMQ FlowProducer jobs/s (every transition durable in MySQL)',
       measured: `${e.ratio}× (${e.slotflowJobsPerSec} vs ${e.bullmqJobsPerSec} jobs/s)`, met: e.ratio >= 1.0 });
+    out.push({ id: 'engine-vs-durable-flowproducer', target: 'engine ≥ 1.0× FlowProducer on Redis with appendfsync always (both durable per write)',
+      measured: `${e.ratioDurable}× (${e.slotflowJobsPerSec} vs ${e.bullmqDurableJobsPerSec} jobs/s)`, met: e.ratioDurable >= 1.0 });
     const p99 = e.latency.half.slotflow.p99;
     out.push({ id: 'dispatch-p99-half-rate', target: 'dispatch p99 ≤ 20 ms at half the maximum rate',
       measured: `${fmt(p99)} ms at ${e.latency.half.slotflow.offered} tasks/s (BullMQ: ${fmt(e.latency.half.bullmq.p99)} ms)`, met: p99 === null ? null : p99 <= 20 });
@@ -291,14 +387,23 @@ function report(r: Results): string {
     lines.push('', `1. Engine: ${e.config.tasks} × ${e.config.flow} (${e.config.jobsPerTask} builtin.noop jobs each); slotflow: ${e.config.slotflow.schedulers} scheduler + ${e.config.slotflow.workers} worker process (concurrency ${e.config.slotflow.concurrency}), MariaDB + Redis; BullMQ FlowProducer: 1 worker process (concurrency ${e.config.bullmq.concurrency})`);
     lines.push(table(
       ['run', 'system', 'mode', 'jobs/s', 'tasks/s', 'offered', 'p50 ms', 'p99 ms', 'max ms', 'leaf ans p50', 'p99', 'cpu ms/job', 'mysqld', 'redis',
-        'redis cmds/job', 'sql stmts/job', 'task version', 'load', 'steal %'],
+        'redis cmds/job', 'sql stmts/job', 'sql rows/job', 'task version', 'load', 'steal %'],
       e.runs.map((x) => [x.label, x.system, x.mode, x.jobsPerSec, x.tasksPerSec, x.offeredTasksPerSec ?? null, x.latencyMs.p50, x.latencyMs.p99, x.latencyMs.max,
         x.answerMs?.leaves.p50 ?? null, x.answerMs?.leaves.p99 ?? null, x.cpuMsPerJob.procs, x.cpuMsPerJob.mysqld, x.cpuMsPerJob.redis,
-        x.opsPerJob.redis, x.opsPerJob.mysql, x.writesPerTask ?? null, x.loadAvg1, x.stealPct]),
+        x.opsPerJob.redis, x.opsPerJob.mysql, x.opsPerJob.mysqlRows, x.writesPerTask ?? null, x.loadAvg1, x.stealPct]),
     ));
     lines.push('  (p50/p99/max: dispatch latency, a dependency committed → the dependent started; leaf ans: a no-op leaf started → its success committed;');
     lines.push('   task version: the row\'s final version, 2 = created with its first pass, +1 per later write: 13 answers coalesce into fewer writes)');
-    lines.push(`  median jobs/s: slotflow ${e.slotflowJobsPerSec}, BullMQ ${e.bullmqJobsPerSec}, ratio ${e.ratio}×`);
+    lines.push('  Per system (medians of the burst runs; redis: the shared server, or for bullmq-durable its private one):');
+    lines.push(table(
+      ['system', 'jobs/s', 'cpu ms/job own', 'mysqld', 'redis', 'total', 'sql stmts/job', 'sql rows/job', 'redis cmds/job', 'slotflow ÷ this jobs/s', 'this ÷ slotflow cpu'],
+      e.systems.map((x) => [x.system, x.jobsPerSec, x.cpuMsPerJob.procs, x.cpuMsPerJob.mysqld, x.cpuMsPerJob.redis, x.cpuMsPerJob.total, x.sqlStatementsPerJob,
+        x.sqlRowsChangedPerJob, x.redisCommandsPerJob, x.slotflowSpeedRatio, x.cpuOverSlotflow]),
+      '  ',
+    ));
+    lines.push(`  median jobs/s: slotflow ${e.slotflowJobsPerSec}, BullMQ ${e.bullmqJobsPerSec}, BullMQ on durable Redis ${e.bullmqDurableJobsPerSec}`);
+    lines.push(`ratio ${e.ratio}`);
+    lines.push(`ratio durable ${e.ratioDurable}`);
     lines.push(`  dispatch latency at max rate: slotflow p50 ${fmt(e.latency.max.slotflow.p50)} / p99 ${fmt(e.latency.max.slotflow.p99)} ms; BullMQ p50 ${fmt(e.latency.max.bullmq.p50)} / p99 ${fmt(e.latency.max.bullmq.p99)} ms`);
     lines.push(`  dispatch latency at half rate: slotflow (${e.latency.half.slotflow.offered} tasks/s) p50 ${fmt(e.latency.half.slotflow.p50)} / p99 ${fmt(e.latency.half.slotflow.p99)} ms; BullMQ (${e.latency.half.bullmq.offered} tasks/s) p50 ${fmt(e.latency.half.bullmq.p50)} / p99 ${fmt(e.latency.half.bullmq.p99)} ms`);
     lines.push('  (cpu ms/job: the system\'s own processes; mysqld and redis: the shared servers, including anyone else\'s load)');
@@ -330,9 +435,15 @@ function report(r: Results): string {
     lines.push('', '4. Scale: N bench-13 tasks queued (component queue paused while submitting), then drained by 1 scheduler + 1 worker');
     lines.push(table(
       ['tasks', 'submit tasks/s', 'redis MiB queued', 'drained', 'drain s', 'jobs done', 'tasks done', 'jobs/s', 'ms/task', 'cpu ms/job', 'mysqld', 'redis', 'peak RSS MiB', 'load', 'steal %'],
-      r.scale.map((s) => [s.tasks, s.submitTasksPerSec, s.redisQueuedMb, s.drained ? 'yes' : 'NO', round(s.drainMs / 1000, 1), s.jobsDone, s.tasksDone, s.jobsPerSec,
+      r.scale.points.map((s) => [s.tasks, s.submitTasksPerSec, s.redisQueuedMb, s.drained ? 'yes' : 'NO', round(s.drainMs / 1000, 1), s.jobsDone, s.tasksDone, s.jobsPerSec,
         s.msPerTask, s.cpuMsPerJob.procs, s.cpuMsPerJob.mysqld, s.cpuMsPerJob.redis, s.peakRssMb, s.loadAvg1, s.stealPct]),
     ));
+  }
+  if (r.scale?.retention) {
+    const g = r.scale.retention;
+    const tables = Object.keys(g.before.rows);
+    lines.push(`  hot tables after the points, then after gc of every finished task's history (${g.tasks} tasks, ${g.deletedRows} rows deleted in ${g.gcSec} s):`);
+    lines.push(table(['when', ...tables, 'MiB'], [['before gc', ...tables.map((t) => g.before.rows[t]), g.before.sizeMb], ['after gc', ...tables.map((t) => g.after.rows[t]), g.after.sizeMb]], '   '));
   }
   if (r.reuse) {
     const x = r.reuse;

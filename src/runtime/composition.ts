@@ -25,6 +25,7 @@ import { runComponentJob } from './component-runner.ts';
 import { Engine } from './engine.ts';
 import { FlowCatalog } from './flow-catalog.ts';
 import type { EngineServices } from './services.ts';
+import { RetentionSweeper } from './retention.ts';
 import { Sweeper } from './sweeper.ts';
 import { DEFAULT_WEBHOOKS, WebhookDispatcher } from './webhooks.ts';
 import { RequestReuse, type RequestReuseDeps } from './reuse/request-reuse.ts';
@@ -210,6 +211,9 @@ export async function startScheduler(d: Distributed, settings: Settings, onError
   const webhooks = new WebhookDispatcher(d.store, webhookSecret, { ...DEFAULT_WEBHOOKS, backoffMs: settings.webhookBackoffMs }, onError);
   webhooks.start();
   d.onClose(() => webhooks.stop());
+  const retention = new RetentionSweeper(d.store, settings.retainDays, onError);
+  retention.start();
+  d.onClose(() => retention.stop());
 }
 
 export interface WorkerOptions {

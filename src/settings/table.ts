@@ -43,6 +43,8 @@ export interface Settings {
   /** Signs webhook bodies; generated and stored on first use when unset. */
   webhookSecret: string | undefined;
   webhookBackoffMs: number;
+  /** Finished tasks keep their events and run rows this many days (src/runtime/retention.ts). */
+  retainDays: number;
   logLevel: LogLevel;
   ttsBaseUrl: string | undefined;
   ttsApiKey: string | undefined;
@@ -94,6 +96,7 @@ export const DEFAULTS: Readonly<Settings> = {
   flowsDir: undefined,
   webhookSecret: undefined,
   webhookBackoffMs: 500,
+  retainDays: 30,
   logLevel: 'info',
   ttsBaseUrl: undefined,
   ttsApiKey: undefined,
@@ -233,6 +236,10 @@ export const SETTINGS: SettingsTable = {
   webhookBackoffMs: {
     variable: 'SLOTFLOW_WEBHOOK_BACKOFF_MS', type: duration, secret: false,
     description: 'delay before the first retry of a failed webhook; doubles each time',
+  },
+  retainDays: {
+    variable: 'SLOTFLOW_RETAIN_DAYS', type: positiveInteger, secret: false,
+    description: "days a finished task keeps its events and run rows; the scheduler and `slotflow gc` then delete them (the task row stays)",
   },
   logLevel: {
     variable: 'SLOTFLOW_LOG_LEVEL', type: oneOf(LOG_LEVELS), secret: false,

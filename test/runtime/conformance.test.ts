@@ -16,6 +16,10 @@ import type { TaskStore } from '../../src/core/ports/task-store.ts';
 import { defaultRegistry } from '../../src/runtime/composition.ts';
 import { SlotflowError } from '../../src/core/errors.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
+import { NO_HISTORY } from '../../src/core/ports/task-history.ts';
+import { DEFAULT_RETENTION, purgeFinishedHistory } from '../../src/runtime/retention.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * One suite, two back ends: the embedded one (memory store, in-process queue,
@@ -364,6 +368,19 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       await backend.store.forgetRequests([d, b]);
       expect((await backend.store.requestCandidates(settings, 'lexical/1', 'b1', 10)).map((f) => f.taskId)).to.deep.equal([a]);
       expect(await backend.store.requestCandidates(settings, 'lexical/1', 'b2', 10)).to.deep.equal([]);
+    });
+
+    it('purges a finished task\'s events and runs once it is past retention, and keeps the task', async () => {
+      const done = await runToEnd(loadFlow(flowFile('dag-14')));
+      expect((await backend.store.countHistory([done.id])).events).to.be.greaterThan(0);
+      const notYet = await purgeFinishedHistory(backend.store, { ...DEFAULT_RETENTION, retainDays: 1 });
+      expect(notYet.tasks).to.equal(0);
+      const later = new Date(Date.now() + 2 * DAY_MS);
+      const report = await purgeFinishedHistory(backend.store, { ...DEFAULT_RETENTION, retainDays: 1 }, later);
+      expect(report.tasks).to.be.greaterThan(0);
+      expect(await backend.store.countHistory([done.id])).to.deep.equal(NO_HISTORY);
+      expect(await backend.store.listEvents(done.id)).to.deep.equal([]);
+      expect((await backend.store.readTask(done.id))?.phase).to.equal(TaskPhase.completed);
     });
   });
 }

@@ -250,13 +250,21 @@ export function machine(): Machine {
 }
 
 /** CPU seconds used so far by the server processes the benchmarks share (MariaDB, Redis), when visible. */
-export function serverCpu(): { mysqld: number | null; redis: number | null } {
+/** Servers the benchmark started itself (a private redis-server): counted on their own, never as the shared one. */
+export const privateServerPids = new Set<number>();
+
+/**
+ * CPU seconds of the shared MariaDB and Redis so far, or, with `redisPid`, of that
+ * private redis-server in place of the shared one.
+ */
+export function serverCpu(redisPid?: number): { mysqld: number | null; redis: number | null } {
   const stats = allStats();
   const sum = (re: RegExp) => {
-    const hits = stats.filter((s) => re.test(s.comm));
+    const hits = stats.filter((s) => re.test(s.comm) && !privateServerPids.has(s.pid));
     return hits.length === 0 ? null : hits.reduce((a, s) => a + s.cpuSec, 0);
   };
-  return { mysqld: sum(/^(mariadbd|mysqld)$/), redis: sum(/^redis-server$/) };
+  const redis = redisPid === undefined ? sum(/^redis-server$/) : (procStat(redisPid)?.cpuSec ?? null);
+  return { mysqld: sum(/^(mariadbd|mysqld)$/), redis };
 }
 
 export interface HostCpu {

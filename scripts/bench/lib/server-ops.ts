@@ -13,17 +13,25 @@ import { MYSQL_SERVER, REDIS_URL } from './env.ts';
 export interface ServerOps {
   redisCommands: number;
   mysqlStatements: number;
+  /** Rows written, updated and deleted by the storage engines (implicit temporary tables count too). */
+  mysqlRowsChanged: number;
 }
 
-export async function serverOps(): Promise<ServerOps> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+// MariaDB has no Innodb_rows_* counters; the handler counters are there on MySQL and MariaDB alike.
+const ROW_COUNTERS = ['Handler_write', 'Handler_update', 'Handler_delete'];
+
+/** The counters now; `redisUrl` picks the Redis whose commands count (default: the shared one). */
+export async function serverOps(redisUrl = REDIS_URL): Promise<ServerOps> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const db = await mysql.createConnection({ uri: MYSQL_SERVER });
   try {
     const info = await redis.info('stats');
-    const [rows] = await db.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS WHERE Variable_name = 'Questions'");
+    const [rows] = await db.query<mysql.RowDataPacket[]>('SHOW GLOBAL STATUS WHERE Variable_name IN (?)', [['Questions', ...ROW_COUNTERS]]);
+    const value = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value ?? 0);
     return {
       redisCommands: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0),
-      mysqlStatements: Number(rows[0]?.Value ?? 0),
+      mysqlStatements: value('Questions'),
+      mysqlRowsChanged: ROW_COUNTERS.reduce((sum, name) => sum + value(name), 0),
     };
   } finally {
     redis.disconnect();
@@ -32,9 +40,13 @@ export async function serverOps(): Promise<ServerOps> {
 }
 
 /** Per job, between two readings (rounded to 0.1). */
-export function opsPerJob(before: ServerOps, after: ServerOps, jobs: number): { redis: number; mysql: number } {
+export function opsPerJob(before: ServerOps, after: ServerOps, jobs: number): { redis: number; mysql: number; mysqlRows: number } {
   const per = (a: number, b: number) => Math.round(((b - a) / jobs) * 10) / 10;
-  return { redis: per(before.redisCommands, after.redisCommands), mysql: per(before.mysqlStatements, after.mysqlStatements) };
+  return {
+    redis: per(before.redisCommands, after.redisCommands),
+    mysql: per(before.mysqlStatements, after.mysqlStatements),
+    mysqlRows: per(before.mysqlRowsChanged, after.mysqlRowsChanged),
+  };
 }
 
 /** Client CPU (µs) of one round trip on this machine: a Redis PING and a MySQL `SELECT 1`, one after another. */

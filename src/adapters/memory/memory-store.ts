@@ -11,6 +11,7 @@ import type { RunRecord, StoredEvent, TaskFilter, TaskRecord } from '../../core/
 import type { CreatedTask, NewTask, WriteOutcome } from '../../core/ports/task-state.ts';
 import type { TaskStore } from '../../core/ports/task-store.ts';
 import type { RequestCandidate, ReusedFrom, StoredRequest } from '../../core/ports/request-vectors.ts';
+import { type FinishedCursor, type FinishedPhase, type FinishedTask, type HistoryCounts, NO_HISTORY } from '../../core/ports/task-history.ts';
 
 /**
  * The embedded back end's store: the same contract as the MySQL store, kept in
@@ -366,6 +367,48 @@ export class MemoryStore implements TaskStore {
   async forgetAssets(paths: readonly string[]): Promise<void> {
     const gone = new Set(paths);
     for (let i = this.assets.length - 1; i >= 0; i--) if (gone.has(this.assets[i]!.path)) this.assets.splice(i, 1);
+  }
+
+  async finishedTasks(phase: FinishedPhase, finishedBefore: Date, cursor: FinishedCursor | undefined, limit: number): Promise<FinishedTask[]> {
+    const withEvents = new Set(this.events.map((e) => e.taskId));
+    const after = (t: Row) => !cursor || t.updatedAt > cursor.updatedAt || (t.updatedAt.getTime() === cursor.updatedAt.getTime() && t.id > cursor.id);
+    return [...this.tasks.values()]
+      .filter((t) => t.phase === phase && t.parentId === null && t.updatedAt < finishedBefore && withEvents.has(t.id) && after(t))
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit)
+      .map((t) => ({ id: t.id, updatedAt: new Date(t.updatedAt) }));
+  }
+
+  async childTaskIds(parentIds: readonly string[]): Promise<string[]> {
+    const parents = new Set(parentIds);
+    return [...this.tasks.values()].filter((t) => t.parentId !== null && parents.has(t.parentId)).map((t) => t.id);
+  }
+
+  async countHistory(taskIds: readonly string[]): Promise<HistoryCounts> {
+    const ids = new Set(taskIds);
+    return {
+      ...NO_HISTORY,
+      events: this.events.filter((e) => ids.has(e.taskId)).length,
+      runs: taskIds.reduce((sum, id) => sum + (this.runs.get(id)?.length ?? 0), 0),
+      rejections: this.rejections.filter((r) => ids.has(r.taskId)).length,
+      requestVectors: taskIds.filter((id) => this.requests.has(id)).length,
+    };
+  }
+
+  /** The memory store keeps no webhook attempts; everything else goes at once (there are no locks to hold). */
+  async purgeHistory(taskIds: readonly string[]): Promise<HistoryCounts> {
+    const counts = await this.countHistory(taskIds);
+    const ids = new Set(taskIds);
+    const drop = <T extends { taskId: string }>(rows: T[]) => {
+      for (let i = rows.length - 1; i >= 0; i--) if (ids.has(rows[i]!.taskId)) rows.splice(i, 1);
+    };
+    drop(this.events);
+    drop(this.rejections);
+    for (const id of taskIds) {
+      if (this.runs.has(id)) this.runs.set(id, []);
+      this.requests.delete(id);
+    }
+    return counts;
   }
 
   private readonly secrets = new Map<string, string>();

@@ -48,6 +48,11 @@ import { secret } from './steps/secret.ts';
 import { startAttempt } from './steps/start-attempt.ts';
 import { startRun } from './steps/start-run.ts';
 import { unusedAssetPaths } from './steps/unused-asset-paths.ts';
+import { childTaskIds } from './steps/child-task-ids.ts';
+import { countHistory } from './steps/count-history.ts';
+import { findFinishedTasks } from './steps/find-finished-tasks.ts';
+import { purgeHistory } from './steps/purge-history.ts';
+import type { FinishedCursor, FinishedPhase, FinishedTask, HistoryCounts } from '../../core/ports/task-history.ts';
 
 /**
  * The distributed back end's store: a thin class over the steps in `steps/`,
@@ -216,6 +221,23 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   forgetAssets(paths: readonly string[]): Promise<void> {
     return withDbRetry(() => forgetAssets(this.pool, paths));
+  }
+
+  finishedTasks(phase: FinishedPhase, finishedBefore: Date, cursor: FinishedCursor | undefined, limit: number): Promise<FinishedTask[]> {
+    return withDbRetry(() => findFinishedTasks(this.pool, phase, finishedBefore, cursor, limit));
+  }
+
+  childTaskIds(parentIds: readonly string[]): Promise<string[]> {
+    return withDbRetry(() => childTaskIds(this.pool, parentIds));
+  }
+
+  countHistory(taskIds: readonly string[]): Promise<HistoryCounts> {
+    return withDbRetry(() => countHistory(this.pool, taskIds));
+  }
+
+  // Each batch is its own statement, so a retry after a lost connection only repeats what is left.
+  purgeHistory(taskIds: readonly string[], batch: number): Promise<HistoryCounts> {
+    return withDbRetry(() => purgeHistory(this.pool, taskIds, batch));
   }
 
   secret(name: string, generate: () => string): Promise<string> {

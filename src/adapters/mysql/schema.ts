@@ -116,7 +116,8 @@ export const webhookAttempts = mysqlTable(
     ok: boolean('ok').notNull(),
     createdAt: at('created_at').notNull(),
   },
-  (t) => [index('webhook_attempts_event').on(t.eventId)],
+  // By task too: retention deletes a finished task's attempts.
+  (t) => [index('webhook_attempts_event').on(t.eventId), index('webhook_attempts_task').on(t.taskId)],
 );
 
 export const answerRejections = mysqlTable(

@@ -36,8 +36,6 @@ export function bullJobId(job: Pick<ComponentJob, 'taskId' | 'component' | 'atte
   return jobId(job).replaceAll(':', '|');
 }
 
-const LIVE_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
-
 export class BullQueue implements DispatchQueue, QueueConsumer {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
@@ -114,9 +112,13 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
   async isLive(job: ComponentJob): Promise<boolean> {
     const q = this.queue(componentQueueName(job.handler));
     const id = bullJobId(job);
-    const state = await q.getJobState(id);
-    if (LIVE_STATES.has(state)) return true;
-    if (state === 'completed' || state === 'failed') await (await q.getJob(id))?.remove();
+    // The job's hash, not getJobState: that script scans the whole wait list (LPOS, O(jobs waiting)), and the
+    // sweeper asks for every in-flight job of every idle task, so with a deep backlog it cost Redis more than the work.
+    // The hash exists from the add until the job is removed; finishedOn is set once it completed or failed for good.
+    const found = await q.getJob(id);
+    if (!found) return false;
+    if (found.finishedOn === undefined) return true;
+    await found.remove();
     return false;
   }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { migrateDatabase } from '../../adapters/mysql/connection.ts';
 import { AssetStore } from '../../adapters/asset-store.ts';
 import { collectGarbage, DEFAULT_GC } from '../../runtime/gc.ts';
+import { DEFAULT_RETENTION, purgeFinishedHistory } from '../../runtime/retention.ts';
 import type { SegmentEncoder } from '../../adapters/ffmpeg/index.ts';
 import { mediaFromSettings } from '../../pipeline/providers.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
@@ -64,6 +65,13 @@ async function runUntilSignal(
   }
 }
 
+/** A number of days, 0 or more (fractions allowed), for a `gc` option. */
+function dayCount(option: string, raw: string): number {
+  const days = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(days) || days < 0) throw new UsageError(`${option} takes a number of days, 0 or more (got ${JSON.stringify(raw)})`);
+  return days;
+}
+
 function handlerList(registry: HandlerRegistry, option: string | undefined): string[] {
   if (!option) return registry.names();
   const names = option.split(',').map((s) => s.trim()).filter(Boolean);
@@ -84,19 +92,26 @@ export function registerServiceCommands(program: Command, io: Output): void {
 
   program
     .command('gc')
-    .description('remove assets that only failed, cancelled or abandoned tasks made, and stale scratch files')
-    .option('--dry-run', 'only list what would be removed')
+    .description('delete the history of tasks finished more than SLOTFLOW_RETAIN_DAYS ago, assets that only failed, cancelled or abandoned tasks made, and stale scratch files')
+    .option('--dry-run', 'only count and list what would be removed')
     .option('--abandoned-days <n>', 'a queued or running task idle this many days is abandoned', '7')
-    .action(async (opts: { dryRun?: boolean; abandonedDays: string }) => {
-      const days = Number(opts.abandonedDays);
-      if (!Number.isFinite(days) || days < 0) throw new UsageError('--abandoned-days takes a number of days');
+    .option('--retain-days <n>', 'finished tasks keep their events and run rows this many days (default: SLOTFLOW_RETAIN_DAYS)')
+    .action(async (opts: { dryRun?: boolean; abandonedDays: string; retainDays?: string }) => {
+      const abandonedDays = dayCount('--abandoned-days', opts.abandonedDays);
       const settings = compileSettings();
+      const retainDays = opts.retainDays === undefined ? settings.retainDays : dayCount('--retain-days', opts.retainDays);
+      const dryRun = opts.dryRun === true;
       const d = connect(settings);
       try {
+        const history = await purgeFinishedHistory(d.store, { ...DEFAULT_RETENTION, retainDays, dryRun });
         const report = await collectGarbage(d.store, new AssetStore(settings.dataDir), {
-          ...DEFAULT_GC, abandonedAfterMs: days * 24 * 3600 * 1000, dryRun: opts.dryRun === true,
+          ...DEFAULT_GC, abandonedAfterMs: abandonedDays * 24 * 3600 * 1000, dryRun,
         });
-        for (const f of [...report.assets, ...report.scratch]) io.out(`${opts.dryRun ? 'would remove' : 'removed'} ${f}`);
+        for (const f of [...report.assets, ...report.scratch]) io.out(`${dryRun ? 'would remove' : 'removed'} ${f}`);
+        const rows = history.rows;
+        io.out(`${dryRun ? 'would delete' : 'deleted'} the history of ${history.tasks} task(s) finished over ${retainDays} day(s) ago`
+          + ` and ${history.children} child task(s): ${rows.events} event(s), ${rows.runs} run(s), ${rows.webhookAttempts} webhook attempt(s),`
+          + ` ${rows.rejections} rejection(s), ${rows.requestVectors} request vector(s)`);
         io.out(`${report.assets.length} asset(s), ${report.scratch.length} scratch file(s), ${(report.bytes / 1e6).toFixed(1)} MB`);
       } finally {
         await d.close();

@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_attempts_task` ON `webhook_attempts` (`task_id`);
