@@ -1,6 +1,8 @@
 /**
  * apply-write: the compare-and-swap every transition goes through, as a group-commit step (one
- * transaction and one round trip, shared with the other steps ready at the same moment).
+ * transaction and one round trip, shared with the other steps ready at the same moment). The writes of
+ * a batch go together as multi-row statements (apply-writes); this is one write alone, for a second write
+ * to a task already in the batch (it runs after the merged ones, so it sees the first).
  *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1
  *             — only WHERE id = ? AND version = <the version the plan read>
  *           component_runs: closes the finished attempts; closes the abandoned ones as cancelled;
@@ -22,11 +24,12 @@ import type { WriteOutcome } from '../../../core/ports/task-state.ts';
 import { json, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
+import { applyWritesTogether } from './apply-writes.ts';
 
 const OPEN = [RunStatus.queued, RunStatus.running];
 
 export function applyWrite(w: TaskWrite): BatchStep<WriteOutcome> {
-  return { key: w.taskId, build: (tag) => build(w, `${tag}_cas`) };
+  return { key: w.taskId, build: (tag) => build(w, `${tag}_cas`), merge: { merger: applyWritesTogether, payload: w } };
 }
 
 function build(w: TaskWrite, cas: string) {

@@ -5,7 +5,7 @@
  *             — only for the named attempt while it is queued or running (an open run row always
  *               belongs to a current attempt: answers, retries, resumes and cancels close theirs)
  *   reads   tasks: the input; component_runs: the output of the latest succeeded attempt of each dependency
- *   locks   the run row, until the batch commits
+ *   locks   the run row, until the batch commits (alone, the UPDATE commits by itself)
  *   result  { input, deps }  the attempt is open: run the handler
  *           undefined        the attempt was answered, superseded or cancelled: drop the job
  */
@@ -30,6 +30,8 @@ export function startAttempt(
   if (depends.length > 0) statements.push([OUTPUTS_SQL, [taskId, RunStatus.succeeded, depends]]);
   return {
     key: taskId,
+    // One UPDATE, then reads: alone in a batch it goes without a transaction.
+    selfContained: true,
     build: () => ({
       statements,
       read(results) {
