@@ -20,8 +20,8 @@ import { isRetryableDbError, withDbRetry } from './retryable.ts';
  * goes with the batch's other steps of the same merger as one set of
  * multi-row statements (a transition's writes: one locking read, one UPDATE,
  * one INSERT of runs, one of events, however many tasks), so the statements a
- * batch costs do not grow with its steps. Only the first step of a key joins
- * its merger; a second step for the same key (two writes to one task) goes
+ * batch costs do not grow with its steps. Only the first step of an identity
+ * joins its merger; a second step with the same (two writes to one task) goes
  * alone after the merged ones, and so sees them.
  *
  * Merged steps come first, then the others ordered by key (the task id), so
@@ -64,6 +64,8 @@ export interface Merge<T> {
   merger: StepMerger<T>;
   /** What the merger needs to write this step. */
   payload: unknown;
+  /** What two merged steps may not share (a task's row, a run's row): a second step with the same goes alone, after. */
+  identity: string;
 }
 
 interface Waiting {
@@ -125,15 +127,15 @@ export class GroupCommit {
   /** One transaction in one round trip; for each step, in the order given, what reads its result. */
   private async apply(steps: ReadonlyArray<BatchStep<unknown>>): Promise<Array<() => unknown>> {
     const order = steps.map((s, i) => ({ s, i })).sort((a, b) => (a.s.key < b.s.key ? -1 : a.s.key > b.s.key ? 1 : a.i - b.i));
-    const merged = new Map<StepMerger<unknown>, { keys: Set<string>; members: number[]; payloads: unknown[] }>();
+    const merged = new Map<StepMerger<unknown>, { identities: Set<string>; members: number[]; payloads: unknown[] }>();
     const alone: number[] = [];
     for (const { s, i } of order) {
-      const group = s.merge && (merged.get(s.merge.merger) ?? merged.set(s.merge.merger, { keys: new Set(), members: [], payloads: [] }).get(s.merge.merger)!);
-      if (!group || group.keys.has(s.key)) {
+      const group = s.merge && (merged.get(s.merge.merger) ?? merged.set(s.merge.merger, { identities: new Set(), members: [], payloads: [] }).get(s.merge.merger)!);
+      if (!group || group.identities.has(s.merge!.identity)) {
         alone.push(i);
         continue;
       }
-      group.keys.add(s.key);
+      group.identities.add(s.merge!.identity);
       group.members.push(i);
       group.payloads.push(s.merge!.payload);
     }

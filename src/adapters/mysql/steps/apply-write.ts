@@ -29,7 +29,7 @@ import { applyWritesTogether } from './apply-writes.ts';
 const OPEN = [RunStatus.queued, RunStatus.running];
 
 export function applyWrite(w: TaskWrite): BatchStep<WriteOutcome> {
-  return { key: w.taskId, build: (tag) => build(w, `${tag}_cas`), merge: { merger: applyWritesTogether, payload: w } };
+  return { key: w.taskId, build: (tag) => build(w, `${tag}_cas`), merge: { merger: applyWritesTogether, payload: w, identity: w.taskId } };
 }
 
 function build(w: TaskWrite, cas: string) {

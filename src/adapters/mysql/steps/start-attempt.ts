@@ -1,6 +1,7 @@
 /**
  * start-attempt: start-run and the handler's reads, as a group-commit step (one round trip, shared
- * with the other steps ready at the same moment).
+ * with the other steps ready at the same moment). The openings of a batch go together (start-attempts);
+ * this is one alone.
  *   writes  component_runs: status running, worker, started_at, executions+1
  *             — only for the named attempt while it is queued or running (an open run row always
  *               belongs to a current attempt: answers, retries, resumes and cancels close theirs)
@@ -15,6 +16,7 @@ import type { ResultSetHeader, Rows, Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
 import { toInput, toOutputs } from '../rows.ts';
 import { OUTPUTS_SQL } from './outputs-of.ts';
+import { type AttemptToOpen, startAttemptsTogether } from './start-attempts.ts';
 
 export function startAttempt(
   taskId: string, component: string, attempt: number, worker: string, depends: readonly string[],
@@ -32,6 +34,7 @@ export function startAttempt(
     key: taskId,
     // One UPDATE, then reads: alone in a batch it goes without a transaction.
     selfContained: true,
+    merge: { merger: startAttemptsTogether, payload: { taskId, component, attempt, worker, depends } satisfies AttemptToOpen, identity: `${taskId}/${component}/${attempt}` },
     build: () => ({
       statements,
       read(results) {
