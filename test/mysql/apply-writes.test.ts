@@ -82,7 +82,7 @@ describe('writes merged in one batch (MariaDB)', () => {
     const [a, b, c] = await tasksAwaitingA(['m-a', 'm-b', 'm-c']);
     // Another writer moves m-b on first: its write here was planned from an old version.
     await handle.pool.query('UPDATE tasks SET version = version + 1 WHERE id = ?', ['m-b']);
-    const commits = new GroupCommit(handle.batchPool, 1);
+    const commits = new GroupCommit(handle.commitPool, 1);
     const [oa, ob, oc] = await together(commits, [a!, b!, c!]);
 
     expect(oa).to.deep.equal({ applied: true });
@@ -106,7 +106,7 @@ describe('writes merged in one batch (MariaDB)', () => {
     const writes = await tasksAwaitingA(['v-a', 'v-b']);
     const high = (1n << 63n) | 5n;
     const [a, b] = [{ ...writes[0]!, word: high }, { ...writes[1]!, finishes: writes[1]!.finishes.map((f) => ({ ...f, output: { b: 2 } })) }];
-    const outcomes = await together(new GroupCommit(handle.batchPool, 1), [a, b]);
+    const outcomes = await together(new GroupCommit(handle.commitPool, 1), [a, b]);
     expect(outcomes).to.deep.equal([{ applied: true }, { applied: true }]);
     expect((await store.readTask('v-a'))!.word).to.equal(high);
     expect((await store.readTask('v-b'))!.word).to.equal(b.word);
@@ -118,7 +118,7 @@ describe('writes merged in one batch (MariaDB)', () => {
     const [first, other] = await tasksAwaitingA(['d-a', 'd-b']);
     const second = answerA((await store.readTask('d-a'))!, { a: 'second' });
     // d-a's first write and d-b's are merged; the second to d-a goes alone after them.
-    const outcomes = await together(new GroupCommit(handle.batchPool, 1), [first!, second, other!]);
+    const outcomes = await together(new GroupCommit(handle.commitPool, 1), [first!, second, other!]);
     expect(outcomes[0]).to.deep.equal({ applied: true });
     expect(outcomes[1]).to.have.property('applied', false);
     expect((outcomes[1] as { current: TaskSnapshot }).current).to.include({ version: 3 });

@@ -56,7 +56,7 @@ describe('attempt openings merged in one batch (MariaDB)', () => {
   it('opens the attempts that are open, each with its own input and outputs, and drops the others', async () => {
     await taskPastA('s-a');
     await taskPastA('s-b');
-    const commits = new GroupCommit(handle.batchPool, 1);
+    const commits = new GroupCommit(handle.commitPool, 1);
     const opener = commits.run({ key: '', build: () => ({ statements: [['SELECT 1', []]], read: () => undefined }) });
     const opened = await Promise.all([
       startAttempt('s-a', 'B', 1, 'w1', ['A']),

@@ -27,8 +27,9 @@ import { isRetryableDbError, withDbRetry } from './retryable.ts';
  * Merged steps come first, then the others ordered by key (the task id), so
  * two batches from two processes take task rows in the same order. Each step
  * names its own SQL variables with the tag it is given (`@sf_3_…`), so steps
- * never read each other's. Transactions run at READ COMMITTED: a step's reads see what was
- * committed before it, not a snapshot taken by a step before it in the batch.
+ * never read each other's. Transactions run at READ COMMITTED (the pool given is `commitPool`,
+ * whose sessions are set so): a step's reads see what was committed before
+ * it, not a snapshot taken by a step before it in the batch.
  */
 
 export const GROUP_COMMIT_CONCURRENCY = 2;
@@ -50,7 +51,7 @@ export interface BatchStep<T> {
   merge?: Merge<T>;
   /**
    * Its statements are one write and then reads of what it wrote, so alone in a batch it needs no transaction
-   * of its own: autocommit makes that write atomic, and the reads after it see it (saves three statements).
+   * of its own: autocommit makes that write atomic, and the reads after it see it (saves two statements).
    */
   selfContained?: boolean;
 }
@@ -151,7 +152,7 @@ export class GroupCommit {
     for (const i of alone) units.push({ built: steps[i]!.build(`@sf_${n++}`), members: [i], together: false });
 
     const bare = steps.length === 1 && steps[0]!.selfContained === true;
-    const head: Statement[] = bare ? [] : [['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', []], ['START TRANSACTION', []]];
+    const head: Statement[] = bare ? [] : [['START TRANSACTION', []]];
     const commit: Statement[] = bare ? [] : [['COMMIT', []]];
     const statements = [...head, ...units.flatMap((u) => u.built.statements), ...commit, ...units.flatMap((u) => u.built.after ?? [])];
     const results = await batch(this.pool, statements);
