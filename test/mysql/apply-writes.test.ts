@@ -4,7 +4,7 @@ import { GroupCommit } from '../../src/adapters/mysql/group-commit.ts';
 import { MysqlStore } from '../../src/adapters/mysql/mysql-store.ts';
 import { applyWrite } from '../../src/adapters/mysql/steps/apply-write.ts';
 import { TaskPhase, type TaskSnapshot } from '../../src/core/engine/task.ts';
-import { planAnswer, planDispatch, type TaskWrite } from '../../src/core/engine/transitions.ts';
+import { planAnswer, planCancel, planDispatch, type TaskWrite } from '../../src/core/engine/transitions.ts';
 import { compileFlow } from '../../src/core/flow/compile.ts';
 import { useFreshEnv } from '../support/env.ts';
 
@@ -125,5 +125,16 @@ describe('writes merged in one batch (MariaDB)', () => {
     expect(outcomes[2]).to.deep.equal({ applied: true });
     expect(await runsOf('d-a')).to.deep.equal(['A#1 succeeded {"a":1}', 'B#1 queued null']);
     expect(await eventsOf('d-a')).to.deep.equal(['accepted', 'started', 'component.succeeded']);
+  });
+
+  it('writes a cancel beside an answer in one batch: the open runs of the cancelled task close, the other task goes on', async () => {
+    const [answer] = await tasksAwaitingA(['c-a', 'c-b']);
+    const cancel = planCancel((await store.readTask('c-b'))!);
+    if (!cancel || 'rejected' in cancel) throw new Error('cancel not planned');
+    const outcomes = await together(new GroupCommit(handle.commitPool, 1), [answer!, cancel]);
+    expect(outcomes).to.deep.equal([{ applied: true }, { applied: true }]);
+    expect(await runsOf('c-a')).to.deep.equal(['A#1 succeeded {"a":1}', 'B#1 queued null']);
+    expect(await runsOf('c-b')).to.deep.equal(['A#1 cancelled null']);
+    expect((await store.readTask('c-b'))!.phase).to.equal(TaskPhase.cancelled);
   });
 });

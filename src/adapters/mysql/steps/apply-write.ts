@@ -30,6 +30,7 @@ import { json, type ResultSetHeader, type Rows, type Statement } from '../connec
 import type { BatchStep } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
 import { applyWritesTogether } from './apply-writes.ts';
+import { closeAndOpenRuns, onlyClosesAndOpens } from './close-and-open-runs.ts';
 
 const OPEN = [RunStatus.queued, RunStatus.running];
 
@@ -49,9 +50,8 @@ function build(w: TaskWrite, cas: string) {
     // ROW_COUNT() is the UPDATE's; the derived table gives one row even when the task is gone, so <cas> is always set.
     [`SELECT (${cas} := rc.n) AS sf_cas, ${SNAPSHOT_COLUMNS} FROM (SELECT ROW_COUNT() AS n) AS rc LEFT JOIN tasks ON tasks.id = ?`, [w.taskId]],
   ];
-  const plain = w.abandons.length === 0 && !w.reopen && w.phase !== TaskPhase.cancelled;
-  if (plain) {
-    if (w.finishes.length + w.starts.length > 0) statements.push(closeAndOpenRuns(w, cas));
+  if (onlyClosesAndOpens(w)) {
+    if (w.finishes.length + w.starts.length > 0) statements.push(closeAndOpenRuns([w], () => [`${cas} = 1`, []]));
   } else {
     for (const f of w.finishes) {
       statements.push([
@@ -103,27 +103,4 @@ function build(w: TaskWrite, cas: string) {
       return { applied: false, current: row && row.id !== null ? toSnapshot(row) : undefined };
     },
   };
-}
-
-/**
- * The finished attempts' rows closed and the new attempts' rows opened, as one upsert: a row with a
- * finished_at is a finish (its row exists and takes the outcome), one without is an opening (a new row,
- * or an attempt queued again: status and queued_at only).
- */
-export function closeAndOpenRuns(w: TaskWrite, cas: string): Statement {
-  const finish = `SELECT ?, ?, ?, ?, 0, UTC_TIMESTAMP(3), ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE ${cas} = 1`;
-  const open = `SELECT ?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3), NULL, NULL, FALSE, NULL FROM DUAL WHERE ${cas} = 1`;
-  const finishing = 'VALUES(finished_at) IS NOT NULL';
-  return [
-    `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at, output, error, cached, finished_at)
-     ${[...w.finishes.map(() => finish), ...w.starts.map(() => open)].join(' UNION ALL ')}
-     ON DUPLICATE KEY UPDATE
-       output = IF(${finishing}, VALUES(output), output), error = IF(${finishing}, VALUES(error), error),
-       cached = IF(${finishing}, VALUES(cached), cached), queued_at = IF(${finishing}, queued_at, VALUES(queued_at)),
-       finished_at = IF(${finishing}, VALUES(finished_at), finished_at), status = VALUES(status)`,
-    [
-      ...w.finishes.flatMap((f) => [w.taskId, f.component, f.attempt, f.status, json(f.output), f.error ? json(f.error) : null, f.cached === true]),
-      ...w.starts.flatMap((s) => [s.taskId, s.component, s.attempt]),
-    ],
-  ];
 }
