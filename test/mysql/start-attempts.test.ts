@@ -80,4 +80,12 @@ describe('attempt openings merged in one batch (MariaDB)', () => {
       's-b A#1 succeeded null 0', 's-b B#1 running w1 1', 's-b C#1 queued null 0',
     ]);
   });
+
+  it('opens one attempt alone with its input and its dependencies outputs read in one statement', async () => {
+    await taskPastA('l-a');
+    expect(await store.startAttempt('l-a', 'B', 1, 'w1', ['A'])).to.deep.equal({ input: { name: 'l-a' }, deps: { A: { from: 'l-a' } } });
+    expect(await store.startAttempt('l-a', 'C', 1, 'w1', [])).to.deep.equal({ input: { name: 'l-a' }, deps: {} });
+    expect(await store.startAttempt('l-a', 'A', 1, 'w1', [])).to.equal(undefined);
+    expect(await store.startAttempt('l-a', 'B', 2, 'w1', ['A'])).to.equal(undefined);
+  });
 });
