@@ -32,7 +32,11 @@ import { isRetryableDbError, withDbRetry } from './retryable.ts';
  * it, not a snapshot taken by a step before it in the batch.
  */
 
-export const GROUP_COMMIT_CONCURRENCY = 2;
+/**
+ * One batch in flight per process: steps that arrive meanwhile wait one round trip and go together. With two,
+ * most batches at bench load held a single step (4.7 statements per job against 4.1, same throughput and p99).
+ */
+export const GROUP_COMMIT_CONCURRENCY = 1;
 export const GROUP_COMMIT_MAX_STEPS = 64;
 
 export interface BuiltStep<T> {
