@@ -74,12 +74,12 @@ describe('group commit under deadlocks and lock-wait timeouts (MariaDB)', functi
   /** A group commit of its own on a one-connection pool whose sessions wait at most `LOCK_WAIT_S` for a row lock. */
   function committer(): { handle: MysqlHandle; commits: GroupCommit; sends: () => number } {
     const handle = openMysql(env().settings.mysqlUrl, 1);
-    handle.batchPool.on('connection', (conn) => {
+    handle.commitPool.on('connection', (conn) => {
       conn.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_S}`);
     });
     let acquired = 0;
-    handle.batchPool.on('acquire', () => acquired++);
-    return { handle, commits: new GroupCommit(handle.batchPool, 1), sends: () => acquired };
+    handle.commitPool.on('acquire', () => acquired++);
+    return { handle, commits: new GroupCommit(handle.commitPool, 1), sends: () => acquired };
   }
 
   /** Sends a step that touches no task first, so the writes given next wait for it and go together. */
@@ -115,7 +115,7 @@ describe('group commit under deadlocks and lock-wait timeouts (MariaDB)', functi
       await holder.query('SELECT id FROM tasks WHERE id = ? FOR UPDATE', ['lw-c']);
 
       // The session setting takes: a lone statement on this pool gets the real 1205.
-      const lone = await batch(handle.batchPool, [['UPDATE tasks SET updated_at = updated_at WHERE id = ?', ['lw-c']]]).then(() => undefined, (e: unknown) => e);
+      const lone = await batch(handle.commitPool, [['UPDATE tasks SET updated_at = updated_at WHERE id = ?', ['lw-c']]]).then(() => undefined, (e: unknown) => e);
       expect(lone).to.have.property('errno', 1205);
       const before = sends();
 
@@ -149,12 +149,12 @@ describe('group commit under deadlocks and lock-wait timeouts (MariaDB)', functi
 
       const started = Date.now();
       const outcomes = runTogether(commits, writes);
-      // The batch locks dl-a, then waits for dl-b: its UPDATE of dl-b is still on the server ...
+      // The batch locks dl-a, then waits for dl-b: its locking read (or UPDATE) of dl-b is still on the server ...
       const database = databaseOf(env().settings.mysqlUrl);
       await eventually('the batch to wait for the held row', async () => {
         const [rows] = await watcher.query<Rows>(
           `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
-           WHERE DB = ? AND ID NOT IN (?, CONNECTION_ID()) AND INFO LIKE 'UPDATE tasks %' AND INFO LIKE '%''dl-b''%' AND TIME_MS > 50`,
+           WHERE DB = ? AND ID NOT IN (?, CONNECTION_ID()) AND (INFO LIKE 'UPDATE tasks %' OR INFO LIKE 'SELECT JSON_ARRAYAGG(id) INTO %') AND INFO LIKE '%''dl-b''%' AND TIME_MS > 50`,
           [database, holder.threadId],
         );
         return Number(rows[0]!.n) > 0 ? true : undefined;

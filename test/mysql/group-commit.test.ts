@@ -32,7 +32,7 @@ describe('group commit (MariaDB)', () => {
   });
 
   it('sends the steps that arrive while a batch is in flight together, in one transaction', async () => {
-    const commits = new GroupCommit(handle.batchPool, 1);
+    const commits = new GroupCommit(handle.commitPool, 1);
     const results = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => commits.run(insert(k, 'x'))));
     expect(results.map((r) => r.inserted)).to.deep.equal([1, 1, 1, 1, 1]);
     // The first goes alone; the four that waited for it commit together, so each reads all five after the commit.
@@ -40,7 +40,7 @@ describe('group commit (MariaDB)', () => {
   });
 
   it('fails only the step that is bad: the others in its batch are applied once', async () => {
-    const commits = new GroupCommit(handle.batchPool, 1);
+    const commits = new GroupCommit(handle.commitPool, 1);
     const first = commits.run(insert('first', 'x'));
     const rest = ['a', 'b', 'c'].map((k) => commits.run(insert(k, k === 'b' ? 'far too long' : 'x')).then((r) => r, (e: Error) => e));
     await first;
@@ -50,5 +50,17 @@ describe('group commit (MariaDB)', () => {
     expect(c).to.include({ inserted: 1 });
     const [rows] = await handle.pool.query<Rows>('SELECT k FROM scratch ORDER BY k');
     expect(rows.map((r) => r.k)).to.deep.equal(['a', 'c', 'first']);
+  });
+
+  it('runs its batches at READ COMMITTED, set on each connection of its pool when it opens', async () => {
+    const commits = new GroupCommit(handle.commitPool, 2);
+    const level = (key: string) => commits.run({
+      key,
+      build: () => ({ statements: [['SELECT @@tx_isolation AS level', []]], read: (own: BatchResult[]) => String((own[0] as Rows)[0]!.level) }),
+    });
+    expect(await Promise.all(['a', 'b', 'c'].map(level))).to.deep.equal(['READ-COMMITTED', 'READ-COMMITTED', 'READ-COMMITTED']);
+    // The other pools keep the server's default.
+    const [rows] = await handle.batchPool.query<Rows>('SELECT @@tx_isolation AS level');
+    expect(rows[0]!.level).to.equal('REPEATABLE-READ');
   });
 });

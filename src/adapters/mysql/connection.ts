@@ -13,6 +13,8 @@ import * as schema from './schema.ts';
 
 export const MIGRATIONS_DIR = path.join(PACKAGE_ROOT, 'drizzle');
 export const DEFAULT_POOL_SIZE = 10;
+/** Group commit's isolation level: a step's reads see what was committed before it (see group-commit). */
+export const COMMIT_ISOLATION_SQL = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
 export type Db = MySql2Database<typeof schema>;
 export type Queryable = Pool | PoolConnection;
@@ -23,6 +25,8 @@ export interface MysqlHandle {
   pool: Pool;
   /** Connections that accept several statements in one round trip: only for the steps built with `batch`. */
   batchPool: Pool;
+  /** The same, for group commit alone: its sessions run at READ COMMITTED, set once when each connection opens. */
+  commitPool: Pool;
   db: Db;
   database: string;
   close(): Promise<void>;
@@ -39,13 +43,22 @@ export function openMysql(url: string, poolSize = DEFAULT_POOL_SIZE): MysqlHandl
   const pool = mysql.createPool(options);
   // A pool of its own, so no statement outside the batch steps can ever be sent as several.
   const batchPool = mysql.createPool({ ...options, multipleStatements: true });
+  const commitPool = mysql.createPool({ ...options, multipleStatements: true });
+  // Set per session rather than per transaction: one statement per connection instead of one per batch. The
+  // command queues ahead of any query on the connection; a connection that could not take it is not used.
+  commitPool.pool.on('connection', (conn) => {
+    conn.query(COMMIT_ISOLATION_SQL, (e) => {
+      if (e) conn.destroy();
+    });
+  });
   return {
     pool,
     batchPool,
+    commitPool,
     db: drizzle(pool, { schema, mode: 'default' }),
     database: databaseOf(url),
     close: async () => {
-      await Promise.all([pool.end(), batchPool.end()]);
+      await Promise.all([pool.end(), batchPool.end(), commitPool.end()]);
     },
   };
 }

@@ -68,7 +68,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   private readonly commits: GroupCommit;
 
   constructor(readonly handle: MysqlHandle) {
-    this.commits = new GroupCommit(handle.batchPool);
+    this.commits = new GroupCommit(handle.commitPool);
   }
 
   private get pool() {

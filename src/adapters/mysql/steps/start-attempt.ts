@@ -1,20 +1,22 @@
 /**
  * start-attempt: start-run and the handler's reads, as a group-commit step (one round trip, shared
- * with the other steps ready at the same moment).
+ * with the other steps ready at the same moment). The openings of a batch go together (start-attempts);
+ * this is one alone.
  *   writes  component_runs: status running, worker, started_at, executions+1
  *             — only for the named attempt while it is queued or running (an open run row always
  *               belongs to a current attempt: answers, retries, resumes and cancels close theirs)
  *   reads   tasks: the input; component_runs: the output of the latest succeeded attempt of each dependency
- *   locks   the run row, until the batch commits
+ *             (one SELECT for both)
+ *   locks   the run row, until the batch commits (alone, the UPDATE commits by itself)
  *   result  { input, deps }  the attempt is open: run the handler
  *           undefined        the attempt was answered, superseded or cancelled: drop the job
  */
 import { RunStatus } from '../../../core/engine/transitions.ts';
 import type { OpenedAttempt } from '../../../core/ports/attempts.ts';
-import type { ResultSetHeader, Rows, Statement } from '../connection.ts';
+import { parseJson, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
 import { toInput, toOutputs } from '../rows.ts';
-import { OUTPUTS_SQL } from './outputs-of.ts';
+import { type AttemptToOpen, startAttemptsTogether } from './start-attempts.ts';
 
 export function startAttempt(
   taskId: string, component: string, attempt: number, worker: string, depends: readonly string[],
@@ -25,17 +27,30 @@ export function startAttempt(
        WHERE task_id = ? AND component = ? AND attempt = ? AND status IN (?)`,
       [RunStatus.running, worker, taskId, component, attempt, [RunStatus.queued, RunStatus.running]],
     ],
-    ['SELECT input FROM tasks WHERE id = ?', [taskId]],
+    // The input and the outputs in one SELECT: the task's row is the one without a component, first (attempt 0).
+    depends.length === 0
+      ? ['SELECT input FROM tasks WHERE id = ?', [taskId]]
+      : [
+          `SELECT NULL AS component, 0 AS attempt, input AS output FROM tasks WHERE id = ?
+           UNION ALL SELECT component, attempt, output FROM component_runs WHERE task_id = ? AND status = ? AND component IN (?)
+           ORDER BY attempt`,
+          [taskId, taskId, RunStatus.succeeded, depends],
+        ],
   ];
-  if (depends.length > 0) statements.push([OUTPUTS_SQL, [taskId, RunStatus.succeeded, depends]]);
   return {
     key: taskId,
+    // One UPDATE, then reads: alone in a batch it goes without a transaction.
+    selfContained: true,
+    merge: { merger: startAttemptsTogether, payload: { taskId, component, attempt, worker, depends } satisfies AttemptToOpen, identity: `${taskId}/${component}/${attempt}` },
     build: () => ({
       statements,
       read(results) {
-        const task = (results[1] as Rows)[0];
-        if ((results[0] as ResultSetHeader).affectedRows !== 1 || !task) return undefined;
-        return { input: toInput(task), deps: depends.length > 0 ? toOutputs(results[2] as Rows) : {} };
+        const rows = results[1] as Rows;
+        if ((results[0] as ResultSetHeader).affectedRows !== 1) return undefined;
+        if (depends.length === 0) return rows[0] ? { input: toInput(rows[0]), deps: {} } : undefined;
+        const task = rows.find((r) => r.component === null);
+        if (!task) return undefined;
+        return { input: parseJson(task.output), deps: toOutputs(rows.filter((r) => r.component !== null)) };
       },
     }),
   };

@@ -1,0 +1,140 @@
+/**
+ * apply-writes: the compare-and-swap of every transition in a group commit, written together as a few
+ * multi-row statements whatever the number of tasks (see apply-write for one write alone, which does the same).
+ *   locks   the task rows whose version is the one their plan read (one SELECT … FOR UPDATE, in id order);
+ *           their ids go into <tag>_ok: these writes apply, the others are refused. Under the lock no other
+ *           writer can move those versions before the commit, so the set is known in the same round trip.
+ *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1 — one UPDATE of the rows in
+ *             <tag>_ok, each still only WHERE (id, version) = (id, the version its plan read)
+ *           component_runs: one UPDATE closing every finished attempt, one INSERT opening every new one;
+ *             abandons, reopens and cancels (rare) one statement each, as in apply-write
+ *           events: one INSERT of the lifecycle events of every applied write (the outbox)
+ *           — every statement touches only the tasks in <tag>_ok, so a refused write writes nothing
+ *   reads   after the commit, in one SELECT: which writes applied, and the refused tasks as they are now
+ *   result  per write, in order: { applied: true } or { applied: false, current } (the caller re-plans from it)
+ */
+import { RunStatus, type TaskWrite } from '../../../core/engine/transitions.ts';
+import { TaskPhase } from '../../../core/engine/task.ts';
+import type { WriteOutcome } from '../../../core/ports/task-state.ts';
+import { json, parseJson, type Rows, type Statement } from '../connection.ts';
+import type { BuiltStep, StepMerger } from '../group-commit.ts';
+import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
+import { closeAndOpenRuns, onlyClosesAndOpens } from './close-and-open-runs.ts';
+
+const OPEN = [RunStatus.queued, RunStatus.running];
+
+export const applyWritesTogether: StepMerger<WriteOutcome> = {
+  build: (tag, payloads) => build(payloads as readonly TaskWrite[], `${tag}_ok`),
+};
+
+function build(writes: readonly TaskWrite[], ok: string): BuiltStep<WriteOutcome[]> {
+  const ids = writes.map((w) => w.taskId);
+  const casPairs = writes.map(() => '(?, ?)').join(', ');
+  const casValues = writes.flatMap((w) => [w.taskId, w.expectedVersion]);
+  /** True for a row of a task whose write applies (`column` holds its id). */
+  const applies = (column: string) => `JSON_CONTAINS(IFNULL(${ok}, '[]'), JSON_QUOTE(${column}))`;
+  const byTask = (value: (w: TaskWrite) => unknown): [string, unknown[]] => [
+    `CASE id ${writes.map(() => 'WHEN ? THEN ?').join(' ')} END`,
+    writes.flatMap((w) => [w.taskId, value(w)]),
+  ];
+  const columns: Array<[string, (w: TaskWrite) => unknown]> = [
+    ['slot_word', (w) => w.word.toString()],
+    ['in_flight', (w) => w.inFlight.toString()],
+    ['attempts', (w) => json(w.attempts)],
+    ['phase', (w) => w.phase],
+    ['status', (w) => w.status],
+    ['error', (w) => (w.error ? json(w.error) : null)],
+  ];
+  const sets = columns.map(([, value]) => byTask(value));
+
+  const statements: Statement[] = [
+    [`SELECT JSON_ARRAYAGG(id) INTO ${ok} FROM tasks WHERE id IN (?) AND (id, version) IN (${casPairs}) FOR UPDATE`, [ids, ...casValues]],
+    [
+      `UPDATE tasks SET ${columns.map(([column], i) => `${column} = ${sets[i]![0]}`).join(', ')},
+         version = version + 1, updated_at = UTC_TIMESTAMP(3)
+       WHERE id IN (?) AND (id, version) IN (${casPairs}) AND ${applies('id')}`,
+      [...sets.flatMap(([, values]) => values), ids, ...casValues],
+    ],
+  ];
+
+  if (writes.every(onlyClosesAndOpens)) {
+    if (writes.some((w) => w.finishes.length + w.starts.length > 0)) statements.push(closeAndOpenRuns(writes, (w) => [applies('?'), [w.taskId]]));
+  } else {
+    statements.push(...apart(writes, applies));
+  }
+  const events = writes.flatMap((w) => w.events.map((e) => ({ taskId: w.taskId, e })));
+  if (events.length > 0) {
+    statements.push([
+      `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at)
+       ${events.map(() => `SELECT ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE ${applies('?')}`).join(' UNION ALL ')}`,
+      events.flatMap(({ taskId, e }) => [taskId, e.type, e.slotWord, e.component ?? null, e.attempt ?? null, e.data ? json(e.data) : null, taskId]),
+    ]);
+  }
+  return {
+    statements,
+    after: [[
+      // One row at least, so the applied set comes back even when no write was refused; a user variable comes
+      // back as bytes, as text it parses as the JSON it is.
+      `SELECT CAST(${ok} AS CHAR) AS sf_applied, ${SNAPSHOT_COLUMNS} FROM (SELECT 1 AS sf_one) AS one
+       LEFT JOIN tasks ON tasks.id IN (?) AND NOT ${applies('tasks.id')}`,
+      [ids],
+    ]],
+    read(_results, after): WriteOutcome[] {
+      const rows = after[0] as Rows;
+      const applied = new Set(parseJson<string[] | null>(rows[0]?.sf_applied ?? null) ?? []);
+      const current = new Map(rows.filter((row) => row.id !== null).map((row) => [String(row.id), toSnapshot(row)]));
+      return writes.map((w) => (applied.has(w.taskId) ? { applied: true } : { applied: false, current: current.get(w.taskId) }));
+    },
+  };
+}
+
+/** Runs finished, abandoned, reopened, cancelled and opened by statements of their own, in that order, for a batch that needs them. */
+function apart(writes: readonly TaskWrite[], applies: (column: string) => string): Statement[] {
+  const out: Statement[] = [];
+  const finishes = writes.flatMap((w) => w.finishes.map((f) => ({ taskId: w.taskId, ...f })));
+  if (finishes.length > 0) {
+    const when = finishes.map(() => 'WHEN (task_id, component, attempt) = (?, ?, ?) THEN ?').join(' ');
+    const keyed = (value: (f: (typeof finishes)[number]) => unknown) => finishes.flatMap((f) => [f.taskId, f.component, f.attempt, value(f)]);
+    out.push([
+      `UPDATE component_runs SET status = CASE ${when} END, output = CASE ${when} END, error = CASE ${when} END,
+         cached = CASE ${when} END, finished_at = UTC_TIMESTAMP(3)
+       WHERE task_id IN (?) AND (task_id, component, attempt) IN (${finishes.map(() => '(?, ?, ?)').join(', ')}) AND ${applies('task_id')}`,
+      [
+        ...keyed((f) => f.status), ...keyed((f) => json(f.output)), ...keyed((f) => (f.error ? json(f.error) : null)),
+        ...keyed((f) => f.cached === true), [...new Set(finishes.map((f) => f.taskId))], ...finishes.flatMap((f) => [f.taskId, f.component, f.attempt]),
+      ],
+    ]);
+  }
+  for (const w of writes) {
+    if (w.abandons.length > 0) {
+      out.push([
+        `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3)
+         WHERE task_id = ? AND (component, attempt) IN (${w.abandons.map(() => '(?, ?)').join(', ')}) AND status IN (?) AND ${applies('task_id')}`,
+        [RunStatus.cancelled, w.taskId, ...w.abandons.flatMap((r) => [r.component, r.attempt]), OPEN],
+      ]);
+    }
+    if (w.reopen) {
+      out.push([
+        `UPDATE component_runs SET status = ?, started_at = UTC_TIMESTAMP(3), finished_at = NULL
+         WHERE task_id = ? AND component = ? AND attempt = ? AND ${applies('task_id')}`,
+        [RunStatus.running, w.taskId, w.reopen.component, w.reopen.attempt],
+      ]);
+    }
+    if (w.phase === TaskPhase.cancelled) {
+      out.push([
+        `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3) WHERE task_id = ? AND status IN (?) AND ${applies('task_id')}`,
+        [RunStatus.cancelled, w.taskId, OPEN],
+      ]);
+    }
+  }
+  const starts = writes.flatMap((w) => w.starts.map((s) => ({ owner: w.taskId, s })));
+  if (starts.length > 0) {
+    out.push([
+      `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at)
+       ${starts.map(() => `SELECT ?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3) FROM DUAL WHERE ${applies('?')}`).join(' UNION ALL ')}
+       ON DUPLICATE KEY UPDATE status = VALUES(status), queued_at = VALUES(queued_at)`,
+      starts.flatMap(({ owner, s }) => [s.taskId, s.component, s.attempt, owner]),
+    ]);
+  }
+  return out;
+}
