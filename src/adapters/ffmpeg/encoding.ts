@@ -147,17 +147,6 @@ export function segmentAudioSamples(durationSec: number): number {
 }
 
 /**
- * The time of a segment's keyframe (one every `GOP_FRAMES`) nearest to `atSec`, inside a segment of `durationSec`:
- * a frame grabbed there is decoded alone, not after the frames since the last keyframe. A thumbnail of a 1080×1920
- * scene grabbed there costs about 0.11 instead of 0.2 cpu s.
- */
-export function keyframeNear(atSec: number, durationSec: number): number {
-  const gopSec = GOP_FRAMES / FPS;
-  const last = Math.floor(Math.max(0, durationSec - 1 / FPS) / gopSec);
-  return Math.min(last, Math.max(0, Math.round(atSec / gopSec))) * gopSec;
-}
-
-/**
  * Segment lengths are whole frames: the requested duration rounded to the
  * nearest frame (at least one). Then every segment's video ends exactly where
  * its declared duration does, and the audio sample count is an integer.

@@ -25,7 +25,7 @@ import { EncodeSlots } from './encode-slots.ts';
 import { type FfmpegPaths, FfmpegRunner, locateFfmpeg } from './run.ts';
 import type { SegmentEncoder } from './segments.ts';
 
-export { detectSilence, grabFrame, type SilenceOptions } from './analysis.ts';
+export { detectSilence, grabFrame, grabKeyframe, type SilenceOptions } from './analysis.ts';
 export {
   CAPTION_LAYOUT_PRESETS, CAPTION_LAYOUTS, type CaptionLayoutName, type CaptionOptions, type CaptionStyle, captionsAss, type Cue, type CueWord,
   coverTitleAss, DEFAULT_CAPTION_LAYOUT, resolveCaptionLayout, titleAss,
@@ -35,7 +35,7 @@ export { COVER_JPEG_QUALITY, type CoverOptions, renderCover } from './cover.ts';
 export { EncodeSlots, SEGMENT_ENCODER_THREADS } from './encode-slots.ts';
 export {
   AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODEC, AUDIO_SAMPLE_RATE, COLOR_MATRIX, CRF, FPS, GOP_FRAMES, PIX_FMT, VIDEO_CODEC, VIDEO_TIMESCALE,
-  keyframeNear, X264_PRESET, X264_PROFILE,
+  X264_PRESET, X264_PROFILE,
 } from './encoding.ts';
 export { FfmpegError, type MediaProgram } from './errors.ts';
 export { assText, concatListEntry, escapeFilterPath, escapeFilterValue } from './escape.ts';

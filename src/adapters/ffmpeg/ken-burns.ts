@@ -67,11 +67,12 @@ function moveAt(move: Move, progress: string): { zoom: string; x: string; y: str
   };
 }
 
-function zoompan(width: number, height: number, frames: number, move: Move): string {
-  const m = moveAt(move, `on/${Math.max(1, frames - 1)}`);
+/** `at`: that frame of the move alone (one output frame); otherwise all `frames`. */
+function zoompan(width: number, height: number, frames: number, move: Move, at?: number): string {
+  const m = moveAt(move, `${at ?? 'on'}/${Math.max(1, frames - 1)}`);
   const x = `(iw-iw/zoom)*(${m.x})`;
   const y = `(ih-ih/zoom)*(${m.y})`;
-  return `zoompan=z=${escapeFilterValue(m.zoom)}:x=${escapeFilterValue(x)}:y=${escapeFilterValue(y)}:d=${frames}:s=${width}x${height}:fps=${FPS}`;
+  return `zoompan=z=${escapeFilterValue(m.zoom)}:x=${escapeFilterValue(x)}:y=${escapeFilterValue(y)}:d=${at === undefined ? frames : 1}:s=${width}x${height}:fps=${FPS}`;
 }
 
 /**
@@ -79,15 +80,13 @@ function zoompan(width: number, height: number, frames: number, move: Move): str
  * (`exact`: steps of one pixel, not two). crop's `iw` and `ih` keep the size of its first frame, so the scaled
  * size is computed again in its own expressions.
  */
-function scaleAndCrop(width: number, height: number, frames: number, move: Move): string[] {
-  const m = moveAt(move, `n/${Math.max(1, frames - 1)}`);
+function scaleAndCrop(width: number, height: number, frames: number, move: Move, at?: number): string[] {
+  const m = moveAt(move, `${at ?? 'n'}/${Math.max(1, frames - 1)}`);
   const scaledWidth = `ceil(${width}*(${m.zoom}))`;
   const scaledHeight = `ceil(${height}*(${m.zoom}))`;
   return [
-    `loop=loop=${frames - 1}:size=1:start=0`,
-    `settb=1/${FPS}`,
-    'setpts=N',
-    `scale=w=${escapeFilterValue(scaledWidth)}:h=${escapeFilterValue(scaledHeight)}:eval=frame:flags=bicubic`,
+    ...(at === undefined ? [`loop=loop=${frames - 1}:size=1:start=0`, `settb=1/${FPS}`, 'setpts=N'] : []),
+    `scale=w=${escapeFilterValue(scaledWidth)}:h=${escapeFilterValue(scaledHeight)}${at === undefined ? ':eval=frame' : ''}:flags=bicubic`,
     `crop=w=${width}:h=${height}:x=${escapeFilterValue(`(${scaledWidth}-${width})*(${m.x})`)}:y=${escapeFilterValue(`(${scaledHeight}-${height})*(${m.y})`)}:exact=1`,
   ];
 }
@@ -98,10 +97,14 @@ function scalesPerFrame(build: Capabilities): boolean {
   return build.known && (major > sinceMajor || (major === sinceMajor && minor >= sinceMinor));
 }
 
-/** The chain from a decoded still to `frames` frames of `width`×`height` moving by the seeded move, square pixels. */
-export function kenBurnsFilters(build: Capabilities, kind: StillKind, width: number, height: number, frames: number, seed: number): string[] {
+/**
+ * The chain from a decoded still to `frames` frames of `width`×`height` moving by the seeded move, square pixels.
+ * With `at`, only frame `at` of that move, as one frame: the same pixels (the same scale and crop of the same image),
+ * without running the move up to it, so a scene's still needs no branch of the scene's own graph (see `renderScene`).
+ */
+export function kenBurnsFilters(build: Capabilities, kind: StillKind, width: number, height: number, frames: number, seed: number, at?: number): string[] {
   const move = seededMove(seed);
-  if (kind === 'drawn' && scalesPerFrame(build)) return [...coverFilters(width, height), ...scaleAndCrop(width, height, frames, move), 'setsar=1'];
+  if (kind === 'drawn' && scalesPerFrame(build)) return [...coverFilters(width, height), ...scaleAndCrop(width, height, frames, move, at), 'setsar=1'];
   const oversample = kind === 'smooth' ? OVERSAMPLE_SMOOTH : OVERSAMPLE_PHOTO;
-  return [...coverFilters(width * oversample, height * oversample), zoompan(width, height, frames, move), 'setsar=1'];
+  return [...coverFilters(width * oversample, height * oversample), zoompan(width, height, frames, move, at), 'setsar=1'];
 }

@@ -146,18 +146,31 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
     const inputs: string[] = [];
     const chains: string[] = [];
 
+    const stillFrame = Math.floor(frames / 2);
+    /** The still's own chain from a second reading of the image, up to the watermark; none: a branch of the scene's picture. */
+    let stillBase: string | undefined;
+    let stillInput: string | undefined;
     if (visual.kind === 'image') {
-      inputs.push('-i', await stageImage(visual.path, dir, 'visual'));
+      const staged = await stageImage(visual.path, dir, 'visual');
+      inputs.push('-i', staged);
       // By the file's name, not its whole path: stored assets are named by their content, so the move is the same
       // whichever data directory holds it.
       const seed = options.motionSeed ?? seedOf(path.basename(visual.path));
       const still = visual.smooth ? 'smooth' : visual.drawn ? 'drawn' : 'photo';
       chains.push(`[0:v]${kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed).join(',')}[base]`);
+      if (options.stillFile && !watermark?.image) {
+        // The still frame alone, from the image again: a split of the scene's picture for it cost ~0.25 cpu s a 1080×1920
+        // scene (every frame copied before the captions are drawn on it), this ~0.05. The pixels are the same.
+        stillBase = `[2:v]${kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed, stillFrame).join(',')}`;
+        stillInput = staged;
+      }
     } else {
       inputs.push('-stream_loop', '-1', '-i', path.resolve(visual.path));
       chains.push(`[0:v]${['setpts=PTS-STARTPTS', `fps=${FPS}`, ...coverFilters(width, height)].join(',')}[base]`);
     }
     inputs.push('-i', path.resolve(options.audio));
+    // Input 2, before any logo: the logo's input comes only when the still is a branch of the scene's picture.
+    if (stillInput) inputs.push('-i', stillInput);
     chains.push(
       `[1:a]${[...fitAudioFilters(durationSec), `afade=t=in:d=${num(Math.min(VOICE_EDGE_FADE_SEC, durationSec / 2))}`, ...audioFadeOut(durationSec, options.fadeSec)].join(',')}[a]`,
     );
@@ -178,26 +191,29 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
       const fontSize = Math.round(short * WATERMARK_FONT_RATIO);
       // Top right alone; top left when a logo already holds the right corner.
       const x = watermark.image ? `${margin}` : `w-tw-${margin}`;
-      chains.push(
-        `[${current}]drawtext=${[
-          `fontfile=${escapeFilterPath((await preparedFonts()).regular)}`,
-          `textfile=${escapeFilterPath(textFile)}`,
-          'expansion=none',
-          `fontsize=${fontSize}`,
-          `fontcolor=white@${WATERMARK_OPACITY}`,
-          `borderw=${Math.max(1, Math.round(fontSize * 0.06))}`,
-          'bordercolor=black@0.6',
-          `x=${x}`,
-          `y=${margin}`,
-        ].join(':')}[marked]`,
-      );
+      const drawtext = `drawtext=${[
+        `fontfile=${escapeFilterPath((await preparedFonts()).regular)}`,
+        `textfile=${escapeFilterPath(textFile)}`,
+        'expansion=none',
+        `fontsize=${fontSize}`,
+        `fontcolor=white@${WATERMARK_OPACITY}`,
+        `borderw=${Math.max(1, Math.round(fontSize * 0.06))}`,
+        'bordercolor=black@0.6',
+        `x=${x}`,
+        `y=${margin}`,
+      ].join(':')}`;
+      chains.push(`[${current}]${drawtext}[marked]`);
       current = 'marked';
+      if (stillBase) stillBase += `,${drawtext}`;
     }
 
     const stillArgs: string[] = [];
     if (options.stillFile) {
-      chains.push(`[${current}]split=2[composed][stillsrc]`, `[stillsrc]${stillFilters(Math.floor(frames / 2)).join(',')}[still]`);
-      current = 'composed';
+      if (stillBase) chains.push(`${stillBase},${stillFilters().join(',')}[still]`);
+      else {
+        chains.push(`[${current}]split=2[composed][stillsrc]`, `[stillsrc]${[stillTrim(stillFrame), ...stillFilters()].join(',')}[still]`);
+        current = 'composed';
+      }
       stillArgs.push('-map', '[still]', '-frames:v', '1', '-f', 'image2', '-update', '1', path.resolve(options.stillFile));
     }
 
@@ -224,9 +240,14 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
   }));
 }
 
-/** Frame `frame` alone, as full-range RGB converted with the segments' own matrix (not swscale's BT.601 default). */
-function stillFilters(frame: number): string[] {
-  return [`trim=start_frame=${frame}:end_frame=${frame + 1}`, `scale=in_color_matrix=${COLOR_MATRIX}:in_range=tv`, 'format=rgb24'];
+/** Frame `frame` alone, out of a branch of the scene's picture. */
+function stillTrim(frame: number): string {
+  return `trim=start_frame=${frame}:end_frame=${frame + 1}`;
+}
+
+/** The still as full-range RGB converted with the segments' own matrix (not swscale's BT.601 default). */
+function stillFilters(): string[] {
+  return [`scale=in_color_matrix=${COLOR_MATRIX}:in_range=tv`, 'format=rgb24'];
 }
 
 function audioFadeOut(durationSec: number, fadeSec: number): string[] {

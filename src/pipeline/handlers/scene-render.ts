@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import { type Cue, grabFrame, keyframeNear, renderScene } from '../../adapters/ffmpeg/index.ts';
+import { type Cue, grabKeyframe, renderScene } from '../../adapters/ffmpeg/index.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { seedOf } from '../../core/random.ts';
 import { silenceWav } from '../../providers/speech/wav.ts';
@@ -109,7 +109,7 @@ export function makeSceneRender(deps: PipelineDeps) {
         }));
       const still = await storeAsset(ctx, deps.assets, { kind: 'still', provider: 'ffmpeg', scene: scene.index }, stillOut, started);
       const thumbnail = await makeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', ext: '.jpg', scene: scene.index }, (out) =>
-        grabFrame(deps.media.runner, segment, keyframeNear(durationSec / 2, durationSec), out, { signal: ctx.signal }));
+        grabKeyframe(deps.media.runner, segment, durationSec / 2, out, { signal: ctx.signal }));
       return {
         index: scene.index, take, segment, thumbnail, still, duration_sec: durationSec, narration,
         visual: { source: visual.provider, term: visual.term ?? null, kind: visual.kind }, cues,

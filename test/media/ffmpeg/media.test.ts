@@ -19,6 +19,7 @@ import {
   type ProbeResult,
   generateBackground,
   grabFrame,
+  grabKeyframe,
   locateFfmpeg,
   mixFinal,
   probe,
@@ -283,6 +284,25 @@ describe('ffmpeg adapter', function () {
       const otherFrame = await frameDifference(file('at-0.2.bmp'), file('at-0.45.bmp'));
       expect(sameFrameNextLoop).to.be.below(otherFrame / 3);
       expect(sameFrameLater).to.be.below(otherFrame / 3);
+    });
+
+    it('grabs the last keyframe before a time, decoded alone, as the frame a full decode shows there', async () => {
+      // 45 frames: keyframes at 0 and where the joins' handles start and end (frames 8 and 37), none at 0.75 s.
+      await renderScene(media, {
+        width: 320,
+        height: 180,
+        durationSec: 1.5,
+        visual: { path: file('clip.mp4'), kind: 'video' },
+        audio: file('voice.wav'),
+        cues: [],
+        fadeSec: 0,
+        out: file('keyed.mp4'),
+      });
+      await grabKeyframe(runner, file('keyed.mp4'), 0.75, file('key-0.75.bmp'));
+      await grabFrame(runner, file('keyed.mp4'), 8 / 30, file('at-frame-8.bmp'));
+      await grabFrame(runner, file('keyed.mp4'), 0.75, file('at-0.75.bmp'));
+      expect(await readFile(file('key-0.75.bmp'))).to.deep.equal(await readFile(file('at-frame-8.bmp')));
+      expect(await frameDifference(file('key-0.75.bmp'), file('at-0.75.bmp'))).to.be.above(0);
     });
 
     it('reports a failed run as an FfmpegError with the arguments and stderr', async () => {
