@@ -29,6 +29,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { settleAll } from '../../core/settle-all.ts';
 import { concatSegments, streamShape } from './assembly.ts';
 import type { EncodeSlots } from './encode-slots.ts';
 import { FPS, num, PIX_FMT, VIDEO_TIMESCALE, videoOutputArgs } from './encoding.ts';
@@ -107,11 +108,17 @@ export interface JoinEncoder {
  * of each join (see the file header). All cuts: `concatSegments`. A join
  * whose segments are too short for their handles is cut.
  */
+/**
+ * Probes and splits (stream copies, cheap in CPU) run this many at a time: one ffmpeg per segment at once took a
+ * few hundred MB for a sample's nine segments, beside the encodes of the join windows.
+ */
+const JOIN_PROCESSES_AT_ONCE = 2;
+
 export async function joinSegments(encoder: JoinEncoder, options: JoinOptions): Promise<void> {
   const { segments, joins, signal } = options;
   if (joins.length !== Math.max(0, segments.length - 1)) throw new RangeError(`${segments.length} segments have ${segments.length - 1} joins, got ${joins.length}`);
   const { runner } = encoder;
-  const probed = await Promise.all(segments.map((s) => probe(runner, s, { signal })));
+  const probed = await settleAll(segments, JOIN_PROCESSES_AT_ONCE, (s) => probe(runner, s, { signal }));
   const frames = probed.map((p) => Math.round(p.durationSec * FPS));
   const blended = joins.map((t, i) => t.kind !== 'cut' && transitionFrames(t) > 0 && hasHandles(frames[i]!) && hasHandles(frames[i + 1]!));
   if (!blended.some(Boolean)) {
@@ -126,8 +133,8 @@ export async function joinSegments(encoder: JoinEncoder, options: JoinOptions): 
 
   await withScratch(async (dir) => {
     // Each segment's picture in up to three pieces: the head handle (when a transition comes in), the middle, the tail handle.
-    const pieces = await allFinished(segments.map((segment, i) =>
-      splitSegment(runner, segment, frames[i]!, { head: blended[i - 1] === true, tail: blended[i] === true }, path.join(dir, `s${i}`), signal)));
+    const pieces = await settleAll(segments.map((segment, i) => ({ segment, i })), JOIN_PROCESSES_AT_ONCE, ({ segment, i }) =>
+      splitSegment(runner, segment, frames[i]!, { head: blended[i - 1] === true, tail: blended[i] === true }, path.join(dir, `s${i}`), signal));
     const windows = await allFinished(joins.map(async (t, i) => {
       if (!blended[i]) return undefined;
       const out = path.join(dir, `w${i}.mp4`);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson } from '../../core/flow/compile.ts';
+import { settleAll } from '../../core/settle-all.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { chooseSpeech, defaultVoices, type DescribedSpeechProvider } from '../../providers/speech/choose.ts';
 import { chooseVoice } from '../voices.ts';
@@ -176,24 +177,6 @@ export function makeSpeechSynthesize(deps: PipelineDeps) {
       narration_sec: narration, target_sec: script.target_sec ?? null, tempo,
     };
   };
-}
-
-/**
- * `work` over every item, at most `limit` at a time, results in the items' order. Every item is worked on even when
- * one fails; then the first failure (in the items' order) is thrown.
- */
-async function settleAll<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: Array<PromiseSettledResult<R>> = new Array(items.length);
-  let next = 0;
-  const runner = async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      results[i] = await work(items[i]!).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<R>).value);
 }
 
 /** A scene's speech played `tempo` times as fast (pitch kept), its sentences' and words' times moved with it. */
