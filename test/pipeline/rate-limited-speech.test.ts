@@ -13,28 +13,10 @@ import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { renderJob } from '../../src/pipeline/render-job.ts';
 import { compileSettings } from '../../src/settings.ts';
 import { type FakeServer, startFakeServer } from '../providers/support/fake-http.ts';
+import { monoWav } from '../support/wav.ts';
 
 const SAMPLE_RATE = 24000;
 
-/** A 16-bit mono WAV of a quiet tone. */
-function wav(seconds: number): Buffer {
-  const data = Buffer.alloc(Math.round(seconds * SAMPLE_RATE) * 2);
-  for (let i = 0; i < data.length / 2; i++) data.writeInt16LE(Math.round(6000 * Math.sin((i / SAMPLE_RATE) * 2 * Math.PI * 220)), i * 2);
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0, 'latin1');
-  head.writeUInt32LE(36 + data.length, 4);
-  head.write('WAVEfmt ', 8, 'latin1');
-  head.writeUInt32LE(16, 16);
-  head.writeUInt16LE(1, 20);
-  head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(SAMPLE_RATE, 24);
-  head.writeUInt32LE(SAMPLE_RATE * 2, 28);
-  head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34);
-  head.write('data', 36, 'latin1');
-  head.writeUInt32LE(data.length, 40);
-  return Buffer.concat([head, data]);
-}
 
 const SCENES = [
   'Bees visit flowers to gather nectar.',
@@ -61,7 +43,7 @@ describe('speech from a rate-limited provider', function () {
         return;
       }
       res.writeHead(200, { 'content-type': 'audio/wav' });
-      res.end(wav(1.2));
+      res.end(monoWav(1.2, SAMPLE_RATE, (t) => 0.18 * Math.sin(2 * Math.PI * 220 * t)));
     });
   });
 

@@ -12,6 +12,7 @@ import type { Engine } from '../../src/runtime/engine.ts';
 import type { TaskStore } from '../../src/core/ports/task-store.ts';
 import { sendJson, sequence, startFakeServer, type FakeServer } from '../providers/support/fake-http.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
+import { monoWav } from '../support/wav.ts';
 
 /**
  * Retries are decided in one place: the engine, from the error's own
@@ -25,25 +26,6 @@ const SAMPLE_RATE = 16000;
 const BACKOFF_MS = 50;
 const RETRY_AFTER_S = 2;
 
-/** A 16-bit mono PCM WAV of `seconds` of silence. */
-function wav(seconds: number): Buffer {
-  const data = Buffer.alloc(Math.round(seconds * SAMPLE_RATE) * 2);
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0, 'latin1');
-  head.writeUInt32LE(36 + data.length, 4);
-  head.write('WAVE', 8, 'latin1');
-  head.write('fmt ', 12, 'latin1');
-  head.writeUInt32LE(16, 16);
-  head.writeUInt16LE(1, 20);
-  head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(SAMPLE_RATE, 24);
-  head.writeUInt32LE(SAMPLE_RATE * 2, 28);
-  head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34);
-  head.write('data', 36, 'latin1');
-  head.writeUInt32LE(data.length, 40);
-  return Buffer.concat([head, data]);
-}
 
 /** One component with three attempts and a short backoff. */
 function oneComponentFlow(flow: string, component: string, handler: string): CompiledFlow {
@@ -128,7 +110,7 @@ function retries(name: string, start: (registry: HandlerRegistry) => Promise<Bac
         (_q, res) => {
           arrivals.push(Date.now());
           res.writeHead(200, { 'content-type': 'audio/wav' });
-          res.end(wav(0.25));
+          res.end(monoWav(0.25, SAMPLE_RATE));
         },
       ));
       const done = await runToEnd(oneComponentFlow('speak-429', 'Speak', 'test.speak'));

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createMedia, generateBackground, mixFinal, renderScene } from '../../../src/adapters/ffmpeg/index.ts';
 import { MUSIC_FADE_SEC, MUSIC_VOLUME } from '../../../src/pipeline/handlers/video-synthesize.ts';
+import { monoWav } from '../../support/wav.ts';
 
 const RATE = 48_000;
 const DURATION_SEC = 16;
@@ -25,26 +26,6 @@ const SETTLE_SEC = 1.2;
 const MOMENTARY_SEC = 0.4;
 const REQUIRED_DUCK_DB = 12;
 
-/** A mono 16-bit PCM WAV of `sample(t)` (−1..1). */
-function wav(seconds: number, sample: (t: number) => number): Buffer {
-  const count = Math.round(seconds * RATE);
-  const data = Buffer.alloc(count * 2);
-  for (let i = 0; i < count; i++) data.writeInt16LE(Math.round(32767 * Math.max(-1, Math.min(1, sample(i / RATE)))), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 const speaking = (t: number) => PHRASES.some(([a, b]) => t >= a && t < b);
 
@@ -70,7 +51,7 @@ describe('music ducking under the voice', function () {
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'slotflow-ducking-test-'));
-    await writeFile(file('music.wav'), wav(DURATION_SEC, music));
+    await writeFile(file('music.wav'), monoWav(DURATION_SEC, RATE, music));
     await generateBackground(runner, { width: 64, height: 36, seed: 3, out: file('still.png') });
   });
 
@@ -103,7 +84,7 @@ describe('music ducking under the voice', function () {
 
   for (const [name, peak] of [['ordinary', 0.25], ['quiet', 0.06]] as const) {
     it(`ducks the music at least ${REQUIRED_DUCK_DB} dB under ${name} speech (peak ${peak}), measured with ebur128`, async () => {
-      await writeFile(file(`voice-${name}.wav`), wav(DURATION_SEC, voice(peak)));
+      await writeFile(file(`voice-${name}.wav`), monoWav(DURATION_SEC, RATE, voice(peak)));
       await renderScene(media, {
         width: 64, height: 36, durationSec: DURATION_SEC, visual: { path: file('still.png'), kind: 'image', smooth: true },
         audio: file(`voice-${name}.wav`), cues: [], fadeSec: 0, out: file(`scene-${name}.mp4`),

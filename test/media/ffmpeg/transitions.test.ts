@@ -16,6 +16,7 @@ import {
   concatSegments, EncodeSlots, FfmpegRunner, FPS, JOIN_HANDLE_FRAMES, joinSegments, locateFfmpeg, probe, renderScene, renderTitleCard,
   type SegmentEncoder, type Transition,
 } from '../../../src/adapters/ffmpeg/index.ts';
+import { monoWav } from '../../support/wav.ts';
 
 const WIDTH = 96;
 const HEIGHT = 160;
@@ -25,25 +26,6 @@ const SYSTEM_FFMPEG = '/usr/bin/ffmpeg';
 /** x264 at CRF 23 on flat pictures: the re-encoded frames of a window stay this close to what they were made from. */
 const MIN_REENCODED_PSNR_DB = 35;
 
-function sineWav(seconds: number, hz: number, rate = 22_050): Buffer {
-  const count = Math.round(seconds * rate);
-  const data = Buffer.alloc(count * 2);
-  for (let i = 0; i < count; i++) data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 function mean(frame: Buffer): number {
   let sum = 0;
@@ -103,7 +85,7 @@ for (const build of builds) {
       for (const [i, frames] of SCENE_FRAMES.entries()) {
         const grey = SCENE_GREYS[i]!.toString(16).padStart(2, '0');
         await runner.ffmpeg(['-f', 'lavfi', '-i', `color=c=0x${grey.repeat(3)}:s=64x64`, '-frames:v', '1', file(`still${i}.png`)]);
-        await writeFile(file(`voice${i}.wav`), sineWav(frames / FPS - 0.2, 300 + 150 * i));
+        await writeFile(file(`voice${i}.wav`), monoWav(frames / FPS - 0.2, 22_050, (t) => (8000 / 32767) * Math.sin(2 * Math.PI * (300 + 150 * i) * t)));
         await renderScene(media, {
           width: WIDTH, height: HEIGHT, durationSec: frames / FPS, visual: { path: file(`still${i}.png`), kind: 'image', smooth: true },
           audio: file(`voice${i}.wav`), cues: [], fadeSec: 0, out: file(scenes[i]!),
