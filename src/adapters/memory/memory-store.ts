@@ -39,12 +39,18 @@ export class MemoryStore implements TaskStore {
     return doc && structuredClone(doc);
   }
 
+  /** The task an idempotency key already names, else undefined after the key is taken for `task`. */
+  private claimKey(task: NewTask): CreatedTask | undefined {
+    if (task.idempotencyKey === null) return undefined;
+    const existing = this.keys.get(task.idempotencyKey);
+    if (existing) return { id: existing, created: false };
+    this.keys.set(task.idempotencyKey, task.id);
+    return undefined;
+  }
+
   async createTask(task: NewTask): Promise<CreatedTask> {
-    if (task.idempotencyKey !== null) {
-      const existing = this.keys.get(task.idempotencyKey);
-      if (existing) return { id: existing, created: false };
-      this.keys.set(task.idempotencyKey, task.id);
-    }
+    const earlierWithKey = this.claimKey(task);
+    if (earlierWithKey) return earlierWithKey;
     const now = new Date();
     this.tasks.set(task.id, {
       id: task.id,
@@ -91,11 +97,8 @@ export class MemoryStore implements TaskStore {
   async createReusedTask(task: NewTask, from: ReusedFrom): Promise<CreatedTask | undefined> {
     const earlier = this.tasks.get(from.taskId);
     if (!earlier || earlier.phase !== TaskPhase.completed || earlier.flowHash !== task.flow.hash) return undefined;
-    if (task.idempotencyKey !== null) {
-      const existing = this.keys.get(task.idempotencyKey);
-      if (existing) return { id: existing, created: false };
-      this.keys.set(task.idempotencyKey, task.id);
-    }
+    const earlierWithKey = this.claimKey(task);
+    if (earlierWithKey) return earlierWithKey;
     const now = new Date();
     this.tasks.set(task.id, {
       ...structuredClone(earlier),

@@ -265,18 +265,13 @@ describe('ffmpeg adapter', function () {
       expectSegment(await probe(runner, file('title.mp4')), 320, 180, 1);
     });
 
+    /** A 1.5 s scene over clip.mp4 (0.5 s long), without captions. */
+    const renderClipScene = (name: string) =>
+      renderScene(media, { width: 320, height: 180, durationSec: 1.5, visual: { path: file('clip.mp4'), kind: 'video' }, audio: file('voice.wav'), cues: [], fadeSec: 0, out: file(name) });
+
     it('loops a video visual that is shorter than the scene', async () => {
       // clip.mp4 lasts 0.5 s; frames 0.5 s apart are the same frame of the clip.
-      await renderScene(media, {
-        width: 320,
-        height: 180,
-        durationSec: 1.5,
-        visual: { path: file('clip.mp4'), kind: 'video' },
-        audio: file('voice.wav'),
-        cues: [],
-        fadeSec: 0,
-        out: file('looped.mp4'),
-      });
+      await renderClipScene('looped.mp4');
       expectSegment(await probe(runner, file('looped.mp4')), 320, 180, 1.5);
       for (const at of [0.2, 0.7, 1.2, 0.45]) await grabFrame(runner, file('looped.mp4'), at, file(`at-${at}.bmp`));
       const sameFrameLater = await frameDifference(file('at-0.2.bmp'), file('at-1.2.bmp'));
@@ -288,16 +283,7 @@ describe('ffmpeg adapter', function () {
 
     it('grabs the last keyframe before a time, decoded alone, as the frame a full decode shows there', async () => {
       // 45 frames: keyframes at 0 and where the joins' handles start and end (frames 8 and 37), none at 0.75 s.
-      await renderScene(media, {
-        width: 320,
-        height: 180,
-        durationSec: 1.5,
-        visual: { path: file('clip.mp4'), kind: 'video' },
-        audio: file('voice.wav'),
-        cues: [],
-        fadeSec: 0,
-        out: file('keyed.mp4'),
-      });
+      await renderClipScene('keyed.mp4');
       await grabKeyframe(runner, file('keyed.mp4'), 0.75, file('key-0.75.bmp'));
       await grabFrame(runner, file('keyed.mp4'), 8 / 30, file('at-frame-8.bmp'));
       await grabFrame(runner, file('keyed.mp4'), 0.75, file('at-0.75.bmp'));
