@@ -20,7 +20,29 @@ export interface HandlerContext {
   /** Aborted when the attempt times out or the worker shuts down. */
   signal: AbortSignal;
   /** Records a file the handler made or reused in the asset store, with the provider and the time it took. */
-  recordAsset(asset: { kind: string; provider: string; path: string; hash: string; bytes: number; latencyMs: number; costUsd?: number | null; reused?: boolean; scene?: number }): void;
+  recordAsset(asset: RecordedAsset): void;
+}
+
+/** A file a handler made or reused, as it reports it. */
+export interface RecordedAsset {
+  kind: string;
+  provider: string;
+  path: string;
+  hash: string;
+  bytes: number;
+  latencyMs: number;
+  costUsd?: number | null;
+  reused?: boolean;
+  scene?: number;
+  /**
+   * The asset graph: what it was made from, each `sha256:<hash>` of another asset (resolved to that asset's id
+   * in views) or `snapshot:<field>` of the request snapshot. Absent for assets outside the graph.
+   */
+  inputs?: string[];
+  /** The stage that made it; default the component's name. */
+  stage?: string;
+  /** Scores a check gave it (fidelity), stored with it. */
+  scores?: Record<string, unknown>;
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<unknown>;

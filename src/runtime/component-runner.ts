@@ -90,7 +90,8 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   const assetsMade: AssetRecord[] = [];
   const recordAsset: HandlerContext['recordAsset'] = (a) =>
     assetsMade.push({ taskId: job.taskId, component: job.component, scene: a.scene ?? sceneOf(input), kind: a.kind, provider: a.provider,
-      hash: a.hash, path: a.path, bytes: a.bytes, latencyMs: Math.round(a.latencyMs), costUsd: a.costUsd ?? null, reused: a.reused ?? false });
+      hash: a.hash, path: a.path, bytes: a.bytes, latencyMs: Math.round(a.latencyMs), costUsd: a.costUsd ?? null, reused: a.reused ?? false,
+      ...(a.inputs ? { inputs: a.inputs } : {}), ...(a.stage ? { stage: a.stage } : {}), ...(a.scores ? { scores: a.scores } : {}) });
   const timeout = new AbortController();
   const signal = opts.shutdown ? AbortSignal.any([timeout.signal, opts.shutdown]) : timeout.signal;
   let timer: NodeJS.Timeout | undefined;

@@ -14,6 +14,12 @@ export interface AssetRecord {
   costUsd?: number | null;
   /** Found in the store instead of made again. */
   reused: boolean;
+  /** The asset graph (product creative): `sha256:<hash>` of assets it was made from, or `snapshot:<field>`. */
+  inputs?: string[] | null;
+  /** The stage that made it, when the handler named one; else the component's name. */
+  stage?: string | null;
+  /** Scores a check gave it (fidelity). */
+  scores?: Record<string, unknown> | null;
 }
 
 export type StoredAsset = AssetRecord & { id: number };
