@@ -108,3 +108,24 @@ export function kenBurnsFilters(build: Capabilities, kind: StillKind, width: num
   const oversample = kind === 'smooth' ? OVERSAMPLE_SMOOTH : OVERSAMPLE_PHOTO;
   return [...coverFilters(width * oversample, height * oversample), zoompan(width, height, frames, move, at), 'setsar=1'];
 }
+
+/**
+ * A handheld camera: the photo held a little closer (`HANDHELD_ZOOM`), swaying in two slow waves on each axis
+ * and breathing a little in and out, seeded, as a phone held at arm's length moves. Drawn from the image covered at
+ * twice the output size, as photos are, so the sway does not judder.
+ */
+const HANDHELD_ZOOM = 1.08;
+const HANDHELD_BREATH = 0.012;
+/** Sway periods in seconds (a slow drift and a quicker wobble) and their shares of the room the zoom leaves. */
+const HANDHELD_WAVES: ReadonlyArray<{ periodSec: number; share: number }> = [{ periodSec: 2.6, share: 0.26 }, { periodSec: 1.1, share: 0.1 }];
+
+export function handheldFilters(width: number, height: number, frames: number, seed: number, at?: number): string[] {
+  const random = seededRandom(seed);
+  const t = `(${at ?? 'on'})/${FPS}`;
+  const wave = () => HANDHELD_WAVES.map((w) => `${num(w.share)}*sin(${num((2 * Math.PI) / w.periodSec)}*${t}+${num(random() * 2 * Math.PI)})`).join('+');
+  const zoom = `${num(HANDHELD_ZOOM)}+${num(HANDHELD_BREATH)}*sin(${num((2 * Math.PI) / 3.7)}*${t}+${num(random() * 2 * Math.PI)})`;
+  const x = `(iw-iw/zoom)*(0.5+${wave()})`;
+  const y = `(ih-ih/zoom)*(0.5+${wave()})`;
+  const zp = `zoompan=z=${escapeFilterValue(zoom)}:x=${escapeFilterValue(x)}:y=${escapeFilterValue(y)}:d=${at === undefined ? frames : 1}:s=${width}x${height}:fps=${FPS}`;
+  return [...coverFilters(width * OVERSAMPLE_PHOTO, height * OVERSAMPLE_PHOTO), zp, 'setsar=1'];
+}
