@@ -1,5 +1,4 @@
 import type { HandlerSignature } from '../core/flow/inputs.ts';
-import { fanOutOutputType } from '../core/flow/inputs.ts';
 import type { HandlerRegistry } from '../handlers/registry.ts';
 import type { PipelineDeps } from '../pipeline/deps.ts';
 import { TRANSITION_PARAMS } from '../pipeline/transitions.ts';
@@ -34,11 +33,8 @@ export const PRODUCT_VIDEO_SIGNATURES: Readonly<Record<string, HandlerSignature>
   // The scene children read their item and the parent's snapshot, not dependencies' roles.
   'product.scene-speech': { produces: ProductVideoType.speech },
   'product.scene-clip': { produces: ProductVideoType.clip },
-  'product.stitch': {
-    produces: ProductVideoType.video,
-    consumes: { scenes: { accepts: fanOutOutputType('product-scene-clip') } },
-    params: TRANSITION_PARAMS,
-  },
+  // Reads the fan-out's scenes from its dependencies (`handlers/stitch.ts`).
+  'product.stitch': { produces: ProductVideoType.video, params: TRANSITION_PARAMS },
 };
 
 const MADE_BY_FFMPEG = new Set(['product.scene-clip', 'product.stitch']);

@@ -14,8 +14,9 @@ import type { SceneSpeech } from './scene-speech.ts';
 
 /**
  * `product.scene-clip` (in each scene child): the scene's image moving (a Ken Burns move, or a handheld sway for
- * UGC), its narration with captions timed by the spoken words, or for a silent scene its headline over silence
- * (the music carries it), as one segment at the output's frame. A narrated scene lasts as long as its speech
+ * UGC) and its narration with captions timed by the spoken words, or for a silent scene silence (the music carries
+ * it), as one segment at the output's frame. The headline is the scene image's own (set where it leaves the product
+ * clear), so a silent scene burns in no second copy of it. A narrated scene lasts as long as its speech
  * (the storyboard's estimate at least); a silent one as the storyboard says.
  */
 
@@ -60,7 +61,7 @@ export function makeSceneClip(deps: PipelineDeps) {
       }
       const cues: Cue[] = speech?.audio
         ? cuesForScene({ index: scene.scene - 1, audio, duration_sec: speech.audio.duration_s, sentences: speech.sentences }, speech.language)
-        : headlineCues(scene, durationSec);
+        : [];
       const captions = captionsFor(scene, snapshot, Boolean(speech?.audio));
       const inputs = [`sha256:${image.hash}`, ...(speech?.audio ? [`sha256:${speech.audio.hash}`] : [])];
       const clip = await makeGraphAsset(ctx, deps.assets, { kind: 'scene-clip', provider: 'ffmpeg', ext: '.mp4', inputs, scene: scene.scene - 1 }, (out) =>
@@ -84,20 +85,13 @@ export function makeSceneClip(deps: PipelineDeps) {
 }
 
 /**
- * Captions: a silent shot's headline large (`bold`); narration in the style asked for (else the tone's, else
- * karaoke) in the scene's band: the middle third (`middle`) for UGC, the style's own layout otherwise.
+ * Captions: narration in the style asked for (else the tone's, else karaoke) in the scene's band: the middle third (`middle`) for UGC, the style's own layout otherwise.
  */
 function captionsFor(scene: VideoScene, snapshot: OutputSnapshot, narrated: boolean): Required<CaptionOptions> {
   if (!narrated) return { style: 'sentence', layout: scene.band === 'middle' ? 'middle' : 'bold' };
   const style = snapshot.options.captions ?? toneStyle(snapshot.options.tone)?.captions ?? 'karaoke';
   const layout = scene.band === 'middle' ? 'middle' : style === 'pop' ? 'bold' : style === 'karaoke' ? 'boxed' : 'classic';
   return { style, layout };
-}
-
-/** A silent shot's headline, on from the first frame to the last. */
-function headlineCues(scene: VideoScene, durationSec: number): Cue[] {
-  const text = (scene.caption ?? scene.headline).trim();
-  return text ? [{ text, startSec: 0, endSec: durationSec }] : [];
 }
 
 /** The scene image: the output of the dependency that answered `{ image: { path } }`. */

@@ -32,7 +32,7 @@ export function makeStitch(deps: PipelineDeps) {
   return async function stitch(ctx: HandlerContext): Promise<StitchOutput> {
     const snapshot = ctx.input as OutputSnapshot;
     const { width, height } = frameOf(snapshot);
-    const { scenes } = ctx.inputs.scenes as { scenes: Array<{ index: number; outputs: Record<string, unknown> }> };
+    const scenes = scenesOf(ctx);
     const clips = [...scenes].sort((a, b) => a.index - b.index).map((s) => clipOf(s.outputs));
     const narrated = clips.some((c) => c.narration);
     const transition = transitionFor(ctx.params, {});
@@ -56,6 +56,21 @@ export function makeStitch(deps: PipelineDeps) {
       await Promise.all([rm(joined, { force: true }), rm(music, { force: true })]);
     }
   };
+}
+
+type FanOutScenes = Array<{ index: number; outputs: Record<string, unknown> }>;
+
+/**
+ * The scene children's outputs: the dependency that answered `{ scenes: [{ index, outputs }] }` (the fan-out). Read
+ * from the dependencies rather than a role: the shared handler catalog flows are compiled with does not know the
+ * product handlers.
+ */
+function scenesOf(ctx: HandlerContext): FanOutScenes {
+  for (const output of Object.values(ctx.deps)) {
+    const scenes = (output as { scenes?: unknown } | null)?.scenes;
+    if (Array.isArray(scenes) && scenes.every((s) => s && typeof s === 'object' && 'outputs' in s)) return scenes as FanOutScenes;
+  }
+  throw new RangeError(`${ctx.component} has no scenes: no dependency answered the fan-out's { scenes }`);
 }
 
 /** A scene child's clip: the output of its component that answered `{ clip }`. */

@@ -88,7 +88,7 @@ const STOPWORDS = new Set([
   'that', 'these', 'those', 'i', 'you', 'we', 'they', 'my', 'your', 'our', 'so', 'just', 'really', 'very', 'make', 'create', 'video', 'ad', 'please',
 ]);
 /** A headline is at most this many words. */
-export const HEADLINE_MAX_WORDS = 5;
+export const HEADLINE_MAX_WORDS = 6;
 
 /**
  * The key phrase of a sentence: its first clause without leading filler words, at most
@@ -98,20 +98,37 @@ export function keyPhrase(text: string, maxWords = HEADLINE_MAX_WORDS): string {
   const clause = text.split(/[,;:—–!?.()]/u).map((c) => c.trim()).find((c) => /\p{L}/u.test(c)) ?? text.trim();
   const words = clause.split(/\s+/u).filter(Boolean);
   while (words.length > 1 && STOPWORDS.has(words[0]!.toLowerCase())) words.shift();
-  const phrase = words.slice(0, maxWords).join(' ').replace(/[^\p{L}\p{N}%$€£¥'’]+$/u, '');
+  const kept = words.slice(0, maxWords);
+  // A phrase cut short ends on a word that says something, not on "with" or "the".
+  if (kept.length < words.length) while (kept.length > 1 && STOPWORDS.has(kept.at(-1)!.toLowerCase())) kept.pop();
+  const phrase = kept.join(' ').replace(/[^\p{L}\p{N}%$€£¥'’]+$/u, '');
   return phrase.charAt(0).toUpperCase() + phrase.slice(1);
 }
 
-/** Benefit phrases, most telling first: the description's clauses, then the prompt's, then the seeds' headlines. */
+/** What a prompt says the product does: "keeps drinks cold all day" out of "someone showing how it keeps drinks cold all day". */
+const PROMPT_CLAIM = /\b(?:keeps?|makes?|helps?|lets?|gives?|holds?|stays?|turns?|saves?|works?|fits?|brings?)\b[^,.;!?]*/iu;
+
+export function promptClaim(prompt: string): string | undefined {
+  const claim = PROMPT_CLAIM.exec(prompt)?.[0]?.replace(/\s+(?:for|to|with)\s+(?:people|someone|anyone|hikers|you)\b.*$/iu, '').trim();
+  return claim && claim.split(/\s+/u).length >= 2 ? claim : undefined;
+}
+
+/**
+ * Benefit phrases, most telling first: what the prompt says it does, then the description's clauses (a bare noun
+ * phrase naming the product's kind, "a steel bottle", says nothing and is left out), then the seeds' headlines.
+ * Only phrases short enough to be a headline (`HEADLINE_MAX_WORDS`), never cut short.
+ */
 export function benefitPhrases(snapshot: OutputSnapshot): string[] {
   const m = snapshot.identity.metadata;
   const name = productName(snapshot).toLowerCase();
-  const clauses = [m.description ?? '', snapshot.prompt]
-    .flatMap((t) => t.split(/[,;.!?—–]|\band\b|\bthat\b|\bwhich\b/iu))
-    .map((c) => keyPhrase(c))
-    .filter((c) => c.split(/\s+/u).length >= 2 && c.toLowerCase() !== name);
+  const kind = (m.category ?? '').toLowerCase().split(/\s+/u).at(-1) ?? '';
+  const claim = promptClaim(snapshot.prompt);
+  const clauses = (m.description ?? '')
+    .split(/[,;.!?—–]|\band\b|\bwith\b/iu)
+    .map((c) => keyPhrase(c, Infinity))
+    .filter((c) => c.split(/\s+/u).length >= 2 && c.toLowerCase() !== name && !(kind && c.split(/\s+/u).length <= 3 && c.toLowerCase().endsWith(kind)));
   const seeds = snapshot.identity.seeds.map((s) => s.headline.trim()).filter(Boolean);
-  return unique([...clauses, ...seeds]);
+  return unique([...(claim ? [keyPhrase(claim, Infinity)] : []), ...clauses, ...seeds]).filter((p) => p.split(/\s+/u).length <= HEADLINE_MAX_WORDS);
 }
 
 export function unique(list: readonly string[]): string[] {

@@ -2,7 +2,7 @@ import { seededRandom } from '../../core/random.ts';
 import type { SpeechRate } from '../../pipeline/planning/scene-plan.ts';
 import { splitSentences } from '../../pipeline/text/sentences.ts';
 import type { Layout, OutputSnapshot } from '../types.ts';
-import { backgroundOf, benefitPhrases, frameOf, keyPhrase, priceText, productName, round3, sceneSeed, type Storyboard, type VideoScene, wholeFrames } from './common.ts';
+import { backgroundOf, benefitPhrases, frameOf, HEADLINE_MAX_WORDS, keyPhrase, priceText, productName, promptClaim, round3, sceneSeed, type Storyboard, type VideoScene, wholeFrames } from './common.ts';
 import { spokenSec } from './script.ts';
 
 /**
@@ -45,14 +45,27 @@ const LINES: Readonly<Record<UgcBeat, ReadonlyArray<(w: Words) => string>>> = {
     (w) => `Now I take it with me everywhere, and it ${w.benefit}.`,
   ],
   detail: [
-    (w) => `My favourite detail? ${capital(w.detail)}.`,
-    (w) => `The thing I love most is this: ${w.detail}.`,
+    (w) => `My favourite detail? The ${w.detail}.`,
+    (w) => `The thing I love most is the ${w.detail}.`,
   ],
   recommend: [
-    (w) => `Honestly, if you're ${w.audience}, just get it.${w.price ? ` It's ${w.price}, and worth it.` : ''}`,
-    (w) => `Would I recommend it? Yes. If you're ${w.audience}, this is the one.`,
+    (w) => `Honestly, for ${w.audience}, just get it.${w.price ? ` It's ${w.price}, and worth it.` : ''}`,
+    (w) => `Would I recommend it to ${w.audience}? Yes, this is the one.`,
   ],
 };
+
+/** What each shot's picture says: short, in the reviewer's voice. */
+const HEADLINES: Readonly<Record<UgcBeat, (w: Words) => string>> = {
+  hook: (w) => w.name,
+  problem: () => 'Before I found it',
+  how: (w) => headline(w.benefit),
+  detail: (w) => headline(`The ${w.detail}`),
+  recommend: (w) => (w.price ? `Worth every cent of ${w.price}` : 'Worth it'),
+};
+
+function headline(phrase: string): string {
+  return keyPhrase(phrase, HEADLINE_MAX_WORDS);
+}
 
 export function ugcStoryboard(snapshot: OutputSnapshot, options: { rate: SpeechRate }): Storyboard & { script: string } {
   frameOf(snapshot);
@@ -65,7 +78,7 @@ export function ugcStoryboard(snapshot: OutputSnapshot, options: { rate: SpeechR
       scene: i + 1,
       beat,
       layout: BEAT_LAYOUT[beat],
-      headline: keyPhrase(narration),
+      headline: HEADLINES[beat](words),
       background: backgroundOf(snapshot, i),
       narration,
       caption: narration,
@@ -78,20 +91,23 @@ export function ugcStoryboard(snapshot: OutputSnapshot, options: { rate: SpeechR
   return { scenes, duration_s: round3(scenes.reduce((a, s) => a + s.duration_s, 0)), script: scenes.map((s) => s.narration).join('\n\n') };
 }
 
+/** A phrase that starts with what the product does ("keeps…"), not with a part of it. */
+const DOES = /^(?:keeps?|makes?|helps?|lets?|gives?|holds?|stays?|turns?|saves?|works?|fits?|brings?)\b/iu;
+
 /** The phrases the lines are filled with, from the prompt and the product's metadata. */
 function wordsOf(snapshot: OutputSnapshot): Words {
   const m = snapshot.identity.metadata;
   const benefits = benefitPhrases(snapshot).map((b) => b.charAt(0).toLowerCase() + b.slice(1));
-  const fromPrompt = /\b(?:keeps?|makes?|helps?|lets?|gives?|holds?|stays?|turns?|saves?|works?)\b[^,.;!?]*/iu.exec(snapshot.prompt)?.[0]?.trim();
-  const benefit = fromPrompt ? thirdPerson(fromPrompt) : benefits[0] ? `gives me ${benefits[0]}` : 'does exactly what it promises';
-  const audience = /\bfor\s+([^,.;!?]+)/iu.exec(snapshot.prompt)?.[1]?.trim() ?? `looking for a good ${m.category || 'one'}`;
+  const claim = promptClaim(snapshot.prompt) ?? benefits.find((b) => DOES.test(b));
+  const category = (m.category || 'product').toLowerCase();
+  const audience = /\bfor\s+([^,.;!?]+)/iu.exec(snapshot.prompt)?.[1]?.trim() ?? `anyone who wants a good ${category}`;
   return {
     name: productName(snapshot),
-    benefit,
-    detail: benefits.find((b) => !benefit.includes(b)) ?? `how well it's made`,
-    category: (m.category || 'product').toLowerCase(),
+    benefit: claim ? thirdPerson(claim) : 'does exactly what it promises',
+    detail: benefits.find((b) => !DOES.test(b)) ?? `way it's made`,
+    category,
     price: priceText(snapshot),
-    audience: /^(?:a|an|anyone|someone|people|looking)\b/iu.test(audience) ? audience : `into ${audience}`,
+    audience,
   };
 }
 
@@ -104,8 +120,4 @@ function thirdPerson(phrase: string): string {
 
 function plural(noun: string): string {
   return /s$/iu.test(noun) ? noun : `${noun}s`;
-}
-
-function capital(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
