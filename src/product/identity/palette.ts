@@ -49,7 +49,7 @@ export function paletteOfSamples(samples: readonly Sample[]): PaletteColour[] {
   if (samples.length === 0) return [];
   const total = samples.reduce((s, p) => s + p.w, 0);
   let centres = initialCentres(samples);
-  let assignment = new Int32Array(samples.length);
+  let assignment: Int32Array = new Int32Array(samples.length);
   for (let it = 0; it < ITERATIONS; it++) {
     assignment = assign(samples, centres);
     const sums = centres.map(() => [0, 0, 0, 0]);
