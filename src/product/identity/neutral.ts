@@ -18,9 +18,13 @@ import type { NeutralImage } from '../types.ts';
  *   keeps no halo of the old backdrop;
  * - the result is trimmed to the product (solid pixels) and padded evenly.
  *
+ * A plain border around a full rectangle is a mat or a letterbox, not a
+ * backdrop: when what the cut keeps fills its own box almost entirely and
+ * most of the photo, the photo is treated as busy.
+ *
  * On a busy background nothing is cut: the photo is trimmed of uniform
  * borders, its exposure normalised, and centred on a canvas no further than
- * 5:4 from square, filled with the colour of its edges.
+ * 5:4 from square, over a blurred, dimmed widening of itself.
  */
 
 /** Border strip width, as a share of the shorter side. */
@@ -29,7 +33,7 @@ const MIN_BORDER_PX = 2;
 /** A background is plain when 95% of its border pixels are within this distance (RGB, 0–441) of its row's colour. */
 const PLAIN_P95 = 24;
 /** The flood fill goes through pixels nearer the background than this. */
-const FILL_DISTANCE = 44;
+export const FILL_DISTANCE = 44;
 /** Within the background, alpha ramps from 0 at this distance to 1 at FILL_DISTANCE. */
 const CLEAR_DISTANCE = 16;
 /** Pixels at least this opaque are the product when trimming. */
@@ -38,6 +42,12 @@ const SOLID_ALPHA = 128;
 const PAD_SHARE = 0.06;
 /** A framed copy's canvas is no further from square than this (width over height, and its inverse). */
 const MAX_FRAME_ASPECT = 5 / 4;
+/** A cut keeping at least this share of its box solid, over at least MAT_AREA of the photo, cut a picture out of its mat. */
+const MAT_FILL = 0.98;
+const MAT_AREA = 0.4;
+/** How a framed copy's margins are blurred and dimmed. */
+const FRAME_BLUR_SIGMA = 24;
+const FRAME_DIM = 0.85;
 /** `sharp.trim` threshold for uniform borders of a framed copy. */
 const TRIM_THRESHOLD = 12;
 
@@ -71,6 +81,8 @@ export interface Cutout {
   height: number;
   /** The product's solid pixels in the result: equal margins on every side, up to rounding. */
   box: { x: number; y: number; w: number; h: number };
+  /** Where that box was in the photo: a photo pixel (x, y) is at (x − source.x + box.x, y − source.y + box.y). */
+  source: { x: number; y: number; w: number; h: number };
 }
 
 /** Makes the neutral image of one photo and stores it. */
@@ -80,15 +92,26 @@ export async function makeNeutralImage(photo: string, source: string, files: Neu
   const out = await files.scratch('.png');
   let width: number;
   let height: number;
-  if (background.plain) {
-    const cut = cutOut(image, background);
+  const cut = background.plain ? cutOut(image, background) : undefined;
+  const cutout = cut !== undefined && !isMat(cut, image);
+  if (cut && cutout) {
     await sharp(cut.data, { raw: { width: cut.width, height: cut.height, channels: 4 } }).png().toFile(out);
     ({ width, height } = cut);
   } else {
     ({ width, height } = await framedCopy(photo, out));
   }
   const stored = await files.put(out);
-  return { path: stored.path, hash: stored.hash, width, height, cutout: background.plain, source };
+  return { path: stored.path, hash: stored.hash, width, height, cutout, source };
+}
+
+/** Whether a cut kept a full rectangle covering much of the photo: a picture in a mat, not a product on a backdrop. */
+export function isMat(cut: Cutout, photo: RgbImage): boolean {
+  const { x, y, w, h } = cut.box;
+  let solid = 0;
+  for (let row = y; row < y + h; row++) {
+    for (let col = x; col < x + w; col++) if (cut.data[(row * cut.width + col) * 4 + 3]! >= SOLID_ALPHA) solid++;
+  }
+  return solid / (w * h) >= MAT_FILL && (w * h) / (photo.width * photo.height) >= MAT_AREA;
 }
 
 export async function decodeRgb(file: string): Promise<RgbImage> {
@@ -245,7 +268,7 @@ function padEvenly(rgba: Buffer, width: number, box: { x: number; y: number; w: 
     const from = ((box.y + y) * width + box.x) * 4;
     rgba.copy(out, ((y + margin) * outW + margin) * 4, from, from + box.w * 4);
   }
-  return { data: out, width: outW, height: outH, box: { x: margin, y: margin, w: box.w, h: box.h } };
+  return { data: out, width: outW, height: outH, box: { x: margin, y: margin, w: box.w, h: box.h }, source: box };
 }
 
 /** A busy photo, trimmed of uniform borders, exposure normalised, centred on a canvas near square. */
@@ -258,16 +281,12 @@ async function framedCopy(photo: string, out: string): Promise<{ width: number; 
   const targetH = Math.max(height, Math.ceil(width / MAX_FRAME_ASPECT));
   const left = Math.floor((targetW - width) / 2);
   const top = Math.floor((targetH - height) / 2);
-  const [r, g, b] = edgeColour(image);
-  await sharp(image.data, { raw: { width, height, channels: 3 } })
-    .extend({ left, right: targetW - width - left, top, bottom: targetH - height - top, background: { r, g, b } })
+  const raw = { raw: { width, height, channels: 3 as const } };
+  // The margins show the photo itself, widened and blurred: a flat fill reads as a letterbox.
+  const backdrop = await sharp(image.data, raw).resize(targetW, targetH, { fit: 'cover' }).blur(FRAME_BLUR_SIGMA).modulate({ brightness: FRAME_DIM })
+    .raw().toBuffer();
+  await sharp(backdrop, { raw: { width: targetW, height: targetH, channels: 3 } })
+    .composite([{ input: image.data, ...raw, left, top }])
     .png().toFile(out);
   return { width: targetW, height: targetH };
-}
-
-function edgeColour(image: RgbImage): Rgb {
-  const b = borderWidth(image);
-  const top = medianColour(image, 0, b);
-  const bottom = medianColour(image, image.height - b, image.height);
-  return [0, 1, 2].map((c) => Math.round((top[c]! + bottom[c]!) / 2)) as Rgb;
 }
