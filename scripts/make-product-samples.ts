@@ -201,6 +201,20 @@ function drawLid(ctx: SKRSContext2D, view: View): void {
     ctx.ellipse(BODY.cx, sy, 70 * (0.4 + 0.6 * view.slotToward), 9 * view.tilt * 5, 0, 0, Math.PI * 2);
     ctx.fill();
   }
+  // Turned side-on, the raised mouthpiece around the slot shows in profile at the lid's edge.
+  if (view.slotToward < 0.5) {
+    const mx = BODY.cx - half + 40;
+    const g2 = ctx.createLinearGradient(mx - 45, 0, mx + 45, 0);
+    g2.addColorStop(0, '#1c1d20');
+    g2.addColorStop(0.4, LID_LIGHT);
+    g2.addColorStop(1, '#232428');
+    ctx.fillStyle = g2;
+    ctx.beginPath();
+    ctx.moveTo(mx - 50, top + 2);
+    ctx.bezierCurveTo(mx - 44, top - 26, mx + 44, top - 26, mx + 56, top + 2);
+    ctx.closePath();
+    ctx.fill();
+  }
   // Rim highlight where the lid meets the body.
   ctx.strokeStyle = 'rgba(255,255,255,0.18)';
   ctx.lineWidth = 3;

@@ -12,6 +12,7 @@ import { jsonHash } from '../../src/product/handlers/shared.ts';
 import { cutOut, decodeRgb, estimateBackground, FILL_DISTANCE, isMat, makeNeutralImage } from '../../src/product/identity/neutral.ts';
 import { paletteOf } from '../../src/product/identity/palette.ts';
 import { storyboardSeeds } from '../../src/product/identity/seeds.ts';
+import { drawSheet, SHEET_VIEW_HEIGHT } from '../../src/product/identity/sheet.ts';
 import { registerProductIdentity } from '../../src/product/register.ts';
 import { LAYOUTS, type NeutralImage, type ProductMetadata, type ProductSnapshot, type StoryboardSeed } from '../../src/product/types.ts';
 import { defaultRegistry, startEmbedded, type EmbeddedRuntime } from '../../src/runtime/composition.ts';
@@ -188,6 +189,35 @@ describe('product identity', function () {
     expect(palette.slice(0, 2).map((c) => c.hex)).to.deep.equal(['#c0392b', '#2c3e50']);
     expect(palette[0]!.weight).to.be.closeTo(0.7, 0.03);
     expect(palette[1]!.weight).to.be.closeTo(0.3, 0.03);
+  });
+
+  it('sets the views of the sheet side by side at one height, the name in dark type under them', async () => {
+    const views = [];
+    for (const [i, [w, h, colour]] of ([[300, 600, '#1f6f73'], [500, 250, '#c0392b']] as const).entries()) {
+      const file = path.join(dir, `view-${i}.png`);
+      await sharp({ create: { width: w, height: h, channels: 4, background: colour } }).png().toFile(file);
+      views.push({ path: file, width: w, height: h });
+    }
+    const out = path.join(dir, 'sheet.png');
+    const sheet = await drawSheet(views, 'Harbor Ceramic Travel Mug', out);
+    const img = await rgbaOf(out);
+    expect([img.width, img.height]).to.deep.equal([sheet.width, sheet.height]);
+    // 280 + 48 + 1120 wide at 560 high, with 64 px margins.
+    expect(sheet.width).to.equal(64 + 280 + 48 + 1120 + 64);
+    const at = (x: number, y: number) => [...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)];
+    const mid = 64 + SHEET_VIEW_HEIGHT / 2;
+    expect(at(64 + 140, mid)).to.deep.equal([0x1f, 0x6f, 0x73]);
+    expect(at(64 + 280 + 48 + 560, mid)).to.deep.equal([0xc0, 0x39, 0x2b]);
+    // Both views span the same rows: the first and last row of each are at the same heights.
+    for (const x of [64 + 140, 64 + 280 + 48 + 560]) {
+      expect(at(x, 64)).to.not.deep.equal(at(x, 63));
+      expect(at(x, 64 + SHEET_VIEW_HEIGHT - 1)).to.not.deep.equal(at(x, 64 + SHEET_VIEW_HEIGHT));
+    }
+    let ink = 0;
+    for (let y = 64 + SHEET_VIEW_HEIGHT; y < img.height; y++) {
+      for (let x = 0; x < img.width; x++) if (at(x, y).every((v) => v < 80)) ink++;
+    }
+    expect(ink, 'dark pixels of the name under the views').to.be.above(2000);
   });
 
   describe('storyboard seeds', () => {
