@@ -42,8 +42,7 @@ const HEADLINE_BAND = { landscape: 0.17, portrait: 0.13, square: 0.15 } as const
 const CAPTION_BAND = 0.11;
 /** How much of its area the product fills in the hero layout. */
 const HERO_FILL = 0.9;
-/** The close-up's product height over the height it has, and the share of the product left out of frame. */
-const CLOSE_UP_ZOOM = 1.22;
+/** The share of the close-up's product left out of frame. */
 const CLOSE_UP_CROP = 0.18;
 /** The product panel's share of the width in the callout and split layouts (landscape and square). */
 const CALLOUT_PRODUCT_SHARE = 0.54;
