@@ -11,25 +11,26 @@ import { AssetStore } from '../../src/adapters/asset-store.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../src/core/engine/task.ts';
 import { registerBuiltins } from '../../src/handlers/builtin.ts';
-import { type HandlerContext, HandlerRegistry } from '../../src/handlers/registry.ts';
+import { HandlerRegistry } from '../../src/handlers/registry.ts';
 import type { PipelineDeps } from '../../src/pipeline/deps.ts';
 import { providersFromSettings } from '../../src/pipeline/providers.ts';
 import { registerPipeline } from '../../src/pipeline/register.ts';
 import type { SceneClip } from '../../src/product/handlers/scene-clip.ts';
 import type { SceneSpeech } from '../../src/product/handlers/scene-speech.ts';
 import type { StitchOutput } from '../../src/product/handlers/stitch.ts';
+import { registerProductCreative } from '../../src/product/register-creative.ts';
 import { registerProductVideo } from '../../src/product/register-video.ts';
 import { StoryboardError, type VideoScene } from '../../src/product/storyboard/common.ts';
 import { CUT_SHOT_SEC, CUT_SHOTS, cutStoryboard } from '../../src/product/storyboard/cut.ts';
 import { scriptStoryboard } from '../../src/product/storyboard/script.ts';
 import { UGC_BEATS, ugcStoryboard } from '../../src/product/storyboard/ugc.ts';
-import type { Layout, OutputMode, OutputOptions, OutputSnapshot } from '../../src/product/types.ts';
+import type { OutputMode, OutputOptions, OutputSnapshot } from '../../src/product/types.ts';
 import { type EmbeddedRuntime, startEmbedded } from '../../src/runtime/composition.ts';
 import { compileSettings } from '../../src/settings.ts';
 
 /**
  * Product creative's three video modes end to end on the embedded engine: real ffmpeg, the best voice installed,
- * a neutral product image drawn here (a teal bottle with a red cap and a white label on transparency). Each MP4
+ * the offline scene-image composer (`product.scene-image`), a neutral product image drawn here (a teal bottle with a red cap and a white label on transparency). Each MP4
  * is probed, its scenes' captions and pictures checked, and a contact sheet of each mode written to /tmp for a
  * person to look at.
  */
@@ -78,36 +79,6 @@ function snapshotFor(neutral: { path: string; hash: string }, mode: OutputMode, 
   };
 }
 
-const BACKDROPS = ['#f2d7b6', '#cfe0f5', '#e8e8e8', '#f5cfd9'];
-
-/**
- * Stands in for `product.scene-image` (the creative work, built beside this): the headline in a top band and the
- * neutral image below it over a plain backdrop, placed by the scene's layout, at the output's frame.
- */
-function standInSceneImage(assets: AssetStore) {
-  return async (ctx: HandlerContext) => {
-    const { item, parent } = ctx.input as { item: VideoScene; parent: { input: OutputSnapshot } };
-    const format = parent.input.options.format ?? '16:9';
-    const [width, height] = format === '9:16' ? [1080, 1920] : format === '1:1' ? [1080, 1080] : [1920, 1080];
-    const share: Record<Layout, { h: number; x: number }> = { hero: { h: 0.75, x: 0.5 }, 'close-up': { h: 0.83, x: 0.5 }, callout: { h: 0.65, x: 0.3 }, split: { h: 0.7, x: 0.72 } };
-    const place = share[item.layout];
-    // The headline in the top band, as the offline composer sets it; the product below it.
-    const band = Math.round(height * 0.15);
-    const productHeight = Math.round(Math.min(height * place.h, (width * 0.9) / 0.6));
-    const product = await sharp(bottleSvg()).resize({ height: productHeight }).png().toBuffer();
-    const { width: productWidth = 0 } = await sharp(product).metadata();
-    const left = Math.max(0, Math.min(width - productWidth, Math.round(width * place.x - productWidth / 2)));
-    const headline = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${band}"><text x="50%" y="65%" text-anchor="middle"
-      font-family="sans-serif" font-weight="bold" font-size="${Math.round(Math.min(band * 0.45, (width * 1.6) / Math.max(8, item.headline.length)))}" fill="#222">${item.headline.replace(/[<&>]/g, '')}</text></svg>`);
-    const out = await assets.scratch('.png');
-    await sharp({ create: { width, height, channels: 3, background: BACKDROPS[item.seed % BACKDROPS.length]! } })
-      .composite([{ input: headline, left: 0, top: 0 }, { input: product, left, top: band + Math.round((height - band - productHeight) / 2) }])
-      .png().toFile(out);
-    const stored = await assets.put(out);
-    return { image: { path: stored.path, hash: stored.hash } };
-  };
-}
-
 interface ModeRun {
   snapshot: OutputSnapshot;
   storyboard: { scenes: VideoScene[]; duration_s: number; script?: string };
@@ -127,8 +98,7 @@ describe('product video modes', function () {
     const settings = compileSettings({ ...process.env, SLOTFLOW_DATA_DIR: path.join(dir, 'data') });
     const assets = new AssetStore(settings.dataDir);
     deps = providersFromSettings(assets, settings);
-    const registry = registerProductVideo(registerPipeline(registerBuiltins(new HandlerRegistry()), deps), deps);
-    registry.register('product.scene-image', standInSceneImage(assets));
+    const registry = registerProductVideo(registerProductCreative(registerPipeline(registerBuiltins(new HandlerRegistry()), deps), { assets }), deps);
     rt = await startEmbedded({ registry, settings, concurrency: 2 });
     const file = path.join(dir, 'neutral.png');
     await sharp(bottleSvg()).png().toFile(file);

@@ -15,7 +15,7 @@ import {
 } from './encoding.ts';
 import { escapeFilterPath } from './escape.ts';
 import { FfmpegError } from './errors.ts';
-import { handheldFilters, kenBurnsFilters } from './ken-burns.ts';
+import { handheldFilters, kenBurnsFilters, pushInFilters } from './ken-burns.ts';
 import type { FfmpegRunner, RunOptions } from './run.ts';
 import { libassEnv, stageImage, withScratch } from './scratch.ts';
 import { gradientSource } from './sources.ts';
@@ -121,8 +121,11 @@ export interface SceneOptions extends RunOptions {
   out: string;
   /** Picks the Ken Burns direction (or the handheld sway); default: derived from the visual's path. */
   motionSeed?: number;
-  /** How an image moves: a Ken Burns move (default) or a handheld camera's sway (`ken-burns.ts`). */
-  motion?: 'ken-burns' | 'handheld';
+  /**
+   * How an image moves (`ken-burns.ts`): a Ken Burns move (default); for a composed picture with text near its
+   * edges, a centred push-in or a handheld camera's sway, which crop only a few percent of any edge.
+   */
+  motion?: 'ken-burns' | 'push' | 'handheld';
   /** Keep the captions' ASS document at this path (default: a scratch file, removed afterwards). */
   subtitlesFile?: string;
   /**
@@ -161,7 +164,9 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
       const still = visual.smooth ? 'smooth' : visual.drawn ? 'drawn' : 'photo';
       const move = (at?: number) => options.motion === 'handheld'
         ? handheldFilters(width, height, frames + 1, seed, at)
-        : kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed, at);
+        : options.motion === 'push'
+          ? pushInFilters(width, height, frames + 1, at)
+          : kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed, at);
       chains.push(`[0:v]${move().join(',')}[base]`);
       if (options.stillFile && !watermark?.image) {
         // The still frame alone, from the image again: a split of the scene's picture for it cost ~0.25 cpu s a 1080×1920

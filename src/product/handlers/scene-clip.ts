@@ -13,7 +13,7 @@ import { hashOfStored, sceneOf } from './scene-input.ts';
 import type { SceneSpeech } from './scene-speech.ts';
 
 /**
- * `product.scene-clip` (in each scene child): the scene's image moving (a Ken Burns move, or a handheld sway for
+ * `product.scene-clip` (in each scene child): the scene's image moving (a slow push-in, or a handheld sway for
  * UGC) and its narration with captions timed by the spoken words, or for a silent scene silence (the music carries
  * it), as one segment at the output's frame. The headline is the scene image's own (set where it leaves the product
  * clear), so a silent scene burns in no second copy of it. A narrated scene lasts as long as its speech
@@ -72,7 +72,8 @@ export function makeSceneClip(deps: PipelineDeps) {
           cues,
           captions,
           fadeSec: 0,
-          motion: scene.motion === 'handheld' ? 'handheld' : 'ken-burns',
+          // The scene image's headline and labels run close to its edges: a push-in crops them less than a Ken Burns drift.
+          motion: scene.motion,
           motionSeed: scene.seed,
           out,
           signal: ctx.signal,

@@ -8,7 +8,7 @@ import { MUSIC_FADE_SEC, MUSIC_VOLUME } from '../../pipeline/handlers/video-synt
 import { NEUTRAL_MOOD, toneStyle } from '../../pipeline/tones.ts';
 import { transitionFor } from '../../pipeline/transitions.ts';
 import { frameOf } from '../storyboard/common.ts';
-import type { OutputSnapshot } from '../types.ts';
+import { outputSnapshot } from './output-input.ts';
 import { makeGraphAsset } from './record.ts';
 import type { SceneClip } from './scene-clip.ts';
 
@@ -30,7 +30,7 @@ const SILENT_MUSIC_VOLUME = 1;
 
 export function makeStitch(deps: PipelineDeps) {
   return async function stitch(ctx: HandlerContext): Promise<StitchOutput> {
-    const snapshot = ctx.input as OutputSnapshot;
+    const snapshot = outputSnapshot(ctx);
     const { width, height } = frameOf(snapshot);
     const scenes = scenesOf(ctx);
     const clips = [...scenes].sort((a, b) => a.index - b.index).map((s) => clipOf(s.outputs));

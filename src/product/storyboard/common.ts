@@ -12,8 +12,8 @@ import { LAYOUTS, type Layout, type OutputSnapshot, type ProductScene } from '..
 
 /** Where a scene's captions sit: the bottom band (the caption layouts' own), or the middle third of the frame (UGC). */
 export type CaptionBand = 'bottom' | 'middle';
-/** How the camera moves over a scene's image: a slow Ken Burns move, or a small handheld sway (UGC). */
-export type SceneMotion = 'ken-burns' | 'handheld';
+/** How the camera moves over a scene's image: a slow push-in, or a small handheld sway (UGC). */
+export type SceneMotion = 'push' | 'handheld';
 
 export interface VideoScene extends ProductScene {
   band: CaptionBand;

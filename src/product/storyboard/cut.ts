@@ -39,7 +39,7 @@ export function cutStoryboard(snapshot: OutputSnapshot): Storyboard {
     duration_s,
     seed: sceneSeed(snapshot, i),
     band: 'bottom',
-    motion: 'ken-burns',
+    motion: 'push',
   }));
   return { scenes, duration_s: round3(durations.reduce((a, b) => a + b, 0)) };
 }

@@ -67,7 +67,7 @@ export function scriptStoryboard(snapshot: OutputSnapshot, options: ScriptPlanOp
       duration_s: wholeFrames(spokenSec(sentences, options.rate)),
       seed: sceneSeed(snapshot, i),
       band: 'bottom',
-      motion: 'ken-burns',
+      motion: 'push',
     };
   });
   return { scenes, duration_s: round3(scenes.reduce((a, s) => a + s.duration_s, 0)), script: text, written };
