@@ -124,10 +124,14 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
       ? cacheKey([component.handler, cacheVersion, component.params, input, keyed, ...(context === undefined ? [] : [context])])
       : undefined;
     if (key) {
-      const hit = await cache!.cached(key);
+      const hit = await cache!.cachedEntry<AssetRecord>(key);
       if (hit !== undefined) {
         metrics.cacheHits.inc();
-        await engine.answer({ ...base, ok: true, output: hit, cached: true });
+        // The task's ledger lists what it uses even when another task made it: an asset graph needs the ids.
+        if (hit.assets.length > 0) {
+          await store.recordAssets(hit.assets.map((a) => ({ ...a, taskId: job.taskId, component: job.component, scene: a.scene ?? sceneOf(input), reused: true })));
+        }
+        await engine.answer({ ...base, ok: true, output: hit.output, cached: true });
         return 'answered';
       }
     }
@@ -151,7 +155,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
           ]);
     answer = { ...base, ok: true, output: output ?? null };
     metrics.componentDuration.observe({ flow: flow.name, component: component.name, outcome: 'succeeded' }, (performance.now() - runStarted) / 1000);
-    if (key) await cache!.remember(key, answer.output);
+    if (key) await cache!.remember(key, answer.output, assetsMade);
   } catch (e) {
     if (opts.shutdown?.aborted) throw e; // handed back to the queue: the job runs again elsewhere
     if (isRetryableDbError(e)) throw e; // the store was unreachable: the queue runs the job again; not the handler's failure

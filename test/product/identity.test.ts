@@ -336,6 +336,10 @@ describe('product identity', function () {
       expect(done.phase).to.equal('completed');
       const runs = await rt.store.listRuns(id);
       expect(runs.map((r) => r.cached ?? false)).to.deep.equal([true, true, true, true]);
+      // The repeat's ledger still lists its identity (marked reused), so an output made from it has asset ids to name.
+      const listed = await rt.store.listAssets(id);
+      expect(listed.map((a) => a.kind).sort()).to.deep.equal(['metadata', 'neutral', 'seeds', 'sheet', 'view', 'view']);
+      expect(listed.every((a) => a.reused && a.taskId === id && (a.inputs?.length ?? 0) > 0)).to.equal(true);
     });
 
     it('fails ProductNeutral with product-image-missing, before any work, when a photo is not stored', async () => {
