@@ -387,14 +387,17 @@ function conformance(name: string, start: () => Promise<Backend>): void {
 
     it('writes job snapshots once and lists a subject\'s snapshots oldest first', async () => {
       const subject = randomUUID();
-      const first = await backend.store.saveSnapshot({ contract: 'output-generation/1', subject, body: { mode: 'image_bundle', options: { scenes: 2 } }, sha256: 'd'.repeat(64) });
-      await backend.store.saveSnapshot({ contract: 'output-retry/1', subject, body: { from: 'scene-image', scene: 2 }, sha256: 'e'.repeat(64) });
-      await backend.store.saveSnapshot({ contract: 'output-retry/1', subject: randomUUID(), body: {}, sha256: 'f'.repeat(64) });
+      const product = randomUUID();
+      const first = await backend.store.saveSnapshot({ contract: 'output-generation/1', subject, parent: product, body: { mode: 'image_bundle', options: { scenes: 2 } }, sha256: 'd'.repeat(64) });
+      await backend.store.saveSnapshot({ contract: 'output-retry/1', subject, parent: product, body: { from: 'scene-image', scene: 2 }, sha256: 'e'.repeat(64) });
+      await backend.store.saveSnapshot({ contract: 'product-creation/1', subject: product, parent: null, body: {}, sha256: 'f'.repeat(64) });
       const listed = await backend.store.listSnapshots(subject);
       expect(listed.map((s) => s.contract)).to.deep.equal(['output-generation/1', 'output-retry/1']);
       expect(listed[0]).to.deep.include({ id: first.id, subject, sha256: 'd'.repeat(64), body: { mode: 'image_bundle', options: { scenes: 2 } } });
       expect(listed[1]!.body).to.deep.equal({ from: 'scene-image', scene: 2 });
       expect(await backend.store.listSnapshots(randomUUID())).to.deep.equal([]);
+      expect((await backend.store.listSnapshotsUnder(product)).map((s) => s.id)).to.deep.equal(listed.map((s) => s.id));
+      expect((await backend.store.listSnapshots(product))[0]!.parent).to.equal(null);
     });
 
     it('purges a finished task\'s events and runs once it is past retention, and keeps the task', async () => {

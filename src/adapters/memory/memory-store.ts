@@ -311,6 +311,10 @@ export class MemoryStore implements TaskStore {
     return structuredClone(this.snapshots.filter((s) => s.subject === subject));
   }
 
+  async listSnapshotsUnder(parent: string): Promise<StoredSnapshot[]> {
+    return structuredClone(this.snapshots.filter((s) => s.parent === parent));
+  }
+
   async recordAssets(assets: readonly AssetRecord[]): Promise<void> {
     for (const a of assets) this.assets.push({ ...structuredClone(a), inputs: a.inputs ?? null, stage: a.stage ?? null, scores: a.scores ?? null, id: this.assets.length + 1 });
   }

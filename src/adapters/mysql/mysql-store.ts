@@ -27,7 +27,7 @@ import { forgetAssets } from './steps/forget-assets.ts';
 import { forgetRequests } from './steps/forget-requests.ts';
 import { getTask } from './steps/get-task.ts';
 import { getAsset, listAssets } from './steps/list-assets.ts';
-import { listSnapshots } from './steps/list-snapshots.ts';
+import { listSnapshots, listSnapshotsUnder } from './steps/list-snapshots.ts';
 import { saveSnapshot } from './steps/save-snapshot.ts';
 import type { NewSnapshot, StoredSnapshot } from '../../core/ports/snapshots.ts';
 import { listChildren } from './steps/list-children.ts';
@@ -197,6 +197,10 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   listSnapshots(subject: string): Promise<StoredSnapshot[]> {
     return withDbRetry(() => listSnapshots(this.db, subject));
+  }
+
+  listSnapshotsUnder(parent: string): Promise<StoredSnapshot[]> {
+    return withDbRetry(() => listSnapshotsUnder(this.db, parent));
   }
 
   listEventsOf(taskIds: readonly string[], afterId: number, limit: number): Promise<StoredEvent[]> {

@@ -178,11 +178,13 @@ export const snapshots = mysqlTable(
     id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
     contract: varchar('contract', { length: 64 }).notNull(),
     subject: char('subject', { length: 36 }).notNull(),
+    /** The product an output's snapshots belong to; null for a product's own. */
+    parent: char('parent', { length: 36 }),
     body: json('body').notNull(),
     sha256: char('sha256', { length: 64 }).notNull(),
     createdAt: at('created_at').notNull(),
   },
-  (t) => [index('snapshots_subject').on(t.subject, t.id)],
+  (t) => [index('snapshots_subject').on(t.subject, t.id), index('snapshots_parent').on(t.parent, t.id)],
 );
 
 /**

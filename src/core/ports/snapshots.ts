@@ -8,6 +8,8 @@ export interface NewSnapshot {
   contract: string;
   /** The product or output (task) id it made or retried. */
   subject: string;
+  /** The product an output's snapshot belongs to; null for a product's own. */
+  parent: string | null;
   body: unknown;
   /** sha256 of the body's canonical JSON. */
   sha256: string;
@@ -22,4 +24,6 @@ export interface Snapshots {
   saveSnapshot(snapshot: NewSnapshot): Promise<StoredSnapshot>;
   /** A subject's snapshots, oldest first. */
   listSnapshots(subject: string): Promise<StoredSnapshot[]>;
+  /** The snapshots whose parent is `parent` (a product's outputs'), oldest first. */
+  listSnapshotsUnder(parent: string): Promise<StoredSnapshot[]>;
 }
