@@ -85,6 +85,14 @@ export class ProductStateError extends SlotflowError {
   }
 }
 
+/** An Idempotency-Key that named an earlier request with a different body (422). */
+export class IdempotencyKeyReusedError extends SlotflowError {
+  override name = 'IdempotencyKeyReusedError';
+  constructor(readonly task: string) {
+    super('this Idempotency-Key was used for a different request', { code: 'idempotency-key-reused' });
+  }
+}
+
 /** The HTTP status of each product-creative error code. */
 export const PRODUCT_ERROR_STATUS: Readonly<Record<string, number>> = {
   'unknown-contract': 400,
