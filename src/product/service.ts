@@ -23,6 +23,7 @@ import { validateProductImages } from './validate-images.ts';
  * output (a task of the flow its mode routes to, whose input is the output-generation snapshot with the
  * identity's asset references copied in), the product and output views, and retries. Every request is
  * checked in full before anything is stored; each snapshot is written once, after its task exists.
+ * Photos are judged by their content (validate-images.ts), never by their names.
  */
 
 export interface ProductDeps {
@@ -54,20 +55,18 @@ function sha256(value: unknown): string {
 }
 
 /** A stored upload's path and the name the user knows it by; `pointer` says where the request named it. */
-function upload(assets: AssetStore, ref: FileRef, pointer: string, exts: readonly string[]): { file: string; asset: string; path: string } {
+function upload(assets: AssetStore, ref: FileRef, pointer: string, exts?: readonly string[]): { file: string; asset: string; path: string } {
   const asset = typeof ref === 'string' ? ref.slice('asset:'.length) : ref.asset;
   const file = typeof ref === 'string' ? asset : ref.file;
-  if (!exts.includes(path.extname(asset))) throw new UnknownUploadError(pointer, `${pointer}: ${file.slice(0, 80)} is not a ${exts.join('/')} upload`);
+  if (exts && !exts.includes(path.extname(asset))) throw new UnknownUploadError(pointer, `${pointer}: ${file.slice(0, 80)} is not a ${exts.join('/')} upload`);
   const found = assets.pathOf(asset);
   if (!found) throw new UnknownUploadError(pointer, `${pointer}: no upload ${asset.slice(0, 16)}…: upload it with POST /v1/assets first`);
   return { file, asset, path: found };
 }
 
-const IMAGE_EXTS = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.bin'];
-
 export async function createProduct(deps: ProductDeps, raw: unknown, idempotencyKey: string | null = null): Promise<Created> {
   const body = checkContract(raw, 'product-creation/1');
-  const images = body.images.map((ref, i) => upload(deps.assets, ref, `/images/${i}`, IMAGE_EXTS));
+  const images = body.images.map((ref, i) => upload(deps.assets, ref, `/images/${i}`));
   const page = body.page === undefined ? undefined : upload(deps.assets, body.page, '/page', ['.html']);
   const refusals = await validateProductImages(images);
   if (refusals.length > 0) throw new ProductImagesRefusedError(refusals);
