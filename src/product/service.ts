@@ -27,7 +27,7 @@ import { validateProductImages } from './validate-images.ts';
  */
 
 export interface ProductDeps {
-  engine: TaskSubmission & Pick<Engine, 'resume'>;
+  engine: TaskSubmission & Pick<Engine, 'resume' | 'regenerateScene'>;
   reads: TaskReadModel & AssetReads;
   snapshots: Snapshots;
   flows: FlowLookup;
@@ -178,7 +178,7 @@ function uploadsOf(snapshot: ProductSnapshot | undefined): Map<string, string> {
 
 function assetView(a: StoredAsset, resolve: (input: string) => string): AssetView {
   return {
-    id: a.id, kind: a.kind, inputs: (a.inputs ?? []).map(resolve), stage: a.stage ?? stageName(a.component), provider: a.provider, hash: a.hash,
+    id: a.id, kind: a.kind, inputs: (a.inputs ?? []).map(resolve), stage: stageName(a.stage ?? a.component), provider: a.provider, hash: a.hash,
     component: a.component, scene: a.scene, scores: a.scores ?? null, url: `/v1/assets/${a.id}`,
   };
 }
@@ -254,7 +254,8 @@ export async function outputView(deps: ProductDeps, id: string): Promise<OutputV
   const productSnapshot = (await deps.reads.getTask(snapshot.product))?.input as ProductSnapshot | undefined;
   const resolve = resolver([...identity, ...own, ...sceneAssets.flat()], uploadsOf(productSnapshot));
   const scenes = children.map((c, i) => {
-    const image = sceneAssets[i]!.filter((a) => a.kind === 'image').at(-1);
+    // The scene's picture: the last image it recorded (after any regeneration for fidelity).
+    const image = sceneAssets[i]!.filter((a) => a.kind === 'scene-image' || a.kind === 'image').at(-1);
     return {
       scene: (c.sceneIndex ?? i) + 1, status: c.status, phase: c.phase, take: c.take,
       image: image ? { id: image.id, url: `/v1/assets/${image.id}` } : null, scores: image?.scores ?? null,
@@ -304,9 +305,10 @@ async function stagesOf(deps: ProductDeps, flow: CompiledFlow): Promise<Array<{ 
 }
 
 /**
- * Runs part of an ended output again, as `task resume` does: a stage of the output's own flow and what
- * follows it; a stage of its scene flow for every scene, or with `scene` for that scene only (its scene task
- * runs again, the other scenes and everything upstream are kept, then what follows the scenes).
+ * Runs part of an ended output again: a stage of the output's own flow and what follows it, as `task resume
+ * --from` does; a stage of its scene flow for every scene (a resume of the fan-out); with `scene`, that scene
+ * only, as a new take (`task regenerate --scene`): the other scenes and everything upstream are kept, then
+ * what follows the scenes runs again.
  */
 export async function retryOutput(deps: ProductDeps, id: string, raw: unknown): Promise<Created> {
   const body = checkContract(raw, 'output-retry/1');
@@ -326,8 +328,14 @@ export async function retryOutput(deps: ProductDeps, id: string, raw: unknown): 
     const scenes = (await deps.reads.listTakes(task.id)).filter((c) => c.chosen);
     if (!scenes.some((c) => c.sceneIndex === sceneIndex)) throw new ProductStateError('unknown-scene', `output ${task.id} has no scene ${body.scene}; it has ${scenes.length}`);
   }
-  const result = await deps.engine.resume(task.id, component, sceneIndex);
-  if (result && 'rejected' in result) throw new ProductStateError('task-busy', `output ${task.id}: the retry was refused (${result.rejected})`);
+  if (sceneIndex !== undefined) {
+    // A new take of the scene, as `task regenerate` makes one: its input differs from the first take's, so the
+    // scene is made again instead of answered from the result cache, which a resume of the same input would be.
+    await deps.engine.regenerateScene(task.id, sceneIndex, {});
+  } else {
+    const result = await deps.engine.resume(task.id, component);
+    if (result && 'rejected' in result) throw new ProductStateError('task-busy', `output ${task.id}: the retry was refused (${result.rejected})`);
+  }
   await deps.snapshots.saveSnapshot({ contract: body.contract, subject: task.id, parent: (task.input as OutputSnapshot).product, body, sha256: sha256(body) });
-  return { id: task.id, status: result?.status ?? task.status };
+  return { id: task.id, status: (await deps.reads.readTask(task.id))?.status ?? task.status };
 }

@@ -9,15 +9,14 @@ import { productPhoto } from '../support/product-images.ts';
 
 /**
  * `slotflow product` and `slotflow output` against MariaDB and Redis (the runtime of useFullServer runs the
- * identity flow's stand-in, test/fixtures/flows/product): photos stored and checked before anything is
+ * product-identity flow): photos stored and checked before anything is
  * created, the refusals with the API's codes, the product view by an id prefix.
  */
 
-const FLOWS_DIR = path.resolve('test/fixtures/flows/product');
 
 describe('product commands (MariaDB + Redis)', function () {
   this.timeout(90000);
-  const server = useFullServer({ SLOTFLOW_FLOWS_DIR: FLOWS_DIR });
+  const server = useFullServer();
   const slotflow = async (...args: string[]) => {
     const r = await execa('node', ['bin/slotflow.js', ...args], { env: server().env.env, reject: false });
     return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
