@@ -34,7 +34,17 @@ function refuse(reply: FastifyReply, e: unknown, missing: 'unknown-product' | 'u
   return sendError(reply, status, e.code, e.message, details);
 }
 
-export function registerProductRoutes(app: FastifyInstance, deps: ProductDeps): void {
+/** Without a snapshot store and an asset store (a server built for a test of something else), each route answers 503. */
+export function registerProductRoutes(app: FastifyInstance, given: ProductDeps | undefined): void {
+  void app.register(async (scope) => {
+    scope.addHook('preHandler', async (_req, reply) => {
+      if (!given) return sendError(reply, 503, 'no-product-store', 'this server keeps no snapshots or assets, so it serves no products');
+    });
+    productRoutes(scope, given!);
+  });
+}
+
+function productRoutes(app: FastifyInstance, deps: ProductDeps): void {
   const full = (id: string) => resolveTaskId(deps.reads, id);
 
   app.post<{ Body: unknown; Headers: { 'idempotency-key'?: string } }>('/v1/products', { schema: { headers: KEY_HEADER } }, async (req, reply) => {

@@ -85,7 +85,7 @@ export interface ServerDeps {
   settings?: Settings;
   /** The speech providers whose voices `/v1/meta` lists; default: those the environment configures. */
   speech?: readonly SpeechProvider[];
-  /** Job snapshots (product creative); without them the product routes are not served. */
+  /** Job snapshots (product creative); without them (or an asset store) the product routes answer 503. */
   snapshots?: Snapshots;
 }
 
@@ -459,12 +459,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   registerSceneRoutes(app, { engine, reads, flows: deps.flows, views, assets: services.assets });
-  if (deps.snapshots && services.assets) {
-    registerProductRoutes(app, {
-      engine, reads, snapshots: deps.snapshots, flows: deps.flows, assets: services.assets, resolveFlow: services.resolveFlow,
-      modes: () => modeTable(process.cwd(), deps.settings?.flowsDir),
-    });
-  }
+  registerProductRoutes(app, deps.snapshots && services.assets ? {
+    engine, reads, snapshots: deps.snapshots, flows: deps.flows, assets: services.assets, resolveFlow: services.resolveFlow,
+    modes: () => modeTable(process.cwd(), deps.settings?.flowsDir),
+  } : undefined);
 
   return app;
 }

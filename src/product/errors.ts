@@ -53,7 +53,7 @@ export class UnknownUploadError extends SlotflowError {
     readonly pointer: string,
     message: string,
   ) {
-    super(message, { code: 'unknown-asset' });
+    super(message, { code: 'unknown-upload' });
   }
 }
 
@@ -98,7 +98,7 @@ export const PRODUCT_ERROR_STATUS: Readonly<Record<string, number>> = {
   'unknown-contract': 400,
   'invalid-body': 400,
   'product-images-refused': 400,
-  'unknown-asset': 400,
+  'unknown-upload': 400,
   'unknown-mode': 400,
   'mode-unavailable': 400,
   'unknown-stage': 400,

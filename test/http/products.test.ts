@@ -104,7 +104,7 @@ describe('product creative over HTTP', function () {
   it('refuses an upload the store does not hold, at its pointer', async () => {
     const res = await post('/v1/products', { contract: 'product-creation/1', name: 'Bottle', images: [photo, `asset:${'0'.repeat(64)}.png`] });
     expect(res.status).to.equal(400);
-    expect(res.body.error).to.include({ code: 'unknown-asset', pointer: '/images/1' });
+    expect(res.body.error).to.include({ code: 'unknown-upload', pointer: '/images/1' });
   });
 
   it('takes a saved product page as a text/html upload', async () => {
