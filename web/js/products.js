@@ -110,8 +110,12 @@ function follow(f, id, refresh, ended, say) {
   const startPolling = () => {
     if (f.poll) return;
     f.poll = setInterval(() => {
-      if (ended()) unfollow(f);
-      else refresh();
+      if (!ended()) {
+        refresh();
+        return;
+      }
+      unfollow(f);
+      say('');
     }, POLL_MS);
   };
   f.stream = openStream(id, {

@@ -190,7 +190,7 @@ function renderScenes(card, out, view, retry) {
       return h('li', { class: `scene-card${again && !again.done ? ' working' : ''}`, dataset: { testid: `output-scene-${s.scene}`, scene: String(s.scene), status: s.status } },
         h('div', { class: 'scene-head' },
           h('span', { class: 'name' }, `Scene ${s.scene}`),
-          h('span', { class: `badge state-${s.status}` }, s.status),
+          h('span', { class: `badge phase-${s.status}` }, s.status),
         ),
         src ? img : h('div', { class: 'thumb none' }, 'no image yet'),
         s.headline ? h('p', { class: 'narration' }, s.headline) : null,

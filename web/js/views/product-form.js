@@ -51,7 +51,7 @@ function renderPhotos() {
     ...chosen.map((c, i) =>
       h('li', { class: c.refusal ? 'photo refused' : 'photo', dataset: { testid: `photo-${i + 1}`, file: c.file.name } },
         h('span', { class: 'name' }, c.file.name),
-        h('span', { class: 'sub' }, ` ${fmtBytes(c.file.size)}${c.state ? ` · ${c.state}` : ''}`),
+        h('span', { class: 'sub' }, `${fmtBytes(c.file.size)}${c.refusal ? ' · refused' : c.state ? ` · ${c.state}` : ''}`),
         h('button', {
           type: 'button', class: 'small', 'aria-label': `Remove ${c.file.name}`, dataset: { testid: `remove-photo-${i + 1}` },
           onclick: () => {
