@@ -8,7 +8,7 @@
 // A card is kept across renders and its parts are rebuilt only when what they
 // show changes, so a playing video is not reloaded by the next event.
 
-import { mediaUrl } from '../api.js';
+import { mediaUrl, token } from '../api.js';
 import { byId, h } from '../dom.js';
 import { errorText, setImage } from './product.js';
 
@@ -233,8 +233,30 @@ function renderResult(card, view, fail) {
     mediaUrl(bust).then((src) => (video.src = src), (e) => fail(`Could not load the video: ${e instanceof Error ? e.message : String(e)}`));
     box.replaceChildren(video);
   } else {
-    box.replaceChildren(h('a', { class: 'button', href: bust, download: `${view.mode}-${view.id}.zip`, dataset: { testid: `output-bundle-${view.id}` } }, 'Download the image bundle'));
+    box.replaceChildren(h('a', {
+      class: 'button', href: bust, download: `${view.mode}-${view.id}.zip`, dataset: { testid: `output-bundle-${view.id}` },
+      /** @param {MouseEvent} e */
+      onclick: (e) => saveWithToken(e, fail),
+    }, 'Download the image bundle'));
   }
+}
+
+/**
+ * With a token a plain link would load without it and be refused: fetch the file with it and save that.
+ * @param {MouseEvent} e
+ * @param {(message: string) => void} fail
+ */
+function saveWithToken(e, fail) {
+  const link = e.currentTarget;
+  if (!token() || !(link instanceof HTMLAnchorElement)) return;
+  e.preventDefault();
+  mediaUrl(link.href).then(
+    (src) => {
+      h('a', { href: src, download: link.getAttribute('download') ?? '' }).click();
+      setTimeout(() => URL.revokeObjectURL(src), 10000);
+    },
+    (err) => fail(`Could not download: ${err instanceof Error ? err.message : String(err)}`),
+  );
 }
 
 /** Empties the list, before another product is shown. */

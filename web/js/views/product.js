@@ -75,6 +75,21 @@ export function renderProduct(product, task, fail) {
   setImage(byId('product-neutral', HTMLImageElement), neutral ? assetUrl(neutral) : null, fail);
   setImage(byId('product-sheet', HTMLImageElement), sheet ? assetUrl(sheet) : null, fail);
 
+  const views = product.assets.filter((a) => a.kind === 'view');
+  byId('views-figure').hidden = views.length === 0;
+  const list = byId('product-views');
+  const key = JSON.stringify(views.map((v) => v.id));
+  if (list.dataset.key !== key) {
+    list.dataset.key = key;
+    list.replaceChildren(
+      ...views.map((v, i) => {
+        const img = h('img', { class: 'checker', alt: `View ${i + 2} of the product`, dataset: { testid: `product-view-${v.id}` } });
+        setImage(img, assetUrl(v), fail);
+        return h('li', {}, img);
+      }),
+    );
+  }
+
   const meta = product.metadata;
   const palette = byId('palette');
   palette.hidden = !meta || meta.palette.length === 0;
@@ -130,6 +145,9 @@ export function clearProduct() {
   for (const id of ['product-neutral', 'product-sheet']) setImage(byId(id, HTMLImageElement), null, () => {});
   byId('neutral-figure').hidden = true;
   byId('sheet-figure').hidden = true;
+  byId('views-figure').hidden = true;
+  byId('product-views').replaceChildren();
+  delete byId('product-views').dataset.key;
   byId('palette').replaceChildren();
   byId('palette').hidden = true;
   byId('product-metadata').replaceChildren();
