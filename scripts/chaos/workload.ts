@@ -278,7 +278,7 @@ async function jobCounts(settings: Settings, handlers: readonly string[]): Promi
   const connection = new Redis(settings.redisUrls[0]!, { maxRetriesPerRequest: null });
   const out: Record<string, number> = {};
   try {
-    for (const name of [SCHEDULE_QUEUE, ...[...handlers, ...INTERNAL_QUEUES].map(componentQueueName)]) {
+    for (const name of [SCHEDULE_QUEUE, ...[...handlers, ...INTERNAL_QUEUES].map((h) => componentQueueName(h))]) {
       const q = new Queue(name, { connection, prefix: settings.queuePrefix });
       try {
         const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');

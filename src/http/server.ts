@@ -60,7 +60,7 @@ async function refreshGauges(reads: Pick<TaskReadModel, 'countTasksByStatus'>, q
   const counts = await queue?.jobCounts?.();
   if (counts) {
     metrics.queueDepth.reset();
-    for (const c of counts) metrics.queueDepth.set({ queue: c.queue, state: c.state }, c.count);
+    for (const c of counts) metrics.queueDepth.set({ queue: c.queue, family: c.family, state: c.state }, c.count);
   }
 }
 export const MAX_TOKEN_LENGTH = 2048;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { canonicalJson } from '../core/flow/compile.ts';
 import type { Answer, AnswerError } from '../core/engine/transitions.ts';
 import { type ComponentJob, InternalQueue } from '../core/engine/task.ts';
+import { CALLBACKS_QUEUE_FAMILY } from '../core/flow/queue-family.ts';
 import { codeOf, isRetryable, SlotflowError } from '../core/errors.ts';
 import { AttemptTimeoutError, ComponentSetupError } from '../handlers/errors.ts';
 import { isRetryableStatus } from '../providers/http.ts';
@@ -214,7 +215,7 @@ async function postToService(
   const deadline = Date.now() + timeoutMs;
   const token = signToken({ t: job.taskId, c: job.component, a: job.attempt, e: deadline + services.tokenGraceMs }, services.callbackSecret);
   // The deadline goes first: if the post or this process fails after it, the attempt still ends.
-  await opts.queue.dispatch([{ ...job, handler: InternalQueue.deadline, delayMs: timeoutMs }]);
+  await opts.queue.dispatch([{ ...job, handler: InternalQueue.deadline, queue: CALLBACKS_QUEUE_FAMILY, delayMs: timeoutMs }]);
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,5 +1,5 @@
 import { AssetStore } from '../adapters/asset-store.ts';
-import { loadFlow } from '../adapters/flow-files.ts';
+import { installedFlows, loadFlow } from '../adapters/flow-files.ts';
 import { LocalLocks } from '../adapters/memory/local-locks.ts';
 import { MemoryQueue } from '../adapters/memory/memory-queue.ts';
 import { MemoryStore } from '../adapters/memory/memory-store.ts';
@@ -8,7 +8,9 @@ import { openMysql } from '../adapters/mysql/connection.ts';
 import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
 import { lockConnection, queueConnection } from '../adapters/redis/connections.ts';
 import { DEFAULT_REDLOCK, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
-import { INTERNAL_QUEUES } from '../core/engine/task.ts';
+import { INTERNAL_QUEUE_FAMILY } from '../core/engine/task.ts';
+import type { FlowDocument } from '../core/flow/document.ts';
+import type { ServedQueue } from '../core/ports/queue.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { TaskReadModel } from '../core/ports/read-model.ts';
 import type { Secrets } from '../core/ports/secrets.ts';
@@ -27,6 +29,7 @@ import { FlowCatalog } from './flow-catalog.ts';
 import type { EngineServices } from './services.ts';
 import { RetentionSweeper } from './retention.ts';
 import { Sweeper } from './sweeper.ts';
+import { checkFamilies, workerQueues } from './worker-queues.ts';
 import { DEFAULT_WEBHOOKS, WebhookDispatcher } from './webhooks.ts';
 import { RequestReuse, type RequestReuseDeps } from './reuse/request-reuse.ts';
 import type { RequestEmbedder } from '../core/ports/embedder.ts';
@@ -194,16 +197,31 @@ export function connect(settings: Settings): Distributed {
   return runtime;
 }
 
-/** Scheduling passes, the sweeper, and the engine's own work: callbacks, fan-outs and deadlines. */
-export async function startScheduler(d: Distributed, settings: Settings, onError: (e: unknown) => void = () => {}): Promise<void> {
+export interface SchedulerOptions {
+  /**
+   * Whether the scheduler also runs the engine's own queues (callbacks, deadlines, fan-outs); default true, as
+   * `slotflow scheduler` does. Workers of the `callbacks` and `default` families can run them too.
+   */
+  engineWork?: boolean;
+}
+
+/** The engine's own queues, each in its family (`INTERNAL_QUEUE_FAMILY`). */
+const ENGINE_QUEUES: readonly ServedQueue[] = [...INTERNAL_QUEUE_FAMILY].map(([handler, family]) => ({ family, handler }));
+
+/** Scheduling passes, the sweeper, and (unless told not to) the engine's own work: callbacks, fan-outs and deadlines. */
+export async function startScheduler(
+  d: Distributed, settings: Settings, onError: (e: unknown) => void = () => {}, opts: SchedulerOptions = {},
+): Promise<void> {
   await d.queue.consumeSchedules(settings.schedulerConcurrency, async (taskId) => {
     await d.engine.schedule(taskId);
   });
   const services = await engineServices(settings, d.store);
   d.engine.fanOutCache = services.assets;
-  await d.queue.consumeComponents(INTERNAL_QUEUES, settings.schedulerConcurrency, async (job) => {
-    await runComponentJob(job, { engine: d.engine, flows: d.flows, store: d.store, queue: d.queue, registry: new HandlerRegistry(), services });
-  });
+  if (opts.engineWork !== false) {
+    await d.queue.consumeComponents(ENGINE_QUEUES, settings.schedulerConcurrency, async (job) => {
+      await runComponentJob(job, { engine: d.engine, flows: d.flows, store: d.store, queue: d.queue, registry: new HandlerRegistry(), services });
+    });
+  }
   const sweeper = new Sweeper({ tasks: d.store, flows: d.flows, queue: d.queue }, { intervalMs: settings.sweepIntervalMs, idleMs: settings.sweepIdleMs, batch: 500 }, onError);
   d.sweeper = sweeper;
   sweeper.start();
@@ -217,16 +235,34 @@ export async function startScheduler(d: Distributed, settings: Settings, onError
 }
 
 export interface WorkerOptions {
+  /** `--handlers`: default every registered handler. */
   handlers?: readonly string[];
+  /** `--queues`: the queue families served; default every family (job queues only, see `worker-queues.ts`). */
+  families?: readonly string[];
   concurrency?: number;
   shutdown?: AbortSignal;
 }
 
-/** Component workers for the registry's handlers (or the named ones), with the asset store and result cache. */
-export async function startWorker(d: Distributed, settings: Settings, registry: HandlerRegistry, opts: WorkerOptions = {}): Promise<void> {
+/**
+ * The flows a worker learns its queues from: the flow files it can see (SLOTFLOW_FLOWS_DIR, ./flows, the
+ * bundled ones) and every flow version stored for a task, so a task pinned to an older version is served.
+ */
+export async function workerFlowDocuments(d: Pick<Distributed, 'store'>, settings: Settings): Promise<FlowDocument[]> {
+  return [...installedFlows(process.cwd(), settings.flowsDir).map((f) => f.document), ...(await d.store.listFlowVersions())];
+}
+
+/**
+ * Component workers for the registry's handlers (or the named ones) in the named families (or all), with the
+ * asset store and result cache. Answers the queues it consumes.
+ */
+export async function startWorker(d: Distributed, settings: Settings, registry: HandlerRegistry, opts: WorkerOptions = {}): Promise<ServedQueue[]> {
+  const docs = await workerFlowDocuments(d, settings);
+  if (opts.families) checkFamilies(opts.families, docs);
+  const queues = workerQueues(docs, registry.names(), { families: opts.families, handlers: opts.handlers });
   const services = await engineServices(settings, d.store);
   const shutdown = opts.shutdown;
-  await d.queue.consumeComponents(opts.handlers ?? registry.names(), opts.concurrency ?? settings.workerConcurrency, async (job) => {
+  await d.queue.consumeComponents(queues, opts.concurrency ?? settings.workerConcurrency, async (job) => {
     await runComponentJob(job, { engine: d.engine, flows: d.flows, store: d.store, queue: d.queue, registry, services, ...(shutdown ? { shutdown } : {}) });
   });
+  return queues;
 }

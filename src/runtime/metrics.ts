@@ -13,7 +13,7 @@ collectDefaultMetrics({ register: registry, prefix: 'slotflow_' });
 
 export const metrics = {
   tasks: new Gauge({ name: 'slotflow_tasks', help: 'Tasks by phase and status', labelNames: ['phase', 'status'], registers: [registry] }),
-  queueDepth: new Gauge({ name: 'slotflow_queue_jobs', help: 'Jobs in each queue by state', labelNames: ['queue', 'state'], registers: [registry] }),
+  queueDepth: new Gauge({ name: 'slotflow_queue_jobs', help: 'Jobs in each queue by queue family and state', labelNames: ['queue', 'family', 'state'], registers: [registry] }),
   componentDuration: new Histogram({
     name: 'slotflow_component_run_seconds',
     help: 'Time a component attempt took to run, by flow, component and outcome',

@@ -44,7 +44,7 @@ export async function sweepOnce(deps: SweepDeps, opts: SweeperOptions = DEFAULT_
     for (const c of flow.components) {
       if ((snap.inFlight & c.successBit) === 0n) continue;
       const job: ComponentJob = {
-        taskId: snap.id, component: c.name, attempt: snap.attempts[c.name] ?? 1, handler: dispatchTarget(c.kind, c.handler), kind: c.kind,
+        taskId: snap.id, component: c.name, attempt: snap.attempts[c.name] ?? 1, handler: dispatchTarget(c.kind, c.handler), queue: c.queue, kind: c.kind,
         flowHash: flow.hash, delayMs: 0,
       };
       // A gate waits for a person, and a fan-out for its children, not for a job.

@@ -16,7 +16,7 @@ async function order(queue: DispatchQueue & QueueConsumer): Promise<string[]> {
   await queue.dispatch([job('continues')], { ahead: true });
   await queue.dispatch([job('new-3')]);
   const seen: string[] = [];
-  await queue.consumeComponents(['test.order'], 1, async (j) => void seen.push(j.component));
+  await queue.consumeComponents([{ family: 'default', handler: 'test.order' }], 1, async (j) => void seen.push(j.component));
   return eventually('all four jobs to run', async () => (seen.length === 4 ? seen : undefined), 10000);
 }
 

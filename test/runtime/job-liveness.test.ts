@@ -39,7 +39,7 @@ describe('job liveness (BullMQ on Redis)', function () {
     const seen: string[] = [];
     await d.queue.dispatch([ran]);
     expect(await d.queue.isLive(ran)).to.equal(true);
-    await d.queue.consumeComponents(['test.run'], 1, async (j) => {
+    await d.queue.consumeComponents([{ family: 'default', handler: 'test.run' }], 1, async (j) => {
       seen.push(j.taskId);
     });
     await eventually('the job to run', async () => (seen.includes(ran.taskId) ? true : undefined));

@@ -1,8 +1,10 @@
-import { type ComponentJob, jobId } from '../../core/engine/task.ts';
+import { type ComponentJob, jobFamily, jobId } from '../../core/engine/task.ts';
+import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler, ServedQueue } from '../../core/ports/queue.ts';
 
+/** One queue per family and handler, as in BullMQ. */
+const queueKey = (job: Pick<ComponentJob, 'handler' | 'queue'>) => `${jobFamily(job)}/${job.handler}`;
 /** Ids are unique per queue, as in BullMQ: a callback job and its deadline share `task:component:attempt`. */
-const liveKey = (job: ComponentJob) => `${job.handler}/${jobId(job)}`;
-import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../core/ports/queue.ts';
+const liveKey = (job: ComponentJob) => `${queueKey(job)}/${jobId(job)}`;
 
 /**
  * The embedded back end's queue: component jobs and scheduling requests held
@@ -16,7 +18,8 @@ export const INFRA_RETRIES = 3;
 export const INFRA_RETRY_DELAY_MS = 200;
 
 interface Consumer {
-  handlers: ReadonlySet<string> | undefined;
+  /** `family/handler` of the queues it serves; undefined serves every queue. */
+  queues: ReadonlySet<string> | undefined;
   concurrency: number;
   active: number;
   run: ComponentJobHandler;
@@ -57,14 +60,23 @@ export class MemoryQueue implements DispatchQueue, QueueConsumer {
     return this.live.has(liveKey(job));
   }
 
-  async consumeComponents(handlers: readonly string[], concurrency: number, run: ComponentJobHandler): Promise<void> {
-    this.consumers.push({ handlers: handlers.length > 0 ? new Set(handlers) : undefined, concurrency, active: 0, run });
+  /** No queues named: every family and handler, as the embedded engine needs. */
+  async consumeComponents(queues: readonly ServedQueue[], concurrency: number, run: ComponentJobHandler): Promise<void> {
+    const served = queues.length > 0 ? new Set(queues.map((q) => queueKey({ handler: q.handler, queue: q.family }))) : undefined;
+    this.consumers.push({ queues: served, concurrency, active: 0, run });
     this.pump();
   }
 
   async consumeSchedules(concurrency: number, run: ScheduleHandler): Promise<void> {
     this.scheduler = { concurrency, active: 0, run };
     this.pump();
+  }
+
+  /** Jobs waiting for a consumer (not delayed, not running) per `family/handler`. */
+  waiting(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { job } of this.ready) out.set(queueKey(job), (out.get(queueKey(job)) ?? 0) + 1);
+    return out;
   }
 
   /** Resolves once nothing is waiting, delayed or running. */
@@ -106,7 +118,7 @@ export class MemoryQueue implements DispatchQueue, QueueConsumer {
     for (let i = 0; i < this.ready.length; ) {
       const entry = this.ready[i]!;
       const consumer = this.consumers.find(
-        (c) => c.active < c.concurrency && (!c.handlers || c.handlers.has(entry.job.handler)),
+        (c) => c.active < c.concurrency && (!c.queues || c.queues.has(queueKey(entry.job))),
       );
       if (!consumer) {
         i++;

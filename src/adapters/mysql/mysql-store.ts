@@ -34,6 +34,7 @@ import { listEvents, listEventsOf } from './steps/list-events.ts';
 import { listRuns } from './steps/list-runs.ts';
 import { listTasks } from './steps/list-tasks.ts';
 import { listWebhookAttempts } from './steps/list-webhook-attempts.ts';
+import { listFlowVersions } from './steps/list-flow-versions.ts';
 import { loadFlowVersion } from './steps/load-flow-version.ts';
 import { outputsOf } from './steps/outputs-of.ts';
 import { readTask } from './steps/read-task.ts';
@@ -85,6 +86,10 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   loadFlowVersion(hash: string): Promise<FlowDocument | undefined> {
     return withDbRetry(() => loadFlowVersion(this.db, hash));
+  }
+
+  listFlowVersions(): Promise<FlowDocument[]> {
+    return withDbRetry(() => listFlowVersions(this.db));
   }
 
   createTask(task: NewTask): Promise<CreatedTask> {

@@ -1,14 +1,24 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type ComponentJob, INTERNAL_QUEUES, jobId } from '../../core/engine/task.ts';
-import type { ComponentJobHandler, DispatchOptions, DispatchQueue, QueueConsumer, ScheduleHandler } from '../../core/ports/queue.ts';
+import { type ComponentJob, INTERNAL_QUEUE_FAMILY, INTERNAL_QUEUES, jobFamily, jobId } from '../../core/engine/task.ts';
+import { DEFAULT_QUEUE_FAMILY } from '../../core/flow/queue-family.ts';
+import type {
+  ComponentJobHandler, DispatchOptions, DispatchQueue, JobCount, QueueConsumer, ScheduleHandler, ServedQueue,
+} from '../../core/ports/queue.ts';
 import { log } from '../../log.ts';
 import { queueConnection } from './connections.ts';
 
 /**
  * BullMQ queues: one `schedule` queue for scheduling passes and one queue per
- * handler (`c.<handler>`), so `slotflow worker --handlers a,b` takes only the
- * jobs it can run. Job ids are the deterministic `task:component:attempt`
+ * queue family and handler, so `slotflow worker --queues f --handlers a,b`
+ * takes only the jobs it is meant to run. A handler's queue in family
+ * `default` is `c.<handler>`, the name it had before families existed, so
+ * jobs already queued by a running deployment stay where workers look; in
+ * another family it is `q.<family>.c.<handler>`. The engine's internal queues
+ * keep `c.<handler>` too: each belongs to one fixed family
+ * (`INTERNAL_QUEUE_FAMILY`), so the name needs none. Every name dispatched to
+ * is added to one Redis set, so the metrics count the queues any process
+ * used, not only this one's. Job ids are the deterministic `task:component:attempt`
  * (BullMQ forbids ':' in custom ids, so it travels as '|'); adding an id that
  * is already queued is a no-op, which makes re-dispatch by the sweeper safe.
  * A job that throws (an infrastructure error: a handler's own failure is an
@@ -28,8 +38,16 @@ export interface BullOptions {
 
 export const DEFAULT_BULL: BullOptions = { lockDurationMs: 30000, stalledIntervalMs: 15000 };
 
-export function componentQueueName(handler: string): string {
-  return `c.${handler}`;
+/** The set of the component queues ever dispatched to, as `family/queue` members. */
+export const QUEUE_SET_KEY = 'slotflow:queues';
+
+export function componentQueueName(handler: string, family: string = DEFAULT_QUEUE_FAMILY): string {
+  if (family === DEFAULT_QUEUE_FAMILY || INTERNAL_QUEUE_FAMILY.has(handler)) return `c.${handler}`;
+  return `q.${family}.c.${handler}`;
+}
+
+export function jobQueueName(job: Pick<ComponentJob, 'handler' | 'queue'>): string {
+  return componentQueueName(job.handler, jobFamily(job));
 }
 
 export function bullJobId(job: Pick<ComponentJob, 'taskId' | 'component' | 'attempt'>): string {
@@ -40,6 +58,8 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly workerConnections: Redis[] = [];
+  /** `family/queue` of the queues this process has added to the queue set already. */
+  private readonly recorded = new Set<string>();
 
   constructor(
     private readonly connection: Redis,
@@ -60,11 +80,12 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
   }
 
   async dispatch(jobs: readonly ComponentJob[], dispatch: DispatchOptions = {}): Promise<void> {
-    const byHandler = new Map<string, ComponentJob[]>();
-    for (const j of jobs) byHandler.set(j.handler, [...(byHandler.get(j.handler) ?? []), j]);
+    const byQueue = new Map<string, ComponentJob[]>();
+    for (const j of jobs) byQueue.set(jobQueueName(j), [...(byQueue.get(jobQueueName(j)) ?? []), j]);
+    await this.record(jobs);
     await Promise.all(
-      [...byHandler].map(([handler, list]) =>
-        this.queue(componentQueueName(handler)).addBulk(
+      [...byQueue].map(([name, list]) =>
+        this.queue(name).addBulk(
           list.map((j) => ({
             name: j.component,
             data: j,
@@ -98,19 +119,35 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
     );
   }
 
-  /** Jobs per state in the schedule queue, the engine's own queues and every queue this process has used. */
-  async jobCounts(): Promise<Array<{ queue: string; state: string; count: number }>> {
-    for (const name of [SCHEDULE_QUEUE, ...INTERNAL_QUEUES.map(componentQueueName)]) this.queue(name);
-    const out: Array<{ queue: string; state: string; count: number }> = [];
-    for (const [name, q] of this.queues) {
-      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
-      for (const [state, count] of Object.entries(counts)) out.push({ queue: name, state, count });
+  /** Adds the jobs' queues to the queue set, once per queue per process: one SADD, not one per dispatch. */
+  private async record(jobs: readonly ComponentJob[]): Promise<void> {
+    const fresh = [...new Set(jobs.map((j) => `${jobFamily(j)}/${jobQueueName(j)}`))].filter((m) => !this.recorded.has(m));
+    if (fresh.length === 0) return;
+    await this.connection.sadd(`${this.prefix}:${QUEUE_SET_KEY}`, ...fresh);
+    for (const m of fresh) this.recorded.add(m);
+  }
+
+  /**
+   * Jobs per state in the schedule queue (counted under `default`, the maintenance family), the engine's own
+   * queues and every component queue any process dispatched to, each labelled with its family.
+   */
+  async jobCounts(): Promise<JobCount[]> {
+    const members = new Map<string, string>([[SCHEDULE_QUEUE, DEFAULT_QUEUE_FAMILY]]);
+    for (const handler of INTERNAL_QUEUES) members.set(componentQueueName(handler), INTERNAL_QUEUE_FAMILY.get(handler)!);
+    for (const m of await this.connection.smembers(`${this.prefix}:${QUEUE_SET_KEY}`)) {
+      const slash = m.indexOf('/');
+      if (slash > 0) members.set(m.slice(slash + 1), m.slice(0, slash));
+    }
+    const out: JobCount[] = [];
+    for (const [name, family] of [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const counts = await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+      for (const [state, count] of Object.entries(counts)) out.push({ queue: name, family, state, count });
     }
     return out;
   }
 
   async isLive(job: ComponentJob): Promise<boolean> {
-    const q = this.queue(componentQueueName(job.handler));
+    const q = this.queue(jobQueueName(job));
     const id = bullJobId(job);
     // The job's hash, not getJobState: that script scans the whole wait list (LPOS, O(jobs waiting)), and the
     // sweeper asks for every in-flight job of every idle task, so with a deep backlog it cost Redis more than the work.
@@ -122,9 +159,11 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
     return false;
   }
 
-  async consumeComponents(handlers: readonly string[], concurrency: number, run: ComponentJobHandler): Promise<void> {
-    for (const handler of handlers) {
-      this.startWorker(componentQueueName(handler), concurrency, (job: Job<ComponentJob>) => run(job.data));
+  async consumeComponents(queues: readonly ServedQueue[], concurrency: number, run: ComponentJobHandler): Promise<void> {
+    const names = new Map(queues.map((q) => [componentQueueName(q.handler, q.family), q.family]));
+    for (const [name, family] of names) {
+      // A job queued before families existed carries none: the queue it was taken from says which it is.
+      this.startWorker(name, concurrency, (job: Job<ComponentJob>) => run({ ...job.data, queue: job.data.queue ?? family }));
     }
   }
 

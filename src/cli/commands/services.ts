@@ -7,6 +7,9 @@ import type { SegmentEncoder } from '../../adapters/ffmpeg/index.ts';
 import { mediaFromSettings } from '../../pipeline/providers.ts';
 import { HandlerRegistry } from '../../handlers/registry.ts';
 import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../runtime/composition.ts';
+import { installedFlows } from '../../adapters/flow-files.ts';
+import { SlotflowError } from '../../core/errors.ts';
+import { checkFamilies } from '../../runtime/worker-queues.ts';
 import { compileSettings, type Settings } from '../../settings.ts';
 import { startHttp } from '../../http/start.ts';
 import { UsageError } from '../exit.ts';
@@ -80,6 +83,20 @@ function handlerList(registry: HandlerRegistry, option: string | undefined): str
   return names;
 }
 
+/** `--queues a,b`: each a valid family name some flow file (or the engine) knows, checked before connecting. */
+function familyList(option: string | undefined, flowsDir: string | undefined): string[] | undefined {
+  if (option === undefined) return undefined;
+  const names = [...new Set(option.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (names.length === 0) throw new UsageError('--queues takes a comma-separated list of queue families (got an empty list)');
+  try {
+    checkFamilies(names, installedFlows(process.cwd(), flowsDir).map((f) => f.document));
+  } catch (e) {
+    if (e instanceof SlotflowError) throw new UsageError(e.message, { code: e.code, cause: e });
+    throw e;
+  }
+  return names;
+}
+
 export function registerServiceCommands(program: Command, io: Output): void {
   program
     .command('migrate')
@@ -135,15 +152,22 @@ export function registerServiceCommands(program: Command, io: Output): void {
   program
     .command('worker')
     .description('run component workers')
+    .option('--queues <families>', 'comma-separated queue families (default: every family); with --handlers, only those handlers in these families')
     .option('--handlers <names>', 'comma-separated handler names (default: all registered)')
-    .option('--concurrency <n>', 'jobs at once per handler')
-    .action((opts: { handlers?: string; concurrency?: string }) => {
+    .option('--concurrency <n>', 'jobs at once per queue')
+    .action((opts: { queues?: string; handlers?: string; concurrency?: string }) => {
       const settings = compileSettings();
+      const families = familyList(opts.queues, settings.flowsDir);
       const media = mediaFromSettings(settings);
       const registry = fullRegistry(settings, media);
-      const handlers = handlerList(registry, opts.handlers);
-      return runUntilSignal(io, 'worker', (d, s, shutdown) =>
-        startWorker(d, s, registry, { handlers, ...(opts.concurrency ? { concurrency: Number(opts.concurrency) } : {}), shutdown }), media);
+      const handlers = opts.handlers === undefined ? undefined : handlerList(registry, opts.handlers);
+      return runUntilSignal(io, 'worker', async (d, s, shutdown) => {
+        const queues = await startWorker(d, s, registry, {
+          ...(handlers ? { handlers } : {}), ...(families ? { families } : {}), ...(opts.concurrency ? { concurrency: Number(opts.concurrency) } : {}), shutdown,
+        });
+        if (queues.length === 0) io.err('slotflow worker: warning: no registered handler has a queue in these families and handlers; this worker serves nothing');
+        else if (families) io.err(`slotflow worker serving ${queues.length} queue(s) of ${families.join(', ')}: ${queues.map((q) => `${q.family}/${q.handler}`).join(', ')}`);
+      }, media);
     });
 
   program

@@ -1,4 +1,5 @@
 import type { ComponentKind } from '../flow/document.ts';
+import { CALLBACKS_QUEUE_FAMILY, DEFAULT_QUEUE_FAMILY } from '../flow/queue-family.ts';
 
 /**
  * A task as the engine sees it, and its lifecycle.
@@ -59,6 +60,11 @@ export interface ComponentJob {
   attempt: number;
   /** The queue the job goes to: the handler's name for `job` components, an internal queue for the other kinds. */
   handler: string;
+  /**
+   * The queue family whose workers take it (`core/flow/queue-family.ts`). Absent on jobs queued before families
+   * existed, which are `default`'s: those stay in the queue they were added to.
+   */
+  queue?: string;
   kind: ComponentKind;
   flowHash: string;
   delayMs: number;
@@ -77,6 +83,18 @@ export const InternalQueue = {
   deadline: 'slotflow.deadline',
 } as const;
 export const INTERNAL_QUEUES: readonly string[] = Object.values(InternalQueue);
+
+/** The family of each internal queue: callbacks and their deadlines scale apart from fan-out and product work. */
+export const INTERNAL_QUEUE_FAMILY: ReadonlyMap<string, string> = new Map([
+  [InternalQueue.callback, CALLBACKS_QUEUE_FAMILY],
+  [InternalQueue.deadline, CALLBACKS_QUEUE_FAMILY],
+  [InternalQueue.fanout, DEFAULT_QUEUE_FAMILY],
+]);
+
+/** The family a queued job belongs to; jobs queued before families existed carry none and are `default`'s. */
+export function jobFamily(job: Pick<ComponentJob, 'handler' | 'queue'>): string {
+  return INTERNAL_QUEUE_FAMILY.get(job.handler) ?? job.queue ?? DEFAULT_QUEUE_FAMILY;
+}
 
 /** Where a component's attempt is sent; approval gates get no job, they wait for a person. */
 export function dispatchTarget(kind: ComponentKind, handler: string): string {

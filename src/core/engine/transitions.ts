@@ -99,7 +99,7 @@ export function retryDelay(component: CompiledComponent, failedAttempt: number, 
 }
 
 function startOf(flow: CompiledFlow, taskId: string, c: CompiledComponent, attempt: number, delayMs: number): ComponentJob {
-  return { taskId, component: c.name, attempt, handler: dispatchTarget(c.kind, c.handler), kind: c.kind, flowHash: flow.hash, delayMs };
+  return { taskId, component: c.name, attempt, handler: dispatchTarget(c.kind, c.handler), queue: c.queue, kind: c.kind, flowHash: flow.hash, delayMs };
 }
 
 function baseWrite(snap: TaskSnapshot): TaskWrite {

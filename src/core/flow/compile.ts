@@ -3,6 +3,7 @@ import type { ComponentKind, FanOutSpec, FlowDocument, WhenValue } from './docum
 import { type HandlerCatalog, outputTypeOf, resolveInputs } from './inputs.ts';
 import { lintProblems, type LintContext } from './lint.ts';
 import { error, FlowValidationError, type FlowProblem, hasErrors, ProblemCode } from './problems.ts';
+import { familyOf } from './queue-family.ts';
 import { schemaProblems } from './schema.ts';
 import { failBit, slotBits, successBit } from '../slot.ts';
 
@@ -34,6 +35,8 @@ export interface CompiledComponent {
   readonly slot: number;
   readonly kind: ComponentKind;
   readonly handler: string;
+  /** The queue family whose workers serve it (`queue-family.ts`): `default` unless the component or its flow names one. */
+  readonly queue: string;
   readonly attempts: number;
   readonly backoffMs: number;
   readonly timeoutMs: number | undefined;
@@ -156,6 +159,7 @@ function build(doc: FlowDocument, handlers: HandlerCatalog | undefined): Compile
       slot,
       kind: spec.kind ?? 'job',
       handler: spec.handler ?? spec.component_name,
+      queue: familyOf(spec.kind ?? 'job', spec.queue ?? doc.queue),
       attempts: spec.retry?.attempts ?? DEFAULT_RETRY_ATTEMPTS,
       backoffMs: spec.retry?.backoff_ms ?? DEFAULT_BACKOFF_MS,
       timeoutMs: spec.timeout_ms,

@@ -35,6 +35,8 @@ export interface ComponentSpec {
   params?: Record<string, unknown>;
   /** Role → the name of the component that provides it. */
   inputs?: Record<string, string>;
+  /** The queue family that serves the component (job components only); default: the flow's `queue`. */
+  queue?: string;
 }
 
 export interface ModuleSpec {
@@ -49,5 +51,7 @@ export interface FlowDocument {
   flow: string;
   version?: number;
   description?: string;
+  /** The queue family of the flow's job components that name none; default `default`. */
+  queue?: string;
   modules: ModuleSpec[];
 }

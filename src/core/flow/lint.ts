@@ -3,6 +3,7 @@ import { BUILTIN_SIGNATURES, checkParam, isBuiltinName } from './builtins.ts';
 import type { ComponentSpec, FlowDocument } from './document.ts';
 import { type HandlerCatalog, resolveInputs } from './inputs.ts';
 import { maskValue } from './masks.ts';
+import { familyOf } from './queue-family.ts';
 import { error, type FlowProblem, pointer, pointerToken, ProblemCode, warning } from './problems.ts';
 import { SLOT_COUNT } from '../slot.ts';
 
@@ -74,7 +75,7 @@ export function lintProblems(doc: FlowDocument, context: LintContext = {}): Flow
   problems.push(...statusChainProblems(doc));
   const specs = new Map([...byName].map(([name, c]) => [name, c.spec]));
   for (const c of components) {
-    problems.push(...fanOutProblems(c, context));
+    problems.push(...fanOutProblems(c, context), ...queueProblems(c));
     problems.push(...builtinProblems(c), ...handlerParamProblems(c, context));
     problems.push(...resolveInputs(c.spec, c.at, specs, context.handlers).problems);
   }
@@ -246,4 +247,12 @@ function handlerParamProblems({ spec, at }: Located, context: LintContext): Flow
     if (complaint) problems.push(error(ProblemCode.handlerParams, where, `${handler} params.${key} ${complaint}`));
   }
   return problems;
+}
+
+/** Only a job runs on its flow's workers: the engine's own work for the other kinds has a fixed family (`queue-family.ts`). */
+function queueProblems({ spec, at }: Located): FlowProblem[] {
+  const kind = spec.kind ?? 'job';
+  if (spec.queue === undefined || kind === 'job') return [];
+  const served = kind === 'approval' ? 'an approval waits for a person, on no queue' : `a ${kind} component is served by family "${familyOf(kind, undefined)}"`;
+  return [error(ProblemCode.queueKind, `${at}/queue`, `"queue" is only for job components: ${served}`)];
 }

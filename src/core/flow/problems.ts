@@ -32,6 +32,7 @@ export const ProblemCode = {
   inputType: 'input-type',
   ambiguousInput: 'ambiguous-input',
   missingInput: 'missing-input',
+  queueKind: 'queue-kind',
 } as const;
 export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
 

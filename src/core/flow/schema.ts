@@ -52,6 +52,7 @@ function describe(e: ErrorObject): string {
     case 'enum':
       return `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern':
+      if (e.schemaPath.startsWith('#/$defs/queueFamily/')) return 'a queue family is a lower-case letter, then up to 31 lower-case letters, digits or dashes';
       return `expected a string matching ${String(p.pattern)}`;
     case 'minItems':
       return `expected at least ${String(p.limit)} item(s)`;

@@ -7,6 +7,11 @@ export interface FlowVersions {
   loadFlowVersion(hash: string): Promise<FlowDocument | undefined>;
 }
 
+/** Every flow content stored for a task: what a worker reads to know which queues a pinned task may use. */
+export interface FlowVersionList {
+  listFlowVersions(): Promise<FlowDocument[]>;
+}
+
 /** The compiled flow a task pinned. */
 export interface FlowLookup {
   byHashOrThrow(hash: string): Promise<CompiledFlow>;

@@ -16,15 +16,30 @@ export interface DispatchQueue {
   /** Whether the job is waiting, delayed or active somewhere. */
   isLive(job: ComponentJob): Promise<boolean>;
   /** Jobs per queue and state, for metrics; a queue that cannot tell leaves it out. */
-  jobCounts?(): Promise<Array<{ queue: string; state: string; count: number }>>;
+  jobCounts?(): Promise<JobCount[]>;
   close(): Promise<void>;
+}
+
+export interface JobCount {
+  queue: string;
+  /** The queue family the queue belongs to (`core/flow/queue-family.ts`). */
+  family: string;
+  state: string;
+  count: number;
+}
+
+/** One stream of jobs a consumer takes: one handler's jobs in one queue family. */
+export interface ServedQueue {
+  family: string;
+  handler: string;
 }
 
 export type ComponentJobHandler = (job: ComponentJob) => Promise<void>;
 export type ScheduleHandler = (taskId: string) => Promise<void>;
 
 export interface QueueConsumer {
-  consumeComponents(handlers: readonly string[], concurrency: number, run: ComponentJobHandler): Promise<void>;
+  /** Runs the jobs of these (family, handler) queues, `concurrency` at once per queue. */
+  consumeComponents(queues: readonly ServedQueue[], concurrency: number, run: ComponentJobHandler): Promise<void>;
   consumeSchedules(concurrency: number, run: ScheduleHandler): Promise<void>;
   close(): Promise<void>;
 }
