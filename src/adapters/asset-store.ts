@@ -91,21 +91,27 @@ export class AssetStore {
 
   /** The cached output for `key`, if every asset it names is still there. */
   async cached(key: string): Promise<unknown | undefined> {
+    return (await this.cachedEntry(key))?.output;
+  }
+
+  /** A cached output with the assets its run recorded, so a hit can list them in its own task's ledger. */
+  async cachedEntry<A = unknown>(key: string): Promise<{ output: unknown; assets: A[] } | undefined> {
     let text: string;
     try {
       text = await readFile(this.cacheFile(key), 'utf8');
     } catch {
       return undefined;
     }
-    const value = (JSON.parse(text) as { output: unknown }).output;
-    return this.assetPathsIn(value).every((p) => existsSync(p)) ? value : undefined;
+    const entry = JSON.parse(text) as { output: unknown; assets?: A[] };
+    if (!this.assetPathsIn(entry.output).every((p) => existsSync(p))) return undefined;
+    return { output: entry.output, assets: entry.assets ?? [] };
   }
 
-  async remember(key: string, output: unknown): Promise<void> {
+  async remember(key: string, output: unknown, assets: readonly unknown[] = []): Promise<void> {
     const file = this.cacheFile(key);
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomUUID()}.tmp`;
-    await writeFile(tmp, JSON.stringify({ output }));
+    await writeFile(tmp, JSON.stringify(assets.length > 0 ? { output, assets } : { output }));
     await rename(tmp, file);
   }
 }

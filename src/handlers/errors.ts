@@ -27,7 +27,7 @@ export class ComponentSetupError extends SlotflowError {
   override name = 'ComponentSetupError';
   constructor(
     readonly component: string,
-    code: 'callback-url-missing' | 'no-engine-services',
+    code: 'callback-url-missing' | 'callback-protocol-unknown' | 'no-engine-services',
     message: string,
   ) {
     super(message, { code });

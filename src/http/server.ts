@@ -13,7 +13,7 @@ import { UnknownVoiceError } from '../pipeline/voices.ts';
 import { routeFlow } from '../pipeline/router.ts';
 import { metrics, registry } from '../runtime/metrics.ts';
 import { UnknownComponentError } from '../core/word.ts';
-import { type CallbackClaims, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
+import { type CallbackClaims, CallbackProtocol, TokenProblem, verifyToken } from '../runtime/callback-token.ts';
 import type { FlowLookup } from '../core/ports/flow-versions.ts';
 import { type Engine, MISSING_CODES, type MutateResult, type TaskControl, TaskStateError, type TaskSubmission } from '../runtime/engine.ts';
 import { RejectReason } from '../core/engine/transitions.ts';
@@ -103,6 +103,23 @@ const answerSchema = {
   },
 } as const;
 
+/**
+ * A prediction as its provider posts it to a `protocol: "prediction"` callback component's webhook (Replicate's
+ * shape; the provider's other fields are allowed and ignored).
+ */
+const predictionSchema = {
+  type: 'object',
+  required: ['id', 'status'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 200 },
+    status: { enum: ['starting', 'processing', 'succeeded', 'failed', 'canceled'] },
+    output: {},
+    error: {},
+  },
+} as const;
+
+/** Which of the two shapes the token's protocol asks for is checked in the route: either passes the schema. */
+const callbackBodySchema = { anyOf: [answerSchema, predictionSchema] } as const;
 
 /** How a refused answer is told to the caller. */
 const REJECTION_STATUS: Record<string, number> = {
@@ -220,17 +237,40 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/v1/stats', async () => statsView(reads));
 
-  app.post<{ Params: { token: string }; Body: { status: 'succeeded' | 'failed'; output?: unknown; error?: string | ServiceError } }>(
+  app.post<{ Params: { token: string }; Body: CallbackBody }>(
     CALLBACK_ROUTE,
-    { schema: { body: answerSchema } },
+    { schema: { body: callbackBodySchema } },
     async (req, reply) => {
       const claims = verifyToken(req.params.token, services.callbackSecret);
       if ('problem' in claims) metrics.answersRejected.inc({ reason: claims.problem });
       if ('problem' in claims) return sendError(reply, TOKEN_STATUS[claims.problem], claims.problem, `callback token refused: ${claims.problem}`);
-      const result = await engine.answer(toAnswer(claims, req.body));
-      return replyTo(reply, result);
+      if (claims.p === CallbackProtocol.prediction) return answerPrediction(reply, claims, req.body);
+      if ('id' in req.body || !ANSWER_STATUSES.has(req.body.status)) {
+        metrics.answersRejected.inc({ reason: 'invalid-body' });
+        return sendError(reply, 400, 'invalid-body', 'body must be { status: "succeeded" | "failed", output?, error? }');
+      }
+      return replyTo(reply, await engine.answer(toAnswer(claims, req.body as ServiceAnswer)));
     },
   );
+
+  /**
+   * A prediction webhook: `starting` and `processing` are acknowledged (202) and change nothing; `succeeded`,
+   * `failed` and `canceled` settle the attempt. A repeat of the settling webhook (providers deliver at least once)
+   * is refused by the engine as a duplicate and acknowledged with 200, since a provider retries any other status.
+   */
+  async function answerPrediction(reply: FastifyReply, claims: CallbackClaims, body: CallbackBody): Promise<FastifyReply> {
+    if (!('id' in body) || typeof body.id !== 'string') {
+      metrics.answersRejected.inc({ reason: 'invalid-body' });
+      return sendError(reply, 400, 'invalid-body', 'body must be a prediction { id, status, output?, error? }');
+    }
+    if (body.status === 'starting' || body.status === 'processing') return reply.code(202).send({ accepted: true, status: body.status });
+    const result = await engine.answer(predictionAnswer(claims, body as PredictionWebhook));
+    if (result && 'rejected' in result && result.rejected === RejectReason.duplicate) {
+      metrics.answersRejected.inc({ reason: RejectReason.duplicate });
+      return reply.code(200).send({ accepted: false, duplicate: true });
+    }
+    return replyTo(reply, result);
+  }
 
   app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (req, reply) => {
     const view = await taskView(views, req.params.id);
@@ -426,7 +466,36 @@ interface ServiceError {
   retry_after_ms?: number;
 }
 
-function toAnswer(claims: CallbackClaims, body: { status: string; output?: unknown; error?: string | ServiceError }) {
+interface ServiceAnswer {
+  status: 'succeeded' | 'failed';
+  output?: unknown;
+  error?: string | ServiceError;
+}
+
+interface PredictionWebhook {
+  id: string;
+  status: 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled';
+  output?: unknown;
+  error?: unknown;
+}
+
+type CallbackBody = ServiceAnswer | PredictionWebhook;
+
+const ANSWER_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed']);
+
+/**
+ * A settled prediction as the attempt's answer: its output `{ prediction_id, output }`, or a failure carrying the
+ * provider's message. A failure is retryable, so the component's `retry` decides whether the model is asked again.
+ */
+function predictionAnswer(claims: CallbackClaims, body: PredictionWebhook) {
+  const base = { taskId: claims.t, component: claims.c, attempt: claims.a };
+  if (body.status === 'succeeded') return { ...base, ok: true as const, output: { prediction_id: body.id, output: body.output ?? null } };
+  const said = typeof body.error === 'string' ? body.error : (body.error as { message?: unknown } | null | undefined)?.message;
+  const message = typeof said === 'string' && said !== '' ? said.slice(0, 2000) : body.status === 'canceled' ? 'the prediction was canceled' : 'the prediction failed';
+  return { ...base, ok: false as const, error: { name: 'PredictionFailure', message: `prediction ${body.id} ${body.status}: ${message}`, code: 'prediction-failed', retryable: true } };
+}
+
+function toAnswer(claims: CallbackClaims, body: ServiceAnswer) {
   const base = { taskId: claims.t, component: claims.c, attempt: claims.a };
   if (body.status === 'succeeded') return { ...base, ok: true as const, output: body.output ?? null };
   const err = typeof body.error === 'string' ? { message: body.error } : (body.error ?? {});

@@ -64,6 +64,8 @@ export interface ProductMetadata {
   price?: { amount: string; currency?: string };
   description?: string;
   url?: string;
+  /** The page's product picture (`og:image` or JSON-LD `image`): a URL, never fetched. */
+  image?: string;
 }
 
 export interface StoryboardSeed {

@@ -20,7 +20,12 @@ export interface CallbackClaims {
   a: number;
   /** expiry, ms since the epoch */
   e: number;
+  /** The answer's protocol: absent for slotflow's own `{ status, output?, error? }`, `prediction` for a prediction webhook. */
+  p?: CallbackProtocol;
 }
+
+export const CallbackProtocol = { answer: 'answer', prediction: 'prediction' } as const;
+export type CallbackProtocol = (typeof CallbackProtocol)[keyof typeof CallbackProtocol];
 
 export const TokenProblem = { malformed: 'malformed-token', forged: 'invalid-signature', expired: 'expired-token' } as const;
 export type TokenProblem = (typeof TokenProblem)[keyof typeof TokenProblem];
@@ -51,7 +56,8 @@ export function verifyToken(token: string, secret: string, now = Date.now()): Ca
   } catch {
     return { problem: TokenProblem.malformed };
   }
-  if (typeof claims.t !== 'string' || typeof claims.c !== 'string' || !Number.isInteger(claims.a) || typeof claims.e !== 'number') {
+  if (typeof claims.t !== 'string' || typeof claims.c !== 'string' || !Number.isInteger(claims.a) || typeof claims.e !== 'number'
+    || (claims.p !== undefined && claims.p !== CallbackProtocol.prediction)) {
     return { problem: TokenProblem.malformed };
   }
   if (claims.e < now) return { problem: TokenProblem.expired };

@@ -10,7 +10,7 @@ import { isRetryableStatus } from '../providers/http.ts';
 import type { HandlerContext, HandlerRegistry } from '../handlers/registry.ts';
 import type { AssetRecord } from '../core/ports/assets.ts';
 import type { TaskRecord } from '../core/ports/read-model.ts';
-import { signToken } from './callback-token.ts';
+import { CallbackProtocol, signToken } from './callback-token.ts';
 import type { Engine } from './engine.ts';
 import type { Attempts } from '../core/ports/attempts.ts';
 import type { AssetLedger } from '../core/ports/assets.ts';
@@ -113,7 +113,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     }
     if (job.handler === InternalQueue.callback) {
       if (!(await open())) return 'dropped';
-      await postToService(job, opts, requireServices(opts, job.component), { input, params: component.params, deps, timeoutMs: component.timeoutMs });
+      await postToService(job, opts, requireServices(opts, job.component), { input, params: component.params, deps, inputs, timeoutMs: component.timeoutMs });
       return 'waiting';
     }
     const handler = registry.get(component.handler);
@@ -124,10 +124,14 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
       ? cacheKey([component.handler, cacheVersion, component.params, input, keyed, ...(context === undefined ? [] : [context])])
       : undefined;
     if (key) {
-      const hit = await cache!.cached(key);
+      const hit = await cache!.cachedEntry<AssetRecord>(key);
       if (hit !== undefined) {
         metrics.cacheHits.inc();
-        await engine.answer({ ...base, ok: true, output: hit, cached: true });
+        // The task's ledger lists what it uses even when another task made it: an asset graph needs the ids.
+        if (hit.assets.length > 0) {
+          await store.recordAssets(hit.assets.map((a) => ({ ...a, taskId: job.taskId, component: job.component, scene: a.scene ?? sceneOf(input), reused: true })));
+        }
+        await engine.answer({ ...base, ok: true, output: hit.output, cached: true });
         return 'answered';
       }
     }
@@ -151,7 +155,7 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
           ]);
     answer = { ...base, ok: true, output: output ?? null };
     metrics.componentDuration.observe({ flow: flow.name, component: component.name, outcome: 'succeeded' }, (performance.now() - runStarted) / 1000);
-    if (key) await cache!.remember(key, answer.output);
+    if (key) await cache!.remember(key, answer.output, assetsMade);
   } catch (e) {
     if (opts.shutdown?.aborted) throw e; // handed back to the queue: the job runs again elsewhere
     if (isRetryableDbError(e)) throw e; // the store was unreachable: the queue runs the job again; not the handler's failure
@@ -199,40 +203,63 @@ export class CallbackServiceError extends SlotflowError {
   }
 }
 
-/** Posts the work to the external service with a signed callback URL, then schedules the attempt's deadline. */
+/**
+ * Posts the work to the external service with a signed callback URL, then schedules the attempt's deadline.
+ * `params.protocol` says what is posted: slotflow's own job body (default, `answer`), or, for `prediction`, a
+ * prediction submit (`{ model?, version?, input, webhook, webhook_events_filter: ["completed"] }`, the input being
+ * `params.input` with the component's inputs by role over it), whose webhooks the callback route reads.
+ */
 async function postToService(
   job: ComponentJob,
   opts: RunnerOptions,
   services: EngineServices,
-  work: { input: unknown; params: Readonly<Record<string, unknown>>; deps: Readonly<Record<string, unknown>>; timeoutMs: number | undefined },
+  work: {
+    input: unknown; params: Readonly<Record<string, unknown>>; deps: Readonly<Record<string, unknown>>; inputs: Readonly<Record<string, unknown>>;
+    timeoutMs: number | undefined;
+  },
 ): Promise<void> {
   const target = work.params.url;
   if (typeof target !== 'string' || target === '') {
     throw new ComponentSetupError(job.component, 'callback-url-missing', `callback component ${job.component} needs params.url`);
   }
+  const protocol = work.params.protocol ?? CallbackProtocol.answer;
+  if (protocol !== CallbackProtocol.answer && protocol !== CallbackProtocol.prediction) {
+    throw new ComponentSetupError(job.component, 'callback-protocol-unknown', `callback component ${job.component}: params.protocol must be "answer" or "prediction"`);
+  }
   const url = new URL(target, services.servicesUrl).toString();
   const timeoutMs = work.timeoutMs ?? services.callbackTimeoutMs;
   const deadline = Date.now() + timeoutMs;
-  const token = signToken({ t: job.taskId, c: job.component, a: job.attempt, e: deadline + services.tokenGraceMs }, services.callbackSecret);
+  const claims = { t: job.taskId, c: job.component, a: job.attempt, e: deadline + services.tokenGraceMs };
+  const token = signToken(protocol === CallbackProtocol.prediction ? { ...claims, p: protocol } : claims, services.callbackSecret);
+  const callbackUrl = `${services.publicUrl.replace(/\/$/, '')}/v1/callbacks/${token}`;
+  const body = protocol === CallbackProtocol.prediction
+    ? predictionSubmit(work.params, work.inputs, callbackUrl)
+    : {
+        task_id: job.taskId, component: job.component, attempt: job.attempt, input: work.input, params: work.params, deps: work.deps,
+        callback_url: callbackUrl, deadline: new Date(deadline).toISOString(),
+      };
   // The deadline goes first: if the post or this process fails after it, the attempt still ends.
   await opts.queue.dispatch([{ ...job, handler: InternalQueue.deadline, queue: CALLBACKS_QUEUE_FAMILY, delayMs: timeoutMs }]);
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      task_id: job.taskId,
-      component: job.component,
-      attempt: job.attempt,
-      input: work.input,
-      params: work.params,
-      deps: work.deps,
-      callback_url: `${services.publicUrl.replace(/\/$/, '')}/v1/callbacks/${token}`,
-      deadline: new Date(deadline).toISOString(),
-    }),
+    body: JSON.stringify(body),
     signal: AbortSignal.timeout(CALLBACK_POST_TIMEOUT_MS),
   });
   await response.body?.cancel();
   if (!response.ok) throw new CallbackServiceError(url, response.status);
+}
+
+/** A prediction submit whose webhook is the attempt's callback URL; only the completed prediction is asked for. */
+function predictionSubmit(params: Readonly<Record<string, unknown>>, inputs: Readonly<Record<string, unknown>>, webhook: string): Record<string, unknown> {
+  const fixed = params.input !== null && typeof params.input === 'object' && !Array.isArray(params.input) ? params.input : {};
+  return {
+    ...(typeof params.model === 'string' ? { model: params.model } : {}),
+    ...(typeof params.version === 'string' ? { version: params.version } : {}),
+    input: { ...fixed, ...inputs },
+    webhook,
+    webhook_events_filter: ['completed'],
+  };
 }
 
 /** A callback attempt's deadline: fail it if it is still waiting; otherwise nothing happened and nothing is recorded. */

@@ -1,4 +1,4 @@
-import { type ComponentJob, dispatchTarget, needsJob } from '../core/engine/task.ts';
+import { type ComponentJob, dispatchTarget, InternalQueue, needsJob } from '../core/engine/task.ts';
 import type { FlowLookup } from '../core/ports/flow-versions.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
 import type { ChildTasks, IdleTasks } from '../core/ports/task-state.ts';
@@ -49,6 +49,9 @@ export async function sweepOnce(deps: SweepDeps, opts: SweeperOptions = DEFAULT_
       };
       // A gate waits for a person, and a fan-out for its children, not for a job.
       if (!needsJob(job) || (c.kind === 'fanout' && (await fanOutStarted(deps.tasks, snap.id, c.name, job.attempt)))) continue;
+      // A callback whose deadline job is pending has been posted and waits for its answer: posting it again would
+      // start the external work twice (a second paid prediction).
+      if (c.kind === 'callback' && (await deps.queue.isLive({ ...job, handler: InternalQueue.deadline }))) continue;
       if (!(await deps.queue.isLive(job))) lost.push(job);
     }
     if (lost.length > 0) {

@@ -63,7 +63,26 @@ export interface Settings {
   reuseSimilarity: number;
   /** A media folder with `manifest.json`; unset: the bundled `examples/media`. */
   mediaLibrary: string | undefined;
+  /** Who makes images: `local` (made here) or `remote` (a hosted model speaking the prediction protocol). */
+  imageProvider: CapabilityProvider;
+  imageBaseUrl: string | undefined;
+  imageApiKey: string | undefined;
+  imageModel: string | undefined;
+  /** Who makes video clips: `local` (made here) or `remote` (a hosted model speaking the prediction protocol). */
+  videoProvider: CapabilityProvider;
+  videoBaseUrl: string | undefined;
+  videoApiKey: string | undefined;
+  videoModel: string | undefined;
+  /** Who makes lip sync: `local` (made here) or `remote` (a hosted model speaking the prediction protocol). */
+  lipsyncProvider: CapabilityProvider;
+  lipsyncBaseUrl: string | undefined;
+  lipsyncApiKey: string | undefined;
+  lipsyncModel: string | undefined;
 }
+
+/** Who makes a capability's pictures or clips: here, or a hosted model (src/product/capabilities/index.ts). */
+export const CAPABILITY_PROVIDERS = ['local', 'remote'] as const;
+export type CapabilityProvider = (typeof CAPABILITY_PROVIDERS)[number];
 
 export type SettingKey = keyof Settings;
 
@@ -112,6 +131,18 @@ export const DEFAULTS: Readonly<Settings> = {
   embeddingsModel: 'text-embedding-3-small',
   reuseSimilarity: 0.98,
   mediaLibrary: undefined,
+  imageProvider: 'local',
+  imageBaseUrl: undefined,
+  imageApiKey: undefined,
+  imageModel: undefined,
+  videoProvider: 'local',
+  videoBaseUrl: undefined,
+  videoApiKey: undefined,
+  videoModel: undefined,
+  lipsyncProvider: 'local',
+  lipsyncBaseUrl: undefined,
+  lipsyncApiKey: undefined,
+  lipsyncModel: undefined,
 };
 
 export interface SettingSpec<T> {
@@ -309,5 +340,62 @@ export const SETTINGS: SettingsTable = {
     variable: 'SLOTFLOW_MEDIA_LIBRARY', type: directory, secret: false,
     description: 'a media folder with manifest.json, searched for scene material',
     unset: 'the bundled examples/media',
+  },
+  imageProvider: {
+    variable: 'SLOTFLOW_IMAGE_PROVIDER', type: oneOf(CAPABILITY_PROVIDERS), secret: false,
+    description: 'who makes images (product scenes, backdrops): local (made here, offline) or remote (a hosted model behind SLOTFLOW_IMAGE_BASE_URL, prediction protocol)',
+  },
+  imageBaseUrl: {
+    variable: 'SLOTFLOW_IMAGE_BASE_URL', type: url(HTTP), secret: false,
+    description: 'base URL of the hosted model service when SLOTFLOW_IMAGE_PROVIDER is remote (`/v1/predictions` under it)',
+    unset: 'SLOTFLOW_IMAGE_PROVIDER=remote is refused',
+  },
+  imageApiKey: {
+    variable: 'SLOTFLOW_IMAGE_API_KEY', type: text, secret: true,
+    description: 'API key of SLOTFLOW_IMAGE_BASE_URL, sent as a bearer token',
+    unset: 'requests carry no key',
+  },
+  imageModel: {
+    variable: 'SLOTFLOW_IMAGE_MODEL', type: text, secret: false,
+    description: 'model asked of SLOTFLOW_IMAGE_BASE_URL (`model` of each prediction)',
+    unset: 'no `model` is sent: the service\'s default',
+  },
+  videoProvider: {
+    variable: 'SLOTFLOW_VIDEO_PROVIDER', type: oneOf(CAPABILITY_PROVIDERS), secret: false,
+    description: 'who makes video clips: local (made here, offline) or remote (a hosted model behind SLOTFLOW_VIDEO_BASE_URL, prediction protocol)',
+  },
+  videoBaseUrl: {
+    variable: 'SLOTFLOW_VIDEO_BASE_URL', type: url(HTTP), secret: false,
+    description: 'base URL of the hosted model service when SLOTFLOW_VIDEO_PROVIDER is remote (`/v1/predictions` under it)',
+    unset: 'SLOTFLOW_VIDEO_PROVIDER=remote is refused',
+  },
+  videoApiKey: {
+    variable: 'SLOTFLOW_VIDEO_API_KEY', type: text, secret: true,
+    description: 'API key of SLOTFLOW_VIDEO_BASE_URL, sent as a bearer token',
+    unset: 'requests carry no key',
+  },
+  videoModel: {
+    variable: 'SLOTFLOW_VIDEO_MODEL', type: text, secret: false,
+    description: 'model asked of SLOTFLOW_VIDEO_BASE_URL (`model` of each prediction)',
+    unset: 'no `model` is sent: the service\'s default',
+  },
+  lipsyncProvider: {
+    variable: 'SLOTFLOW_LIPSYNC_PROVIDER', type: oneOf(CAPABILITY_PROVIDERS), secret: false,
+    description: 'who makes lip sync (a presenter photo and speech to a talking clip): local (made here, offline) or remote (a hosted model behind SLOTFLOW_LIPSYNC_BASE_URL, prediction protocol)',
+  },
+  lipsyncBaseUrl: {
+    variable: 'SLOTFLOW_LIPSYNC_BASE_URL', type: url(HTTP), secret: false,
+    description: 'base URL of the hosted model service when SLOTFLOW_LIPSYNC_PROVIDER is remote (`/v1/predictions` under it)',
+    unset: 'SLOTFLOW_LIPSYNC_PROVIDER=remote is refused',
+  },
+  lipsyncApiKey: {
+    variable: 'SLOTFLOW_LIPSYNC_API_KEY', type: text, secret: true,
+    description: 'API key of SLOTFLOW_LIPSYNC_BASE_URL, sent as a bearer token',
+    unset: 'requests carry no key',
+  },
+  lipsyncModel: {
+    variable: 'SLOTFLOW_LIPSYNC_MODEL', type: text, secret: false,
+    description: 'model asked of SLOTFLOW_LIPSYNC_BASE_URL (`model` of each prediction)',
+    unset: 'no `model` is sent: the service\'s default',
   },
 };

@@ -1,0 +1,348 @@
+import sharp, { type Sharp } from 'sharp';
+import { ssim } from 'ssim.js';
+import { SlotflowError } from '../core/errors.ts';
+import type { Box, FidelityScores } from './types.ts';
+
+/**
+ * The fidelity check: how faithfully a scene picture shows the product. It
+ * does not trust whoever made the picture: it finds the product itself, by
+ * matching the neutral image's opaque pixels (its alpha mask) against the
+ * picture, first coarsely over many scales and positions at low resolution,
+ * then finer around the best match (and around the maker's `hint`, when
+ * given), down to full resolution. Then, over the box found:
+ *
+ * - `visible_area`: the share of the neutral's opaque pixels that land in the
+ *   frame and match the picture within `MATCH_TOLERANCE` (ΔE76); pixels out of
+ *   frame or covered by something else do not count;
+ * - `ssim`: structural similarity (grayscale) of the product region against
+ *   the neutral composited over the same region of the picture, so only the
+ *   product's own pixels can differ;
+ * - `color_distance`: the mean ΔE76 of the product region's pixels from their
+ *   nearest palette colour.
+ *
+ * `score = visible_area × ssim × colour_term`, where `colour_term` falls
+ * linearly from 1 to 0 as `color_distance` exceeds the neutral image's own
+ * distance from the palette (a shaded product is never exactly its palette)
+ * by 0 to `COLOR_EXCESS_RANGE`. A product that is cropped, covered or
+ * distorted loses in proportion; one that is recoloured loses its match and
+ * its colour term both.
+ */
+
+export const FIDELITY_DEFAULTS = {
+  /**
+   * Measured on the offline composer (test/product/fidelity.test.ts prints the table): the twelve layout × format
+   * pictures score 0.76–0.99, the close-up (18 % of the product out of frame by design) lowest at 0.76–0.77;
+   * a caption plate over the product scores 0.41, the product half out of frame 0.46, recoloured 0. 0.65 sits
+   * in the gap, 0.11 under the worst good picture and 0.19 over the best bad one.
+   */
+  threshold: 0.65,
+  max_regenerations: 2,
+} as const;
+
+/** ΔE76 within which a picture pixel counts as the product's own. */
+export const MATCH_TOLERANCE = 18;
+/** ΔE76 over the neutral's own palette distance at which the colour term reaches 0. */
+export const COLOR_EXCESS_RANGE = 30;
+/** Neutral pixels with at least this alpha are the product's (out of 255). */
+const OPAQUE = 128;
+/** The search's template pixels: only the solid inside, clear of edges blurred by scaling. */
+const TEMPLATE_OPAQUE = 245;
+/** Long side of the picture in the coarse search and in the first refinement. */
+const COARSE_SIDE = 192;
+const REFINE_SIDE = 640;
+/** The coarse search's product heights, as shares of the picture height. */
+const COARSE_SCALES = { min: 0.15, max: 2.4, steps: 20 } as const;
+/** Squared RGB distance within which a template pixel matches in the search. */
+const SEARCH_TOLERANCE_SQ = 48 ** 2;
+const MAX_TEMPLATE_SAMPLES = 400;
+/** Pixels compared for the area and colour measures, at most (a grid over the box). */
+const MAX_MEASURE_PIXELS = 250_000;
+/** Long side the SSIM region is scaled to. */
+const SSIM_SIDE = 256;
+
+export class FidelityInputError extends SlotflowError {
+  override name = 'FidelityInputError';
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'fidelity-input', cause });
+  }
+}
+
+export interface ScoreOptions {
+  /** Where the maker says it put the product: searched around as well as the coarse best. */
+  hint?: Box;
+  threshold?: number;
+}
+
+export interface NeutralLike {
+  path: string;
+}
+
+interface Raster {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+async function raster(input: string | Sharp, size?: { width: number; height: number }): Promise<Raster> {
+  let img = typeof input === 'string' ? sharp(input) : input;
+  img = img.ensureAlpha();
+  if (size) img = img.resize(Math.max(1, Math.round(size.width)), Math.max(1, Math.round(size.height)), { fit: 'fill', kernel: 'lanczos3' });
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+type Lab = [number, number, number];
+
+function srgbToLinear(c: number): number {
+  const v = c / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+}
+const LINEAR = Float64Array.from({ length: 256 }, (_, i) => srgbToLinear(i));
+
+function labF(t: number): number {
+  return t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116;
+}
+
+/** CIE L*a*b* (D65) of an sRGB colour. */
+export function rgbToLab(r: number, g: number, b: number): Lab {
+  const R = LINEAR[Math.round(r)]!;
+  const G = LINEAR[Math.round(g)]!;
+  const B = LINEAR[Math.round(b)]!;
+  const x = labF((0.4124 * R + 0.3576 * G + 0.1805 * B) / 0.95047);
+  const y = labF(0.2126 * R + 0.7152 * G + 0.0722 * B);
+  const z = labF((0.0193 * R + 0.1192 * G + 0.9505 * B) / 1.08883);
+  return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+}
+
+export function deltaE76(a: Lab, b: Lab): number {
+  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+}
+
+function hexLab(hex: string): Lab {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return rgbToLab((n >> 16) & 255, (n >> 8) & 255, n & 255);
+}
+
+function nearestPalette(lab: Lab, palette: readonly Lab[]): number {
+  let best = Infinity;
+  for (const p of palette) best = Math.min(best, deltaE76(lab, p));
+  return best;
+}
+
+interface Candidate {
+  /** In full-resolution picture pixels. */
+  box: Box;
+  /** Share of the template's samples that matched. */
+  match: number;
+}
+
+/** The neutral's solid pixels at a box size: positions in the box and colours. */
+async function templateAt(neutralFile: string, w: number, h: number): Promise<{ xs: Int32Array; ys: Int32Array; rgb: Uint8Array }> {
+  const t = await raster(neutralFile, { width: w, height: h });
+  const solid: number[] = [];
+  for (let i = 0; i < t.width * t.height; i++) if (t.data[i * 4 + 3]! >= TEMPLATE_OPAQUE) solid.push(i);
+  const stride = Math.max(1, Math.floor(solid.length / MAX_TEMPLATE_SAMPLES));
+  const picked = solid.filter((_, k) => k % stride === 0);
+  const xs = new Int32Array(picked.length);
+  const ys = new Int32Array(picked.length);
+  const rgb = new Uint8Array(picked.length * 3);
+  picked.forEach((i, k) => {
+    xs[k] = i % t.width;
+    ys[k] = Math.floor(i / t.width);
+    rgb[k * 3] = t.data[i * 4]!;
+    rgb[k * 3 + 1] = t.data[i * 4 + 1]!;
+    rgb[k * 3 + 2] = t.data[i * 4 + 2]!;
+  });
+  return { xs, ys, rgb };
+}
+
+function matchAt(p: Raster, t: { xs: Int32Array; ys: Int32Array; rgb: Uint8Array }, x0: number, y0: number): number {
+  const n = t.xs.length;
+  let hits = 0;
+  for (let k = 0; k < n; k++) {
+    const x = x0 + t.xs[k]!;
+    const y = y0 + t.ys[k]!;
+    if (x < 0 || y < 0 || x >= p.width || y >= p.height) continue;
+    const o = (y * p.width + x) * 4;
+    const dr = p.data[o]! - t.rgb[k * 3]!;
+    const dg = p.data[o + 1]! - t.rgb[k * 3 + 1]!;
+    const db = p.data[o + 2]! - t.rgb[k * 3 + 2]!;
+    // Soft: a sample counts more the closer it is, so the best alignment stands out of the flat areas around it.
+    const d = dr * dr + dg * dg + db * db;
+    if (d < SEARCH_TOLERANCE_SQ) hits += 1 - d / SEARCH_TOLERANCE_SQ;
+  }
+  return n === 0 ? 0 : hits / n;
+}
+
+/**
+ * Tries product heights `heights` (level pixels) at positions within `around` (level pixels; the whole frame, the
+ * product allowed half out, when absent) on one level of the picture, `k` level pixels per full-resolution pixel.
+ */
+async function searchLevel(
+  p: Raster, k: number, neutralFile: string, aspect: number, heights: number[],
+  around?: { x: number; y: number; radius: number },
+): Promise<Candidate | undefined> {
+  let best: Candidate | undefined;
+  for (const h of heights) {
+    const w = h * aspect;
+    if (w < 6 || h < 6) continue;
+    const t = await templateAt(neutralFile, w, h);
+    if (t.xs.length < 12) continue;
+    const step = around ? 1 : Math.max(1, Math.round(Math.min(w, h) / 16));
+    const xr = around ? [Math.round(around.x - around.radius), Math.round(around.x + around.radius)] : [Math.round(-w / 2), Math.round(p.width - w / 2)];
+    const yr = around ? [Math.round(around.y - around.radius), Math.round(around.y + around.radius)] : [Math.round(-h / 2), Math.round(p.height - h / 2)];
+    for (let y = yr[0]!; y <= yr[1]!; y += step) {
+      for (let x = xr[0]!; x <= xr[1]!; x += step) {
+        const match = matchAt(p, t, x, y);
+        // Ties go to the larger box: a smaller copy inside a flat product matches as well.
+        if (!best || match > best.match + 1e-9 || (match >= best.match - 1e-9 && h / k > best.box.h)) best = { match, box: { x: x / k, y: y / k, w: w / k, h: h / k } };
+      }
+    }
+  }
+  return best;
+}
+
+function scalesAround(h: number, spread: number, steps: number): number[] {
+  return Array.from({ length: steps }, (_, i) => h * (1 - spread + (2 * spread * i) / (steps - 1)));
+}
+
+/** Finds the product in the picture: the box, in full-resolution pixels, where the neutral's pixels match best. */
+export async function locateProduct(picture: string, neutralFile: string, hint?: Box): Promise<Candidate> {
+  const meta = await sharp(neutralFile).metadata();
+  const pic = await sharp(picture).metadata();
+  if (!meta.width || !meta.height || !pic.width || !pic.height) throw new FidelityInputError('the picture or the neutral image has no size');
+  const aspect = meta.width / meta.height;
+  const W = pic.width;
+  const H = pic.height;
+  const levelOf = async (side: number) => {
+    const k = Math.min(1, side / Math.max(W, H));
+    return { k, p: await raster(picture, { width: W * k, height: H * k }) };
+  };
+
+  const coarse = await levelOf(COARSE_SIDE);
+  const ratio = (COARSE_SCALES.max / COARSE_SCALES.min) ** (1 / (COARSE_SCALES.steps - 1));
+  const heights = Array.from({ length: COARSE_SCALES.steps }, (_, i) => coarse.p.height * COARSE_SCALES.min * ratio ** i);
+  const starts: Candidate[] = [];
+  const found = await searchLevel(coarse.p, coarse.k, neutralFile, aspect, heights);
+  if (found) starts.push(found);
+  if (hint) starts.push({ box: hint, match: 0 });
+  if (starts.length === 0) throw new FidelityInputError('the neutral image has no opaque pixels to look for');
+
+  const refine = await levelOf(REFINE_SIDE);
+  let best: Candidate | undefined;
+  for (const s of starts) {
+    const c = await searchLevel(refine.p, refine.k, neutralFile, aspect, scalesAround(s.box.h * refine.k, 0.12, 13),
+      { x: s.box.x * refine.k, y: s.box.y * refine.k, radius: Math.ceil((REFINE_SIDE / COARSE_SIDE) * 2) });
+    if (c && (!best || c.match > best.match)) best = c;
+  }
+  const full = refine.k === 1 ? undefined : await levelOf(Math.max(W, H));
+  if (full && best) {
+    const c = await searchLevel(full.p, 1, neutralFile, aspect, scalesAround(best.box.h, 0.015, 5),
+      { x: best.box.x, y: best.box.y, radius: Math.ceil(1 / refine.k) + 1 });
+    if (c && c.match >= best.match) best = c;
+  }
+  return best ?? starts[0]!;
+}
+
+/** Scores a scene picture against the product's neutral image and palette. */
+export async function scoreFidelity(image: string, neutral: NeutralLike, palette: readonly string[], opts: ScoreOptions = {}): Promise<FidelityScores> {
+  if (palette.length === 0) throw new FidelityInputError('the palette is empty');
+  const threshold = opts.threshold ?? FIDELITY_DEFAULTS.threshold;
+  let located: Candidate;
+  let picture: Raster;
+  try {
+    located = await locateProduct(image, neutral.path, opts.hint);
+    picture = await raster(image);
+  } catch (e) {
+    if (e instanceof FidelityInputError) throw e;
+    throw new FidelityInputError('the picture or the neutral image cannot be read', e);
+  }
+  const box: Box = { x: Math.round(located.box.x), y: Math.round(located.box.y), w: Math.max(1, Math.round(located.box.w)), h: Math.max(1, Math.round(located.box.h)) };
+  const n = await raster(neutral.path, { width: box.w, height: box.h });
+  const paletteLab = palette.map(hexLab);
+
+  // The product's pixels on a grid over the box: in frame and matching, and how far from the palette.
+  const stride = Math.max(1, Math.floor(Math.sqrt((box.w * box.h) / MAX_MEASURE_PIXELS)));
+  let opaque = 0;
+  let visible = 0;
+  let inFrame = 0;
+  let distance = 0;
+  let ownDistance = 0;
+  for (let j = 0; j < box.h; j += stride) {
+    for (let i = 0; i < box.w; i += stride) {
+      const o = (j * box.w + i) * 4;
+      const a = n.data[o + 3]!;
+      if (a < OPAQUE) continue;
+      opaque++;
+      ownDistance += nearestPalette(rgbToLab(n.data[o]!, n.data[o + 1]!, n.data[o + 2]!), paletteLab);
+      const x = box.x + i;
+      const y = box.y + j;
+      if (x < 0 || y < 0 || x >= picture.width || y >= picture.height) continue;
+      inFrame++;
+      const q = (y * picture.width + x) * 4;
+      const pr = picture.data[q]!;
+      const pg = picture.data[q + 1]!;
+      const pb = picture.data[q + 2]!;
+      const t = a / 255;
+      const here = rgbToLab(pr, pg, pb);
+      const expected = rgbToLab(t * n.data[o]! + (1 - t) * pr, t * n.data[o + 1]! + (1 - t) * pg, t * n.data[o + 2]! + (1 - t) * pb);
+      if (deltaE76(here, expected) <= MATCH_TOLERANCE) visible++;
+      distance += nearestPalette(here, paletteLab);
+    }
+  }
+  const visibleArea = opaque === 0 ? 0 : visible / opaque;
+  const colorDistance = inFrame === 0 ? 100 : distance / inFrame;
+  const baseline = opaque === 0 ? 0 : ownDistance / opaque;
+  const colorTerm = clamp01(1 - Math.max(0, colorDistance - baseline) / COLOR_EXCESS_RANGE);
+  const structure = inFrame === 0 ? 0 : await regionSsim(picture, n, box);
+  const score = visibleArea * structure * colorTerm;
+  return {
+    visible_area: round4(visibleArea),
+    ssim: round4(structure),
+    color_distance: round4(colorDistance),
+    score: round4(score),
+    passed: score >= threshold,
+    box,
+  };
+}
+
+/** SSIM of the in-frame part of `box` against the neutral composited over the same pixels. */
+async function regionSsim(picture: Raster, n: Raster, box: Box): Promise<number> {
+  const x0 = Math.max(0, box.x);
+  const y0 = Math.max(0, box.y);
+  const x1 = Math.min(picture.width, box.x + box.w);
+  const y1 = Math.min(picture.height, box.y + box.h);
+  const w = x1 - x0;
+  const h = y1 - y0;
+  if (w < 8 || h < 8) return 0;
+  const region = Buffer.alloc(w * h * 4);
+  const reference = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const q = ((y0 + y) * picture.width + x0 + x) * 4;
+      const o = ((y0 + y - box.y) * box.w + (x0 + x - box.x)) * 4;
+      const r = (y * w + x) * 4;
+      const t = n.data[o + 3]! / 255;
+      for (let c = 0; c < 3; c++) {
+        region[r + c] = picture.data[q + c]!;
+        reference[r + c] = Math.round(t * n.data[o + c]! + (1 - t) * picture.data[q + c]!);
+      }
+      region[r + 3] = 255;
+      reference[r + 3] = 255;
+    }
+  }
+  const k = Math.min(1, SSIM_SIDE / Math.max(w, h));
+  const size = { width: Math.max(8, Math.round(w * k)), height: Math.max(8, Math.round(h * k)) };
+  const small = async (buf: Buffer) => raster(sharp(buf, { raw: { width: w, height: h, channels: 4 } }), size);
+  const [a, b] = await Promise.all([small(region), small(reference)]);
+  const image = (r: Raster) => ({ data: new Uint8ClampedArray(r.data.buffer, r.data.byteOffset, r.data.length), width: r.width, height: r.height });
+  return clamp01(ssim(image(a), image(b)).mssim);
+}
+
+function clamp01(v: number): number {
+  return Math.min(1, Math.max(0, v));
+}
+
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000;
+}
