@@ -26,7 +26,7 @@ import { useFreshEnv } from '../support/env.ts';
 const CHROMIUM = process.env.SLOTFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT_DIR = 'test-output';
 const SAMPLES = 'examples/product';
-const NAME = 'Teal field bottle';
+const NAME = 'Travel mug';
 const CATEGORY = 'drinkware';
 
 interface Component { component: string; state: string; attempts: number; executions: number }
@@ -35,7 +35,7 @@ interface ProductView {
   id: string;
   status: string;
   name: string;
-  metadata: { name: string; category: string; palette: string[]; title?: string; brand?: string } | null;
+  metadata: { name: string; category: string; palette: string[]; title?: string; brand?: string; description?: string; price?: { amount: string; currency?: string } } | null;
   assets: Array<{ id: number; kind: string }>;
   outputs: Array<{ id: string; mode: string; status: string }>;
 }
@@ -63,6 +63,7 @@ describe('the Products view in Chromium (MariaDB + Redis)', function () {
   let scratch: string | undefined;
   let base = '';
   let photos: string[] = [];
+  let savedPage: string | undefined;
   const pageErrors: string[] = [];
   const listening = new WeakSet<Page>();
 
@@ -89,6 +90,7 @@ describe('the Products view in Chromium (MariaDB + Redis)', function () {
     // The bundled sample photos when the repository has them; otherwise photos drawn here.
     const samples = existsSync(SAMPLES) ? (await readdir(SAMPLES)).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(SAMPLES, f)) : [];
     if (samples.length) photos = samples;
+    if (existsSync(path.join(SAMPLES, 'page.html'))) savedPage = path.join(SAMPLES, 'page.html');
     else {
       photos = ['front.jpg', 'angled.jpg', 'side.jpg'].map((f) => path.join(scratch!, f));
       for (const [i, file] of photos.entries()) await drawPhoto(file, i);
@@ -147,6 +149,7 @@ describe('the Products view in Chromium (MariaDB + Redis)', function () {
     await page.getByLabel('Product name').fill(NAME);
     await page.getByLabel('Category').fill(CATEGORY);
     await page.getByTestId('product-photos').setInputFiles(photos);
+    if (savedPage) await page.getByTestId('product-page').setInputFiles(savedPage);
     expect(await page.locator('[data-testid="photo-list"] > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.file)), 'photos listed')
       .to.deep.equal(photos.map((p) => path.basename(p)));
     const created = page.waitForResponse((r) => r.url().endsWith('/v1/products') && r.request().method() === 'POST');
@@ -167,6 +170,15 @@ describe('the Products view in Chromium (MariaDB + Redis)', function () {
     expect(swatches, 'palette swatches').to.deep.equal(product.metadata?.palette);
     expect(await page.getByTestId('meta-category').textContent(), 'category').to.equal(product.metadata?.category);
     expect(product.metadata?.category).to.equal(CATEGORY);
+    // What the saved page says, shown as the API has it.
+    for (const field of ['title', 'brand', 'description'] as const) {
+      const value = product.metadata?.[field];
+      if (savedPage) expect(value, `metadata ${field} from the saved page`).to.be.a('string');
+      if (value) expect(await page.getByTestId(`meta-${field}`).textContent(), field).to.equal(value);
+    }
+    if (product.metadata?.price) {
+      expect(await page.getByTestId('meta-price').textContent(), 'price').to.equal([product.metadata.price.amount, product.metadata.price.currency].filter(Boolean).join(' '));
+    }
     if (product.assets.some((a) => a.kind === 'sheet')) {
       await page.waitForFunction(`document.querySelector('[data-testid="product-sheet"]').naturalWidth > 0`, undefined, { timeout: 10000 });
     }
