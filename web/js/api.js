@@ -190,7 +190,7 @@ function idempotencyKey() {
 
 /**
  * Creates a product from uploaded photos (and a saved page); a refusal names each file (`details.refusals`).
- * @param {{ name: string, images: Array<{ file: string, asset: string }>, page?: { file: string, asset: string }, category?: string }} body
+ * @param {{ name: string, images: Array<{ file: string, asset: string }>, page?: { file: string, asset: string }, category?: string }} body `asset`: the stored name, without `asset:`
  * @returns {Promise<{ id: string, status: string }>}
  */
 export async function createProduct(body) {

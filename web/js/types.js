@@ -223,7 +223,8 @@
  * @property {string} stage
  * @property {string} provider
  * @property {string} hash
- * @property {number | null} [scene]
+ * @property {number | null} [scene] from 1
+ * @property {FidelityScores | null} [scores] a scene picture's fidelity scores
  * @property {string} [url] where the server serves it, when it says
  */
 
@@ -267,6 +268,8 @@
  * @typedef {object} OutputScene
  * @property {number} scene from 1
  * @property {string} status
+ * @property {string} [phase] the scene task's phase
+ * @property {number} [take] the take the output uses, from 1
  * @property {string | number | { url?: string, id?: number } | null} [image]
  * @property {FidelityScores | null} [scores]
  * @property {string | null} [headline]

@@ -67,9 +67,24 @@ export function sceneImageUrl(view, s) {
     if (img.url) return img.url;
     if (typeof img.id === 'number') return `/v1/assets/${img.id}`;
   }
-  const asset = [...view.assets].reverse().find((a) => a.kind === 'scene-image' && a.scene === s.scene);
+  const asset = sceneAsset(view, s);
   return asset ? asset.url ?? `/v1/assets/${asset.id}` : null;
 }
+
+/**
+ * The latest picture recorded for a scene in the output's graph (`scene` counts from 1 there too).
+ * @param {OutputView} view
+ * @param {OutputScene} s
+ */
+const sceneAsset = (view, s) => [...view.assets].reverse().find((a) => (a.kind === 'scene-image' || a.kind === 'image') && a.scene === s.scene);
+
+/**
+ * A scene's fidelity scores: the scene's own, else those stored with its picture.
+ * @param {OutputView} view
+ * @param {OutputScene} s
+ * @returns {import('../types.js').FidelityScores | null}
+ */
+const scoresOf = (view, s) => s.scores ?? sceneAsset(view, s)?.scores ?? null;
 
 /**
  * Scores as a line: the combined score, then what it is made of.
@@ -181,20 +196,21 @@ function renderScenes(card, out, view, retry) {
   list.replaceChildren(
     ...view.scenes.map((s) => {
       const url = sceneImageUrl(view, s);
+      const scores = scoresOf(view, s);
       const again = out.retried.get(s.scene);
       // A retried scene's image may come back under the same URL: ask for the take, not the cached picture.
       const src = url && again ? `${url}${url.includes('?') ? '&' : '?'}take=${again.take}` : url;
       const img = h('img', { class: 'thumb', alt: `Scene ${s.scene}`, loading: 'lazy', dataset: { testid: `scene-image-${s.scene}` } });
       if (src) setImage(img, src, fail);
       const note = again ? (again.done ? `take ${again.take}: new image` : `take ${again.take}: making a new image…`) : '';
-      return h('li', { class: `scene-card${again && !again.done ? ' working' : ''}`, dataset: { testid: `output-scene-${s.scene}`, scene: String(s.scene), status: s.status } },
+      return h('li', { class: `scene-card${again && !again.done ? ' working' : ''}`, dataset: { testid: `output-scene-${s.scene}`, scene: String(s.scene), status: s.phase ?? s.status } },
         h('div', { class: 'scene-head' },
           h('span', { class: 'name' }, `Scene ${s.scene}`),
-          h('span', { class: `badge phase-${s.status}` }, s.status),
+          h('span', { class: `badge phase-${s.phase ?? s.status}`, title: `status ${s.status}` }, s.phase ?? s.status),
         ),
         src ? img : h('div', { class: 'thumb none' }, 'no image yet'),
         s.headline ? h('p', { class: 'narration' }, s.headline) : null,
-        s.scores ? h('p', { class: 'sub', dataset: { testid: `scene-scores-${s.scene}` } }, scoresText(s.scores)) : null,
+        scores ? h('p', { class: 'sub', dataset: { testid: `scene-scores-${s.scene}` } }, scoresText(scores)) : null,
         note ? h('p', { class: again?.done ? 'sub take-note' : 'working-note', dataset: { testid: `scene-retry-${s.scene}` } }, note) : null,
         h('div', { class: 'scene-actions' },
           h('button', {

@@ -29,6 +29,12 @@ const PRODUCT_REFUSALS = /** @type {Record<string, string>} */ ({
  */
 const chosen = [];
 
+/**
+ * A stored upload's name as the product contract's `{ file, asset }` takes it: `asset:<name>` without its prefix.
+ * @param {{ url: string }} upload
+ */
+const storedName = (upload) => upload.url.replace(/^asset:/, '');
+
 /** @param {string} message */
 const formError = (message) => showError(byId('product-form-error'), message);
 
@@ -114,7 +120,7 @@ async function submit(event, onCreated) {
     for (const c of chosen) {
       button.textContent = `Uploading ${c.file.name}…`;
       try {
-        images.push({ file: c.file.name, asset: (await uploadAsset(c.file)).url });
+        images.push({ file: c.file.name, asset: storedName(await uploadAsset(c.file)) });
         c.state = 'uploaded';
       } catch (e) {
         c.refusal = `Not uploaded: ${refusalText(e)}`;
@@ -126,7 +132,7 @@ async function submit(event, onCreated) {
     let page;
     if (pageFile) {
       try {
-        page = { file: pageFile.name, asset: (await uploadAsset(new File([pageFile], pageFile.name, { type: 'text/html' }))).url };
+        page = { file: pageFile.name, asset: storedName(await uploadAsset(new File([pageFile], pageFile.name, { type: 'text/html' }))) };
       } catch (e) {
         showError(byId('product-page-refusal'), `${pageFile.name} not uploaded: ${refusalText(e)}`);
         refused = true;
