@@ -233,8 +233,8 @@ function refreshOutput(out) {
       out.view = view;
       out.task = task;
       out.mode = view.mode;
-      // A retried scene's take is in once the output has finished again.
-      if (outputEnded(out)) for (const r of out.retried.values()) r.done = true;
+      // A retried scene's take is in once the output has finished again, after the retry (its task has changed since).
+      if (outputEnded(out)) for (const r of out.retried.values()) if (task?.updated_at !== r.asked) r.done = true;
       renderOutput(out, retry);
     } catch (e) {
       const card = byId('outputs').querySelector(`[data-output="${CSS.escape(out.id)}"]`);
@@ -252,9 +252,10 @@ async function retry(button, out, scene) {
   button.textContent = 'Asking…';
   if (card instanceof HTMLElement) showCardError(card, '', { action: true });
   try {
+    const asked = out.task?.updated_at ?? '';
     await retryScene(out.id, scene);
     const before = out.retried.get(scene);
-    out.retried.set(scene, { take: (before?.take ?? 1) + 1, done: false });
+    out.retried.set(scene, { take: (before?.take ?? 1) + 1, done: false, asked });
     // The output runs again: follow it until it has finished anew.
     if (out.task) out.task = { ...out.task, phase: 'running' };
     renderOutput(out, retry);

@@ -25,7 +25,8 @@ import { errorText, setImage } from './product.js';
  * @property {string} mode
  * @property {OutputView | null} view
  * @property {TaskView | null} task the output's task, for its phase and components
- * @property {Map<number, { take: number, done: boolean }>} retried each scene asked again, by take (from 2)
+ * @property {Map<number, { take: number, done: boolean, asked: string }>} retried each scene asked again: the take (from 2),
+ *   whether it is in, and the output task's `updated_at` when it was asked
  * @property {string} streamState
  */
 
