@@ -12,7 +12,7 @@ import { PRODUCT_IDENTITY_SIGNATURES } from './signatures.ts';
  * page are named by content hash) and its inputs, so building the same
  * product again reuses every part. Bump the version when an output changes.
  */
-export const IDENTITY_CACHE_VERSION = '1';
+export const IDENTITY_CACHE_VERSION = '2';
 
 export function registerProductIdentity(registry: HandlerRegistry, deps: { assets: AssetStore }): HandlerRegistry {
   const options = (name: string) => ({ cache: { version: IDENTITY_CACHE_VERSION }, ...PRODUCT_IDENTITY_SIGNATURES[name] });

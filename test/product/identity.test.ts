@@ -115,6 +115,17 @@ describe('product identity', function () {
       // The mug is taller than wide, and the crop is near it: not the 1200 × 1200 photo.
       expect(img.height).to.be.above(img.width);
       expect(img.height).to.be.below(1100);
+      // The floor shadow under the base comes along as a faint dark shadow, never as an opaque grey disc wider than the mug.
+      const body = (y: number) => {
+        const xs = Array.from({ length: img.width }, (_, x) => x).filter((x) => alphaAt(img, x, y) >= 128);
+        return { left: xs[0]!, right: xs[xs.length - 1]! };
+      };
+      const { left, right } = body(Math.round(img.height * 0.8));
+      let beside = 0;
+      for (let y = Math.round(img.height * 0.9); y < img.height; y++) {
+        for (let x = 0; x < img.width; x++) if ((x < left - 3 || x > right + 3) && alphaAt(img, x, y) >= 128) beside++;
+      }
+      expect(beside, 'opaque pixels beside the base in the bottom tenth').to.equal(0);
     });
 
     it('keeps product pixels as light as the backdrop when the product surrounds them (the cream logo)', async () => {

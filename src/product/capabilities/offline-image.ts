@@ -3,9 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createCanvas, GlobalFonts, loadImage, type Image, type SKRSContext2D } from '@napi-rs/canvas';
-import { Resvg } from '@resvg/resvg-js';
 import { bundledFonts } from '../../adapters/fonts.ts';
-import { fluentEmoji, type IllustrationSet } from '../../adapters/illustrations/fluent-emoji.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { seededRandom, type Random } from '../../core/random.ts';
 import { LAYOUTS, type Box } from '../types.ts';
@@ -15,8 +13,9 @@ import { boxesOverlap, type ImageCapability, type SceneImage, type SceneImageReq
  * The offline image adapter: a scene picture composed from the neutral image
  * with no model. The backdrop is made from the product's palette and the
  * background's words (a tone per known word, a gradient, a soft light whose
- * angle the seed picks, a floor and the product's shadow), with a bundled
- * illustration behind, dimmed, when a word names one. Then the layout places
+ * angle the seed picks, a floor and the product's shadow). No picture is set
+ * behind the product: a dimmed illustration cut by the frame read as a stray
+ * sticker, not as a set. Then the layout places
  * the product and the text:
  *
  * - `hero`: the product large and centred, the headline above it;
@@ -48,10 +47,6 @@ const CLOSE_UP_CROP = 0.18;
 const CALLOUT_PRODUCT_SHARE = 0.54;
 /** The seed's jitter of the product position, as a share of the frame. */
 const JITTER = 0.02;
-/** Opacity of an illustration behind the product. */
-const ILLUSTRATION_ALPHA = 0.14;
-/** A word of the background this long or longer is looked up in the illustration set. */
-const MIN_WORD = 4;
 
 /** Backdrop tones for words a background description often uses. */
 const BACKDROP_TONES: Readonly<Record<string, string>> = {
@@ -70,8 +65,6 @@ export function backdropWords(): string[] {
   return Object.keys(BACKDROP_TONES);
 }
 
-/** Words too general to pick an illustration by. */
-const STOP_WORDS = new Set(['with', 'light', 'lighting', 'soft', 'background', 'backdrop', 'studio', 'clean', 'bright', 'scene', 'style', 'plain', 'white', 'simple', 'minimal', 'surface', 'colour', 'color', 'shot', 'photo', 'product', 'table', 'warm', 'cool', 'from', 'into', 'over', 'that', 'this', 'their', 'kitchen', 'counter']);
 
 /** A request the composer cannot make a picture from: refused before any drawing. */
 export class SceneImageRequestError extends SlotflowError {
@@ -213,8 +206,6 @@ interface Variation {
   lightAngle: number;
   /** Which side the product takes in the callout and split layouts. */
   productFirst: boolean;
-  /** Which of a word's illustrations is used. */
-  illustration: number;
   gradientTurn: number;
 }
 
@@ -224,7 +215,6 @@ function variationOf(random: Random): Variation {
     jitterY: (random() * 2 - 1) * JITTER,
     lightAngle: (random() * 2 - 1) * 0.9,
     productFirst: random() < 0.5,
-    illustration: Math.floor(random() * 3),
     gradientTurn: random(),
   };
 }
@@ -232,8 +222,6 @@ function variationOf(random: Random): Variation {
 interface Backdrop {
   base: Rgb;
   accent: Rgb;
-  /** The illustration's word, when one matched. */
-  word?: string;
 }
 
 function backdropOf(req: SceneImageRequest): Backdrop {
@@ -247,19 +235,16 @@ function backdropOf(req: SceneImageRequest): Backdrop {
 }
 
 export interface OfflineImageOptions {
-  illustrations?: IllustrationSet;
   /** Where scratch PNGs go; default the system temp dir. */
   scratchDir?: string;
 }
 
 export class OfflineImageCapability implements ImageCapability {
   readonly name = OFFLINE_IMAGE_PROVIDER;
-  private readonly illustrations: IllustrationSet | undefined;
   private readonly scratchDir: string;
   private readonly neutrals = new Map<string, Promise<{ image: Image; alpha: Uint8ClampedArray; w: number; h: number }>>();
 
   constructor(options: OfflineImageOptions = {}) {
-    this.illustrations = options.illustrations;
     this.scratchDir = options.scratchDir ?? os.tmpdir();
   }
 
@@ -278,7 +263,6 @@ export class OfflineImageCapability implements ImageCapability {
     const aspect = neutral.w / neutral.h;
 
     paintBackdrop(ctx, W, H, backdrop, v);
-    const illustration = await this.illustration(req.background, v.illustration, Math.round(Math.min(W, H) * 0.55));
 
     const frame: Box = { x: 0, y: 0, w: W, h: H };
     const captionBand = req.caption ? captionBandOf(req.caption.band, W, H, m) : undefined;
@@ -355,15 +339,6 @@ export class OfflineImageCapability implements ImageCapability {
       }
     }
     productBox = rounded(productBox);
-
-    if (illustration) {
-      // Behind the product, on the side away from it, dimmed so it reads as backdrop.
-      const s = illustration.width;
-      const cx = productBox.x + productBox.w / 2 < W / 2 ? W - s * 0.85 : s * -0.15;
-      ctx.globalAlpha = ILLUSTRATION_ALPHA;
-      ctx.drawImage(illustration, cx, H - s * 1.05, s, s);
-      ctx.globalAlpha = 1;
-    }
 
     let panelInk = ink;
     if (req.layout === 'split' && panel) {
@@ -453,24 +428,11 @@ export class OfflineImageCapability implements ImageCapability {
     return found;
   }
 
-  private async illustration(background: string, pick: number, size: number): Promise<Image | undefined> {
-    if (!this.illustrations) return undefined;
-    for (const word of wordsOf(background)) {
-      if (word.length < MIN_WORD || STOP_WORDS.has(word)) continue;
-      const names = this.illustrations.lookup('en', word);
-      if (names.length === 0) continue;
-      const icon = await this.illustrations.icon(names[pick % Math.min(names.length, 3)]!);
-      const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${icon.width} ${icon.height}">${icon.body}</svg>`;
-      const png = new Resvg(svg, { fitTo: { mode: 'width', value: size } }).render().asPng();
-      return loadImage(png);
-    }
-    return undefined;
-  }
 }
 
-/** The offline adapter with the bundled illustrations. */
-export function offlineImage(options: Omit<OfflineImageOptions, 'illustrations'> = {}): OfflineImageCapability {
-  return new OfflineImageCapability({ ...options, illustrations: fluentEmoji() });
+/** The offline adapter. */
+export function offlineImage(options: OfflineImageOptions = {}): OfflineImageCapability {
+  return new OfflineImageCapability(options);
 }
 
 function captionBandOf(band: 'bottom' | 'middle', W: number, H: number, m: number): Box {

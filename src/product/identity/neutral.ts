@@ -16,6 +16,9 @@ import type { NeutralImage } from '../types.ts';
  * - background pixels get an alpha that ramps with the distance (the soft
  *   edge), and their colour has the background taken out of it, so an edge
  *   keeps no halo of the old backdrop;
+ * - under the product's base, the backdrop in shadow (its own colour darkened,
+ *   with no colour of its own) becomes a black shadow of that strength, so
+ *   the studio's grey floor does not come along as a pale disc;
  * - the result is trimmed to the product (solid pixels) and padded evenly.
  *
  * A plain border around a full rectangle is a mat or a letterbox, not a
@@ -36,6 +39,16 @@ const PLAIN_P95 = 24;
 export const FILL_DISTANCE = 44;
 /** Within the background, alpha ramps from 0 at this distance to 1 at FILL_DISTANCE. */
 const CLEAR_DISTANCE = 16;
+/**
+ * The backdrop in shadow: a pixel whose colour is the background scaled by k (SHADOW_MIN_LIGHT ≤ k ≤ 1) to within
+ * SHADOW_RESIDUAL, reached from the borders. Darker than that is taken for the product (a black lid, a dark sole).
+ */
+const SHADOW_MIN_LIGHT = 0.45;
+const SHADOW_RESIDUAL = 10;
+/** Shadows are looked for from this share of the product's height down (the floor it stands on). */
+const SHADOW_FLOOR_SHARE = 0.88;
+/** A kept shadow's opacity per unit of darkening. */
+const SHADOW_STRENGTH = 1;
 /** Pixels at least this opaque are the product when trimming. */
 const SOLID_ALPHA = 128;
 /** Padding around the product, as a share of its longer side. */
@@ -92,9 +105,11 @@ export async function makeNeutralImage(photo: string, source: string, files: Neu
   const out = await files.scratch('.png');
   let width: number;
   let height: number;
-  const cut = background.plain ? cutOut(image, background) : undefined;
-  const cutout = cut !== undefined && !isMat(cut, image);
-  if (cut && cutout) {
+  // Whether it is a mat is judged on the plain cut: a picture's own greys near its bottom would read as a floor shadow.
+  const plainCut = background.plain ? cutOut(image, background) : undefined;
+  const cutout = plainCut !== undefined && !isMat(plainCut, image);
+  const cut = cutout ? cutOut(image, background, { shadows: true }) : undefined;
+  if (cut) {
     await sharp(cut.data, { raw: { width: cut.width, height: cut.height, channels: 4 } }).png().toFile(out);
     ({ width, height } = cut);
   } else {
@@ -169,7 +184,7 @@ export function estimateBackground(image: RgbImage): Background {
 }
 
 /** The product cut out of a plain background, trimmed and padded (see the header). */
-export function cutOut(image: RgbImage, bg: Background): Cutout {
+export function cutOut(image: RgbImage, bg: Background, opts: { shadows?: boolean } = {}): Cutout {
   const { width, height, data } = image;
   const n = width * height;
   const distance = new Float32Array(n);
@@ -183,7 +198,12 @@ export function cutOut(image: RgbImage, bg: Background): Cutout {
       distance[p] = Math.hypot(data[i]! - row[0], data[i + 1]! - row[1], data[i + 2]! - row[2]);
     }
   }
-  const background = floodFromBorders(distance, width, height);
+  const shadow = opts.shadows ? shadowRatios(data, rows, width, height) : new Float32Array(n);
+  // A shadow lies on the floor: only under the product's base (found first without shadows) is the darkened
+  // backdrop taken for one, so the shaded edge of a pale band round a mug stays part of the mug.
+  const base = opts.shadows ? solidBottom(floodFromBorders(distance, width, height, new Float32Array(n)), width, height) : undefined;
+  if (base) shadow.fill(0, 0, Math.max(0, base.top + Math.floor(base.height * SHADOW_FLOOR_SHARE)) * width);
+  const background = floodFromBorders(distance, width, height, shadow);
   const rgba = Buffer.alloc(n * 4);
   let minX = width;
   let minY = height;
@@ -193,9 +213,15 @@ export function cutOut(image: RgbImage, bg: Background): Cutout {
     const row = rows[y]!;
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
-      const alpha = background[p] ? ramp(distance[p]!) : 1;
       const i = p * 3;
       const o = p * 4;
+      if (background[p] && shadow[p]! > 0 && distance[p]! > CLEAR_DISTANCE) {
+        // A shadow on the backdrop: the backdrop darkened, kept as black at the darkening's strength, so it lays on
+        // whatever the product is set over instead of showing the studio's grey.
+        rgba[o + 3] = Math.round(Math.min(1, (1 - shadow[p]!) * SHADOW_STRENGTH) * 255);
+        continue;
+      }
+      const alpha = background[p] ? ramp(distance[p]!) : 1;
       for (let c = 0; c < 3; c++) {
         // Take the backdrop out of a part-transparent pixel: p = a·f + (1 − a)·bg.
         const value = alpha >= 1 ? data[i + c]! : alpha <= 0 ? row[c]! : (data[i + c]! - (1 - alpha) * row[c]!) / alpha;
@@ -229,13 +255,53 @@ function clampByte(v: number): number {
   return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
 }
 
-/** Pixels connected to the border through pixels nearer the background than FILL_DISTANCE (4-connected). */
-function floodFromBorders(distance: Float32Array, width: number, height: number): Uint8Array {
+/** The rows the product's solid pixels span (what no flood from the borders reached). */
+function solidBottom(background: Uint8Array, width: number, height: number): { top: number; height: number } | undefined {
+  let first = -1;
+  let last = -1;
+  for (let y = 0; y < height; y++) {
+    const row = background.subarray(y * width, (y + 1) * width);
+    if (row.includes(0)) {
+      if (first < 0) first = y;
+      last = y;
+    }
+  }
+  return first < 0 ? undefined : { top: first, height: last - first + 1 };
+}
+
+/**
+ * For each pixel that looks like the backdrop in shadow (its colour the row's background scaled down, with no
+ * colour of its own), how much light is left (0–1); 0 for every other pixel.
+ */
+function shadowRatios(data: Buffer, rows: readonly Rgb[], width: number, height: number): Float32Array {
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = rows[y]!;
+    const norm = row[0] * row[0] + row[1] * row[1] + row[2] * row[2];
+    if (norm === 0) continue;
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      const i = p * 3;
+      const r = data[i]!, g = data[i + 1]!, b = data[i + 2]!;
+      const k = (r * row[0] + g * row[1] + b * row[2]) / norm;
+      if (k < SHADOW_MIN_LIGHT || k > 1) continue;
+      const residual = Math.hypot(r - k * row[0], g - k * row[1], b - k * row[2]);
+      if (residual <= SHADOW_RESIDUAL) out[p] = k;
+    }
+  }
+  return out;
+}
+
+/**
+ * Pixels connected to the border through pixels nearer the background than FILL_DISTANCE, or through the
+ * backdrop in shadow (4-connected).
+ */
+function floodFromBorders(distance: Float32Array, width: number, height: number, shadow: Float32Array): Uint8Array {
   const seen = new Uint8Array(width * height);
   const stack = new Int32Array(width * height);
   let top = 0;
   const push = (p: number) => {
-    if (seen[p] || distance[p]! >= FILL_DISTANCE) return;
+    if (seen[p] || (distance[p]! >= FILL_DISTANCE && shadow[p] === 0)) return;
     seen[p] = 1;
     stack[top++] = p;
   };
