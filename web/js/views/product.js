@@ -75,7 +75,8 @@ export function renderProduct(product, task, fail) {
   setImage(byId('product-neutral', HTMLImageElement), neutral ? assetUrl(neutral) : null, fail);
   setImage(byId('product-sheet', HTMLImageElement), sheet ? assetUrl(sheet) : null, fail);
 
-  const views = product.assets.filter((a) => a.kind === 'view');
+  // A step that ran twice (a lost queue lock, say) records its pictures twice: show each picture once.
+  const views = product.assets.filter((a, i, all) => a.kind === 'view' && all.findIndex((b) => b.kind === 'view' && b.hash === a.hash) === i);
   byId('views-figure').hidden = views.length === 0;
   const list = byId('product-views');
   const key = JSON.stringify(views.map((v) => v.id));
