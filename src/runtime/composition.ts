@@ -23,6 +23,7 @@ import type { SegmentEncoder } from '../adapters/ffmpeg/index.ts';
 import { registerPipeline } from '../pipeline/register.ts';
 import { registerProductIdentity } from '../product/register.ts';
 import { registerProductCreative } from '../product/register-creative.ts';
+import { registerProductVideo } from '../product/register-video.ts';
 import { compileSettings, type Settings } from '../settings.ts';
 import { newCallbackSecret } from './callback-token.ts';
 import { runComponentJob } from './component-runner.ts';
@@ -57,9 +58,10 @@ export function defaultRegistry(): HandlerRegistry {
 /** The builtins and the video pipeline, with the providers the settings configure. */
 export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFromSettings(settings)): HandlerRegistry {
   const assets = new AssetStore(settings.dataDir);
-  const registry = registerPipeline(defaultRegistry(), { ...providersFromSettings(assets, settings), media });
-  // Product creative: the identity, then the output modes' handlers.
-  return registerProductCreative(registerProductIdentity(registry, { assets }), { assets });
+  const deps = { ...providersFromSettings(assets, settings), media };
+  const registry = registerPipeline(defaultRegistry(), deps);
+  // Product creative: the identity, the image modes' handlers, then the video modes'.
+  return registerProductVideo(registerProductCreative(registerProductIdentity(registry, { assets }), { assets }), deps);
 }
 
 /** The embeddings service the settings name, else the lexical vectors made here. */
