@@ -30,7 +30,7 @@ import { PIPELINE_SIGNATURES } from './signatures.ts';
  * handler's output for the same inputs changes. Each handler is registered
  * with what it produces and the roles it reads (`signatures.ts`).
  */
-export const PIPELINE_CACHE_VERSION = '11';
+export const PIPELINE_CACHE_VERSION = '10';
 
 /** Handlers whose output is made by ffmpeg: another build makes other bytes, so the build is part of their cache key. */
 const MADE_BY_FFMPEG = new Set([

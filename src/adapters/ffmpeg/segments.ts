@@ -128,13 +128,6 @@ export interface SceneOptions extends RunOptions {
    * the same run: what a cover is made from (`renderCover`). The frame half-way through the scene.
    */
   stillFile?: string;
-  /**
-   * Also write the frame half-way through the scene as shown (captions, fades, watermark) to this image (the format
-   * by the extension), from the same run, when the still is read from the image again (an image visual without a
-   * logo): then `renderScene` resolves true. Otherwise nothing is written (the caller takes a frame of the segment):
-   * a branch of the scene's own picture to an image output makes ffmpeg hold every frame before that one.
-   */
-  thumbnailFile?: string;
 }
 
 /**
@@ -142,13 +135,13 @@ export interface SceneOptions extends RunOptions {
  * frame (an image with a slow Ken Burns move, a video trimmed or looped), the
  * narration, burned-in captions, an optional watermark, faded in and out.
  */
-export async function renderScene(encoder: SegmentEncoder, options: SceneOptions): Promise<boolean> {
+export async function renderScene(encoder: SegmentEncoder, options: SceneOptions): Promise<void> {
   const { width, height, visual, cues, watermark, out } = options;
   checkSize(width, height);
   const { frames, durationSec } = frameExact(options.durationSec);
 
   // The slot is given back as soon as ffmpeg is done: the scratch files are removed after.
-  return withScratch((dir) => asSegment(encoder, options.signal, async () => {
+  await withScratch((dir) => asSegment(encoder, options.signal, async () => {
     const fonts = await libassEnv();
     const inputs: string[] = [];
     const chains: string[] = [];
@@ -165,7 +158,7 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
       const seed = options.motionSeed ?? seedOf(path.basename(visual.path));
       const still = visual.smooth ? 'smooth' : visual.drawn ? 'drawn' : 'photo';
       chains.push(`[0:v]${kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed).join(',')}[base]`);
-      if ((options.stillFile || options.thumbnailFile) && !watermark?.image) {
+      if (options.stillFile && !watermark?.image) {
         // The still frame alone, from the image again: a split of the scene's picture for it cost ~0.25 cpu s a 1080×1920
         // scene (every frame copied before the captions are drawn on it), this ~0.05. The pixels are the same.
         stillBase = `[2:v]${kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed, stillFrame).join(',')}`;
@@ -215,17 +208,8 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
     }
 
     const stillArgs: string[] = [];
-    // The thumbnail comes from the second reading too, or not at all: then the still and the thumbnail share it.
-    const thumbnailFile = stillBase === undefined ? undefined : options.thumbnailFile;
-    let stillSource = stillBase === undefined ? undefined : `${stillBase},`;
-    let thumbnailSource = stillSource;
-    if (stillBase !== undefined && thumbnailFile !== undefined && options.stillFile) {
-      chains.push(`${stillBase},split=2[stillpic][thumbpic]`);
-      stillSource = '[stillpic]';
-      thumbnailSource = '[thumbpic]';
-    }
     if (options.stillFile) {
-      if (stillSource) chains.push(`${stillSource}${stillFilters().join(',')}[still]`);
+      if (stillBase) chains.push(`${stillBase},${stillFilters().join(',')}[still]`);
       else {
         chains.push(`[${current}]split=2[composed][stillsrc]`, `[stillsrc]${[stillTrim(stillFrame), ...stillFilters()].join(',')}[still]`);
         current = 'composed';
@@ -242,12 +226,6 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
     }
     finish.push(...fadeFilters(durationSec, options.fadeSec), `format=${PIX_FMT}`);
     chains.push(`[${current}]${finish.join(',')}[v]`);
-    const thumbnailArgs: string[] = [];
-    if (thumbnailFile !== undefined && thumbnailSource !== undefined) {
-      // The still's frame at its own time in the scene, so that the captions and fades drawn on it are that frame's.
-      chains.push(`${thumbnailSource}settb=1/${FPS},setpts=${stillFrame},${finish.join(',')}[thumb]`);
-      thumbnailArgs.push('-map', '[thumb]', '-frames:v', '1', '-f', 'image2', '-update', '1', path.resolve(thumbnailFile));
-    }
 
     await encoder.runner.ffmpeg(
       [
@@ -256,11 +234,9 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
         ...joinKeyframeArgs(frames),
         ...segmentOutputArgs(durationSec, encoder.slots.encoderThreads()), path.resolve(out),
         ...stillArgs,
-        ...thumbnailArgs,
       ],
       { signal: options.signal, env: fonts.env },
     );
-    return thumbnailArgs.length > 0;
   }));
 }
 

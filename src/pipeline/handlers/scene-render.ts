@@ -87,12 +87,10 @@ export function makeSceneRender(deps: PipelineDeps) {
       }
       // Written by the same run as the segment, then stored beside it.
       const stillOut = await deps.assets.scratch('.png');
-      const thumbnailOut = await deps.assets.scratch('.jpg');
-      scratch.push(stillOut, thumbnailOut);
+      scratch.push(stillOut);
       const started = performance.now();
-      let thumbnailWritten = false;
-      const segment = await makeAsset(ctx, deps.assets, { kind: 'scene', provider: 'ffmpeg', ext: '.mp4', scene: scene.index }, async (out) => {
-        thumbnailWritten = await renderScene(deps.media, {
+      const segment = await makeAsset(ctx, deps.assets, { kind: 'scene', provider: 'ffmpeg', ext: '.mp4', scene: scene.index }, (out) =>
+        renderScene(deps.media, {
           width: widget.width,
           height: widget.height,
           durationSec,
@@ -106,17 +104,12 @@ export function makeSceneRender(deps: PipelineDeps) {
           // The first take moves as it always did; each later one moves its own way.
           ...(take > 1 ? { motionSeed: seedOf(`${path.basename(visual.path)}#${take}`) } : {}),
           stillFile: stillOut,
-          // From the same run when it can (an image scene): a run of its own cost about 0.15 cpu s a 1080×1920 scene.
-          thumbnailFile: thumbnailOut,
           out,
           signal: ctx.signal,
-        });
-      });
+        }));
       const still = await storeAsset(ctx, deps.assets, { kind: 'still', provider: 'ffmpeg', scene: scene.index }, stillOut, started);
-      const thumbnail = thumbnailWritten
-        ? await storeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', scene: scene.index }, thumbnailOut, started)
-        : await makeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', ext: '.jpg', scene: scene.index }, (out) =>
-          grabKeyframe(deps.media.runner, segment, durationSec / 2, out, { signal: ctx.signal }));
+      const thumbnail = await makeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', ext: '.jpg', scene: scene.index }, (out) =>
+        grabKeyframe(deps.media.runner, segment, durationSec / 2, out, { signal: ctx.signal }));
       return {
         index: scene.index, take, segment, thumbnail, still, duration_sec: durationSec, narration,
         visual: { source: visual.provider, term: visual.term ?? null, kind: visual.kind }, cues,

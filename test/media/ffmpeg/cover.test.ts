@@ -66,32 +66,6 @@ describe('cover', function () {
     expect(bandDifference(still, captioned, ...captionBand), 'still against the captioned scene, where the captions are').to.be.above(TEXT_SHOWS);
   });
 
-  it('writes the scene half-way through as shown, captions and all, to a JPEG thumbnail from the same run', async () => {
-    const captioned = () => renderScene(media, {
-      width: W, height: H, durationSec: SCENE_SEC, visual: { path: PHOTO, kind: 'image' }, audio: file('voice.wav'),
-      cues: [{ text: 'Captions burned into the scene', startSec: 0, endSec: SCENE_SEC }],
-      watermark: { text: 'mark' }, fadeSec: 0.5, out: file('thumbed.mp4'), stillFile: file('still2.png'), thumbnailFile: file('thumb.jpg'),
-    });
-    expect(await captioned(), 'a thumbnail was written').to.equal(true);
-    expect((await probe(runner, file('thumb.jpg'))).video).to.include({ codec: 'mjpeg', width: W, height: H });
-    const middle = Math.floor((SCENE_SEC * 30) / 2) / 30;
-    const thumb = await decodePicture(runner, file('thumb.jpg'), file('t.bmp'));
-    const shown = await decodePicture(runner, file('thumbed.mp4'), file('s.bmp'), middle);
-    const still = await decodePicture(runner, file('still2.png'), file('u.bmp'));
-    const layout = resolveCaptionLayout(W, H);
-    const captionBand = [H - layout.marginV - 2 * layout.fontSize, H - layout.marginV] as const;
-    expect(bandDifference(thumb, shown), 'thumbnail against the scene\'s middle frame').to.be.below(CODEC_NOISE);
-    // Small text is where JPEG and H.264 lose most; the captions themselves make a far larger difference.
-    const uncaptioned = bandDifference(still, shown, ...captionBand);
-    expect(uncaptioned, 'still against the scene\'s middle frame, where the captions are').to.be.above(TEXT_SHOWS);
-    expect(bandDifference(thumb, shown, ...captionBand), 'thumbnail against the scene\'s middle frame, where the captions are').to.be.below(uncaptioned / 2);
-    // A video visual has no second reading of its picture: no thumbnail, the caller takes one from the segment.
-    expect(await renderScene(media, {
-      width: W, height: H, durationSec: SCENE_SEC, visual: { path: file('thumbed.mp4'), kind: 'video' }, audio: file('voice.wav'),
-      cues: [], fadeSec: 0, out: file('clip.mp4'), thumbnailFile: file('none.jpg'),
-    })).to.equal(false);
-  });
-
   it('sets the title over the picture where captions go, at the picture\'s size, the same bytes every time', async () => {
     const cover = (out: string) => renderCover(runner, { width: W, height: H, picture: file('still.png'), title: 'How Cities Learn to Breathe', captions: { style: 'karaoke' }, out });
     await cover(file('cover.jpg'));
