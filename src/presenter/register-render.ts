@@ -1,5 +1,4 @@
 import type { AssetStore } from '../adapters/asset-store.ts';
-import { fanOutOutputType, type HandlerSignature, type RoleSpec } from '../core/flow/inputs.ts';
 import type { HandlerRegistry } from '../handlers/registry.ts';
 import type { PipelineDeps } from '../pipeline/deps.ts';
 import { type LipSyncCapability, selectCapability } from '../product/capabilities/index.ts';
@@ -11,6 +10,7 @@ import { makePresenterLipSync } from './handlers/lipsync.ts';
 import { makePresenterSceneRender } from './handlers/scene-render.ts';
 import { makePresenterSceneSpeech } from './handlers/scene-speech.ts';
 import { makePresenterStitch } from './handlers/stitch.ts';
+import { PRESENTER_RENDER_SIGNATURES } from './render/signatures.ts';
 
 /**
  * The presenter render stages by name: a storyboard scene's speech, its offline presenter render or b-roll, lip
@@ -20,29 +20,6 @@ import { makePresenterStitch } from './handlers/stitch.ts';
  * for the same inputs changes.
  */
 export const PRESENTER_RENDER_CACHE_VERSION = '1';
-
-/** What the stages produce, for the flows' role bindings. */
-export const PresenterOutput = {
-  speech: 'presenter-speech',
-  sceneVideo: 'presenter-scene-video',
-  video: 'presenter-video',
-  enhanced: 'presenter-enhanced-video',
-} as const;
-
-const needs = (accepts: string): RoleSpec => ({ accepts });
-const mayUse = (accepts: string): RoleSpec => ({ accepts, optional: true });
-
-export const PRESENTER_RENDER_SIGNATURES: Readonly<Record<string, HandlerSignature>> = {
-  'presenter.scene-speech': { produces: PresenterOutput.speech },
-  'presenter.scene-render': { produces: PresenterOutput.sceneVideo, consumes: { speech: needs(PresenterOutput.speech) } },
-  'presenter.broll': { produces: PresenterOutput.sceneVideo, consumes: { speech: needs(PresenterOutput.speech) } },
-  'presenter.lipsync': {
-    produces: PresenterOutput.sceneVideo,
-    consumes: { speech: needs(PresenterOutput.speech), presenter: mayUse(PresenterOutput.sceneVideo), broll: mayUse(PresenterOutput.sceneVideo) },
-  },
-  'presenter.stitch': { produces: PresenterOutput.video, consumes: { scenes: needs(fanOutOutputType('presenter-scene')) }, params: { transition_ms: 'non-negative-integer' } },
-  'presenter.enhance': { produces: PresenterOutput.enhanced, consumes: { video: needs(PresenterOutput.video) } },
-};
 
 const MADE_BY_FFMPEG = new Set(['presenter.scene-render', 'presenter.broll', 'presenter.lipsync', 'presenter.stitch', 'presenter.enhance']);
 
