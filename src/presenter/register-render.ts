@@ -1,7 +1,7 @@
 import type { AssetStore } from '../adapters/asset-store.ts';
 import type { HandlerRegistry } from '../handlers/registry.ts';
 import type { PipelineDeps } from '../pipeline/deps.ts';
-import { type LipSyncCapability, selectCapability } from '../product/capabilities/index.ts';
+import { type LipSyncCapability, type RemoteAdapterOptions, selectCapability } from '../product/capabilities/index.ts';
 import { RemoteLipSync } from '../product/capabilities/remote-lipsync.ts';
 import type { Settings } from '../settings.ts';
 import { makePresenterBroll } from './handlers/broll.ts';
@@ -29,8 +29,8 @@ export interface PresenterRenderOptions {
 }
 
 /** The lip-sync capability the settings choose: the remote adapter with `SLOTFLOW_LIPSYNC_PROVIDER=remote`, else none. */
-export function lipSyncFromSettings(settings: Settings, store: AssetStore): LipSyncCapability | undefined {
-  return selectCapability<LipSyncCapability | undefined>(settings, 'lipsync', () => undefined, (client) => new RemoteLipSync({ client, store }));
+export function lipSyncFromSettings(settings: Settings, store: AssetStore, wait?: RemoteAdapterOptions['wait']): LipSyncCapability | undefined {
+  return selectCapability<LipSyncCapability | undefined>(settings, 'lipsync', () => undefined, (client) => new RemoteLipSync({ client, store, ...(wait ? { wait } : {}) }));
 }
 
 export function registerPresenterRender(registry: HandlerRegistry, deps: PipelineDeps, options: PresenterRenderOptions = {}): HandlerRegistry {
