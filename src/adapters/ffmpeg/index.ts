@@ -29,7 +29,7 @@ import type { SegmentEncoder } from './segments.ts';
 export { detectSilence, grabFrame, grabKeyframe, type SilenceOptions } from './analysis.ts';
 export {
   CAPTION_LAYOUT_PRESETS, CAPTION_LAYOUTS, type CaptionLayoutName, type CaptionOptions, type CaptionStyle, captionsAss, type Cue, type CueWord,
-  coverTitleAss, DEFAULT_CAPTION_LAYOUT, kineticAss, type KineticWord, resolveCaptionLayout, titleAss,
+  coverTitleAss, DEFAULT_CAPTION_LAYOUT, kineticAss, type KineticWord, MIDDLE_BAND, resolveCaptionLayout, titleAss,
 } from './ass.ts';
 export { concatSegments, mixFinal, type MixOptions } from './assembly.ts';
 export { COVER_JPEG_QUALITY, type CoverOptions, renderCover } from './cover.ts';
