@@ -461,3 +461,63 @@ function ellipsized(line: string, maxEm: number): string {
   while (chars.length > 0 && textEm(chars.join('') + '…') > maxEm) chars.pop();
   return chars.join('').trimEnd() + '…';
 }
+
+/** A word of kinetic type and when it appears. */
+export interface KineticWord {
+  text: string;
+  startSec: number;
+}
+
+const KINETIC_FONT_RATIO = 0.11;
+const KINETIC_MIN_FONT_RATIO = 0.05;
+const KINETIC_MAX_LINES = 4;
+const KINETIC_FADE_MS = 220;
+/** The word being spoken is set in this colour (&HBBGGRR, a warm yellow), the others in white. */
+const KINETIC_ACCENT = '&H3CD7FF&';
+
+/**
+ * Kinetic type: a key phrase set big in `box` (centred, wrapped), its words appearing one by one as they are
+ * spoken, each fading in in the accent colour and turning white when the next appears. Every event carries the
+ * whole phrase (the words not yet spoken transparent), so the layout never moves as words appear.
+ */
+export function kineticAss(width: number, height: number, box: { x: number; y: number; w: number; h: number }, words: readonly KineticWord[], family: string, durationSec: number): string {
+  const shown = words.filter((w) => w.text.trim() !== '');
+  const short = Math.min(box.w, box.h * 1.4);
+  let fontSize = Math.round(short * KINETIC_FONT_RATIO);
+  const wrap = (size: number): number[][] => {
+    const lines: number[][] = [[]];
+    let em = 0;
+    const measure = (box.w * 0.84) / size;
+    shown.forEach((w, i) => {
+      const wordEm = textEm(w.text.trim()) + (lines.at(-1)!.length ? 0.3 : 0);
+      if (lines.at(-1)!.length && em + wordEm > measure) {
+        lines.push([]);
+        em = 0;
+      }
+      lines.at(-1)!.push(i);
+      em += textEm(w.text.trim()) + (lines.at(-1)!.length > 1 ? 0.3 : 0);
+    });
+    return lines;
+  };
+  let lines = wrap(fontSize);
+  while ((lines.length > KINETIC_MAX_LINES || lines.length * fontSize * CAPTION_LINE_HEIGHT > box.h * 0.8) && fontSize > short * KINETIC_MIN_FONT_RATIO) {
+    fontSize = Math.max(Math.round(fontSize * 0.9), Math.round(short * KINETIC_MIN_FONT_RATIO));
+    lines = wrap(fontSize);
+  }
+  const style: AssStyle = {
+    name: 'Kinetic', family, fontSize, outline: Math.max(1, Math.round(fontSize * 0.04)), shadow: Math.max(1, Math.round(fontSize * 0.05)),
+    alignment: 5, marginX: 0, marginV: 0,
+  };
+  const pos = `{\\an5\\pos(${Math.round(box.x + box.w / 2)},${Math.round(box.y + box.h / 2)})}`;
+  const events: AssEvent[] = shown.map((word, i) => {
+    const text = lines.map((line) => line.map((j) => {
+      const t = assText(shown[j]!.text.trim());
+      if (j < i) return `{\\alpha&H00&\\1c&HFFFFFF&}${t}`;
+      if (j === i) return `{\\alpha&HFF&\\1c${KINETIC_ACCENT}\\t(0,${KINETIC_FADE_MS},\\alpha&H00&)}${t}`;
+      return `{\\alpha&HFF&}${t}`;
+    }).join(' ')).join('\\N');
+    const end = i + 1 < shown.length ? shown[i + 1]!.startSec : durationSec;
+    return { startSec: word.startSec, endSec: Math.max(word.startSec + 0.01, end), text: pos + text };
+  });
+  return assDocument(width, height, style, events);
+}
