@@ -16,6 +16,7 @@
  *   transitions.ts   crossfade, slide and wipe between segments, only the joins encoded again
  *   analysis.ts      a frame out of a video, the silences in its audio
  *   tempo.ts         speech made a little faster or slower, same pitch
+ *   pcm.ts           speech decoded to PCM for measuring; speech shifted in pitch
  *
  * Whoever composes the application makes one `FfmpegRunner` and one
  * `EncodeSlots` (`createMedia`) and hands them to the functions here; the
@@ -52,6 +53,7 @@ export {
   type TransitionKind,
 } from './transitions.ts';
 export { type BackgroundOptions, DEFAULT_MUSIC_MOOD, generateBackground, type MusicMoodOptions, type MusicOptions, synthesizeMusic } from './sources.ts';
+export { decodePcm, type Pcm, PCM_SAMPLE_RATE, shiftVoice, type VoiceShiftOptions } from './pcm.ts';
 export { changeTempo, MAX_TEMPO, MIN_TEMPO, type TempoOptions } from './tempo.ts';
 
 /** A runner for the located binaries and a fresh set of encode slots: what the pipeline's handlers encode with. */
