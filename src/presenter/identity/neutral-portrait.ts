@@ -41,8 +41,10 @@ export async function makeNeutralPortrait(photo: CheckedPortrait, files: Neutral
     left: Math.max(0, -left), top: Math.max(0, -top),
     right: Math.max(0, left + cropW - photo.width), bottom: Math.max(0, top + cropH - photo.height),
   };
-  const framed = await sharp(photo.path).rotate().flatten({ background: '#ffffff' }).removeAlpha()
-    .extend({ ...pad, extendWith: 'copy' })
+  // Sharp extracts before it extends within one pipeline: widen first, in a pipeline of its own.
+  const widened = await sharp(photo.path).rotate().flatten({ background: '#ffffff' }).removeAlpha()
+    .extend({ ...pad, extendWith: 'copy' }).png({ compressionLevel: 0 }).toBuffer();
+  const framed = await sharp(widened)
     .extract({ left: left + pad.left, top: top + pad.top, width: cropW, height: cropH })
     .resize(PORTRAIT_SIZE.width, PORTRAIT_SIZE.height)
     .raw().toBuffer({ resolveWithObject: true });

@@ -28,6 +28,8 @@ const SALIENCY_SIGMA = 12;
 const SALIENCY_SPREAD = 1.5;
 const MASK_CLOSE_SIGMA = 4;
 const MASK_CLOSE_LEVEL = 40;
+/** Regions this close (a share of the picture's height) one above the other are one subject. */
+const STACK_GAP = 0.05;
 /** Border strip width, as a share of the shorter side, and the rows either side a row's colour is taken over. */
 const BORDER_SHARE = 0.03;
 const ROW_WINDOW_SHARE = 0.04;
@@ -153,7 +155,7 @@ async function salientMask(image: RgbImage): Promise<Uint8Array> {
 /** 8-connected regions of `mask`, largest first, with their boxes scaled back to the photo. */
 function regionsOf(mask: Uint8Array, width: number, height: number, scale: number): Region[] {
   const label = new Int32Array(width * height);
-  const regions: Region[] = [];
+  const groups: number[][] = [];
   let next = 0;
   for (let start = 0; start < mask.length; start++) {
     if (!mask[start] || label[start]) continue;
@@ -173,11 +175,46 @@ function regionsOf(mask: Uint8Array, width: number, height: number, scale: numbe
         }
       }
     }
-    const share = pixels.length / mask.length;
-    if (share < MIN_REGION_SHARE) continue;
-    regions.push(describe(pixels, width, share, scale));
+    groups.push(pixels);
   }
-  return regions.sort((a, b) => b.share - a.share);
+  return mergeStacked(groups, width, height)
+    .filter((pixels) => pixels.length / mask.length >= MIN_REGION_SHARE)
+    .map((pixels) => describe(pixels, width, pixels.length / mask.length, scale))
+    .sort((a, b) => b.share - a.share);
+}
+
+/**
+ * One person may come apart where the backdrop's colour runs through them (a pale neck on a pale wall): a region
+ * whose bottom is within `STACK_GAP` of another's top, and whose centre is over it, is part of it (a head on its
+ * shoulders). Side-by-side regions are never merged.
+ */
+function mergeStacked(groups: number[][], width: number, height: number): number[][] {
+  const span = (pixels: readonly number[]) => {
+    let minX = Infinity, maxX = -1, minY = Infinity, maxY = -1;
+    for (const p of pixels) {
+      const x = p % width, y = (p - x) / width;
+      minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+    }
+    return { minX, maxX, minY, maxY };
+  };
+  const merged = groups.map((g) => [...g]);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let i = 0; i < merged.length && !changed; i++) {
+      for (let j = 0; j < merged.length && !changed; j++) {
+        if (i === j) continue;
+        const upper = span(merged[i]!), lower = span(merged[j]!);
+        const centre = (upper.minX + upper.maxX) / 2;
+        if (upper.maxY < lower.minY && lower.minY - upper.maxY <= STACK_GAP * height && centre >= lower.minX && centre <= lower.maxX && upper.minY < lower.minY) {
+          merged[j] = merged[j]!.concat(merged[i]!);
+          merged.splice(i, 1);
+          changed = true;
+        }
+      }
+    }
+  }
+  return merged;
 }
 
 function describe(pixels: readonly number[], width: number, share: number, scale: number): Region {
