@@ -104,9 +104,12 @@ export function flowDirs(cwd = process.cwd(), extraDir?: string): string[] {
   return [...new Set(dirs.map((d) => path.resolve(d)))].filter((d) => existsSync(d));
 }
 
+/** JSON files beside the flows that are no flows: product creative's routing of output modes to flows. */
+export const ROUTING_FILES: ReadonlySet<string> = new Set(['product-modes.json']);
+
 export function flowFilesIn(dir: string): string[] {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && !ROUTING_FILES.has(f))
     .sort()
     .map((f) => path.join(dir, f));
 }

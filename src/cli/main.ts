@@ -13,6 +13,8 @@ import { registerSlotCommands } from './commands/slots.ts';
 import { registerStatsCommand } from './commands/stats.ts';
 import { registerTaskCommands } from './commands/task.ts';
 import { registerVoicesCommand } from './commands/voices.ts';
+import { registerProductCommands } from './commands/product.ts';
+import { registerOutputCommands } from './commands/output.ts';
 import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
 import { consoleOutput, endQuietlyOnClosedStdout, json, type Output } from './output.ts';
 
@@ -30,6 +32,8 @@ export function buildProgram(io: Output): Command {
   registerConfigCommand(program, io);
   registerVoicesCommand(program, io);
   registerStatsCommand(program, io);
+  registerProductCommands(program, io);
+  registerOutputCommands(program, io);
   // Every subcommand reports usage errors the same way as the root.
   const inherit = (cmd: Command): void => {
     for (const sub of cmd.commands) {

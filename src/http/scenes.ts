@@ -25,6 +25,8 @@ const UPLOAD_TYPES: Record<string, { ext: string; magic: (b: Buffer) => boolean 
   'image/jpeg': { ext: '.jpg', magic: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
   'image/webp': { ext: '.webp', magic: (b) => b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP' },
   'audio/wav': { ext: '.wav', magic: (b) => b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WAVE' },
+  // A saved product page (product creative): markup, whatever it declares first.
+  'text/html': { ext: '.html', magic: (b) => /^(\ufeff)?\s*</.test(b.toString('utf8', 0, 64)) },
   'audio/mpeg': { ext: '.mp3', magic: (b) => b.toString('latin1', 0, 3) === 'ID3' || (b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0) },
 };
 
@@ -118,7 +120,7 @@ export function registerSceneRoutes(app: FastifyInstance, deps: SceneRouteDeps):
 
   // Raw bodies only here: the other routes keep refusing what is not JSON.
   void app.register(async (scope) => {
-    scope.addContentTypeParser(/^(image|audio)\/[a-z0-9.+-]+$/, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser(/^(image|audio)\/[a-z0-9.+-]+$|^text\/html\b/, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) => done(null, body));
     scope.post<{ Body: Buffer }>('/v1/assets', async (req, reply) => {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const kind = UPLOAD_TYPES[type === 'audio/x-wav' || type === 'audio/wave' ? 'audio/wav' : type === 'image/jpg' ? 'image/jpeg' : type];

@@ -34,6 +34,9 @@ import type { AssetReads } from '../core/ports/assets.ts';
 import type { OutputDescriber } from '../core/ports/outputs.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
 import type { TaskReadModel } from '../core/ports/read-model.ts';
+import type { Snapshots } from '../core/ports/snapshots.ts';
+import { registerProductRoutes } from './products.ts';
+import { modeTable } from '../product/modes.ts';
 
 /**
  * The HTTP API (docs/http-api.md): task submission, events, files, the callback route external
@@ -82,6 +85,8 @@ export interface ServerDeps {
   settings?: Settings;
   /** The speech providers whose voices `/v1/meta` lists; default: those the environment configures. */
   speech?: readonly SpeechProvider[];
+  /** Job snapshots (product creative); without them (or an asset store) the product routes answer 503. */
+  snapshots?: Snapshots;
 }
 
 const answerSchema = {
@@ -454,6 +459,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   registerSceneRoutes(app, { engine, reads, flows: deps.flows, views, assets: services.assets });
+  registerProductRoutes(app, deps.snapshots && services.assets ? {
+    engine, reads, snapshots: deps.snapshots, flows: deps.flows, assets: services.assets, resolveFlow: services.resolveFlow,
+    modes: () => modeTable(process.cwd(), deps.settings?.flowsDir),
+  } : undefined);
 
   return app;
 }

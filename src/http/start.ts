@@ -35,7 +35,7 @@ export function isLoopback(host: string): boolean {
 export async function startHttp(d: Distributed, settings: Settings): Promise<{ app: FastifyInstance; url: string }> {
   const { host, port } = parseAddr(settings.httpAddr);
   if (!isLoopback(host) && !settings.apiToken) throw new UnsafeBindError(settings.httpAddr);
-  const app = buildServer({ engine: d.engine, reads: d.reads, flows: d.flows, queue: d.queue, outputs: taskOutputs, services: await engineServices(settings, d.store), apiToken: settings.apiToken, settings });
+  const app = buildServer({ engine: d.engine, reads: d.reads, flows: d.flows, queue: d.queue, outputs: taskOutputs, services: await engineServices(settings, d.store), snapshots: d.store, apiToken: settings.apiToken, settings });
   let url: string;
   try {
     url = await app.listen({ host, port });

@@ -71,6 +71,11 @@ export interface SpeechProvider {
   supports(language: Language): Promise<boolean>;
   /** Writes the speech as a WAV file to `out`. */
   synthesize(request: SpeechRequest, out: string, options?: CallOptions): Promise<SpeechResult>;
+  /**
+   * Several requests of one voice, language and speed, each to its file, the same results as one `synthesize` each,
+   * for an engine whose start costs more than a sentence (Festival). Absent: `synthesize` one at a time.
+   */
+  synthesizeBatch?(requests: readonly SpeechRequest[], outs: readonly string[], options?: CallOptions): Promise<SpeechResult[]>;
 }
 
 export interface ChatProvider {

@@ -21,6 +21,9 @@ import { videoOutputs } from '../pipeline/task-outputs.ts';
 import { mediaFromSettings, providersFromSettings } from '../pipeline/providers.ts';
 import type { SegmentEncoder } from '../adapters/ffmpeg/index.ts';
 import { registerPipeline } from '../pipeline/register.ts';
+import { registerProductIdentity } from '../product/register.ts';
+import { registerProductCreative } from '../product/register-creative.ts';
+import { registerProductVideo } from '../product/register-video.ts';
 import { compileSettings, type Settings } from '../settings.ts';
 import { newCallbackSecret } from './callback-token.ts';
 import { runComponentJob } from './component-runner.ts';
@@ -54,7 +57,11 @@ export function defaultRegistry(): HandlerRegistry {
 
 /** The builtins and the video pipeline, with the providers the settings configure. */
 export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFromSettings(settings)): HandlerRegistry {
-  return registerPipeline(defaultRegistry(), { ...providersFromSettings(new AssetStore(settings.dataDir), settings), media });
+  const assets = new AssetStore(settings.dataDir);
+  const deps = { ...providersFromSettings(assets, settings), media };
+  const registry = registerPipeline(defaultRegistry(), deps);
+  // Product creative: the identity, the image modes' handlers, then the video modes'.
+  return registerProductVideo(registerProductCreative(registerProductIdentity(registry, { assets }), { assets }), deps);
 }
 
 /** The embeddings service the settings name, else the lexical vectors made here. */

@@ -372,6 +372,34 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       expect(await backend.store.requestCandidates(settings, 'lexical/1', 'b2', 10)).to.deep.equal([]);
     });
 
+    it('stores an asset\'s graph fields (inputs, stage, scores) and reads them back; an asset without them reads null', async () => {
+      const taskId = randomUUID();
+      const base = { taskId, component: 'ProductNeutral', scene: null, kind: 'image', provider: 'offline', path: '/x/a.png', bytes: 10, latencyMs: 3, reused: false };
+      const graph = { inputs: ['sha256:' + 'a'.repeat(64), 'snapshot:images'], stage: 'neutral', scores: { ssim: 0.91, passed: true, box: { x: 1, y: 2, w: 3, h: 4 } } };
+      await backend.store.recordAssets([{ ...base, hash: 'b'.repeat(64), ...graph }, { ...base, hash: 'c'.repeat(64) }]);
+      const [made, plain] = await backend.store.listAssets(taskId);
+      expect(made).to.include({ stage: 'neutral', hash: 'b'.repeat(64) });
+      expect(made!.inputs).to.deep.equal(graph.inputs);
+      expect(made!.scores).to.deep.equal(graph.scores);
+      expect(await backend.store.getAsset(made!.id)).to.deep.equal(made);
+      expect(plain).to.include({ inputs: null, stage: null, scores: null });
+    });
+
+    it('writes job snapshots once and lists a subject\'s snapshots oldest first', async () => {
+      const subject = randomUUID();
+      const product = randomUUID();
+      const first = await backend.store.saveSnapshot({ contract: 'output-generation/1', subject, parent: product, body: { mode: 'image_bundle', options: { scenes: 2 } }, sha256: 'd'.repeat(64) });
+      await backend.store.saveSnapshot({ contract: 'output-retry/1', subject, parent: product, body: { from: 'scene-image', scene: 2 }, sha256: 'e'.repeat(64) });
+      await backend.store.saveSnapshot({ contract: 'product-creation/1', subject: product, parent: null, body: {}, sha256: 'f'.repeat(64) });
+      const listed = await backend.store.listSnapshots(subject);
+      expect(listed.map((s) => s.contract)).to.deep.equal(['output-generation/1', 'output-retry/1']);
+      expect(listed[0]).to.deep.include({ id: first.id, subject, sha256: 'd'.repeat(64), body: { mode: 'image_bundle', options: { scenes: 2 } } });
+      expect(listed[1]!.body).to.deep.equal({ from: 'scene-image', scene: 2 });
+      expect(await backend.store.listSnapshots(randomUUID())).to.deep.equal([]);
+      expect((await backend.store.listSnapshotsUnder(product)).map((s) => s.id)).to.deep.equal(listed.map((s) => s.id));
+      expect((await backend.store.listSnapshots(product))[0]!.parent).to.equal(null);
+    });
+
     it('purges a finished task\'s events and runs once it is past retention, and keeps the task', async () => {
       const done = await runToEnd(loadFlow(flowFile('dag-14')));
       expect((await backend.store.countHistory([done.id])).events).to.be.greaterThan(0);

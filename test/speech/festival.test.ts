@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectSilence, FfmpegRunner } from '../../src/adapters/ffmpeg/index.ts';
@@ -95,6 +95,32 @@ describe('FestivalProvider', function () {
     const voices = await festival.voices();
     expect(voices).to.deep.include({ id: `festival:${HTS_VOICE}`, provider: 'festival', language: 'en-us', name: `American English ${HTS_VOICE} (HTS)` });
     expect(voices.every((v) => v.id.endsWith('_hts'))).to.equal(true);
+  });
+
+  it('speaks a batch in one run with the bytes and word timings of one run a sentence', async function () {
+    requireFestival(this);
+    const texts = ['Night trains are coming back.', 'They carry 42 people — and Dr. Smith’s “heavy” bags!', 'Full again this winter.'];
+    const alone = [];
+    for (const [i, text] of texts.entries()) alone.push(await festival.synthesize({ text, language: 'en', rate: 1.1 }, join(tmp(), `alone-${i}.wav`)));
+    const outs = texts.map((_, i) => join(tmp(), `batch-${i}.wav`));
+    const batch = await festival.synthesizeBatch(texts.map((text) => ({ text, language: 'en', rate: 1.1 })), outs);
+    expect(batch.map((r) => r.file)).to.deep.equal(outs);
+    for (const [i, one] of alone.entries()) {
+      expect(batch[i]!.words, texts[i]).to.deep.equal(one.words);
+      expect(batch[i]!.durationSec, texts[i]).to.equal(one.durationSec);
+      expect((await readFile(outs[i]!)).equals(await readFile(one.file)), `${texts[i]}: the same bytes`).to.equal(true);
+    }
+    expect(batch[1]!.words!.map((w) => w.text)).to.include.members(['42', 'Smith’s', 'heavy']);
+  });
+
+  it('refuses a batch of two voices or speeds, and one with an empty sentence, before running festival', async function () {
+    requireFestival(this);
+    const outs = [join(tmp(), 'm0.wav'), join(tmp(), 'm1.wav')];
+    const mixed = await festival.synthesizeBatch([{ text: 'Hi.', language: 'en' }, { text: 'Hi.', language: 'en', rate: 1.2 }], outs).catch((e: unknown) => e);
+    expect(mixed).to.be.instanceOf(RangeError);
+    const empty = await festival.synthesizeBatch([{ text: 'Hi.', language: 'en' }, { text: '🚂 🚃', language: 'en' }], outs).catch((e: unknown) => e);
+    expect(empty).to.be.instanceOf(FestivalError).and.include({ code: 'speech-empty-text' });
+    expect(existsSync(outs[0]!)).to.equal(false);
   });
 
   it('stops festival and rejects when the caller aborts, leaving no process behind', async function () {

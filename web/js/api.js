@@ -170,3 +170,65 @@ export async function mediaUrl(url) {
   if (!res.ok) throw new ApiError(res.status, `http-${res.status}`, `${url} answered ${res.status}`);
   return URL.createObjectURL(await res.blob());
 }
+
+/**
+ * @typedef {import('./types.js').ProductView} ProductView
+ * @typedef {import('./types.js').OutputView} OutputView
+ */
+
+/** @param {string} id */
+export const productPath = (id) => `/v1/products/${encodeURIComponent(id)}`;
+/** @param {string} id */
+export const outputPath = (id) => `/v1/outputs/${encodeURIComponent(id)}`;
+
+/** A fresh Idempotency-Key, so a repeated click makes one thing, not two. */
+function idempotencyKey() {
+  /** @type {Record<string, string>} */
+  const key = typeof crypto !== 'undefined' && crypto.randomUUID ? { 'Idempotency-Key': crypto.randomUUID() } : {};
+  return key;
+}
+
+/**
+ * Creates a product from uploaded photos (and a saved page); a refusal names each file (`details.refusals`).
+ * @param {{ name: string, images: Array<{ file: string, asset: string }>, page?: { file: string, asset: string }, category?: string }} body `asset`: the stored name, without `asset:`
+ * @returns {Promise<{ id: string, status: string }>}
+ */
+export async function createProduct(body) {
+  return /** @type {{ id: string, status: string }} */ (await request('POST', '/v1/products', { contract: 'product-creation/1', ...body }, idempotencyKey()));
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<ProductView>}
+ */
+export async function getProduct(id) {
+  return /** @type {ProductView} */ (await request('GET', productPath(id)));
+}
+
+/**
+ * Asks for an output of a product; 409 `product-not-ready` while its identity builds.
+ * @param {string} id the product
+ * @param {{ mode: string, prompt: string, options?: { format?: string } }} body
+ * @returns {Promise<{ id: string, status: string }>}
+ */
+export async function requestOutput(id, body) {
+  return /** @type {{ id: string, status: string }} */ (await request('POST', `${productPath(id)}/outputs`, { contract: 'output-generation/1', ...body }, idempotencyKey()));
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<OutputView>}
+ */
+export async function getOutput(id) {
+  return /** @type {OutputView} */ (await request('GET', outputPath(id)));
+}
+
+/**
+ * Makes one scene's image again; the rest of the output is kept.
+ * @param {string} id the output
+ * @param {number} scene from 1
+ * @returns {Promise<{ id: string, status: string }>}
+ */
+export async function retryScene(id, scene) {
+  return /** @type {{ id: string, status: string }} */ (await request('POST', `${outputPath(id)}/retry`, { contract: 'output-retry/1', from: 'scene-image', scene }));
+}

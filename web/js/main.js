@@ -6,6 +6,7 @@
 import { ApiError, getMeta, getTask, listTasks, sceneAction, taskAction } from './api.js';
 import { byId, showError } from './dom.js';
 import { openStream } from './events.js';
+import { startProducts } from './products.js';
 import { clearEvents, logEvent } from './views/event-log.js';
 import { fillPickers, loadFile, metaFailed, submitForm } from './views/form.js';
 import { markRecent, showRecent } from './views/recent.js';
@@ -351,3 +352,4 @@ function start() {
 }
 
 start();
+startProducts();

@@ -213,4 +213,82 @@
  * @property {string} [tone]
  */
 
+/**
+ * An asset of a product's or an output's graph: what made it (`stage`, `provider`) from what (`inputs`: asset ids,
+ * `upload:<name>`, `snapshot:<field>`).
+ * @typedef {object} GraphAsset
+ * @property {number} id
+ * @property {string} kind `neutral`, `view`, `metadata`, `sheet`, `seeds`, `scene-image`, …
+ * @property {Array<number | string>} inputs
+ * @property {string} stage
+ * @property {string} provider
+ * @property {string} hash
+ * @property {number | null} [scene] from 1
+ * @property {FidelityScores | null} [scores] a scene picture's fidelity scores
+ * @property {string} [url] where the server serves it, when it says
+ */
+
+/**
+ * What the identity found out about a product (`#rrggbb` palette, most prominent first).
+ * @typedef {object} ProductMetadata
+ * @property {string} name
+ * @property {string} category
+ * @property {string[]} palette
+ * @property {number} aspect width over height of the neutral image
+ * @property {string} [title]
+ * @property {string} [brand]
+ * @property {{ amount: string | number, currency?: string }} [price]
+ * @property {string} [description]
+ * @property {string} [url]
+ */
+
+/**
+ * A product as `GET /v1/products/:id` sends it; the product is a task of the identity flow, of the same id.
+ * @typedef {object} ProductView
+ * @property {string} id
+ * @property {string} status
+ * @property {string} name
+ * @property {ProductMetadata | null} metadata null until the identity has it
+ * @property {GraphAsset[]} assets
+ * @property {Array<{ id: string, mode: string, status: string }>} outputs
+ */
+
+/**
+ * Fidelity scores of a scene's image against the neutral image (0–1, but `color_distance`, a CIE76 distance).
+ * @typedef {object} FidelityScores
+ * @property {number} [visible_area]
+ * @property {number} [ssim]
+ * @property {number} [color_distance]
+ * @property {number} score
+ * @property {boolean} [passed]
+ */
+
+/**
+ * A scene of an output; `image` is where its picture is served (a URL, or an asset id).
+ * @typedef {object} OutputScene
+ * @property {number} scene from 1
+ * @property {string} status
+ * @property {string} [phase] the scene task's phase
+ * @property {number} [take] the take the output uses, from 1
+ * @property {string | number | { url?: string, id?: number } | null} [image]
+ * @property {FidelityScores | null} [scores]
+ * @property {string | null} [headline]
+ */
+
+/**
+ * An output as `GET /v1/outputs/:id` sends it; the output is a task of its mode's flow, of the same id.
+ * @typedef {object} OutputView
+ * @property {string} id
+ * @property {string} product
+ * @property {string} mode
+ * @property {string} status
+ * @property {string} stage the earliest stage not finished, or `done`
+ * @property {string | null} waiting_for
+ * @property {string | null} [video]
+ * @property {string | null} [bundle]
+ * @property {OutputScene[]} scenes
+ * @property {GraphAsset[]} assets
+ * @property {Array<{ stage: string, approved: boolean, reason?: string | null }>} approvals
+ */
+
 export {};

@@ -6,8 +6,9 @@
  * Captions come in three styles: `sentence` (each cue's line as it is),
  * `karaoke` (the line, each word turning to the highlight colour as it is
  * spoken: one `\k` per word) and `pop` (one to three words at a time, large),
- * each set in a layout preset (`classic`, `boxed`, `bold`): position, size,
- * colours, outline and an optional translucent box. On a portrait frame every
+ * each set in a layout preset (`classic`, `boxed`, `bold`, `middle`): position, size,
+ * colours, outline and an optional translucent box; `middle` keeps them in the
+ * middle third of the frame, where user-made (UGC) videos set them. On a portrait frame every
  * layout keeps the captions inside the area short-video apps leave clear: not
  * in the bottom 20 % nor the top 12 %.
  */
@@ -16,7 +17,7 @@ import { textEm, wrapText } from './line-break.ts';
 
 export const CAPTION_STYLES = ['sentence', 'karaoke', 'pop'] as const;
 export type CaptionStyle = (typeof CAPTION_STYLES)[number];
-export const CAPTION_LAYOUTS = ['classic', 'boxed', 'bold'] as const;
+export const CAPTION_LAYOUTS = ['classic', 'boxed', 'bold', 'middle'] as const;
 export type CaptionLayoutName = (typeof CAPTION_LAYOUTS)[number];
 
 /** How captions look: a preset, in fractions of the frame. Colours are ASS `&HAABBGGRR` (alpha 00 opaque). */
@@ -35,6 +36,8 @@ export interface CaptionLayoutPreset {
   shadowRatio: number;
   /** A box behind the text, in this colour (translucent), instead of an outline. */
   box?: string;
+  /** The highest the text may reach, as a fraction of the height from the top; default the portrait safe top (portrait), the frame's top (others). */
+  topRatio?: number;
 }
 
 /** Left/right margin as a fraction of the width. */
@@ -42,6 +45,8 @@ const CAPTION_MARGIN_X_RATIO = 0.06;
 /** Short-video apps cover the bottom 20 % (caption, buttons) and the top 12 % (tabs) of a portrait frame. */
 export const PORTRAIT_SAFE_BOTTOM = 0.2;
 export const PORTRAIT_SAFE_TOP = 0.12;
+/** The `middle` layout's band, as fractions of the height from the bottom and from the top: inside the middle third. */
+export const MIDDLE_BAND = { bottom: 0.35, top: 0.35 } as const;
 /** libass sets lines about this many font sizes apart. */
 export const CAPTION_LINE_HEIGHT = 1.25;
 
@@ -53,6 +58,11 @@ export const CAPTION_LAYOUT_PRESETS: Readonly<Record<CaptionLayoutName, CaptionL
   // Large, thick outline: for a few words at a time. As low as the others, inside the band a scene picture leaves
   // free below its illustration and key phrase (illustrations/picture.ts), so two lines never cover the phrase.
   bold: { fontRatio: 0.088, bottomPortrait: PORTRAIT_SAFE_BOTTOM, bottomLandscape: 0.08, text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.11, shadowRatio: 0.04 },
+  // Boxed, inside the middle third of the frame on every shape (`MIDDLE_BAND`), as user-made videos set them.
+  middle: {
+    fontRatio: 0.06, bottomPortrait: MIDDLE_BAND.bottom, bottomLandscape: MIDDLE_BAND.bottom, topRatio: MIDDLE_BAND.top,
+    text: '&H00FFFFFF', highlight: '&H0000D7FF', outline: '&H00000000', outlineRatio: 0.28, shadowRatio: 0, box: '&H60000000',
+  },
 };
 
 /** The layout each style is set in unless another is asked for. */
@@ -190,7 +200,7 @@ export function resolveCaptionLayout(width: number, height: number, options: Cap
   // The outline (or the box's padding) and shadow lie outside the text: the margins keep them inside too.
   const marginX = Math.round(width * CAPTION_MARGIN_X_RATIO) + outline;
   const marginV = Math.round(height * (portrait ? preset.bottomPortrait : preset.bottomLandscape)) + outline + shadow;
-  const top = portrait ? height * PORTRAIT_SAFE_TOP : 0;
+  const top = preset.topRatio !== undefined ? height * preset.topRatio : portrait ? height * PORTRAIT_SAFE_TOP : 0;
   const room = height - marginV - top - outline;
   return {
     style, layout, fontSize, marginX, marginV, outline, shadow,
@@ -450,4 +460,64 @@ function ellipsized(line: string, maxEm: number): string {
   const chars = [...line];
   while (chars.length > 0 && textEm(chars.join('') + '…') > maxEm) chars.pop();
   return chars.join('').trimEnd() + '…';
+}
+
+/** A word of kinetic type and when it appears. */
+export interface KineticWord {
+  text: string;
+  startSec: number;
+}
+
+const KINETIC_FONT_RATIO = 0.11;
+const KINETIC_MIN_FONT_RATIO = 0.05;
+const KINETIC_MAX_LINES = 4;
+const KINETIC_FADE_MS = 220;
+/** The word being spoken is set in this colour (&HBBGGRR, a warm yellow), the others in white. */
+const KINETIC_ACCENT = '&H3CD7FF&';
+
+/**
+ * Kinetic type: a key phrase set big in `box` (centred, wrapped), its words appearing one by one as they are
+ * spoken, each fading in in the accent colour and turning white when the next appears. Every event carries the
+ * whole phrase (the words not yet spoken transparent), so the layout never moves as words appear.
+ */
+export function kineticAss(width: number, height: number, box: { x: number; y: number; w: number; h: number }, words: readonly KineticWord[], family: string, durationSec: number): string {
+  const shown = words.filter((w) => w.text.trim() !== '');
+  const short = Math.min(box.w, box.h * 1.4);
+  let fontSize = Math.round(short * KINETIC_FONT_RATIO);
+  const wrap = (size: number): number[][] => {
+    const lines: number[][] = [[]];
+    let em = 0;
+    const measure = (box.w * 0.84) / size;
+    shown.forEach((w, i) => {
+      const wordEm = textEm(w.text.trim()) + (lines.at(-1)!.length ? 0.3 : 0);
+      if (lines.at(-1)!.length && em + wordEm > measure) {
+        lines.push([]);
+        em = 0;
+      }
+      lines.at(-1)!.push(i);
+      em += textEm(w.text.trim()) + (lines.at(-1)!.length > 1 ? 0.3 : 0);
+    });
+    return lines;
+  };
+  let lines = wrap(fontSize);
+  while ((lines.length > KINETIC_MAX_LINES || lines.length * fontSize * CAPTION_LINE_HEIGHT > box.h * 0.8) && fontSize > short * KINETIC_MIN_FONT_RATIO) {
+    fontSize = Math.max(Math.round(fontSize * 0.9), Math.round(short * KINETIC_MIN_FONT_RATIO));
+    lines = wrap(fontSize);
+  }
+  const style: AssStyle = {
+    name: 'Kinetic', family, fontSize, outline: Math.max(1, Math.round(fontSize * 0.04)), shadow: Math.max(1, Math.round(fontSize * 0.05)),
+    alignment: 5, marginX: 0, marginV: 0,
+  };
+  const pos = `{\\an5\\pos(${Math.round(box.x + box.w / 2)},${Math.round(box.y + box.h / 2)})}`;
+  const events: AssEvent[] = shown.map((word, i) => {
+    const text = lines.map((line) => line.map((j) => {
+      const t = assText(shown[j]!.text.trim());
+      if (j < i) return `{\\alpha&H00&\\1c&HFFFFFF&}${t}`;
+      if (j === i) return `{\\alpha&HFF&\\1c${KINETIC_ACCENT}\\t(0,${KINETIC_FADE_MS},\\alpha&H00&)}${t}`;
+      return `{\\alpha&HFF&}${t}`;
+    }).join(' ')).join('\\N');
+    const end = i + 1 < shown.length ? shown[i + 1]!.startSec : durationSec;
+    return { startSec: word.startSec, endSec: Math.max(word.startSec + 0.01, end), text: pos + text };
+  });
+  return assDocument(width, height, style, events);
 }

@@ -17,6 +17,7 @@
  *   analysis.ts      a frame out of a video, the silences in its audio
  *   tempo.ts         speech made a little faster or slower, same pitch
  *   pcm.ts           speech decoded to PCM for measuring; speech shifted in pitch
+ *   presenter.ts     speech loudness, a still moved by keyframes (presenter scenes), the enhancement pass
  *
  * Whoever composes the application makes one `FfmpegRunner` and one
  * `EncodeSlots` (`createMedia`) and hands them to the functions here; the
@@ -29,7 +30,7 @@ import type { SegmentEncoder } from './segments.ts';
 export { detectSilence, grabFrame, grabKeyframe, type SilenceOptions } from './analysis.ts';
 export {
   CAPTION_LAYOUT_PRESETS, CAPTION_LAYOUTS, type CaptionLayoutName, type CaptionOptions, type CaptionStyle, captionsAss, type Cue, type CueWord,
-  coverTitleAss, DEFAULT_CAPTION_LAYOUT, resolveCaptionLayout, titleAss,
+  coverTitleAss, DEFAULT_CAPTION_LAYOUT, kineticAss, type KineticWord, MIDDLE_BAND, resolveCaptionLayout, titleAss,
 } from './ass.ts';
 export { concatSegments, mixFinal, type MixOptions } from './assembly.ts';
 export { COVER_JPEG_QUALITY, type CoverOptions, renderCover } from './cover.ts';
@@ -41,6 +42,10 @@ export {
 export { FfmpegError, type MediaProgram } from './errors.ts';
 export { assText, concatListEntry, escapeFilterPath, escapeFilterValue } from './escape.ts';
 export { textEm, wrapText } from './line-break.ts';
+export {
+  audioLevels, type CameraKeys, ENHANCE_HQDN3D, ENHANCE_UNSHARP, type EnhanceOptions, enhanceVideo, keyframeExpression, type PresenterSceneOptions,
+  renderPresenterScene,
+} from './presenter.ts';
 export { probe, type ProbeResult } from './probe.ts';
 export {
   type Binaries, type BinarySource, COMMON_ARGS, type FfmpegPaths, FfmpegRunner, KILL_GRACE_MS, locateFfmpeg, PROBE_COMMON_ARGS, type RunOptions,

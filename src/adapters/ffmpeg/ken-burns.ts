@@ -108,3 +108,40 @@ export function kenBurnsFilters(build: Capabilities, kind: StillKind, width: num
   const oversample = kind === 'smooth' ? OVERSAMPLE_SMOOTH : OVERSAMPLE_PHOTO;
   return [...coverFilters(width * oversample, height * oversample), zoompan(width, height, frames, move, at), 'setsar=1'];
 }
+
+/**
+ * Moves for composed pictures whose text runs close to the edges (a product scene's headline and labels): each
+ * crops at most a few percent of any edge, where the Ken Burns move's drift may crop a tenth.
+ *
+ * - A push: a slow zoom from the whole picture to `PUSH_ZOOM`, centred.
+ * - A handheld camera: the picture held a little closer (`HANDHELD_ZOOM`), swaying in two slow waves on each axis
+ *   (less up and down than sideways, so a headline at the top stays whole) and breathing a little in and out,
+ *   seeded, as a phone held at arm's length moves.
+ *
+ * Both are drawn from the image covered at twice the output size, as photos are, so they do not judder.
+ */
+const PUSH_ZOOM = 1.04;
+const HANDHELD_ZOOM = 1.035;
+const HANDHELD_BREATH = 0.005;
+/** Sway periods in seconds (a slow drift and a quicker wobble) and their shares of the room the zoom leaves, sideways. */
+const HANDHELD_WAVES: ReadonlyArray<{ periodSec: number; share: number }> = [{ periodSec: 2.6, share: 0.3 }, { periodSec: 1.1, share: 0.12 }];
+/** Up and down the sway is this much of the sideways one. */
+const HANDHELD_VERTICAL = 0.5;
+
+function oversampledZoompan(width: number, height: number, frames: number, zoom: string, x: string, y: string, at?: number): string[] {
+  const zp = `zoompan=z=${escapeFilterValue(zoom)}:x=${escapeFilterValue(x)}:y=${escapeFilterValue(y)}:d=${at === undefined ? frames : 1}:s=${width}x${height}:fps=${FPS}`;
+  return [...coverFilters(width * OVERSAMPLE_PHOTO, height * OVERSAMPLE_PHOTO), zp, 'setsar=1'];
+}
+
+export function pushInFilters(width: number, height: number, frames: number, at?: number): string[] {
+  const zoom = `1+${num(PUSH_ZOOM - 1)}*(${at ?? 'on'})/${Math.max(1, frames - 1)}`;
+  return oversampledZoompan(width, height, frames, zoom, '(iw-iw/zoom)/2', '(ih-ih/zoom)/2', at);
+}
+
+export function handheldFilters(width: number, height: number, frames: number, seed: number, at?: number): string[] {
+  const random = seededRandom(seed);
+  const t = `(${at ?? 'on'})/${FPS}`;
+  const wave = (scale: number) => HANDHELD_WAVES.map((w) => `${num(w.share * scale)}*sin(${num((2 * Math.PI) / w.periodSec)}*${t}+${num(random() * 2 * Math.PI)})`).join('+');
+  const zoom = `${num(HANDHELD_ZOOM)}+${num(HANDHELD_BREATH)}*sin(${num((2 * Math.PI) / 3.7)}*${t}+${num(random() * 2 * Math.PI)})`;
+  return oversampledZoompan(width, height, frames, zoom, `(iw-iw/zoom)*(0.5+${wave(1)})`, `(ih-ih/zoom)*(0.5+${wave(HANDHELD_VERTICAL)})`, at);
+}

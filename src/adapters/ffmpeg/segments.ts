@@ -15,7 +15,7 @@ import {
 } from './encoding.ts';
 import { escapeFilterPath } from './escape.ts';
 import { FfmpegError } from './errors.ts';
-import { kenBurnsFilters } from './ken-burns.ts';
+import { handheldFilters, kenBurnsFilters, pushInFilters } from './ken-burns.ts';
 import type { FfmpegRunner, RunOptions } from './run.ts';
 import { libassEnv, stageImage, withScratch } from './scratch.ts';
 import { gradientSource } from './sources.ts';
@@ -119,8 +119,13 @@ export interface SceneOptions extends RunOptions {
   /** Fade from and to black at both ends, for the transition to the neighbouring scenes. */
   fadeSec: number;
   out: string;
-  /** Picks the Ken Burns direction; default: derived from the visual's path. */
+  /** Picks the Ken Burns direction (or the handheld sway); default: derived from the visual's path. */
   motionSeed?: number;
+  /**
+   * How an image moves (`ken-burns.ts`): a Ken Burns move (default); for a composed picture with text near its
+   * edges, a centred push-in or a handheld camera's sway, which crop only a few percent of any edge.
+   */
+  motion?: 'ken-burns' | 'push' | 'handheld';
   /** Keep the captions' ASS document at this path (default: a scratch file, removed afterwards). */
   subtitlesFile?: string;
   /**
@@ -157,11 +162,16 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
       // whichever data directory holds it.
       const seed = options.motionSeed ?? seedOf(path.basename(visual.path));
       const still = visual.smooth ? 'smooth' : visual.drawn ? 'drawn' : 'photo';
-      chains.push(`[0:v]${kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed).join(',')}[base]`);
+      const move = (at?: number) => options.motion === 'handheld'
+        ? handheldFilters(width, height, frames + 1, seed, at)
+        : options.motion === 'push'
+          ? pushInFilters(width, height, frames + 1, at)
+          : kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed, at);
+      chains.push(`[0:v]${move().join(',')}[base]`);
       if (options.stillFile && !watermark?.image) {
         // The still frame alone, from the image again: a split of the scene's picture for it cost ~0.25 cpu s a 1080×1920
         // scene (every frame copied before the captions are drawn on it), this ~0.05. The pixels are the same.
-        stillBase = `[2:v]${kenBurnsFilters(encoder.runner.capabilities, still, width, height, frames + 1, seed, stillFrame).join(',')}`;
+        stillBase = `[2:v]${move(stillFrame).join(',')}`;
         stillInput = staged;
       }
     } else {

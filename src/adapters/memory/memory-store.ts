@@ -6,6 +6,7 @@ import { type RejectReason, type RunRef, RunStatus, type TaskWrite } from '../..
 import { TaskPhase, type TaskSnapshot } from '../../core/engine/task.ts';
 import { taskStatus } from '../../core/word.ts';
 import type { AssetRecord } from '../../core/ports/assets.ts';
+import type { NewSnapshot, StoredSnapshot } from '../../core/ports/snapshots.ts';
 import type { OpenedAttempt } from '../../core/ports/attempts.ts';
 import type { RunRecord, StoredEvent, TaskFilter, TaskRecord } from '../../core/ports/read-model.ts';
 import type { CreatedTask, NewTask, WriteOutcome } from '../../core/ports/task-state.ts';
@@ -298,9 +299,24 @@ export class MemoryStore implements TaskStore {
   }
 
   private readonly assets: Array<AssetRecord & { id: number }> = [];
+  private readonly snapshots: StoredSnapshot[] = [];
+
+  async saveSnapshot(snapshot: NewSnapshot): Promise<StoredSnapshot> {
+    const stored = { ...structuredClone(snapshot), id: this.snapshots.length + 1, createdAt: new Date() };
+    this.snapshots.push(stored);
+    return structuredClone(stored);
+  }
+
+  async listSnapshots(subject: string): Promise<StoredSnapshot[]> {
+    return structuredClone(this.snapshots.filter((s) => s.subject === subject));
+  }
+
+  async listSnapshotsUnder(parent: string): Promise<StoredSnapshot[]> {
+    return structuredClone(this.snapshots.filter((s) => s.parent === parent));
+  }
 
   async recordAssets(assets: readonly AssetRecord[]): Promise<void> {
-    for (const a of assets) this.assets.push({ ...structuredClone(a), id: this.assets.length + 1 });
+    for (const a of assets) this.assets.push({ ...structuredClone(a), inputs: a.inputs ?? null, stage: a.stage ?? null, scores: a.scores ?? null, id: this.assets.length + 1 });
   }
 
   async listAssets(taskId: string): Promise<Array<AssetRecord & { id: number }>> {

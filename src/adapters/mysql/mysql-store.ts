@@ -27,6 +27,9 @@ import { forgetAssets } from './steps/forget-assets.ts';
 import { forgetRequests } from './steps/forget-requests.ts';
 import { getTask } from './steps/get-task.ts';
 import { getAsset, listAssets } from './steps/list-assets.ts';
+import { listSnapshots, listSnapshotsUnder } from './steps/list-snapshots.ts';
+import { saveSnapshot } from './steps/save-snapshot.ts';
+import type { NewSnapshot, StoredSnapshot } from '../../core/ports/snapshots.ts';
 import { listChildren } from './steps/list-children.ts';
 import { chooseTake } from './steps/choose-take.ts';
 import { mergeTaskOptions } from './steps/merge-task-options.ts';
@@ -190,6 +193,19 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   getAsset(id: number): Promise<StoredAsset | undefined> {
     return withDbRetry(() => getAsset(this.db, id));
+  }
+
+  // Not retried: an INSERT whose commit was lost in a retryable failure could be written twice.
+  saveSnapshot(snapshot: NewSnapshot): Promise<StoredSnapshot> {
+    return saveSnapshot(this.db, snapshot);
+  }
+
+  listSnapshots(subject: string): Promise<StoredSnapshot[]> {
+    return withDbRetry(() => listSnapshots(this.db, subject));
+  }
+
+  listSnapshotsUnder(parent: string): Promise<StoredSnapshot[]> {
+    return withDbRetry(() => listSnapshotsUnder(this.db, parent));
   }
 
   listEventsOf(taskIds: readonly string[], afterId: number, limit: number): Promise<StoredEvent[]> {

@@ -5,7 +5,8 @@ import type { RunRecord, StoredEvent, TaskRecord } from '../../core/ports/read-m
 import type { FlowDocument } from '../../core/flow/document.ts';
 import type { WebhookAttemptRecord, WebhookEvent } from '../../core/ports/webhook-outbox.ts';
 import { parseJson, type Rows } from './connection.ts';
-import type { assets, componentRuns, events, flowVersions, tasks, webhookAttempts } from './schema.ts';
+import type { StoredSnapshot } from '../../core/ports/snapshots.ts';
+import type { assets, componentRuns, events, flowVersions, snapshots, tasks, webhookAttempts } from './schema.ts';
 
 /**
  * Rows to records, in one place: every step that returns rows maps them here.
@@ -92,8 +93,12 @@ export function toRun(r: typeof componentRuns.$inferSelect): RunRecord {
   };
 }
 
-export function toAsset({ createdAt: _c, ...a }: typeof assets.$inferSelect): StoredAsset {
-  return a;
+export function toAsset({ createdAt: _c, inputs, scores, ...a }: typeof assets.$inferSelect): StoredAsset {
+  return { ...a, inputs: inputs === null ? null : parseJson<string[]>(inputs), scores: scores === null ? null : parseJson<Record<string, unknown>>(scores) };
+}
+
+export function toSnapshotRecord(r: typeof snapshots.$inferSelect): StoredSnapshot {
+  return { ...r, body: parseJson(r.body) };
 }
 
 /** An event row read with plain SQL (snake_case columns) and its task's callback_url. */

@@ -157,9 +157,34 @@ export const assets = mysqlTable(
     /** US dollars, where the provider reports what the file cost; null otherwise. */
     costUsd: double('cost_usd'),
     reused: boolean('reused').notNull(),
+    /** The asset graph: `sha256:<hash>` of the assets it was made from, or `snapshot:<field>`; null outside product work. */
+    inputs: json('inputs'),
+    /** The stage that made it (the handler's name for it, else the component's). */
+    stage: varchar('stage', { length: 64 }),
+    /** What a check scored it (fidelity). */
+    scores: json('scores'),
     createdAt: at('created_at').notNull(),
   },
   (t) => [index('assets_task').on(t.taskId), index('assets_hash').on(t.hash)],
+);
+
+/**
+ * Job snapshots (product creative): each request as validated, written once and never updated, so a product or
+ * an output runs only from what was asked. `subject` is the product or output (task) id it made or retried.
+ */
+export const snapshots = mysqlTable(
+  'snapshots',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    contract: varchar('contract', { length: 64 }).notNull(),
+    subject: char('subject', { length: 36 }).notNull(),
+    /** The product an output's snapshots belong to; null for a product's own. */
+    parent: char('parent', { length: 36 }),
+    body: json('body').notNull(),
+    sha256: char('sha256', { length: 64 }).notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('snapshots_subject').on(t.subject, t.id), index('snapshots_parent').on(t.parent, t.id)],
 );
 
 /**

@@ -5,6 +5,7 @@ import type { TaskReadModel } from './read-model.ts';
 import type { Rejections } from './rejections.ts';
 import type { RequestVectors, ReusedTasks } from './request-vectors.ts';
 import type { Secrets } from './secrets.ts';
+import type { Snapshots } from './snapshots.ts';
 import type { TaskHistory } from './task-history.ts';
 import type { IdleTasks, TaskState } from './task-state.ts';
 
@@ -15,6 +16,6 @@ import type { IdleTasks, TaskState } from './task-state.ts';
  */
 export interface TaskStore
   extends TaskState, Attempts, TaskReadModel, AssetLedger, AssetReads, AssetCollection, FlowVersions, Secrets, Rejections, IdleTasks, RequestVectors, ReusedTasks,
-    TaskHistory {
+    TaskHistory, Snapshots {
   close(): Promise<void>;
 }
