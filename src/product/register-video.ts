@@ -17,7 +17,7 @@ import { makeUgcInterpret } from './handlers/ugc-interpret.ts';
  * those sized by or spoken with the machine's default voice carry the default voices as context, as the
  * article pipeline's do (`pipeline/register.ts`).
  */
-export const PRODUCT_VIDEO_CACHE_VERSION = '1';
+export const PRODUCT_VIDEO_CACHE_VERSION = '2';
 
 export const ProductVideoType = {
   storyboard: 'product-storyboard',

@@ -11,15 +11,16 @@ import { AssetStore } from '../../src/adapters/asset-store.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../src/core/engine/task.ts';
 import { registerBuiltins } from '../../src/handlers/builtin.ts';
-import { HandlerRegistry } from '../../src/handlers/registry.ts';
+import { type HandlerContext, HandlerRegistry, type RecordedAsset } from '../../src/handlers/registry.ts';
 import type { PipelineDeps } from '../../src/pipeline/deps.ts';
 import { providersFromSettings } from '../../src/pipeline/providers.ts';
 import { registerPipeline } from '../../src/pipeline/register.ts';
-import type { SceneClip } from '../../src/product/handlers/scene-clip.ts';
-import type { SceneSpeech } from '../../src/product/handlers/scene-speech.ts';
+import { makeSceneClip, type SceneClip } from '../../src/product/handlers/scene-clip.ts';
+import { makeSceneSpeech, type SceneSpeech } from '../../src/product/handlers/scene-speech.ts';
 import type { StitchOutput } from '../../src/product/handlers/stitch.ts';
 import { registerProductCreative } from '../../src/product/register-creative.ts';
 import { registerProductVideo } from '../../src/product/register-video.ts';
+import { FidelityFailedError } from '../../src/product/scene-image.ts';
 import { StoryboardError, type VideoScene } from '../../src/product/storyboard/common.ts';
 import { CUT_SHOT_SEC, CUT_SHOTS, cutStoryboard } from '../../src/product/storyboard/cut.ts';
 import { scriptStoryboard } from '../../src/product/storyboard/script.ts';
@@ -127,6 +128,8 @@ describe('product video modes', function () {
     const runs = await rt.reads.listRuns(id);
     const output = (name: string) => runs.findLast((r) => r.component === name && r.status === 'succeeded')!.output;
     const { scenes } = output('Scenes') as { scenes: ModeRun['scenes'] };
+    // Fidelity is a stage of the clips too: every scene's checked frame passed, and its scores are with its asset.
+    for (const scene of scenes) expect(scene.outputs.SceneClip.scores.passed, `scene ${scene.index + 1} clip fidelity`).to.equal(true);
     return { snapshot, storyboard: output('Storyboard') as ModeRun['storyboard'], scenes: [...scenes].sort((a, b) => a.index - b.index), stitch: output('Stitch') as StitchOutput };
   }
 
@@ -237,6 +240,73 @@ describe('product video modes', function () {
     }
     expect(MIDDLE_BAND.bottom).to.be.at.least(1 / 3);
     await contactSheet('ugc', result);
+  });
+});
+
+describe('product scene clip fidelity', function () {
+  this.timeout(300000);
+  let dir: string;
+  let deps: PipelineDeps;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slotflow-clip-fidelity-'));
+    deps = providersFromSettings(new AssetStore(path.join(dir, 'data')), compileSettings({ ...process.env, SLOTFLOW_DATA_DIR: path.join(dir, 'data') }));
+  });
+  after(async () => {
+    await deps?.media.runner.settled();
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+  });
+
+  /** A scene child's context for one handler: the scene, the output's snapshot, the answers of its dependencies. */
+  function contextFor(component: string, scene: VideoScene, snapshot: OutputSnapshot, depOutputs: Record<string, unknown>, recorded: RecordedAsset[]): HandlerContext {
+    return {
+      taskId: 'clip-fidelity', component, attempt: 1, input: { item: scene, index: scene.scene - 1, count: 1, parent: { input: snapshot } },
+      params: {}, inputs: {}, deps: depOutputs, signal: new AbortController().signal, recordAsset: (a) => recorded.push(a),
+    };
+  }
+
+  it('catches a clip whose captions cover the product, tries again, and fails the scene with every attempt\'s scores', async () => {
+    const assets = deps.assets;
+    const neutralFile = path.join(dir, 'neutral.png');
+    await sharp(bottleSvg()).png().toFile(neutralFile);
+    const neutral = await assets.put(neutralFile);
+    const snapshot = snapshotFor(neutral, 'ugc', { format: '9:16', captions: 'sentence' }, 'A review');
+    const scene: VideoScene = {
+      scene: 1, layout: 'hero', headline: 'Cold all day', background: 'studio', duration_s: 3, seed: 11, band: 'middle', motion: 'push',
+      narration: 'I carry it everywhere and it keeps my water cold all day long on the trail, even in the sun.',
+    };
+    const speech = await makeSceneSpeech(deps)(contextFor('SceneSpeech', scene, snapshot, {}, []));
+    // A scene picture with the bottle where the middle-third captions go: what a composer that ignored the band would make.
+    const picture = path.join(dir, 'scene.png');
+    const layout = resolveCaptionLayout(1080, 1920, { style: 'sentence', layout: 'middle' });
+    const captionBottom = 1920 - layout.marginV;
+    // The bottle behind the caption lines (which sit at the bottom of the middle third).
+    const box = { x: 420, y: Math.round(captionBottom - 330), w: 240, h: 400 };
+    await sharp({ create: { width: 1080, height: 1920, channels: 3, background: '#f4efe6' } })
+      .composite([{ input: await sharp(neutral.path).resize(box.w, box.h).png().toBuffer(), left: box.x, top: box.y }]).png().toFile(picture);
+    const image = await assets.put(picture);
+    const recorded: RecordedAsset[] = [];
+    const clip = makeSceneClip(deps);
+    const ctx = contextFor('SceneClip', scene, snapshot, { SceneImage: { image: { path: image.path, hash: image.hash }, scores: { box } }, SceneSpeech: speech }, recorded);
+    const failure = await clip(ctx).then(() => undefined, (e: unknown) => e);
+    expect(failure).to.be.instanceOf(FidelityFailedError);
+    const attempts = (failure as FidelityFailedError).attempts;
+    expect(attempts.map((a) => a.attempt)).to.deep.equal([1, 2, 3]);
+    for (const a of attempts) expect(a.scores.passed).to.equal(false);
+    expect(recorded).to.deep.equal([]);
+
+    // The same scene with the bottle clear of the band passes on its first attempt, its scores kept with the clip.
+    const clear = path.join(dir, 'clear.png');
+    const high = { x: 390, y: 40, w: 300, h: 500 };
+    await sharp({ create: { width: 1080, height: 1920, channels: 3, background: '#f4efe6' } })
+      .composite([{ input: await sharp(neutral.path).resize(high.w, high.h).png().toBuffer(), left: high.x, top: high.y }]).png().toFile(clear);
+    const clearImage = await assets.put(clear);
+    const made = await clip(contextFor('SceneClip', scene, snapshot, { SceneImage: { image: { path: clearImage.path, hash: clearImage.hash }, scores: { box: high } }, SceneSpeech: speech }, recorded));
+    console.log(`clip fidelity: covered ${attempts.map((a) => a.scores.score).join(', ')}; clear ${made.scores.score}`);
+    expect(made.attempts.length).to.equal(1);
+    expect(made.scores.passed).to.equal(true);
+    expect(recorded.map((a) => a.kind)).to.deep.equal(['scene-clip']);
+    expect(recorded[0]!.scores).to.include({ passed: true });
   });
 });
 
