@@ -52,6 +52,12 @@ const COARSE_SIDE = 192;
 const REFINE_SIDE = 640;
 /** The coarse search's product heights, as shares of the picture height. */
 const COARSE_SCALES = { min: 0.15, max: 2.4, steps: 20 } as const;
+/**
+ * A match at the maker's hint at least this good (share of template samples, soft) is taken as the product found:
+ * good compositions score 0.93–0.997 there (16:9, 9:16 and 1:1, every layout); a covered or recoloured product
+ * falls well under and gets the full search.
+ */
+const HINT_TRUSTED_MATCH = 0.9;
 /** Squared RGB distance within which a template pixel matches in the search. */
 const SEARCH_TOLERANCE_SQ = 48 ** 2;
 const MAX_TEMPLATE_SAMPLES = 400;
@@ -219,20 +225,20 @@ export async function locateProduct(picture: string, neutralFile: string, hint?:
     return { k, p: await raster(picture, { width: W * k, height: H * k }) };
   };
 
-  const coarse = await levelOf(COARSE_SIDE);
-  const ratio = (COARSE_SCALES.max / COARSE_SCALES.min) ** (1 / (COARSE_SCALES.steps - 1));
-  const heights = Array.from({ length: COARSE_SCALES.steps }, (_, i) => coarse.p.height * COARSE_SCALES.min * ratio ** i);
-  const starts: Candidate[] = [];
-  const found = await searchLevel(coarse.p, coarse.k, neutralFile, aspect, heights);
-  if (found) starts.push(found);
-  if (hint) starts.push({ box: hint, match: 0 });
-  if (starts.length === 0) throw new FidelityInputError('the neutral image has no opaque pixels to look for');
-
   const refine = await levelOf(REFINE_SIDE);
+  const refineAround = (s: Candidate) => searchLevel(refine.p, refine.k, neutralFile, aspect, scalesAround(s.box.h * refine.k, 0.12, 13),
+    { x: s.box.x * refine.k, y: s.box.y * refine.k, radius: Math.ceil((REFINE_SIDE / COARSE_SIDE) * 2) });
   let best: Candidate | undefined;
-  for (const s of starts) {
-    const c = await searchLevel(refine.p, refine.k, neutralFile, aspect, scalesAround(s.box.h * refine.k, 0.12, 13),
-      { x: s.box.x * refine.k, y: s.box.y * refine.k, radius: Math.ceil((REFINE_SIDE / COARSE_SIDE) * 2) });
+  // The maker's word is checked, not taken: only when the product is really found there is the search of the
+  // whole picture spared (it costs about two thirds of the time).
+  if (hint) best = await refineAround({ box: hint, match: 0 });
+  if (!best || best.match < HINT_TRUSTED_MATCH) {
+    const coarse = await levelOf(COARSE_SIDE);
+    const ratio = (COARSE_SCALES.max / COARSE_SCALES.min) ** (1 / (COARSE_SCALES.steps - 1));
+    const heights = Array.from({ length: COARSE_SCALES.steps }, (_, i) => coarse.p.height * COARSE_SCALES.min * ratio ** i);
+    const found = await searchLevel(coarse.p, coarse.k, neutralFile, aspect, heights);
+    if (!found && !hint) throw new FidelityInputError('the neutral image has no opaque pixels to look for');
+    const c = found && await refineAround(found);
     if (c && (!best || c.match > best.match)) best = c;
   }
   const full = refine.k === 1 ? undefined : await levelOf(Math.max(W, H));
@@ -241,7 +247,8 @@ export async function locateProduct(picture: string, neutralFile: string, hint?:
       { x: best.box.x, y: best.box.y, radius: Math.ceil(1 / refine.k) + 1 });
     if (c && c.match >= best.match) best = c;
   }
-  return best ?? starts[0]!;
+  if (!best) throw new FidelityInputError('the neutral image has no opaque pixels to look for');
+  return best;
 }
 
 /** Scores a scene picture against the product's neutral image and palette. */

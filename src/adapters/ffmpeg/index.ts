@@ -16,6 +16,7 @@
  *   transitions.ts   crossfade, slide and wipe between segments, only the joins encoded again
  *   analysis.ts      a frame out of a video, the silences in its audio
  *   tempo.ts         speech made a little faster or slower, same pitch
+ *   pcm.ts           speech decoded to PCM for measuring; speech shifted in pitch
  *   presenter.ts     speech loudness, a still moved by keyframes (presenter scenes), the enhancement pass
  *
  * Whoever composes the application makes one `FfmpegRunner` and one
@@ -57,6 +58,7 @@ export {
   type TransitionKind,
 } from './transitions.ts';
 export { type BackgroundOptions, DEFAULT_MUSIC_MOOD, generateBackground, type MusicMoodOptions, type MusicOptions, synthesizeMusic } from './sources.ts';
+export { decodePcm, type Pcm, PCM_SAMPLE_RATE, shiftVoice, type VoiceShiftOptions } from './pcm.ts';
 export { changeTempo, MAX_TEMPO, MIN_TEMPO, type TempoOptions } from './tempo.ts';
 
 /** A runner for the located binaries and a fresh set of encode slots: what the pipeline's handlers encode with. */
