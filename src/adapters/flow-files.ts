@@ -105,7 +105,7 @@ export function flowDirs(cwd = process.cwd(), extraDir?: string): string[] {
 }
 
 /** JSON files beside the flows that are no flows: product creative's routing of output modes to flows. */
-export const ROUTING_FILES: ReadonlySet<string> = new Set(['product-modes.json']);
+export const ROUTING_FILES: ReadonlySet<string> = new Set(['product-modes.json', 'presenter-routes.json']);
 
 export function flowFilesIn(dir: string): string[] {
   return readdirSync(dir)

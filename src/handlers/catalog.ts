@@ -3,6 +3,7 @@ import { catalogOf, type HandlerSignature } from '../core/flow/inputs.ts';
 import { PIPELINE_SIGNATURES } from '../pipeline/signatures.ts';
 import { PRESENTER_IDENTITY_SIGNATURES } from '../presenter/identity/signatures.ts';
 import { PRESENTER_RENDER_SIGNATURES } from '../presenter/render/signatures.ts';
+import { PRESENTER_ROUTE_SIGNATURES } from '../presenter/routes/signatures.ts';
 import { PRODUCT_IDENTITY_SIGNATURES } from '../product/signatures.ts';
 
 /**
@@ -14,4 +15,4 @@ import { PRODUCT_IDENTITY_SIGNATURES } from '../product/signatures.ts';
 
 const BUILTINS: Readonly<Record<string, HandlerSignature>> = Object.fromEntries(Object.keys(BUILTIN_SIGNATURES).map((name) => [name, {}]));
 
-export const STANDARD_HANDLERS = catalogOf(BUILTINS, PIPELINE_SIGNATURES, PRODUCT_IDENTITY_SIGNATURES, PRESENTER_IDENTITY_SIGNATURES, PRESENTER_RENDER_SIGNATURES);
+export const STANDARD_HANDLERS = catalogOf(BUILTINS, PIPELINE_SIGNATURES, PRODUCT_IDENTITY_SIGNATURES, PRESENTER_IDENTITY_SIGNATURES, PRESENTER_RENDER_SIGNATURES, PRESENTER_ROUTE_SIGNATURES);

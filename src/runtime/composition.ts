@@ -23,6 +23,10 @@ import type { SegmentEncoder } from '../adapters/ffmpeg/index.ts';
 import { registerPipeline } from '../pipeline/register.ts';
 import { registerProductIdentity } from '../product/register.ts';
 import { registerProductCreative } from '../product/register-creative.ts';
+import { lipSyncFromSettings, registerPresenterRender } from '../presenter/register-render.ts';
+import { registerPresenterIdentity } from '../presenter/register-identity.ts';
+import { registerPresenterRoutes } from '../presenter/register-routes.ts';
+import { voiceCloneFromEnv } from '../presenter/identity/voice-clone.ts';
 import { registerProductVideo } from '../product/register-video.ts';
 import { compileSettings, type Settings } from '../settings.ts';
 import { newCallbackSecret } from './callback-token.ts';
@@ -61,7 +65,11 @@ export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFr
   const deps = { ...providersFromSettings(assets, settings), media };
   const registry = registerPipeline(defaultRegistry(), deps);
   // Product creative: the identity, the image modes' handlers, then the video modes'.
-  return registerProductVideo(registerProductCreative(registerProductIdentity(registry, { assets }), { assets }), deps);
+  registerProductVideo(registerProductCreative(registerProductIdentity(registry, { assets }), { assets }), deps);
+  // Presenter videos: the identity (a cloning service from the environment, else a matched local voice), the scene
+  // stages (lip sync as the settings choose), then the routes' script and storyboard.
+  registerPresenterIdentity(registry, { assets, media, speech: deps.speech, clone: voiceCloneFromEnv() });
+  return registerPresenterRoutes(registerPresenterRender(registry, deps, { lipsync: lipSyncFromSettings(settings, assets) }));
 }
 
 /** The embeddings service the settings name, else the lexical vectors made here. */

@@ -29,10 +29,21 @@ interface LooseInput {
 
 const loose = (ctx: HandlerContext): LooseInput => (ctx.input ?? {}) as LooseInput;
 
-/** A role: bound in the flow, handed on by the parent, or in the input itself. */
+/**
+ * The presenter identity a route's output carries in its snapshot (`presenter/routes/snapshot.ts`): the portrait
+ * as it is, the voice as its profile. A scene child reads them from its parent's input.
+ */
+function identityRole(taskInput: unknown, role: string): unknown {
+  const identity = (taskInput as { identity?: { portrait?: unknown; voice?: { profile?: unknown } } } | null | undefined)?.identity;
+  if (role === 'portrait') return identity?.portrait;
+  if (role === 'voice') return identity?.voice?.profile;
+  return undefined;
+}
+
+/** A role: bound in the flow, handed on by the parent, in the input itself, or the identity in the parent's snapshot. */
 export function roleOf<T>(ctx: HandlerContext, role: string): T | undefined {
   const input = loose(ctx);
-  return (ctx.inputs[role] ?? input.parent?.inputs?.[role] ?? input[role] ?? undefined) as T | undefined;
+  return (ctx.inputs[role] ?? input.parent?.inputs?.[role] ?? input[role] ?? identityRole(input.parent?.input, role) ?? undefined) as T | undefined;
 }
 
 export function optionsOfScene(ctx: HandlerContext): TaskOptions {
