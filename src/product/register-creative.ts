@@ -18,7 +18,7 @@ export interface CreativeDeps {
 }
 
 /** Bump a version when its handler's output for the same inputs changes. */
-const CACHE = { version: '2' } as const;
+const CACHE = { version: '3' } as const;
 
 export function registerProductCreative(registry: HandlerRegistry, deps: CreativeDeps): HandlerRegistry {
   const image = deps.image ?? offlineImage({ scratchDir: deps.assets.tmpDir });

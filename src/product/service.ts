@@ -134,7 +134,10 @@ export async function createOutput(deps: ProductDeps, productId: string, raw: un
   const created = await deps.engine.submit({ flow, input: snapshot, idempotencyKey, title: `${product.title ?? 'product'}: ${body.mode}` });
   if (!created.created) {
     const earlier = (await deps.reads.getTask(created.id))?.input as Partial<OutputSnapshot> | undefined;
-    const same = earlier && canonicalJson({ product: earlier.product, mode: earlier.mode, prompt: earlier.prompt, options: earlier.options }) === canonicalJson(request);
+    // A stage retry numbers itself in the task's options; the request did not say it.
+    const options = { ...earlier?.options };
+    delete options.retry;
+    const same = earlier && canonicalJson({ product: earlier.product, mode: earlier.mode, prompt: earlier.prompt, options }) === canonicalJson(request);
     if (!same) throw idempotencyReused(created.id);
   } else {
     await deps.snapshots.saveSnapshot({ contract: snapshot.contract, subject: created.id, parent: product.id, body: snapshot, sha256: sha256(snapshot) });
@@ -333,7 +336,10 @@ export async function retryOutput(deps: ProductDeps, id: string, raw: unknown): 
     // scene is made again instead of answered from the result cache, which a resume of the same input would be.
     await deps.engine.regenerateScene(task.id, sceneIndex, {});
   } else {
-    const result = await deps.engine.resume(task.id, component);
+    // A stage retry runs fresh: the retry's number is set in the output's options (the task input, not its
+    // stored snapshot), so every component it clears keys its cached output anew and draws new seeds.
+    const retries = (await deps.snapshots.listSnapshots(task.id)).filter((s) => s.contract === body.contract && (s.body as { scene?: number }).scene === undefined).length;
+    const result = await deps.engine.resume(task.id, component, undefined, { retry: retries + 1 });
     if (result && 'rejected' in result) throw new ProductStateError('task-busy', `output ${task.id}: the retry was refused (${result.rejected})`);
   }
   await deps.snapshots.saveSnapshot({ contract: body.contract, subject: task.id, parent: (task.input as OutputSnapshot).product, body, sha256: sha256(body) });

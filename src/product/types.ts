@@ -115,6 +115,11 @@ export interface OutputOptions {
   fidelity?: FidelityOptions;
   /** The script of a `script_to_video` output; without it the prompt is written into one. */
   script?: string;
+  /**
+   * Set by the service, never by a request: how many stage retries the output has had. Stages read it into their
+   * seeds, so a retried stage makes its work anew instead of being answered from the result cache.
+   */
+  retry?: number;
 }
 
 /** The output-generation request as stored, with the identity it was made from. */

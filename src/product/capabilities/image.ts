@@ -24,7 +24,12 @@ export interface SceneImageRequest {
   /** Varies small things (offset, light angle, backdrop) deterministically. */
   seed: number;
   headline?: string;
-  caption?: { text: string; band: 'bottom' | 'middle' };
+  /**
+   * A caption band the product must stay out of. With `drawn: false` the band is kept clear and nothing is set
+   * in it: a video's scene clip burns its timed captions there later. `rows` (pixels from the top) is where they
+   * will be burned; without it the composer's own band for `band` is used.
+   */
+  caption?: { text: string; band: 'bottom' | 'middle'; drawn?: boolean; rows?: { top: number; bottom: number } };
   /** Short labels the `callout` layout points at the product with; other layouts ignore them. */
   callouts?: string[];
   /** The backdrop in words (`"warm kitchen counter, morning light"`). */

@@ -265,7 +265,8 @@ export class OfflineImageCapability implements ImageCapability {
     paintBackdrop(ctx, W, H, backdrop, v);
 
     const frame: Box = { x: 0, y: 0, w: W, h: H };
-    const captionBand = req.caption ? captionBandOf(req.caption.band, W, H, m) : undefined;
+    const rows = req.caption?.rows;
+    const captionBand = !req.caption ? undefined : rows ? { x: m, y: Math.floor(rows.top), w: W - 2 * m, h: Math.ceil(rows.bottom - rows.top) } : captionBandOf(req.caption.band, W, H, m);
     const textBoxes: Box[] = [];
     const ink = inkOn(backdrop.base);
     let productBox: Box;
@@ -391,7 +392,7 @@ export class OfflineImageCapability implements ImageCapability {
       });
     }
 
-    if (req.caption && captionBand) {
+    if (req.caption && captionBand && req.caption.drawn !== false) {
       const band = avoid(captionBand);
       ctx.fillStyle = css(BLACK, 0.55);
       const t = fitText(ctx, req.caption.text, { x: band.x + m * 0.5, y: band.y, w: band.w - m, h: band.h }, Math.round(Math.min(W, H) * 0.045), 2, 'bold', 'center');

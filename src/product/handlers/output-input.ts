@@ -29,6 +29,8 @@ export interface SceneChildInput {
   item: ProductScene;
   index: number;
   count: number;
+  /** Which take of the scene this child is (1 for the first; a regeneration adds one). */
+  take: number;
   parent: { input: OutputSnapshot };
 }
 
@@ -36,5 +38,6 @@ export function sceneChild(ctx: HandlerContext): SceneChildInput {
   const input = ctx.input as Partial<SceneChildInput> | undefined;
   const item = input?.item;
   if (!item || typeof item.scene !== 'number' || typeof item.layout !== 'string') throw new OutputSnapshotError(ctx.component, `${ctx.component} runs in a scene child task with a storyboard scene as its item`);
-  return { item, index: input.index ?? item.scene - 1, count: input.count ?? 1, parent: { input: checked(input.parent?.input, ctx.component) } };
+  const take = typeof input.take === 'number' && Number.isInteger(input.take) && input.take >= 1 ? input.take : 1;
+  return { item, index: input.index ?? item.scene - 1, count: input.count ?? 1, take, parent: { input: checked(input.parent?.input, ctx.component) } };
 }

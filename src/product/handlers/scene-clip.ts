@@ -128,7 +128,7 @@ export function makeSceneClip(deps: PipelineDeps) {
 /**
  * Captions: narration in the style asked for (else the tone's, else karaoke) in the scene's band: the middle third (`middle`) for UGC, the style's own layout otherwise.
  */
-function captionsFor(scene: VideoScene, snapshot: OutputSnapshot, narrated: boolean): Required<CaptionOptions> {
+export function captionsFor(scene: VideoScene, snapshot: OutputSnapshot, narrated: boolean): Required<CaptionOptions> {
   if (!narrated) return { style: 'sentence', layout: scene.band === 'middle' ? 'middle' : 'bold' };
   const style = snapshot.options.captions ?? toneStyle(snapshot.options.tone)?.captions ?? 'karaoke';
   const layout = scene.band === 'middle' ? 'middle' : style === 'pop' ? 'bold' : style === 'karaoke' ? 'boxed' : 'classic';
