@@ -117,8 +117,9 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
       return 'waiting';
     }
     const handler = registry.get(component.handler);
-    // A handler that declares its roles reads nothing else, so its key holds its inputs by role: renaming a component keeps the cache.
-    const keyed = registry.signatureOf(component.handler) ? inputs : deps;
+    // A handler that declares the roles it consumes reads nothing else, so its key holds its inputs by role: renaming a
+    // component keeps the cache. One that declares only what it produces (or its params) still reads its dependencies.
+    const keyed = registry.optionsOf(component.handler).consumes !== undefined ? inputs : deps;
     const context = cache && cacheVersion !== undefined ? await registry.optionsOf(component.handler).cache?.context?.() : undefined;
     const key = cache && cacheVersion !== undefined
       ? cacheKey([component.handler, cacheVersion, component.params, input, keyed, ...(context === undefined ? [] : [context])])

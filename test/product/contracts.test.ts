@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { checkContract } from '../../src/product/contracts.ts';
-import { ContractBodyError, UnknownContractError } from '../../src/product/errors.ts';
+import { ContractBodyError, ModeError, UnknownContractError } from '../../src/product/errors.ts';
+import { flowForMode } from '../../src/product/modes.ts';
+import { FlowNotFoundError } from '../../src/adapters/flow-files.ts';
 import { MAX_IMAGE_BYTES, validateProductImages } from '../../src/product/validate-images.ts';
 import { productPhoto } from '../support/product-images.ts';
 
@@ -49,6 +51,21 @@ describe('product creative contracts', () => {
       expect(e.message).to.include(code === 'unknown-contract' ? 'takes "contract"' : pointer);
     });
   }
+});
+
+describe('product mode routing', () => {
+  it('refuses a mode the routing file names when its flow is not installed (mode-unavailable), and one it does not name (unknown-mode)', () => {
+    const table = { image_bundle: 'product-image-bundle', cinema: 'product-cinema' };
+    const resolve = (name: string) => {
+      throw new FlowNotFoundError(name, ['flows']);
+    };
+    const unavailable = (() => { try { flowForMode('cinema', table, resolve); } catch (e) { return e; } })();
+    expect(unavailable).to.be.instanceOf(ModeError);
+    expect(unavailable).to.include({ code: 'mode-unavailable' });
+    expect((unavailable as Error).message).to.include('product-cinema');
+    const unknown = (() => { try { flowForMode('opera', table, resolve); } catch (e) { return e; } })();
+    expect(unknown).to.include({ code: 'unknown-mode' });
+  });
 });
 
 describe('product photo checks', function () {
