@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AssetStore, StoredAsset } from '../../adapters/asset-store.ts';
 import { isRetryable } from '../../core/errors.ts';
 import {
-  downloadToDir, HTTP_DEFAULTS, ProviderHttpError, providerRequest, ProviderRequestError, ProviderResponseError, redactUrl, trimBaseUrl,
+  downloadToDir, HTTP_DEFAULTS, ProviderHttpError, providerRequest, ProviderRequestError, ProviderResponseError, redactUrl, sleep, trimBaseUrl,
 } from '../http.ts';
 import { type PredictionEnd, PredictionFailedError, PredictionRequestInvalid, PredictionTimeoutError } from './errors.ts';
 
@@ -349,17 +349,3 @@ function positive(provider: string, name: string, value: number): number {
   return value;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
