@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import yauzl from 'yauzl';
 import { AssetStore } from '../../src/adapters/asset-store.ts';
 import { loadFlow } from '../../src/adapters/flow-files.ts';
 import { isTerminal, TaskPhase } from '../../src/core/engine/task.ts';
@@ -13,6 +12,7 @@ import { defaultRegistry, startEmbedded, type EmbeddedRuntime } from '../../src/
 import { compileSettings } from '../../src/settings.ts';
 import { eventually } from '../support/env.ts';
 import { drawNeutral } from './neutral.ts';
+import { readZip } from '../support/zip.ts';
 
 /**
  * The image-bundle mode end to end in the embedded runtime: a hand-made
@@ -21,28 +21,6 @@ import { drawNeutral } from './neutral.ts';
  * `scene-image` asset with its scores and what it was made from.
  */
 
-function readZip(file: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const files = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            files.set(entry.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(files));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
-}
 
 describe('product image bundle (embedded)', function () {
   this.timeout(600000);

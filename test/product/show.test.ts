@@ -6,7 +6,6 @@ import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import sharp from 'sharp';
-import yauzl from 'yauzl';
 import { FfmpegRunner, grabFrame, probe } from '../../src/adapters/ffmpeg/index.ts';
 import type { RunRecord } from '../../src/core/ports/read-model.ts';
 import type { OutputView, ProductView } from '../../src/product/service.ts';
@@ -14,6 +13,7 @@ import { REPO } from '../support/cli.ts';
 import { eventually } from '../support/env.ts';
 import { bandDifference, decodePicture } from '../support/frames.ts';
 import { useFullServer } from '../support/server.ts';
+import { readZip } from '../support/zip.ts';
 
 /**
  * Issue 17's Show as one run, with nothing but MariaDB and Redis: a product made from the bundled sample photos
@@ -43,28 +43,6 @@ interface SceneRuns {
   scenes: Array<{ index: number; outputs: { SceneClip?: { duration_s: number }; SceneImage?: { scores: { box: { x: number; y: number; w: number; h: number } } } } }>;
 }
 
-async function readZip(file: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    const files = new Map<string, Buffer>();
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            files.set(entry.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(files));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
-}
 
 describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', function () {
   this.timeout(WAIT_MS);
