@@ -23,6 +23,10 @@ import type { SegmentEncoder } from '../adapters/ffmpeg/index.ts';
 import { registerPipeline } from '../pipeline/register.ts';
 import { registerProductIdentity } from '../product/register.ts';
 import { registerProductCreative } from '../product/register-creative.ts';
+import type { ImageCapability as SceneImageCapability } from '../product/capabilities/image.ts';
+import { selectCapability } from '../product/capabilities/index.ts';
+import { RemoteImage } from '../product/capabilities/remote-image.ts';
+import { RemoteSceneImage } from '../product/capabilities/remote-scene-image.ts';
 import { lipSyncFromSettings, registerPresenterRender } from '../presenter/register-render.ts';
 import { registerPresenterIdentity } from '../presenter/register-identity.ts';
 import { registerPresenterRoutes } from '../presenter/register-routes.ts';
@@ -65,11 +69,17 @@ export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFr
   const deps = { ...providersFromSettings(assets, settings), media };
   const registry = registerPipeline(defaultRegistry(), deps);
   // Product creative: the identity, the image modes' handlers, then the video modes'.
-  registerProductVideo(registerProductCreative(registerProductIdentity(registry, { assets }), { assets }), deps);
+  registerProductVideo(registerProductCreative(registerProductIdentity(registry, { assets }), { assets, ...imageFromSettings(settings, assets) }), deps);
   // Presenter videos: the identity (a cloning service from the environment, else a matched local voice), the scene
   // stages (lip sync as the settings choose), then the routes' script and storyboard.
   registerPresenterIdentity(registry, { assets, media, speech: deps.speech, clone: voiceCloneFromEnv() });
   return registerPresenterRoutes(registerPresenterRender(registry, deps, { lipsync: lipSyncFromSettings(settings, assets) }));
+}
+
+/** The scene-image capability the settings choose: a hosted model (`SLOTFLOW_IMAGE_PROVIDER=remote`), else the offline composer (the default). */
+function imageFromSettings(settings: Settings, assets: AssetStore): { image?: SceneImageCapability } {
+  return selectCapability<{ image?: SceneImageCapability }>(settings, 'image', () => ({}),
+    (client) => ({ image: new RemoteSceneImage(new RemoteImage({ client, store: assets }), assets) }));
 }
 
 /** The embeddings service the settings name, else the lexical vectors made here. */

@@ -7,6 +7,9 @@ import { AssetStore } from '../../src/adapters/asset-store.ts';
 import { CapabilityNotConfigured, capabilityChoice, predictionClientFor } from '../../src/product/capabilities/index.ts';
 import { RemoteImage } from '../../src/product/capabilities/remote-image.ts';
 import { RemoteLipSync } from '../../src/product/capabilities/remote-lipsync.ts';
+import { RemoteSceneImage } from '../../src/product/capabilities/remote-scene-image.ts';
+import { FidelityFailedError, makeFaithfulSceneImage } from '../../src/product/scene-image.ts';
+import { drawNeutral } from './neutral.ts';
 import { compileSettings } from '../../src/settings.ts';
 import { type PredictionServer, startPredictionServer } from '../providers/support/prediction-server.ts';
 
@@ -55,6 +58,37 @@ describe('remote capabilities', function () {
     const meta = await sharp(asset.path).metadata();
     expect([meta.width, meta.height, meta.format]).to.deep.equal([320, 180, 'png']);
     await sharp(asset.path).toFile('/tmp/remote-image-scene.png');
+  });
+
+  it('makes scene images with a hosted model through the fidelity stage: a faithful answer passes, one without the product is asked for again, then fails', async () => {
+    const neutral = await drawNeutral(dir);
+    const client = predictionClientFor(compileSettings({ SLOTFLOW_IMAGE_PROVIDER: 'remote', SLOTFLOW_IMAGE_BASE_URL: server.origin, SLOTFLOW_IMAGE_MODEL: 'acme/scene' }), 'image')!;
+    const scenes = new RemoteSceneImage(new RemoteImage({ client, store, wait: { pollMs: 10, maxPollMs: 50 } }), store);
+    // The model's answer: the product set off-centre on a backdrop (the hint is the frame's centre, so it is searched for).
+    const product = await sharp(neutral.path).resize(210, 450).png().toBuffer();
+    server.files.set('good.png', await sharp({ create: { width: 720, height: 1280, channels: 3, background: '#e9dfcf' } })
+      .composite([{ input: product, left: 60, top: 700 }]).png().toBuffer());
+    server.files.set('empty.png', await sharp({ create: { width: 720, height: 1280, channels: 3, background: '#e9dfcf' } }).png().toBuffer());
+    let answer = 'good.png';
+    server.onPoll = (p) => {
+      p.status = 'succeeded';
+      p.output = [`${server.origin}/files/${answer}`];
+      return undefined;
+    };
+    const req = { neutral, palette: neutral.palette, layout: 'hero' as const, seed: 3, headline: 'Cold all day', background: 'warm sand', width: 720, height: 1280 };
+    const made = await makeFaithfulSceneImage(scenes, req);
+    expect(made.scores.passed).to.equal(true);
+    expect(made.scores.box.x).to.be.within(50, 70);
+    expect(made.scores.box.y).to.be.within(690, 710);
+    const prompt = (server.requestsTo('/v1/predictions', 'POST')[0]!.body as { input: { prompt: string } }).input.prompt;
+    expect(prompt).to.include('warm sand').and.include('Cold all day');
+
+    answer = 'empty.png';
+    const failed = await makeFaithfulSceneImage(scenes, req).then(() => undefined, (e: unknown) => e);
+    expect(failed).to.be.instanceOf(FidelityFailedError);
+    expect((failed as FidelityFailedError).attempts).to.have.length(3);
+    // One prediction for the good picture, then three for the scene that never showed the product.
+    expect(server.requestsTo('/v1/predictions', 'POST')).to.have.length(4);
   });
 
   it('sends the face and the speech to a lip-sync model as data URIs', async () => {
