@@ -154,6 +154,9 @@ describe('presenter videos over HTTP', function () {
     expect(sheet.inputs.filter((i) => /^\d+$/.test(i)).map(Number).sort()).to.deep.equal(portraits.map((p) => p.id).sort());
     expect(assets.find((a) => a.kind === 'voice-profile')!.inputs).to.include('upload:voice-sample.wav');
     expect((done.metadata as { voice: { kind: string } }).voice.kind).to.equal('match');
+    // Built once: one succeeded run of each identity component.
+    const runs = (await server().d.reads.listRuns(presenter)).filter((r) => r.status === 'succeeded').map((r) => r.component).sort();
+    expect(runs).to.deep.equal(['PresenterPortrait', 'PresenterSheet', 'PresenterVoice']);
   });
 
   it('refuses a bad route and an unknown option at their pointers before any task', async () => {
