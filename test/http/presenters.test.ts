@@ -224,6 +224,21 @@ describe('presenter videos over HTTP', function () {
     expect(snapshots.map((x) => x.contract)).to.deep.equal(['presenter-output/1', 'output-retry/1']);
   });
 
+  it('retries one scene of a presenter output as a new take: that scene is rendered again, then the stitch', async () => {
+    const single = ((await get(`/v1/presenters/${presenter}`)).body.outputs as Array<{ id: string; route: string }>).find((o) => o.route === 'single')!.id;
+    const before = (await get<OutputView>(`/v1/outputs/${single}`)).body;
+    const missing = await post(`/v1/outputs/${single}/retry`, { contract: 'output-retry/1', from: 'scene-render', scene: 2 });
+    expect(missing.status).to.equal(404);
+    expect(missing.body.error.code).to.equal('unknown-scene');
+    const res = await post(`/v1/outputs/${single}/retry`, { contract: 'output-retry/1', from: 'scene-render', scene: 1 });
+    expect(res.status, JSON.stringify(res.body)).to.equal(202);
+    const after = await until(async () => (await get<OutputView>(`/v1/outputs/${single}`)).body, (v) => v.phase === 'completed' && (v.scenes[0] as { take?: number } | undefined)?.take === 2, 'scene retry');
+    expect(after.scenes[0]!.segment!.id).to.not.equal(before.scenes[0]!.segment!.id);
+    const runs = (await server().d.reads.listRuns(single)).filter((r) => r.status === 'succeeded').map((r) => r.component);
+    expect(runs.filter((c) => c === 'Script')).to.have.length(1);
+    expect(runs.filter((c) => c === 'Stitch')).to.have.length(3);
+  });
+
   it('approval route: waits for the script, then the storyboard; a rejection with a reason remakes the storyboard only; approvals listed', async () => {
     const res = await post(`/v1/presenters/${presenter}/outputs`, { contract: 'presenter-output/1', route: 'approval', script: 'Hello there.\n\nWe make bicycles.\n\nSee you soon.', options: LEAN });
     expect(res.status, JSON.stringify(res.body)).to.equal(202);
