@@ -15,6 +15,7 @@ import { registerTaskCommands } from './commands/task.ts';
 import { registerVoicesCommand } from './commands/voices.ts';
 import { registerProductCommands } from './commands/product.ts';
 import { registerOutputCommands } from './commands/output.ts';
+import { registerPresenterCommands } from './commands/presenter.ts';
 import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
 import { consoleOutput, endQuietlyOnClosedStdout, json, type Output } from './output.ts';
 
@@ -33,6 +34,7 @@ export function buildProgram(io: Output): Command {
   registerVoicesCommand(program, io);
   registerStatsCommand(program, io);
   registerProductCommands(program, io);
+  registerPresenterCommands(program, io);
   registerOutputCommands(program, io);
   // Every subcommand reports usage errors the same way as the root.
   const inherit = (cmd: Command): void => {

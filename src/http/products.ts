@@ -5,6 +5,7 @@ import { resolveTaskId, TaskIdError } from '../runtime/task-ids.ts';
 import { TaskStateError } from '../runtime/engine.ts';
 import { PRODUCT_ERROR_STATUS, ProductImagesRefusedError } from '../product/errors.ts';
 import { createOutput, createProduct, outputFile, outputView, type ProductDeps, productView, retryOutput } from '../product/service.ts';
+import { isPresenterOutput, presenterOutputView } from '../presenter/service.ts';
 import { CONTENT_TYPES, sendError, sendFile } from './replies.ts';
 
 /**
@@ -78,7 +79,9 @@ function productRoutes(app: FastifyInstance, deps: ProductDeps): void {
 
   app.get<{ Params: { id: string } }>('/v1/outputs/:id', async (req, reply) => {
     try {
-      return await outputView(deps, await full(req.params.id));
+      const id = await full(req.params.id);
+      // A presenter's output is served here too: the same route, its own view (src/presenter/service.ts).
+      return await (await isPresenterOutput(deps, id) ? presenterOutputView(deps, id) : outputView(deps, id));
     } catch (e) {
       return refuse(reply, e, 'unknown-output');
     }

@@ -28,6 +28,7 @@ const UPLOAD_TYPES: Record<string, { ext: string; magic: (b: Buffer) => boolean 
   // A saved product page (product creative): markup, whatever it declares first.
   'text/html': { ext: '.html', magic: (b) => /^(\ufeff)?\s*</.test(b.toString('utf8', 0, 64)) },
   'audio/mpeg': { ext: '.mp3', magic: (b) => b.toString('latin1', 0, 3) === 'ID3' || (b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0) },
+  'audio/ogg': { ext: '.ogg', magic: (b) => b.toString('latin1', 0, 4) === 'OggS' },
 };
 
 export interface SceneRouteDeps {

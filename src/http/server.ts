@@ -36,6 +36,8 @@ import type { DispatchQueue } from '../core/ports/queue.ts';
 import type { TaskReadModel } from '../core/ports/read-model.ts';
 import type { Snapshots } from '../core/ports/snapshots.ts';
 import { registerProductRoutes } from './products.ts';
+import { registerPresenterRoutes } from './presenters.ts';
+import { routeTable } from '../presenter/route-table.ts';
 import { modeTable } from '../product/modes.ts';
 
 /**
@@ -462,6 +464,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerProductRoutes(app, deps.snapshots && services.assets ? {
     engine, reads, snapshots: deps.snapshots, flows: deps.flows, assets: services.assets, resolveFlow: services.resolveFlow,
     modes: () => modeTable(process.cwd(), deps.settings?.flowsDir),
+  } : undefined);
+  registerPresenterRoutes(app, deps.snapshots && services.assets ? {
+    engine, reads, snapshots: deps.snapshots, flows: deps.flows, assets: services.assets, resolveFlow: services.resolveFlow,
+    modes: () => modeTable(process.cwd(), deps.settings?.flowsDir), routes: () => routeTable(process.cwd(), deps.settings?.flowsDir),
   } : undefined);
 
   return app;

@@ -16,6 +16,9 @@ import type { TaskInput } from './submission.ts';
 export function pipelineReuseRequest(input: unknown): ReuseRequest | undefined {
   const task = input as Partial<TaskInput> | null;
   if (!task || typeof task !== 'object') return undefined;
+  // A presenter output (presenter-output/1) carries its script as text and is made of a presenter's identity:
+  // not a pipeline request, and never answered with another task's video.
+  if ((task as { contract?: unknown }).contract === 'presenter-output/1') return undefined;
   const { reuse, ...settings } = task.options ?? {};
   // A prompt (taken by the prompt flows) is the request itself: "a cup of coffee" is "a coffee cup".
   const prompt = (task as { prompt?: unknown }).prompt;

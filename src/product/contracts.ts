@@ -2,6 +2,9 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import productCreation from '../../schema/product-creation.schema.json' with { type: 'json' };
 import outputGeneration from '../../schema/output-generation.schema.json' with { type: 'json' };
 import outputRetry from '../../schema/output-retry.schema.json' with { type: 'json' };
+import presenterCreation from '../../schema/presenter-creation.schema.json' with { type: 'json' };
+import presenterOutput from '../../schema/presenter-output.schema.json' with { type: 'json' };
+import approval from '../../schema/approval.schema.json' with { type: 'json' };
 import { ContractBodyError, UnknownContractError } from './errors.ts';
 import type { OutputOptions } from './types.ts';
 
@@ -16,6 +19,9 @@ export const CONTRACTS = {
   'product-creation/1': productCreation,
   'output-generation/1': outputGeneration,
   'output-retry/1': outputRetry,
+  'presenter-creation/1': presenterCreation,
+  'presenter-output/1': presenterOutput,
+  'approval/1': approval,
 } as const;
 export type ContractName = keyof typeof CONTRACTS;
 
@@ -44,10 +50,34 @@ export interface OutputRetryBody {
   scene?: number;
 }
 
+export interface PresenterCreationBody {
+  contract: 'presenter-creation/1';
+  name: string;
+  photos: Array<{ file: string; asset: string }>;
+  voice_sample: { file: string; asset: string };
+  voice?: { language?: string };
+}
+
+export interface PresenterOutputBody {
+  contract: 'presenter-output/1';
+  route: 'single' | 'multi' | 'broll' | 'pose' | 'approval';
+  script: string;
+  options?: { format?: '16:9' | '9:16' | '1:1'; size?: string; captions?: 'sentence' | 'karaoke' | 'pop'; tone?: 'calm' | 'upbeat' | 'serious' | 'playful' };
+}
+
+export interface ApprovalBody {
+  contract?: 'approval/1';
+  approved: boolean;
+  reason?: string;
+}
+
 interface Bodies {
   'product-creation/1': ProductCreationBody;
   'output-generation/1': OutputGenerationBody;
   'output-retry/1': OutputRetryBody;
+  'presenter-creation/1': PresenterCreationBody;
+  'presenter-output/1': PresenterOutputBody;
+  'approval/1': ApprovalBody;
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, verbose: true });

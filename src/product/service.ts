@@ -229,7 +229,9 @@ export interface OutputView {
 
 async function outputTask(deps: ProductDeps, id: string): Promise<TaskRecord> {
   const task = await deps.reads.getTask(id);
-  if (!task || task.parentId !== null || (task.input as Partial<OutputSnapshot> | null)?.contract !== 'output-generation/1') throw new ProductStateError('unknown-output', `no output ${id}`);
+  // Presenter outputs (presenter-output/1) are outputs too: retried and downloaded here, viewed by src/presenter/service.ts.
+  const contract = (task?.input as { contract?: unknown } | null | undefined)?.contract;
+  if (!task || task.parentId !== null || (contract !== 'output-generation/1' && contract !== 'presenter-output/1')) throw new ProductStateError('unknown-output', `no output ${id}`);
   return task;
 }
 
@@ -240,7 +242,9 @@ export async function outputFile(deps: ProductDeps, id: string, kind: 'video' | 
   const flow = await deps.flows.byHashOrThrow(task.flowHash);
   const outputs = await deps.reads.outputsOf(task.id, flow.components.map((c) => c.name));
   for (const c of [...flow.components].reverse()) {
-    const file = (outputs[c.name] as Record<string, { path?: unknown } | undefined> | undefined)?.[kind]?.path;
+    const made = (outputs[c.name] as Record<string, { path?: unknown } | string | undefined> | undefined)?.[kind];
+    // A product stage answers `{ path }`; a presenter stage (Enhance) the path itself.
+    const file = typeof made === 'string' ? made : made?.path;
     if (typeof file === 'string') return file;
   }
   return undefined;
@@ -342,6 +346,7 @@ export async function retryOutput(deps: ProductDeps, id: string, raw: unknown): 
     const result = await deps.engine.resume(task.id, component, undefined, { retry: retries + 1 });
     if (result && 'rejected' in result) throw new ProductStateError('task-busy', `output ${task.id}: the retry was refused (${result.rejected})`);
   }
-  await deps.snapshots.saveSnapshot({ contract: body.contract, subject: task.id, parent: (task.input as OutputSnapshot).product, body, sha256: sha256(body) });
+  const owner = task.input as { product?: string; presenter?: string };
+  await deps.snapshots.saveSnapshot({ contract: body.contract, subject: task.id, parent: owner.product ?? owner.presenter ?? null, body, sha256: sha256(body) });
   return { id: task.id, status: (await deps.reads.readTask(task.id))?.status ?? task.status };
 }

@@ -19,7 +19,7 @@ import { json, type Output } from '../output.ts';
 const WAIT_POLL_MS = 250;
 
 /** Codes that say how the command was asked (exit 2) rather than that the thing asked about is bad (exit 1). */
-const USAGE_CODES: ReadonlySet<string> = new Set(['invalid-body', 'unknown-mode', 'mode-unavailable', 'unknown-stage', 'unknown-contract']);
+const USAGE_CODES: ReadonlySet<string> = new Set(['invalid-body', 'unknown-mode', 'mode-unavailable', 'unknown-stage', 'unknown-contract', 'invalid-approval']);
 
 export function openProductDeps(settings: Settings): ProductDeps & { close(): Promise<void> } {
   const d = connect(settings);
@@ -34,12 +34,14 @@ export function openProductDeps(settings: Settings): ProductDeps & { close(): Pr
 /** A service refusal as the command line tells it; with `--json`, the HTTP API's error body (pointer, refusals) on stdout. */
 export function refusal(e: unknown, io: Output, asJson: boolean): unknown {
   if (e instanceof TaskIdError || !(e instanceof SlotflowError)) return e;
-  const located = e as SlotflowError & { pointer?: string };
+  const located = e as SlotflowError & { pointer?: string; refusals?: ReadonlyArray<{ file: string; code: string; reason: string }> };
+  // A product's photos (ProductImagesRefusedError) and a presenter's (PresenterPhotosRefusedError) carry every refusal.
+  const refusals = e instanceof ProductImagesRefusedError ? e.refusals : Array.isArray(located.refusals) ? located.refusals : undefined;
   if (asJson) {
-    const details = { ...(located.pointer ? { pointer: located.pointer } : {}), ...(e instanceof ProductImagesRefusedError ? { refusals: e.refusals } : {}) };
+    const details = { ...(located.pointer ? { pointer: located.pointer } : {}), ...(refusals ? { refusals } : {}) };
     io.out(json({ error: { code: e.code, message: e.message, ...details } }));
-  } else if (e instanceof ProductImagesRefusedError) {
-    for (const r of e.refusals) io.err(`${r.file}: ${r.reason} (${r.code})`);
+  } else if (refusals) {
+    for (const r of refusals) io.err(`${r.file ? `${r.file}: ` : ''}${r.reason} (${r.code})`);
   }
   if (USAGE_CODES.has(e.code)) return new UsageError(e.message, { code: e.code });
   return new FailedExit(e.message, false, e.code);
