@@ -9,7 +9,7 @@ import type { TaskRecord } from '../core/ports/read-model.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { checkContract } from '../product/contracts.ts';
 import { IdempotencyKeyReusedError, ProductStateError, UnknownUploadError } from '../product/errors.ts';
-import { type AssetView, type Created, outputFile, type ProductDeps, stageName } from '../product/service.ts';
+import { assetView, type AssetView, type Created, outputFile, type ProductDeps, resolver, stageName } from '../product/service.ts';
 import { type ApprovalRecord, approvalsOf, decideApproval, stageOfGate } from './approvals.ts';
 import { PresenterPhotosRefusedError, PresenterStateError, type PortraitRefusalView } from './errors.ts';
 import { PortraitRefusal } from './identity/errors.ts';
@@ -144,27 +144,11 @@ export async function createPresenterOutput(deps: PresenterDeps, presenterId: st
   return { id: created.id, status: (await deps.reads.readTask(created.id))?.status ?? 'queued' };
 }
 
-/** `sha256:<h>` → the id of the asset with that hash (identity first), a stored upload's → `upload:<file>`; others stay. */
-function resolver(graph: readonly StoredAsset[], snapshot: PresenterSnapshot | undefined): (input: string) => string {
-  const byHash = new Map<string, number>();
-  for (const a of graph) if (!byHash.has(a.hash)) byHash.set(a.hash, a.id);
+/** The graph's inputs resolved as the product view resolves them; the presenter's uploads are its photos and voice sample. */
+function presenterResolver(graph: readonly StoredAsset[], snapshot: PresenterSnapshot | undefined): (input: string) => string {
   const uploads = new Map<string, string>();
   for (const u of [...(snapshot?.photos ?? []), ...(snapshot?.voice_sample ? [snapshot.voice_sample] : [])]) uploads.set(u.asset.slice(0, 64), u.file);
-  return (input) => {
-    if (!input.startsWith('sha256:')) return input;
-    const hash = input.slice('sha256:'.length);
-    const id = byHash.get(hash);
-    if (id !== undefined) return String(id);
-    const file = uploads.get(hash);
-    return file !== undefined ? `upload:${file}` : input;
-  };
-}
-
-function assetView(a: StoredAsset, resolve: (input: string) => string): AssetView {
-  return {
-    id: a.id, kind: a.kind, inputs: (a.inputs ?? []).map(resolve), stage: stageName(a.stage ?? a.component), provider: a.provider, hash: a.hash,
-    component: a.component, scene: a.scene, scores: a.scores ?? null, url: `/v1/assets/${a.id}`,
-  };
+  return resolver(graph, uploads);
 }
 
 export interface PresenterView {
@@ -181,7 +165,7 @@ export async function presenterView(deps: PresenterDeps, id: string): Promise<Pr
   const task = await presenterTask(deps, id);
   const snapshot = task.input as PresenterSnapshot;
   const ledger = await deps.reads.listAssets(task.id);
-  const resolve = resolver(ledger, snapshot);
+  const resolve = presenterResolver(ledger, snapshot);
   const made = ledger.length > 0 ? await deps.reads.outputsOf(task.id, [IDENTITY.portrait, IDENTITY.voice]) : {};
   const portrait = (made[IDENTITY.portrait] as { portrait?: NeutralPortrait } | undefined)?.portrait;
   const outputs = [];
@@ -240,7 +224,7 @@ export async function presenterOutputView(deps: ProductDeps, id: string): Promis
   const children = (await deps.reads.listTakes(task.id)).filter((c) => c.chosen).sort((a, b) => (a.sceneIndex ?? 0) - (b.sceneIndex ?? 0));
   const [identity, own] = [await deps.reads.listAssets(snapshot.presenter), await deps.reads.listAssets(task.id)];
   const sceneAssets = await Promise.all(children.map((c) => deps.reads.listAssets(c.id)));
-  const resolve = resolver([...identity, ...own, ...sceneAssets.flat()], (await deps.reads.getTask(snapshot.presenter))?.input as PresenterSnapshot | undefined);
+  const resolve = presenterResolver([...identity, ...own, ...sceneAssets.flat()], (await deps.reads.getTask(snapshot.presenter))?.input as PresenterSnapshot | undefined);
   const scenes = await Promise.all(children.map(async (c, i) => {
     // LipSync is the scene's last stage: its output is the scene as stitched (a presenter scene or b-roll).
     const made = (await deps.reads.outputsOf(c.id, ['LipSync'])).LipSync as { kind?: string; metadata?: { pose?: string } } | undefined;

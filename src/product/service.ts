@@ -160,7 +160,7 @@ export interface AssetView {
 }
 
 /** `sha256:<h>` → the id of the asset with that hash (identity first), a stored upload's → `upload:<file>`; others stay. */
-function resolver(graph: readonly StoredAsset[], uploads: ReadonlyMap<string, string>): (input: string) => string {
+export function resolver(graph: readonly StoredAsset[], uploads: ReadonlyMap<string, string>): (input: string) => string {
   const byHash = new Map<string, number>();
   for (const a of graph) if (!byHash.has(a.hash)) byHash.set(a.hash, a.id);
   return (input) => {
@@ -179,7 +179,7 @@ function uploadsOf(snapshot: ProductSnapshot | undefined): Map<string, string> {
   return uploads;
 }
 
-function assetView(a: StoredAsset, resolve: (input: string) => string): AssetView {
+export function assetView(a: StoredAsset, resolve: (input: string) => string): AssetView {
   return {
     id: a.id, kind: a.kind, inputs: (a.inputs ?? []).map(resolve), stage: stageName(a.stage ?? a.component), provider: a.provider, hash: a.hash,
     component: a.component, scene: a.scene, scores: a.scores ?? null, url: `/v1/assets/${a.id}`,
