@@ -5,6 +5,8 @@ import { grabFrame, probe } from '../../src/adapters/ffmpeg/index.ts';
 import { isTerminal } from '../../src/core/engine/task.ts';
 import { mediaFromSettings } from '../../src/pipeline/providers.ts';
 import type { PresenterOutputSnapshot } from '../../src/presenter/routes/snapshot.ts';
+import type { PresenterOutputView } from '../../src/presenter/service.ts';
+import type { AssetView } from '../../src/product/service.ts';
 import { compileSettings } from '../../src/settings.ts';
 import { useFullServer } from '../support/server.ts';
 
@@ -31,21 +33,8 @@ interface Answer {
   [field: string]: unknown;
 }
 
-interface AssetView { id: number; kind: string; inputs: string[]; stage: string; component: string; scene: number | null }
-
-interface OutputView {
-  id: string;
-  presenter: string;
-  route: string;
-  status: string;
-  phase: string;
-  stage: string;
-  waiting_for: string | null;
-  video: string | null;
-  scenes: Array<{ scene: number; kind: string | null; segment: { id: number } | null }>;
-  assets: AssetView[];
-  approvals: Array<{ stage: string; approved: boolean; reason: string | null }>;
-}
+// The JSON the routes answer is the service's view, as it is typed there.
+type OutputView = PresenterOutputView;
 
 describe('presenter videos over HTTP', function () {
   this.timeout(600000);
