@@ -213,6 +213,12 @@ describe('the Presenters view in Chromium (MariaDB + Redis)', function () {
     await page.waitForFunction(`(document.querySelector('[data-testid="stage-storyboard"]') || {}).dataset?.state === 'succeeded'`, undefined, { timeout: 10000 });
     expect(await page.getByTestId('presenter-title').textContent(), 'the identity is still shown').to.equal(NAME);
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'presenters-rejected.png'), fullPage: true });
+    // A phone's width: the card must not run off the side.
+    await page.setViewportSize({ width: 400, height: 900 });
+    const overflow = await page.evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
+    await card.screenshot({ path: path.join(OUTPUT_DIR, 'presenters-narrow.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(overflow, 'the page scrolls sideways at 400 px').to.equal(0);
     await d!.engine.cancel(id);
     expect(pageErrors, 'errors in the page').to.deep.equal([]);
   });

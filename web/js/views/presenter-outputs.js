@@ -146,7 +146,8 @@ export function renderPresenterOutput(out, act) {
   head.replaceChildren(...[
     h('span', { class: 'name' }, ROUTE_LABELS[out.route] ?? out.route),
     h('code', { class: 'sub' }, out.id),
-    h('span', { class: `badge phase-${phase}`, dataset: { testid: `poutput-status-${out.id}` } }, phase),
+    // A video at a gate is running as a task, but what it does is wait for someone.
+    h('span', { class: `badge phase-${phase}`, dataset: { testid: `poutput-status-${out.id}` }, title: `phase ${phase}` }, view?.waiting_for ? 'waiting' : phase),
     h('span', { class: `stage-now${view?.waiting_for ? ' waiting' : ''}`, dataset: { testid: `poutput-stage-${out.id}` } }, view ? view.stage_label : 'loading…'),
     stages.length ? h('span', { class: 'sub' }, `${done} of ${stages.length} stages`) : null,
     out.streamState ? h('span', { class: 'sub stream' }, out.streamState) : null,
@@ -311,7 +312,7 @@ function renderStoryboard(card, view) {
           )),
           h('tbody', {}, ...b.scenes.map((x) =>
             h('tr', { dataset: { testid: `storyboard-scene-${x.scene}` } },
-              h('td', { class: 'num' }, String(x.scene)),
+              h('td', { class: 'num', dataset: { label: 'scene' } }, String(x.scene)),
               h('td', {}, x.kind === 'broll' ? 'b-roll' : `presenter${x.pose ? `, ${x.pose}` : ''}`),
               h('td', { class: 'nowrap' }, x.start_sec === null ? '' : `${secs(x.start_sec)} + ${secs(x.duration_sec)}`),
               h('td', { class: 'narration' }, x.narration),
@@ -403,8 +404,8 @@ function renderStages(card, out, view, act) {
           s.error ? h('span', { class: 'cerr' }, errorText(s.error)) : null,
         ),
         h('td', {}, h('span', { class: `badge state-${s.in_flight ? 'running' : s.state}` }, state)),
-        h('td', { class: 'num' }, String(s.attempts)),
-        h('td', { class: 'num' }, fmtDuration(ms)),
+        h('td', { class: 'num', dataset: { label: 'attempts' } }, String(s.attempts)),
+        h('td', { class: 'num', dataset: { label: 'took' } }, fmtDuration(ms)),
         h('td', { class: 'actions' }, s.kind === 'approval' ? null : h('button', {
           type: 'button', class: 'small', disabled: !ended, dataset: { testid: `regenerate-${s.scene === null ? '' : `${s.scene}-`}${s.stage}` },
           title: ended ? `run ${where}${s.stage} again, then what follows it` : 'wait until the video has finished, or decide at its gate',
