@@ -56,6 +56,9 @@ const GATES = /** @type {Record<string, { approve: string, reject: string }>} */
   video: { approve: 'the video is enhanced and finished', reject: 'the video is stitched again' },
 });
 
+/** A media fragment past the first frame: a player with `preload: metadata` then shows a picture, not black. */
+const FIRST_FRAME = '#t=0.05';
+
 /** @param {PresenterOutputState} out */
 export const presenterOutputEnded = (out) => out.view !== null && TERMINAL.has(out.view.phase);
 
@@ -337,7 +340,7 @@ function renderScenes(card, out, view, act) {
   keyed(list, [view.scenes, ended], () => {
     list.replaceChildren(...view.scenes.map((s) => {
       const video = h('video', { class: 'thumb', controls: true, playsinline: true, preload: 'metadata', muted: true, dataset: { testid: `pscene-video-${s.scene}` }, 'aria-label': `Scene ${s.scene}, take ${s.take}` });
-      if (s.segment) mediaUrl(s.segment.url).then((src) => (video.src = src), (e) => showOutputError(card, `Could not load scene ${s.scene}: ${errorText(e)}`));
+      if (s.segment) mediaUrl(s.segment.url).then((src) => (video.src = `${src}${FIRST_FRAME}`), (e) => showOutputError(card, `Could not load scene ${s.scene}: ${errorText(e)}`));
       const from = s.kind === 'broll' ? 'b-roll' : 'scene-render';
       return h('li', { class: 'scene-card', dataset: { testid: `pscene-${s.scene}`, scene: String(s.scene), status: s.phase } },
         h('div', { class: 'scene-head' },
@@ -377,7 +380,7 @@ function renderVideo(card, view, fail) {
       return;
     }
     const video = h('video', { controls: true, playsinline: true, preload: 'metadata', dataset: { testid: `poutput-video-${view.id}` }, 'aria-label': `The video ${view.id}` });
-    mediaUrl(`${ready}?v=${encodeURIComponent(version)}`).then((src) => (video.src = src), (e) => fail(`Could not load the video: ${errorText(e)}`));
+    mediaUrl(`${ready}?v=${encodeURIComponent(version)}`).then((src) => (video.src = `${src}${FIRST_FRAME}`), (e) => fail(`Could not load the video: ${errorText(e)}`));
     box.replaceChildren(video);
   });
 }
