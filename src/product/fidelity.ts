@@ -97,6 +97,14 @@ async function raster(input: string | Sharp, size?: { width: number; height: num
   return { data, width: info.width, height: info.height };
 }
 
+/** A decoded raster at another size (the same lanczos resize as from its file, without decoding the file again). */
+function resized(r: Raster, size: { width: number; height: number }): Promise<Raster> {
+  const width = Math.max(1, Math.round(size.width));
+  const height = Math.max(1, Math.round(size.height));
+  if (width === r.width && height === r.height) return Promise.resolve(r);
+  return raster(sharp(r.data, { raw: { width: r.width, height: r.height, channels: 4 } }), { width, height });
+}
+
 type Lab = [number, number, number];
 
 function srgbToLinear(c: number): number {
@@ -121,7 +129,15 @@ export function rgbToLab(r: number, g: number, b: number): Lab {
 }
 
 export function deltaE76(a: Lab, b: Lab): number {
-  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+  return Math.sqrt(deltaE76Sq(a, b));
+}
+
+/** ΔE76 squared: what comparisons need, without the root. */
+function deltaE76Sq(a: Lab, b: Lab): number {
+  const d0 = a[0] - b[0];
+  const d1 = a[1] - b[1];
+  const d2 = a[2] - b[2];
+  return d0 * d0 + d1 * d1 + d2 * d2;
 }
 
 function hexLab(hex: string): Lab {
@@ -131,8 +147,11 @@ function hexLab(hex: string): Lab {
 
 function nearestPalette(lab: Lab, palette: readonly Lab[]): number {
   let best = Infinity;
-  for (const p of palette) best = Math.min(best, deltaE76(lab, p));
-  return best;
+  for (const p of palette) {
+    const d = deltaE76Sq(lab, p);
+    if (d < best) best = d;
+  }
+  return Math.sqrt(best);
 }
 
 interface Candidate {
@@ -142,42 +161,101 @@ interface Candidate {
   match: number;
 }
 
-/** The neutral's solid pixels at a box size: positions in the box and colours. */
-async function templateAt(neutralFile: string, w: number, h: number): Promise<{ xs: Int32Array; ys: Int32Array; rgb: Uint8Array }> {
-  const t = await raster(neutralFile, { width: w, height: h });
-  const solid: number[] = [];
-  for (let i = 0; i < t.width * t.height; i++) if (t.data[i * 4 + 3]! >= TEMPLATE_OPAQUE) solid.push(i);
-  const stride = Math.max(1, Math.floor(solid.length / MAX_TEMPLATE_SAMPLES));
-  const picked = solid.filter((_, k) => k % stride === 0);
-  const xs = new Int32Array(picked.length);
-  const ys = new Int32Array(picked.length);
-  const rgb = new Uint8Array(picked.length * 3);
-  picked.forEach((i, k) => {
-    xs[k] = i % t.width;
-    ys[k] = Math.floor(i / t.width);
+/**
+ * The neutral's solid pixels at one box size: positions in the box, colours, and each position's offset in a
+ * picture row-major at `rowWidth` pixels (so the search adds one number per sample instead of multiplying).
+ */
+interface Template {
+  width: number;
+  height: number;
+  xs: Int32Array;
+  ys: Int32Array;
+  rgb: Uint8Array;
+  offsets: Int32Array;
+}
+
+/** The neutral decoded once per search, and its templates by size (the levels ask for the same sizes again). */
+class Templates {
+  private readonly made = new Map<string, Template>();
+  constructor(private readonly neutral: Raster) {}
+
+  async at(w: number, h: number, rowWidth: number): Promise<Template> {
+    const key = `${Math.max(1, Math.round(w))}x${Math.max(1, Math.round(h))}@${rowWidth}`;
+    let t = this.made.get(key);
+    if (!t) {
+      t = solidSamples(await resized(this.neutral, { width: w, height: h }), rowWidth);
+      this.made.set(key, t);
+    }
+    return t;
+  }
+}
+
+function solidSamples(t: Raster, rowWidth: number): Template {
+  const pixels = t.width * t.height;
+  let solid = 0;
+  for (let i = 0; i < pixels; i++) if (t.data[i * 4 + 3]! >= TEMPLATE_OPAQUE) solid++;
+  const stride = Math.max(1, Math.floor(solid / MAX_TEMPLATE_SAMPLES));
+  const n = Math.ceil(solid / stride);
+  const xs = new Int32Array(n);
+  const ys = new Int32Array(n);
+  const rgb = new Uint8Array(n * 3);
+  const offsets = new Int32Array(n);
+  // Every stride-th solid pixel, in raster order.
+  for (let i = 0, seen = 0, k = 0; i < pixels; i++) {
+    if (t.data[i * 4 + 3]! < TEMPLATE_OPAQUE) continue;
+    if (seen++ % stride !== 0) continue;
+    const x = i % t.width;
+    const y = (i - x) / t.width;
+    xs[k] = x;
+    ys[k] = y;
+    offsets[k] = y * rowWidth + x;
     rgb[k * 3] = t.data[i * 4]!;
     rgb[k * 3 + 1] = t.data[i * 4 + 1]!;
     rgb[k * 3 + 2] = t.data[i * 4 + 2]!;
-  });
-  return { xs, ys, rgb };
+    k++;
+  }
+  return { width: t.width, height: t.height, xs, ys, rgb, offsets };
 }
 
-function matchAt(p: Raster, t: { xs: Int32Array; ys: Int32Array; rgb: Uint8Array }, x0: number, y0: number): number {
+/** How many samples the search compares between checks of whether a position can still win. */
+const BOUND_EVERY = 32;
+/** Margin for the summation's rounding in that check: a position is given up only when it surely cannot win. */
+const BOUND_SLACK = 1e-7;
+
+/**
+ * The template's soft match at (x0, y0): the share of its samples that the picture matches there. `floor` is the
+ * least share that could still matter to the caller: as soon as even all the remaining samples matching could not
+ * reach it, the comparison stops and returns a share under it (most positions are nowhere near the product, and are
+ * given up after a few dozen samples instead of all of them).
+ */
+function matchAt(p: Raster, t: Template, x0: number, y0: number, floor = -Infinity): number {
   const n = t.xs.length;
+  if (n === 0) return 0;
+  const data = p.data;
+  const rgb = t.rgb;
+  const need = (floor - BOUND_SLACK) * n;
+  const inside = x0 >= 0 && y0 >= 0 && x0 + t.width <= p.width && y0 + t.height <= p.height;
+  const base = y0 * p.width + x0;
   let hits = 0;
   for (let k = 0; k < n; k++) {
-    const x = x0 + t.xs[k]!;
-    const y = y0 + t.ys[k]!;
-    if (x < 0 || y < 0 || x >= p.width || y >= p.height) continue;
-    const o = (y * p.width + x) * 4;
-    const dr = p.data[o]! - t.rgb[k * 3]!;
-    const dg = p.data[o + 1]! - t.rgb[k * 3 + 1]!;
-    const db = p.data[o + 2]! - t.rgb[k * 3 + 2]!;
+    if (k % BOUND_EVERY === 0 && hits + (n - k) < need) return (hits + (n - k)) / n;
+    let o: number;
+    if (inside) {
+      o = (base + t.offsets[k]!) * 4;
+    } else {
+      const x = x0 + t.xs[k]!;
+      const y = y0 + t.ys[k]!;
+      if (x < 0 || y < 0 || x >= p.width || y >= p.height) continue;
+      o = (y * p.width + x) * 4;
+    }
+    const dr = data[o]! - rgb[k * 3]!;
+    const dg = data[o + 1]! - rgb[k * 3 + 1]!;
+    const db = data[o + 2]! - rgb[k * 3 + 2]!;
     // Soft: a sample counts more the closer it is, so the best alignment stands out of the flat areas around it.
     const d = dr * dr + dg * dg + db * db;
     if (d < SEARCH_TOLERANCE_SQ) hits += 1 - d / SEARCH_TOLERANCE_SQ;
   }
-  return n === 0 ? 0 : hits / n;
+  return hits / n;
 }
 
 /**
@@ -185,21 +263,22 @@ function matchAt(p: Raster, t: { xs: Int32Array; ys: Int32Array; rgb: Uint8Array
  * product allowed half out, when absent) on one level of the picture, `k` level pixels per full-resolution pixel.
  */
 async function searchLevel(
-  p: Raster, k: number, neutralFile: string, aspect: number, heights: number[],
+  p: Raster, k: number, templates: Templates, aspect: number, heights: number[],
   around?: { x: number; y: number; radius: number },
 ): Promise<Candidate | undefined> {
   let best: Candidate | undefined;
   for (const h of heights) {
     const w = h * aspect;
     if (w < 6 || h < 6) continue;
-    const t = await templateAt(neutralFile, w, h);
+    const t = await templates.at(w, h, p.width);
     if (t.xs.length < 12) continue;
     const step = around ? 1 : Math.max(1, Math.round(Math.min(w, h) / 16));
     const xr = around ? [Math.round(around.x - around.radius), Math.round(around.x + around.radius)] : [Math.round(-w / 2), Math.round(p.width - w / 2)];
     const yr = around ? [Math.round(around.y - around.radius), Math.round(around.y + around.radius)] : [Math.round(-h / 2), Math.round(p.height - h / 2)];
     for (let y = yr[0]!; y <= yr[1]!; y += step) {
       for (let x = xr[0]!; x <= xr[1]!; x += step) {
-        const match = matchAt(p, t, x, y);
+        // Only a match within 1e-9 of the best so far can replace it (below).
+        const match = matchAt(p, t, x, y, best ? best.match - 1e-9 : -Infinity);
         // Ties go to the larger box: a smaller copy inside a flat product matches as well.
         if (!best || match > best.match + 1e-9 || (match >= best.match - 1e-9 && h / k > best.box.h)) best = { match, box: { x: x / k, y: y / k, w: w / k, h: h / k } };
       }
@@ -214,19 +293,23 @@ function scalesAround(h: number, spread: number, steps: number): number[] {
 
 /** Finds the product in the picture: the box, in full-resolution pixels, where the neutral's pixels match best. */
 export async function locateProduct(picture: string, neutralFile: string, hint?: Box): Promise<Candidate> {
-  const meta = await sharp(neutralFile).metadata();
-  const pic = await sharp(picture).metadata();
-  if (!meta.width || !meta.height || !pic.width || !pic.height) throw new FidelityInputError('the picture or the neutral image has no size');
-  const aspect = meta.width / meta.height;
-  const W = pic.width;
-  const H = pic.height;
+  const [p, n] = await Promise.all([raster(picture), raster(neutralFile)]);
+  return locate(p, n, hint);
+}
+
+/** `locateProduct` over pictures already decoded (RGBA, full resolution). */
+async function locate(picture: Raster, neutral: Raster, hint?: Box): Promise<Candidate> {
+  const aspect = neutral.width / neutral.height;
+  const W = picture.width;
+  const H = picture.height;
+  const templates = new Templates(neutral);
   const levelOf = async (side: number) => {
     const k = Math.min(1, side / Math.max(W, H));
-    return { k, p: await raster(picture, { width: W * k, height: H * k }) };
+    return { k, p: await resized(picture, { width: W * k, height: H * k }) };
   };
 
   const refine = await levelOf(REFINE_SIDE);
-  const refineAround = (s: Candidate) => searchLevel(refine.p, refine.k, neutralFile, aspect, scalesAround(s.box.h * refine.k, 0.12, 13),
+  const refineAround = (s: Candidate) => searchLevel(refine.p, refine.k, templates, aspect, scalesAround(s.box.h * refine.k, 0.12, 13),
     { x: s.box.x * refine.k, y: s.box.y * refine.k, radius: Math.ceil((REFINE_SIDE / COARSE_SIDE) * 2) });
   let best: Candidate | undefined;
   // The maker's word is checked, not taken: only when the product is really found there is the search of the
@@ -236,14 +319,13 @@ export async function locateProduct(picture: string, neutralFile: string, hint?:
     const coarse = await levelOf(COARSE_SIDE);
     const ratio = (COARSE_SCALES.max / COARSE_SCALES.min) ** (1 / (COARSE_SCALES.steps - 1));
     const heights = Array.from({ length: COARSE_SCALES.steps }, (_, i) => coarse.p.height * COARSE_SCALES.min * ratio ** i);
-    const found = await searchLevel(coarse.p, coarse.k, neutralFile, aspect, heights);
+    const found = await searchLevel(coarse.p, coarse.k, templates, aspect, heights);
     if (!found && !hint) throw new FidelityInputError('the neutral image has no opaque pixels to look for');
     const c = found && await refineAround(found);
     if (c && (!best || c.match > best.match)) best = c;
   }
-  const full = refine.k === 1 ? undefined : await levelOf(Math.max(W, H));
-  if (full && best) {
-    const c = await searchLevel(full.p, 1, neutralFile, aspect, scalesAround(best.box.h, 0.015, 5),
+  if (refine.k !== 1 && best) {
+    const c = await searchLevel(picture, 1, templates, aspect, scalesAround(best.box.h, 0.015, 5),
       { x: best.box.x, y: best.box.y, radius: Math.ceil(1 / refine.k) + 1 });
     if (c && c.match >= best.match) best = c;
   }
@@ -255,17 +337,17 @@ export async function locateProduct(picture: string, neutralFile: string, hint?:
 export async function scoreFidelity(image: string, neutral: NeutralLike, palette: readonly string[], opts: ScoreOptions = {}): Promise<FidelityScores> {
   if (palette.length === 0) throw new FidelityInputError('the palette is empty');
   const threshold = opts.threshold ?? FIDELITY_DEFAULTS.threshold;
-  let located: Candidate;
   let picture: Raster;
+  let neutralPixels: Raster;
   try {
-    located = await locateProduct(image, neutral.path, opts.hint);
-    picture = await raster(image);
+    [picture, neutralPixels] = await Promise.all([raster(image), raster(neutral.path)]);
   } catch (e) {
-    if (e instanceof FidelityInputError) throw e;
     throw new FidelityInputError('the picture or the neutral image cannot be read', e);
   }
+  if (!picture.width || !picture.height || !neutralPixels.width || !neutralPixels.height) throw new FidelityInputError('the picture or the neutral image has no size');
+  const located = await locate(picture, neutralPixels, opts.hint);
   const box: Box = { x: Math.round(located.box.x), y: Math.round(located.box.y), w: Math.max(1, Math.round(located.box.w)), h: Math.max(1, Math.round(located.box.h)) };
-  const n = await raster(neutral.path, { width: box.w, height: box.h });
+  const n = await resized(neutralPixels, { width: box.w, height: box.h });
   const paletteLab = palette.map(hexLab);
 
   // The product's pixels on a grid over the box: in frame and matching, and how far from the palette.
@@ -281,7 +363,8 @@ export async function scoreFidelity(image: string, neutral: NeutralLike, palette
       const a = n.data[o + 3]!;
       if (a < OPAQUE) continue;
       opaque++;
-      ownDistance += nearestPalette(rgbToLab(n.data[o]!, n.data[o + 1]!, n.data[o + 2]!), paletteLab);
+      const own = rgbToLab(n.data[o]!, n.data[o + 1]!, n.data[o + 2]!);
+      ownDistance += nearestPalette(own, paletteLab);
       const x = box.x + i;
       const y = box.y + j;
       if (x < 0 || y < 0 || x >= picture.width || y >= picture.height) continue;
@@ -292,8 +375,9 @@ export async function scoreFidelity(image: string, neutral: NeutralLike, palette
       const pb = picture.data[q + 2]!;
       const t = a / 255;
       const here = rgbToLab(pr, pg, pb);
-      const expected = rgbToLab(t * n.data[o]! + (1 - t) * pr, t * n.data[o + 1]! + (1 - t) * pg, t * n.data[o + 2]! + (1 - t) * pb);
-      if (deltaE76(here, expected) <= MATCH_TOLERANCE) visible++;
+      // Most of the product is fully opaque: what the picture should show there is the neutral's own colour.
+      const expected = a === 255 ? own : rgbToLab(t * n.data[o]! + (1 - t) * pr, t * n.data[o + 1]! + (1 - t) * pg, t * n.data[o + 2]! + (1 - t) * pb);
+      if (deltaE76Sq(here, expected) <= MATCH_TOLERANCE ** 2) visible++;
       distance += nearestPalette(here, paletteLab);
     }
   }

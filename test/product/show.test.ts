@@ -6,9 +6,17 @@ import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import sharp from 'sharp';
-import { FfmpegRunner, grabFrame, probe } from '../../src/adapters/ffmpeg/index.ts';
+import { CAPTION_LINE_HEIGHT, fitLines } from '../../src/adapters/ffmpeg/ass.ts';
+import { detectSilence, FfmpegRunner, grabFrame, MIDDLE_BAND, probe, resolveCaptionLayout } from '../../src/adapters/ffmpeg/index.ts';
 import type { RunRecord } from '../../src/core/ports/read-model.ts';
+import { scoreFidelity } from '../../src/product/fidelity.ts';
+import type { SceneClip } from '../../src/product/handlers/scene-clip.ts';
+import type { SceneSpeech } from '../../src/product/handlers/scene-speech.ts';
+import type { StitchOutput } from '../../src/product/handlers/stitch.ts';
 import type { OutputView, ProductView } from '../../src/product/service.ts';
+import type { VideoScene } from '../../src/product/storyboard/common.ts';
+import { CUT_SHOTS } from '../../src/product/storyboard/cut.ts';
+import type { FidelityScores, OutputSnapshot } from '../../src/product/types.ts';
 import { REPO } from '../support/cli.ts';
 import { eventually } from '../support/env.ts';
 import { bandDifference, decodePicture } from '../support/frames.ts';
@@ -20,7 +28,9 @@ import { readZip } from '../support/zip.ts';
  * and saved page through the command line, then all four modes; each output checked (the bundle's zip, each MP4
  * with ffprobe), its asset graph referencing the identity's assets by id, the identity built once; then a retry
  * of one scene's image, proved by the run records and by the frames of the video before and after.
- * A contact sheet of each video (one frame per scene) is written to /tmp to look at.
+ * Each video mode's own promises are checked on the same videos (one frame each: 1:1 cuts, a 16:9 narrated script
+ * with karaoke captions, a 9:16 UGC review). A contact sheet of each video (one frame per scene) is written to /tmp
+ * to look at; each of its frames must show most of the product its scene picture shows.
  */
 
 const SAMPLES = path.join(REPO, 'examples/product');
@@ -31,16 +41,31 @@ const VIDEO_MODES = ['fast_paced', 'script_to_video', 'ugc'] as const;
 const SCRIPT = 'Meet the Harbor travel mug. It keeps coffee hot for four hours.\n\nGrab yours today.';
 /** The shortest fast-paced video there is: 6 shots of 1.2 s. */
 const FAST_SEC = 7.2;
+type VideoMode = (typeof VIDEO_MODES)[number];
 /** Duration bands each video must land in, seconds. */
-const DURATION: Record<(typeof VIDEO_MODES)[number], [number, number]> = {
+const DURATION: Record<VideoMode, [number, number]> = {
   fast_paced: [FAST_SEC - 0.1, FAST_SEC + 0.1],
   script_to_video: [3, 20],
   ugc: [6, 60],
 };
+/** One frame per mode, so every format is made once. */
+const FRAME: Record<VideoMode, { format: '1:1' | '16:9' | '9:16'; width: number; height: number }> = {
+  fast_paced: { format: '1:1', width: 1080, height: 1080 },
+  script_to_video: { format: '16:9', width: 1920, height: 1080 },
+  ugc: { format: '9:16', width: 1080, height: 1920 },
+};
 const WAIT_MS = 600000;
 
 interface SceneRuns {
-  scenes: Array<{ index: number; outputs: { SceneClip?: { duration_s: number }; SceneImage?: { scores: { box: { x: number; y: number; w: number; h: number } } } } }>;
+  scenes: Array<{ index: number; outputs: { SceneClip: SceneClip; SceneSpeech: SceneSpeech; SceneImage: { image: { path: string }; scores: FidelityScores } } }>;
+}
+
+/** What a video output's runs answered: its storyboard, its scenes (in order) and its stitch. */
+interface VideoRuns {
+  snapshot: OutputSnapshot;
+  storyboard: { scenes: VideoScene[]; duration_s: number; script?: string };
+  scenes: SceneRuns['scenes'];
+  stitch: StitchOutput;
 }
 
 
@@ -84,6 +109,13 @@ describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', f
   let product = '';
   let identity: ProductView;
   const outputs: Record<string, string> = {};
+  const views: Record<string, OutputView> = {};
+  const videos: Partial<Record<VideoMode, { file: string; durationSec: number; runs: VideoRuns }>> = {};
+  const video = (mode: VideoMode) => {
+    const v = videos[mode];
+    if (!v) throw new Error(`the ${mode} video was not made (see the test that produces all four modes)`);
+    return v;
+  };
   const timings: string[] = [];
   const started = performance.now();
 
@@ -121,9 +153,9 @@ describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', f
     const t0 = performance.now();
     const bundle = slotflow('product', 'output', product.slice(0, 8), '--mode', 'image_bundle', '--format', '1:1', '--prompt', 'A calm morning coffee on the go', '--wait', '--json');
     const requests = {
-      fast_paced: { contract: 'output-generation/1', mode: 'fast_paced', prompt: 'A punchy ad: coffee stays hot all morning', options: { format: '9:16', duration_s: FAST_SEC } },
-      script_to_video: { contract: 'output-generation/1', mode: 'script_to_video', prompt: 'Why commuters love it', options: { format: '9:16', script: SCRIPT } },
-      ugc: { contract: 'output-generation/1', mode: 'ugc', prompt: 'Someone showing how it keeps coffee hot on the commute', options: { format: '9:16' } },
+      fast_paced: { contract: 'output-generation/1', mode: 'fast_paced', prompt: 'A punchy ad: coffee stays hot all morning', options: { format: FRAME.fast_paced.format, duration_s: FAST_SEC } },
+      script_to_video: { contract: 'output-generation/1', mode: 'script_to_video', prompt: 'Why commuters love it', options: { format: FRAME.script_to_video.format, script: SCRIPT, captions: 'karaoke' } },
+      ugc: { contract: 'output-generation/1', mode: 'ugc', prompt: 'Someone showing how it keeps coffee hot on the commute', options: { format: FRAME.ugc.format } },
     };
     for (const [mode, body] of Object.entries(requests)) {
       const created = await post<{ id: string }>(`/v1/products/${product}/outputs`, body);
@@ -134,7 +166,6 @@ describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', f
     expect(b.code, b.stderr + b.stdout).to.equal(0);
     // `--json` prints the created output first (then, with --wait, the end).
     outputs.image_bundle = (JSON.parse(b.stdout.slice(0, b.stdout.indexOf('\n}') + 2)) as { id: string }).id;
-    const views: Record<string, OutputView> = {};
     for (const [mode, id] of Object.entries(outputs)) {
       views[mode] = await ended(id);
       expect(views[mode].phase, `${mode}: ${JSON.stringify(views[mode].error)}`).to.equal('completed');
@@ -159,16 +190,6 @@ describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', f
     for (const s of manifest.scenes) expect(createHash('sha256').update(zip.get(s.file)!).digest('hex'), s.file).to.equal(s.hash);
     const neutral = identity.assets.find((a) => a.kind === 'neutral')!;
     expect(manifest.assets.neutral).to.equal(neutral.hash);
-
-    // Each video: 1080×1920, H.264 + AAC, a length in its mode's band.
-    for (const mode of VIDEO_MODES) {
-      const file = await download(views[mode]!.video!, path.join(dir, `${mode}.mp4`));
-      const info = await probe(runner, file);
-      expect(info.video, mode).to.include({ codec: 'h264', width: 1080, height: 1920 });
-      expect(info.audio?.codec, mode).to.equal('aac');
-      expect(info.durationSec, mode).to.be.within(...DURATION[mode]);
-      await contactSheet(mode, file, outputs[mode]!);
-    }
 
     // Every output's scene pictures are made from the identity's neutral image, by its id; shown with their scores.
     for (const [mode, id] of Object.entries(outputs)) {
@@ -200,6 +221,71 @@ describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', f
     expect(listed.code, listed.stderr).to.equal(0);
     const { outputs: shownOutputs } = JSON.parse(listed.stdout) as ProductView;
     expect(shownOutputs.map((o) => [o.id, o.mode]).sort()).to.deep.equal(Object.entries(outputs).map(([m, id]) => [id, m]).sort());
+  });
+
+  it('makes each video at the frame asked for, H.264 + AAC, its length in its mode\'s band, every scene showing the product', async () => {
+    // Each video: the frame asked for, H.264 + AAC, a length in its mode's band, one clip per storyboard scene,
+    // every clip's checked frame faithful to the product; and each scene's frame in the video shows the product.
+    for (const mode of VIDEO_MODES) {
+      const { width, height } = FRAME[mode];
+      const file = await download(views[mode]!.video!, path.join(dir, `${mode}.mp4`));
+      const info = await probe(runner, file);
+      expect(info.video, mode).to.include({ codec: 'h264', width, height });
+      expect(info.audio?.codec, mode).to.equal('aac');
+      expect(info.durationSec, mode).to.be.within(...DURATION[mode]);
+      const runs = await videoRuns(outputs[mode]!);
+      expect(runs.scenes, mode).to.have.length(runs.storyboard.scenes.length);
+      expect(runs.stitch.scenes, mode).to.equal(runs.storyboard.scenes.length);
+      expect(runs.stitch.video, mode).to.include({ width, height });
+      for (const scene of runs.scenes) expect(scene.outputs.SceneClip.scores.passed, `${mode} scene ${scene.index + 1} clip fidelity`).to.equal(true);
+      videos[mode] = { file, durationSec: info.durationSec, runs };
+      await contactSheet(mode, file, outputs[mode]!, runs);
+    }
+
+  });
+
+  it('cuts the fast-paced video into 6–8 silent shots adding up to the length asked for, over music that never falls silent', async () => {
+    const { file, durationSec, runs } = video('fast_paced');
+    expect(durationSec).to.be.closeTo(FAST_SEC, 0.1);
+    expect(runs.storyboard.scenes.length).to.be.within(CUT_SHOTS.min, CUT_SHOTS.max);
+    for (const s of runs.scenes) expect(s.outputs.SceneSpeech.audio, `shot ${s.index + 1}`).to.equal(null);
+    expect(runs.stitch.transition.kind).to.equal('cut');
+    // The music bed carries a silent video: apart from its fade in and out, its audio is never silent for long.
+    const silences = await detectSilence(runner, file, { minSec: 1 });
+    expect(silences.filter((s) => s.startSec > 1.6 && s.endSec < durationSec - 1.6), JSON.stringify(silences)).to.deep.equal([]);
+  });
+
+  it('makes the script video\'s scenes of the script\'s paragraphs, narrated, captioned with the script\'s words, crossfaded', () => {
+    const { durationSec, runs } = video('script_to_video');
+    expect(runs.storyboard.scenes.map((s) => s.narration)).to.deep.equal(SCRIPT.split('\n\n'));
+    const narration = runs.scenes.reduce((sum, s) => sum + s.outputs.SceneSpeech.audio!.duration_s, 0);
+    expect(durationSec).to.be.closeTo(narration, 0.15);
+    const words = (text: string) => text.toLowerCase().match(/[a-z0-9'-]+/g) ?? [];
+    const captioned = runs.scenes.flatMap((s) => s.outputs.SceneClip.cues.map((c) => c.text)).join(' ');
+    expect(words(captioned)).to.deep.equal(words(SCRIPT));
+    for (const s of runs.scenes) expect(s.outputs.SceneClip.captions.style, `scene ${s.index + 1}`).to.equal('karaoke');
+    expect(runs.stitch.transition.kind).to.equal('crossfade');
+  });
+
+  it('makes the UGC video a narrated first-person review, its captions inside the middle third of the frame', () => {
+    const { durationSec, runs } = video('ugc');
+    const { width, height } = FRAME.ugc;
+    const narration = runs.scenes.reduce((sum, s) => sum + s.outputs.SceneSpeech.audio!.duration_s, 0);
+    expect(durationSec).to.be.closeTo(narration, 0.15);
+    expect(runs.storyboard.script).to.match(/\bI(?:'ve| have|'m)?\b/);
+    for (const { outputs: { SceneClip: clip } } of runs.scenes) {
+      expect(clip.captions.layout).to.equal('middle');
+      const layout = resolveCaptionLayout(width, height, clip.captions);
+      expect(clip.cues.length, `scene ${clip.scene}`).to.be.above(0);
+      for (const cue of clip.cues) {
+        const { lines, scale } = fitLines(cue.text, layout);
+        const bottom = height - layout.marginV + layout.outline;
+        const top = bottom - lines.length * layout.fontSize * scale * CAPTION_LINE_HEIGHT - 2 * layout.outline;
+        expect(top, cue.text).to.be.at.least(height / 3);
+        expect(bottom, cue.text).to.be.at.most((2 * height) / 3);
+      }
+    }
+    expect(MIDDLE_BAND.bottom).to.be.at.least(1 / 3);
   });
 
   it('retries scene 2 of the fast-paced video from its image: that scene alone is made again, the video differs only there', async () => {
@@ -294,17 +380,47 @@ describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', f
     });
   }
 
-  /** One frame from the middle of each scene, side by side, in /tmp to look at. */
-  async function contactSheet(name: string, video: string, id: string): Promise<void> {
+  /** The runs of a video output: its snapshot, its storyboard, its scenes in order and its stitch. */
+  async function videoRuns(id: string): Promise<VideoRuns> {
+    const runs = await runsOf(id);
+    const output = (name: string) => runs.findLast((r) => r.component === name && r.status === 'succeeded')!.output;
+    const task = (await server().d.reads.getTask(id))!;
+    return {
+      snapshot: task.input as OutputSnapshot,
+      storyboard: output('Storyboard') as VideoRuns['storyboard'],
+      scenes: [...(output('Scenes') as SceneRuns).scenes].sort((a, b) => a.index - b.index),
+      stitch: output('Stitch') as StitchOutput,
+    };
+  }
+
+  /**
+   * One frame from the middle of each scene, side by side, in /tmp to look at. Given the video's runs, each frame
+   * must show most of the product its scene picture shows: moved, zoomed and captioned, the product found in the
+   * frame keeps at least 60 % of the visible area it has in the picture.
+   */
+  async function contactSheet(name: string, video: string, id: string, runs?: VideoRuns): Promise<void> {
     const tiles: Buffer[] = [];
+    const sheet = `/tmp/slotflow-show-${name}.png`;
     for (const [i, range] of (await sceneRanges(id)).entries()) {
       const frame = path.join(dir, `${name}-${i + 1}.png`);
       await grabFrame(runner, video, (range.start + range.end) / 2, frame);
       tiles.push(await sharp(frame).resize({ height: 480 }).png().toBuffer());
+      if (runs) {
+        const { identity: { neutral, metadata } } = runs.snapshot;
+        const image = runs.scenes[i]!.outputs.SceneImage.scores;
+        const shown = await scoreFidelity(frame, neutral, metadata.palette, { hint: image.box });
+        expect(shown.visible_area, `${name} scene ${i + 1}: the product's visible area in the frame, against ${image.visible_area} in its picture (see ${sheet})`)
+          .to.be.at.least(0.6 * image.visible_area);
+      }
     }
-    const width = (await sharp(tiles[0]!).metadata()).width!;
-    await sharp({ create: { width: tiles.length * (width + 8), height: 480, channels: 3, background: '#000000' } })
-      .composite(tiles.map((input, i) => ({ input, left: i * (width + 8), top: 0 })))
-      .png().toFile(`/tmp/slotflow-show-${name}.png`);
+    const widths = await Promise.all(tiles.map(async (t) => (await sharp(t).metadata()).width!));
+    let left = 0;
+    await sharp({ create: { width: widths.reduce((a, b) => a + b + 8, 0), height: 480, channels: 3, background: '#000000' } })
+      .composite(tiles.map((input, i) => {
+        const placed = { input, left, top: 0 };
+        left += widths[i]! + 8;
+        return placed;
+      }))
+      .png().toFile(sheet);
   }
 });
