@@ -19,7 +19,7 @@ import { PRESENTER_RENDER_SIGNATURES } from './render/signatures.ts';
  * key of what ffmpeg made, the lip-sync provider part of the lip-sync stage's. Bump the version when an output
  * for the same inputs changes.
  */
-export const PRESENTER_RENDER_CACHE_VERSION = '1';
+export const PRESENTER_RENDER_CACHE_VERSION = '2';
 
 const MADE_BY_FFMPEG = new Set(['presenter.scene-render', 'presenter.broll', 'presenter.lipsync', 'presenter.stitch', 'presenter.enhance']);
 
