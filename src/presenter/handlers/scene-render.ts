@@ -5,13 +5,13 @@ import { preparedFonts } from '../../adapters/fonts.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../../pipeline/deps.ts';
 import { MIN_SCENE_SEC, wholeFrames } from '../../pipeline/handlers/material-clip.ts';
-import { captionsFor, cuesForScene } from '../../pipeline/handlers/subtitle-build.ts';
+import { cuesForScene } from '../../pipeline/handlers/subtitle-build.ts';
 import { foldEnglish } from '../../pipeline/text/fold.ts';
 import type { ArticleLanguage } from '../../pipeline/text/language.ts';
 import { type ChoiceScene, keyPhrase } from '../../pipeline/visuals/choose.ts';
 import { sceneTerms } from '../../pipeline/visuals/scene-terms.ts';
 import type { SpokenWord } from '../../providers/types.ts';
-import { assetRef, frameOfScene, optionsOfScene, portraitOf, requireRole, sceneOf } from '../render/inputs.ts';
+import { assetRef, frameOfScene, portraitOf, requireRole, sceneOf } from '../render/inputs.ts';
 import { motionHz, motionKeys, speechEnvelope } from '../render/motion.ts';
 import { composePoseStill } from '../render/still.ts';
 import type { PresenterSceneItem, SceneSpeech, SceneVideo } from '../render/types.ts';
@@ -19,8 +19,9 @@ import type { PresenterSceneItem, SceneSpeech, SceneVideo } from '../render/type
 /**
  * `presenter.scene-render`, the offline presenter scene: the neutral portrait framed by the scene's pose
  * (`render/pose.ts`), moved by the speech's own loudness (`render/motion.ts`: a bob on the voice, a slow drift under
- * it), the side pose's key phrase as kinetic type, the word-timed captions in the task's caption style, as one
- * H.264 + AAC segment at the output's format. No lip sync is applied here: the metadata says so.
+ * it), the side pose's key phrase as kinetic type, as one H.264 + AAC segment at the output's format. The word-timed
+ * captions are not burned here but handed on (`cues`, `captioned: false`): `presenter.lipsync` burns them after lip
+ * sync, so a lip-sync model sees the face with no text over it. No lip sync is applied here: the metadata says so.
  */
 
 export const DEFAULT_POSE = 'medium';
@@ -91,7 +92,8 @@ export function makePresenterSceneRender(deps: PipelineDeps) {
       }
       const out = await deps.assets.scratch('.mp4');
       await renderPresenterScene(deps.media, {
-        width, height, durationSec, still, camera, audio: speech.audio, cues, captions: captionsFor(optionsOfScene(ctx)),
+        // No captions yet: lip sync must see the face and the frame clean. `presenter.lipsync` burns them.
+        width, height, durationSec, still, camera, audio: speech.audio, cues: [],
         ...(overlayAss ? { overlayAss } : {}), fadeSec: SCENE_FADE_SEC, out, signal: ctx.signal,
       });
       const stored = await deps.assets.put(out);
@@ -101,7 +103,7 @@ export function makePresenterSceneRender(deps: PipelineDeps) {
       });
       const r = (v: number) => Math.round(v);
       return {
-        scene: scene.scene, kind: 'presenter', segment: stored.path, duration_sec: durationSec, width, height, cues,
+        scene: scene.scene, kind: 'presenter', segment: stored.path, duration_sec: durationSec, width, height, cues, captioned: false,
         metadata: { lip_sync: false, pose, face: { x: r(placement.face.x), y: r(placement.face.y), w: r(placement.face.w), h: r(placement.face.h) } },
       };
     } finally {
