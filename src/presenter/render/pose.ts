@@ -14,6 +14,8 @@ import type { Box, Pose } from './types.ts';
  * until it covers the pose's region, the face kept as near its place as that allows.
  */
 
+/** A presenter scene's pose when the storyboard names none. */
+export const DEFAULT_POSE: Pose = 'medium';
 export const CLOSE_FACE_SHARE = 0.6;
 export const CLOSE_FACE_CENTRE_Y = 0.45;
 export const MEDIUM_FACE_SHARE = 0.28;

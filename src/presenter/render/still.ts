@@ -21,21 +21,37 @@ export interface PoseStill extends Placement {
   cutout: boolean;
 }
 
-/** The backdrop alone: the portrait's colours as a soft gradient, its four quadrants averaged, spread over the frame. */
-export async function poseBackdrop(portrait: PortraitInput, pose: Pose, frame: { width: number; height: number }): Promise<Buffer> {
+/** A made backdrop's hue turns by this much per variant (the golden angle: every variant far from the others). */
+const VARIANT_HUE_STEP = 137.5;
+/** A variant's backdrop keeps more of its colour, so its hue shows. */
+const VARIANT_SATURATION = 1.1;
+
+/**
+ * The backdrop alone: the portrait's colours as a soft gradient, its four quadrants averaged, spread over the frame.
+ * Variant 0 is that; a later variant (a background made again: a regenerated scene, a rejected background) turns
+ * its hue (`VARIANT_HUE_STEP` a variant), so it is a different background in the same light.
+ */
+export async function poseBackdrop(portrait: PortraitInput, pose: Pose, frame: { width: number; height: number }, variant = 0): Promise<Buffer> {
   // A blurred copy of the portrait showed a ghost of the face beside the presenter.
   const corners = await sharp(portrait.path).removeAlpha().resize(2, 2, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
   return sharp(corners, { raw: { width: 2, height: 2, channels: 3 } })
     .resize(frame.width, frame.height, { fit: 'fill', kernel: 'cubic' })
-    .modulate({ brightness: pose === 'side' ? BACKDROP_BRIGHTNESS.side : BACKDROP_BRIGHTNESS.other, saturation: BACKDROP_SATURATION })
+    .modulate({
+      brightness: pose === 'side' ? BACKDROP_BRIGHTNESS.side : BACKDROP_BRIGHTNESS.other,
+      saturation: variant === 0 ? BACKDROP_SATURATION : VARIANT_SATURATION,
+      ...(variant === 0 ? {} : { hue: Math.round((variant * VARIANT_HUE_STEP) % 360) }),
+    })
     .png()
     .toBuffer();
 }
 
-export async function composePoseStill(portrait: PortraitInput, pose: Pose, frame: { width: number; height: number }, out: string): Promise<PoseStill> {
+/** The still, over `backdrop` (a picture at the frame's size, the scene's background) or else `poseBackdrop`'s. */
+export async function composePoseStill(
+  portrait: PortraitInput, pose: Pose, frame: { width: number; height: number }, out: string, backdrop?: string,
+): Promise<PoseStill> {
   const cut = await cutPresenter(portrait.path);
   const placement = cut ? posePlacement(pose, portrait, frame) : coverRegion(posePlacement(pose, portrait, frame), portrait);
-  const backdrop = await poseBackdrop(portrait, pose, frame);
+  const base = backdrop ? await sharp(backdrop).resize(frame.width, frame.height, { fit: 'cover' }).removeAlpha().png().toBuffer() : await poseBackdrop(portrait, pose, frame);
   const sw = Math.max(1, Math.round(portrait.width * placement.scale));
   const sh = Math.max(1, Math.round(portrait.height * placement.scale));
   const left = Math.round(placement.left);
@@ -57,6 +73,6 @@ export async function composePoseStill(portrait: PortraitInput, pose: Pose, fram
     const part = await sharp(scaled).extract({ left: x0 - left, top: y0 - top, width: x1 - x0, height: y1 - y0 }).png().toBuffer();
     layers.push({ input: part, left: x0, top: y0 });
   }
-  await sharp(backdrop).composite(layers).png().toFile(out);
+  await sharp(base).composite(layers).png().toFile(out);
   return { ...placement, cutout: cut !== undefined };
 }
