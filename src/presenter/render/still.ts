@@ -56,7 +56,10 @@ export async function composePoseStill(
   const sh = Math.max(1, Math.round(portrait.height * placement.scale));
   const left = Math.round(placement.left);
   const top = Math.round(placement.top);
-  const r = placement.region;
+  // A cut-out beside the key phrase (a landscape side pose) may reach past its third: clipped there, the shoulder
+  // ended in a straight line, the edge of a box again. Above the phrase (a portrait frame) it stays in its third.
+  const beside = cut !== undefined && placement.text !== undefined && placement.text.x > 0;
+  const r = beside ? { x: 0, y: 0, w: frame.width, h: frame.height } : placement.region;
   // A bust goes on to the region's bottom: its last rows repeated (the background columns stay clear).
   const below = cut?.grounded ? Math.max(0, r.y + r.h - (top + sh)) : 0;
   // Only the part of the scaled portrait inside the pose's region is laid on: sharp composites within the base.
