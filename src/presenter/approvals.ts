@@ -19,8 +19,8 @@ import type { PresenterOutputSnapshot } from './routes/snapshot.ts';
 export const APPROVAL_STAGES = ['script', 'storyboard', 'background', 'video'] as const;
 export type ApprovalStage = (typeof APPROVAL_STAGES)[number];
 
-/** The component each gate reviews: a rejection makes it again. The backgrounds are planned with the storyboard. */
-const REVIEWED: Readonly<Record<ApprovalStage, string>> = { script: 'Script', storyboard: 'Storyboard', background: 'Storyboard', video: 'Stitch' };
+/** The component each gate reviews: a rejection makes it again. */
+const REVIEWED: Readonly<Record<ApprovalStage, string>> = { script: 'Script', storyboard: 'Storyboard', background: 'Backgrounds', video: 'Stitch' };
 export const MAX_REASON_CHARS = 2000;
 
 export interface ApprovalRecord {

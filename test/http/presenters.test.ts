@@ -184,7 +184,8 @@ describe('presenter videos over HTTP', function () {
     // The scene's own stages follow the fan-out's, each done once, each named in words.
     const sceneStages = view.stages.filter((s) => s.scene === 1).map((s) => [s.stage, s.label, s.state, s.attempts]);
     expect(sceneStages).to.deep.equal([
-      ['scene-speech', 'generating audio', 'succeeded', 1], ['scene-render', 'rendering scene', 'succeeded', 1],
+      ['scene-speech', 'generating audio', 'succeeded', 1], ['scene-background', 'making background', 'succeeded', 1],
+      ['scene-render', 'rendering scene', 'succeeded', 1],
       ['b-roll', 'rendering scene', 'skipped', 0], ['lip-sync', 'syncing lips', 'succeeded', 1],
     ]);
     expect(view.stages.filter((s) => s.scene === null).map((s) => s.stage)).to.deep.equal(['script', 'storyboard', 'scenes', 'stitch', 'enhance']);

@@ -7,11 +7,15 @@ import { createMedia, probe, renderScene } from '../../src/adapters/ffmpeg/index
 import type { HandlerContext, RecordedAsset } from '../../src/handlers/registry.ts';
 import type { PipelineDeps } from '../../src/pipeline/deps.ts';
 import { makePresenterLipSync } from '../../src/presenter/handlers/lipsync.ts';
+import { makePresenterSceneRender } from '../../src/presenter/handlers/scene-render.ts';
+import { makePresenterSceneSpeech } from '../../src/presenter/handlers/scene-speech.ts';
+import { EspeakNgProvider } from '../../src/providers/speech/espeak-ng.ts';
 import { lipSyncFromSettings } from '../../src/presenter/register-render.ts';
 import type { SceneSpeech, SceneVideo } from '../../src/presenter/render/types.ts';
 import { compileSettings } from '../../src/settings.ts';
 import { monoWav } from '../support/wav.ts';
-import { decodePicture } from '../support/frames.ts';
+import { bandDifference, decodePicture, type Picture } from '../support/frames.ts';
+import sharp from 'sharp';
 import { type PredictionServer, startPredictionServer } from '../providers/support/prediction-server.ts';
 
 /** The lip-sync stage against a local server speaking the prediction protocol. */
@@ -130,6 +134,59 @@ describe('presenter lip sync contract', function () {
     expect(polls).to.have.length(2);
     expect(polls[1]!.at - polls[0]!.at).to.be.at.least(1000);
     expect(out.metadata.lip_sync).to.equal(true);
+  });
+
+  it('gives the model the scene without captions and burns them into what it answers', async () => {
+    const deps = { assets: store, media, speech: [new EspeakNgProvider()], material: [] } as unknown as PipelineDeps;
+    const portrait = path.join(dir, 'portrait.png');
+    await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="600" height="750"><rect width="600" height="750" fill="#8a9bb0"/>
+      <path d="M60 750 C 80 520, 520 520, 540 750 Z" fill="#2a3550"/><ellipse cx="300" cy="270" rx="100" ry="120" fill="#f01cb4"/></svg>`)).png().toFile(portrait);
+    const narration = 'Hello there, this is the news.';
+    const item = { scene: 1, kind: 'presenter', pose: 'medium', narration };
+    const stage = (component: string, input: unknown, inputs: Record<string, unknown> = {}): HandlerContext => ({
+      taskId: 't', component, attempt: 1, input, params: {}, inputs, deps: {}, signal: new AbortController().signal, recordAsset: (a) => recorded.push(a),
+    });
+    const spoken = await makePresenterSceneSpeech(deps)(stage('SceneSpeech', { item, voice: { voice: 'espeak-ng', rate: 1, pitch_semitones: 0 } })) as SceneSpeech;
+    const options = { format: '16:9', size: '320x180' };
+    const portraitInput = { path: portrait, width: 600, height: 750, face: { x: 200, y: 150, w: 200, h: 240 } };
+    const render = (captions: boolean) => makePresenterSceneRender(deps)(stage('SceneRender', { item: { ...item, captions }, portrait: portraitInput, options }, { speech: spoken })) as Promise<SceneVideo>;
+    const rendered = await render(true);
+    const clean = await render(false);
+    expect(rendered.cues.length).to.be.above(0);
+    expect(rendered.captioned).to.equal(false);
+    server.onPoll = (p) => {
+      p.status = 'succeeded';
+      p.output = `${server.origin}/files/talk.mp4`;
+      return undefined;
+    };
+    const settings = compileSettings({ SLOTFLOW_LIPSYNC_PROVIDER: 'remote', SLOTFLOW_LIPSYNC_BASE_URL: server.origin, SLOTFLOW_LIPSYNC_MODEL: 'acme/lips' });
+    const lipsync = lipSyncFromSettings(settings, store, { pollMs: 20, maxPollMs: 40 })!;
+    const sync = (given: SceneVideo, model?: typeof lipsync) =>
+      makePresenterLipSync(deps, model)(stage('LipSync', { options }, { speech: spoken, presenter: given })) as Promise<SceneVideo>;
+    const out = await sync(rendered, lipsync);
+    // What the model was sent is the captions-off render, to the pixel (the same encode: no caption anywhere).
+    const sent = (server.requestsTo('/v1/predictions', 'POST')[0]!.body as { input: { face: string } }).input.face;
+    const face = path.join(dir, 'sent.mp4');
+    await writeFile(face, Buffer.from(sent.slice(sent.indexOf(',') + 1), 'base64'));
+    const at = Math.min(1, spoken.duration_sec / 2);
+    const frame = async (file: string, name: string) => decodePicture(media.runner, file, path.join(dir, `${name}.bmp`), at);
+    const [sentFrame, cleanFrame, answerFrame, finalFrame] = [await frame(face, 'sent'), await frame(clean.segment, 'clean'), await frame(path.join(dir, 'talk.mp4'), 'talk'), await frame(out.segment, 'final')];
+    expect(bandDifference(sentFrame, cleanFrame), 'sent vs captions-off render').to.be.below(1);
+    // The answer is a plain green clip: in the final, the caption band has text on it.
+    const text = (p: Picture) => {
+      let n = 0;
+      for (let y = Math.floor(p.height * 0.6); y < p.height; y++) for (let x = 0; x < p.width; x++) { const [r, g, b] = p.at(x, y); if (Math.hypot(r - 0x20, g - 0xc0, b - 0x40) > 100) n++; }
+      return n / (p.width * p.height * 0.4);
+    };
+    expect(text(finalFrame), 'caption pixels in the final').to.be.above(0.01);
+    expect(text(answerFrame), 'caption pixels in the model\'s answer').to.be.below(0.001);
+    expect(out.captioned).to.equal(true);
+    expect(out.metadata.lip_sync).to.equal(true);
+    // Offline the captions are burned over the render itself.
+    const offline = await sync(rendered);
+    expect(offline.metadata.lip_sync).to.equal(false);
+    expect(bandDifference(await frame(offline.segment, 'offline'), cleanFrame, 0.6 * 180, 180), 'captions burned offline').to.be.above(3);
+    expect((await sync(clean)).segment, 'captions off: nothing to burn').to.equal(clean.segment);
   });
 
   it('passes the scene through unchanged offline, lip_sync false', async () => {

@@ -13,6 +13,7 @@ import { makePresenterLipSync } from '../../src/presenter/handlers/lipsync.ts';
 import { makePresenterSceneRender } from '../../src/presenter/handlers/scene-render.ts';
 import { makePresenterSceneSpeech } from '../../src/presenter/handlers/scene-speech.ts';
 import { CLOSE_FACE_SHARE, MEDIUM_FACE_SHARE, posePlacement } from '../../src/presenter/render/pose.ts';
+import { composePoseStill, poseBackdrop } from '../../src/presenter/render/still.ts';
 import { POSES, type Pose, type PortraitInput, type SceneSpeech, type SceneVideo } from '../../src/presenter/render/types.ts';
 import { LocalLibraryProvider } from '../../src/providers/material/local-library.ts';
 import { EspeakNgProvider } from '../../src/providers/speech/espeak-ng.ts';
@@ -23,6 +24,9 @@ import { bandDifference, decodePicture, type Picture } from '../support/frames.t
 const FACE = { x: 200, y: 150, w: 200, h: 260 };
 const isFace = ([r, g, b]: [number, number, number]) => r > 200 && g < 90 && b > 120;
 const FORMATS = { '9:16': '360x640', '16:9': '640x360' } as const;
+/** The test portrait's own backdrop. */
+const PORTRAIT_BACKDROP: [number, number, number] = [0x8a, 0x9b, 0xb0];
+const rgbDistance = (a: readonly number[], b: readonly number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
 
 function faceBox(p: Picture): { x: number; y: number; w: number; h: number } | undefined {
   let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
@@ -110,6 +114,7 @@ describe('presenter render stages', function () {
     const speech = await speak('Our new bicycle is light and fast.');
     const render = makePresenterSceneRender(deps);
     const tiles: Buffer[] = [];
+    let besideChecked = 0;
     for (const [format, size] of Object.entries(FORMATS)) {
       for (const pose of POSES) {
         const out = await render(ctx('SceneRender', { item: { scene: 1, kind: 'presenter', pose, narration: 'Our new bicycle is light and fast.' }, portrait, options: { format, size } }, { speech })) as SceneVideo;
@@ -130,6 +135,18 @@ describe('presenter render stages', function () {
         if (pose === 'medium') expect(found!.h / h).to.be.closeTo(MEDIUM_FACE_SHARE, 0.04);
         if (pose === 'wide') expect(found!.h / h).to.be.below(MEDIUM_FACE_SHARE);
         if (pose === 'side') expect(h > w ? (found!.y + found!.h / 2) / h : (found!.x + found!.w / 2) / w).to.be.below(1 / 3);
+        // Beside the face, just outside the person: the scene's backdrop, not the portrait's own backdrop pasted on as a box.
+        const margin = Math.round(0.03 * Math.max(w, h));
+        const beside = [found!.x - margin, found!.x + found!.w + margin].find((x) => x >= 0 && x < w);
+        if (beside !== undefined) {
+          const y = Math.round(found!.y + found!.h / 2);
+          const backdrop = await sharp(await poseBackdrop(portrait, pose as Pose, { width: w, height: h })).raw().toBuffer();
+          const expected = [...backdrop.subarray((y * w + beside) * 3, (y * w + beside) * 3 + 3)];
+          const seen = frame.at(beside, y);
+          expect(rgbDistance(seen, expected), `${pose} ${format}: backdrop beside the face ${seen} (backdrop ${expected})`).to.be.below(20);
+          expect(rgbDistance(seen, PORTRAIT_BACKDROP), `${pose} ${format}: not the portrait's own backdrop`).to.be.above(40);
+          besideChecked++;
+        }
         const png = path.join(dir, `${pose}-${format.replace(':', 'x')}.png`);
         await media.runner.ffmpeg(['-ss', '1.2', '-i', out.segment, '-frames:v', '1', '-vf', 'scale=320:320:force_original_aspect_ratio=decrease,pad=320:320:(ow-iw)/2:(oh-ih)/2', '-update', '1', png]);
         tiles.push(await sharp(png).toBuffer());
@@ -137,6 +154,29 @@ describe('presenter render stages', function () {
     }
     await sharp({ create: { width: 320 * 4, height: 320 * 2, channels: 3, background: '#000' } })
       .composite(tiles.map((input, i) => ({ input, left: (i % 4) * 320, top: Math.floor(i / 4) * 320 }))).png().toFile('/tmp/presenter-poses.png');
+    expect(besideChecked, 'poses with room beside the face').to.be.at.least(6);
+  });
+
+  it('fills the pose\'s region with a portrait on a busy backdrop instead of pasting it on as a box', async () => {
+    const blocks = Array.from({ length: 48 }, (_, i) => `<rect x="${(i % 8) * 75}" y="${Math.floor(i / 8) * 134}" width="75" height="134" fill="hsl(${(i * 67) % 360},70%,${35 + (i * 13) % 40}%)"/>`).join('');
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="800">${blocks}
+      <ellipse cx="${FACE.x + FACE.w / 2}" cy="${FACE.y + FACE.h / 2}" rx="${FACE.w / 2}" ry="${FACE.h / 2}" fill="#f01cb4"/></svg>`;
+    const file = path.join(dir, 'busy.png');
+    await sharp(Buffer.from(svg)).png().toFile(file);
+    const busy: PortraitInput = { path: file, width: 600, height: 800, face: FACE };
+    for (const pose of POSES) {
+      for (const frame of [{ width: 640, height: 360 }, { width: 360, height: 640 }]) {
+        const still = await composePoseStill(busy, pose, frame, path.join(dir, `busy-${pose}.png`));
+        const r = still.region;
+        expect(still.cutout, pose).to.equal(false);
+        expect(still.left, pose).to.be.at.most(r.x);
+        expect(still.top, pose).to.be.at.most(r.y);
+        expect(still.left + busy.width * still.scale, pose).to.be.at.least(r.x + r.w);
+        expect(still.top + busy.height * still.scale, pose).to.be.at.least(r.y + r.h);
+      }
+    }
+    const plain = await composePoseStill(portrait, 'wide', { width: 640, height: 360 }, path.join(dir, 'plain-wide.png'));
+    expect(plain.cutout).to.equal(true);
   });
 
   it('moves with the speech: frames change more while the presenter speaks than in a measured pause', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -11,6 +11,8 @@ import { isTerminal, TaskPhase } from '../../src/core/engine/task.ts';
 import { mediaFromSettings } from '../../src/pipeline/providers.ts';
 import { paceOf } from '../../src/pipeline/speech-pace.ts';
 import { approvalsOf, decideApproval } from '../../src/presenter/approvals.ts';
+import type { OutputBackgrounds, SceneBackground } from '../../src/presenter/handlers/scene-background.ts';
+import { retryOutput } from '../../src/product/service.ts';
 import type { SceneSpeech, SceneVideo } from '../../src/presenter/render/types.ts';
 import { splitScript } from '../../src/presenter/routes/script.ts';
 import type { PresenterOutputSnapshot, PresenterRoute } from '../../src/presenter/routes/snapshot.ts';
@@ -41,12 +43,15 @@ describe('presenter routes', function () {
   let dir: string;
   let rt: EmbeddedRuntime;
   let portrait: PresenterOutputSnapshot['identity']['portrait'];
+  let store: AssetStore;
   const media = mediaFromSettings(compileSettings());
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'slotflow-proutes-'));
+    await mkdir('/tmp/proutes', { recursive: true });
     const settings = compileSettings({ ...process.env, SLOTFLOW_DATA_DIR: path.join(dir, 'data') });
     rt = await startEmbedded({ registry: fullRegistry(settings, media), settings, concurrency: 2 });
+    store = new AssetStore(settings.dataDir);
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="750">
       <rect width="600" height="750" fill="#8a9bb0"/>
       <path d="M60 750 C 80 520, 520 520, 540 750 Z" fill="#2a3550"/>
@@ -55,7 +60,7 @@ describe('presenter routes', function () {
       <rect x="255" y="320" width="90" height="12" rx="6" fill="#600030"/></svg>`;
     const file = path.join(dir, 'portrait.png');
     await sharp(Buffer.from(svg)).png().toFile(file);
-    const stored = await new AssetStore(settings.dataDir).put(file);
+    const stored = await store.put(file);
     portrait = { id: 1, kind: 'portrait', path: stored.path, hash: stored.hash, width: 600, height: 750, face: FACE };
   });
   after(async () => {
@@ -90,6 +95,12 @@ describe('presenter routes', function () {
   }
 
   const lastOutput = async (id: string, component: string) => (await rt.reads.listRuns(id)).findLast((r) => r.component === component && r.status === 'succeeded')?.output;
+
+  /** The components that ran (not answered from the cache) in a task, each as often as it ran. */
+  const ran = async (id: string) => (await rt.reads.listRuns(id)).filter((r) => !r.cached).map((r) => r.component).sort();
+  const productDeps = () => ({ engine: rt.engine, reads: rt.reads, snapshots: rt.store, flows: rt.flows, assets: store, resolveFlow: (name: string) => loadFlow(name), modes: () => ({}) });
+  /** Each scene's chosen take, in scene order. */
+  const chosenTakes = async (id: string) => (await rt.reads.listTakes(id)).filter((t) => t.chosen).sort((a, b) => (a.sceneIndex ?? 0) - (b.sceneIndex ?? 0));
 
   async function run(route: PresenterRoute, script: string): Promise<RouteRun> {
     const { id } = await rt.engine.submit({ flow: loadFlow(`presenter-${route}`), input: snapshot(route, script), title: route });
@@ -189,5 +200,82 @@ describe('presenter routes', function () {
     expect(runs).to.not.include('Scenes');
     expect((await approvalsOf(rt.store, id)).map((a) => [a.stage, a.approved, a.reason ?? null])).to.deep.equal([['script', true, null], ['storyboard', false, 'vary the framing']]);
     await rt.engine.cancel(id);
+  });
+
+  it('a background regeneration of scene 2 re-renders scene 2 and the final stitch only', async () => {
+    const r = await run('multi', 'Welcome to the workshop.\n\nHere we build frames.');
+    const before = { parent: await ran(r.id), takes: await chosenTakes(r.id) };
+    const first = await Promise.all(before.takes.map(async (t) => (await lastOutput(t.id, 'SceneBackground')) as SceneBackground));
+    const childRuns = await Promise.all(before.takes.map((t) => ran(t.id)));
+    await retryOutput(productDeps(), r.id, { contract: 'output-retry/1', from: 'scene-background', scene: 2 });
+    await settle(r.id);
+    expect((await rt.reads.getTask(r.id))!.phase).to.equal(TaskPhase.completed);
+    const after = { parent: await ran(r.id), takes: await chosenTakes(r.id) };
+    // The parent: the stitch and the enhancement ran once more (the fan-out waited for the new take); nothing upstream.
+    const added = [...after.parent];
+    for (const c of before.parent) added.splice(added.indexOf(c), 1);
+    expect(added.filter((c) => c !== 'Scenes')).to.deep.equal(['Enhance', 'Stitch']);
+    for (const c of ['Script', 'Storyboard']) expect(after.parent.filter((x) => x === c), c).to.have.length(1);
+    // Scene 1: the same take, nothing ran in it again. Scene 2: a new take, its background made again, then its render.
+    expect(after.takes[0]!.id).to.equal(before.takes[0]!.id);
+    expect(await ran(after.takes[0]!.id)).to.deep.equal(childRuns[0]);
+    expect(after.takes[1]!.take).to.equal(2);
+    expect(await ran(after.takes[1]!.id)).to.include.members(['SceneBackground', 'SceneRender', 'LipSync']);
+    const second = (await lastOutput(after.takes[1]!.id, 'SceneBackground')) as SceneBackground;
+    expect(second.variant).to.equal(first[1]!.variant + 1);
+    expect(second.hash).to.not.equal(first[1]!.hash);
+    const video = ((await lastOutput(r.id, 'Enhance')) as { video: string }).video;
+    expect(video).to.not.equal(r.video);
+    const [scene1, scene2] = [((await lastOutput(after.takes[0]!.id, 'LipSync')) as SceneVideo).segment, ((await lastOutput(after.takes[1]!.id, 'LipSync')) as SceneVideo).segment];
+    expect(scene1).to.equal(r.scenes[0]!.outputs.LipSync.segment);
+    expect(scene2).to.not.equal(r.scenes[1]!.outputs.LipSync.segment);
+    await grabFrame(media.runner, r.scenes[1]!.outputs.LipSync.segment, 0.8, '/tmp/proutes/regen-scene2-before.png');
+    await grabFrame(media.runner, scene2, 0.8, '/tmp/proutes/regen-scene2-after.png');
+  });
+
+  it('approval route: a background rejection remakes the backgrounds only, a video rejection the stitch only, approved assets kept', async () => {
+    const { id } = await rt.engine.submit({ flow: loadFlow('presenter-approval'), input: snapshot('approval', 'Hello there.\n\nWe make bicycles.'), title: 'approval backgrounds' });
+    const deps = { engine: rt.engine, reads: rt.reads, snapshots: rt.store, flows: rt.flows };
+    await waitingAt(id, 'ScriptApproval');
+    await decideApproval(deps, id, 'script', { approved: true });
+    await waitingAt(id, 'StoryboardApproval');
+    await decideApproval(deps, id, 'storyboard', { approved: true });
+    await waitingAt(id, 'BackgroundApproval');
+    const first = (await lastOutput(id, 'Backgrounds')) as OutputBackgrounds;
+    expect(first.scenes.map((b) => [b.scene, b.variant])).to.deep.equal([[1, 0], [2, 0]]);
+    expect(await ran(id)).to.not.include('Scenes');
+    await decideApproval(deps, id, 'background', { approved: false, reason: 'warmer colours' });
+    await waitingAt(id, 'BackgroundApproval');
+    const second = (await lastOutput(id, 'Backgrounds')) as OutputBackgrounds;
+    expect(second.revision).to.equal(1);
+    expect(second.scenes.map((b) => b.hash)).to.not.include.members(first.scenes.map((b) => b.hash));
+    let runs = await ran(id);
+    expect(runs.filter((c) => c === 'Backgrounds')).to.have.length(2);
+    for (const c of ['Script', 'Storyboard']) expect(runs.filter((x) => x === c), c).to.have.length(1);
+    expect(runs).to.not.include('Scenes');
+    await decideApproval(deps, id, 'background', { approved: true });
+    await waitingAt(id, 'VideoApproval');
+    // The scenes are set over the approved (second) backgrounds.
+    const takes = await chosenTakes(id);
+    for (const [i, t] of takes.entries()) expect(((await lastOutput(t.id, 'SceneBackground')) as SceneBackground).hash).to.equal(second.scenes[i]!.hash);
+    const stitched = (await lastOutput(id, 'Stitch')) as { video: string };
+    await decideApproval(deps, id, 'video', { approved: false, reason: 'tighter cuts' });
+    await waitingAt(id, 'VideoApproval');
+    runs = await ran(id);
+    expect(runs.filter((c) => c === 'Stitch')).to.have.length(2);
+    for (const c of ['Script', 'Storyboard', 'Backgrounds']) expect(runs.filter((x) => x === c).length, c).to.be.at.most(c === 'Backgrounds' ? 2 : 1);
+    expect(runs.filter((c) => c === 'Scenes')).to.have.length(1);
+    expect((await chosenTakes(id)).map((t) => t.id)).to.deep.equal(takes.map((t) => t.id));
+    expect(runs).to.not.include('Enhance');
+    await decideApproval(deps, id, 'video', { approved: true });
+    await settle(id);
+    expect((await rt.reads.getTask(id))!.phase).to.equal(TaskPhase.completed);
+    const video = ((await lastOutput(id, 'Enhance')) as { video: string }).video;
+    const info = await probe(media.runner, video);
+    expect([info.video?.codec, info.audio?.codec]).to.deep.equal(['h264', 'aac']);
+    expect(stitched.video).to.be.a('string');
+    expect((await approvalsOf(rt.store, id)).map((a) => [a.stage, a.approved])).to.deep.equal([
+      ['script', true], ['storyboard', true], ['background', false], ['background', true], ['video', false], ['video', true],
+    ]);
   });
 });

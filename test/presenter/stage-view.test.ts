@@ -24,27 +24,30 @@ const staged = (w: bigint, running: string[] = [], flow = route, runs: RunRecord
   word: w, inFlight: running.reduce((m, c) => m | flow.byName.get(c)!.successBit, 0n), attempts: Object.fromEntries(running.map((c) => [c, 1])), runs,
 });
 
-const upToScenes = ['Script', 'ScriptApproval', 'Storyboard', 'StoryboardApproval', 'BackgroundApproval'];
+const upToScenes = ['Script', 'ScriptApproval', 'Storyboard', 'StoryboardApproval', 'Backgrounds', 'BackgroundApproval'];
 
 describe('presenter stage view', () => {
   it('names the gate an output waits at as its flow does', () => {
     const t = { ...staged(word(route, ['Script']), ['ScriptApproval']), phase: 'running' };
     expect(stageLabel(route, t, null, [])).to.equal('waiting for script approval');
     const states = stageStates(route, t, null, []);
-    expect(states.map((s) => s.stage)).to.deep.equal(['script', 'script-approval', 'storyboard', 'storyboard-approval', 'background-approval', 'scenes', 'stitch', 'video-approval', 'enhance']);
+    expect(states.map((s) => s.stage)).to.deep.equal(['script', 'script-approval', 'storyboard', 'storyboard-approval', 'backgrounds', 'background-approval', 'scenes', 'stitch', 'video-approval', 'enhance']);
     expect(states.find((s) => s.component === 'ScriptApproval')).to.include({ kind: 'approval', state: 'pending', in_flight: true, attempts: 1, scene: null });
   });
 
   it('says what the scenes do while they run: the earliest unfinished stage of any scene', () => {
     const t = { ...staged(word(route, upToScenes), ['Scenes']), phase: 'running' };
-    const spoken = { ...staged(word(scene, ['SceneSpeech']), [], scene), scene: 1 };
+    const spoken = { ...staged(word(scene, ['SceneSpeech', 'SceneBackground']), [], scene), scene: 1 };
     const speaking = { ...staged(0n, ['SceneSpeech'], scene), scene: 2 };
     expect(stageLabel(route, t, scene, [spoken, speaking])).to.equal('generating audio');
     expect(stageLabel(route, t, scene, [spoken, { ...spoken, scene: 2 }])).to.equal('rendering scene');
+    const voiced = { ...staged(word(scene, ['SceneSpeech']), ['SceneBackground'], scene), scene: 2 };
+    expect(stageLabel(route, t, scene, [spoken, voiced])).to.equal('making background');
     const states = stageStates(route, t, scene, [spoken, speaking]);
     // The scenes' stages follow the fan-out, scene by scene.
     expect(states.filter((s) => s.scene !== null).map((s) => `${s.scene} ${s.stage}`)).to.deep.equal([
-      '1 scene-speech', '1 scene-render', '1 b-roll', '1 lip-sync', '2 scene-speech', '2 scene-render', '2 b-roll', '2 lip-sync',
+      '1 scene-speech', '1 scene-background', '1 scene-render', '1 b-roll', '1 lip-sync',
+      '2 scene-speech', '2 scene-background', '2 scene-render', '2 b-roll', '2 lip-sync',
     ]);
     expect(states.findIndex((s) => s.scene === 1)).to.equal(states.findIndex((s) => s.component === 'Scenes') + 1);
     expect(states.find((s) => s.scene === 1 && s.component === 'SceneSpeech')!.label).to.equal('generating audio');

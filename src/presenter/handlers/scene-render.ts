@@ -5,25 +5,27 @@ import { preparedFonts } from '../../adapters/fonts.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import type { PipelineDeps } from '../../pipeline/deps.ts';
 import { MIN_SCENE_SEC, wholeFrames } from '../../pipeline/handlers/material-clip.ts';
-import { captionsFor, cuesForScene } from '../../pipeline/handlers/subtitle-build.ts';
+import { cuesForScene } from '../../pipeline/handlers/subtitle-build.ts';
 import { foldEnglish } from '../../pipeline/text/fold.ts';
 import type { ArticleLanguage } from '../../pipeline/text/language.ts';
 import { type ChoiceScene, keyPhrase } from '../../pipeline/visuals/choose.ts';
 import { sceneTerms } from '../../pipeline/visuals/scene-terms.ts';
 import type { SpokenWord } from '../../providers/types.ts';
-import { assetRef, frameOfScene, optionsOfScene, portraitOf, requireRole, sceneOf } from '../render/inputs.ts';
+import { assetRef, frameOfScene, portraitOf, requireRole, roleOf, sceneOf } from '../render/inputs.ts';
 import { motionHz, motionKeys, speechEnvelope } from '../render/motion.ts';
+import { DEFAULT_POSE } from '../render/pose.ts';
 import { composePoseStill } from '../render/still.ts';
 import type { PresenterSceneItem, SceneSpeech, SceneVideo } from '../render/types.ts';
+import { isSceneBackground, type SceneBackground } from './scene-background.ts';
 
 /**
- * `presenter.scene-render`, the offline presenter scene: the neutral portrait framed by the scene's pose
- * (`render/pose.ts`), moved by the speech's own loudness (`render/motion.ts`: a bob on the voice, a slow drift under
- * it), the side pose's key phrase as kinetic type, the word-timed captions in the task's caption style, as one
- * H.264 + AAC segment at the output's format. No lip sync is applied here: the metadata says so.
+ * `presenter.scene-render`, the offline presenter scene: the presenter cut out of the neutral portrait, framed by
+ * the scene's pose (`render/pose.ts`) over the scene's background (`presenter.scene-background`), moved by the speech's own loudness (`render/motion.ts`: a bob on the voice, a slow drift under
+ * it), the side pose's key phrase as kinetic type, as one H.264 + AAC segment at the output's format. The word-timed
+ * captions are not burned here but handed on (`cues`, `captioned: false`): `presenter.lipsync` burns them after lip
+ * sync, so a lip-sync model sees the face with no text over it. No lip sync is applied here: the metadata says so.
  */
 
-export const DEFAULT_POSE = 'medium';
 /** Scenes cut straight to each other; the stitch adds the crossfades. */
 const SCENE_FADE_SEC = 0;
 /** With no spoken word of the key phrase found, its words appear over this share of the scene. */
@@ -78,7 +80,8 @@ export function makePresenterSceneRender(deps: PipelineDeps) {
     const started = performance.now();
     const still = await deps.assets.scratch('.png');
     try {
-      const placement = await composePoseStill(portrait, pose, { width, height }, still);
+      const background = roleOf<SceneBackground>(ctx, 'background');
+    const placement = await composePoseStill(portrait, pose, { width, height }, still, isSceneBackground(background) ? background.background : undefined);
       const hz = motionHz(durationSec);
       const camera = motionKeys(speechEnvelope(await audioLevels(deps.media.runner, speech.audio, hz, { signal: ctx.signal })), hz);
       const cues = captionCues(scene, speech);
@@ -91,17 +94,18 @@ export function makePresenterSceneRender(deps: PipelineDeps) {
       }
       const out = await deps.assets.scratch('.mp4');
       await renderPresenterScene(deps.media, {
-        width, height, durationSec, still, camera, audio: speech.audio, cues, captions: captionsFor(optionsOfScene(ctx)),
+        // No captions yet: lip sync must see the face and the frame clean. `presenter.lipsync` burns them.
+        width, height, durationSec, still, camera, audio: speech.audio, cues: [],
         ...(overlayAss ? { overlayAss } : {}), fadeSec: SCENE_FADE_SEC, out, signal: ctx.signal,
       });
       const stored = await deps.assets.put(out);
       ctx.recordAsset({
         kind: 'scene', provider: 'ffmpeg', path: stored.path, hash: stored.hash, bytes: stored.bytes, latencyMs: performance.now() - started,
-        scene: scene.scene - 1, stage: ctx.component, inputs: [assetRef(portrait.path, portrait.hash), assetRef(speech.audio)],
+        scene: scene.scene - 1, stage: ctx.component, inputs: [assetRef(portrait.path, portrait.hash), assetRef(speech.audio), ...(isSceneBackground(background) ? [assetRef(background.background, background.hash)] : [])],
       });
       const r = (v: number) => Math.round(v);
       return {
-        scene: scene.scene, kind: 'presenter', segment: stored.path, duration_sec: durationSec, width, height, cues,
+        scene: scene.scene, kind: 'presenter', segment: stored.path, duration_sec: durationSec, width, height, cues, captioned: false,
         metadata: { lip_sync: false, pose, face: { x: r(placement.face.x), y: r(placement.face.y), w: r(placement.face.w), h: r(placement.face.h) } },
       };
     } finally {

@@ -5,11 +5,17 @@ import type { Box, Pose } from './types.ts';
  *
  *   close   the face box `CLOSE_FACE_SHARE` of the frame's height, centred, its centre a little above the middle
  *   medium  head and shoulders: the face `MEDIUM_FACE_SHARE` of the height, in the upper part of the frame
- *   wide    the whole portrait, smaller (`WIDE_FIT_SHARE` of the frame), centred on a backdrop in its colours
+ *   wide    the whole portrait, smaller (`WIDE_FIT_SHARE` of the frame), centred across and standing on the frame's
+ *           bottom edge (the bust's shirt runs off the frame, as it runs off the portrait)
  *   side    the portrait on one third (the left third of a landscape or square frame, the top third of a
  *           portrait one), the face `SIDE_FACE_SHARE` of that third's height; the rest holds the key phrase
+ *
+ * A portrait that cannot be cut out of its backdrop (a busy one) is not shown as a box: `coverRegion` scales it up
+ * until it covers the pose's region, the face kept as near its place as that allows.
  */
 
+/** A presenter scene's pose when the storyboard names none. */
+export const DEFAULT_POSE: Pose = 'medium';
 export const CLOSE_FACE_SHARE = 0.6;
 export const CLOSE_FACE_CENTRE_Y = 0.45;
 export const MEDIUM_FACE_SHARE = 0.28;
@@ -57,7 +63,7 @@ export function posePlacement(pose: Pose, portrait: PortraitShape, frame: { widt
     case 'wide': {
       const scale = Math.min((WIDE_FIT_SHARE * W) / portrait.width, (WIDE_FIT_SHARE * H) / portrait.height);
       const left = (W - portrait.width * scale) / 2;
-      const top = (H - portrait.height * scale) / 2;
+      const top = H - portrait.height * scale;
       return { pose, scale, left, top, region: full, face: { x: left + f.x * scale, y: top + f.y * scale, w: f.w * scale, h: f.h * scale } };
     }
     case 'side': {
@@ -68,4 +74,19 @@ export function posePlacement(pose: Pose, portrait: PortraitShape, frame: { widt
       return { ...centred(region, scale, SIDE_FACE_CENTRE_Y), text };
     }
   }
+}
+
+/** The placement scaled up, if need be, so the portrait covers its region, and moved as little as that needs. */
+export function coverRegion(placement: Placement, portrait: PortraitShape): Placement {
+  const r = placement.region;
+  const scale = Math.max(placement.scale, r.w / portrait.width, r.h / portrait.height);
+  const k = scale / placement.scale;
+  // Scale about the face's centre, then slide the portrait back over any edge of the region it left bare.
+  const cx = placement.face.x + placement.face.w / 2;
+  const cy = placement.face.y + placement.face.h / 2;
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  const left = clamp(cx - (cx - placement.left) * k, r.x + r.w - portrait.width * scale, r.x);
+  const top = clamp(cy - (cy - placement.top) * k, r.y + r.h - portrait.height * scale, r.y);
+  const f = portrait.face;
+  return { ...placement, scale, left, top, face: { x: left + f.x * scale, y: top + f.y * scale, w: f.w * scale, h: f.h * scale } };
 }

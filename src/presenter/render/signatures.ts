@@ -3,6 +3,8 @@ import { fanOutOutputType, type HandlerSignature, type RoleSpec } from '../../co
 /** What the stages produce, for the flows' role bindings. */
 export const PresenterOutput = {
   speech: 'presenter-speech',
+  background: 'presenter-background',
+  backgrounds: 'presenter-backgrounds',
   sceneVideo: 'presenter-scene-video',
   video: 'presenter-video',
   enhanced: 'presenter-enhanced-video',
@@ -13,7 +15,9 @@ const mayUse = (accepts: string): RoleSpec => ({ accepts, optional: true });
 
 export const PRESENTER_RENDER_SIGNATURES: Readonly<Record<string, HandlerSignature>> = {
   'presenter.scene-speech': { produces: PresenterOutput.speech },
-  'presenter.scene-render': { produces: PresenterOutput.sceneVideo, consumes: { speech: needs(PresenterOutput.speech) } },
+  'presenter.backgrounds': { produces: PresenterOutput.backgrounds, consumes: { storyboard: needs('presenter-storyboard') } },
+  'presenter.scene-background': { produces: PresenterOutput.background },
+  'presenter.scene-render': { produces: PresenterOutput.sceneVideo, consumes: { speech: needs(PresenterOutput.speech), background: mayUse(PresenterOutput.background) } },
   'presenter.broll': { produces: PresenterOutput.sceneVideo, consumes: { speech: needs(PresenterOutput.speech) } },
   'presenter.lipsync': {
     produces: PresenterOutput.sceneVideo,

@@ -58,7 +58,7 @@ export interface SceneSpeech {
   sentences: SpokenSentence[];
 }
 
-/** A scene as a segment (`presenter.scene-render`, `presenter.broll`, then `presenter.lipsync`). */
+/** A scene as a segment (`presenter.scene-render`, `presenter.broll`, then `presenter.lipsync`, which burns the captions). */
 export interface SceneVideo {
   scene: number;
   kind: SceneKind;
@@ -66,7 +66,13 @@ export interface SceneVideo {
   duration_sec: number;
   width: number;
   height: number;
+  /** The scene's captions, timed from its start. */
   cues: Cue[];
+  /**
+   * Whether `cues` are burned into `segment`. A presenter scene is rendered without them (false) and they are burned
+   * after lip sync (`presenter.lipsync`); b-roll comes with them. Absent: burned.
+   */
+  captioned?: boolean;
   metadata: {
     lip_sync: boolean;
     pose?: Pose;

@@ -76,7 +76,7 @@ export interface RgbImage {
   height: number;
 }
 
-type Rgb = [number, number, number];
+export type Rgb = [number, number, number];
 
 /** The background as estimated from the borders: a colour per row, and whether it is plain. */
 export interface Background {
@@ -120,7 +120,7 @@ export async function makeNeutralImage(photo: string, source: string, files: Neu
 }
 
 /** Whether a cut kept a full rectangle covering much of the photo: a picture in a mat, not a product on a backdrop. */
-export function isMat(cut: Cutout, photo: RgbImage): boolean {
+export function isMat(cut: Pick<Cutout, 'data' | 'width' | 'box'>, photo: RgbImage): boolean {
   const { x, y, w, h } = cut.box;
   let solid = 0;
   for (let row = y; row < y + h; row++) {
@@ -185,13 +185,31 @@ export function estimateBackground(image: RgbImage): Background {
 
 /** The product cut out of a plain background, trimmed and padded (see the header). */
 export function cutOut(image: RgbImage, bg: Background, opts: { shadows?: boolean } = {}): Cutout {
+  const rows: Rgb[] = [];
+  for (let y = 0; y < image.height; y++) rows.push(rowColour(bg, y, image.height));
+  const matte = cutMatte(image, rows, opts);
+  return padEvenly(matte.data, image.width, matte.box);
+}
+
+/** What `cutMatte` gives: RGBA at the photo's own size and place, and the box of its solid pixels. */
+export interface Matte {
+  data: Buffer;
+  width: number;
+  height: number;
+  box: { x: number; y: number; w: number; h: number };
+}
+
+/**
+ * The cut itself, at the photo's own size (no trim, no padding), against a backdrop colour per row (`rows`, one per
+ * row of the photo): the flood from the borders, the soft edge with the backdrop taken out of it, and with
+ * `shadows` the floor shadow under the subject's base (see the header). Nothing standing out keeps the whole photo.
+ */
+export function cutMatte(image: RgbImage, rows: readonly Rgb[], opts: { shadows?: boolean } = {}): Matte {
   const { width, height, data } = image;
   const n = width * height;
   const distance = new Float32Array(n);
-  const rows: Rgb[] = [];
   for (let y = 0; y < height; y++) {
-    const row = rowColour(bg, y, height);
-    rows.push(row);
+    const row = rows[y]!;
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
       const i = p * 3;
@@ -242,7 +260,7 @@ export function cutOut(image: RgbImage, bg: Background, opts: { shadows?: boolea
     minX = 0; minY = 0; maxX = width - 1; maxY = height - 1;
     for (let p = 0; p < n; p++) rgba[p * 4 + 3] = 255;
   }
-  return padEvenly(rgba, width, { x: minX, y: minY, w: maxX - minX + 1, h: maxY - minY + 1 });
+  return { data: rgba, width, height, box: { x: minX, y: minY, w: maxX - minX + 1, h: maxY - minY + 1 } };
 }
 
 function ramp(d: number): number {
