@@ -25,6 +25,11 @@ export interface PoseStill extends Placement {
 const VARIANT_HUE_STEP = 137.5;
 /** A variant's backdrop keeps more of its colour, so its hue shows. */
 const VARIANT_SATURATION = 1.1;
+/**
+ * A cut-out above the key phrase (a portrait frame's side pose) ends at its third's bottom edge: that edge fades out
+ * over this share of the part shown, so the bust dissolves into the backdrop instead of ending in a straight cut.
+ */
+const SIDE_FADE_SHARE = 0.3;
 
 /**
  * The backdrop alone: the portrait's colours as a soft gradient, its four quadrants averaged, spread over the frame.
@@ -74,8 +79,24 @@ export async function composePoseStill(
     const scaled = await source.resize(sw, sh, { fit: 'fill', kernel: 'lanczos3' })
       .extend({ bottom: below, extendWith: 'copy' }).png({ compressionLevel: 0 }).toBuffer();
     const part = await sharp(scaled).extract({ left: x0 - left, top: y0 - top, width: x1 - x0, height: y1 - y0 }).png().toBuffer();
-    layers.push({ input: part, left: x0, top: y0 });
+    const above = cut !== undefined && placement.text !== undefined && placement.text.y > 0 && y1 >= r.y + r.h;
+    layers.push({ input: above ? await fadeBottom(part, Math.round((y1 - y0) * SIDE_FADE_SHARE)) : part, left: x0, top: y0 });
   }
   await sharp(base).composite(layers).png().toFile(out);
   return { ...placement, cutout: cut !== undefined };
+}
+
+/** The picture with its alpha ramped down to nothing over its last `rows` rows. */
+async function fadeBottom(png: Buffer, rows: number): Promise<Buffer> {
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { width, height } = info;
+  const start = Math.max(0, height - rows);
+  for (let y = start; y < height; y++) {
+    const k = (height - y) / (height - start + 1);
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4 + 3;
+      data[i] = Math.round(data[i]! * k);
+    }
+  }
+  return sharp(data, { raw: { width, height, channels: 4 } }).png().toBuffer();
 }
