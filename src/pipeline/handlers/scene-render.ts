@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import { type Cue, grabKeyframe, renderScene } from '../../adapters/ffmpeg/index.ts';
+import { type Cue, renderScene } from '../../adapters/ffmpeg/index.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { seedOf } from '../../core/random.ts';
 import { silenceWav } from '../../providers/speech/wav.ts';
@@ -20,7 +20,7 @@ import { cuesForScene, type Subtitles } from './subtitle-build.ts';
 
 /**
  * SceneRender (in each scene child task): the scene's visual, voice, burned-in cues and watermark as one segment,
- * and a thumbnail of it. A take after the first (`task regenerate`) applies the editor's changes: new narration is
+ * and a thumbnail of it (its middle frame, from the same run). A take after the first (`task regenerate`) applies the editor's changes: new narration is
  * spoken again with the scene's voice and its cues rebuilt; new search terms look for another visual; a chosen
  * visual is used as it is. A take without changes moves on to the scene's next visual and another camera move, so
  * it is never the same picture again; the take number is part of the input, so a take once made is reused.
@@ -87,7 +87,8 @@ export function makeSceneRender(deps: PipelineDeps) {
       }
       // Written by the same run as the segment, then stored beside it.
       const stillOut = await deps.assets.scratch('.png');
-      scratch.push(stillOut);
+      const thumbnailOut = await deps.assets.scratch('.jpg');
+      scratch.push(stillOut, thumbnailOut);
       const started = performance.now();
       const segment = await makeAsset(ctx, deps.assets, { kind: 'scene', provider: 'ffmpeg', ext: '.mp4', scene: scene.index }, (out) =>
         renderScene(deps.media, {
@@ -104,12 +105,12 @@ export function makeSceneRender(deps: PipelineDeps) {
           // The first take moves as it always did; each later one moves its own way.
           ...(take > 1 ? { motionSeed: seedOf(`${path.basename(visual.path)}#${take}`) } : {}),
           stillFile: stillOut,
+          thumbnailFile: thumbnailOut,
           out,
           signal: ctx.signal,
         }));
       const still = await storeAsset(ctx, deps.assets, { kind: 'still', provider: 'ffmpeg', scene: scene.index }, stillOut, started);
-      const thumbnail = await makeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', ext: '.jpg', scene: scene.index }, (out) =>
-        grabKeyframe(deps.media.runner, segment, durationSec / 2, out, { signal: ctx.signal }));
+      const thumbnail = await storeAsset(ctx, deps.assets, { kind: 'thumbnail', provider: 'ffmpeg', scene: scene.index }, thumbnailOut, started);
       return {
         index: scene.index, take, segment, thumbnail, still, duration_sec: durationSec, narration,
         visual: { source: visual.provider, term: visual.term ?? null, kind: visual.kind }, cues,
