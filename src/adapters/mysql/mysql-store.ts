@@ -96,7 +96,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   }
 
   createTask(task: NewTask): Promise<CreatedTask> {
-    return withDbRetry(() => createTask(this.handle.batchPool, task));
+    return createTask(this.commits, this.pool, task);
   }
 
   createReusedTask(task: NewTask, from: ReusedFrom): Promise<CreatedTask | undefined> {
