@@ -5,7 +5,7 @@ import {
   type Answer, planAnswers, planCancel, planDispatch, planResume, planResumeFanOut, planRestart, type Rejection, RejectReason,
   snapshotAfter, type TaskWrite,
 } from '../core/engine/transitions.ts';
-import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
+import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot, withInputs } from '../core/engine/task.ts';
 import { componentOf, initialWord, taskStatus } from '../core/word.ts';
 import { logFailedAttempt } from './failure-log.ts';
 import { metrics } from './metrics.ts';
@@ -191,7 +191,10 @@ export class Engine {
     return created;
   }
 
-  /** Dispatches what new tasks' first passes claimed, in one bulk add; a task created without one gets a scheduling pass. */
+  /**
+   * Dispatches what new tasks' first passes claimed, in one bulk add, each job with the task's input (see
+   * `withInputs`); a task created without a first pass gets a scheduling pass.
+   */
   private async begin(created: readonly NewTask[]): Promise<void> {
     const now = Date.now();
     const jobs: ComponentJob[] = [];
@@ -201,7 +204,8 @@ export class Engine {
         continue;
       }
       this.remember(snapshotAfter(task.snapshot, task.first));
-      jobs.push(...task.first.starts.filter(needsJob).map((j) => ({ ...j, dispatchedAt: now })));
+      // A first component has no dependency output to read (those before it were skipped): its input is all it needs.
+      jobs.push(...task.first.starts.filter(needsJob).map((j) => withInputs({ ...j, dispatchedAt: now }, { input: task.input, deps: {} })));
     }
     if (jobs.length > 0) await this.queue.dispatch(jobs);
   }

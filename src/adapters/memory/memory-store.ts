@@ -167,6 +167,11 @@ export class MemoryStore implements TaskStore {
         run.error = finish.error ?? null;
         run.cached = finish.cached === true;
         run.finishedAt = new Date();
+        if (finish.execution) {
+          run.executions++;
+          run.worker = finish.execution.worker;
+          run.startedAt = new Date(finish.execution.startedAtMs);
+        }
       }
     }
     for (const ref of write.abandons) {

@@ -1,6 +1,7 @@
 /**
  * write-runs: the run-row statements of a write (apply-write, apply-writes), whatever the number of tasks.
- *   writes  component_runs, in this order: the finished attempts take their outcome (one UPDATE); the
+ *   writes  component_runs, in this order: the finished attempts take their outcome, and those never marked
+ *             running their worker, start and execution too (one UPDATE); the
  *             abandoned ones are closed as cancelled; a fan-out attempt whose child was resumed is reopened
  *             (started_at moves to now: its time is the redo's, not stretched across both); on cancel, the
  *             task's open attempts are marked cancelled; one row per new attempt is opened (one INSERT)
@@ -33,13 +34,26 @@ export function writeRuns(writes: readonly TaskWrite[], applies: Applies): State
   if (finishes.length > 0) {
     const when = finishes.map(() => 'WHEN (task_id, component, attempt) = (?, ?, ?) THEN ?').join(' ');
     const keyed = (value: (f: (typeof finishes)[number]) => unknown) => finishes.flatMap((f) => [f.taskId, f.component, f.attempt, value(f)]);
+    // An execution never marked running is recorded by its finish: who ran it, from when, and one more execution.
+    const executed = finishes.some((f) => f.execution);
+    const execution = executed
+      ? `, worker = COALESCE(CASE ${when} END, worker), started_at = COALESCE(CASE ${when} END, started_at),
+         executions = executions + CASE ${when} END`
+      : '';
     out.push([
       `UPDATE component_runs SET status = CASE ${when} END, output = CASE ${when} END, error = CASE ${when} END,
-         cached = CASE ${when} END, finished_at = UTC_TIMESTAMP(3)
+         cached = CASE ${when} END, finished_at = UTC_TIMESTAMP(3)${execution}
        WHERE task_id IN (?) AND (task_id, component, attempt) IN (${finishes.map(() => '(?, ?, ?)').join(', ')}) AND ${where}`,
       [
         ...keyed((f) => f.status), ...keyed((f) => json(f.output)), ...keyed((f) => (f.error ? json(f.error) : null)),
-        ...keyed((f) => f.cached === true), [...new Set(finishes.map((f) => f.taskId))], ...finishes.flatMap((f) => [f.taskId, f.component, f.attempt]),
+        ...keyed((f) => f.cached === true),
+        ...(executed
+          ? [
+              ...keyed((f) => f.execution?.worker ?? null), ...keyed((f) => (f.execution ? new Date(f.execution.startedAtMs) : null)),
+              ...keyed((f) => (f.execution ? 1 : 0)),
+            ]
+          : []),
+        [...new Set(finishes.map((f) => f.taskId))], ...finishes.flatMap((f) => [f.taskId, f.component, f.attempt]),
       ],
     ]);
   }
