@@ -14,7 +14,8 @@
  *   locks   the task row (by the UPDATE), then the run rows it touches
  *   reads   right after the UPDATE, in one SELECT: whether it matched (ROW_COUNT(), kept in <tag>_cas)
  *           and the task row as committed now (what a refused write re-plans from)
- *   result  { applied: true }
+ *           after the commit, with `carry`: the task's input and those outputs (read-carried)
+ *   result  { applied: true, carried? }
  *           { applied: false, current }  the version moved (a writer whose lock had expired, or another
  *                  process, got there first): nothing written; the caller re-plans from `current`
  */
@@ -24,14 +25,22 @@ import { json, type ResultSetHeader, type Rows, type Statement } from '../connec
 import type { BatchStep } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
 import { applyWritesTogether } from './apply-writes.ts';
+import { readCarried, toCarried } from './read-carried.ts';
 import { writeRuns } from './write-runs.ts';
 
 
-export function applyWrite(w: TaskWrite): BatchStep<WriteOutcome> {
-  return { key: w.taskId, build: (tag) => build(w, `${tag}_cas`), merge: { merger: applyWritesTogether, payload: w, identity: w.taskId } };
+/** A write, and the outputs to read back for the jobs it starts (see read-carried); none: read nothing back. */
+export interface WriteToApply {
+  write: TaskWrite;
+  carry?: readonly string[];
 }
 
-function build(w: TaskWrite, cas: string) {
+export function applyWrite(w: TaskWrite, carry?: readonly string[]): BatchStep<WriteOutcome> {
+  const payload: WriteToApply = { write: w, ...(carry ? { carry } : {}) };
+  return { key: w.taskId, build: (tag) => build(w, carry, `${tag}_cas`), merge: { merger: applyWritesTogether, payload, identity: w.taskId } };
+}
+
+function build(w: TaskWrite, carry: readonly string[] | undefined, cas: string) {
   const statements: Statement[] = [
     [
       `UPDATE tasks SET slot_word = ?, in_flight = ?, attempts = ?, phase = ?, status = ?, error = ?,
@@ -53,8 +62,12 @@ function build(w: TaskWrite, cas: string) {
   }
   return {
     statements,
-    read(results: unknown[]): WriteOutcome {
-      if ((results[0] as ResultSetHeader).affectedRows === 1) return { applied: true };
+    after: carry ? [readCarried([{ taskId: w.taskId, outputs: carry }], () => `${cas} = 1`)] : [],
+    read(results: unknown[], after: unknown[]): WriteOutcome {
+      if ((results[0] as ResultSetHeader).affectedRows === 1) {
+        const carried = carry ? toCarried(after[0] as Rows).get(w.taskId) : undefined;
+        return carried ? { applied: true, carried } : { applied: true };
+      }
       const row = (results[1] as Rows)[0];
       return { applied: false, current: row && row.id !== null ? toSnapshot(row) : undefined };
     },

@@ -10,22 +10,27 @@
  *             abandons, reopens and cancels (rare) one statement each (write-runs)
  *           events: one INSERT of the lifecycle events of every applied write (the outbox)
  *           — every statement touches only the tasks in <tag>_ok, so a refused write writes nothing
- *   reads   after the commit, in one SELECT: which writes applied, and the refused tasks as they are now
+ *   reads   after the commit, in one SELECT: which writes applied, and the refused tasks as they are now;
+ *           for the writes that ask, one more: their tasks' inputs and outputs to carry (read-carried)
  *   result  per write, in order: { applied: true } or { applied: false, current } (the caller re-plans from it)
  */
 import type { TaskWrite } from '../../../core/engine/transitions.ts';
-import type { WriteOutcome } from '../../../core/ports/task-state.ts';
+import type { CarriedReads, WriteOutcome } from '../../../core/ports/task-state.ts';
 import { json, parseJson, type Rows, type Statement } from '../connection.ts';
 import type { BuiltStep, StepMerger } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
+import type { WriteToApply } from './apply-write.ts';
+import { readCarried, toCarried } from './read-carried.ts';
 import { writeRuns } from './write-runs.ts';
 
 
 export const applyWritesTogether: StepMerger<WriteOutcome> = {
-  build: (tag, payloads) => build(payloads as readonly TaskWrite[], `${tag}_ok`),
+  build: (tag, payloads) => build(payloads as readonly WriteToApply[], `${tag}_ok`),
 };
 
-function build(writes: readonly TaskWrite[], ok: string): BuiltStep<WriteOutcome[]> {
+function build(toApply: readonly WriteToApply[], ok: string): BuiltStep<WriteOutcome[]> {
+  const writes = toApply.map((a) => a.write);
+  const carry = toApply.flatMap((a) => (a.carry ? [{ taskId: a.write.taskId, outputs: a.carry }] : []));
   const ids = writes.map((w) => w.taskId);
   const casPairs = writes.map(() => '(?, ?)').join(', ');
   const casValues = writes.flatMap((w) => [w.taskId, w.expectedVersion]);
@@ -72,12 +77,17 @@ function build(writes: readonly TaskWrite[], ok: string): BuiltStep<WriteOutcome
       `SELECT CAST(${ok} AS CHAR) AS sf_applied, ${SNAPSHOT_COLUMNS} FROM (SELECT 1 AS sf_one) AS one
        LEFT JOIN tasks ON tasks.id IN (?) AND NOT ${applies('tasks.id')}`,
       [ids],
-    ]],
+    ], ...(carry.length > 0 ? [readCarried(carry, applies)] : [])],
     read(_results, after): WriteOutcome[] {
       const rows = after[0] as Rows;
       const applied = new Set(parseJson<string[] | null>(rows[0]?.sf_applied ?? null) ?? []);
       const current = new Map(rows.filter((row) => row.id !== null).map((row) => [String(row.id), toSnapshot(row)]));
-      return writes.map((w) => (applied.has(w.taskId) ? { applied: true } : { applied: false, current: current.get(w.taskId) }));
+      const carried = carry.length > 0 ? toCarried(after[1] as Rows) : new Map<string, CarriedReads>();
+      return writes.map((w) => {
+        if (!applied.has(w.taskId)) return { applied: false, current: current.get(w.taskId) };
+        const read = carried.get(w.taskId);
+        return read ? { applied: true, carried: read } : { applied: true };
+      });
     },
   };
 }
