@@ -4,11 +4,13 @@ import { resolveTaskId, TaskIdError } from '../runtime/task-ids.ts';
 import { TaskStateError } from '../runtime/engine.ts';
 import { PRODUCT_ERROR_STATUS } from '../product/errors.ts';
 import { PRESENTER_ERROR_STATUS, PresenterPhotosRefusedError } from '../presenter/errors.ts';
-import { approveOutput, createPresenter, createPresenterOutput, type PresenterDeps, presenterView } from '../presenter/service.ts';
+import {
+  approveOutput, createPresenter, createPresenterOutput, DEFAULT_PRESENTER_LIST, listPresenters, MAX_PRESENTER_LIST, type PresenterDeps, presenterView,
+} from '../presenter/service.ts';
 import { sendError } from './replies.ts';
 
 /**
- * Presenter videos' routes (docs/presenters.md): `POST /v1/presenters`, `GET /v1/presenters/:id`,
+ * Presenter videos' routes (docs/presenters.md): `POST /v1/presenters`, `GET /v1/presenters`, `GET /v1/presenters/:id`,
  * `POST /v1/presenters/:id/outputs`, `POST /v1/outputs/:id/approvals/:stage`. A presenter output is viewed,
  * downloaded and retried on the output routes product creative registers (`GET /v1/outputs/:id`, `/video`,
  * `POST /v1/outputs/:id/retry`). Ids take a unique prefix of at least 8 characters.
@@ -55,6 +57,10 @@ function presenterRoutes(app: FastifyInstance, deps: PresenterDeps): void {
       return refuse(reply, e, 'unknown-presenter');
     }
   });
+
+  app.get<{ Querystring: { limit?: number } }>('/v1/presenters', {
+    schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_PRESENTER_LIST } }, additionalProperties: false } },
+  }, async (req) => ({ presenters: await listPresenters(deps, req.query.limit ?? DEFAULT_PRESENTER_LIST) }));
 
   app.get<{ Params: { id: string } }>('/v1/presenters/:id', async (req, reply) => {
     try {

@@ -14,7 +14,10 @@ import { type ApprovalRecord, approvalsOf, decideApproval, stageOfGate } from '.
 import { PresenterPhotosRefusedError, PresenterStateError, type PortraitRefusalView } from './errors.ts';
 import { PortraitRefusal } from './identity/errors.ts';
 import { MAX_PORTRAITS, MIN_PORTRAITS, validatePortrait } from './identity/validate-portraits.ts';
+import type { PresenterScript } from './routes/script.ts';
 import type { PresenterOutputSnapshot, PresenterRoute } from './routes/snapshot.ts';
+import type { PresenterStoryboard } from './routes/storyboard.ts';
+import { type StageState, stageLabel, stageStates } from './stage-view.ts';
 import type { NeutralPortrait, PresenterIdentityRef, PresenterSnapshot, VoiceProfile } from './types.ts';
 
 /**
@@ -184,6 +187,23 @@ export async function presenterView(deps: PresenterDeps, id: string): Promise<Pr
   };
 }
 
+export const DEFAULT_PRESENTER_LIST = 20;
+export const MAX_PRESENTER_LIST = 100;
+
+export interface PresenterSummary {
+  id: string;
+  name: string;
+  status: string;
+  phase: string;
+  created_at: string;
+}
+
+/** `GET /v1/presenters`: the presenters, newest first, at most `limit` (1 to MAX_PRESENTER_LIST). */
+export async function listPresenters(deps: Pick<PresenterDeps, 'reads'>, limit = DEFAULT_PRESENTER_LIST): Promise<PresenterSummary[]> {
+  const tasks = await deps.reads.listTasks({ flow: PRESENTER_FLOW, topLevel: true, limit });
+  return tasks.map((t) => ({ id: t.id, name: (t.input as Partial<PresenterSnapshot> | null)?.name ?? t.title ?? '', status: t.status, phase: t.phase, created_at: t.createdAt.toISOString() }));
+}
+
 export interface PresenterOutputView {
   id: string;
   presenter: string;
@@ -198,6 +218,49 @@ export interface PresenterOutputView {
   assets: AssetView[];
   approvals: Array<{ stage: string; approved: boolean; reason: string | null; at: string }>;
   error: TaskRecord['error'];
+  /** The stage the output is at in words, the flows' module statuses: `building storyboard`, `generating audio`, `done`. */
+  stage_label: string;
+  /** Each stage's state, attempts and last error: the route's, then each scene's (`stage-view.ts`). */
+  stages: StageState[];
+  /** What the script stage made, once it has: the transcript and its scenes with their estimated timing. */
+  script: ScriptSummary | null;
+  /** What the storyboard stage made, once it has: the scenes planned with their kind, pose, narration and timing. */
+  storyboard: StoryboardSummary | null;
+}
+
+export interface ScriptSummary {
+  language: string;
+  transcript: string;
+  duration_sec: number;
+  scenes: Array<{ scene: number; text: string; pose: string | null; start_sec: number; duration_sec: number }>;
+}
+
+export interface StoryboardSummary {
+  plan: string;
+  revision: { number: number; reason: string } | null;
+  scenes: Array<{ scene: number; kind: string; pose: string | null; narration: string; background: boolean; start_sec: number | null; duration_sec: number | null }>;
+}
+
+function scriptSummary(made: unknown): ScriptSummary | null {
+  const s = made as PresenterScript | undefined;
+  if (!s || !Array.isArray(s.scenes)) return null;
+  return {
+    language: s.language, transcript: s.transcript, duration_sec: s.duration_sec,
+    scenes: s.scenes.map((x) => ({ scene: x.scene, text: x.text, pose: x.pose ?? null, start_sec: x.start_sec, duration_sec: x.duration_sec })),
+  };
+}
+
+function storyboardSummary(made: unknown): StoryboardSummary | null {
+  const b = made as PresenterStoryboard | undefined;
+  if (!b || !Array.isArray(b.scenes)) return null;
+  return {
+    plan: b.plan, revision: b.revision ?? null,
+    scenes: b.scenes.map((x) => {
+      const t = b.timing?.find((y) => y.scene === x.scene);
+      // A background is an asset path: the view says whether one was chosen, never where it is stored.
+      return { scene: x.scene, kind: x.kind, pose: x.pose ?? null, narration: x.narration, background: typeof x.background === 'string', start_sec: t?.start_sec ?? null, duration_sec: t?.duration_sec ?? null };
+    }),
+  };
 }
 
 /** Whether a task is a presenter output (the output routes and commands serve products' and presenters' alike). */
@@ -236,10 +299,20 @@ export async function presenterOutputView(deps: ProductDeps, id: string): Promis
   }));
   const file = await outputFile(deps, task.id, 'video');
   const approvals = (await approvalsOf(deps.snapshots, task.id)).map((a: ApprovalRecord) => ({ stage: a.stage, approved: a.approved, reason: a.reason ?? null, at: a.at }));
+  // The word as the view read it (snap), the runs for each stage's last error and times.
+  const staged = { word: snap?.word ?? task.word, inFlight, attempts: snap?.attempts ?? task.attempts, runs: await deps.reads.listRuns(task.id), phase: task.phase };
+  const sceneFlow = children.length > 0 ? await deps.flows.byHashOrThrow(children[0]!.flowHash) : null;
+  const stagedScenes = await Promise.all(children.map(async (c, i) => ({ scene: (c.sceneIndex ?? i) + 1, word: c.word, inFlight: c.inFlight, attempts: c.attempts, runs: await deps.reads.listRuns(c.id) })));
+  // A stage made again (a rejection, a retry) shows nothing until its new output is in.
+  const stages = stageStates(flow, staged, sceneFlow, stagedScenes);
+  const madeNow = stages.filter((x) => x.scene === null && x.state === SlotState.succeeded).map((x) => x.component);
+  const made = await deps.reads.outputsOf(task.id, ['Script', 'Storyboard'].filter((c) => madeNow.includes(c)));
   return {
     id: task.id, presenter: snapshot.presenter, route: snapshot.route, status: task.status, phase: task.phase,
     stage: await stageOfOutput(deps, flow, snap?.word ?? 0n, children), waiting_for: gate ? (stageOfGate(gate.name) ?? stageName(gate.name)) : null,
     video: file ? `/v1/outputs/${task.id}/video` : null, scenes, assets: [...own, ...sceneAssets.flat()].map((a) => assetView(a, resolve)), approvals, error: task.error,
+    stage_label: stageLabel(flow, staged, sceneFlow, stagedScenes), stages,
+    script: scriptSummary(made.Script), storyboard: storyboardSummary(made.Storyboard),
   };
 }
 

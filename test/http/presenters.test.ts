@@ -148,6 +148,17 @@ describe('presenter videos over HTTP', function () {
     expect(runs).to.deep.equal(['PresenterPortrait', 'PresenterSheet', 'PresenterVoice']);
   });
 
+  it('lists the presenters newest first (GET /v1/presenters), refusing a limit out of range', async () => {
+    const listed = await get<{ presenters: Array<{ id: string; name: string; phase: string; status: string; created_at: string }> }>('/v1/presenters?limit=5');
+    expect(listed.status).to.equal(200);
+    expect(listed.body.presenters.map((p) => [p.id, p.name, p.phase])).to.deep.include([presenter, 'Ada', 'completed']);
+    expect(listed.body.presenters.every((p) => !Number.isNaN(Date.parse(p.created_at)))).to.equal(true);
+    // Outputs are tasks too, of other flows: none is listed.
+    expect(listed.body.presenters).to.have.length(1);
+    const tooMany = await get('/v1/presenters?limit=1000');
+    expect(tooMany.status).to.equal(400);
+  });
+
   it('refuses a bad route and an unknown option at their pointers before any task', async () => {
     const before = await taskCount();
     const route = await post(`/v1/presenters/${presenter}/outputs`, { contract: 'presenter-output/1', route: 'documentary', script: 'Hello.' });
@@ -169,6 +180,14 @@ describe('presenter videos over HTTP', function () {
     const view = await until(async () => (await get<OutputView>(`/v1/outputs/${id}`)).body, (v) => v.phase === 'completed', 'single output');
     expect(view).to.include({ presenter, route: 'single', stage: 'done', waiting_for: null, video: `/v1/outputs/${id}/video` });
     expect(view.scenes.map((s) => [s.scene, s.kind])).to.deep.equal([[1, 'presenter']]);
+    expect(view.stage_label).to.equal('done');
+    // The scene's own stages follow the fan-out's, each done once, each named in words.
+    const sceneStages = view.stages.filter((s) => s.scene === 1).map((s) => [s.stage, s.label, s.state, s.attempts]);
+    expect(sceneStages).to.deep.equal([
+      ['scene-speech', 'generating audio', 'succeeded', 1], ['scene-render', 'rendering scene', 'succeeded', 1],
+      ['b-roll', 'rendering scene', 'skipped', 0], ['lip-sync', 'syncing lips', 'succeeded', 1],
+    ]);
+    expect(view.stages.filter((s) => s.scene === null).map((s) => s.stage)).to.deep.equal(['script', 'storyboard', 'scenes', 'stitch', 'enhance']);
     // The output's snapshot carries the identity by asset id: the presenter's own portrait and voice profile.
     const identity = (await get(`/v1/presenters/${presenter}`)).body.assets as AssetView[];
     const input = (await server().d.reads.getTask(id))!.input as PresenterOutputSnapshot;
@@ -235,7 +254,15 @@ describe('presenter videos over HTTP', function () {
     const view = () => get<OutputView>(`/v1/outputs/${id}`).then((r) => r.body);
     const atScript = await until(view, (v) => v.waiting_for === 'script', 'script gate');
     expect(atScript.stage).to.equal('script-approval');
+    expect(atScript.stage_label).to.equal('waiting for script approval');
     expect(atScript.approvals).to.deep.equal([]);
+    // Each stage's state: the script made once, its gate waiting, nothing after it run.
+    const byComponent = (v: OutputView) => Object.fromEntries(v.stages.map((s) => [s.component, [s.state, s.in_flight, s.attempts]]));
+    expect(byComponent(atScript)).to.deep.include({ Script: ['succeeded', false, 1], ScriptApproval: ['pending', true, 1], Storyboard: ['pending', false, 0] });
+    expect(atScript.stages.find((s) => s.component === 'Storyboard')).to.include({ stage: 'storyboard', label: 'building storyboard', scene: null, error: null });
+    expect(atScript.script?.scenes.map((s) => s.text)).to.deep.equal(['Hello there.', 'We make bicycles.', 'See you soon.']);
+    expect(atScript.script!.scenes.every((s) => s.duration_sec > 0)).to.equal(true);
+    expect(atScript.storyboard).to.equal(null);
     expect(await runsOf(id)).to.include('Script').and.not.include('Storyboard');
 
     const early = await post(`/v1/outputs/${id}/approvals/storyboard`, { approved: true });
@@ -252,7 +279,11 @@ describe('presenter videos over HTTP', function () {
 
     const approved = await post(`/v1/outputs/${id}/approvals/script`, { approved: true });
     expect(approved.status, JSON.stringify(approved.body)).to.equal(202);
-    await until(view, (v) => v.waiting_for === 'storyboard', 'storyboard gate');
+    const atStoryboard = await until(view, (v) => v.waiting_for === 'storyboard', 'storyboard gate');
+    expect(atStoryboard.stage_label).to.equal('waiting for storyboard approval');
+    expect(atStoryboard.storyboard?.revision).to.equal(null);
+    expect(atStoryboard.storyboard?.scenes.map((s) => [s.scene, s.kind, s.narration])).to.deep.equal([[1, 'presenter', 'Hello there.'], [2, 'presenter', 'We make bicycles.'], [3, 'presenter', 'See you soon.']]);
+    expect(atStoryboard.storyboard!.scenes.every((s) => s.pose !== null && (s.duration_sec ?? 0) > 0)).to.equal(true);
     const first = (await server().d.reads.listRuns(id)).filter((r) => r.component === 'Storyboard');
     expect(first).to.have.length(1);
 
@@ -269,6 +300,8 @@ describe('presenter videos over HTTP', function () {
     expect((await runsOf(presenter)).filter((c) => c === 'PresenterPortrait')).to.have.length(1);
     const after = await view();
     expect(after.approvals.map((a) => [a.stage, a.approved, a.reason])).to.deep.equal([['script', true, null], ['storyboard', false, 'vary the framing']]);
+    expect(after.storyboard?.revision).to.deep.equal({ number: 1, reason: 'vary the framing' });
+    expect(after.stages.find((s) => s.component === 'Storyboard')!.attempts).to.be.at.least(1);
     await server().d.engine.cancel(id);
   });
 

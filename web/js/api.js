@@ -232,3 +232,78 @@ export async function getOutput(id) {
 export async function retryScene(id, scene) {
   return /** @type {{ id: string, status: string }} */ (await request('POST', `${outputPath(id)}/retry`, { contract: 'output-retry/1', from: 'scene-image', scene }));
 }
+
+/**
+ * @typedef {import('./types.js').PresenterView} PresenterView
+ * @typedef {import('./types.js').PresenterSummary} PresenterSummary
+ * @typedef {import('./types.js').PresenterOutputView} PresenterOutputView
+ */
+
+/** @param {string} id */
+export const presenterPath = (id) => `/v1/presenters/${encodeURIComponent(id)}`;
+
+/**
+ * @param {number} limit
+ * @returns {Promise<PresenterSummary[]>}
+ */
+export async function listPresenters(limit) {
+  const data = /** @type {{ presenters?: PresenterSummary[] } | null} */ (await request('GET', `/v1/presenters?limit=${limit}`));
+  return (data && data.presenters) || [];
+}
+
+/**
+ * Creates a presenter from uploaded portraits and a voice sample; a refusal names each photo (`details.refusals`).
+ * @param {{ name: string, photos: Array<{ file: string, asset: string }>, voice_sample: { file: string, asset: string }, voice?: { language?: string } }} body
+ * @returns {Promise<{ id: string, status: string }>}
+ */
+export async function createPresenter(body) {
+  return /** @type {{ id: string, status: string }} */ (await request('POST', '/v1/presenters', { contract: 'presenter-creation/1', ...body }, idempotencyKey()));
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<PresenterView>}
+ */
+export async function getPresenter(id) {
+  return /** @type {PresenterView} */ (await request('GET', presenterPath(id)));
+}
+
+/**
+ * Asks for a presenter video; 409 `presenter-not-ready` while the identity builds.
+ * @param {string} id the presenter
+ * @param {{ route: string, script: string, options?: { format?: string, size?: string } }} body
+ * @returns {Promise<{ id: string, status: string }>}
+ */
+export async function requestPresenterOutput(id, body) {
+  return /** @type {{ id: string, status: string }} */ (await request('POST', `${presenterPath(id)}/outputs`, { contract: 'presenter-output/1', ...body }, idempotencyKey()));
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<PresenterOutputView>}
+ */
+export async function getPresenterOutput(id) {
+  return /** @type {PresenterOutputView} */ (await request('GET', outputPath(id)));
+}
+
+/**
+ * Approves the stage a presenter output waits at, or rejects it with a reason (which remakes the stage).
+ * @param {string} id the output
+ * @param {string} stage `script`, `storyboard`, `background`, `video`
+ * @param {{ approved: true } | { approved: false, reason: string }} decision
+ * @returns {Promise<{ id: string, status: string }>}
+ */
+export async function decideStage(id, stage, decision) {
+  return /** @type {{ id: string, status: string }} */ (await request('POST', `${outputPath(id)}/approvals/${encodeURIComponent(stage)}`, decision));
+}
+
+/**
+ * Runs an ended output again from a stage, or, with `scene`, makes that scene again as a new take.
+ * @param {string} id the output
+ * @param {string} from a stage as the output's `stages` name it
+ * @param {number} [scene] from 1
+ * @returns {Promise<{ id: string, status: string }>}
+ */
+export async function retryFrom(id, from, scene) {
+  return /** @type {{ id: string, status: string }} */ (await request('POST', `${outputPath(id)}/retry`, { contract: 'output-retry/1', from, ...(scene === undefined ? {} : { scene }) }));
+}

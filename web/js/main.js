@@ -6,7 +6,9 @@
 import { ApiError, getMeta, getTask, listTasks, sceneAction, taskAction } from './api.js';
 import { byId, showError } from './dom.js';
 import { openStream } from './events.js';
+import { startPresenters } from './presenters.js';
 import { startProducts } from './products.js';
+import { onTab, startTabKeys } from './tabs.js';
 import { clearEvents, logEvent } from './views/event-log.js';
 import { fillPickers, loadFile, metaFailed, submitForm } from './views/form.js';
 import { markRecent, showRecent } from './views/recent.js';
@@ -353,3 +355,8 @@ function start() {
 
 start();
 startProducts();
+startPresenters();
+onTab('articles', () => {
+  if (/^#(product|presenter)/.test(location.hash)) history.replaceState(null, '', location.pathname);
+});
+startTabKeys();

@@ -11,32 +11,18 @@
 
 import { ApiError, getOutput, getProduct, getTask, requestOutput, retryScene } from './api.js';
 import { byId, showError } from './dom.js';
-import { openStream } from './events.js';
+import { follow, follower, refreshWith, TERMINAL, unfollow } from './follow.js';
 import { startProductForm } from './views/product-form.js';
 import { clearOutputs, outputEnded, renderOutput, showCardError } from './views/outputs.js';
 import { clearProduct, renderProduct } from './views/product.js';
+import { onTab, showView } from './tabs.js';
 
 /**
  * @typedef {import('./types.js').ProductView} ProductView
  * @typedef {import('./types.js').TaskView} TaskView
- * @typedef {import('./events.js').Stream} Stream
+ * @typedef {import('./follow.js').Follower} Follower
  * @typedef {import('./views/outputs.js').OutputState} OutputState
  */
-
-const POLL_MS = 2000;
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
-
-/**
- * Something fetched again on events: one fetch at a time, and one more when asked meanwhile.
- * @typedef {object} Follower
- * @property {Stream | null} stream
- * @property {ReturnType<typeof setInterval> | null} poll
- * @property {Promise<void> | null} inflight
- * @property {boolean} again
- */
-
-/** @returns {Follower} */
-const follower = () => ({ stream: null, poll: null, inflight: null, again: false });
 
 /** The open product. */
 const current = {
@@ -74,83 +60,6 @@ function refusalText(e) {
   if (!(e instanceof ApiError)) return messageOf(e);
   const plain = OUTPUT_REFUSALS[e.code];
   return plain && plain !== e.message && e.code !== 'network' ? `${plain} (${e.message})` : plain ?? e.message;
-}
-
-/**
- * Fetches again through `load`, coalescing calls that come while a fetch runs.
- * @param {Follower} f
- * @param {() => Promise<void>} load
- */
-function refreshWith(f, load) {
-  if (f.inflight) {
-    f.again = true;
-    return f.inflight;
-  }
-  f.inflight = (async () => {
-    do {
-      f.again = false;
-      await load();
-    } while (f.again);
-  })().finally(() => {
-    f.inflight = null;
-  });
-  return f.inflight;
-}
-
-/**
- * Follows a task's events until `ended()`: each event calls `refresh`; without a stream, polling does.
- * @param {Follower} f
- * @param {string} id
- * @param {() => Promise<void>} refresh
- * @param {() => boolean} ended
- * @param {(text: string) => void} say how the stream stands
- */
-function follow(f, id, refresh, ended, say) {
-  unfollow(f);
-  const startPolling = () => {
-    if (f.poll) return;
-    f.poll = setInterval(() => {
-      if (!ended()) {
-        refresh();
-        return;
-      }
-      unfollow(f);
-      say('');
-    }, POLL_MS);
-  };
-  f.stream = openStream(id, {
-    onEvent: (type) => {
-      refresh().then(() => {
-        if (TERMINAL.has(type) && ended()) {
-          unfollow(f);
-          say('');
-        }
-      });
-    },
-    onState: (state) => {
-      if (state === 'live') {
-        say('live');
-        if (f.poll) clearInterval(f.poll);
-        f.poll = null;
-      } else if (state === 'connecting') {
-        say('connecting…');
-      } else if (ended()) {
-        unfollow(f);
-        say('');
-      } else {
-        say(state === 'refused' ? 'polling' : 'reconnecting…');
-        startPolling();
-      }
-    },
-  });
-}
-
-/** @param {Follower} f */
-function unfollow(f) {
-  if (f.stream) f.stream.close();
-  f.stream = null;
-  if (f.poll) clearInterval(f.poll);
-  f.poll = null;
 }
 
 const productEnded = () => current.task !== null && TERMINAL.has(current.task.phase);
@@ -309,20 +218,6 @@ function closeAll() {
   current.outputs.clear();
 }
 
-/**
- * Shows one view, Articles or Products, as the tabs say.
- * @param {'articles' | 'products'} which
- */
-export function showView(which) {
-  for (const name of ['articles', 'products']) {
-    const on = name === which;
-    const tab = byId(`tab-${name}`);
-    tab.setAttribute('aria-selected', String(on));
-    tab.tabIndex = on ? 0 : -1;
-    byId(`${name}-view`).hidden = !on;
-  }
-}
-
 function productFromHash() {
   const m = /^#product=(.+)$/.exec(location.hash);
   return m && m[1] ? decodeURIComponent(m[1]) : null;
@@ -337,22 +232,9 @@ export function startProducts() {
     showError(byId('open-product-error'), id ? '' : 'Paste a product id first.');
     if (id) openProduct(id);
   });
-  byId('tab-articles').addEventListener('click', () => {
-    showView('articles');
-    if (location.hash.startsWith('#product')) history.replaceState(null, '', location.pathname);
-  });
-  byId('tab-products').addEventListener('click', () => {
-    showView('products');
+  onTab('products', () => {
     if (!location.hash.startsWith('#product')) history.replaceState(null, '', current.id ? `#product=${encodeURIComponent(current.id)}` : '#products');
   });
-  // Arrow keys move between the tabs, as a tab list does.
-  for (const [from, to] of [['articles', 'products'], ['products', 'articles']]) {
-    byId(`tab-${from}`).addEventListener('keydown', (e) => {
-      if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-      byId(`tab-${to}`).click();
-      byId(`tab-${to}`).focus();
-    });
-  }
   const onHash = () => {
     const id = productFromHash();
     if (id || location.hash === '#products') showView('products');

@@ -291,4 +291,90 @@
  * @property {Array<{ stage: string, approved: boolean, reason?: string | null }>} approvals
  */
 
+/**
+ * A row of `GET /v1/presenters`, newest first.
+ * @typedef {object} PresenterSummary
+ * @property {string} id
+ * @property {string} name
+ * @property {string} status
+ * @property {string} phase
+ * @property {string} created_at
+ */
+
+/**
+ * The presenter's voice: offline a match to the nearest local voice (`kind: 'match'`), never a clone; with a
+ * cloning provider, the voice it cloned (`kind: 'clone'`).
+ * @typedef {object} VoiceProfile
+ * @property {'match' | 'clone'} kind
+ * @property {string} provider
+ * @property {string} voice `provider:voice`
+ * @property {string} language
+ * @property {number} rate
+ * @property {number} pitch_semitones
+ * @property {{ f0_hz: number, f0_spread: number, speech_rate_sps: number, duration_s: number }} [measured] the sample's own
+ * @property {number} [distance]
+ * @property {string} note
+ */
+
+/**
+ * A presenter as `GET /v1/presenters/:id` sends it; the presenter is a task of the identity flow, of the same id.
+ * @typedef {object} PresenterView
+ * @property {string} id
+ * @property {string} status
+ * @property {string} phase
+ * @property {string} name
+ * @property {{ photos: string[], voice_sample: string, language: string, voice: VoiceProfile | null, portrait: { width: number, height: number } | null }} metadata
+ * @property {GraphAsset[]} assets
+ * @property {Array<{ id: string, route: string, status: string }>} outputs
+ */
+
+/**
+ * One stage of a presenter output: a component of the route's flow, or of one scene's (`scene` from 1).
+ * @typedef {object} StageState
+ * @property {string} stage kebab-case, as the retry route takes it
+ * @property {string} component
+ * @property {string} kind
+ * @property {number | null} scene
+ * @property {string} label what the stage does, in words
+ * @property {SlotState} state
+ * @property {boolean} in_flight
+ * @property {number} attempts
+ * @property {string | null} started_at
+ * @property {string | null} finished_at
+ * @property {TaskError | null} error
+ */
+
+/**
+ * A scene of a presenter output: its chosen take, whether it shows the presenter or b-roll, and its video.
+ * @typedef {object} PresenterScene
+ * @property {number} scene
+ * @property {string} status
+ * @property {string} phase
+ * @property {number} take
+ * @property {string | null} kind `presenter` or `broll`
+ * @property {string | null} pose
+ * @property {{ id: number, url: string } | null} segment
+ */
+
+/**
+ * A presenter output as `GET /v1/outputs/:id` sends it.
+ * @typedef {object} PresenterOutputView
+ * @property {string} id
+ * @property {string} presenter
+ * @property {string} route
+ * @property {string} status
+ * @property {Phase} phase
+ * @property {string} stage
+ * @property {string} stage_label the stage in words: `building storyboard`, `waiting for storyboard approval`, `done`
+ * @property {string | null} waiting_for `script`, `storyboard`, `background`, `video`, or null
+ * @property {string | null} video
+ * @property {PresenterScene[]} scenes
+ * @property {GraphAsset[]} assets
+ * @property {Array<{ stage: string, approved: boolean, reason: string | null, at: string }>} approvals
+ * @property {TaskError | null} error
+ * @property {StageState[]} stages
+ * @property {{ language: string, transcript: string, duration_sec: number, scenes: Array<{ scene: number, text: string, pose: string | null, start_sec: number, duration_sec: number }> } | null} script
+ * @property {{ plan: string, revision: { number: number, reason: string } | null, scenes: Array<{ scene: number, kind: string, pose: string | null, narration: string, background: boolean, start_sec: number | null, duration_sec: number | null }> } | null} storyboard
+ */
+
 export {};

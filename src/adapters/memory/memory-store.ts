@@ -251,7 +251,7 @@ export class MemoryStore implements TaskStore {
 
   async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
     return [...this.tasks.values()]
-      .filter((t) => (!filter.status || t.status === filter.status) && (!filter.phase || t.phase === filter.phase) && (!filter.topLevel || t.parentId === null))
+      .filter((t) => (!filter.status || t.status === filter.status) && (!filter.phase || t.phase === filter.phase) && (!filter.flow || t.flowName === filter.flow) && (!filter.topLevel || t.parentId === null))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .slice(0, filter.limit ?? 50)
       .map((t) => structuredClone(t));

@@ -36,6 +36,8 @@ export interface StoredEvent {
 export interface TaskFilter {
   status?: string;
   phase?: TaskPhase;
+  /** Only tasks of this flow (by name). */
+  flow?: string;
   /** Only tasks that are no fan-out's children. */
   topLevel?: boolean;
   limit?: number;
