@@ -20,6 +20,7 @@ import type { TaskRecords } from '../core/ports/read-model.ts';
 import type { RunOutputs, SnapshotReads } from '../core/ports/task-state.ts';
 import { startFanOut } from './fan-out.ts';
 import { metrics } from './metrics.ts';
+import { AttemptClosedError, RunningMark } from './running-mark.ts';
 import { isRetryableDbError } from '../adapters/mysql/retryable.ts';
 import type { EngineServices } from './services.ts';
 
@@ -27,7 +28,11 @@ import type { EngineServices } from './services.ts';
  * Runs one job. For a `job` component: open the attempt (a job whose attempt
  * is no longer open is dropped unrun), run the handler with the input
  * snapshot, params and dependency outputs under the attempt's timeout, and
- * hand the outcome to the engine's completion path. A `callback` component
+ * hand the outcome to the engine's completion path. A job that carries its
+ * inputs skips the opening: its handler starts at once and its run is marked
+ * running only if it outlives a short grace (`RunningMark`), which aborts it
+ * when the attempt has closed meanwhile; otherwise its answer records the
+ * execution. A `callback` component
  * posts the work to its external service and stays in flight until the
  * service answers or its deadline job fails the attempt; a `fanout` creates
  * its children and stays in flight until they settle.
@@ -70,10 +75,15 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
 
   // A handler whose output is not cached opens its attempt and reads its inputs in one step; the others look
   // for a cached output (or start a service call or fan-out) before they open the attempt.
+  // A job that carries its inputs reads nothing: its handler starts at once, and its run is marked running
+  // only if it takes a while (see `RunningMark`).
   let read: { input: unknown; deps: Record<string, unknown> } | undefined;
   let task: TaskRecord | undefined;
   let opened = false;
-  if (plain && !(cache && cacheVersion !== undefined)) {
+  const carried = plain && !(cache && cacheVersion !== undefined) && job.inputs !== undefined;
+  if (carried) {
+    read = job.inputs!;
+  } else if (plain && !(cache && cacheVersion !== undefined)) {
     read = await store.startAttempt(job.taskId, job.component, job.attempt, worker, component.depends);
     if (!read) return 'dropped';
     opened = true;
@@ -98,6 +108,8 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
   let timer: NodeJS.Timeout | undefined;
   let answer: Answer;
   let runStarted: number | undefined;
+  let mark: RunningMark | undefined;
+  const startedAtMs = Date.now();
   try {
     if (job.handler === InternalQueue.fanout) {
       const services = requireServices(opts, job.component);
@@ -136,7 +148,12 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
         return 'answered';
       }
     }
-    if (!(await open())) return 'dropped';
+    if (carried) {
+      mark = new RunningMark(
+        () => store.startRun(job.taskId, job.component, job.attempt, worker),
+        () => timeout.abort(new AttemptClosedError(job.taskId, job.component, job.attempt)),
+      );
+    } else if (!(await open())) return 'dropped';
     if (job.dispatchedAt !== undefined && job.delayMs === 0) metrics.dispatchLatency.observe((Date.now() - job.dispatchedAt) / 1000);
     runStarted = performance.now();
     const work = handler({ ...base, input, params: component.params, inputs, deps, signal, recordAsset });
@@ -158,12 +175,18 @@ export async function runComponentJob(job: ComponentJob, opts: RunnerOptions): P
     metrics.componentDuration.observe({ flow: flow.name, component: component.name, outcome: 'succeeded' }, (performance.now() - runStarted) / 1000);
     if (key) await cache!.remember(key, answer.output, assetsMade);
   } catch (e) {
+    if (opts.shutdown?.aborted || isRetryableDbError(e)) mark?.cancel();
     if (opts.shutdown?.aborted) throw e; // handed back to the queue: the job runs again elsewhere
     if (isRetryableDbError(e)) throw e; // the store was unreachable: the queue runs the job again; not the handler's failure
     answer = { ...base, ok: false, error: toAnswerError(e) };
     if (runStarted !== undefined) metrics.componentDuration.observe({ flow: flow.name, component: component.name, outcome: 'failed' }, (performance.now() - runStarted) / 1000);
   } finally {
     if (timer) clearTimeout(timer);
+  }
+  if (mark) {
+    const marked = await mark.settle();
+    if (marked === false) return 'dropped';
+    if (marked === undefined) answer = { ...answer, execution: { worker, startedAtMs } };
   }
   if (assetsMade.length > 0) await store.recordAssets(assetsMade);
   await engine.answer(answer);

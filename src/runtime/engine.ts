@@ -5,13 +5,13 @@ import {
   type Answer, planAnswers, planCancel, planDispatch, planResume, planResumeFanOut, planRestart, type Rejection, RejectReason,
   snapshotAfter, type TaskWrite,
 } from '../core/engine/transitions.ts';
-import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot } from '../core/engine/task.ts';
+import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot, withInputs } from '../core/engine/task.ts';
 import { componentOf, initialWord, taskStatus } from '../core/word.ts';
 import { logFailedAttempt } from './failure-log.ts';
 import { metrics } from './metrics.ts';
 import type { LockManager } from '../core/ports/locks.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
-import type { CreatedTask, NewTask, TaskState } from '../core/ports/task-state.ts';
+import type { CarriedReads, CreatedTask, NewTask, TaskState } from '../core/ports/task-state.ts';
 import type { FlowRegistry } from '../core/ports/flow-versions.ts';
 import type { TaskRecords } from '../core/ports/read-model.ts';
 import type { Rejections } from '../core/ports/rejections.ts';
@@ -27,7 +27,9 @@ import type { ReuseLookup } from './reuse/request-reuse.ts';
  * wasted work; the compare-and-swap is what keeps the word right when a lock
  * expired during a pause. After the write commits, the attempts it opened are
  * dispatched in one bulk add; a crash in between leaves claimed work with no
- * job, which the sweeper finds and dispatches again.
+ * job, which the sweeper finds and dispatches again. A write that starts jobs
+ * reads back, in its own round trip, the task's input and the outputs those
+ * jobs depend on, and the jobs carry them: their workers read nothing first.
  *
  * A completion claims the dependents it made runnable in the same write, and
  * settles the task when nothing is left, which is all a scheduling pass would
@@ -191,7 +193,10 @@ export class Engine {
     return created;
   }
 
-  /** Dispatches what new tasks' first passes claimed, in one bulk add; a task created without one gets a scheduling pass. */
+  /**
+   * Dispatches what new tasks' first passes claimed, in one bulk add, each job with the task's input (see
+   * `withInputs`); a task created without a first pass gets a scheduling pass.
+   */
   private async begin(created: readonly NewTask[]): Promise<void> {
     const now = Date.now();
     const jobs: ComponentJob[] = [];
@@ -201,7 +206,8 @@ export class Engine {
         continue;
       }
       this.remember(snapshotAfter(task.snapshot, task.first));
-      jobs.push(...task.first.starts.filter(needsJob).map((j) => ({ ...j, dispatchedAt: now })));
+      // A first component has no dependency output to read (those before it were skipped): its input is all it needs.
+      jobs.push(...task.first.starts.filter(needsJob).map((j) => withInputs({ ...j, dispatchedAt: now }, { input: task.input, deps: {} })));
     }
     if (jobs.length > 0) await this.queue.dispatch(jobs);
   }
@@ -360,6 +366,7 @@ export class Engine {
    */
   private async transition<R>(taskId: string, plan: (flow: CompiledFlow, snap: TaskSnapshot) => Planned<R>): Promise<Planned<R> | undefined> {
     let base: TaskSnapshot | undefined;
+    let carried: { flow: CompiledFlow; reads: CarriedReads } | undefined;
     const planned = await this.locks.withLock(lockKey(taskId), async () => {
       let remembered = this.known.get(taskId);
       let current = remembered ?? (await this.store.readTask(taskId));
@@ -374,8 +381,9 @@ export class Engine {
           current = await this.store.readTask(taskId);
           continue;
         }
-        const outcome = await this.store.applyWrite(p.write);
+        const outcome = await this.store.applyWrite(p.write, carryFor(flow, p.write));
         if (outcome.applied) {
+          if (outcome.carried) carried = { flow, reads: outcome.carried };
           this.remember(snapshotAfter(current, p.write));
           return p;
         }
@@ -392,7 +400,13 @@ export class Engine {
     const write = planned.write;
     if (write && base) {
       const now = Date.now();
-      const jobs = write.starts.filter(needsJob).map((j) => ({ ...j, dispatchedAt: now }));
+      const jobs = write.starts.filter(needsJob).map((j) => {
+        const job = { ...j, dispatchedAt: now };
+        if (!carried) return job;
+        const { input, outputs } = carried.reads;
+        const deps = Object.fromEntries(componentOf(carried.flow, j.component).depends.filter((d) => d in outputs).map((d) => [d, outputs[d]]));
+        return withInputs(job, { input, deps });
+      });
       // A task already running goes on before tasks that have not started.
       if (jobs.length > 0) await this.queue.dispatch(jobs, { ahead: base.phase === TaskPhase.running });
       if (base.parentId && isTerminal(write.phase) && !isTerminal(base.phase)) await this.childSettled(base);
@@ -473,6 +487,16 @@ export class Engine {
       if (result && !('rejected' in result) && key && this.fanOutCache) await this.fanOutCache.remember(key, output);
     }
   }
+}
+
+/**
+ * The dependencies whose outputs the jobs a write starts will read, so the write reads them back once committed
+ * and the jobs carry them (`withInputs`); undefined when it starts no plain job.
+ */
+function carryFor(flow: CompiledFlow, write: TaskWrite): string[] | undefined {
+  const jobs = write.starts.filter((j) => j.kind === 'job');
+  if (jobs.length === 0) return undefined;
+  return [...new Set(jobs.flatMap((j) => componentOf(flow, j.component).depends))];
 }
 
 type NewTaskFields = Pick<NewTask, 'idempotencyKey' | 'parentId' | 'parentComponent' | 'parentAttempt' | 'sceneIndex' | 'take' | 'title' | 'callbackUrl'>;

@@ -62,7 +62,11 @@ describe('component failures in the log (MariaDB + Redis)', function () {
       const snap = await d.store.readTask(id);
       return snap && isTerminal(snap.phase) ? snap : undefined;
     });
-    const failures = lines.filter((l) => l.message === 'component failed' && l.task === id);
+    // The line is logged once the answer's write has committed, so it can come just after the task reads failed.
+    const failures = await eventually('both failures logged', async () => {
+      const logged = lines.filter((l) => l.message === 'component failed' && l.task === id);
+      return logged.length >= 2 ? logged : undefined;
+    });
     expect(failures.map((l) => ({ level: l.level, component: l.component, attempt: l.attempt, code: l.code, retrying: l.retrying }))).to.deep.equal([
       { level: 'warn', component: 'Broken', attempt: 1, code: 'builtin-failure', retrying: true },
       { level: 'warn', component: 'Broken', attempt: 2, code: 'builtin-failure', retrying: false },

@@ -144,7 +144,7 @@ export class MemoryStore implements TaskStore {
     return structuredClone(snap);
   }
 
-  async applyWrite(write: TaskWrite): Promise<WriteOutcome> {
+  async applyWrite(write: TaskWrite, carry?: readonly string[]): Promise<WriteOutcome> {
     const row = this.tasks.get(write.taskId);
     if (!row || row.version !== write.expectedVersion) return { applied: false, current: await this.readTask(write.taskId) };
     Object.assign(row, {
@@ -167,6 +167,11 @@ export class MemoryStore implements TaskStore {
         run.error = finish.error ?? null;
         run.cached = finish.cached === true;
         run.finishedAt = new Date();
+        if (finish.execution) {
+          run.executions++;
+          run.worker = finish.execution.worker;
+          run.startedAt = new Date(finish.execution.startedAtMs);
+        }
       }
     }
     for (const ref of write.abandons) {
@@ -199,7 +204,8 @@ export class MemoryStore implements TaskStore {
       });
     }
     for (const e of write.events) this.pushEvent(write.taskId, e);
-    return { applied: true };
+    if (!carry) return { applied: true };
+    return { applied: true, carried: { input: structuredClone(row.input), outputs: await this.outputsOf(write.taskId, carry) } };
   }
 
   async startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {

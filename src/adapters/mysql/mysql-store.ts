@@ -96,7 +96,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   }
 
   createTask(task: NewTask): Promise<CreatedTask> {
-    return withDbRetry(() => createTask(this.handle.batchPool, task));
+    return createTask(this.commits, this.pool, task);
   }
 
   createReusedTask(task: NewTask, from: ReusedFrom): Promise<CreatedTask | undefined> {
@@ -123,8 +123,8 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
     return withDbRetry(() => readTask(this.pool, id));
   }
 
-  applyWrite(write: TaskWrite): Promise<WriteOutcome> {
-    return this.commits.run(applyWrite(write));
+  applyWrite(write: TaskWrite, carry?: readonly string[]): Promise<WriteOutcome> {
+    return this.commits.run(applyWrite(write, carry));
   }
 
   startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {

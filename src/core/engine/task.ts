@@ -70,6 +70,26 @@ export interface ComponentJob {
   delayMs: number;
   /** When the job was handed to the queue (ms since the epoch), for the dispatch-latency metric. */
   dispatchedAt?: number;
+  /**
+   * What the handler reads, when it was known at dispatch (a new task's first components: the input, no
+   * dependencies' outputs): the worker runs it without reading MySQL first. Absent: the worker reads them.
+   */
+  inputs?: CarriedInputs;
+}
+
+export interface CarriedInputs {
+  input: unknown;
+  deps: Record<string, unknown>;
+}
+
+/** Inputs larger than this (as JSON) stay in MySQL only: a job is a Redis value, kept small. */
+export const CARRIED_INPUTS_MAX_BYTES = 16 * 1024;
+
+/** The job with its inputs to carry, when they are small enough and its handler is a plain job's. */
+export function withInputs(job: ComponentJob, inputs: CarriedInputs): ComponentJob {
+  if (job.kind !== 'job') return job;
+  const size = JSON.stringify(inputs).length;
+  return size <= CARRIED_INPUTS_MAX_BYTES ? { ...job, inputs } : job;
 }
 
 /**

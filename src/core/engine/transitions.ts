@@ -27,6 +27,18 @@ export interface RunFinish {
   error?: TaskError;
   /** The output was reused from an earlier run with the same inputs. */
   cached?: boolean;
+  /** The execution, when it was never marked running (see `RunExecution`): the finish records it. */
+  execution?: RunExecution;
+}
+
+/**
+ * A handler that ran without its run row being marked running: a job that carried its inputs starts at once
+ * and is marked only if it outlives a short grace, so a quick one is written once, at its end, with this.
+ */
+export interface RunExecution {
+  worker: string;
+  /** When the handler started, ms since the epoch. */
+  startedAtMs: number;
 }
 
 export interface RunRef {
@@ -71,8 +83,8 @@ export interface Rejection {
 }
 
 export type Answer =
-  | { taskId: string; component: string; attempt: number; ok: true; output: unknown; cached?: boolean }
-  | { taskId: string; component: string; attempt: number; ok: false; error: AnswerError };
+  | { taskId: string; component: string; attempt: number; ok: true; output: unknown; cached?: boolean; execution?: RunExecution }
+  | { taskId: string; component: string; attempt: number; ok: false; error: AnswerError; execution?: RunExecution };
 
 export interface AnswerError {
   name: string;
@@ -210,7 +222,8 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
   if (answer.ok) {
     write.word = succeed(write.word, c);
     write.inFlight &= ~c.successBit;
-    write.finishes.push({ component: c.name, attempt: answer.attempt, status: RunStatus.succeeded, output: answer.output, ...(answer.cached ? { cached: true } : {}) });
+    write.finishes.push({ component: c.name, attempt: answer.attempt, status: RunStatus.succeeded, output: answer.output, ...(answer.cached ? { cached: true } : {}),
+      ...(answer.execution ? { execution: answer.execution } : {}) });
     write.events.push({ type: EventType.componentSucceeded, slotWord: write.word.toString(), component: c.name, attempt: answer.attempt });
     claimRunnable(flow, write);
     settle(flow, write);
@@ -224,7 +237,7 @@ export function planAnswer(flow: CompiledFlow, snap: TaskSnapshot, answer: Answe
     message: answer.error.message,
     ...(answer.error.code !== undefined ? { code: answer.error.code } : {}),
   };
-  write.finishes.push({ component: c.name, attempt: answer.attempt, status: RunStatus.failed, error });
+  write.finishes.push({ component: c.name, attempt: answer.attempt, status: RunStatus.failed, error, ...(answer.execution ? { execution: answer.execution } : {}) });
   if (answer.error.retryable && answer.attempt < c.attempts) {
     const next = answer.attempt + 1;
     write.attempts[c.name] = next;

@@ -33,7 +33,14 @@ export interface CreatedTask {
 }
 
 /** A conditional write's outcome: applied, or refused with the row as it reads now (undefined: no such task). */
-export type WriteOutcome = { applied: true } | { applied: false; current: TaskSnapshot | undefined };
+export type WriteOutcome = { applied: true; carried?: CarriedReads } | { applied: false; current: TaskSnapshot | undefined };
+
+/** What an applied write read back for the jobs it started: the task's input and its dependencies' outputs. */
+export interface CarriedReads {
+  input: unknown;
+  /** The latest succeeded output of each dependency asked for (a skipped one is absent). */
+  outputs: Record<string, unknown>;
+}
 
 export interface SnapshotReads {
   readTask(id: string): Promise<TaskSnapshot | undefined>;
@@ -72,8 +79,10 @@ export interface TaskState extends SnapshotReads, ChildTasks, SceneTakes, RunOut
   /**
    * Applies the write only if the task's version is still `expectedVersion`. When it moved, nothing is
    * written and the outcome carries the task as it is now, so the caller can plan again without a read.
+   * With `carry` (components of the task), an applied write also reads back, once committed, the task's input
+   * and those components' latest outputs: what the jobs it started need, so they carry it.
    */
-  applyWrite(write: TaskWrite): Promise<WriteOutcome>;
+  applyWrite(write: TaskWrite, carry?: readonly string[]): Promise<WriteOutcome>;
 }
 
 /** Unfinished tasks not written for `idleMs`: candidates for the sweeper. */

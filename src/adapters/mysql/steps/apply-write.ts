@@ -6,39 +6,41 @@
  * sees the first).
  *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1
  *             — only WHERE id = ? AND version = <the version the plan read>
- *           component_runs: closes the finished attempts and opens one row per new attempt, in one
- *             INSERT … ON DUPLICATE KEY UPDATE (a finished attempt's row exists: it was opened when
- *             its component was claimed); when the write also abandons, reopens or cancels runs, the
- *             finishes and the openings go apart, around those, in the order below:
- *             closes the abandoned ones as cancelled; reopens a fan-out attempt whose child was resumed
- *             (started_at moves to now: its time is the redo's, not stretched across both);
- *             on cancel, marks open attempts cancelled
+ *           component_runs: the finished attempts closed, the new ones opened, and (rare) abandons, reopens
+ *             and cancels (write-runs)
  *           events: the lifecycle events of the transition (the outbox)
  *           — every statement after the CAS runs only when the CAS matched (<tag>_cas = 1), so a
  *             refused write writes nothing and the batch needs no second trip to decide
  *   locks   the task row (by the UPDATE), then the run rows it touches
  *   reads   right after the UPDATE, in one SELECT: whether it matched (ROW_COUNT(), kept in <tag>_cas)
  *           and the task row as committed now (what a refused write re-plans from)
- *   result  { applied: true }
+ *           after the commit, with `carry`: the task's input and those outputs (read-carried)
+ *   result  { applied: true, carried? }
  *           { applied: false, current }  the version moved (a writer whose lock had expired, or another
  *                  process, got there first): nothing written; the caller re-plans from `current`
  */
-import { RunStatus, type TaskWrite } from '../../../core/engine/transitions.ts';
-import { TaskPhase } from '../../../core/engine/task.ts';
+import type { TaskWrite } from '../../../core/engine/transitions.ts';
 import type { WriteOutcome } from '../../../core/ports/task-state.ts';
 import { json, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
 import { applyWritesTogether } from './apply-writes.ts';
-import { closeAndOpenRuns, onlyClosesAndOpens } from './close-and-open-runs.ts';
+import { readCarried, toCarried } from './read-carried.ts';
+import { writeRuns } from './write-runs.ts';
 
-const OPEN = [RunStatus.queued, RunStatus.running];
 
-export function applyWrite(w: TaskWrite): BatchStep<WriteOutcome> {
-  return { key: w.taskId, build: (tag) => build(w, `${tag}_cas`), merge: { merger: applyWritesTogether, payload: w, identity: w.taskId } };
+/** A write, and the outputs to read back for the jobs it starts (see read-carried); none: read nothing back. */
+export interface WriteToApply {
+  write: TaskWrite;
+  carry?: readonly string[];
 }
 
-function build(w: TaskWrite, cas: string) {
+export function applyWrite(w: TaskWrite, carry?: readonly string[]): BatchStep<WriteOutcome> {
+  const payload: WriteToApply = { write: w, ...(carry ? { carry } : {}) };
+  return { key: w.taskId, build: (tag) => build(w, carry, `${tag}_cas`), merge: { merger: applyWritesTogether, payload, identity: w.taskId } };
+}
+
+function build(w: TaskWrite, carry: readonly string[] | undefined, cas: string) {
   const statements: Statement[] = [
     [
       `UPDATE tasks SET slot_word = ?, in_flight = ?, attempts = ?, phase = ?, status = ?, error = ?,
@@ -50,44 +52,7 @@ function build(w: TaskWrite, cas: string) {
     // ROW_COUNT() is the UPDATE's; the derived table gives one row even when the task is gone, so <cas> is always set.
     [`SELECT (${cas} := rc.n) AS sf_cas, ${SNAPSHOT_COLUMNS} FROM (SELECT ROW_COUNT() AS n) AS rc LEFT JOIN tasks ON tasks.id = ?`, [w.taskId]],
   ];
-  if (onlyClosesAndOpens(w)) {
-    if (w.finishes.length + w.starts.length > 0) statements.push(closeAndOpenRuns([w], () => [`${cas} = 1`, []]));
-  } else {
-    for (const f of w.finishes) {
-      statements.push([
-        `UPDATE component_runs SET status = ?, output = ?, error = ?, cached = ?, finished_at = UTC_TIMESTAMP(3)
-         WHERE task_id = ? AND component = ? AND attempt = ? AND ${cas} = 1`,
-        [f.status, json(f.output), f.error ? json(f.error) : null, f.cached === true, w.taskId, f.component, f.attempt],
-      ]);
-    }
-    if (w.abandons.length > 0) {
-      statements.push([
-        `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3)
-         WHERE task_id = ? AND (component, attempt) IN (${w.abandons.map(() => '(?, ?)').join(', ')}) AND status IN (?) AND ${cas} = 1`,
-        [RunStatus.cancelled, w.taskId, ...w.abandons.flatMap((r) => [r.component, r.attempt]), OPEN],
-      ]);
-    }
-    if (w.reopen) {
-      statements.push([
-        `UPDATE component_runs SET status = ?, started_at = UTC_TIMESTAMP(3), finished_at = NULL WHERE task_id = ? AND component = ? AND attempt = ? AND ${cas} = 1`,
-        [RunStatus.running, w.taskId, w.reopen.component, w.reopen.attempt],
-      ]);
-    }
-    if (w.phase === TaskPhase.cancelled) {
-      statements.push([
-        `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3) WHERE task_id = ? AND status IN (?) AND ${cas} = 1`,
-        [RunStatus.cancelled, w.taskId, OPEN],
-      ]);
-    }
-    if (w.starts.length > 0) {
-      statements.push([
-        `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at)
-         ${w.starts.map(() => `SELECT ?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3) FROM DUAL WHERE ${cas} = 1`).join(' UNION ALL ')}
-         ON DUPLICATE KEY UPDATE status = VALUES(status), queued_at = VALUES(queued_at)`,
-        w.starts.flatMap((s) => [s.taskId, s.component, s.attempt]),
-      ]);
-    }
-  }
+  statements.push(...writeRuns([w], { where: `${cas} = 1`, when: () => [`${cas} = 1`, []] }));
   if (w.events.length > 0) {
     statements.push([
       `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at)
@@ -97,8 +62,12 @@ function build(w: TaskWrite, cas: string) {
   }
   return {
     statements,
-    read(results: unknown[]): WriteOutcome {
-      if ((results[0] as ResultSetHeader).affectedRows === 1) return { applied: true };
+    after: carry ? [readCarried([{ taskId: w.taskId, outputs: carry }], () => `${cas} = 1`)] : [],
+    read(results: unknown[], after: unknown[]): WriteOutcome {
+      if ((results[0] as ResultSetHeader).affectedRows === 1) {
+        const carried = carry ? toCarried(after[0] as Rows).get(w.taskId) : undefined;
+        return carried ? { applied: true, carried } : { applied: true };
+      }
       const row = (results[1] as Rows)[0];
       return { applied: false, current: row && row.id !== null ? toSnapshot(row) : undefined };
     },

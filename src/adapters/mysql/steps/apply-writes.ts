@@ -7,27 +7,30 @@
  *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1 — one UPDATE of the rows in
  *             <tag>_ok, each still only WHERE (id, version) = (id, the version its plan read)
  *           component_runs: one UPDATE closing every finished attempt, one INSERT opening every new one;
- *             abandons, reopens and cancels (rare) one statement each, as in apply-write
+ *             abandons, reopens and cancels (rare) one statement each (write-runs)
  *           events: one INSERT of the lifecycle events of every applied write (the outbox)
  *           — every statement touches only the tasks in <tag>_ok, so a refused write writes nothing
- *   reads   after the commit, in one SELECT: which writes applied, and the refused tasks as they are now
+ *   reads   after the commit, in one SELECT: which writes applied, and the refused tasks as they are now;
+ *           for the writes that ask, one more: their tasks' inputs and outputs to carry (read-carried)
  *   result  per write, in order: { applied: true } or { applied: false, current } (the caller re-plans from it)
  */
-import { RunStatus, type TaskWrite } from '../../../core/engine/transitions.ts';
-import { TaskPhase } from '../../../core/engine/task.ts';
-import type { WriteOutcome } from '../../../core/ports/task-state.ts';
+import type { TaskWrite } from '../../../core/engine/transitions.ts';
+import type { CarriedReads, WriteOutcome } from '../../../core/ports/task-state.ts';
 import { json, parseJson, type Rows, type Statement } from '../connection.ts';
 import type { BuiltStep, StepMerger } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
-import { closeAndOpenRuns, onlyClosesAndOpens } from './close-and-open-runs.ts';
+import type { WriteToApply } from './apply-write.ts';
+import { readCarried, toCarried } from './read-carried.ts';
+import { writeRuns } from './write-runs.ts';
 
-const OPEN = [RunStatus.queued, RunStatus.running];
 
 export const applyWritesTogether: StepMerger<WriteOutcome> = {
-  build: (tag, payloads) => build(payloads as readonly TaskWrite[], `${tag}_ok`),
+  build: (tag, payloads) => build(payloads as readonly WriteToApply[], `${tag}_ok`),
 };
 
-function build(writes: readonly TaskWrite[], ok: string): BuiltStep<WriteOutcome[]> {
+function build(toApply: readonly WriteToApply[], ok: string): BuiltStep<WriteOutcome[]> {
+  const writes = toApply.map((a) => a.write);
+  const carry = toApply.flatMap((a) => (a.carry ? [{ taskId: a.write.taskId, outputs: a.carry }] : []));
   const ids = writes.map((w) => w.taskId);
   const casPairs = writes.map(() => '(?, ?)').join(', ');
   const casValues = writes.flatMap((w) => [w.taskId, w.expectedVersion]);
@@ -57,11 +60,7 @@ function build(writes: readonly TaskWrite[], ok: string): BuiltStep<WriteOutcome
     ],
   ];
 
-  if (writes.every(onlyClosesAndOpens)) {
-    if (writes.some((w) => w.finishes.length + w.starts.length > 0)) statements.push(closeAndOpenRuns(writes, (w) => [applies('?'), [w.taskId]]));
-  } else {
-    statements.push(...apart(writes, applies));
-  }
+  statements.push(...writeRuns(writes, { where: applies('task_id'), when: (w) => [applies('?'), [w.taskId]] }));
   const events = writes.flatMap((w) => w.events.map((e) => ({ taskId: w.taskId, e })));
   if (events.length > 0) {
     statements.push([
@@ -78,63 +77,17 @@ function build(writes: readonly TaskWrite[], ok: string): BuiltStep<WriteOutcome
       `SELECT CAST(${ok} AS CHAR) AS sf_applied, ${SNAPSHOT_COLUMNS} FROM (SELECT 1 AS sf_one) AS one
        LEFT JOIN tasks ON tasks.id IN (?) AND NOT ${applies('tasks.id')}`,
       [ids],
-    ]],
+    ], ...(carry.length > 0 ? [readCarried(carry, applies)] : [])],
     read(_results, after): WriteOutcome[] {
       const rows = after[0] as Rows;
       const applied = new Set(parseJson<string[] | null>(rows[0]?.sf_applied ?? null) ?? []);
       const current = new Map(rows.filter((row) => row.id !== null).map((row) => [String(row.id), toSnapshot(row)]));
-      return writes.map((w) => (applied.has(w.taskId) ? { applied: true } : { applied: false, current: current.get(w.taskId) }));
+      const carried = carry.length > 0 ? toCarried(after[1] as Rows) : new Map<string, CarriedReads>();
+      return writes.map((w) => {
+        if (!applied.has(w.taskId)) return { applied: false, current: current.get(w.taskId) };
+        const read = carried.get(w.taskId);
+        return read ? { applied: true, carried: read } : { applied: true };
+      });
     },
   };
-}
-
-/** Runs finished, abandoned, reopened, cancelled and opened by statements of their own, in that order, for a batch that needs them. */
-function apart(writes: readonly TaskWrite[], applies: (column: string) => string): Statement[] {
-  const out: Statement[] = [];
-  const finishes = writes.flatMap((w) => w.finishes.map((f) => ({ taskId: w.taskId, ...f })));
-  if (finishes.length > 0) {
-    const when = finishes.map(() => 'WHEN (task_id, component, attempt) = (?, ?, ?) THEN ?').join(' ');
-    const keyed = (value: (f: (typeof finishes)[number]) => unknown) => finishes.flatMap((f) => [f.taskId, f.component, f.attempt, value(f)]);
-    out.push([
-      `UPDATE component_runs SET status = CASE ${when} END, output = CASE ${when} END, error = CASE ${when} END,
-         cached = CASE ${when} END, finished_at = UTC_TIMESTAMP(3)
-       WHERE task_id IN (?) AND (task_id, component, attempt) IN (${finishes.map(() => '(?, ?, ?)').join(', ')}) AND ${applies('task_id')}`,
-      [
-        ...keyed((f) => f.status), ...keyed((f) => json(f.output)), ...keyed((f) => (f.error ? json(f.error) : null)),
-        ...keyed((f) => f.cached === true), [...new Set(finishes.map((f) => f.taskId))], ...finishes.flatMap((f) => [f.taskId, f.component, f.attempt]),
-      ],
-    ]);
-  }
-  for (const w of writes) {
-    if (w.abandons.length > 0) {
-      out.push([
-        `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3)
-         WHERE task_id = ? AND (component, attempt) IN (${w.abandons.map(() => '(?, ?)').join(', ')}) AND status IN (?) AND ${applies('task_id')}`,
-        [RunStatus.cancelled, w.taskId, ...w.abandons.flatMap((r) => [r.component, r.attempt]), OPEN],
-      ]);
-    }
-    if (w.reopen) {
-      out.push([
-        `UPDATE component_runs SET status = ?, started_at = UTC_TIMESTAMP(3), finished_at = NULL
-         WHERE task_id = ? AND component = ? AND attempt = ? AND ${applies('task_id')}`,
-        [RunStatus.running, w.taskId, w.reopen.component, w.reopen.attempt],
-      ]);
-    }
-    if (w.phase === TaskPhase.cancelled) {
-      out.push([
-        `UPDATE component_runs SET status = ?, finished_at = UTC_TIMESTAMP(3) WHERE task_id = ? AND status IN (?) AND ${applies('task_id')}`,
-        [RunStatus.cancelled, w.taskId, OPEN],
-      ]);
-    }
-  }
-  const starts = writes.flatMap((w) => w.starts.map((s) => ({ owner: w.taskId, s })));
-  if (starts.length > 0) {
-    out.push([
-      `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at)
-       ${starts.map(() => `SELECT ?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3) FROM DUAL WHERE ${applies('?')}`).join(' UNION ALL ')}
-       ON DUPLICATE KEY UPDATE status = VALUES(status), queued_at = VALUES(queued_at)`,
-      starts.flatMap(({ owner, s }) => [s.taskId, s.component, s.attempt, owner]),
-    ]);
-  }
-  return out;
 }

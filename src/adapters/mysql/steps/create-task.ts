@@ -1,5 +1,6 @@
 /**
- * create-task: one transaction in one round trip.
+ * create-task: one transaction in one round trip, as a group-commit step: the tasks created at the same
+ * moment (a burst of submissions) go together as three multi-row INSERTs, whatever their number.
  *   writes  tasks (new row: version 1, phase queued; or, with a first pass, the row as that pass
  *             leaves it at version 2), events (`accepted`, then the first pass's events),
  *           component_runs (one queued row per attempt the first pass claimed)
@@ -8,20 +9,35 @@
  *   result  { created: true }  the new task
  *           { created: false } the key already named a task: that task's id,
  *                              nothing written (also under concurrent submissions:
- *                              the losers hit the unique key and read the winner)
+ *                              the losers hit the unique key and read the winner; a batch
+ *                              that hits it is sent again step by step, so only the
+ *                              duplicate's own step fails, and it reads the winner)
  */
 import type { Pool } from 'mysql2/promise';
 import { EventType } from '../../../core/engine/events.ts';
 import { RunStatus } from '../../../core/engine/transitions.ts';
 import type { CreatedTask, NewTask } from '../../../core/ports/task-state.ts';
-import { batch, json, type Rows, type Statement } from '../connection.ts';
+import { json, type Rows, type Statement } from '../connection.ts';
+import type { BatchStep, GroupCommit, StepMerger } from '../group-commit.ts';
 import { toIds } from '../rows.ts';
 
 export const ER_DUP_ENTRY = 1062;
 
-export async function createTask(pool: Pool, task: NewTask): Promise<CreatedTask> {
+const createTasksTogether: StepMerger<void> = {
+  build: (_tag, payloads) => ({ statements: newTaskStatements(payloads as readonly NewTask[]), read: () => payloads.map(() => undefined) }),
+};
+
+function createStep(task: NewTask): BatchStep<void> {
+  return {
+    key: task.id,
+    build: () => ({ statements: newTaskStatements([task]), read: () => undefined }),
+    merge: { merger: createTasksTogether, payload: task, identity: task.id },
+  };
+}
+
+export async function createTask(commits: GroupCommit, pool: Pool, task: NewTask): Promise<CreatedTask> {
   try {
-    await batch(pool, [['START TRANSACTION', []], ...newTaskStatements([task]), ['COMMIT', []]]);
+    await commits.run(createStep(task));
     return { id: task.id, created: true };
   } catch (e) {
     if ((e as { errno?: number }).errno !== ER_DUP_ENTRY) throw e;
