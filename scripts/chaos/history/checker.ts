@@ -25,7 +25,7 @@ import type { HistoryAnswer, HistoryCreated, HistoryEntry, HistoryWrite } from '
 export interface CheckedComponent {
   name: string;
   successBit: bigint;
-  failureBit: bigint;
+  failBit: bigint;
 }
 
 export interface FinalRow {
@@ -78,7 +78,10 @@ export function checkHistory(
   let staleRefused = 0;
   let answerCount = 0;
   let writeCount = 0;
+  const wanted = new Set(tasks);
   for (const e of entries) {
+    // Several scenarios may share one file: only these tasks' entries count.
+    if (!wanted.has(e.task)) continue;
     if (e.kind === 'created') created.set(e.task, e);
     else if (e.kind === 'write') {
       writeCount++;
@@ -121,7 +124,7 @@ export function checkHistory(
         if (!answers.has(attemptKey({ task, component: f.component, attempt: f.attempt }))) {
           problem('unanswered-finish', `${f.component} attempt ${f.attempt} ${f.status} applied without an answer`);
         }
-        const bit = f.status === 'succeeded' ? c.successBit : f.status === 'failed' && !restarted.has(f.component) ? c.failureBit : 0n;
+        const bit = f.status === 'succeeded' ? c.successBit : f.status === 'failed' && !restarted.has(f.component) ? c.failBit : 0n;
         if (bit === 0n) continue;
         if ((word(w.wordBefore) & bit) !== 0n) problem('set-twice', `${f.component} ${f.status} applied on a word that had it already (${w.wordBefore})`);
         if (f.status === 'succeeded') succeeded.set(f.component, (succeeded.get(f.component) ?? 0) + 1);
