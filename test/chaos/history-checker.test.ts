@@ -5,8 +5,8 @@ import type { HistoryEntry, HistoryWrite } from '../../src/runtime/history-log.t
 /** Crafted histories of a two-component task: the checker must pass the right ones and name what is wrong in the others. */
 
 const COMPONENTS: CheckedComponent[] = [
-  { name: 'A', successBit: 0x1n, failureBit: 0x2n },
-  { name: 'B', successBit: 0x4n, failureBit: 0x8n },
+  { name: 'A', successBit: 0x1n, failBit: 0x2n },
+  { name: 'B', successBit: 0x4n, failBit: 0x8n },
 ];
 const T = 'task-1';
 const at = 0;
