@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Rows } from '../../../src/adapters/mysql/connection.ts';
@@ -22,8 +23,8 @@ import { CLIENT_HOSTS, type ClientHost, type Deployment, HOSTS_LOCK_TTL_MS, HOST
  *
  * One line per fault:
  *   fault=<name> tasks=N lost=0 duplicates=N (causes) stale_refused=N recovered_in=Xs
- * `recovered_in` is the time from the heal until everything had settled: every task ended and every answer
- * handed to an engine (late ones included) applied or refused, as the history says.
+ * `recovered_in` is the time from the heal to the first write applied after it: work resumed (0 when it never
+ * stopped, or everything had finished before the heal).
  */
 
 export const HOSTS_SCALES: Record<Scale, { tasks: number; width: number; sleepMs: number; timeoutMs: number; stretch: number }> = {
@@ -42,7 +43,7 @@ export interface FaultReport {
   duplicates: number;
   causes: Record<string, number>;
   staleRefused: number;
-  /** Seconds from the heal to the last entry of these tasks' history (0: all settled before the heal). */
+  /** Seconds from the heal to the first write after it (0: none after it, or at once). */
   recoveredIn: number;
   figures: Record<string, number | string>;
   checks: Checks;
@@ -110,7 +111,7 @@ export const FAULTS: readonly Fault[] = [
     what: 'redis3 killed (one Redlock vote of three gone), back empty later',
     cause: 'a Redis server lost',
     async inject(ctx) {
-      const ms = 6000 * ctx.stretch;
+      const ms = Math.max(5000, 6000 * ctx.stretch);
       const t0 = Date.now();
       await ctx.dep.killServer('redis3');
       await sleep(ms);
@@ -126,7 +127,7 @@ export const FAULTS: readonly Fault[] = [
     what: 'redis2 and redis3 killed (no Redlock quorum), one of them back after a while',
     cause: 'Redlock quorum lost (the answer could not take its lock; the job ran again)',
     async inject(ctx) {
-      const ms = 8000 * ctx.stretch;
+      const ms = Math.max(5000, 8000 * ctx.stretch);
       const t0 = Date.now();
       await Promise.all([ctx.dep.killServer('redis2'), ctx.dep.killServer('redis3')]);
       await sleep(ms);
@@ -159,7 +160,8 @@ export const FAULTS: readonly Fault[] = [
           'SELECT task_id, component, attempt, status, worker, executions FROM component_runs WHERE task_id IN (?)', [[...new Set(running.map((r) => r.taskId))]]);
         for (const row of rows) {
           const key = `${row.task_id}/${row.component}/${row.attempt}`;
-          if (pending.has(key) && row.worker !== ctx.members.worker1.workerId && Number(row.executions) > pending.get(key)!.executions) {
+          // worker1 cannot take a job while it cannot reach Redis: a new execution is another worker's.
+          if (pending.has(key) && Number(row.executions) > pending.get(key)!.executions) {
             pending.delete(key);
             slowest = Math.max(slowest, Date.now() - t0);
           }
@@ -270,12 +272,18 @@ export async function runFault(dep: Deployment, fault: Fault, scale: Scale): Pro
   const audit = await auditTasks(dep.d, flow, ids, checks);
   const duplicates = audit.duplicates.length;
   const causes: Record<string, number> = duplicates > 0 ? { [fault.cause]: duplicates } : {};
-  const last = Math.max(0, ...history.filter((e) => wanted.has(e.task)).map((e) => e.at));
-  const recoveredIn = Math.max(0, last - healedAt) / 1000;
+  const after = history.filter((e) => e.kind === 'write' && wanted.has(e.task) && e.at >= healedAt).map((e) => e.at);
+  const recoveredIn = after.length > 0 ? (Math.min(...after) - healedAt) / 1000 : 0;
   figures.writes = verdict.writes;
   figures.answers = verdict.answers;
   addWindowFigures(fault, figures, history, wanted, checks);
-  if (fault.name === 'slow-links' || fault.name === 'clock-skew') Object.assign(figures, latencyFigures(history, wanted));
+  if (fault.name === 'slow-links') Object.assign(figures, latencyFigures(history, wanted));
+  if (checks.failed.length > 0 || completed < ids.length) {
+    // Kept for a look after the cluster is gone; the one file a failed run leaves.
+    const kept = path.join(os.tmpdir(), `slotflow-hosts-history-${dep.cluster.prefix}-${fault.name}.jsonl`);
+    await copyFile(dep.historyPath, kept).catch(() => undefined);
+    figures.history = kept;
+  }
   return {
     fault: fault.name, tasks: ids.length, completed, lost: ids.length - completed, duplicates, causes, staleRefused: verdict.staleRefused,
     recoveredIn, figures, checks, durationMs: Date.now() - started,

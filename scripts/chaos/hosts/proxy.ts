@@ -95,36 +95,42 @@ export class FaultProxy {
 
   /**
    * Forwards `from` to `to` through the faults. Each chunk is due at its arrival plus the delay, never before the
-   * chunk ahead of it (bytes stay in order under jitter); while the link is blackholed chunks wait in `held`.
+   * chunk ahead of it; one queue and one timer per direction send them strictly in order (timers of different
+   * durations that fall due together may fire in any order, so a timer per chunk could reorder the stream).
+   * While the link is blackholed nothing is sent and the queue only grows.
    */
   private pipe(from: Socket, to: Socket): void {
+    const queue: Array<{ chunk: Buffer; due: number }> = [];
+    let timer: NodeJS.Timeout | undefined;
     let lastDue = 0;
-    let parked: Buffer[] = [];
-    const write = (chunk: Buffer) => {
-      this.stats.bytes += chunk.length;
-      if (!to.destroyed) to.write(chunk);
-    };
-    const forward = (chunk: Buffer) => {
-      if (this.faults.blackhole || parked.length > 0) {
-        if (parked.length === 0) {
-          const release = () => {
-            this.held.delete(release);
-            const chunks = parked;
-            parked = [];
-            for (const c of chunks) forward(c);
-          };
-          this.held.add(release);
-        }
-        parked.push(chunk);
+    let parked = false;
+    const pump = () => {
+      timer = undefined;
+      if (this.faults.blackhole) {
+        parked = true;
+        const release = () => {
+          this.held.delete(release);
+          parked = false;
+          pump();
+        };
+        this.held.add(release);
         return;
       }
-      const wait = Math.max(0, this.faults.delayMs + (this.random() * 2 - 1) * this.faults.jitterMs);
-      if (wait === 0 && lastDue <= Date.now()) return write(chunk);
-      const due = Math.max(Date.now() + wait, lastDue);
-      lastDue = due;
-      setTimeout(() => write(chunk), due - Date.now());
+      const now = Date.now();
+      while (queue.length > 0 && queue[0]!.due <= now) {
+        const { chunk } = queue.shift()!;
+        this.stats.bytes += chunk.length;
+        if (!to.destroyed) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(pump, queue[0]!.due - now);
     };
-    from.on('data', forward);
+    from.on('data', (chunk: Buffer) => {
+      const wait = Math.max(0, this.faults.delayMs + (this.random() * 2 - 1) * this.faults.jitterMs);
+      lastDue = Math.max(Date.now() + wait, lastDue);
+      queue.push({ chunk, due: lastDue });
+      if (timer === undefined && !parked) pump();
+    });
+    from.once('close', () => clearTimeout(timer));
   }
 
   async close(): Promise<void> {
