@@ -27,6 +27,10 @@ export async function runHosts(scale: Scale, only?: readonly string[], print: (l
   try {
     print(`hosts ${dep.cluster.prefix}: ${[...dep.cluster.hosts.values()].map((h) => `${h.name}=${h.address}`).join(' ')}`);
     for (const fault of chosen) {
+      if (scale === 'short' && fault.notInShort && !only) {
+        print(`fault=${fault.name} skipped in the short run: ${fault.notInShort}`);
+        continue;
+      }
       try {
         const r = await runFault(dep, fault, scale);
         run.reports.push(r);
