@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,12 @@ export interface FleetOptions {
   concurrency?: number;
 }
 
+/** Where a process runs: its own environment, and a launcher (a network namespace's `ip netns exec`); default here, with the fleet's. */
+export interface Placement {
+  env?: NodeJS.ProcessEnv;
+  spawn?: (file: string, args: readonly string[], opts: SpawnOptions) => ChildProcess;
+}
+
 /** Processes of every fleet, killed if the harness exits before stopping them. */
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -55,12 +61,13 @@ export class Fleet {
   constructor(private readonly opts: FleetOptions) {}
 
   /** Starts a process and waits until it says it is running. */
-  async start(role: Role): Promise<Member> {
+  async start(role: Role, placement: Placement = {}): Promise<Member> {
     const args = role === 'worker'
       ? ['worker', '--handlers', (this.opts.handlers ?? ['builtin.sleep', 'builtin.noop']).join(','),
         ...(this.opts.concurrency ? ['--concurrency', String(this.opts.concurrency)] : [])]
       : ['scheduler'];
-    const child = spawn(process.execPath, ['bin/slotflow.js', ...args], { cwd: REPO, env: this.opts.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const launch = placement.spawn ?? ((file, a, o) => spawn(file, a, o));
+    const child = launch(process.execPath, ['bin/slotflow.js', ...args], { cwd: REPO, env: placement.env ?? this.opts.env, stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(child);
     child.once('exit', () => running.delete(child));
     let stderr = '';

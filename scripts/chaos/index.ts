@@ -18,7 +18,30 @@
 process.env.SLOTFLOW_LOG_LEVEL ??= 'error';
 
 const args = process.argv.slice(2);
-const usage = 'usage: npm run chaos -- [--short] [--only name,name] [--json] [--list]';
+
+// Reliability across hosts (scripts/chaos/hosts/): network namespaces, fault proxies, the history checker.
+if (args.includes('--cleanup') || args.includes('--hosts')) {
+  const { cleanup, runHosts } = await import('./hosts/index.ts');
+  if (args.includes('--cleanup')) {
+    const removed = await cleanup();
+    console.log(removed.length > 0 ? removed.join('\n') : 'nothing left behind');
+    process.exit(0);
+  }
+  const { hostsUnsupported } = await import('./hosts/cluster.ts');
+  const why = await hostsUnsupported();
+  if (why) {
+    console.error(`--hosts ${why}`);
+    process.exit(2);
+  }
+  const at = args.indexOf('--only');
+  const names = at >= 0 ? (args[at + 1] ?? '').split(',').filter(Boolean) : undefined;
+  const started = Date.now();
+  const run = await runHosts(args.includes('--short') ? 'short' : 'long', names);
+  const failed = run.errors.length + run.reports.filter((r) => r.lost > 0 || r.checks.failed.length > 0).length;
+  console.log(`${run.reports.length + run.errors.length - failed} of ${run.reports.length + run.errors.length} fault(s) passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+const usage = 'usage: npm run chaos -- [--short] [--only name,name] [--json] [--list] | --hosts [--short] [--only fault,fault] | --cleanup';
 const unknown = args.filter((a, i) => !['--short', '--long', '--json', '--list', '--only'].includes(a) && args[i - 1] !== '--only');
 if (unknown.length > 0 || args.includes('--help')) {
   console.error(usage);

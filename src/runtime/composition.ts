@@ -36,6 +36,7 @@ import { compileSettings, type Settings } from '../settings.ts';
 import { newCallbackSecret } from './callback-token.ts';
 import { runComponentJob } from './component-runner.ts';
 import { Engine } from './engine.ts';
+import { historyFromSettings } from './history-log.ts';
 import { FlowCatalog } from './flow-catalog.ts';
 import type { EngineServices } from './services.ts';
 import { RetentionSweeper } from './retention.ts';
@@ -200,7 +201,8 @@ export function connect(settings: Settings): Distributed {
   });
   const locks = new RedlockLocks(lockClients, settings.queuePrefix, { ...DEFAULT_REDLOCK, ttlMs: settings.lockTtlMs });
   const flows = new FlowCatalog(store);
-  const engine = new Engine({ store, flows, queue, locks, reuse: reuseFromSettings(settings, store, flows) });
+  const history = historyFromSettings(settings);
+  const engine = new Engine({ store, flows, queue, locks, reuse: reuseFromSettings(settings, store, flows), history });
   const closers: Array<() => Promise<unknown>> = [];
   const runtime: Distributed = {
     engine,
@@ -216,6 +218,7 @@ export function connect(settings: Settings): Distributed {
       await queue.close();
       await Promise.all([queueRedis, ...lockClients].map((c) => c.quit().catch(() => c.disconnect())));
       await store.close();
+      history.close();
     },
   };
   openRuntimes.add(runtime);

@@ -8,6 +8,7 @@ import {
 import { type ComponentJob, isTerminal, needsJob, TaskPhase, type TaskSnapshot, withInputs } from '../core/engine/task.ts';
 import { componentOf, initialWord, taskStatus } from '../core/word.ts';
 import { logFailedAttempt } from './failure-log.ts';
+import { type HistoryLog, NO_HISTORY } from './history-log.ts';
 import { metrics } from './metrics.ts';
 import type { LockManager } from '../core/ports/locks.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
@@ -101,6 +102,8 @@ export interface EngineDeps {
   jitter?: () => number;
   /** Near-duplicate reuse: a request like a completed one is answered with its video; none: every task runs. */
   reuse?: ReuseLookup;
+  /** Every answer, refusal and applied write, for the chaos history checker; default none. */
+  history?: HistoryLog;
 }
 
 /** Where a finished fan-out's output is filed, so the same inputs skip the children next time. */
@@ -144,6 +147,7 @@ export class Engine {
   private readonly locks: LockManager;
   private readonly jitter: () => number;
   private readonly reuse: ReuseLookup | undefined;
+  private readonly history: HistoryLog;
   fanOutCache: FanOutCache | undefined;
   private readonly known = new Map<string, TaskSnapshot>();
   private readonly waiting = new Map<string, WaitingAnswer[]>();
@@ -155,6 +159,7 @@ export class Engine {
     this.jitter = deps.jitter ?? Math.random;
     this.flows = deps.flows;
     this.reuse = deps.reuse;
+    this.history = deps.history ?? NO_HISTORY;
   }
 
   /**
@@ -201,6 +206,7 @@ export class Engine {
     const now = Date.now();
     const jobs: ComponentJob[] = [];
     for (const task of created) {
+      this.history.created(task.first ? snapshotAfter(task.snapshot, task.first) : task.snapshot);
       if (!task.first) {
         await this.queue.requestSchedule(task.id);
         continue;
@@ -223,6 +229,7 @@ export class Engine {
    * gets the write that applied its answer, or its own rejection.
    */
   async answer(answer: Answer): Promise<MutateResult> {
+    this.history.answer(answer);
     const result = await new Promise<TaskWrite | Rejection>((resolve, reject) => {
       const round = this.waiting.get(answer.taskId);
       if (round) return void round.push({ answer, resolve, reject });
@@ -232,6 +239,7 @@ export class Engine {
     logFailedAttempt(answer, result);
     if ('rejected' in result) {
       metrics.answersRejected.inc({ reason: result.rejected });
+      this.history.refused(answer, result.rejected);
       await this.store.recordRejection(answer.taskId, answer.component, answer.attempt, result.rejected);
     }
     return result;
@@ -384,6 +392,7 @@ export class Engine {
         const outcome = await this.store.applyWrite(p.write, carryFor(flow, p.write));
         if (outcome.applied) {
           if (outcome.carried) carried = { flow, reads: outcome.carried };
+          this.history.applied(current, p.write);
           this.remember(snapshotAfter(current, p.write));
           return p;
         }

@@ -31,6 +31,8 @@ export interface Settings {
   jobLockMs: number;
   stalledIntervalMs: number;
   lockTtlMs: number;
+  /** Where each answer received and each write applied is appended as a JSON line (the chaos history checker reads it); unset: nothing is logged. */
+  historyLog: string | undefined;
   /** Our base URL as external services reach it; default from the HTTP address. */
   publicUrl: string;
   /** Base for relative `params.url` of callback components. */
@@ -106,6 +108,7 @@ export const DEFAULTS: Readonly<Settings> = {
   jobLockMs: 30000,
   stalledIntervalMs: 15000,
   lockTtlMs: 5000,
+  historyLog: undefined,
   // Follows SLOTFLOW_HTTP_ADDR when only that is set (see compileSettings).
   publicUrl: `http://${DEFAULT_HTTP_ADDR}`,
   servicesUrl: undefined,
@@ -232,6 +235,11 @@ export const SETTINGS: SettingsTable = {
   lockTtlMs: {
     variable: 'SLOTFLOW_LOCK_TTL_MS', type: duration, secret: false,
     description: 'time to live of the Redlock lock held on a task while its word changes',
+  },
+  historyLog: {
+    variable: 'SLOTFLOW_HISTORY_LOG', type: file, secret: false,
+    description: 'a file this process appends one JSON line to for each answer it hands the engine, each answer refused and each task write applied (task, components, attempts, word before and after), for the chaos history checker',
+    unset: 'no history is kept',
   },
   publicUrl: {
     variable: 'SLOTFLOW_PUBLIC_URL', type: url(HTTP), secret: false,

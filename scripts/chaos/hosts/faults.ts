@@ -1,0 +1,339 @@
+import { existsSync } from 'node:fs';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Rows } from '../../../src/adapters/mysql/connection.ts';
+import type { CompiledFlow } from '../../../src/core/flow/compile.ts';
+import type { HistoryEntry } from '../../../src/runtime/history-log.ts';
+import type { Member } from '../fleet.ts';
+import { checkHistory, type FinalRow, problemsText, readHistory } from '../history/checker.ts';
+import { Checks, type Scale } from '../report.ts';
+import { auditTasks, openRuns, submitMany, waitForTasks, waitForWork, wideFlow } from '../workload.ts';
+import { CLIENT_HOSTS, type ClientHost, type Deployment, HOSTS_LOCK_TTL_MS, HOSTS_TIMINGS, SERVER_HOSTS } from './deployment.ts';
+
+/**
+ * The faults between hosts, one at a time, each on a fresh set of slotflow
+ * processes (a scheduler on `sched`, a worker on each worker host) over the
+ * same servers. Each submits a workload of a wide flow (8 sleeping
+ * components and a join), injects its fault once a fifth of the work is done,
+ * heals it, waits for every task, stops the processes, and then judges:
+ * the history checker over every process's log, the audit of the rows
+ * (workload.ts), and the fault's own checks.
+ *
+ * One line per fault:
+ *   fault=<name> tasks=N lost=0 duplicates=N (causes) stale_refused=N recovered_in=Xs
+ * `recovered_in` is the time from the heal to the first write applied after it: work resumed (0 when it never
+ * stopped, or everything had finished before the heal).
+ */
+
+export const HOSTS_SCALES: Record<Scale, { tasks: number; width: number; sleepMs: number; timeoutMs: number; stretch: number }> = {
+  short: { tasks: 8, width: 4, sleepMs: 150, timeoutMs: 90000, stretch: 0.5 },
+  long: { tasks: 100, width: 8, sleepMs: 150, timeoutMs: 5 * 60000, stretch: 1 },
+};
+
+/** A job of a silent worker runs again after its BullMQ lock lapses and the next stalled check sees it. */
+export const STALL_BOUND_MS = Number(HOSTS_TIMINGS.SLOTFLOW_JOB_LOCK_MS) + Number(HOSTS_TIMINGS.SLOTFLOW_STALLED_INTERVAL_MS);
+
+export interface FaultReport {
+  fault: string;
+  tasks: number;
+  completed: number;
+  lost: number;
+  duplicates: number;
+  causes: Record<string, number>;
+  staleRefused: number;
+  /** Seconds from the heal to the first write after it (0: none after it, or at once). */
+  recoveredIn: number;
+  figures: Record<string, number | string>;
+  checks: Checks;
+  durationMs: number;
+}
+
+export interface FaultContext {
+  dep: Deployment;
+  scale: Scale;
+  stretch: number;
+  ids: readonly string[];
+  flow: CompiledFlow;
+  members: Record<ClientHost, Member>;
+  checks: Checks;
+  figures: Record<string, number | string>;
+}
+
+export interface Fault {
+  name: string;
+  what: string;
+  /** What duplicate executions during this fault are put down to. */
+  cause: string;
+  /** Environment of a host's process for this fault (a skewed clock). */
+  env?: Partial<Record<ClientHost, NodeJS.ProcessEnv>>;
+  /** Why the short run (npm test) leaves this fault out, when it does: a known defect the long run reports. */
+  notInShort?: string;
+  /** Faults set on links before the processes start and kept for the whole run. */
+  before?(dep: Deployment): void;
+  /** Injects the fault and heals it; resolves to when it was healed. */
+  inject(ctx: FaultContext): Promise<number>;
+}
+
+const sec = (ms: number) => Number((ms / 1000).toFixed(1));
+
+function writesBetween(history: readonly HistoryEntry[], ids: ReadonlySet<string>, from: number, to: number): number {
+  return history.filter((e) => e.kind === 'write' && ids.has(e.task) && e.at >= from && e.at < to).length;
+}
+
+/** Waits until some attempt is running on the member's worker; resolves to those attempts. */
+async function runningOn(ctx: FaultContext, member: Member, timeoutMs = 30000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = (await openRuns(ctx.dep.d, member.workerId)).filter((r) => r.status === 'running');
+    if (runs.length > 0 || Date.now() > until) return runs;
+    await sleep(50);
+  }
+}
+
+export const FAULTS: readonly Fault[] = [
+  {
+    name: 'worker-partition',
+    what: 'worker1 cut off from every host (its veth down) for twice the job lock and the Redlock TTL, mid-job, then healed',
+    cause: 'worker partitioned past its job lock (the job ran again on worker2)',
+    async inject(ctx) {
+      const running = await runningOn(ctx, ctx.members.worker1);
+      ctx.figures.running_at_cut = running.length;
+      const ms = Math.max(2 * (STALL_BOUND_MS + 1000), 2 * HOSTS_LOCK_TTL_MS);
+      await ctx.dep.cluster.partition('worker1');
+      await sleep(ms);
+      await ctx.dep.cluster.heal('worker1');
+      ctx.figures.partition_s = sec(ms);
+      return Date.now();
+    },
+  },
+  {
+    name: 'redis-one-lost',
+    what: 'redis3 killed (one Redlock vote of three gone), back empty later',
+    cause: 'a Redis server lost',
+    notInShort: 'open defect: in short runs no transition was applied between 2 s and 5 s after redis3 was killed though work was left (the long run had 42); RELIABILITY.md',
+    async inject(ctx) {
+      const ms = Math.max(5000, 6000 * ctx.stretch);
+      const t0 = Date.now();
+      await ctx.dep.killServer('redis3');
+      await sleep(ms);
+      ctx.figures.down_s = sec(ms);
+      ctx.figures.window = `${t0}-${Date.now()}`;
+      ctx.dep.startRedis('redis3');
+      await ctx.dep.waitServer('redis3');
+      return Date.now();
+    },
+  },
+  {
+    name: 'redis-two-lost',
+    what: 'redis2 and redis3 killed (no Redlock quorum), one of them back after a while',
+    cause: 'Redlock quorum lost (the answer could not take its lock; the job ran again)',
+    async inject(ctx) {
+      const ms = Math.max(5000, 8000 * ctx.stretch);
+      const t0 = Date.now();
+      await Promise.all([ctx.dep.killServer('redis2'), ctx.dep.killServer('redis3')]);
+      await sleep(ms);
+      ctx.figures.down_s = sec(ms);
+      ctx.figures.window = `${t0}-${Date.now()}`;
+      ctx.dep.startRedis('redis2');
+      await ctx.dep.waitServer('redis2');
+      const healed = Date.now();
+      ctx.dep.startRedis('redis3');
+      await ctx.dep.waitServer('redis3');
+      return healed;
+    },
+  },
+  {
+    name: 'worker-redis-blackhole',
+    what: 'every link from worker1 to the Redis hosts blackholed (nothing forwarded, nothing closed), then healed',
+    cause: 'worker blackholed from Redis past its job lock (the job ran again on worker2)',
+    async inject(ctx) {
+      const ms = 30000 * ctx.stretch;
+      const running = await runningOn(ctx, ctx.members.worker1);
+      ctx.figures.running_at_cut = running.length;
+      const links = (['redis1', 'redis2', 'redis3'] as const).map((r) => ctx.dep.link('worker1', r));
+      const t0 = Date.now();
+      for (const l of links) l.set({ blackhole: true });
+      await sleep(ms);
+      for (const l of links) l.set({ blackhole: false });
+      const healed = Date.now();
+      ctx.figures.blackhole_s = sec(ms);
+      // How soon each attempt that was running on worker1 was answered by another worker: its run again ended then.
+      const keys = new Set(running.map((r) => `${r.taskId}/${r.component}/${r.attempt}`));
+      const again = new Map<string, number>();
+      const history = readHistory(ctx.dep.historyPath);
+      // An attempt whose answer worker1 got applied before the cut needed no second run.
+      for (const e of history) {
+        if (e.kind === 'write' && e.process === ctx.members.worker1.workerId) for (const f of e.finishes) keys.delete(`${e.task}/${f.component}/${f.attempt}`);
+      }
+      ctx.figures.cut_mid_job = keys.size;
+      for (const e of history) {
+        const key = e.kind === 'answer' ? `${e.task}/${e.component}/${e.attempt}` : '';
+        if (keys.has(key) && e.process !== ctx.members.worker1.workerId && !again.has(key)) again.set(key, e.at - t0);
+      }
+      const slowest = Math.max(0, ...again.values());
+      const pending = keys.size - again.size;
+      ctx.figures.ran_again = again.size;
+      ctx.figures.ran_again_within_s = sec(slowest);
+      ctx.figures.bound_s = sec(STALL_BOUND_MS);
+      ctx.checks.expect('every job running on the blackholed worker ran again elsewhere within the job lock plus a stalled interval (plus the run itself and 1 s)',
+        pending === 0 && slowest <= STALL_BOUND_MS + HOSTS_SCALES[ctx.scale].sleepMs + 1000,
+        `${again.size}/${keys.size}, slowest answered ${slowest} ms after the cut, bound ${STALL_BOUND_MS} ms plus the run`);
+      return healed;
+    },
+  },
+  {
+    name: 'slow-links',
+    what: 'every link 100 ± 50 ms each way, 1 % of new connections reset, for the whole run',
+    cause: 'a connection reset on a slow link (the job ran again)',
+    notInShort: 'known defect: under these links some answers are handed to the engine and never applied nor refused (RELIABILITY.md)',
+    before(dep) {
+      for (const p of dep.proxies.values()) p.set({ delayMs: 100, jitterMs: 50, resetProbability: 0.01 });
+    },
+    async inject() {
+      // The fault is on from the start; it is lifted once every task has finished (see runFault).
+      return Date.now();
+    },
+  },
+  {
+    name: 'clock-skew',
+    what: "worker2's wall clock 30 s ahead (libfaketime; its monotonic clock untouched)",
+    cause: 'a skewed clock',
+    env: { worker2: { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', FAKETIME: '+30s', FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_NO_CACHE: '1' } },
+    async inject() {
+      return Date.now();
+    },
+  },
+  {
+    name: 'mysql-disk-full',
+    what: "MySQL's data directory (a tmpfs) filled up for a while, then the filler removed",
+    cause: 'MySQL disk full (the answer or start could not commit; the job ran again)',
+    async inject(ctx) {
+      const filler = path.join(ctx.dep.dir, 'db', 'data', 'filler');
+      const ms = 6000 * ctx.stretch;
+      await fillUp(filler);
+      await sleep(ms);
+      ctx.figures.full_s = sec(ms);
+      await rm(filler, { force: true });
+      return Date.now();
+    },
+  },
+];
+
+/** Writes a file until the disk has no room left (ENOSPC), in 1 MiB pieces. */
+async function fillUp(file: string): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(file, 'w');
+  const block = Buffer.alloc(1 << 20);
+  try {
+    for (;;) await handle.write(block);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    await handle.close();
+  }
+  // The last few pages.
+  await writeFile(`${file}.tail`, Buffer.alloc(4096)).catch(() => undefined);
+}
+
+export async function runFault(dep: Deployment, fault: Fault, scale: Scale): Promise<FaultReport> {
+  const started = Date.now();
+  const opts = HOSTS_SCALES[scale];
+  const checks = new Checks();
+  const figures: Record<string, number | string> = {};
+  const flow = wideFlow(`hosts-${fault.name}`, opts.width, 'builtin.sleep', { ms: opts.sleepMs });
+  for (const p of dep.proxies.values()) p.clear();
+  fault.before?.(dep);
+  const fleet = dep.fleet;
+  const firstMember = fleet.members.length;
+  let ids: string[];
+  let healedAt: number;
+  let completed: number;
+  try {
+    const [worker1, worker2, sched] = await Promise.all(CLIENT_HOSTS.map((h) =>
+      dep.startProcess(h === 'sched' ? 'scheduler' : 'worker', h, fault.env?.[h])));
+    const members = { sched: sched!, worker1: worker1!, worker2: worker2! };
+    const t0 = Date.now();
+    ids = await submitMany(dep.d, flow, opts.tasks);
+    await waitForWork(dep.d, ids, flow, 0.2, opts.timeoutMs);
+    healedAt = await fault.inject({ dep, scale, stretch: opts.stretch, ids, flow, members, checks, figures });
+    const done = await waitForTasks(dep.d, ids, opts.timeoutMs);
+    completed = done.completed;
+    const elapsed = Date.now() - t0;
+    figures.tasks_per_s = Number((ids.length / (elapsed / 1000)).toFixed(1));
+    checks.expect('no slotflow process exited on its own', fleet.crashed.length === 0, fleet.describeCrashes() || undefined);
+  } finally {
+    await Promise.all(fleet.members.slice(firstMember).map((m) => fleet.stop(m, 5000)));
+    for (const p of dep.proxies.values()) p.clear();
+  }
+
+  const history = existsSync(dep.historyPath) ? readHistory(dep.historyPath) : [];
+  const wanted = new Set(ids);
+  const finals = new Map<string, FinalRow>();
+  const [rows] = await dep.d.store.handle.pool.query<Rows>('SELECT id, slot_word, phase FROM tasks WHERE id IN (?)', [ids]);
+  for (const r of rows) finals.set(String(r.id), { word: BigInt(r.slot_word as string), phase: String(r.phase) });
+  const verdict = checkHistory(history, flow.components, ids, finals);
+  checks.expect('history: each answer applied once, the word is their fold, no stale answer accepted, every task terminal', verdict.ok, problemsText(verdict) || undefined);
+  const audit = await auditTasks(dep.d, flow, ids, checks);
+  const duplicates = audit.duplicates.length;
+  const causes: Record<string, number> = duplicates > 0 ? { [fault.cause]: duplicates } : {};
+  const after = history.filter((e) => e.kind === 'write' && wanted.has(e.task) && e.at >= healedAt).map((e) => e.at);
+  const recoveredIn = after.length > 0 ? (Math.min(...after) - healedAt) / 1000 : 0;
+  figures.writes = verdict.writes;
+  figures.answers = verdict.answers;
+  addWindowFigures(fault, figures, history, wanted, checks);
+  if (fault.name === 'slow-links') Object.assign(figures, latencyFigures(history, wanted));
+  if (checks.failed.length > 0 || completed < ids.length) {
+    // Kept for a look after the cluster is gone; the one file a failed run leaves.
+    const kept = path.join(os.tmpdir(), `slotflow-hosts-history-${dep.cluster.prefix}-${fault.name}.jsonl`);
+    await copyFile(dep.historyPath, kept).catch(() => undefined);
+    figures.history = kept;
+  }
+  return {
+    fault: fault.name, tasks: ids.length, completed, lost: ids.length - completed, duplicates, causes, staleRefused: verdict.staleRefused,
+    recoveredIn, figures, checks, durationMs: Date.now() - started,
+  };
+}
+
+/** For the Redis faults: writes applied while servers were away (one lost: must go on; two lost: must stop once the held locks are done). */
+function addWindowFigures(fault: Fault, figures: Record<string, number | string>, history: readonly HistoryEntry[], ids: ReadonlySet<string>, checks: Checks): void {
+  const window = figures.window;
+  if (typeof window !== 'string') return;
+  delete figures.window;
+  const [from, to] = window.split('-').map(Number) as [number, number];
+  // Locks taken before the kill may still finish their writes: one lock TTL of grace.
+  const during = writesBetween(history, ids, from + HOSTS_LOCK_TTL_MS, to);
+  figures.writes_while_down = during;
+  // Tasks with writes after the window: work that was left to do while the server was away.
+  const later = new Set(history.filter((e) => e.kind === 'write' && ids.has(e.task) && e.at >= to).map((e) => e.task)).size;
+  if (fault.name === 'redis-one-lost') {
+    checks.expect('transitions go on with one Redis server of three lost', during > 0 || later === 0, `${during} writes while down, ${later} task(s) still moving after`);
+  }
+  if (fault.name === 'redis-two-lost') checks.expect('no transition while two Redis servers of three are lost (no quorum)', during === 0, `${during} writes`);
+}
+
+/** Task latency (created to last write) p50 and p99, from the history. */
+function latencyFigures(history: readonly HistoryEntry[], ids: ReadonlySet<string>): Record<string, number> {
+  const createdAt = new Map<string, number>();
+  const lastAt = new Map<string, number>();
+  for (const e of history) {
+    if (!ids.has(e.task)) continue;
+    if (e.kind === 'created') createdAt.set(e.task, e.at);
+    if (e.kind === 'write') lastAt.set(e.task, Math.max(lastAt.get(e.task) ?? 0, e.at));
+  }
+  const spans = [...createdAt].map(([t, at]) => (lastAt.get(t) ?? at) - at).sort((a, b) => a - b);
+  const rank = (q: number) => spans[Math.min(spans.length - 1, Math.ceil(q * spans.length) - 1)] ?? 0;
+  return { task_p50_s: sec(rank(0.5)), task_p99_s: sec(rank(0.99)) };
+}
+
+export function faultLine(r: FaultReport): string {
+  const causes = Object.entries(r.causes).map(([c, n]) => `${n} ${c}`).join(', ');
+  const figures = Object.entries(r.figures).map(([k, v]) => `${k}=${v}`).join(' ');
+  const failed = r.checks.failed;
+  const verdict = r.lost === 0 && failed.length === 0 ? 'PASS' : `FAIL (${failed.length} check(s) failed)`;
+  return `fault=${r.fault} tasks=${r.tasks} lost=${r.lost} duplicates=${r.duplicates}${causes ? ` (${causes})` : ''} stale_refused=${r.staleRefused} ` +
+    `recovered_in=${r.recoveredIn.toFixed(1)}s ${figures} ${(r.durationMs / 1000).toFixed(1)}s ${verdict}`;
+}
+
+export const SERVERS = SERVER_HOSTS;
