@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { fullRegistry } from '../../src/runtime/composition.ts';
 import type { Meta } from '../../src/http/meta.ts';
 import { startHttp } from '../../src/http/start.ts';
 import { connect, type Distributed, startScheduler, startWorker } from '../../src/runtime/composition.ts';
+import { launchChromium, recordPageErrors } from '../support/browser.ts';
 import { useFreshEnv } from '../support/env.ts';
 
 /**
@@ -20,7 +20,6 @@ import { useFreshEnv } from '../support/env.ts';
  * with helpers (`__name`) that do not exist in the browser.
  */
 
-const CHROMIUM = process.env.SLOTFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT_DIR = 'test-output';
 
 const ARTICLE = [
@@ -48,7 +47,6 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
 
   before(async function () {
     this.timeout(60000);
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set SLOTFLOW_TEST_CHROMIUM`);
     const { settings } = env();
     d = connect({ ...settings, httpAddr: '127.0.0.1:0' });
     await startScheduler(d, settings);
@@ -56,23 +54,12 @@ describe('editors\' page in Chromium (MariaDB + Redis)', function () {
     const { url } = await startHttp(d, { ...settings, httpAddr: '127.0.0.1:0' });
     base = url;
     profile = await mkdtemp(path.join(os.tmpdir(), 'slotflow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchChromium(profile);
   });
 
   async function openPage(): Promise<Page> {
     const page = context!.pages()[0] ?? (await context!.newPage());
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) pageErrors.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    recordPageErrors(page, pageErrors);
     const res = await page.goto(base + '/');
     expect(res?.status(), 'GET /').to.equal(200);
     return page;

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startHttp } from '../../src/http/start.ts';
 import type { PresenterOutputView, PresenterView } from '../../src/presenter/service.ts';
 import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
+import { launchChromium, recordPageErrors } from '../support/browser.ts';
 import { useFreshEnv } from '../support/env.ts';
 
 /**
@@ -22,7 +22,6 @@ import { useFreshEnv } from '../support/env.ts';
  * not exist in the browser.
  */
 
-const CHROMIUM = process.env.SLOTFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT_DIR = 'test-output';
 const SAMPLES = 'examples/presenter';
 const NAME = 'Ada';
@@ -51,7 +50,6 @@ describe('the Presenters view in Chromium (MariaDB + Redis)', function () {
 
   before(async function () {
     this.timeout(60000);
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set SLOTFLOW_TEST_CHROMIUM`);
     const { settings } = env();
     d = connect({ ...settings, httpAddr: '127.0.0.1:0' });
     await startScheduler(d, settings);
@@ -59,25 +57,14 @@ describe('the Presenters view in Chromium (MariaDB + Redis)', function () {
     base = (await startHttp(d, { ...settings, httpAddr: '127.0.0.1:0' })).url;
     profile = await mkdtemp(path.join(os.tmpdir(), 'slotflow-chromium-'));
     await mkdir(OUTPUT_DIR, { recursive: true });
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchChromium(profile);
   });
 
   async function openPresenters(hash = ''): Promise<Page> {
     const page = context!.pages()[0] ?? (await context!.newPage());
     if (!listening.has(page)) {
       listening.add(page);
-      page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-      page.on('response', (r) => {
-        if (r.status() >= 400) pageErrors.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
-      });
-      page.on('console', (m) => {
-        if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-      });
+      recordPageErrors(page, pageErrors);
     }
     // A fresh document each time: from the same page, a change of the hash alone would not load the page again.
     await page.goto('about:blank');

@@ -3,13 +3,14 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { AssetStore } from '../../src/adapters/asset-store.ts';
 import { startHttp } from '../../src/http/start.ts';
 import { registerProductCreative } from '../../src/product/register-creative.ts';
 import { registerProductIdentity } from '../../src/product/register.ts';
 import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
+import { launchChromium, recordPageErrors } from '../support/browser.ts';
 import { useFreshEnv } from '../support/env.ts';
 
 /**
@@ -26,7 +27,6 @@ import { useFreshEnv } from '../support/env.ts';
  * with helpers (`__name`) that do not exist in the browser.
  */
 
-const CHROMIUM = process.env.SLOTFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT_DIR = 'test-output';
 const SAMPLES = 'examples/product';
 const NAME = 'Travel mug';
@@ -81,7 +81,6 @@ describe('the Products view in Chromium (MariaDB + Redis)', function () {
 
   before(async function () {
     this.timeout(60000);
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set SLOTFLOW_TEST_CHROMIUM`);
     const { settings } = env();
     d = connect({ ...settings, httpAddr: '127.0.0.1:0' });
     await startScheduler(d, settings);
@@ -103,25 +102,14 @@ describe('the Products view in Chromium (MariaDB + Redis)', function () {
       photos = ['front.jpg', 'angled.jpg', 'side.jpg'].map((f) => path.join(scratch!, f));
       for (const [i, file] of photos.entries()) await drawPhoto(file, i);
     }
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchChromium(profile);
   });
 
   async function openProducts(): Promise<Page> {
     const page = context!.pages()[0] ?? (await context!.newPage());
     if (!listening.has(page)) {
       listening.add(page);
-      page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-      page.on('response', (r) => {
-        if (r.status() >= 400) pageErrors.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
-      });
-      page.on('console', (m) => {
-        if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-      });
+      recordPageErrors(page, pageErrors);
     }
     const res = await page.goto(base + '/');
     expect(res?.status(), 'GET /').to.equal(200);

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { FfmpegRunner, grabFrame, probe } from '../../src/adapters/ffmpeg/index.ts';
 import { startHttp } from '../../src/http/start.ts';
 import { FPS } from '../../src/pipeline/formats.ts';
 import { TITLE_CARD_SEC } from '../../src/pipeline/handlers/title-card.ts';
 import { connect, type Distributed, fullRegistry, startScheduler, startWorker } from '../../src/runtime/composition.ts';
+import { launchChromium, recordPageErrors } from '../support/browser.ts';
 import { useFreshEnv } from '../support/env.ts';
 
 /**
@@ -26,7 +26,6 @@ import { useFreshEnv } from '../support/env.ts';
  * with helpers (`__name`) that do not exist in the browser.
  */
 
-const CHROMIUM = process.env.SLOTFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT_DIR = 'test-output';
 const TITLE = 'A library on the water';
 const ARTICLE = [
@@ -62,7 +61,6 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
 
   before(async function () {
     this.timeout(60000);
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set SLOTFLOW_TEST_CHROMIUM`);
     const { settings } = env();
     d = connect({ ...settings, httpAddr: '127.0.0.1:0' });
     await startScheduler(d, settings);
@@ -70,12 +68,7 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
     base = (await startHttp(d, { ...settings, httpAddr: '127.0.0.1:0' })).url;
     profile = await mkdtemp(path.join(os.tmpdir(), 'slotflow-chromium-'));
     scratch = await mkdtemp(path.join(os.tmpdir(), 'slotflow-review-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchChromium(profile);
   });
 
   async function getView(id: string): Promise<View> {
@@ -153,13 +146,7 @@ describe('the review loop in Chromium (MariaDB + Redis)', function () {
 
   it('regenerates scene 2 with new narration, makes a third take unchanged, and brings the first video back by choosing take 1', async function () {
     const page = context!.pages()[0] ?? (await context!.newPage());
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) pageErrors.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    recordPageErrors(page, pageErrors);
     await mkdir(OUTPUT_DIR, { recursive: true });
     expect((await page.goto(`${base}/`))?.status(), 'GET /').to.equal(200);
     await page.waitForFunction(`!document.querySelector('[data-testid="submit"]').disabled`, undefined, { timeout: 10000 });
