@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import { hostsUnsupported } from '../../scripts/chaos/hosts/cluster.ts';
+import { FAULTS } from '../../scripts/chaos/hosts/faults.ts';
 import { runHosts } from '../../scripts/chaos/hosts/index.ts';
 import { openRuntimes } from '../../src/runtime/composition.ts';
 
@@ -26,6 +27,8 @@ describe('chaos: faults between hosts (short)', function () {
     const run = await runHosts('short', undefined, (line) => lines.push(line));
     const text = lines.join('\n');
     expect(run.errors.map((e) => `${e.fault}: ${e.error.message}`), text).to.deep.equal([]);
+    // Every fault of the short run reported: an empty run must not pass the checks below.
+    expect(run.reports.map((r) => r.fault), text).to.deep.equal(FAULTS.filter((f) => !f.notInShort).map((f) => f.name));
     for (const r of run.reports) {
       expect(r.lost, text).to.equal(0);
       expect(r.checks.failed.map((c) => `${r.fault}: ${c.what}: ${c.detail ?? ''}`), text).to.deep.equal([]);
