@@ -1,0 +1,100 @@
+// The CLI's sources as one ES module, made with esbuild (the compiler tsx itself uses) and kept in
+// node_modules/.cache/slotflow. A manifest lists every file that went in with its size and modification
+// time; the bundle is used only while all of them are unchanged, and made again otherwise. Packages stay
+// imports, so only the repository's own TypeScript and JSON are bundled.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ENTRY = 'src/cli/main.ts';
+const CACHE = path.join(ROOT, 'node_modules', '.cache', 'slotflow');
+const MANIFEST = path.join(CACHE, 'cli.json');
+/** Bumped whenever the build below changes, so a bundle made by an older launcher is not used. */
+const FORMAT = 1;
+
+/** The bundle's file URL, made first if the sources changed; undefined if it cannot be made (then run through tsx). */
+export async function cliBundle() {
+  const current = readManifest();
+  if (current && unchanged(current.inputs)) return pathToFileURL(path.join(CACHE, current.bundle)).href;
+  try {
+    return pathToFileURL(await build()).href;
+  } catch (err) {
+    if (process.env.SLOTFLOW_DEBUG_BUNDLE === '1') console.error('slotflow: no bundle:', err);
+    return undefined;
+  }
+}
+
+function readManifest() {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
+    return manifest.format === FORMAT ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function unchanged(inputs) {
+  for (const [file, [size, mtimeMs]] of Object.entries(inputs)) {
+    let stat;
+    try {
+      stat = fs.statSync(path.join(ROOT, file));
+    } catch {
+      return false;
+    }
+    if (stat.size !== size || stat.mtimeMs !== mtimeMs) return false;
+  }
+  return true;
+}
+
+/**
+ * Each module keeps its own `import.meta.url` (the sources find their data files from it), so the plugin
+ * writes the original file's URL in its place. Names are kept because errors report their class's name.
+ */
+async function build() {
+  const { build: esbuild } = await import('esbuild');
+  const stamps = {};
+  const keepOwnUrl = {
+    name: 'slotflow-own-url',
+    setup(b) {
+      b.onLoad({ filter: /\.(ts|json)$/ }, async (args) => {
+        const stat = await fs.promises.stat(args.path);
+        stamps[path.relative(ROOT, args.path)] = [stat.size, stat.mtimeMs];
+        const text = await fs.promises.readFile(args.path, 'utf8');
+        if (args.path.endsWith('.json')) return { contents: text, loader: 'json' };
+        return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+      });
+    },
+  };
+  const result = await esbuild({
+    absWorkingDir: ROOT,
+    entryPoints: [ENTRY],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    keepNames: true,
+    plugins: [keepOwnUrl],
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].contents;
+  const name = `cli-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
+  fs.mkdirSync(CACHE, { recursive: true });
+  const file = path.join(CACHE, name);
+  // Written under a private name and renamed, so a CLI starting at the same moment never reads half a file.
+  writeAtomically(file, code);
+  writeAtomically(MANIFEST, JSON.stringify({ format: FORMAT, bundle: name, inputs: stamps }));
+  for (const old of fs.readdirSync(CACHE)) {
+    if (old.startsWith('cli-') && old !== name) fs.rmSync(path.join(CACHE, old), { force: true });
+  }
+  return file;
+}
+
+function writeAtomically(file, contents) {
+  const scratch = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(scratch, contents);
+  fs.renameSync(scratch, file);
+}
