@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRY = 'src/cli/main.ts';
-const CACHE = path.join(ROOT, 'node_modules', '.cache', 'slotflow');
+// One directory per checkout: the bundle holds the checkout's own file URLs, and worktrees may share node_modules.
+const CACHE = path.join(ROOT, 'node_modules', '.cache', 'slotflow', createHash('sha256').update(ROOT).digest('hex').slice(0, 12));
 const MANIFEST = path.join(CACHE, 'cli.json');
 /** Bumped whenever the build below changes, so a bundle made by an older launcher is not used. */
 const FORMAT = 1;
