@@ -13,7 +13,7 @@ const ENTRY = 'src/cli/main.ts';
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'slotflow', createHash('sha256').update(ROOT).digest('hex').slice(0, 12));
 const MANIFEST = path.join(CACHE, 'cli.json');
 /** Bumped whenever the build below changes, so a bundle made by an older launcher is not used. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** The bundle's file URL, made first if the sources changed; undefined if it cannot be made (then run through tsx). */
 export async function cliBundle() {
@@ -68,10 +68,14 @@ async function build() {
       });
     },
   };
+  const scratch = path.join(CACHE, `build-${process.pid}`);
   const result = await esbuild({
     absWorkingDir: ROOT,
-    entryPoints: [ENTRY],
+    entryPoints: { main: ENTRY },
     bundle: true,
+    // Commands load their modules on demand (src/cli/main.ts): each becomes a chunk, imported only when run.
+    splitting: true,
+    outdir: scratch,
     write: false,
     platform: 'node',
     format: 'esm',
@@ -81,17 +85,29 @@ async function build() {
     plugins: [keepOwnUrl],
     logLevel: 'silent',
   });
-  const code = result.outputFiles[0].contents;
-  const name = `cli-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
-  fs.mkdirSync(CACHE, { recursive: true });
-  const file = path.join(CACHE, name);
-  // Written under a private name and renamed, so a CLI starting at the same moment never reads half a file.
-  writeAtomically(file, code);
-  writeAtomically(MANIFEST, JSON.stringify({ format: FORMAT, bundle: name, inputs: stamps }));
-  for (const old of fs.readdirSync(CACHE)) {
-    if (old.startsWith('cli-') && old !== name) fs.rmSync(path.join(CACHE, old), { force: true });
+  const hash = createHash('sha256');
+  for (const out of result.outputFiles) hash.update(path.relative(scratch, out.path)).update(out.contents);
+  const name = `cli-${hash.digest('hex').slice(0, 16)}`;
+  const dir = path.join(CACHE, name);
+  if (!fs.existsSync(dir)) {
+    // Written under a private name and renamed, so a CLI starting at the same moment never reads half a bundle.
+    for (const out of result.outputFiles) {
+      fs.mkdirSync(path.dirname(out.path), { recursive: true });
+      fs.writeFileSync(out.path, out.contents);
+    }
+    try {
+      fs.renameSync(scratch, dir);
+    } catch (err) {
+      // Another start made the same bundle first.
+      fs.rmSync(scratch, { recursive: true, force: true });
+      if (!fs.existsSync(dir)) throw err;
+    }
   }
-  return file;
+  writeAtomically(MANIFEST, JSON.stringify({ format: FORMAT, bundle: `${name}/main.js`, inputs: stamps }));
+  for (const old of fs.readdirSync(CACHE)) {
+    if (old.startsWith('cli-') && old !== name) fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
+  }
+  return path.join(dir, 'main.js');
 }
 
 function writeAtomically(file, contents) {

@@ -80,16 +80,19 @@ function namesRoute(text: string, route: string): boolean {
   return [url, ...folders].some((u) => new RegExp(`${escape(`${method} ${u}`)}(?![\\w/:.-])`).test(text));
 }
 
+// Describe blocks are synchronous, so the program (its command modules load on demand) is built first.
+const program = await buildProgram({ out: () => {}, err: () => {} });
+
 describe('docs', () => {
   describe('docs/cli.md', () => {
     const text = doc('cli.md');
-    const leaves = leafCommands(buildProgram({ out: () => {}, err: () => {} }));
+    const leaves = leafCommands(program);
 
     it('finds the registered commands to check', () => {
       expect(leaves.map((l) => l.path)).to.include.members(['flow validate', 'slots decode', 'task submit', 'render', 'serve']);
     });
 
-    for (const leaf of leafCommands(buildProgram({ out: () => {}, err: () => {} }))) {
+    for (const leaf of leaves) {
       it(`has a section for slotflow ${leaf.path} naming each of its options`, () => {
         const body = section(text, `### \`slotflow ${leaf.path}\``);
         expect(body, `no "### \`slotflow ${leaf.path}\`" section`).to.be.a('string');

@@ -3,39 +3,44 @@ import { FlowNotFoundError } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { UnknownComponentError } from '../core/word.ts';
 import { TaskIdError } from '../runtime/task-ids.ts';
-import { AddressInUseError, UnsafeBindError } from '../http/start.ts';
+import { AddressInUseError, UnsafeBindError } from '../http/bind-errors.ts';
 import { SettingsError } from '../settings.ts';
-import { registerConfigCommand } from './commands/config.ts';
-import { registerFlowCommands } from './commands/flow.ts';
-import { registerRenderCommand } from './commands/render.ts';
-import { registerServiceCommands } from './commands/services.ts';
-import { registerSlotCommands } from './commands/slots.ts';
-import { registerStatsCommand } from './commands/stats.ts';
-import { registerTaskCommands } from './commands/task.ts';
-import { registerVoicesCommand } from './commands/voices.ts';
-import { registerProductCommands } from './commands/product.ts';
-import { registerOutputCommands } from './commands/output.ts';
-import { registerPresenterCommands } from './commands/presenter.ts';
 import { errorJson, ExitCode, FailedExit, UsageError } from './exit.ts';
 import { consoleOutput, endQuietlyOnClosedStdout, json, type Output } from './output.ts';
 
-export function buildProgram(io: Output): Command {
+type Register = (program: Command, io: Output) => void;
+
+/**
+ * Each module of commands with the top-level commands it adds. A command line naming one of them loads that
+ * module alone (the others pull in the HTTP server, the media stack and the NLP model: a second of CPU at
+ * every start); anything else (`--help`, an unknown command) loads them all.
+ */
+export const COMMAND_MODULES: ReadonlyArray<{ commands: readonly string[]; load: () => Promise<Register> }> = [
+  { commands: ['flow'], load: async () => (await import('./commands/flow.ts')).registerFlowCommands },
+  { commands: ['slots'], load: async () => (await import('./commands/slots.ts')).registerSlotCommands },
+  { commands: ['task'], load: async () => (await import('./commands/task.ts')).registerTaskCommands },
+  { commands: ['render'], load: async () => (await import('./commands/render.ts')).registerRenderCommand },
+  {
+    commands: ['migrate', 'gc', 'serve', 'scheduler', 'worker', 'all'],
+    load: async () => (await import('./commands/services.ts')).registerServiceCommands,
+  },
+  { commands: ['config'], load: async () => (await import('./commands/config.ts')).registerConfigCommand },
+  { commands: ['voices'], load: async () => (await import('./commands/voices.ts')).registerVoicesCommand },
+  { commands: ['stats'], load: async () => (await import('./commands/stats.ts')).registerStatsCommand },
+  { commands: ['product'], load: async () => (await import('./commands/product.ts')).registerProductCommands },
+  { commands: ['presenter'], load: async () => (await import('./commands/presenter.ts')).registerPresenterCommands },
+  { commands: ['output'], load: async () => (await import('./commands/output.ts')).registerOutputCommands },
+];
+
+/** The program with every command, or with only the module that adds `command` when one does. */
+export async function buildProgram(io: Output, command?: string): Promise<Command> {
   const program = new Command('slotflow')
     .description('service-orchestration engine for AI video production')
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  registerFlowCommands(program, io);
-  registerSlotCommands(program, io);
-  registerTaskCommands(program, io);
-  registerRenderCommand(program, io);
-  registerServiceCommands(program, io);
-  registerConfigCommand(program, io);
-  registerVoicesCommand(program, io);
-  registerStatsCommand(program, io);
-  registerProductCommands(program, io);
-  registerPresenterCommands(program, io);
-  registerOutputCommands(program, io);
+  const only = COMMAND_MODULES.find((m) => command !== undefined && m.commands.includes(command));
+  for (const module of only ? [only] : COMMAND_MODULES) (await module.load())(program, io);
   // Every subcommand reports usage errors the same way as the root.
   const inherit = (cmd: Command): void => {
     for (const sub of cmd.commands) {
@@ -51,7 +56,7 @@ export function buildProgram(io: Output): Command {
 export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
   if (io === consoleOutput) endQuietlyOnClosedStdout();
   let printed = false;
-  const program = buildProgram({ out: (line) => ((printed = true), io.out(line)), err: (line) => io.err(line) });
+  const program = await buildProgram({ out: (line) => ((printed = true), io.out(line)), err: (line) => io.err(line) }, argv[2]);
   try {
     await program.parseAsync(argv);
     return ExitCode.ok;

@@ -3,24 +3,9 @@ import type { Distributed } from '../runtime/composition.ts';
 import { engineServices, taskOutputs } from '../runtime/composition.ts';
 import type { Settings } from '../settings.ts';
 import { buildServer } from './server.ts';
-import { SlotflowError } from '../core/errors.ts';
+import { AddressInUseError, UnsafeBindError } from './bind-errors.ts';
 
-/** Starts the HTTP API and the editors' page on the settings' address; a non-loopback address needs SLOTFLOW_API_TOKEN. */
-
-export class UnsafeBindError extends SlotflowError {
-  override name = 'UnsafeBindError';
-  constructor(readonly addr: string) {
-    super(`refusing to serve on ${addr} without SLOTFLOW_API_TOKEN (only a loopback address may go without one)`, { code: 'unsafe-bind' });
-  }
-}
-
-/** Another process listens on the address: the service would run without its API, so it does not run at all. */
-export class AddressInUseError extends SlotflowError {
-  override name = 'AddressInUseError';
-  constructor(readonly addr: string, cause: unknown) {
-    super(`${addr} is in use (SLOTFLOW_HTTP_ADDR)`, { code: 'address-in-use', cause });
-  }
-}
+export { AddressInUseError, UnsafeBindError };
 
 export function parseAddr(addr: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(addr);
@@ -32,6 +17,7 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
+/** Starts the HTTP API and the editors' page on the settings' address; a non-loopback address needs SLOTFLOW_API_TOKEN. */
 export async function startHttp(d: Distributed, settings: Settings): Promise<{ app: FastifyInstance; url: string }> {
   const { host, port } = parseAddr(settings.httpAddr);
   if (!isLoopback(host) && !settings.apiToken) throw new UnsafeBindError(settings.httpAddr);
