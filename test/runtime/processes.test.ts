@@ -25,6 +25,7 @@ import { eventually, liveChildren, REDIS_URL, useFreshEnv } from '../support/env
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FLOWS = path.join(REPO, 'test/fixtures/flows/runtime');
 const HOST = hostname();
+const START_LIMIT_MS = 60000;
 
 /** A `slotflow` child process; `workerId` is what its runs record as `worker`. */
 interface Service {
@@ -52,7 +53,8 @@ function launch(env: NodeJS.ProcessEnv, args: string[]): Promise<Service> {
   const service: Service = { child, pid: child.pid ?? -1, workerId: `${HOST}:${child.pid}`, exited, log: () => stderr };
   services.add(service);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`slotflow ${args.join(' ')} did not start within 20 s:\n${stderr}`)), 20000);
+    // A hang guard, not a measure: five processes starting at once on a loaded 2-core machine took over 20 s.
+    const timer = setTimeout(() => reject(new Error(`slotflow ${args.join(' ')} did not start within ${START_LIMIT_MS / 1000} s:\n${stderr}`)), START_LIMIT_MS);
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
       if (/ running \(pid /.test(stderr)) {
