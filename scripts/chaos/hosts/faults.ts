@@ -187,7 +187,6 @@ export const FAULTS: readonly Fault[] = [
     name: 'slow-links',
     what: 'every link 100 ± 50 ms each way, 1 % of new connections reset, for the whole run',
     cause: 'a connection reset on a slow link (the job ran again)',
-    notInShort: 'known defect: under these links some answers are handed to the engine and never applied nor refused (RELIABILITY.md)',
     before(dep) {
       for (const p of dep.proxies.values()) p.set({ delayMs: 100, jitterMs: 50, resetProbability: 0.01 });
     },
