@@ -191,7 +191,7 @@ export interface Distributed {
 export const openRuntimes = new Set<Distributed>();
 
 export function connect(settings: Settings): Distributed {
-  const store = new MysqlStore(openMysql(settings.mysqlUrl));
+  const store = new MysqlStore(openMysql(settings.mysqlUrl, undefined, settings.mysqlTimeoutMs));
   const queueUrl = settings.redisUrls[0]!;
   const queueRedis = queueConnection(queueUrl);
   const lockClients = settings.redisUrls.map((u) => lockConnection(u, lockVoteTimeoutMs(settings.lockTtlMs)));
