@@ -12,7 +12,7 @@ import { type HistoryLog, NO_HISTORY } from './history-log.ts';
 import { metrics } from './metrics.ts';
 import type { LockManager } from '../core/ports/locks.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
-import type { CarriedReads, CreatedTask, NewTask, TaskState } from '../core/ports/task-state.ts';
+import type { CarriedReads, CreatedTask, NewTask, TaskState, WriteOutcome } from '../core/ports/task-state.ts';
 import type { FlowRegistry } from '../core/ports/flow-versions.ts';
 import type { TaskRecords } from '../core/ports/read-model.ts';
 import type { Rejections } from '../core/ports/rejections.ts';
@@ -389,13 +389,23 @@ export class Engine {
           current = await this.store.readTask(taskId);
           continue;
         }
-        const outcome = await this.store.applyWrite(p.write, carryFor(flow, p.write));
+        let outcome: WriteOutcome;
+        try {
+          outcome = await this.store.applyWrite(p.write, carryFor(flow, p.write));
+        } catch (e) {
+          // Failed after its retries: whether one of them committed before its connection was lost is not known.
+          this.history.unconfirmed(current, p.write);
+          throw e;
+        }
         if (outcome.applied) {
           if (outcome.carried) carried = { flow, reads: outcome.carried };
           this.history.applied(current, p.write);
           this.remember(snapshotAfter(current, p.write));
           return p;
         }
+        // The row is what this write would have left: it may be this write, committed on a connection that was
+        // lost before it said so (the batch went again and was refused). The history says so; nothing else changes.
+        if (outcome.current && leftBy(outcome.current, p.write)) this.history.unconfirmed(current, p.write);
         this.known.delete(taskId);
         current = outcome.current;
         // A remembered row that was out of date is no race; a row just read that moved is (only possible when a
@@ -496,6 +506,16 @@ export class Engine {
       if (result && !('rejected' in result) && key && this.fanOutCache) await this.fanOutCache.remember(key, output);
     }
   }
+}
+
+/** Whether `row` is exactly what `write` leaves: the next version with its word, in-flight set, attempts and phase. */
+function leftBy(row: TaskSnapshot, write: TaskWrite): boolean {
+  return row.version === write.expectedVersion + 1 && row.word === write.word && row.inFlight === write.inFlight && row.phase === write.phase &&
+    canonicalAttempts(row.attempts) === canonicalAttempts(write.attempts);
+}
+
+function canonicalAttempts(attempts: Readonly<Record<string, number>>): string {
+  return JSON.stringify(Object.entries(attempts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

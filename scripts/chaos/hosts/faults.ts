@@ -372,6 +372,7 @@ export async function runFault(dep: Deployment, fault: Fault, scale: Scale): Pro
   const recoveredIn = after.length > 0 ? (Math.min(...after) - healedAt) / 1000 : 0;
   figures.writes = verdict.writes;
   figures.answers = verdict.answers;
+  if (verdict.unconfirmed > 0) figures.unconfirmed_writes = verdict.unconfirmed;
   addWindowFigures(fault, figures, history, wanted, checks);
   if (fault.name === 'slow-links') Object.assign(figures, latencyFigures(history, wanted));
   if (checks.failed.length > 0 || completed < ids.length) {
