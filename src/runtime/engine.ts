@@ -403,9 +403,9 @@ export class Engine {
           this.remember(snapshotAfter(current, p.write));
           return p;
         }
-        // The row is what this write would have left: it may be this write, committed on a connection that was
-        // lost before it said so (the batch went again and was refused). The history says so; nothing else changes.
-        if (outcome.current && leftBy(outcome.current, p.write)) this.history.unconfirmed(current, p.write);
+        // Refused when sent again after its connection was lost: the first send may have committed it. The history
+        // says so; the plan is made again on the current row as for any refusal.
+        if (outcome.unconfirmed) this.history.unconfirmed(current, p.write);
         this.known.delete(taskId);
         current = outcome.current;
         // A remembered row that was out of date is no race; a row just read that moved is (only possible when a
@@ -506,16 +506,6 @@ export class Engine {
       if (result && !('rejected' in result) && key && this.fanOutCache) await this.fanOutCache.remember(key, output);
     }
   }
-}
-
-/** Whether `row` is exactly what `write` leaves: the next version with its word, in-flight set, attempts and phase. */
-function leftBy(row: TaskSnapshot, write: TaskWrite): boolean {
-  return row.version === write.expectedVersion + 1 && row.word === write.word && row.inFlight === write.inFlight && row.phase === write.phase &&
-    canonicalAttempts(row.attempts) === canonicalAttempts(write.attempts);
-}
-
-function canonicalAttempts(attempts: Readonly<Record<string, number>>): string {
-  return JSON.stringify(Object.entries(attempts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

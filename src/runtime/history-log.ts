@@ -57,10 +57,9 @@ export interface HistoryWrite {
 }
 
 /**
- * A write refused on a row that is exactly what it would have left (the next version, the same word, in-flight
- * set, attempts and phase): it may have committed itself, its commit's answer lost with the connection (a
- * statement timed out, a link cut) and the batch sent again, or another process made the same write. The
- * checker counts it only where no logged write covers its version.
+ * A write whose outcome is not known: refused when its batch was sent again after the first send lost its
+ * connection (a statement timed out, a link cut: that send may have committed it, and the refusal is by its own
+ * result), or failed after its retries. The checker counts it only to fill a gap in a task's chain that it fits.
  */
 export interface HistoryUnconfirmed extends Omit<HistoryWrite, 'kind'> {
   kind: 'unconfirmed';
