@@ -15,7 +15,8 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const HOST = hostname();
 export const START_TIMEOUT_MS = 60000;
 
-export type Role = 'scheduler' | 'worker';
+/** `serve`: the HTTP API, for the faults that judge its answers. */
+export type Role = 'scheduler' | 'worker' | 'serve';
 
 export interface Member {
   role: Role;
@@ -65,7 +66,7 @@ export class Fleet {
     const args = role === 'worker'
       ? ['worker', '--handlers', (this.opts.handlers ?? ['builtin.sleep', 'builtin.noop']).join(','),
         ...(this.opts.concurrency ? ['--concurrency', String(this.opts.concurrency)] : [])]
-      : ['scheduler'];
+      : [role];
     const launch = placement.spawn ?? ((file, a, o) => spawn(file, a, o));
     const child = launch(process.execPath, ['bin/slotflow.js', ...args], { cwd: REPO, env: placement.env ?? this.opts.env, stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(child);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FlowNotFoundError, installedFlows, PACKAGE_ROOT } from '../adapters/flow-files.ts';
 import { FlowValidationError } from '../core/flow/problems.ts';
 import { codeOf, SlotflowError } from '../core/errors.ts';
+import { isDbUnreachable } from '../adapters/mysql/retryable.ts';
 import { isTerminal, TaskPhase } from '../core/engine/task.ts';
 import { canonicalJson } from '../core/flow/compile.ts';
 import { checkFlowTakesInput, resumeChanges, validateSubmission, type ValidSubmission } from '../pipeline/submission.ts';
@@ -55,6 +56,8 @@ export const SSE_POLL_MS = 250;
 export const SSE_BATCH = 500;
 export const SSE_HEARTBEAT_MS = 15000;
 export const SSE_RETRY_MS = 2000;
+/** `Retry-After` of a 503 (the database or the lock servers away): a client's next try. */
+export const UNAVAILABLE_RETRY_AFTER_S = 2;
 
 const WEB_DIR = path.join(PACKAGE_ROOT, 'web');
 
@@ -215,6 +218,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
     if (err instanceof TaskStateError) return sendError(reply, MISSING_CODES.has(err.code) ? 404 : 409, err.code, err.message);
     if (err instanceof UnknownComponentError) return sendError(reply, 404, 'unknown-component', err.message);
+    // The request is fine; what it needs is away for now: 503, so a client tries again (never a 500 or a hang).
+    if (isDbUnreachable(err) || codeOf(err) === 'lock-timeout') {
+      const code = codeOf(err) === 'lock-timeout' ? 'lock-timeout' : 'database-unavailable';
+      // drizzle's error repeats the whole query; the driver's underneath says what happened.
+      const cause = err.cause instanceof Error ? err.cause : err;
+      log.warn('request refused: a server it needs is unavailable', { request_id: _req.id, url: _req.url, code, error: cause.message });
+      void reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+      return sendError(reply, 503, code, code === 'lock-timeout'
+        ? 'the task lock could not be taken (Redis servers unavailable or the task busy); try again'
+        : 'the database cannot be reached or did not answer in time; try again');
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error('request failed', { request_id: _req.id, url: _req.url, code: codeOf(err) ?? 'internal', error: err.stack ?? err.message });
     const code = status === 413 ? 'body-too-large' : status === 415 ? 'unsupported-media-type' : status === 400 ? 'invalid-body' : 'internal';

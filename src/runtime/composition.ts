@@ -7,7 +7,7 @@ import { MysqlStore } from '../adapters/mysql/mysql-store.ts';
 import { openMysql } from '../adapters/mysql/connection.ts';
 import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
 import { lockConnection, queueConnection } from '../adapters/redis/connections.ts';
-import { DEFAULT_REDLOCK, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
+import { DEFAULT_REDLOCK, lockVoteTimeoutMs, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
 import { INTERNAL_QUEUE_FAMILY } from '../core/engine/task.ts';
 import type { FlowDocument } from '../core/flow/document.ts';
 import type { ServedQueue } from '../core/ports/queue.ts';
@@ -191,10 +191,10 @@ export interface Distributed {
 export const openRuntimes = new Set<Distributed>();
 
 export function connect(settings: Settings): Distributed {
-  const store = new MysqlStore(openMysql(settings.mysqlUrl));
+  const store = new MysqlStore(openMysql(settings.mysqlUrl, undefined, settings.mysqlTimeoutMs));
   const queueUrl = settings.redisUrls[0]!;
   const queueRedis = queueConnection(queueUrl);
-  const lockClients = settings.redisUrls.map((u) => lockConnection(u));
+  const lockClients = settings.redisUrls.map((u) => lockConnection(u, lockVoteTimeoutMs(settings.lockTtlMs)));
   const queue = new BullQueue(queueRedis, queueUrl, settings.queuePrefix, {
     lockDurationMs: settings.jobLockMs,
     stalledIntervalMs: settings.stalledIntervalMs,

@@ -12,7 +12,7 @@ import { type HistoryLog, NO_HISTORY } from './history-log.ts';
 import { metrics } from './metrics.ts';
 import type { LockManager } from '../core/ports/locks.ts';
 import type { DispatchQueue } from '../core/ports/queue.ts';
-import type { CarriedReads, CreatedTask, NewTask, TaskState } from '../core/ports/task-state.ts';
+import type { CarriedReads, CreatedTask, NewTask, TaskState, WriteOutcome } from '../core/ports/task-state.ts';
 import type { FlowRegistry } from '../core/ports/flow-versions.ts';
 import type { TaskRecords } from '../core/ports/read-model.ts';
 import type { Rejections } from '../core/ports/rejections.ts';
@@ -389,13 +389,23 @@ export class Engine {
           current = await this.store.readTask(taskId);
           continue;
         }
-        const outcome = await this.store.applyWrite(p.write, carryFor(flow, p.write));
+        let outcome: WriteOutcome;
+        try {
+          outcome = await this.store.applyWrite(p.write, carryFor(flow, p.write));
+        } catch (e) {
+          // Failed after its retries: whether one of them committed before its connection was lost is not known.
+          this.history.unconfirmed(current, p.write);
+          throw e;
+        }
         if (outcome.applied) {
           if (outcome.carried) carried = { flow, reads: outcome.carried };
           this.history.applied(current, p.write);
           this.remember(snapshotAfter(current, p.write));
           return p;
         }
+        // Refused when sent again after its connection was lost: the first send may have committed it. The history
+        // says so; the plan is made again on the current row as for any refusal.
+        if (outcome.unconfirmed) this.history.unconfirmed(current, p.write);
         this.known.delete(taskId);
         current = outcome.current;
         // A remembered row that was out of date is no race; a row just read that moved is (only possible when a

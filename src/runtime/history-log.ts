@@ -56,7 +56,16 @@ export interface HistoryWrite {
   starts: Array<{ component: string; attempt: number }>;
 }
 
-export type HistoryEvent = HistoryCreated | HistoryAnswer | HistoryRefused | HistoryWrite;
+/**
+ * A write whose outcome is not known: refused when its batch was sent again after the first send lost its
+ * connection (a statement timed out, a link cut: that send may have committed it, and the refusal is by its own
+ * result), or failed after its retries. The checker counts it only to fill a gap in a task's chain that it fits.
+ */
+export interface HistoryUnconfirmed extends Omit<HistoryWrite, 'kind'> {
+  kind: 'unconfirmed';
+}
+
+export type HistoryEvent = HistoryCreated | HistoryAnswer | HistoryRefused | HistoryWrite | HistoryUnconfirmed;
 /** A line of the file: the event, who wrote it and when. */
 export type HistoryEntry = HistoryEvent & { at: number; process: string };
 
@@ -65,6 +74,7 @@ export interface HistoryLog {
   answer(answer: Answer): void;
   refused(answer: Answer, reason: RejectReason): void;
   applied(before: TaskSnapshot, write: TaskWrite): void;
+  unconfirmed(before: TaskSnapshot, write: TaskWrite): void;
   close(): void;
 }
 
@@ -73,6 +83,7 @@ export const NO_HISTORY: HistoryLog = {
   answer() {},
   refused() {},
   applied() {},
+  unconfirmed() {},
   close() {},
 };
 
@@ -86,17 +97,19 @@ export function fileHistory(path: string): HistoryLog {
   const append = (event: HistoryEvent) => {
     if (open) writeSync(fd, `${JSON.stringify({ ...event, at: Date.now(), process: who })}\n`);
   };
+  const write = (kind: 'write' | 'unconfirmed', before: TaskSnapshot, w: TaskWrite) => append({
+    kind, task: w.taskId, versionBefore: w.expectedVersion, versionAfter: w.expectedVersion + 1,
+    wordBefore: hex(before.word), wordAfter: hex(w.word), phaseBefore: before.phase, phaseAfter: w.phase,
+    attemptsBefore: before.attempts,
+    finishes: w.finishes.map((f) => ({ component: f.component, attempt: f.attempt, status: f.status })),
+    starts: w.starts.map((s) => ({ component: s.component, attempt: s.attempt })),
+  });
   return {
     created: (snap) => append({ kind: 'created', task: snap.id, version: snap.version, word: hex(snap.word) }),
     answer: (a) => append({ kind: 'answer', task: a.taskId, component: a.component, attempt: a.attempt, ok: a.ok }),
     refused: (a, reason) => append({ kind: 'refused', task: a.taskId, component: a.component, attempt: a.attempt, reason }),
-    applied: (before, w) => append({
-      kind: 'write', task: w.taskId, versionBefore: w.expectedVersion, versionAfter: w.expectedVersion + 1,
-      wordBefore: hex(before.word), wordAfter: hex(w.word), phaseBefore: before.phase, phaseAfter: w.phase,
-      attemptsBefore: before.attempts,
-      finishes: w.finishes.map((f) => ({ component: f.component, attempt: f.attempt, status: f.status })),
-      starts: w.starts.map((s) => ({ component: s.component, attempt: s.attempt })),
-    }),
+    applied: (before, w) => write('write', before, w),
+    unconfirmed: (before, w) => write('unconfirmed', before, w),
     close() {
       if (!open) return;
       open = false;

@@ -31,6 +31,8 @@ export interface Settings {
   jobLockMs: number;
   stalledIntervalMs: number;
   lockTtlMs: number;
+  /** How long a MySQL connect or statement may take before it fails (retryable) and its connection is dropped. */
+  mysqlTimeoutMs: number;
   /** Where each answer received and each write applied is appended as a JSON line (the chaos history checker reads it); unset: nothing is logged. */
   historyLog: string | undefined;
   /** Our base URL as external services reach it; default from the HTTP address. */
@@ -108,6 +110,7 @@ export const DEFAULTS: Readonly<Settings> = {
   jobLockMs: 30000,
   stalledIntervalMs: 15000,
   lockTtlMs: 5000,
+  mysqlTimeoutMs: 10000,
   historyLog: undefined,
   // Follows SLOTFLOW_HTTP_ADDR when only that is set (see compileSettings).
   publicUrl: `http://${DEFAULT_HTTP_ADDR}`,
@@ -235,6 +238,10 @@ export const SETTINGS: SettingsTable = {
   lockTtlMs: {
     variable: 'SLOTFLOW_LOCK_TTL_MS', type: duration, secret: false,
     description: 'time to live of the Redlock lock held on a task while its word changes',
+  },
+  mysqlTimeoutMs: {
+    variable: 'SLOTFLOW_MYSQL_TIMEOUT_MS', type: duration, secret: false,
+    description: 'how long a MySQL connect or statement may take: longer, it fails as retryable and its connection is dropped (an unreachable database is an error, not a hang)',
   },
   historyLog: {
     variable: 'SLOTFLOW_HISTORY_LOG', type: file, secret: false,

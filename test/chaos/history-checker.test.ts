@@ -68,6 +68,25 @@ describe('chaos history checker', () => {
     expect(k).to.deep.equal(['stale-accepted']);
   });
 
+  it('takes an unconfirmed write (the answer to its commit lost, the batch refused when sent again) for the version no logged write covers', () => {
+    const lost = { ...write(2, '0x0', '0x1', [ok('A')]), kind: 'unconfirmed' } as HistoryEntry;
+    const refusedAgain: HistoryEntry = { kind: 'refused', task: T, component: 'A', attempt: 1, reason: 'duplicate', at, process: who };
+    const v = verdict([created(), answer('A'), lost, refusedAgain, answer('B'), write(3, '0x1', '0x5', [ok('B')])]);
+    expect(v.problems).to.deep.equal([]);
+    expect(v.unconfirmed).to.equal(1);
+    // Without it the same history has a gap.
+    expect(kinds([created(), answer('A'), refusedAgain, answer('B'), write(3, '0x1', '0x5', [ok('B')])])).to.include('broken-chain');
+  });
+
+  it('ignores an unconfirmed write on a version a logged write covers, and still fails two logged writes on one version', () => {
+    const same = { ...write(2, '0x0', '0x1', [ok('A')]), kind: 'unconfirmed', process: 'h:2' } as HistoryEntry;
+    const v = verdict([created(), answer('A'), answer('A'), write(2, '0x0', '0x1', [ok('A')]), same, answer('B'), write(3, '0x1', '0x5', [ok('B')])]);
+    expect(v.problems).to.deep.equal([]);
+    expect(v.unconfirmed).to.equal(0);
+    const other = { ...write(2, '0x0', '0x4', [ok('B')]), kind: 'unconfirmed' } as HistoryEntry;
+    expect(kinds([created(), answer('A'), answer('B'), write(2, '0x0', '0x1', [ok('A')]), write(2, '0x0', '0x4', [ok('B')]), other])).to.include('broken-chain');
+  });
+
   it('fails two writes applied on the same version (the compare-and-swap let both through)', () => {
     expect(kinds([created(), answer('A'), answer('B'), write(2, '0x0', '0x1', [ok('A')]), write(2, '0x0', '0x4', [ok('B')])])).to.include('broken-chain');
   });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { openMysql, type MysqlHandle } from '../../src/adapters/mysql/connection.ts';
-import { isRetryableDbError, retryableDbReason, withDbRetry } from '../../src/adapters/mysql/retryable.ts';
+import { isDbUnreachable, isRetryableDbError, retryableDbReason, withDbRetry } from '../../src/adapters/mysql/retryable.ts';
 import { useFreshEnv } from '../support/env.ts';
 
 /** The error `fn` fails with. */
@@ -81,5 +81,31 @@ describe('retryable database errors (MariaDB)', () => {
     }));
     expect(bad).to.have.property('errno', 1062);
     expect(badCalls).to.equal(1);
+  });
+  it('fails a statement that outlasts the MySQL timeout as retryable, and drops its connection rather than reuse it', async function () {
+    this.timeout(15000);
+    const bounded = openMysql(env().settings.mysqlUrl, 1, 300);
+    let first: unknown;
+    try {
+      const [[before]] = await bounded.pool.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+      first = before!.id;
+      const slow = await failure(() => bounded.pool.query('SELECT SLEEP(3)'));
+      expect(slow).to.have.property('code', 'PROTOCOL_SEQUENCE_TIMEOUT');
+      expect(isRetryableDbError(slow)).to.equal(true);
+      expect(isDbUnreachable(slow)).to.equal(true);
+      // The pool's one connection owed the late answer: a new one serves the next statement.
+      const [[after]] = await bounded.pool.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+      expect(after!.id).to.not.equal(before!.id);
+    } finally {
+      await bounded.close();
+      // The server still runs the sleep of the dropped connection; end it so the file leaves no session behind.
+      if (first !== undefined) await handle.pool.query('KILL ?', [first]).catch(() => undefined);
+    }
+  });
+
+  it('tells an unreachable database (also under a wrapping error) from a busy row', () => {
+    expect(isDbUnreachable(Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }))).to.equal(true);
+    expect(isDbUnreachable(Object.assign(new Error('lock'), { errno: 1205 }))).to.equal(false);
+    expect(isDbUnreachable(new Error('plain'))).to.equal(false);
   });
 });

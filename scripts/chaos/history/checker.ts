@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { HistoryAnswer, HistoryCreated, HistoryEntry, HistoryWrite } from '../../../src/runtime/history-log.ts';
+import type { HistoryAnswer, HistoryCreated, HistoryEntry, HistoryUnconfirmed, HistoryWrite } from '../../../src/runtime/history-log.ts';
 
 /**
  * The history checker: given what every process logged (SLOTFLOW_HISTORY_LOG,
@@ -14,6 +14,10 @@ import type { HistoryAnswer, HistoryCreated, HistoryEntry, HistoryWrite } from '
  *   answered    every applied finish has an answer some process handed its engine
  *   fold        the final word is the word as created with the bits of the accepted answers set, and nothing else
  *   terminal    every task ended completed, failed or cancelled
+ *
+ * An unconfirmed write (a write refused on a row exactly as it would have left it: its own commit whose answer
+ * was lost, see history-log.ts) takes the place of a write only on a version no logged write starts from, and is
+ * then judged as one; it never hides a second write on a version.
  *
  * A failure with a new attempt in the same write is a retry and sets no bit;
  * a failure without one is final and sets the component's failure bit.
@@ -52,6 +56,8 @@ export interface HistoryVerdict {
   /** Answers refused because their attempt was no longer current or was already answered. */
   staleRefused: number;
   refused: number;
+  /** Unconfirmed writes that filled a version no logged write covered. */
+  unconfirmed: number;
 }
 
 export const TERMINAL_PHASES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -73,6 +79,8 @@ export function checkHistory(
   const byName = new Map(components.map((c) => [c.name, c]));
   const created = new Map<string, HistoryCreated>();
   const writes = new Map<string, HistoryWrite[]>();
+  const unconfirmed = new Map<string, HistoryUnconfirmed[]>();
+  let filled = 0;
   const answers = new Map<string, number>();
   let refused = 0;
   let staleRefused = 0;
@@ -86,6 +94,8 @@ export function checkHistory(
     else if (e.kind === 'write') {
       writeCount++;
       writes.set(e.task, [...(writes.get(e.task) ?? []), e]);
+    } else if (e.kind === 'unconfirmed') {
+      unconfirmed.set(e.task, [...(unconfirmed.get(e.task) ?? []), e]);
     } else if (e.kind === 'answer') {
       answerCount++;
       const key = attemptKey(e);
@@ -105,12 +115,15 @@ export function checkHistory(
       problem('missing-created', 'no process logged creating it');
       continue;
     }
-    const list = [...(writes.get(task) ?? [])].sort((a, b) => a.versionBefore - b.versionBefore);
+    const logged = [...(writes.get(task) ?? [])].sort((a, b) => a.versionBefore - b.versionBefore);
+    // The first unconfirmed write of each version, used only where the chain has a gap it fits.
+    const spare = new Map<number, HistoryUnconfirmed>();
+    for (const u of unconfirmed.get(task) ?? []) if (!spare.has(u.versionBefore)) spare.set(u.versionBefore, u);
     let version = start.version;
     let current = word(start.word);
     let fold = current;
     const succeeded = new Map<string, number>();
-    for (const w of list) {
+    const walk = (w: HistoryWrite | HistoryUnconfirmed) => {
       if (w.versionBefore !== version || word(w.wordBefore) !== current) {
         problem('broken-chain', `write on version ${w.versionBefore} word ${w.wordBefore} follows version ${version} word ${show(current)}`);
       }
@@ -132,7 +145,20 @@ export function checkHistory(
       }
       version = w.versionAfter;
       current = word(w.wordAfter);
+    };
+    const fill = (): boolean => {
+      const u = spare.get(version);
+      if (!u || word(u.wordBefore) !== current) return false;
+      spare.delete(version);
+      filled++;
+      walk(u);
+      return true;
+    };
+    for (const w of logged) {
+      while (w.versionBefore > version && fill());
+      walk(w);
     }
+    while (final && final.word !== current && fill());
     for (const [component, n] of succeeded) if (n > 1) problem('set-twice', `${component} succeeded ${n} times`);
     if (!final) continue;
     if (final.word !== current) problem('broken-chain', `the row ended with word ${show(final.word)}, the last logged write left ${show(current)}`);
@@ -145,6 +171,7 @@ export function checkHistory(
   for (const n of answers.values()) duplicateAnswers += n - 1;
   return {
     ok: problems.length === 0, problems, tasks: tasks.length, writes: writeCount, answers: answerCount, duplicateAnswers, staleRefused, refused,
+    unconfirmed: filled,
   };
 }
 

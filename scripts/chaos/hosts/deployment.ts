@@ -45,7 +45,12 @@ export const DB_TMPFS_MB = 160;
 export const HOSTS_LOCK_TTL_MS = 2000;
 const START_TIMEOUT_MS = 60000;
 
-export const HOSTS_TIMINGS = { ...CHAOS_TIMINGS, SLOTFLOW_LOCK_TTL_MS: String(HOSTS_LOCK_TTL_MS) } as const;
+/** MySQL connects and statements give up after this here (the default is 10 s): a cut link is an error soon. */
+export const HOSTS_MYSQL_TIMEOUT_MS = 3000;
+
+export const HOSTS_TIMINGS = {
+  ...CHAOS_TIMINGS, SLOTFLOW_LOCK_TTL_MS: String(HOSTS_LOCK_TTL_MS), SLOTFLOW_MYSQL_TIMEOUT_MS: String(HOSTS_MYSQL_TIMEOUT_MS),
+} as const;
 
 function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -219,6 +224,11 @@ export class Deployment {
       SLOTFLOW_HTTP_ADDR: `${this.cluster.host(host).address}:${API_PORT}`,
       ...extra,
     };
+  }
+
+  /** The base URL of the HTTP API (`slotflow serve`) on `host`, as the harness reaches it over the bridge. */
+  apiUrl(host: ClientHost): string {
+    return `http://${this.cluster.host(host).address}:${API_PORT}`;
   }
 
   /** Starts `slotflow <role>` inside the host's namespace. */

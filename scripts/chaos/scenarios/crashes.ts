@@ -84,7 +84,7 @@ export async function crashes(scale: Scale, overrides: Partial<CrashOptions> = {
         if (!victim) continue;
         await fleet.kill(victim, 'SIGKILL');
         n++;
-        kills[victim.role]++;
+        if (victim.role !== 'serve') kills[victim.role]++;
         // A statement already received when the process died still commits; give it a moment before reading.
         await sleep(300);
         if (victim.role === 'worker') {

@@ -84,7 +84,7 @@ export async function lockExpiry(scale: Scale): Promise<ScenarioReport> {
   const env = await chaosEnv('lock');
   const store = new MysqlStore(openMysql(env.settings.mysqlUrl));
   const clients = [new Redis(env.settings.redisUrls[0]!), new Redis(env.settings.redisUrls[0]!)];
-  const opts = { ttlMs: LOCK_TTL_MS, retryCount: 2000, retryDelayMs: 5, retryJitterMs: 5 };
+  const opts = { ttlMs: LOCK_TTL_MS, acquireTimeoutMs: 20000, retryDelayMs: 5, retryJitterMs: 5 };
   const figures = { rounds: 0, stale_writes_refused: 0, replanned: 0, rejected: 0, lock_overlaps: 0, no_lock_cas_losses: 0, paused_ms: 0, no_lock_ms: 0 };
   let submitted = 0;
   let completed = 0;

@@ -13,6 +13,8 @@ import * as schema from './schema.ts';
 
 export const MIGRATIONS_DIR = path.join(PACKAGE_ROOT, 'drizzle');
 export const DEFAULT_POOL_SIZE = 10;
+/** `SLOTFLOW_MYSQL_TIMEOUT_MS`'s default: how long a connect or a statement may take (0: statements unbounded). */
+export const DEFAULT_MYSQL_TIMEOUT_MS = 10000;
 /** Group commit's isolation level: a step's reads see what was committed before it (see group-commit). */
 export const COMMIT_ISOLATION_SQL = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
@@ -38,12 +40,20 @@ export function databaseOf(url: string): string {
   return name;
 }
 
-export function openMysql(url: string, poolSize = DEFAULT_POOL_SIZE): MysqlHandle {
-  const options = { uri: url, connectionLimit: poolSize, supportBigNumbers: true, bigNumberStrings: true, timezone: 'Z', enableKeepAlive: true };
+/**
+ * Pools with every connect and statement bounded by `timeoutMs` (see `boundStatements`): a database that stopped
+ * answering (a partition, a blackholed link) is a retryable error after that long, never a hang.
+ */
+export function openMysql(url: string, poolSize = DEFAULT_POOL_SIZE, timeoutMs = DEFAULT_MYSQL_TIMEOUT_MS): MysqlHandle {
+  const options = {
+    uri: url, connectionLimit: poolSize, supportBigNumbers: true, bigNumberStrings: true, timezone: 'Z', enableKeepAlive: true,
+    connectTimeout: timeoutMs || DEFAULT_MYSQL_TIMEOUT_MS,
+  };
   const pool = mysql.createPool(options);
   // A pool of its own, so no statement outside the batch steps can ever be sent as several.
   const batchPool = mysql.createPool({ ...options, multipleStatements: true });
   const commitPool = mysql.createPool({ ...options, multipleStatements: true });
+  if (timeoutMs > 0) for (const p of [pool, batchPool, commitPool]) p.pool.on('connection', (conn) => boundStatements(conn, timeoutMs));
   // Set per session rather than per transaction: one statement per connection instead of one per batch. The
   // command queues ahead of any query on the connection; a connection that could not take it is not used.
   commitPool.pool.on('connection', (conn) => {
@@ -63,6 +73,34 @@ export function openMysql(url: string, poolSize = DEFAULT_POOL_SIZE): MysqlHandl
   };
 }
 
+interface TimedCommand {
+  timeout?: number;
+  _setTimeout?: unknown;
+  _handleTimeoutError(): void;
+}
+
+/**
+ * Gives every statement on `conn` mysql2's query timeout (it fails with PROTOCOL_SEQUENCE_TIMEOUT, a retryable
+ * error) and destroys the connection when one fires: its socket may be on a link that died without a reset, and
+ * mysql2 would otherwise keep it, and hand it out again, with the late answer still owed. mysql2 has no pool-wide
+ * query timeout, hence the hook on each new connection's commands (Query and Execute are those with `_setTimeout`).
+ */
+function boundStatements(conn: { destroy(): void }, timeoutMs: number): void {
+  const target = conn as unknown as { addCommand(cmd: TimedCommand): unknown };
+  const add = target.addCommand;
+  target.addCommand = function (cmd: TimedCommand) {
+    if (typeof cmd._setTimeout === 'function' && !cmd.timeout) {
+      cmd.timeout = timeoutMs;
+      const fire = cmd._handleTimeoutError;
+      cmd._handleTimeoutError = function () {
+        fire.call(this);
+        conn.destroy();
+      };
+    }
+    return add.call(this, cmd);
+  };
+}
+
 /** Creates the database when missing, then applies the committed drizzle-kit migrations. */
 export async function migrateDatabase(url: string): Promise<void> {
   const server = new URL(url);
@@ -74,7 +112,8 @@ export async function migrateDatabase(url: string): Promise<void> {
   } finally {
     await admin.end();
   }
-  const handle = openMysql(url, 1);
+  // A migration's statement may take long on a big table: connects are bounded, statements are not.
+  const handle = openMysql(url, 1, 0);
   try {
     await migrate(handle.db, { migrationsFolder: MIGRATIONS_DIR });
   } finally {

@@ -1,6 +1,6 @@
 import type { Pool } from 'mysql2/promise';
 import { batch, type BatchResult, type Statement } from './connection.ts';
-import { isRetryableDbError, withDbRetry } from './retryable.ts';
+import { isDbUnreachable, isRetryableDbError, withDbRetry } from './retryable.ts';
 
 /**
  * Group commit for the hot steps (a transition's write, a worker opening its
@@ -44,7 +44,8 @@ export interface BuiltStep<T> {
   statements: Statement[];
   /** Run after the commit: reads that must see the rows as committed. */
   after?: Statement[];
-  read(results: BatchResult[], after: BatchResult[]): T;
+  /** `resent`: an earlier send of this batch failed with its connection lost, so it may have committed then. */
+  read(results: BatchResult[], after: BatchResult[], resent: boolean): T;
 }
 
 export interface BatchStep<T> {
@@ -108,9 +109,19 @@ export class GroupCommit {
   }
 
   private async send(group: Waiting[]): Promise<void> {
-    let readers: Array<() => unknown>;
+    let readers: Array<(resent: boolean) => unknown>;
+    // A send that failed once it was on its way (not a refused connect, not a deadlock: those commit nothing)
+    // leaves its outcome unknown; the readers of a later send are told.
+    let resent = false;
     try {
-      readers = await withDbRetry(() => this.apply(group.map((w) => w.step)));
+      readers = await withDbRetry(async () => {
+        try {
+          return await this.apply(group.map((w) => w.step));
+        } catch (e) {
+          if (isDbUnreachable(e)) resent = true;
+          throw e;
+        }
+      });
     } catch (e) {
       if (group.length === 1 || isRetryableDbError(e)) {
         for (const w of group) w.reject(e);
@@ -122,7 +133,7 @@ export class GroupCommit {
     // Committed: from here on nothing is sent again, whatever a reader throws.
     group.forEach((w, i) => {
       try {
-        w.resolve(readers[i]!());
+        w.resolve(readers[i]!(resent));
       } catch (e) {
         w.reject(e);
       }
@@ -130,7 +141,7 @@ export class GroupCommit {
   }
 
   /** One transaction in one round trip; for each step, in the order given, what reads its result. */
-  private async apply(steps: ReadonlyArray<BatchStep<unknown>>): Promise<Array<() => unknown>> {
+  private async apply(steps: ReadonlyArray<BatchStep<unknown>>): Promise<Array<(resent: boolean) => unknown>> {
     const order = steps.map((s, i) => ({ s, i })).sort((a, b) => (a.s.key < b.s.key ? -1 : a.s.key > b.s.key ? 1 : a.i - b.i));
     const merged = new Map<StepMerger<unknown>, { identities: Set<string>; members: number[]; payloads: unknown[] }>();
     const alone: number[] = [];
@@ -160,19 +171,19 @@ export class GroupCommit {
     const commit: Statement[] = bare ? [] : [['COMMIT', []]];
     const statements = [...head, ...units.flatMap((u) => u.built.statements), ...commit, ...units.flatMap((u) => u.built.after ?? [])];
     const results = await batch(this.pool, statements);
-    const readers: Array<() => unknown> = new Array(steps.length);
+    const readers: Array<(resent: boolean) => unknown> = new Array(steps.length);
     let at = head.length;
     let afterAt = head.length + units.reduce((k, u) => k + u.built.statements.length, 0) + commit.length;
     for (const { built, members, together } of units) {
       const own = results.slice(at, (at += built.statements.length));
       const after = results.slice(afterAt, (afterAt += built.after?.length ?? 0));
       if (!together) {
-        readers[members[0]!] = () => built.read(own, after);
+        readers[members[0]!] = (resent) => built.read(own, after, resent);
         continue;
       }
       // One read for the whole group, made when its first member asks.
       let read: unknown[] | undefined;
-      members.forEach((i, k) => (readers[i] = () => (read ??= built.read(own, after) as unknown[])[k]));
+      members.forEach((i, k) => (readers[i] = (resent) => (read ??= built.read(own, after, resent) as unknown[])[k]));
     }
     return readers;
   }

@@ -17,13 +17,30 @@ export const RETRYABLE_DB_ERRORS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'server not listening',
   ECONNRESET: 'connection reset',
   ETIMEDOUT: 'connect timed out',
+  EHOSTUNREACH: 'no route to the server',
+  ENETUNREACH: 'no route to the server',
   EPIPE: 'connection closed while writing',
   PROTOCOL_CONNECTION_LOST: 'connection closed by the server',
   PROTOCOL_SEQUENCE_TIMEOUT: 'no answer in time',
   ER_CON_COUNT_ERROR: 'too many connections',
 };
 
+/**
+ * The entries of the table that mean the server could not be reached or did not answer (not a busy row): what
+ * the HTTP API answers 503 `database-unavailable` for.
+ */
+export const UNREACHABLE_DB_ERRORS: ReadonlySet<string> = new Set([
+  '1040', '2006', '2013', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR',
+]);
+
 export const DEFAULT_DB_RETRIES = 8;
+/**
+ * No retry starts once this long has passed since the first try: each try is bounded by the MySQL timeout
+ * (`SLOTFLOW_MYSQL_TIMEOUT_MS`), so against a database that does not answer a caller gives up after about this
+ * plus one timeout instead of after every retry's timeout. The pauses of all the retries add up to less.
+ */
+export const DB_RETRY_BUDGET_MS = 10000;
 export const DB_RETRY_BASE_MS = 25;
 export const DB_RETRY_MAX_DELAY_MS = 2000;
 
@@ -39,14 +56,29 @@ export function isRetryableDbError(e: unknown): boolean {
   return retryableDbReason(e) !== undefined;
 }
 
-/** Runs `fn`, trying again with doubling, jittered delays while it fails with an error of the table. */
+/** Whether `e`, or an error it was caused by (drizzle wraps the driver's), says the database could not be reached. */
+export function isDbUnreachable(e: unknown): boolean {
+  for (let err = e as { errno?: unknown; code?: unknown; cause?: unknown } | null | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+    if (typeof err.errno === 'number' && UNREACHABLE_DB_ERRORS.has(String(err.errno))) return true;
+    if (typeof err.code === 'string' && UNREACHABLE_DB_ERRORS.has(err.code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `fn`, trying again with doubling, jittered delays while it fails with an error of the table, at most
+ * `retries` times and not once `DB_RETRY_BUDGET_MS` has passed.
+ */
 export async function withDbRetry<T>(fn: () => Promise<T>, retries = DEFAULT_DB_RETRIES): Promise<T> {
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
       if (attempt >= retries || !isRetryableDbError(e)) throw e;
-      await sleep(Math.min(DB_RETRY_BASE_MS * 2 ** attempt, DB_RETRY_MAX_DELAY_MS) * (0.5 + Math.random() / 2));
+      const pause = Math.min(DB_RETRY_BASE_MS * 2 ** attempt, DB_RETRY_MAX_DELAY_MS) * (0.5 + Math.random() / 2);
+      if (Date.now() - started + pause > DB_RETRY_BUDGET_MS) throw e;
+      await sleep(pause);
     }
   }
 }

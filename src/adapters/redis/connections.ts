@@ -16,9 +16,18 @@ export function queueConnection(url: string): Redis {
 /**
  * A connection for task locks. Auto-pipelining sends the lock commands issued in one turn of the event loop in
  * one write: the answers that a group commit resolves together take and release their locks together.
+ *
+ * A vote must come soon or not at all (redlock-locks.ts): a Redlock try that has one vote for and one against
+ * waits for the third server's, so a command that waits for a server to come back holds the lock up as long.
+ * So no offline queue (a server that is down votes against at once), commands in flight fail when their
+ * connection drops instead of being sent again after a reconnect, and each command gives up after
+ * `commandTimeoutMs` (a server that does not answer: a blackholed link).
  */
-export function lockConnection(url: string): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, enableAutoPipelining: true });
+export function lockConnection(url: string, commandTimeoutMs: number): Redis {
+  const client = new Redis(url, {
+    maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: commandTimeoutMs, enableReadyCheck: true, lazyConnect: false,
+    enableAutoPipelining: true,
+  });
   // Without a listener every reconnect attempt while Redis is away prints a stack; ioredis reconnects by itself.
   client.on('error', (e: Error) => log.warn('lock connection error', { url: new URL(url).host, error: e.message }));
   return client;

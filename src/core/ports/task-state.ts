@@ -33,7 +33,11 @@ export interface CreatedTask {
 }
 
 /** A conditional write's outcome: applied, or refused with the row as it reads now (undefined: no such task). */
-export type WriteOutcome = { applied: true; carried?: CarriedReads } | { applied: false; current: TaskSnapshot | undefined };
+/**
+ * `unconfirmed`: the write was refused when sent again after a first send failed with its connection lost, so that
+ * first send may have committed it (the refusal is then by its own result): nothing to do, but a history says so.
+ */
+export type WriteOutcome = { applied: true; carried?: CarriedReads } | { applied: false; current: TaskSnapshot | undefined; unconfirmed?: true };
 
 /** What an applied write read back for the jobs it started: the task's input and its dependencies' outputs. */
 export interface CarriedReads {

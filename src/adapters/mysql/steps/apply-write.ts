@@ -18,6 +18,8 @@
  *   result  { applied: true, carried? }
  *           { applied: false, current }  the version moved (a writer whose lock had expired, or another
  *                  process, got there first): nothing written; the caller re-plans from `current`
+ *           { applied: false, current, unconfirmed }  the same, in a batch sent again after its connection was
+ *                  lost: the first send may have committed this write (see WriteOutcome)
  */
 import type { TaskWrite } from '../../../core/engine/transitions.ts';
 import type { WriteOutcome } from '../../../core/ports/task-state.ts';
@@ -63,13 +65,13 @@ function build(w: TaskWrite, carry: readonly string[] | undefined, cas: string) 
   return {
     statements,
     after: carry ? [readCarried([{ taskId: w.taskId, outputs: carry }], () => `${cas} = 1`)] : [],
-    read(results: unknown[], after: unknown[]): WriteOutcome {
+    read(results: unknown[], after: unknown[], resent: boolean): WriteOutcome {
       if ((results[0] as ResultSetHeader).affectedRows === 1) {
         const carried = carry ? toCarried(after[0] as Rows).get(w.taskId) : undefined;
         return carried ? { applied: true, carried } : { applied: true };
       }
       const row = (results[1] as Rows)[0];
-      return { applied: false, current: row && row.id !== null ? toSnapshot(row) : undefined };
+      return { applied: false, current: row && row.id !== null ? toSnapshot(row) : undefined, ...(resent ? { unconfirmed: true as const } : {}) };
     },
   };
 }

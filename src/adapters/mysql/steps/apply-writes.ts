@@ -12,7 +12,8 @@
  *           — every statement touches only the tasks in <tag>_ok, so a refused write writes nothing
  *   reads   after the commit, in one SELECT: which writes applied, and the refused tasks as they are now;
  *           for the writes that ask, one more: their tasks' inputs and outputs to carry (read-carried)
- *   result  per write, in order: { applied: true } or { applied: false, current } (the caller re-plans from it)
+ *   result  per write, in order: { applied: true } or { applied: false, current } (the caller re-plans from it),
+ *           `unconfirmed` too when the batch was sent again after its connection was lost (see apply-write)
  */
 import type { TaskWrite } from '../../../core/engine/transitions.ts';
 import type { CarriedReads, WriteOutcome } from '../../../core/ports/task-state.ts';
@@ -78,13 +79,13 @@ function build(toApply: readonly WriteToApply[], ok: string): BuiltStep<WriteOut
        LEFT JOIN tasks ON tasks.id IN (?) AND NOT ${applies('tasks.id')}`,
       [ids],
     ], ...(carry.length > 0 ? [readCarried(carry, applies)] : [])],
-    read(_results, after): WriteOutcome[] {
+    read(_results, after, resent): WriteOutcome[] {
       const rows = after[0] as Rows;
       const applied = new Set(parseJson<string[] | null>(rows[0]?.sf_applied ?? null) ?? []);
       const current = new Map(rows.filter((row) => row.id !== null).map((row) => [String(row.id), toSnapshot(row)]));
       const carried = carry.length > 0 ? toCarried(after[1] as Rows) : new Map<string, CarriedReads>();
       return writes.map((w) => {
-        if (!applied.has(w.taskId)) return { applied: false, current: current.get(w.taskId) };
+        if (!applied.has(w.taskId)) return { applied: false, current: current.get(w.taskId), ...(resent ? { unconfirmed: true as const } : {}) };
         const read = carried.get(w.taskId);
         return read ? { applied: true, carried: read } : { applied: true };
       });
