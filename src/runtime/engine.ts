@@ -325,7 +325,7 @@ export class Engine {
 
   /** Stops dispatch, marks the task cancelled, and cancels its children. */
   async cancel(taskId: string): Promise<MutateResult> {
-    const result = await this.mutate(taskId, (_flow, snap) => planCancel(snap));
+    const result = await this.mutate(taskId, (flow, snap) => planCancel(snap, flow));
     for (const child of await this.store.listChildren(taskId)) {
       if (!isTerminal(child.phase)) await this.cancel(child.id);
     }

@@ -67,10 +67,15 @@ describe('writes merged in one batch (MariaDB)', () => {
     return Promise.all([opener, ...writes.map((w) => commits.run(applyWrite(w)))]).then(([, ...outcomes]) => outcomes);
   }
 
+  /** The runs as read (list-runs): an attempt claimed and not ended has no row and reads as queued. */
   async function runsOf(id: string): Promise<string[]> {
-    const [runs] = await handle.pool.query<Rows>(
-      'SELECT component, attempt, status, output FROM component_runs WHERE task_id = ? ORDER BY component, attempt', [id]);
-    return runs.map((r) => `${r.component}#${r.attempt} ${r.status} ${typeof r.output === 'string' ? r.output : JSON.stringify(r.output)}`);
+    const runs = (await store.listRuns(id)).sort((x, y) => x.component.localeCompare(y.component) || x.attempt - y.attempt);
+    return runs.map((r) => `${r.component}#${r.attempt} ${r.status} ${JSON.stringify(r.output)}`);
+  }
+
+  async function rowsOf(id: string): Promise<number> {
+    const [rows] = await handle.pool.query<Rows>('SELECT COUNT(*) AS n FROM component_runs WHERE task_id = ?', [id]);
+    return Number(rows[0]!.n);
   }
 
   async function eventsOf(id: string): Promise<string[]> {
@@ -99,6 +104,8 @@ describe('writes merged in one batch (MariaDB)', () => {
       expect(await eventsOf(w.taskId)).to.deep.equal(['accepted', 'started', 'component.succeeded']);
     }
     expect(await runsOf('m-b')).to.deep.equal(['A#1 queued null']);
+    // A claimed attempt has no row until it ends: the refused write wrote none, the applied ones only A's.
+    expect([await rowsOf('m-a'), await rowsOf('m-b'), await rowsOf('m-c')]).to.deep.equal([1, 0, 1]);
     expect(await eventsOf('m-b')).to.deep.equal(['accepted', 'started']);
   });
 
@@ -129,7 +136,7 @@ describe('writes merged in one batch (MariaDB)', () => {
 
   it('writes a cancel beside an answer in one batch: the open runs of the cancelled task close, the other task goes on', async () => {
     const [answer] = await tasksAwaitingA(['c-a', 'c-b']);
-    const cancel = planCancel((await store.readTask('c-b'))!);
+    const cancel = planCancel((await store.readTask('c-b'))!, flow);
     if (!cancel || 'rejected' in cancel) throw new Error('cancel not planned');
     const outcomes = await together(new GroupCommit(handle.commitPool, 1), [answer!, cancel]);
     expect(outcomes).to.deep.equal([{ applied: true }, { applied: true }]);

@@ -128,7 +128,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
   }
 
   startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {
-    return withDbRetry(() => startRun(this.pool, taskId, component, attempt, worker));
+    return this.commits.run(startRun(taskId, component, attempt, worker));
   }
 
   startAttempt(taskId: string, component: string, attempt: number, worker: string, depends: readonly string[]): Promise<OpenedAttempt | undefined> {
