@@ -3,6 +3,7 @@ import { openMysql, type MysqlHandle, type Rows } from '../../src/adapters/mysql
 import { GroupCommit } from '../../src/adapters/mysql/group-commit.ts';
 import { MysqlStore } from '../../src/adapters/mysql/mysql-store.ts';
 import { applyWrite } from '../../src/adapters/mysql/steps/apply-write.ts';
+import { UNREAD } from '../../src/adapters/mysql/steps/apply-writes.ts';
 import { TaskPhase, type TaskSnapshot } from '../../src/core/engine/task.ts';
 import { planAnswer, planCancel, planDispatch, type TaskWrite } from '../../src/core/engine/transitions.ts';
 import { compileFlow } from '../../src/core/flow/compile.ts';
@@ -127,11 +128,22 @@ describe('writes merged in one batch (MariaDB)', () => {
     // d-a's first write and d-b's are merged; the second to d-a goes alone after them.
     const outcomes = await together(new GroupCommit(handle.commitPool, 1), [first!, second, other!]);
     expect(outcomes[0]).to.deep.equal({ applied: true });
-    expect(outcomes[1]).to.have.property('applied', false);
-    expect((outcomes[1] as { current: TaskSnapshot }).current).to.include({ version: 3 });
+    // Alone and carrying nothing, it reads nothing back: its refusal leaves the row to be read (the store does).
+    expect(outcomes[1]).to.deep.equal(UNREAD);
+    expect((await store.readTask('d-a'))!.version).to.equal(3);
     expect(outcomes[2]).to.deep.equal({ applied: true });
     expect(await runsOf('d-a')).to.deep.equal(['A#1 succeeded {"a":1}', 'B#1 queued null']);
     expect(await eventsOf('d-a')).to.deep.equal(['accepted', 'started', 'component.succeeded']);
+  });
+
+  it('tells a lone write that carries nothing whether it applied from the UPDATE alone, and the store reads a refused one', async () => {
+    const [w] = await tasksAwaitingA(['l-a']);
+    const stale = { ...w!, expectedVersion: w!.expectedVersion - 1 };
+    expect(await store.applyWrite(stale)).to.deep.include({ applied: false });
+    expect(((await store.applyWrite(stale)) as { current: TaskSnapshot }).current).to.include({ id: 'l-a', version: 2 });
+    expect(await store.applyWrite(w!)).to.deep.equal({ applied: true });
+    expect(await runsOf('l-a')).to.deep.equal(['A#1 succeeded {"a":1}', 'B#1 queued null']);
+    expect(await eventsOf('l-a')).to.deep.equal(['accepted', 'started', 'component.succeeded']);
   });
 
   it('writes a cancel beside an answer in one batch: the open runs of the cancelled task close, the other task goes on', async () => {

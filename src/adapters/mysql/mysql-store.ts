@@ -123,8 +123,9 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
     return withDbRetry(() => readTask(this.pool, id));
   }
 
-  applyWrite(write: TaskWrite, carry?: readonly string[]): Promise<WriteOutcome> {
-    return this.commits.run(applyWrite(write, carry));
+  async applyWrite(write: TaskWrite, carry?: readonly string[]): Promise<WriteOutcome> {
+    const outcome = await this.commits.run(applyWrite(write, carry));
+    return 'unread' in outcome ? { applied: false, current: await this.readTask(write.taskId) } : outcome;
   }
 
   startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {

@@ -11,16 +11,16 @@
  *           — every statement after the UPDATE runs only when it changed the row (the id in <tag>_ok), so a
  *             refused write writes nothing and the batch needs no second trip to decide
  *   locks   the task row (by the UPDATE), then the run rows it touches
- *   reads   after the commit, in one SELECT: whether it applied, the task row as it is now when it did not,
- *           and with `carry`, the task's input and those outputs (read-carried)
+ *   reads   with `carry`, after the commit, in one SELECT: whether it applied, the task row as it is now when
+ *           it did not, the task's input and those outputs (read-carried); without, nothing: the UPDATE's
+ *           count says whether it applied, and a refusal is UNREAD (the store reads the row)
  *   result  { applied: true, carried? }
  *           { applied: false, current }  the version moved (a writer whose lock had expired, or another
  *                  process, got there first): nothing written; the caller re-plans from `current`
  */
 import type { TaskWrite } from '../../../core/engine/transitions.ts';
-import type { WriteOutcome } from '../../../core/ports/task-state.ts';
 import type { BatchStep } from '../group-commit.ts';
-import { applyWritesTogether, buildWrites } from './apply-writes.ts';
+import { applyWritesTogether, buildWrites, type WriteResult } from './apply-writes.ts';
 
 /** A write, and the outputs to read back for the jobs it starts (see read-carried); none: read nothing back. */
 export interface WriteToApply {
@@ -28,7 +28,7 @@ export interface WriteToApply {
   carry?: readonly string[];
 }
 
-export function applyWrite(w: TaskWrite, carry?: readonly string[]): BatchStep<WriteOutcome> {
+export function applyWrite(w: TaskWrite, carry?: readonly string[]): BatchStep<WriteResult> {
   const payload: WriteToApply = { write: w, ...(carry ? { carry } : {}) };
   return {
     key: w.taskId,

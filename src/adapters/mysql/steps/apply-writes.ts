@@ -12,9 +12,10 @@
  *   locks   the task rows the UPDATE changes (in id order), then the run rows; the compare-and-swap on the
  *           version is what decides, as the UPDATE evaluates it on the row it locks
  *   reads   after the commit, in one SELECT: which writes applied (<tag>_ok), the refused tasks as they are
- *           now, and for the writes that ask, their tasks' inputs and outputs to carry (read-carried)
+ *           now, and for the writes that ask, their tasks' inputs and outputs to carry (read-carried); none
+ *           for one write alone that carries nothing: the UPDATE's count says whether it applied
  *   result  per write, in order: { applied: true, carried? } or { applied: false, current } (the caller
- *           re-plans from it)
+ *           re-plans from it), or UNREAD for that lone write refused (the caller reads the row)
  *
  * <tag>_ok is a session variable, declared when the session opens (COMMIT_VARIABLES_SQL: the appends need it
  * to exist before the UPDATE starts). It outlives the batch on its pooled connection, and a batch that failed
@@ -31,14 +32,20 @@ import type { WriteToApply } from './apply-write.ts';
 import { carriedParts, toCarried } from './read-carried.ts';
 import { writeRuns } from './write-runs.ts';
 
-export const applyWritesTogether: StepMerger<WriteOutcome> = {
+/** A refused write whose current row was not read: the caller reads it (see `WriteResult`). */
+export const UNREAD = { applied: false, unread: true } as const;
+
+/** What the step gives: an outcome, or a refusal whose row is still to be read. */
+export type WriteResult = WriteOutcome | typeof UNREAD;
+
+export const applyWritesTogether: StepMerger<WriteResult> = {
   build: (tag, payloads) => buildWrites(payloads as readonly WriteToApply[], `${tag}_ok`),
 };
 
 /** The snapshot columns as NULLs, for the parts of the read after the commit that are not task rows. */
 const NO_SNAPSHOT = SNAPSHOT_COLUMNS.split(', ').map(() => 'NULL').join(', ');
 
-export function buildWrites(toApply: readonly WriteToApply[], ok: string): BuiltStep<WriteOutcome[]> {
+export function buildWrites(toApply: readonly WriteToApply[], ok: string): BuiltStep<WriteResult[]> {
   const writes = toApply.map((a) => a.write);
   const carry = toApply.flatMap((a) => (a.carry ? [{ taskId: a.write.taskId, outputs: a.carry }] : []));
   const ids = writes.map((w) => w.taskId);
@@ -90,6 +97,11 @@ export function buildWrites(toApply: readonly WriteToApply[], ok: string): Built
     [`SELECT 'refused', id, NULL, 0, NULL, ${SNAPSHOT_COLUMNS} FROM tasks WHERE id IN (?) AND NOT ${applies('id')}`, [ids]],
     ...(carry.length > 0 ? carriedParts(carry, applies, NO_SNAPSHOT) : []),
   ];
+  if (writes.length === 1 && carry.length === 0) {
+    // One write that reads nothing back: the UPDATE's count says whether it applied (its row always changes:
+    // version+1), and a refusal, rare, reads the row afterwards instead.
+    return { statements, read: (results) => [(results[0] as ResultSetHeader).affectedRows === 1 ? { applied: true } : UNREAD] };
+  }
   return {
     statements,
     after: [[`${parts.map(([sql]) => sql).join('\n       UNION ALL ')}\n       ORDER BY sf_attempt`, parts.flatMap(([, values]) => values)]],
