@@ -122,17 +122,33 @@ export interface OpenRun extends RunKey {
   executions: number;
 }
 
-/** Attempts queued or running right now, optionally only those running on one worker. */
+/**
+ * Attempts queued or running right now, optionally only those running on one worker. A claimed attempt has no
+ * run row until it is marked running or ends: those are read from the unfinished tasks' attempts (see list-runs).
+ */
 export async function openRuns(d: Distributed, worker?: string): Promise<OpenRun[]> {
-  const [rows] = await d.store.handle.pool.query<Rows>(
+  const pool = d.store.handle.pool;
+  // The tasks first, as list-runs reads them: an attempt that ends between the reads is found closed, not open.
+  const [tasks] = worker ? [[] as Rows] : await pool.query<Rows>(`SELECT id, attempts FROM tasks WHERE phase IN ('queued', 'running')`);
+  // Every row of those tasks (to know which attempts have one), and the open rows of any task.
+  const [rows] = await pool.query<Rows>(
     `SELECT task_id, component, attempt, status, worker, executions FROM component_runs
-     WHERE status IN ('queued', 'running')${worker ? ' AND worker = ?' : ''}`,
-    worker ? [worker] : [],
+     WHERE ${worker ? 'status IN (?) AND worker = ?' : 'status IN (?) OR task_id IN (?)'}`,
+    worker ? [['queued', 'running'], worker] : [['queued', 'running'], tasks.length > 0 ? tasks.map((t) => String(t.id)) : ['']],
   );
-  return rows.map((r) => ({
+  const written = new Set(rows.map((r) => runKey({ taskId: String(r.task_id), component: String(r.component), attempt: Number(r.attempt) })));
+  const open = rows.filter((r) => r.status === 'queued' || r.status === 'running').map((r) => ({
     taskId: String(r.task_id), component: String(r.component), attempt: Number(r.attempt), status: String(r.status),
     worker: r.worker === null ? null : String(r.worker), executions: Number(r.executions),
   }));
+  for (const t of tasks) {
+    const attempts = (typeof t.attempts === 'string' ? JSON.parse(t.attempts) : t.attempts) as Record<string, number>;
+    for (const [component, attempt] of Object.entries(attempts)) {
+      const key = { taskId: String(t.id), component, attempt };
+      if (!written.has(runKey(key))) open.push({ ...key, status: 'queued', worker: null, executions: 0 });
+    }
+  }
+  return open;
 }
 
 export interface Duplicate extends RunKey {

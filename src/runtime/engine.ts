@@ -46,6 +46,8 @@ export const MAX_CAS_ATTEMPTS = 100;
 export const CAS_BACKOFF_MAX_MS = 50;
 /** How many tasks' last written snapshots a process keeps to plan from without a read. */
 export const SNAPSHOT_CACHE_SIZE = 10_000;
+/** The most tasks one round of answers locks and writes together (a group-commit batch holds as many). */
+export const ROUND_MAX_TASKS = 64;
 
 /** Contention, not a fault of the task: the same write may go through when tried again. */
 export class CasExhaustedError extends SlotflowError {
@@ -113,6 +115,13 @@ export interface FanOutCache {
 
 export type MutateResult = TaskWrite | Rejection | undefined;
 
+/** A plan as applied under the task's lock: the snapshot it was made on, and what the write read back for its jobs. */
+interface Locked<R> {
+  planned: Planned<R>;
+  base: TaskSnapshot;
+  carried?: { flow: CompiledFlow; reads: CarriedReads };
+}
+
 /** What a plan writes (nothing: undefined) and what its caller is told. */
 interface Planned<R> {
   write: TaskWrite | undefined;
@@ -150,7 +159,12 @@ export class Engine {
   private readonly history: HistoryLog;
   fanOutCache: FanOutCache | undefined;
   private readonly known = new Map<string, TaskSnapshot>();
+  /** Answers not yet in a round, by task (see `startRounds`). */
   private readonly waiting = new Map<string, WaitingAnswer[]>();
+  /** Tasks whose round of answers is being applied or dispatched: their next answers wait for a later round. */
+  private readonly inRound = new Set<string>();
+  /** A round is taking its locks and writing: answers that arrive meanwhile go in the next one. */
+  private gathering = false;
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
@@ -225,7 +239,7 @@ export class Engine {
 
   /**
    * The one completion path for every answer: from a worker, a callback, an approval, a fan-out or a deadline.
-   * Answers for one task that meet in this process are applied together (see `drainAnswers`); each caller
+   * Answers for one task that meet in this process are applied together (see `startRounds`); each caller
    * gets the write that applied its answer, or its own rejection.
    */
   async answer(answer: Answer): Promise<MutateResult> {
@@ -234,7 +248,7 @@ export class Engine {
       const round = this.waiting.get(answer.taskId);
       if (round) return void round.push({ answer, resolve, reject });
       this.waiting.set(answer.taskId, [{ answer, resolve, reject }]);
-      void this.drainAnswers(answer.taskId);
+      this.startRounds();
     });
     logFailedAttempt(answer, result);
     if ('rejected' in result) {
@@ -325,7 +339,7 @@ export class Engine {
 
   /** Stops dispatch, marks the task cancelled, and cancels its children. */
   async cancel(taskId: string): Promise<MutateResult> {
-    const result = await this.mutate(taskId, (_flow, snap) => planCancel(snap));
+    const result = await this.mutate(taskId, (flow, snap) => planCancel(snap, flow));
     for (const child of await this.store.listChildren(taskId)) {
       if (!isTerminal(child.phase)) await this.cancel(child.id);
     }
@@ -373,51 +387,55 @@ export class Engine {
    * read, never on a remembered one. Undefined when there is no such task.
    */
   private async transition<R>(taskId: string, plan: (flow: CompiledFlow, snap: TaskSnapshot) => Planned<R>): Promise<Planned<R> | undefined> {
-    let base: TaskSnapshot | undefined;
-    let carried: { flow: CompiledFlow; reads: CarriedReads } | undefined;
-    const planned = await this.locks.withLock(lockKey(taskId), async () => {
-      let remembered = this.known.get(taskId);
-      let current = remembered ?? (await this.store.readTask(taskId));
-      for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
-        base = current;
-        if (!current) return undefined;
-        const flow = await this.flows.byHashOrThrow(current.flowHash);
-        const p = plan(flow, current);
-        if (!p.write) {
-          if (!remembered) return p;
-          remembered = undefined;
-          current = await this.store.readTask(taskId);
-          continue;
-        }
-        let outcome: WriteOutcome;
-        try {
-          outcome = await this.store.applyWrite(p.write, carryFor(flow, p.write));
-        } catch (e) {
-          // Failed after its retries: whether one of them committed before its connection was lost is not known.
-          this.history.unconfirmed(current, p.write);
-          throw e;
-        }
-        if (outcome.applied) {
-          if (outcome.carried) carried = { flow, reads: outcome.carried };
-          this.history.applied(current, p.write);
-          this.remember(snapshotAfter(current, p.write));
-          return p;
-        }
-        // Refused when sent again after its connection was lost: the first send may have committed it. The history
-        // says so; the plan is made again on the current row as for any refusal.
-        if (outcome.unconfirmed) this.history.unconfirmed(current, p.write);
-        this.known.delete(taskId);
-        current = outcome.current;
-        // A remembered row that was out of date is no race; a row just read that moved is (only possible when a
-        // lock expired): back off at random so racers spread out.
-        if (!remembered) await sleep(this.jitter() * Math.min(2 ** i, CAS_BACKOFF_MAX_MS));
+    return this.afterLock(await this.locks.withLock(lockKey(taskId), () => this.underLock(taskId, plan)));
+  }
+
+  /** What `transition` does holding the task's lock: plan, compare-and-swap, re-plan on a refusal. */
+  private async underLock<R>(taskId: string, plan: (flow: CompiledFlow, snap: TaskSnapshot) => Planned<R>): Promise<Locked<R> | undefined> {
+    let remembered = this.known.get(taskId);
+    let current = remembered ?? (await this.store.readTask(taskId));
+    for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
+      if (!current) return undefined;
+      const flow = await this.flows.byHashOrThrow(current.flowHash);
+      const p = plan(flow, current);
+      if (!p.write) {
+        if (!remembered) return { planned: p, base: current };
         remembered = undefined;
+        current = await this.store.readTask(taskId);
+        continue;
       }
-      throw new CasExhaustedError(taskId);
-    });
-    if (!planned) return undefined;
+      let outcome: WriteOutcome;
+      try {
+        outcome = await this.store.applyWrite(p.write, carryFor(flow, p.write));
+      } catch (e) {
+        // Failed after its retries: whether one of them committed before its connection was lost is not known.
+        this.history.unconfirmed(current, p.write);
+        throw e;
+      }
+      if (outcome.applied) {
+        this.history.applied(current, p.write);
+        this.remember(snapshotAfter(current, p.write));
+        return { planned: p, base: current, ...(outcome.carried ? { carried: { flow, reads: outcome.carried } } : {}) };
+      }
+      // Refused when sent again after its connection was lost: the first send may have committed it. The history
+      // says so; the plan is made again on the current row as for any refusal.
+      if (outcome.unconfirmed) this.history.unconfirmed(current, p.write);
+      this.known.delete(taskId);
+      current = outcome.current;
+      // A remembered row that was out of date is no race; a row just read that moved is (only possible when a
+      // lock expired): back off at random so racers spread out.
+      if (!remembered) await sleep(this.jitter() * Math.min(2 ** i, CAS_BACKOFF_MAX_MS));
+      remembered = undefined;
+    }
+    throw new CasExhaustedError(taskId);
+  }
+
+  /** What `transition` does once the lock is let go: dispatch what the write started, tell a parent, file for reuse. */
+  private async afterLock<R>(locked: Locked<R> | undefined): Promise<Planned<R> | undefined> {
+    if (!locked) return undefined;
+    const { planned, base, carried } = locked;
     const write = planned.write;
-    if (write && base) {
+    if (write) {
       const now = Date.now();
       const jobs = write.starts.filter(needsJob).map((j) => {
         const job = { ...j, dispatchedAt: now };
@@ -429,7 +447,7 @@ export class Engine {
       // A task already running goes on before tasks that have not started.
       if (jobs.length > 0) await this.queue.dispatch(jobs, { ahead: base.phase === TaskPhase.running });
       if (base.parentId && isTerminal(write.phase) && !isTerminal(base.phase)) await this.childSettled(base);
-      if (this.reuse && !base.parentId && write.phase === TaskPhase.completed && base.phase !== TaskPhase.completed) await this.fileForReuse(taskId);
+      if (this.reuse && !base.parentId && write.phase === TaskPhase.completed && base.phase !== TaskPhase.completed) await this.fileForReuse(base.id);
     }
     return planned;
   }
@@ -452,29 +470,60 @@ export class Engine {
   }
 
   /**
-   * Applies the answers waiting for one task, in arrival order, as one write
-   * per round: answers that arrive while a round holds the task's lock wait
-   * for the next round and go together in it.
+   * Applies the answers waiting, in arrival order, as one write per task per round. The tasks whose answers
+   * are waiting when a round starts go together: their locks are taken in one call (`LockManager.tryWithLocks`)
+   * and their writes are planned and sent at once, so group commit writes them in one batch; answers that
+   * arrive meanwhile wait for the next round. A task whose previous round is still being dispatched waits too.
+   * When one of the locks is held elsewhere (another process is writing that task), or the locks cannot be
+   * taken together, each task of the round takes its own lock, waiting for it as long as `withLock` does, and
+   * the next round does not wait for them.
    */
-  private async drainAnswers(taskId: string): Promise<void> {
-    for (;;) {
-      const round = this.waiting.get(taskId);
-      if (!round || round.length === 0) {
-        this.waiting.delete(taskId);
-        return;
-      }
-      this.waiting.set(taskId, []);
+  private startRounds(): void {
+    if (this.gathering) return;
+    const ready = [...this.waiting.keys()].filter((id) => !this.inRound.has(id)).slice(0, ROUND_MAX_TASKS);
+    if (ready.length === 0) return;
+    this.gathering = true;
+    const rounds = ready.map((taskId) => {
+      const round = this.waiting.get(taskId)!;
+      this.waiting.delete(taskId);
+      this.inRound.add(taskId);
+      return { taskId, round };
+    });
+    void this.runRounds(rounds).finally(() => {
+      this.gathering = false;
+      this.startRounds();
+    });
+  }
+
+  private async runRounds(rounds: ReadonlyArray<{ taskId: string; round: WaitingAnswer[] }>): Promise<void> {
+    const planFor = (round: readonly WaitingAnswer[]) => (flow: CompiledFlow, snap: TaskSnapshot): Planned<Array<TaskWrite | Rejection>> => {
+      const planned = planAnswers(flow, snap, round.map((w) => w.answer), this.jitter);
+      return { write: planned.write, result: planned.results };
+    };
+    const finish = async (taskId: string, round: readonly WaitingAnswer[], locked: () => Promise<Locked<Array<TaskWrite | Rejection>> | undefined>) => {
       try {
-        const answers = round.map((w) => w.answer);
-        const done = await this.transition(taskId, (flow, snap) => {
-          const planned = planAnswers(flow, snap, answers, this.jitter);
-          return { write: planned.write, result: planned.results };
-        });
+        const done = await this.afterLock(await locked());
         for (const [i, w] of round.entries()) w.resolve(done?.result[i] ?? { rejected: RejectReason.unknownTask });
       } catch (e) {
         for (const w of round) w.reject(e);
+      } finally {
+        this.inRound.delete(taskId);
+        this.startRounds();
       }
+    };
+    const together = await this.locks.tryWithLocks?.(rounds.map((r) => lockKey(r.taskId)),
+      () => Promise.allSettled(rounds.map((r) => this.underLock(r.taskId, planFor(r.round)))));
+    if (together) {
+      rounds.forEach((r, i) => {
+        const settled = together.value[i]!;
+        void finish(r.taskId, r.round, async () => {
+          if (settled.status === 'rejected') throw settled.reason;
+          return settled.value;
+        });
+      });
+      return;
     }
+    for (const r of rounds) void finish(r.taskId, r.round, () => this.locks.withLock(lockKey(r.taskId), () => this.underLock(r.taskId, planFor(r.round))));
   }
 
   /** A fan-out child finished: answer the parent when the outcome of the whole fan-out is known. */

@@ -67,10 +67,15 @@ describe('writes merged in one batch (MariaDB)', () => {
     return Promise.all([opener, ...writes.map((w) => commits.run(applyWrite(w)))]).then(([, ...outcomes]) => outcomes);
   }
 
+  /** The runs as read (list-runs): an attempt claimed and not ended has no row and reads as queued. */
   async function runsOf(id: string): Promise<string[]> {
-    const [runs] = await handle.pool.query<Rows>(
-      'SELECT component, attempt, status, output FROM component_runs WHERE task_id = ? ORDER BY component, attempt', [id]);
-    return runs.map((r) => `${r.component}#${r.attempt} ${r.status} ${typeof r.output === 'string' ? r.output : JSON.stringify(r.output)}`);
+    const runs = (await store.listRuns(id)).sort((x, y) => x.component.localeCompare(y.component) || x.attempt - y.attempt);
+    return runs.map((r) => `${r.component}#${r.attempt} ${r.status} ${JSON.stringify(r.output)}`);
+  }
+
+  async function rowsOf(id: string): Promise<number> {
+    const [rows] = await handle.pool.query<Rows>('SELECT COUNT(*) AS n FROM component_runs WHERE task_id = ?', [id]);
+    return Number(rows[0]!.n);
   }
 
   async function eventsOf(id: string): Promise<string[]> {
@@ -99,6 +104,8 @@ describe('writes merged in one batch (MariaDB)', () => {
       expect(await eventsOf(w.taskId)).to.deep.equal(['accepted', 'started', 'component.succeeded']);
     }
     expect(await runsOf('m-b')).to.deep.equal(['A#1 queued null']);
+    // A claimed attempt has no row until it ends: the refused write wrote none, the applied ones only A's.
+    expect([await rowsOf('m-a'), await rowsOf('m-b'), await rowsOf('m-c')]).to.deep.equal([1, 0, 1]);
     expect(await eventsOf('m-b')).to.deep.equal(['accepted', 'started']);
   });
 
@@ -120,16 +127,27 @@ describe('writes merged in one batch (MariaDB)', () => {
     // d-a's first write and d-b's are merged; the second to d-a goes alone after them.
     const outcomes = await together(new GroupCommit(handle.commitPool, 1), [first!, second, other!]);
     expect(outcomes[0]).to.deep.equal({ applied: true });
-    expect(outcomes[1]).to.have.property('applied', false);
-    expect((outcomes[1] as { current: TaskSnapshot }).current).to.include({ version: 3 });
+    // Alone and carrying nothing, it reads nothing back: its refusal leaves the row to be read (the store does).
+    expect(outcomes[1]).to.deep.equal({ applied: false, unread: true });
+    expect((await store.readTask('d-a'))!.version).to.equal(3);
     expect(outcomes[2]).to.deep.equal({ applied: true });
     expect(await runsOf('d-a')).to.deep.equal(['A#1 succeeded {"a":1}', 'B#1 queued null']);
     expect(await eventsOf('d-a')).to.deep.equal(['accepted', 'started', 'component.succeeded']);
   });
 
+  it('tells a lone write that carries nothing whether it applied from the UPDATE alone, and the store reads a refused one', async () => {
+    const [w] = await tasksAwaitingA(['l-a']);
+    const stale = { ...w!, expectedVersion: w!.expectedVersion - 1 };
+    expect(await store.applyWrite(stale)).to.deep.include({ applied: false });
+    expect(((await store.applyWrite(stale)) as { current: TaskSnapshot }).current).to.include({ id: 'l-a', version: 2 });
+    expect(await store.applyWrite(w!)).to.deep.equal({ applied: true });
+    expect(await runsOf('l-a')).to.deep.equal(['A#1 succeeded {"a":1}', 'B#1 queued null']);
+    expect(await eventsOf('l-a')).to.deep.equal(['accepted', 'started', 'component.succeeded']);
+  });
+
   it('writes a cancel beside an answer in one batch: the open runs of the cancelled task close, the other task goes on', async () => {
     const [answer] = await tasksAwaitingA(['c-a', 'c-b']);
-    const cancel = planCancel((await store.readTask('c-b'))!);
+    const cancel = planCancel((await store.readTask('c-b'))!, flow);
     if (!cancel || 'rejected' in cancel) throw new Error('cancel not planned');
     const outcomes = await together(new GroupCommit(handle.commitPool, 1), [answer!, cancel]);
     expect(outcomes).to.deep.equal([{ applied: true }, { applied: true }]);

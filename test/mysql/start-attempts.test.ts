@@ -4,7 +4,7 @@ import { GroupCommit } from '../../src/adapters/mysql/group-commit.ts';
 import { MysqlStore } from '../../src/adapters/mysql/mysql-store.ts';
 import { startAttempt } from '../../src/adapters/mysql/steps/start-attempt.ts';
 import { TaskPhase, type TaskSnapshot } from '../../src/core/engine/task.ts';
-import { planAnswer, planDispatch } from '../../src/core/engine/transitions.ts';
+import { planAnswer, planCancel, planDispatch } from '../../src/core/engine/transitions.ts';
 import { compileFlow } from '../../src/core/flow/compile.ts';
 import { useFreshEnv } from '../support/env.ts';
 
@@ -77,8 +77,10 @@ describe('attempt openings merged in one batch (MariaDB)', () => {
       'SELECT task_id, component, attempt, status, worker, executions FROM component_runs ORDER BY task_id, component, attempt');
     expect(runs.map((r) => `${r.task_id} ${r.component}#${r.attempt} ${r.status} ${r.worker} ${r.executions}`)).to.deep.equal([
       's-a A#1 succeeded null 0', 's-a B#1 running w1 1', 's-a C#1 running w2 1',
-      's-b A#1 succeeded null 0', 's-b B#1 running w1 1', 's-b C#1 queued null 0',
+      // s-b C#1 is claimed and not opened: it has no row yet (it reads as queued, see list-runs).
+      's-b A#1 succeeded null 0', 's-b B#1 running w1 1',
     ]);
+    expect((await store.listRuns('s-b')).map((r) => `${r.component}#${r.attempt} ${r.status}`)).to.have.members(['A#1 succeeded', 'B#1 running', 'C#1 queued']);
   });
 
   it('opens one attempt alone with its input and its dependencies outputs read in one statement', async () => {
@@ -87,5 +89,24 @@ describe('attempt openings merged in one batch (MariaDB)', () => {
     expect(await store.startAttempt('l-a', 'C', 1, 'w1', [])).to.deep.equal({ input: { name: 'l-a' }, deps: {} });
     expect(await store.startAttempt('l-a', 'A', 1, 'w1', [])).to.equal(undefined);
     expect(await store.startAttempt('l-a', 'B', 2, 'w1', ['A'])).to.equal(undefined);
+  });
+
+  it('opens an attempt again on the row a dead execution left running, counting one more execution', async () => {
+    await taskPastA('r-a');
+    expect(await store.startRun('r-a', 'B', 1, 'w1')).to.equal(true);
+    expect(await store.startRun('r-a', 'B', 1, 'w2')).to.equal(true);
+    const [runs] = await handle.pool.query<Rows>('SELECT status, worker, executions FROM component_runs WHERE task_id = ? AND component = ?', ['r-a', 'B']);
+    expect(runs.map((r) => `${r.status} ${r.worker} ${r.executions}`)).to.deep.equal(['running w2 2']);
+  });
+
+  it('refuses to open an attempt of a cancelled task, whose claimed attempts were written cancelled', async () => {
+    await taskPastA('x-a');
+    expect(await store.startRun('x-a', 'B', 1, 'w1')).to.equal(true);
+    const cancel = planCancel((await store.readTask('x-a'))!, flow);
+    expect(await store.applyWrite(cancel!)).to.deep.equal({ applied: true });
+    expect(await store.startAttempt('x-a', 'B', 1, 'w1', ['A'])).to.equal(undefined);
+    expect(await store.startRun('x-a', 'C', 1, 'w1')).to.equal(false);
+    const [runs] = await handle.pool.query<Rows>('SELECT component, status, executions FROM component_runs WHERE task_id = ? ORDER BY component', ['x-a']);
+    expect(runs.map((r) => `${r.component} ${r.status} ${r.executions}`)).to.deep.equal(['A succeeded 0', 'B cancelled 1', 'C cancelled 0']);
   });
 });

@@ -41,6 +41,25 @@ const holdJobs: DispatchQueue = { dispatch: async () => {}, requestSchedule: asy
 /** Never blocks: what a writer sees when its Redlock lock has expired. */
 const noLock: LockManager = { withLock: (_key, fn) => fn(), close: async () => {} };
 
+/** Records how locks are asked for; `refuse`: the keys asked for together are never all free (one is held elsewhere). */
+class RecordingLocks implements LockManager {
+  readonly together: string[][] = [];
+  readonly alone: string[] = [];
+  refuse = false;
+
+  async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    this.alone.push(key);
+    return fn();
+  }
+
+  async tryWithLocks<T>(keys: readonly string[], fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+    this.together.push([...keys]);
+    return this.refuse ? undefined : { value: await fn() };
+  }
+
+  async close(): Promise<void> {}
+}
+
 function conformance(name: string, start: () => Promise<Backend>): void {
   describe(`runtime conformance: ${name}`, function () {
     this.timeout(60000);
@@ -191,6 +210,28 @@ function conformance(name: string, start: () => Promise<Backend>): void {
       });
       expect(snap.word).to.equal(flow.successMask);
       expect(snap.phase).to.equal('completed');
+    });
+
+    it('locks the tasks whose answers wait together in one call, and each on its own when one of them is held elsewhere', async () => {
+      const flow = loadFlow(flowFile('wide-32'));
+      for (const refuse of [false, true]) {
+        const locks = new RecordingLocks();
+        locks.refuse = refuse;
+        const engine = new Engine({ store: backend.store, flows: new FlowCatalog(backend.store), queue: holdJobs, locks });
+        const ids = [];
+        for (let i = 0; i < 3; i++) ids.push((await engine.submit({ flow, input: {} })).id);
+        const first = flow.components[0]!.name;
+        // The first answer starts a round at once; the two that arrive while it is on its way go in the next one.
+        const answers = await Promise.all(ids.map((id) => engine.answer({ taskId: id, component: first, attempt: 1, ok: true, output: { refuse } })));
+        expect(answers.every((a) => a && !('rejected' in a)), `refuse ${refuse}`).to.equal(true);
+        expect(locks.together, `refuse ${refuse}`).to.deep.equal([[`task:${ids[0]}`], [`task:${ids[1]}`, `task:${ids[2]}`]]);
+        expect(locks.alone, `refuse ${refuse}`).to.deep.equal(refuse ? ids.map((id) => `task:${id}`) : []);
+        for (const id of ids) {
+          const snap = (await backend.store.readTask(id))!;
+          expect(snap.word & flow.byName.get(first)!.successBit, `${id} answered, refuse ${refuse}`).to.not.equal(0n);
+          expect((await backend.store.listRuns(id)).find((r) => r.component === first)?.status).to.equal('succeeded');
+        }
+      }
     });
 
     it('applies answers for one task that meet in one process together, keeping every run and event', async () => {

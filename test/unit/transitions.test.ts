@@ -493,6 +493,14 @@ describe('transitions: planCancel', () => {
     });
   }
 
+  it('abandons the attempts in flight by name when given the flow, so a store without their rows can write them cancelled', () => {
+    const before = snap(main, building);
+    expect(planCancel(before)!.abandons).to.deep.equal([]);
+    expect(planCancel(before, main)!.abandons).to.have.deep.members([
+      { component: 'Left', attempt: 1 }, { component: 'Right', attempt: 1 }, { component: 'AfterExtra', attempt: 1 },
+    ]);
+  });
+
   it('claims nothing after the cancel, and rejects the answers that arrive later', () => {
     const before = snap(main, building);
     const after = snapshotAfter(before, planCancel(before)!);

@@ -17,6 +17,20 @@ export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_MYSQL_TIMEOUT_MS = 10000;
 /** Group commit's isolation level: a step's reads see what was committed before it (see group-commit). */
 export const COMMIT_ISOLATION_SQL = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+/** The most steps a group-commit batch holds, and so the most SQL variable tags (`commitTag`) it hands out. */
+export const GROUP_COMMIT_MAX_STEPS = 64;
+
+/** The prefix of the SQL variables of the `n`th unit of a group-commit batch (`@sf_3_…`). */
+export function commitTag(n: number): string {
+  return `@sf_${n}`;
+}
+
+/**
+ * Declares, once per group-commit session, the variables a step reads in the same statement that sets them
+ * (apply-writes' `_ok`): MariaDB reads a variable that does not exist yet when a statement starts as a constant
+ * NULL for the whole statement, so its appends there would keep only the last one.
+ */
+export const COMMIT_VARIABLES_SQL = `SET ${Array.from({ length: GROUP_COMMIT_MAX_STEPS }, (_, n) => `${commitTag(n)}_ok = NULL`).join(', ')}`;
 
 export type Db = MySql2Database<typeof schema>;
 export type Queryable = Pool | PoolConnection;
@@ -57,9 +71,11 @@ export function openMysql(url: string, poolSize = DEFAULT_POOL_SIZE, timeoutMs =
   // Set per session rather than per transaction: one statement per connection instead of one per batch. The
   // command queues ahead of any query on the connection; a connection that could not take it is not used.
   commitPool.pool.on('connection', (conn) => {
-    conn.query(COMMIT_ISOLATION_SQL, (e) => {
-      if (e) conn.destroy();
-    });
+    for (const sql of [COMMIT_ISOLATION_SQL, COMMIT_VARIABLES_SQL]) {
+      conn.query(sql, (e) => {
+        if (e) conn.destroy();
+      });
+    }
   });
   return {
     pool,

@@ -123,12 +123,14 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
     return withDbRetry(() => readTask(this.pool, id));
   }
 
-  applyWrite(write: TaskWrite, carry?: readonly string[]): Promise<WriteOutcome> {
-    return this.commits.run(applyWrite(write, carry));
+  async applyWrite(write: TaskWrite, carry?: readonly string[]): Promise<WriteOutcome> {
+    const outcome = await this.commits.run(applyWrite(write, carry));
+    if (!('unread' in outcome)) return outcome;
+    return { applied: false, current: await this.readTask(write.taskId), ...(outcome.unconfirmed ? { unconfirmed: true as const } : {}) };
   }
 
   startRun(taskId: string, component: string, attempt: number, worker: string): Promise<boolean> {
-    return withDbRetry(() => startRun(this.pool, taskId, component, attempt, worker));
+    return this.commits.run(startRun(taskId, component, attempt, worker));
   }
 
   startAttempt(taskId: string, component: string, attempt: number, worker: string, depends: readonly string[]): Promise<OpenedAttempt | undefined> {

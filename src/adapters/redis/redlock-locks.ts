@@ -98,5 +98,25 @@ export class RedlockLocks implements LockManager {
     }
   }
 
+  /**
+   * One Redlock call for every key (its script sets them all or none, on each server, with one value and TTL)
+   * and one to let them go: the same lock per key as `withLock` gives, taken together. No retries: a key
+   * held elsewhere makes the whole call fail at once, and the caller locks key by key instead, so one busy
+   * task never holds up the others.
+   */
+  async tryWithLocks<T>(keys: readonly string[], fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+    let lock: Lock;
+    try {
+      lock = await this.redlock.acquire(keys.map((k) => `${this.prefix}:lock:${k}`), this.opts.ttlMs, { retryCount: 0 });
+    } catch {
+      return undefined;
+    }
+    try {
+      return { value: await fn() };
+    } finally {
+      await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {}
 }

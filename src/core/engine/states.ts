@@ -23,7 +23,8 @@ import { RunStatus } from './transitions.ts';
  *
  * Run states (`component_runs.status`, one row per component and attempt):
  *
- *   queued     the attempt was claimed and its job dispatched
+ *   queued     the attempt was claimed and its job dispatched (MySQL writes no row for it: it is read from
+ *              the task row's attempts and in-flight set until it is marked running or ends)
  *   running    a worker opened the attempt (`startRun` / `startAttempt`)
  *   succeeded  its answer succeeded (also straight from queued: an output found in the cache)
  *   failed     its answer failed (also straight from queued: a deadline, a fan-out child failing)

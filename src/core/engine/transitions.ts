@@ -357,10 +357,15 @@ export function planRestart(flow: CompiledFlow, snap: TaskSnapshot): TaskWrite {
   return write;
 }
 
-/** Stops dispatch: nothing is claimed after this, and answers that arrive later change nothing. */
-export function planCancel(snap: TaskSnapshot): TaskWrite | undefined {
+/**
+ * Stops dispatch: nothing is claimed after this, and answers that arrive later change nothing. With the flow, the
+ * attempts in flight are abandoned by name, so a store that writes a run row only when it is marked or ends
+ * records them as cancelled too.
+ */
+export function planCancel(snap: TaskSnapshot, flow?: CompiledFlow): TaskWrite | undefined {
   if (isTerminal(snap.phase)) return undefined;
   const write = baseWrite(snap);
+  if (flow) write.abandons = inFlightRuns(flow, snap, snap.inFlight);
   write.phase = TaskPhase.cancelled;
   write.status = TaskPhase.cancelled;
   write.inFlight = 0n;

@@ -2,8 +2,8 @@
  * create-task: one transaction in one round trip, as a group-commit step: the tasks created at the same
  * moment (a burst of submissions) go together as three multi-row INSERTs, whatever their number.
  *   writes  tasks (new row: version 1, phase queued; or, with a first pass, the row as that pass
- *             leaves it at version 2), events (`accepted`, then the first pass's events),
- *           component_runs (one queued row per attempt the first pass claimed)
+ *             leaves it at version 2), events (`accepted`, then the first pass's events); the attempts the
+ *             first pass claimed get no run row until they are marked running or end (see write-runs)
  *   locks   the unique index entries of the idempotency key and of the
  *           fan-out child position (parent, component, attempt, item)
  *   result  { created: true }  the new task
@@ -15,7 +15,6 @@
  */
 import type { Pool } from 'mysql2/promise';
 import { EventType } from '../../../core/engine/events.ts';
-import { RunStatus } from '../../../core/engine/transitions.ts';
 import type { CreatedTask, NewTask } from '../../../core/ports/task-state.ts';
 import { json, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep, GroupCommit, StepMerger } from '../group-commit.ts';
@@ -53,7 +52,7 @@ export async function createTask(commits: GroupCommit, pool: Pool, task: NewTask
   }
 }
 
-/** The inserts that create `tasks`, each as its first pass (if any) leaves it, with their events and runs. */
+/** The inserts that create `tasks`, each as its first pass (if any) leaves it, with their events. */
 export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
   const rows = tasks.map((t) => {
     const state = t.first ?? t.snapshot;
@@ -64,8 +63,7 @@ export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
     [t.id, EventType.accepted, t.word.toString(), null, null, null],
     ...(t.first?.events ?? []).map((e) => [t.id, e.type, e.slotWord, e.component ?? null, e.attempt ?? null, e.data ? json(e.data) : null]),
   ]);
-  const runs = tasks.flatMap((t) => (t.first?.starts ?? []).map((s) => [s.taskId, s.component, s.attempt]));
-  const statements: Statement[] = [
+  return [
     [
       `INSERT INTO tasks (id, parent_id, parent_component, parent_attempt, scene_index, flow_name, flow_hash, slot_word, in_flight,
          version, attempts, phase, status, input, idempotency_key, callback_url, take, title, error, created_at, updated_at)
@@ -78,12 +76,4 @@ export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
       events.flat(),
     ],
   ];
-  if (runs.length > 0) {
-    statements.push([
-      `INSERT INTO component_runs (task_id, component, attempt, status, executions, queued_at)
-       VALUES ${runs.map(() => `(?, ?, ?, '${RunStatus.queued}', 0, UTC_TIMESTAMP(3))`).join(', ')}`,
-      runs.flat(),
-    ]);
-  }
-  return statements;
 }

@@ -1,11 +1,12 @@
 /**
  * start-attempts: the attempt openings of a group commit, written together whatever their number (see
  * start-attempt for one alone, which does the same).
- *   locks   the run rows of the named attempts that are still queued or running (one SELECT … FOR UPDATE):
- *           these attempts are open; the rows it returns are the ones the UPDATE then changes
- *   writes  component_runs: status running, worker, started_at, executions+1 — one UPDATE of those rows
- *   reads   tasks: the inputs (one SELECT); component_runs: the output of the latest succeeded attempt of
- *           every dependency of every attempt (one SELECT)
+ *   writes  component_runs: each attempt's row as running (start-run's INSERT, one for all): inserted, or an
+ *             open row updated — only while its task row holds it as current and the task is not cancelled
+ *   locks   those run rows, until the batch commits
+ *   reads   the rows that now read running (one SELECT): these attempts are open; tasks: the inputs (one
+ *             SELECT); component_runs: the output of the latest succeeded attempt of every dependency of every
+ *             attempt (one SELECT)
  *   result  per opening, in order: { input, deps } (run the handler) or undefined (drop the job: the
  *           attempt was answered, superseded or cancelled)
  */
@@ -14,8 +15,7 @@ import type { OpenedAttempt } from '../../../core/ports/attempts.ts';
 import { parseJson, type Rows, type Statement } from '../connection.ts';
 import type { BuiltStep, StepMerger } from '../group-commit.ts';
 import { toInput } from '../rows.ts';
-
-const OPEN = [RunStatus.queued, RunStatus.running];
+import { markRunning, openKeys, openMarked, runKey } from './start-run.ts';
 
 export interface AttemptToOpen {
   taskId: string;
@@ -31,20 +31,8 @@ export const startAttemptsTogether: StepMerger<OpenedAttempt | undefined> = {
 
 function build(opens: readonly AttemptToOpen[]): BuiltStep<Array<OpenedAttempt | undefined>> {
   const taskIds = [...new Set(opens.map((o) => o.taskId))];
-  const runs = opens.map(() => '(?, ?, ?)').join(', ');
-  const runValues = opens.flatMap((o) => [o.taskId, o.component, o.attempt]);
   const deps = [...new Set(opens.flatMap((o) => o.depends.map((d) => JSON.stringify([o.taskId, d]))))].map((k) => JSON.parse(k) as [string, string]);
-  const statements: Statement[] = [
-    [`SELECT task_id, component, attempt FROM component_runs
-      WHERE task_id IN (?) AND (task_id, component, attempt) IN (${runs}) AND status IN (?) FOR UPDATE`, [taskIds, ...runValues, OPEN]],
-    [
-      `UPDATE component_runs SET status = ?, worker = CASE ${opens.map(() => 'WHEN (task_id, component, attempt) = (?, ?, ?) THEN ?').join(' ')} END,
-         started_at = UTC_TIMESTAMP(3), executions = executions + 1
-       WHERE task_id IN (?) AND (task_id, component, attempt) IN (${runs}) AND status IN (?)`,
-      [RunStatus.running, ...opens.flatMap((o) => [o.taskId, o.component, o.attempt, o.worker]), taskIds, ...runValues, OPEN],
-    ],
-    ['SELECT id, input FROM tasks WHERE id IN (?)', [taskIds]],
-  ];
+  const statements: Statement[] = [markRunning(opens), openMarked(opens), ['SELECT id, input FROM tasks WHERE id IN (?)', [taskIds]]];
   if (deps.length > 0) {
     statements.push([
       `SELECT task_id, component, attempt, output FROM component_runs
@@ -55,7 +43,7 @@ function build(opens: readonly AttemptToOpen[]): BuiltStep<Array<OpenedAttempt |
   return {
     statements,
     read(results): Array<OpenedAttempt | undefined> {
-      const open = new Set((results[0] as Rows).map((r) => runKey(String(r.task_id), String(r.component), Number(r.attempt))));
+      const open = openKeys(results[1] as Rows);
       const inputs = new Map((results[2] as Rows).map((r) => [String(r.id), r]));
       // Ordered by attempt, so the latest succeeded attempt of a component is the one kept.
       const outputs = new Map<string, Record<string, unknown>>();
@@ -73,6 +61,3 @@ function build(opens: readonly AttemptToOpen[]): BuiltStep<Array<OpenedAttempt |
   };
 }
 
-function runKey(taskId: string, component: string, attempt: number): string {
-  return JSON.stringify([taskId, component, attempt]);
-}
