@@ -20,6 +20,15 @@ export const VIDEO_CODEC = 'libx264';
 export const X264_PRESET = 'veryfast';
 export const X264_PROFILE = 'high';
 export const CRF = 23;
+/**
+ * x264's motion search, cheaper than the preset's (`hex`, subpel refinement 2): the pictures here move slowly and
+ * evenly (a Ken Burns move, a drawn scale-and-crop, a crossfade, a still title), so a diamond search with one
+ * subpel pass finds as good a vector. Neither option is in the SPS or PPS (checked with `trace_headers` when the
+ * join windows took it first), so segments made before and after this setting still join by stream copy.
+ * Measured on the sample's eight 1080×1920 scenes against a lossless encode of the same frames: 10–25 % less CPU
+ * per scene (x264 is about 70 % of a scene's run), PSNR within ±0.05 dB, 2–5 % more bytes.
+ */
+export const X264_PARAMS = 'me=dia:subme=1';
 export const PIX_FMT = 'yuv420p';
 export const FPS = 30;
 /** A keyframe every two seconds, so players can seek in the final video. */
@@ -88,6 +97,7 @@ export function videoOutputArgs(threads?: number): string[] {
     '-c:v', VIDEO_CODEC,
     ...(threads === undefined ? [] : ['-threads', String(threads)]),
     '-preset', X264_PRESET,
+    '-x264-params', X264_PARAMS,
     '-profile:v', X264_PROFILE,
     '-crf', String(CRF),
     '-pix_fmt', PIX_FMT,

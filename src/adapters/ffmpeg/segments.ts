@@ -134,9 +134,10 @@ export interface SceneOptions extends RunOptions {
    */
   stillFile?: string;
   /**
-   * Also write the same middle frame as shown (captions and all) to this JPEG, from the same run: a thumbnail. A
-   * branch of the finished picture after every filter that draws on it, so no frame is copied for it (a thumbnail
-   * made after the run from the segment's keyframe cost an ffmpeg run of 0.13 cpu s a scene, 0.21–0.29 at load 20).
+   * Also write the same middle frame as shown (captions and all) to this JPEG, from the same run: a thumbnail (a
+   * thumbnail made after the run from the segment's keyframe cost an ffmpeg run of 0.13 cpu s a scene, 0.21–0.29 at
+   * load 20). With a still of an image, the still's frame finished like the scene's at that frame's time; otherwise a
+   * branch of the finished picture after every filter that draws on it.
    */
   thumbnailFile?: string;
 }
@@ -223,16 +224,7 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
       if (stillBase) stillBase += `,${drawtext}`;
     }
 
-    const stillArgs: string[] = [];
-    if (options.stillFile) {
-      if (stillBase) chains.push(`${stillBase},${stillFilters().join(',')}[still]`);
-      else {
-        chains.push(`[${current}]split=2[composed][stillsrc]`, `[stillsrc]${[stillTrim(stillFrame), ...stillFilters()].join(',')}[still]`);
-        current = 'composed';
-      }
-      stillArgs.push('-map', '[still]', '-frames:v', '1', '-f', 'image2', '-update', '1', path.resolve(options.stillFile));
-    }
-
+    // What draws on the finished frames: the captions, the fades. Applied to the scene's picture and to the thumbnail.
     const finish: string[] = [];
     if (cues.some((cue) => cue.text.trim() !== '')) {
       encoder.runner.requireFilters('burned-in captions', 'ass');
@@ -241,14 +233,40 @@ export async function renderScene(encoder: SegmentEncoder, options: SceneOptions
       finish.push(`ass=filename=${escapeFilterPath(assFile)}:fontsdir=${escapeFilterPath(fonts.fontsDir)}`);
     }
     finish.push(...fadeFilters(durationSec, options.fadeSec), `format=${PIX_FMT}`);
+
+    const stillArgs: string[] = [];
+    /** The thumbnail is finished from the still's own frame (see below) rather than cut from the scene's picture. */
+    let thumbnailFromStill = false;
+    if (options.stillFile) {
+      if (stillBase && options.thumbnailFile) {
+        // The thumbnail from the still's frame, finished at the middle frame's time so the captions and fades are those
+        // shown there. Cut from the scene's picture instead (a split and a trim to the middle frame), it made ffmpeg hold
+        // every frame before the middle in memory: the move makes all its frames from one decoded image, so the graph
+        // ran on to the thumbnail's frame before the encoder took any. Measured at 1080×1920: 551–563 MB for the scene's
+        // run with that branch, 351 MB with this one (a second libass instance, one frame).
+        chains.push(
+          `${stillBase},split=2[stillsrc][thumbsrc]`,
+          `[stillsrc]${stillFilters().join(',')}[still]`,
+          `[thumbsrc]settb=1/${FPS},setpts=${stillFrame},${finish.join(',')}[thumb]`,
+        );
+        thumbnailFromStill = true;
+      } else if (stillBase) {
+        chains.push(`${stillBase},${stillFilters().join(',')}[still]`);
+      } else {
+        chains.push(`[${current}]split=2[composed][stillsrc]`, `[stillsrc]${[stillTrim(stillFrame), ...stillFilters()].join(',')}[still]`);
+        current = 'composed';
+      }
+      stillArgs.push('-map', '[still]', '-frames:v', '1', '-f', 'image2', '-update', '1', path.resolve(options.stillFile));
+    }
+
     const thumbnailArgs: string[] = [];
-    if (options.thumbnailFile) {
+    if (options.thumbnailFile && !thumbnailFromStill) {
       // After the last filter that writes into the frames: the encoder and the trim only read them, so the split copies none.
       chains.push(`[${current}]${finish.join(',')},split=2[v][thumbsrc]`, `[thumbsrc]${stillTrim(stillFrame)}[thumb]`);
-      thumbnailArgs.push('-map', '[thumb]', '-frames:v', '1', '-f', 'image2', '-update', '1', path.resolve(options.thumbnailFile));
     } else {
       chains.push(`[${current}]${finish.join(',')}[v]`);
     }
+    if (options.thumbnailFile) thumbnailArgs.push('-map', '[thumb]', '-frames:v', '1', '-f', 'image2', '-update', '1', path.resolve(options.thumbnailFile));
 
     await encoder.runner.ffmpeg(
       [

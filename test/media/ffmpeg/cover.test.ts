@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  CAPTION_LAYOUT_PRESETS, coverTitleAss, createMedia, probe, renderCover, renderScene, resolveCaptionLayout, textEm,
+  CAPTION_LAYOUT_PRESETS, coverTitleAss, createMedia, type Cue, probe, renderCover, renderScene, resolveCaptionLayout, textEm,
 } from '../../../src/adapters/ffmpeg/index.ts';
 import { PORTRAIT_SAFE_TOP } from '../../../src/adapters/ffmpeg/ass.ts';
 import { silenceWav } from '../../../src/providers/speech/wav.ts';
@@ -19,6 +19,8 @@ const [W, H] = [180, 320];
 const SCENE_SEC = 1.5;
 /** H.264 at CRF 23 and JPEG at q 2 keep a picture within this (mean, 0..255) of what they were given. */
 const CODEC_NOISE = 4;
+/** A JPEG thumbnail against the H.264 segment's frame: both lossy, most of all around text. */
+const TWO_CODECS_NOISE = 2 * CODEC_NOISE;
 /** Text over a region moves its mean by more than this. */
 const TEXT_SHOWS = 8;
 
@@ -64,6 +66,28 @@ describe('cover', function () {
     const layout = resolveCaptionLayout(W, H);
     const captionBand = [H - layout.marginV - 2 * layout.fontSize, H - layout.marginV] as const;
     expect(bandDifference(still, captioned, ...captionBand), 'still against the captioned scene, where the captions are').to.be.above(TEXT_SHOWS);
+  });
+
+  it('writes the middle frame as shown, with the captions of that moment, to the thumbnail from the same run', async () => {
+    const middle = Math.floor((SCENE_SEC * 30) / 2) / 30;
+    const first = { text: 'WWWW WWWW WWWW', startSec: 0, endSec: middle - 0.2 };
+    const shownScene = (cues: Cue[], out: string, extra: { stillFile?: string; thumbnailFile?: string } = {}) => renderScene(media, {
+      width: W, height: H, durationSec: SCENE_SEC, visual: { path: PHOTO, kind: 'image' }, audio: file('voice.wav'), cues,
+      watermark: { text: 'mark' }, fadeSec: 0, out, ...extra,
+    });
+    // A cue before the middle and another from a little before it: a thumbnail drawn at another moment shows the first.
+    await shownScene([first, { text: 'iii', startSec: middle - 0.2, endSec: SCENE_SEC }], file('shown.mp4'), { stillFile: file('shown-still.png'), thumbnailFile: file('thumb.jpg') });
+    // The same picture and move with the first cue all through: what a thumbnail of the wrong moment would look like.
+    await shownScene([{ ...first, endSec: SCENE_SEC }], file('wrong.mp4'));
+    const thumb = await decodePicture(runner, file('thumb.jpg'), file('t.bmp'));
+    expect([thumb.width, thumb.height]).to.deep.equal([W, H]);
+    const shown = await decodePicture(runner, file('shown.mp4'), file('m.bmp'), middle);
+    const wrong = await decodePicture(runner, file('wrong.mp4'), file('w.bmp'), middle);
+    const layout = resolveCaptionLayout(W, H);
+    const captionBand = [H - layout.marginV - 2 * layout.fontSize, H - layout.marginV] as const;
+    expect(bandDifference(thumb, shown), 'thumbnail against the scene\'s middle frame').to.be.below(TWO_CODECS_NOISE);
+    expect(bandDifference(thumb, shown, ...captionBand), 'where the captions are, against the middle frame').to.be.below(TWO_CODECS_NOISE);
+    expect(bandDifference(thumb, wrong, ...captionBand), 'where the captions are, against the first cue at the same moment').to.be.above(2 * TWO_CODECS_NOISE);
   });
 
   it('sets the title over the picture where captions go, at the picture\'s size, the same bytes every time', async () => {
