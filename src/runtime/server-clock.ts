@@ -42,7 +42,7 @@ export function serverClock(serverTime: () => Promise<number>, resyncMs = RESYNC
   };
   return {
     async now() {
-      if (measuredAt === undefined || performance.now() - measuredAt > resyncMs) {
+      if (measuredAt === undefined || performance.now() - measuredAt >= resyncMs) {
         measuring ??= measure().finally(() => (measuring = undefined));
         await measuring;
       }
