@@ -20,7 +20,8 @@ import {
  * The faults between hosts, one at a time, each on a fresh set of slotflow
  * processes (a scheduler on `sched`, a worker on each worker host) over the
  * same servers. Each submits a workload of a wide flow (8 sleeping
- * components and a join), injects its fault once a fifth of the work is done,
+ * components and a join; clock-skew's has as many callback components beside them, `Fault.flow`), injects its fault
+ * once a fifth of the work is done,
  * heals it, waits for every task, stops the processes, and then judges:
  * the history checker over every process's log, the audit of the rows
  * (workload.ts), and the fault's own checks.
