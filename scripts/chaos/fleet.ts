@@ -48,6 +48,8 @@ export interface FleetOptions {
 export interface Placement {
   env?: NodeJS.ProcessEnv;
   spawn?: (file: string, args: readonly string[], opts: SpawnOptions) => ChildProcess;
+  /** A worker's arguments instead of the fleet's `--handlers` (and `--concurrency`). */
+  workerArgs?: readonly string[];
 }
 
 /** Processes of every fleet, killed if the harness exits before stopping them. */
@@ -63,7 +65,7 @@ export class Fleet {
 
   /** Starts a process and waits until it says it is running. */
   async start(role: Role, placement: Placement = {}): Promise<Member> {
-    const args = role === 'worker'
+    const args = role === 'worker' && placement.workerArgs ? ['worker', ...placement.workerArgs] : role === 'worker'
       ? ['worker', '--handlers', (this.opts.handlers ?? ['builtin.sleep', 'builtin.noop']).join(','),
         ...(this.opts.concurrency ? ['--concurrency', String(this.opts.concurrency)] : [])]
       : [role];

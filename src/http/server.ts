@@ -262,7 +262,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     CALLBACK_ROUTE,
     { schema: { body: callbackBodySchema } },
     async (req, reply) => {
-      const claims = verifyToken(req.params.token, services.callbackSecret);
+      const claims = verifyToken(req.params.token, services.callbackSecret, await services.clock.now());
       if ('problem' in claims) metrics.answersRejected.inc({ reason: claims.problem });
       if ('problem' in claims) return sendError(reply, TOKEN_STATUS[claims.problem], claims.problem, `callback token refused: ${claims.problem}`);
       if (claims.p === CallbackProtocol.prediction) return answerPrediction(reply, claims, req.body);

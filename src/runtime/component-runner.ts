@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson } from '../core/flow/compile.ts';
 import type { Answer, AnswerError } from '../core/engine/transitions.ts';
 import { type ComponentJob, InternalQueue } from '../core/engine/task.ts';
@@ -252,7 +253,9 @@ async function postToService(
   }
   const url = new URL(target, services.servicesUrl).toString();
   const timeoutMs = work.timeoutMs ?? services.callbackTimeoutMs;
-  const deadline = Date.now() + timeoutMs;
+  // By the shared clock (server-clock.ts): the API that checks the token and the worker that runs the deadline may be
+  // other hosts, with other clocks.
+  const deadline = (await services.clock.now()) + timeoutMs;
   const claims = { t: job.taskId, c: job.component, a: job.attempt, e: deadline + services.tokenGraceMs };
   const token = signToken(protocol === CallbackProtocol.prediction ? { ...claims, p: protocol } : claims, services.callbackSecret);
   const callbackUrl = `${services.publicUrl.replace(/\/$/, '')}/v1/callbacks/${token}`;
@@ -263,7 +266,7 @@ async function postToService(
         callback_url: callbackUrl, deadline: new Date(deadline).toISOString(),
       };
   // The deadline goes first: if the post or this process fails after it, the attempt still ends.
-  await opts.queue.dispatch([{ ...job, handler: InternalQueue.deadline, queue: CALLBACKS_QUEUE_FAMILY, delayMs: timeoutMs }]);
+  await opts.queue.dispatch([{ ...job, handler: InternalQueue.deadline, queue: CALLBACKS_QUEUE_FAMILY, delayMs: timeoutMs, deadlineAt: deadline }]);
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -272,6 +275,17 @@ async function postToService(
   });
   await response.body?.cancel();
   if (!response.ok) throw new CallbackServiceError(url, response.status);
+}
+
+/** A deadline job taken early (by a worker whose clock runs ahead) whose wait a shutdown cut short: the queue runs it again. */
+export class DeadlineInterruptedError extends SlotflowError {
+  override name = 'DeadlineInterruptedError';
+  constructor(
+    readonly component: string,
+    readonly attempt: number,
+  ) {
+    super(`the deadline of ${component} attempt ${attempt} was not yet due when the worker shut down`, { code: 'deadline-interrupted', retryable: true });
+  }
 }
 
 /** A prediction submit whose webhook is the attempt's callback URL; only the completed prediction is asked for. */
@@ -295,6 +309,14 @@ async function runDeadline(job: ComponentJob, opts: RunnerOptions): Promise<RunO
   const c = flow.byName.get(job.component);
   if (!c || (snap.inFlight & c.successBit) === 0n || (snap.word & c.bits) !== 0n) return 'dropped';
   const timeoutMs = c.timeoutMs ?? job.delayMs;
+  // BullMQ promotes a delayed job by the clock of the worker that fetches it: one whose clock runs ahead takes it
+  // early by its skew. The deadline is judged by the shared clock; an early job waits out the rest here.
+  const early = job.deadlineAt === undefined || !opts.services ? 0 : job.deadlineAt - (await opts.services.clock.now());
+  if (early > 0) {
+    await sleep(early, undefined, { signal: opts.shutdown }).catch(() => undefined);
+    if (opts.shutdown?.aborted) throw new DeadlineInterruptedError(job.component, job.attempt);
+    return runDeadline({ ...job, deadlineAt: undefined }, opts);
+  }
   await engine.answer({
     taskId: job.taskId, component: job.component, attempt: job.attempt, ok: false,
     error: toAnswerError(new AttemptTimeoutError(job.component, job.attempt, timeoutMs)),

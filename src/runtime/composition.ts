@@ -39,6 +39,7 @@ import { Engine } from './engine.ts';
 import { historyFromSettings } from './history-log.ts';
 import { FlowCatalog } from './flow-catalog.ts';
 import type { EngineServices } from './services.ts';
+import { localClock, serverClock } from './server-clock.ts';
 import { RetentionSweeper } from './retention.ts';
 import { Sweeper } from './sweeper.ts';
 import { checkFamilies, workerQueues } from './worker-queues.ts';
@@ -97,8 +98,9 @@ export function reuseFromSettings(settings: Settings, store: RequestReuseDeps['s
 }
 
 /** The engine's own services for this deployment; the callback secret is generated and stored on first use when unset. */
-export async function engineServices(settings: Settings, store: Secrets): Promise<EngineServices> {
+export async function engineServices(settings: Settings, store: Secrets & { serverTime?(): Promise<number> }): Promise<EngineServices> {
   return {
+    clock: store.serverTime ? serverClock(() => store.serverTime!()) : localClock,
     callbackSecret: settings.callbackSecret ?? (await store.secret('callback', newCallbackSecret)),
     publicUrl: settings.publicUrl,
     servicesUrl: settings.servicesUrl,

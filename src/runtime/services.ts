@@ -1,5 +1,6 @@
 import type { AssetStore } from '../adapters/asset-store.ts';
 import type { CompiledFlow } from '../core/flow/compile.ts';
+import type { Clock } from './server-clock.ts';
 
 /** What the engine's own kinds of work (callbacks, fan-outs, deadlines) need from the deployment. */
 export interface EngineServices {
@@ -11,6 +12,8 @@ export interface EngineServices {
   servicesUrl: string | undefined;
   /** A callback token stays valid this long past the attempt's deadline. */
   tokenGraceMs: number;
+  /** What callback deadlines and token expiries are judged by: MySQL's clock, so a host's skewed clock does not matter. */
+  clock: Clock;
   /** Default deadline of a callback attempt without `timeout_ms`. */
   callbackTimeoutMs: number;
   /** Most items one fan-out may create. */

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { sql } from 'drizzle-orm';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+import { drizzle } from 'drizzle-orm/mysql2';
 import mysql from 'mysql2/promise';
 import { openMysql, type MysqlHandle } from '../../src/adapters/mysql/connection.ts';
 import { isDbUnreachable, isRetryableDbError, retryableDbReason, withDbRetry } from '../../src/adapters/mysql/retryable.ts';
@@ -82,6 +85,41 @@ describe('retryable database errors (MariaDB)', () => {
     expect(bad).to.have.property('errno', 1062);
     expect(badCalls).to.equal(1);
   });
+  it('retries a query made through drizzle, whose error wraps the driver\'s (DrizzleQueryError with a cause)', async function () {
+    this.timeout(15000);
+    const holder = await handle.pool.getConnection();
+    const waiter = await handle.pool.getConnection();
+    let calls = 0;
+    try {
+      await holder.query('START TRANSACTION');
+      await holder.query("SELECT * FROM scratch WHERE k = 'a' FOR UPDATE");
+      await waiter.query('SET SESSION innodb_lock_wait_timeout = 1');
+      const db = drizzle(waiter);
+      const wrapped = await failure(() => db.execute(sql`UPDATE scratch SET n = n + 1 WHERE k = 'a'`));
+      expect(wrapped).to.be.instanceOf(DrizzleQueryError);
+      expect(wrapped).to.not.have.property('errno');
+      expect((wrapped as Error).cause).to.have.property('errno', 1205);
+      expect(retryableDbReason(wrapped)).to.match(/lock wait/);
+      // Through drizzle too, the statement runs again once the lock is gone.
+      const release = new Promise((r) => setTimeout(r, 1500)).then(() => holder.query('COMMIT'));
+      await withDbRetry(async () => {
+        calls++;
+        await db.execute(sql`UPDATE scratch SET n = n + 1 WHERE k = 'a'`);
+      });
+      await release;
+    } finally {
+      holder.release();
+      waiter.release();
+    }
+    expect(calls).to.be.greaterThan(1);
+    const [rows] = await handle.pool.query<mysql.RowDataPacket[]>("SELECT n FROM scratch WHERE k = 'a'");
+    expect(rows[0]!.n).to.equal(1);
+    // A wrapped error that is not in the table stays not retryable.
+    const duplicate = await failure(() => drizzle(handle.pool).execute(sql`INSERT INTO scratch (k, n) VALUES ('a', 1)`));
+    expect(duplicate).to.be.instanceOf(DrizzleQueryError);
+    expect(isRetryableDbError(duplicate)).to.equal(false);
+  });
+
   it('fails a statement that outlasts the MySQL timeout as retryable, and drops its connection rather than reuse it', async function () {
     this.timeout(15000);
     const bounded = openMysql(env().settings.mysqlUrl, 1, 300);

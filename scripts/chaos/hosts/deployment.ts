@@ -232,8 +232,10 @@ export class Deployment {
   }
 
   /** Starts `slotflow <role>` inside the host's namespace. */
-  async startProcess(role: Role, host: ClientHost, extra: NodeJS.ProcessEnv = {}): Promise<Member> {
-    return this.fleet.start(role, { env: this.envFor(host, extra), spawn: (file, args, opts) => this.cluster.spawn(host, file, args, opts) });
+  async startProcess(role: Role, host: ClientHost, extra: NodeJS.ProcessEnv = {}, workerArgs?: readonly string[]): Promise<Member> {
+    return this.fleet.start(role, {
+      env: this.envFor(host, extra), spawn: (file, args, opts) => this.cluster.spawn(host, file, args, opts), ...(workerArgs ? { workerArgs } : {}),
+    });
   }
 
   /** Everything down: the slotflow processes (SIGTERM, then SIGKILL), the harness runtime, the proxies, the servers and the cluster. */

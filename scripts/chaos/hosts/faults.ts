@@ -10,6 +10,7 @@ import type { Member } from '../fleet.ts';
 import { checkHistory, type FinalRow, problemsText, readHistory } from '../history/checker.ts';
 import { Checks, type Scale } from '../report.ts';
 import { auditTasks, openRuns, submitMany, waitForTasks, waitForWork, wideFlow } from '../workload.ts';
+import { CallbackService, mixedFlow } from './callback-service.ts';
 import { DB_RETRY_BUDGET_MS } from '../../../src/adapters/mysql/retryable.ts';
 import {
   CLIENT_HOSTS, type ClientHost, type Deployment, HOSTS_LOCK_TTL_MS, HOSTS_MYSQL_TIMEOUT_MS, HOSTS_TIMINGS, SERVER_HOSTS,
@@ -19,7 +20,8 @@ import {
  * The faults between hosts, one at a time, each on a fresh set of slotflow
  * processes (a scheduler on `sched`, a worker on each worker host) over the
  * same servers. Each submits a workload of a wide flow (8 sleeping
- * components and a join), injects its fault once a fifth of the work is done,
+ * components and a join; clock-skew's has as many callback components beside them, `Fault.flow`), injects its fault
+ * once a fifth of the work is done,
  * heals it, waits for every task, stops the processes, and then judges:
  * the history checker over every process's log, the audit of the rows
  * (workload.ts), and the fault's own checks.
@@ -61,6 +63,7 @@ export interface Api {
 
 export interface FaultContext {
   dep: Deployment;
+  /** The first API of `Fault.serve`. */
   api?: Api;
   scale: Scale;
   stretch: number;
@@ -80,8 +83,16 @@ export interface Fault {
   env?: Partial<Record<ClientHost, NodeJS.ProcessEnv>>;
   /** Why the short run (npm test) leaves this fault out, when it does: a known defect the long run reports. */
   notInShort?: string;
-  /** A host that also runs the HTTP API (`slotflow serve`) for this fault. */
-  serve?: ClientHost;
+  /** Hosts that also run the HTTP API (`slotflow serve`) for this fault, with the host's `env`. */
+  serve?: readonly ClientHost[];
+  /** The workers' arguments when not the fleet's `--handlers` (which leave the engine's own queues to the scheduler). */
+  workerArgs?: readonly string[];
+  /** The fault's workload when it is not the wide flow of sleeps. */
+  flow?(scale: Scale): CompiledFlow;
+  /** Before the processes start: what the fault needs beside them; its environment goes to every slotflow process. */
+  setUp?(dep: Deployment): Promise<{ env: NodeJS.ProcessEnv; tearDown(): Promise<void> }>;
+  /** Once every task has ended, before the processes stop: the fault's own checks on what it saw. */
+  judge?(ctx: FaultContext): void;
   /** Faults set on links before the processes start and kept for the whole run. */
   before?(dep: Deployment): void;
   /** Injects the fault and heals it; resolves to when it was healed. */
@@ -136,6 +147,17 @@ async function runningOn(ctx: FaultContext, member: Member, timeoutMs = 30000) {
     await sleep(50);
   }
 }
+
+const SKEW_S = 30;
+/**
+ * The clock-skew fault's callbacks: answered 2 s into a deadline of 31 s, so a deadline or a token judged by a clock
+ * 30 s ahead has passed before the answer comes (a deadline job taken early fails the attempt first; a token is refused
+ * as expired), while by a clock everyone shares it is 29 s away.
+ */
+const SKEW_CALLBACK_TIMEOUT_MS = (SKEW_S + 1) * 1000;
+const SKEW_ANSWER_AFTER_MS = 2000;
+const CALLBACK_SERVICE_PORT = 8090;
+let skewService: CallbackService | undefined;
 
 export const FAULTS: readonly Fault[] = [
   {
@@ -243,7 +265,7 @@ export const FAULTS: readonly Fault[] = [
     name: 'api-mysql-partition',
     what: 'the sched host (scheduler and HTTP API) cut from MySQL only: its link to db blackholed (a partition: nothing through, nothing reset), then healed',
     cause: 'scheduler cut from MySQL (its write could not commit; the job ran again)',
-    serve: 'sched',
+    serve: ['sched'],
     async inject(ctx) {
       const api = ctx.api!;
       const link = ctx.dep.link('sched', 'db');
@@ -286,11 +308,44 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'clock-skew',
-    what: "worker2's wall clock 30 s ahead (libfaketime; its monotonic clock untouched)",
+    what: `worker2's wall clock ${SKEW_S} s ahead (libfaketime; its monotonic clock untouched); half the components are callbacks whose tokens ` +
+      'worker1 and worker2 issue and the APIs on sched and on worker2 check, each issuer on each API in turn',
     cause: 'a skewed clock',
-    env: { worker2: { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', FAKETIME: '+30s', FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_NO_CACHE: '1' } },
+    env: { worker2: { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', FAKETIME: `+${SKEW_S}s`, FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_NO_CACHE: '1' } },
+    serve: ['sched', 'worker2'],
+    // The workers take callback posts and deadlines too (the scheduler does as well), so tokens are issued on both.
+    workerArgs: ['--queues', 'default,callbacks'],
+    flow: (scale) => mixedFlow('hosts-clock-skew', HOSTS_SCALES[scale].width, HOSTS_SCALES[scale].sleepMs, SKEW_CALLBACK_TIMEOUT_MS),
+    async setUp(dep) {
+      const byAddress = new Map([...dep.cluster.hosts.values()].map((h) => [h.address, h.name]));
+      const service = new CallbackService(dep.cluster.harnessAddress, CALLBACK_SERVICE_PORT, byAddress, SKEW_ANSWER_AFTER_MS);
+      service.apis = (['sched', 'worker2'] as const).map((h) => ({ host: h, url: dep.apiUrl(h) }));
+      await service.start();
+      skewService = service;
+      // No grace past the deadline (1 ms, the least there is): a token is then refused as soon as its checker thinks the deadline has passed.
+      return { env: { SLOTFLOW_SERVICES_URL: service.url, SLOTFLOW_TOKEN_GRACE_MS: '1' }, tearDown: () => service.stop() };
+    },
     async inject() {
+      // The skew is on from the start.
       return Date.now();
+    },
+    judge(ctx) {
+      const records = skewService!.records;
+      const pair = (issuer: string, checker: string) => records.filter((r) => r.issuer === issuer && r.checker === checker).length;
+      const refused = records.filter((r) => r.status !== 202);
+      ctx.figures.callbacks = records.length;
+      // Answers by issuer>checker: worker2>sched is a token of the skewed clock checked by a true one, worker1>worker2 the reverse.
+      const pairs = new Map<string, number>();
+      for (const r of records) pairs.set(`${r.issuer}>${r.checker}`, (pairs.get(`${r.issuer}>${r.checker}`) ?? 0) + 1);
+      ctx.figures.tokens = [...pairs].sort().map(([k, n]) => `${k}:${n}`).join(',');
+      ctx.figures.tokens_refused = refused.length;
+      // Each token's expiry less the time its post reached the harness, against the deadline: 0 when issued by the shared clock.
+      ctx.figures.token_expiry_off_s = sec(Math.max(0, ...records.map((r) => Math.abs(r.expiresInMs - SKEW_CALLBACK_TIMEOUT_MS - 1))));
+      ctx.checks.expect('tokens issued on the skewed host were checked on another, and tokens of another host on the skewed one',
+        pair('worker2', 'sched') > 0 && pair('worker1', 'worker2') > 0, `${records.length} answers`);
+      ctx.checks.expect(`no callback token refused under ${SKEW_S} s of skew (answered ${SKEW_ANSWER_AFTER_MS} ms into a ${SKEW_CALLBACK_TIMEOUT_MS} ms deadline, 1 ms of grace)`,
+        refused.length === 0 && records.length === ctx.ids.length * HOSTS_SCALES[ctx.scale].width,
+        refused.slice(0, 5).map((r) => `${r.issuer}>${r.checker} ${r.status} ${r.code ?? ''}`).join('; ') || `${records.length} answers`);
     },
   },
   {
@@ -330,7 +385,7 @@ export async function runFault(dep: Deployment, fault: Fault, scale: Scale): Pro
   const opts = HOSTS_SCALES[scale];
   const checks = new Checks();
   const figures: Record<string, number | string> = {};
-  const flow = wideFlow(`hosts-${fault.name}`, opts.width, 'builtin.sleep', { ms: opts.sleepMs });
+  const flow = fault.flow?.(scale) ?? wideFlow(`hosts-${fault.name}`, opts.width, 'builtin.sleep', { ms: opts.sleepMs });
   for (const p of dep.proxies.values()) p.clear();
   fault.before?.(dep);
   const fleet = dep.fleet;
@@ -338,24 +393,30 @@ export async function runFault(dep: Deployment, fault: Fault, scale: Scale): Pro
   let ids: string[];
   let healedAt: number;
   let completed: number;
+  let setUp: { env: NodeJS.ProcessEnv; tearDown(): Promise<void> } | undefined;
   try {
+    setUp = await fault.setUp?.(dep);
+    const envOf = (h: ClientHost) => ({ ...setUp?.env, ...fault.env?.[h] });
     const [worker1, worker2, sched] = await Promise.all(CLIENT_HOSTS.map((h) =>
-      dep.startProcess(h === 'sched' ? 'scheduler' : 'worker', h, fault.env?.[h])));
+      dep.startProcess(h === 'sched' ? 'scheduler' : 'worker', h, envOf(h), fault.workerArgs)));
     const members = { sched: sched!, worker1: worker1!, worker2: worker2! };
-    const api = fault.serve ? { url: dep.apiUrl(fault.serve), token: API_TOKEN } : undefined;
-    if (fault.serve) await dep.startProcess('serve', fault.serve, { SLOTFLOW_API_TOKEN: API_TOKEN });
+    const api = fault.serve?.[0] ? { url: dep.apiUrl(fault.serve[0]), token: API_TOKEN } : undefined;
+    await Promise.all((fault.serve ?? []).map((h) => dep.startProcess('serve', h, { ...envOf(h), SLOTFLOW_API_TOKEN: API_TOKEN })));
     const t0 = Date.now();
     ids = await submitMany(dep.d, flow, opts.tasks);
     await waitForWork(dep.d, ids, flow, 0.2, opts.timeoutMs);
-    healedAt = await fault.inject({ dep, api, scale, stretch: opts.stretch, ids, flow, members, checks, figures });
+    const ctx = { dep, api, scale, stretch: opts.stretch, ids, flow, members, checks, figures };
+    healedAt = await fault.inject(ctx);
     const done = await waitForTasks(dep.d, ids, opts.timeoutMs);
     completed = done.completed;
+    fault.judge?.(ctx);
     const elapsed = Date.now() - t0;
     figures.tasks_per_s = Number((ids.length / (elapsed / 1000)).toFixed(1));
     checks.expect('no slotflow process exited on its own', fleet.crashed.length === 0, fleet.describeCrashes() || undefined);
   } finally {
     await Promise.all(fleet.members.slice(firstMember).map((m) => fleet.stop(m, 5000)));
     for (const p of dep.proxies.values()) p.clear();
+    await setUp?.tearDown();
   }
 
   const history = existsSync(dep.historyPath) ? readHistory(dep.historyPath) : [];

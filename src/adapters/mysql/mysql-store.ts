@@ -49,6 +49,7 @@ import { requestCandidates } from './steps/request-candidates.ts';
 import { releaseWebhookEvent } from './steps/release-webhook-event.ts';
 import { saveFlowVersion } from './steps/save-flow-version.ts';
 import { secret } from './steps/secret.ts';
+import { serverTime } from './steps/server-time.ts';
 import { startAttempt } from './steps/start-attempt.ts';
 import { startRun } from './steps/start-run.ts';
 import { unusedAssetPaths } from './steps/unused-asset-paths.ts';
@@ -265,6 +266,11 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   secret(name: string, generate: () => string): Promise<string> {
     return withDbRetry(() => secret(this.db, name, generate));
+  }
+
+  /** MySQL's clock, ms since the epoch: the clock callback deadlines and tokens are judged by. */
+  serverTime(): Promise<number> {
+    return withDbRetry(() => serverTime(this.pool));
   }
 
   findIdleTasks(idleMs: number, limit: number): Promise<TaskSnapshot[]> {

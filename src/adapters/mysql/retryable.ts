@@ -6,7 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * hands a job back to the queue instead of failing the handler when the store
  * was unreachable, asks this table and nothing else. Server errors are keyed
  * by MySQL errno, client and socket errors by the driver's code. Anything
- * else is a bug or bad data and is raised at once.
+ * else is a bug or bad data and is raised at once. An error is looked up
+ * with the errors it was caused by: a query made through drizzle fails with a
+ * `DrizzleQueryError` whose `cause` is the driver's error.
  */
 export const RETRYABLE_DB_ERRORS: Readonly<Record<string, string>> = {
   1205: 'lock wait timeout (ER_LOCK_WAIT_TIMEOUT)',
@@ -44,11 +46,24 @@ export const DB_RETRY_BUDGET_MS = 10000;
 export const DB_RETRY_BASE_MS = 25;
 export const DB_RETRY_MAX_DELAY_MS = 2000;
 
-/** Why a retry can fix `e` (its entry in the table), or undefined when it cannot. */
+/** How deep a chain of causes is followed. */
+const MAX_CAUSE_DEPTH = 5;
+
+type DbErrorLike = { errno?: unknown; code?: unknown; cause?: unknown };
+
+/** `e` and the errors it was caused by, outermost first. */
+function* causeChain(e: unknown): Generator<DbErrorLike> {
+  for (let err = e as DbErrorLike | null | undefined, depth = 0; err && typeof err === 'object' && depth < MAX_CAUSE_DEPTH; err = err.cause as DbErrorLike, depth++) {
+    yield err;
+  }
+}
+
+/** Why a retry can fix `e` or an error it was caused by (its entry in the table), or undefined when it cannot. */
 export function retryableDbReason(e: unknown): string | undefined {
-  const err = e as { errno?: unknown; code?: unknown } | null;
-  if (typeof err?.errno === 'number' && Object.hasOwn(RETRYABLE_DB_ERRORS, err.errno)) return RETRYABLE_DB_ERRORS[err.errno];
-  if (typeof err?.code === 'string' && Object.hasOwn(RETRYABLE_DB_ERRORS, err.code)) return RETRYABLE_DB_ERRORS[err.code];
+  for (const err of causeChain(e)) {
+    if (typeof err.errno === 'number' && Object.hasOwn(RETRYABLE_DB_ERRORS, err.errno)) return RETRYABLE_DB_ERRORS[err.errno];
+    if (typeof err.code === 'string' && Object.hasOwn(RETRYABLE_DB_ERRORS, err.code)) return RETRYABLE_DB_ERRORS[err.code];
+  }
   return undefined;
 }
 
@@ -58,7 +73,7 @@ export function isRetryableDbError(e: unknown): boolean {
 
 /** Whether `e`, or an error it was caused by (drizzle wraps the driver's), says the database could not be reached. */
 export function isDbUnreachable(e: unknown): boolean {
-  for (let err = e as { errno?: unknown; code?: unknown; cause?: unknown } | null | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+  for (const err of causeChain(e)) {
     if (typeof err.errno === 'number' && UNREACHABLE_DB_ERRORS.has(String(err.errno))) return true;
     if (typeof err.code === 'string' && UNREACHABLE_DB_ERRORS.has(err.code)) return true;
   }

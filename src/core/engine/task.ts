@@ -70,6 +70,8 @@ export interface ComponentJob {
   delayMs: number;
   /** When the job was handed to the queue (ms since the epoch), for the dispatch-latency metric. */
   dispatchedAt?: number;
+  /** A callback deadline job's due time, ms since the epoch by the shared clock (runtime/server-clock.ts). */
+  deadlineAt?: number;
   /**
    * What the handler reads, when it was known at dispatch (a new task's first components: the input, no
    * dependencies' outputs): the worker runs it without reading MySQL first. Absent: the worker reads them.
