@@ -11,6 +11,7 @@ import type { TaskReadModel, TaskRecord } from '../core/ports/read-model.ts';
 import type { Snapshots } from '../core/ports/snapshots.ts';
 import type { Engine, TaskSubmission } from '../runtime/engine.ts';
 import { SlotflowError } from '../core/errors.ts';
+import { frameFor } from '../pipeline/formats.ts';
 import { checkContract, type FileRef } from './contracts.ts';
 import { IdempotencyKeyReusedError, ProductImagesRefusedError, ProductStateError, UnknownUploadError } from './errors.ts';
 import { flowForMode, IDENTITY_FLOW } from './modes.ts';
@@ -130,6 +131,8 @@ export async function createOutput(deps: ProductDeps, productId: string, raw: un
     throw new ProductStateError('product-not-ready', `product ${product.id} is still building its identity (${product.status}): ask again when it has finished`);
   }
   const request = { product: product.id, mode: body.mode, prompt: body.prompt?.trim() ?? '', options: body.options ?? {} };
+  // The schema checks the size's shape; its limit (3840) is the frame's, refused here before any task exists.
+  frameFor(request.options as Record<string, unknown>);
   const snapshot: OutputSnapshot = { contract: 'output-generation/1', ...request, mode: body.mode as OutputMode, identity: await identityOf(deps, product) };
   const created = await deps.engine.submit({ flow, input: snapshot, idempotencyKey, title: `${product.title ?? 'product'}: ${body.mode}` });
   if (!created.created) {

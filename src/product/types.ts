@@ -107,6 +107,8 @@ export interface FidelityOptions {
 
 export interface OutputOptions {
   format?: '16:9' | '9:16' | '1:1';
+  /** "WIDTHxHEIGHT", even, up to 3840: a frame in place of the format's own (see `frameFor`), for previews and tests. */
+  size?: string;
   duration_s?: number;
   scenes?: number;
   voice?: string;

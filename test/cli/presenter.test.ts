@@ -12,7 +12,8 @@ import { useFullServer } from '../support/server.ts';
  */
 
 const SAMPLES = 'examples/presenter';
-const POLL_MS = 300;
+/** The gates are polled over HTTP (the view `output show --json` prints): a command per poll would cost a CLI start each. */
+const POLL_MS = 100;
 
 interface OutputJson { id: string; phase: string; waiting_for: string | null; approvals: Array<{ stage: string; approved: boolean; reason: string | null }> }
 
@@ -42,7 +43,9 @@ describe('presenter commands (MariaDB + Redis)', function () {
 
   async function waitingFor(id: string, stage: string, approvals: number): Promise<OutputJson> {
     for (;;) {
-      const v = await showOutput(id);
+      const res = await fetch(`${server().base}/v1/outputs/${id}`);
+      expect(res.status).to.equal(200);
+      const v = (await res.json()) as OutputJson;
       if (v.waiting_for === stage && v.approvals.length === approvals) return v;
       if (['failed', 'cancelled', 'completed'].includes(v.phase)) throw new Error(`output ${id} ended ${v.phase} before the ${stage} gate`);
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -92,7 +95,9 @@ describe('presenter commands (MariaDB + Redis)', function () {
     const rejected = await slotflow('output', 'approve', id.slice(0, 8), 'storyboard', '--reject', 'closer framing please', '--json');
     expect(rejected.code, rejected.stderr).to.equal(0);
     expect((JSON.parse(rejected.stdout) as { id: string }).id).to.equal(id);
-    const after = await waitingFor(id, 'storyboard', 2);
+    await waitingFor(id, 'storyboard', 2);
+    const after = await showOutput(id);
+    expect(after).to.include({ id, waiting_for: 'storyboard' });
     expect(after.approvals.map((a) => [a.stage, a.approved, a.reason])).to.deep.equal([['script', true, null], ['storyboard', false, 'closer framing please']]);
     const runs = (await server().d.reads.listRuns(id)).map((r) => r.component);
     expect(runs.filter((c) => c === 'Script')).to.have.length(1);

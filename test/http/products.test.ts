@@ -211,6 +211,17 @@ describe('product creative over HTTP', function () {
       expect(sheet!.inputs.some((i) => ids.has(i)), 'the sheet is made from identity assets').to.equal(true);
     });
 
+    it('refuses an output frame size that is odd (invalid-body at /options/size) or over 3840 (invalid-option), before any task', async () => {
+      const before = (await server().d.reads.listTasks({ limit: 1000 })).length;
+      const odd = await post(`/v1/products/${product}/outputs`, { contract: 'output-generation/1', mode: 'ugc', options: { format: '9:16', size: '541x960' } });
+      expect(odd.status).to.equal(400);
+      expect(odd.body.error).to.include({ code: 'invalid-body', pointer: '/options/size' });
+      const huge = await post(`/v1/products/${product}/outputs`, { contract: 'output-generation/1', mode: 'ugc', options: { format: '9:16', size: '3842x2160' } });
+      expect(huge.status).to.equal(400);
+      expect(huge.body.error).to.include({ code: 'invalid-option' });
+      expect((await server().d.reads.listTasks({ limit: 1000 })).length).to.equal(before);
+    });
+
     it('makes an image bundle whose snapshot references the identity by asset id, once per idempotency key', async function () {
       this.timeout(120000);
       const created = await post(`/v1/products/${product.slice(0, 8)}/outputs`, { contract: 'output-generation/1', mode: 'image_bundle', prompt: 'A calm morning coffee', options: { scenes: 3, format: '1:1' } }, { 'idempotency-key': `bundle-${product}` });

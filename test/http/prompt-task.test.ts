@@ -35,18 +35,19 @@ describe('a prompt task through the API (MariaDB + Redis)', function () {
     }, 120000, 200);
 
   it('answers the same prompt reworded with the earlier video, and a prompt for something else with a fresh run', async () => {
+    // Six-second ads: what is reused does not depend on the length, and two of them are rendered.
     const options = { size: '320x180', music: false, tone: 'upbeat' };
-    const res = await post('/v1/tasks', { prompt: 'Create a 15-second ad for a bakery', options });
+    const res = await post('/v1/tasks', { prompt: 'Create a 6-second ad for a bakery', options });
     const { id } = (await res.json()) as { id: string };
     const first = await finished(id);
     expect(first.phase).to.equal('completed');
-    const again = (await (await post('/v1/tasks', { prompt: 'For a bakery, create an ad: 15 seconds', options })).json()) as { id: string; status: string };
+    const again = (await (await post('/v1/tasks', { prompt: 'For a bakery, create an ad: 6 seconds', options })).json()) as { id: string; status: string };
     expect(again.status).to.equal('completed');
     const reused = await view(again.id);
     expect(reused.reused_from).to.equal(id);
     expect(reused.video).to.be.a('string');
     expect(reused.components.reduce((n, c) => n + c.executions, 0)).to.equal(0);
-    const other = (await (await post('/v1/tasks', { prompt: 'Create a 15-second ad for a butcher', options })).json()) as { id: string; status: string };
+    const other = (await (await post('/v1/tasks', { prompt: 'Create a 6-second ad for a butcher', options })).json()) as { id: string; status: string };
     expect(other.status).to.not.equal('completed');
     // Run to its end, not cancelled: a component running at a cancel would finish its ffmpeg after the test.
     const fresh = await finished(other.id);

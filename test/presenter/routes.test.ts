@@ -29,7 +29,8 @@ import { compileSettings } from '../../src/settings.ts';
 const POLL_MS = 100;
 const FACE = { x: 200, y: 150, w: 200, h: 240 };
 const VOICE = { voice: 'flite:slt', rate: 1, pitch_semitones: 0, provider: 'flite' };
-const SIZE = { format: '16:9' as const, size: '640x360' };
+/** A small 16:9 frame: no check here looks inside a frame (test/http/presenters.test.ts does, at 640x360). */
+const SIZE = { format: '16:9' as const, size: '320x180' };
 
 interface RouteRun {
   id: string;
@@ -119,7 +120,7 @@ describe('presenter routes', function () {
     const info = await probe(media.runner, r.video);
     expect(info.video?.codec).to.equal('h264');
     expect(info.audio?.codec).to.equal('aac');
-    expect([info.video?.width, info.video?.height]).to.deep.equal([640, 360]);
+    expect([info.video?.width, info.video?.height]).to.deep.equal([320, 180]);
     const speech = r.scenes.reduce((sum, s) => sum + s.outputs.SceneSpeech.duration_sec, 0);
     expect(info.durationSec).to.be.within(speech - 0.5 * r.scenes.length, speech + 0.5 * r.scenes.length);
     await grabFrame(media.runner, r.video, Math.min(1, info.durationSec / 2), path.join('/tmp/proutes', `${name}.png`));

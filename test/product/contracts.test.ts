@@ -27,7 +27,7 @@ describe('product creative contracts', () => {
   it('accepts each contract\'s fullest valid body as it is', () => {
     const product = { contract: 'product-creation/1', name: 'Mug', images: [`asset:${HASH}.jpg`, { file: 'side.png', asset: `${HASH}.png` }], page: `asset:${HASH}.html`, category: 'kitchen', campaign: { audience: 'commuters', tone: 'calm', call_to_action: 'Shop now' } };
     expect(checkContract(product, 'product-creation/1')).to.deep.equal(product);
-    const output = { contract: 'output-generation/1', mode: 'ugc', prompt: 'Morning coffee', options: { format: '9:16', duration_s: 20, scenes: 4, voice: 'en', tone: 'upbeat', captions: 'pop', fidelity: { threshold: 0.6, max_regenerations: 1 }, script: 'Hello.' } };
+    const output = { contract: 'output-generation/1', mode: 'ugc', prompt: 'Morning coffee', options: { format: '9:16', size: '540x960', duration_s: 20, scenes: 4, voice: 'en', tone: 'upbeat', captions: 'pop', fidelity: { threshold: 0.6, max_regenerations: 1 }, script: 'Hello.' } };
     expect(checkContract(output, 'output-generation/1')).to.deep.equal(output);
     expect(checkContract({ contract: 'output-retry/1', from: 'scene-image', scene: 2 }, 'output-retry/1')).to.deep.equal({ contract: 'output-retry/1', from: 'scene-image', scene: 2 });
   });
@@ -35,6 +35,7 @@ describe('product creative contracts', () => {
   const cases: Array<[string, unknown, Parameters<typeof checkContract>[1], string, string]> = [
     ['an unknown top-level field', { contract: 'output-retry/1', from: 'bundle', force: true }, 'output-retry/1', 'invalid-body', '/force'],
     ['an unknown option', { contract: 'output-generation/1', mode: 'ugc', options: { speed: 2 } }, 'output-generation/1', 'invalid-body', '/options/speed'],
+    ['an odd frame size', { contract: 'output-generation/1', mode: 'ugc', options: { size: '541x960' } }, 'output-generation/1', 'invalid-body', '/options/size'],
     ['an unknown fidelity field', { contract: 'output-generation/1', mode: 'ugc', options: { fidelity: { strict: true } } }, 'output-generation/1', 'invalid-body', '/options/fidelity/strict'],
     ['a scene from 0', { contract: 'output-retry/1', from: 'scene-image', scene: 0 }, 'output-retry/1', 'invalid-body', '/scene'],
     ['a stage that is not kebab-case', { contract: 'output-retry/1', from: 'SceneImage' }, 'output-retry/1', 'invalid-body', '/from'],

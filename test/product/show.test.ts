@@ -29,7 +29,7 @@ import { readZip } from '../support/zip.ts';
  * with ffprobe), its asset graph referencing the identity's assets by id, the identity built once; then a retry
  * of one scene's image, proved by the run records and by the frames of the video before and after.
  * Each video mode's own promises are checked on the same videos (one frame each: 1:1 cuts, a 16:9 narrated script
- * with karaoke captions, a 9:16 UGC review). A contact sheet of each video (one frame per scene) is written to /tmp
+ * with karaoke captions at the full 1920×1080, a 9:16 UGC review; the cuts, the review and the bundle at half size). A contact sheet of each video (one frame per scene) is written to /tmp
  * to look at; each of its frames must show most of the product its scene picture shows.
  */
 
@@ -48,12 +48,20 @@ const DURATION: Record<VideoMode, [number, number]> = {
   script_to_video: [3, 20],
   ugc: [6, 60],
 };
-/** One frame per mode, so every format is made once. */
-const FRAME: Record<VideoMode, { format: '1:1' | '16:9' | '9:16'; width: number; height: number }> = {
-  fast_paced: { format: '1:1', width: 1080, height: 1080 },
+/**
+ * One frame per mode, so every format is made once. The script video is made at its format's own frame, so the
+ * full-size path stays covered; the others at half size (`options.size`), which is what makes the run affordable:
+ * the fast-paced video is made three times (then retried twice). Half size leaves the fidelity checks their
+ * resolution: they search at 192 and 640 px on the long side, and the product spans hundreds of pixels still.
+ */
+const FRAME: Record<VideoMode, { format: '1:1' | '16:9' | '9:16'; width: number; height: number; size?: string }> = {
+  fast_paced: { format: '1:1', width: 540, height: 540, size: '540x540' },
   script_to_video: { format: '16:9', width: 1920, height: 1080 },
-  ugc: { format: '9:16', width: 1080, height: 1920 },
+  ugc: { format: '9:16', width: 540, height: 960, size: '540x960' },
 };
+/** The bundle's pictures, asked for through the CLI's `--size`. */
+const BUNDLE_FRAME = { format: '1:1', width: 540, height: 540, size: '540x540' } as const;
+const sized = (mode: VideoMode) => ({ format: FRAME[mode].format, ...(FRAME[mode].size ? { size: FRAME[mode].size } : {}) });
 const WAIT_MS = 600000;
 
 interface SceneRuns {
@@ -151,11 +159,11 @@ describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', f
 
   it('produces all four modes, each checked, each referencing the identity\'s assets by id, the identity built once', async () => {
     const t0 = performance.now();
-    const bundle = slotflow('product', 'output', product.slice(0, 8), '--mode', 'image_bundle', '--format', '1:1', '--prompt', 'A calm morning coffee on the go', '--wait', '--json');
+    const bundle = slotflow('product', 'output', product.slice(0, 8), '--mode', 'image_bundle', '--format', BUNDLE_FRAME.format, '--size', BUNDLE_FRAME.size, '--prompt', 'A calm morning coffee on the go', '--wait', '--json');
     const requests = {
-      fast_paced: { contract: 'output-generation/1', mode: 'fast_paced', prompt: 'A punchy ad: coffee stays hot all morning', options: { format: FRAME.fast_paced.format, duration_s: FAST_SEC } },
-      script_to_video: { contract: 'output-generation/1', mode: 'script_to_video', prompt: 'Why commuters love it', options: { format: FRAME.script_to_video.format, script: SCRIPT, captions: 'karaoke' } },
-      ugc: { contract: 'output-generation/1', mode: 'ugc', prompt: 'Someone showing how it keeps coffee hot on the commute', options: { format: FRAME.ugc.format } },
+      fast_paced: { contract: 'output-generation/1', mode: 'fast_paced', prompt: 'A punchy ad: coffee stays hot all morning', options: { ...sized('fast_paced'), duration_s: FAST_SEC } },
+      script_to_video: { contract: 'output-generation/1', mode: 'script_to_video', prompt: 'Why commuters love it', options: { ...sized('script_to_video'), script: SCRIPT, captions: 'karaoke' } },
+      ugc: { contract: 'output-generation/1', mode: 'ugc', prompt: 'Someone showing how it keeps coffee hot on the commute', options: sized('ugc') },
     };
     for (const [mode, body] of Object.entries(requests)) {
       const created = await post<{ id: string }>(`/v1/products/${product}/outputs`, body);
@@ -181,11 +189,11 @@ describe('issue 17\'s Show end to end (MariaDB + Redis, the CLI and the API)', f
     expect(names).to.include.members(['product-sheet.png', 'manifest.json']);
     for (const n of scenePngs) {
       const meta = await sharp(zip.get(n)!).metadata();
-      expect(meta, n).to.include({ format: 'png', width: 1080, height: 1080 });
+      expect(meta, n).to.include({ format: 'png', width: BUNDLE_FRAME.width, height: BUNDLE_FRAME.height });
       await writeFile(`/tmp/slotflow-show-bundle-${n}`, zip.get(n)!);
     }
     const manifest = JSON.parse(zip.get('manifest.json')!.toString('utf8')) as { product: string; mode: string; format: string; scenes: Array<{ file: string; hash: string }>; assets: { neutral: string } };
-    expect(manifest).to.include({ product, mode: 'image_bundle', format: '1:1' });
+    expect(manifest).to.include({ product, mode: 'image_bundle', format: BUNDLE_FRAME.format });
     expect(manifest.scenes.map((s) => s.file)).to.deep.equal(scenePngs);
     for (const s of manifest.scenes) expect(createHash('sha256').update(zip.get(s.file)!).digest('hex'), s.file).to.equal(s.hash);
     const neutral = identity.assets.find((a) => a.kind === 'neutral')!;

@@ -28,6 +28,13 @@ const PRODUCT = 'prod_0123456789abcdef';
 /** The bottle's body colour. */
 const TEAL: readonly [number, number, number] = [0, 150, 160];
 const RATE = { wordsPerSec: 3, charsPerSec: 4 };
+/**
+ * The clip test's 9:16 frame at half size (`options.size`): the caption band and the product scale with the frame,
+ * so the covered and the clear picture are the full-size ones scaled by `K`, and each clip renders a quarter of the pixels.
+ */
+const CLIP = { width: 540, height: 960, size: '540x960' } as const;
+const K = CLIP.height / 1920;
+const scaled = (b: { x: number; y: number; w: number; h: number }) => ({ x: Math.round(b.x * K), y: Math.round(b.y * K), w: Math.round(b.w * K), h: Math.round(b.h * K) });
 
 /** The neutral image: the product alone on transparency, 600×1000. */
 function bottleSvg(): Buffer {
@@ -94,7 +101,7 @@ describe('product scene clip fidelity', function () {
     const neutralFile = path.join(dir, 'neutral.png');
     await sharp(bottleSvg()).png().toFile(neutralFile);
     const neutral = await assets.put(neutralFile);
-    const snapshot = snapshotFor(neutral, 'ugc', { format: '9:16', captions: 'sentence' }, 'A review');
+    const snapshot = snapshotFor(neutral, 'ugc', { format: '9:16', size: CLIP.size, captions: 'sentence' }, 'A review');
     const scene: VideoScene = {
       scene: 1, layout: 'hero', headline: 'Cold all day', background: 'studio', duration_s: 3, seed: 11, band: 'middle', motion: 'push',
       narration: 'I carry it everywhere and it keeps my water cold all day long on the trail, even in the sun.',
@@ -102,11 +109,11 @@ describe('product scene clip fidelity', function () {
     const speech = await makeSceneSpeech(deps)(contextFor('SceneSpeech', scene, snapshot, {}, []));
     // A scene picture with the bottle where the middle-third captions go: what a composer that ignored the band would make.
     const picture = path.join(dir, 'scene.png');
-    const layout = resolveCaptionLayout(1080, 1920, { style: 'sentence', layout: 'middle' });
-    const captionBottom = 1920 - layout.marginV;
+    const layout = resolveCaptionLayout(CLIP.width, CLIP.height, { style: 'sentence', layout: 'middle' });
+    const captionBottom = CLIP.height - layout.marginV;
     // The bottle behind the caption lines (which sit at the bottom of the middle third).
-    const box = { x: 420, y: Math.round(captionBottom - 330), w: 240, h: 400 };
-    await sharp({ create: { width: 1080, height: 1920, channels: 3, background: '#f4efe6' } })
+    const box = { ...scaled({ x: 420, y: 0, w: 240, h: 400 }), y: Math.round(captionBottom - 330 * K) };
+    await sharp({ create: { width: CLIP.width, height: CLIP.height, channels: 3, background: '#f4efe6' } })
       .composite([{ input: await sharp(neutral.path).resize(box.w, box.h).png().toBuffer(), left: box.x, top: box.y }]).png().toFile(picture);
     const image = await assets.put(picture);
     const recorded: RecordedAsset[] = [];
@@ -121,8 +128,8 @@ describe('product scene clip fidelity', function () {
 
     // The same scene with the bottle clear of the band passes on its first attempt, its scores kept with the clip.
     const clear = path.join(dir, 'clear.png');
-    const high = { x: 390, y: 40, w: 300, h: 500 };
-    await sharp({ create: { width: 1080, height: 1920, channels: 3, background: '#f4efe6' } })
+    const high = scaled({ x: 390, y: 40, w: 300, h: 500 });
+    await sharp({ create: { width: CLIP.width, height: CLIP.height, channels: 3, background: '#f4efe6' } })
       .composite([{ input: await sharp(neutral.path).resize(high.w, high.h).png().toBuffer(), left: high.x, top: high.y }]).png().toFile(clear);
     const clearImage = await assets.put(clear);
     const made = await clip(contextFor('SceneClip', scene, snapshot, { SceneImage: { image: { path: clearImage.path, hash: clearImage.hash }, scores: { box: high } }, SceneSpeech: speech }, recorded));

@@ -9,7 +9,7 @@ import { openProductDeps, refusal, resolveId, waitUntilEnded } from './product-d
 
 /**
  * `slotflow product create IMAGE... --name N [--page FILE.html] [--category C]`, `product show ID`,
- * `product output ID --mode M [--prompt P] [--format F]`: the same service the HTTP routes call. `create`
+ * `product output ID --mode M [--prompt P] [--format F] [--size WxH]`: the same service the HTTP routes call. `create`
  * stores the files in the asset store first (as POST /v1/assets does), then checks and creates.
  */
 
@@ -88,17 +88,18 @@ export function registerProductCommands(program: Command, io: Output): void {
     .requiredOption('--mode <mode>', 'image_bundle, fast_paced, script_to_video or ugc')
     .option('--prompt <text>', 'what the output should say or show')
     .option('--format <format>', '16:9, 9:16 or 1:1')
+    .option('--size <WxH>', 'a smaller frame, for previews')
     .option('--scenes <n>', 'how many scenes')
     .option('--idempotency-key <key>', 'the same key gives the same output')
     .option('--wait', 'wait until the output is done')
     .option('--json', 'print JSON')
-    .action(async (given: string, opts: { mode: string; prompt?: string; format?: string; scenes?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (given: string, opts: { mode: string; prompt?: string; format?: string; size?: string; scenes?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
       const scenes = opts.scenes === undefined ? undefined : Number(opts.scenes);
       if (scenes !== undefined && !Number.isInteger(scenes)) throw new UsageError('--scenes takes a whole number', { code: 'invalid-option' });
       const deps = openProductDeps(compileSettings());
       try {
         const id = await resolveId(deps, given, 'product');
-        const options = { ...(opts.format ? { format: opts.format } : {}), ...(scenes !== undefined ? { scenes } : {}) };
+        const options = { ...(opts.format ? { format: opts.format } : {}), ...(opts.size ? { size: opts.size } : {}), ...(scenes !== undefined ? { scenes } : {}) };
         const body = { contract: 'output-generation/1', mode: opts.mode, ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}), ...(Object.keys(options).length > 0 ? { options } : {}) };
         const created = await createOutput(deps, id, body, opts.idempotencyKey ?? null).catch((e: unknown) => {
           throw refusal(e, io, opts.json === true);

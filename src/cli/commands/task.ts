@@ -116,15 +116,17 @@ export function registerTaskCommands(program: Command, io: Output): void {
     .argument('[article]', 'article file (Markdown, text or HTML); none with --prompt')
     .option('--flow <flow>', 'flow name (from flows/) or file path (default: article-video, prompt-video for --prompt)');
   addRequestOptions(submit)
+    .option('--size <WxH>', 'render smaller than the format (e.g. 540x960), for previews')
     .option('--no-music', 'no background music')
     .option('--title <title>', "what lists show the task by (default: the article's title or first words)")
     .option('--idempotency-key <key>', 'the same key gives the same task')
     .option('--wait', 'show progress until the task is done')
     .option('--json', 'print JSON')
-    .action(async (given: string | undefined, opts: RequestFlags & { flow?: string; music: boolean; title?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (given: string | undefined, opts: RequestFlags & { flow?: string; size?: string; music: boolean; title?: string; idempotencyKey?: string; wait?: boolean; json?: boolean }) => {
       const settings = compileSettings();
       const what = inputOrPrompt(given, opts.prompt);
       const options = optionsFromFlags(opts);
+      if (opts.size) options.size = opts.size;
       if (opts.music === false) options.music = false;
       const source = 'file' in what ? { article: readArticle(what.file) } : { prompt: what.prompt };
       const valid = await checkedSubmission({ ...source, options, ...(opts.title !== undefined ? { title: opts.title } : {}) }, { speech: speechFromSettings(settings), ...('file' in what ? { filename: what.file } : {}) });
