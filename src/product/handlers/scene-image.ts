@@ -80,7 +80,7 @@ export function makeSceneImage(deps: { assets: AssetStore; image: ImageCapabilit
     ctx.recordAsset({
       kind: 'scene-image', provider: deps.image.name, path: stored.path, hash: stored.hash, bytes: stored.bytes,
       latencyMs: performance.now() - started, scene: item.scene,
-      inputs: [`sha256:${neutral.hash}`, 'snapshot:prompt', 'snapshot:options.format', 'snapshot:options.fidelity'],
+      inputs: [`sha256:${neutral.hash}`, 'snapshot:prompt', 'snapshot:options.format', ...(snapshot.options.size ? ['snapshot:options.size'] : []), 'snapshot:options.fidelity'],
       scores: { ...made.scores, attempts: made.attempts },
     });
     return { image: { path: stored.path, hash: stored.hash, width, height }, scores: made.scores, attempts: made.attempts };
