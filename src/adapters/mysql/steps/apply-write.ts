@@ -22,13 +22,7 @@
  */
 import type { TaskWrite } from '../../../core/engine/transitions.ts';
 import type { BatchStep } from '../group-commit.ts';
-import { applyWritesTogether, buildWrites, type WriteResult } from './apply-writes.ts';
-
-/** A write, and the outputs to read back for the jobs it starts (see read-carried); none: read nothing back. */
-export interface WriteToApply {
-  write: TaskWrite;
-  carry?: readonly string[];
-}
+import { applyWritesTogether, buildWrites, type WriteResult, type WriteToApply } from './apply-writes.ts';
 
 export function applyWrite(w: TaskWrite, carry?: readonly string[]): BatchStep<WriteResult> {
   const payload: WriteToApply = { write: w, ...(carry ? { carry } : {}) };

@@ -29,9 +29,14 @@ import type { CarriedReads, WriteOutcome } from '../../../core/ports/task-state.
 import { json, parseJson, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BuiltStep, StepMerger } from '../group-commit.ts';
 import { SNAPSHOT_COLUMNS, toSnapshot } from '../rows.ts';
-import type { WriteToApply } from './apply-write.ts';
 import { carriedParts, toCarried } from './read-carried.ts';
 import { writeRuns } from './write-runs.ts';
+
+/** A write, and the outputs to read back for the jobs it starts (see read-carried); none: read nothing back. */
+export interface WriteToApply {
+  write: TaskWrite;
+  carry?: readonly string[];
+}
 
 /** A refused write whose current row was not read: the caller reads it (see `WriteResult`). */
 export interface UnreadRefusal {
