@@ -54,29 +54,40 @@ describe('retryable database errors (MariaDB)', () => {
     expect(isRetryableDbError(refused)).to.equal(true);
   });
 
-  it('runs a statement again after a lock-wait timeout until it goes through, and a bad one only once', async function () {
-    this.timeout(15000);
+  /**
+   * Runs `body` on a connection that meets row 'a' locked by another transaction (its lock waits time out after
+   * 1 s); `releaseSoon` lets the lock go 1.5 s later. Afterwards the row's count must be 1: the statement body
+   * retried went through once.
+   */
+  async function whileRowLocked(body: (waiter: mysql.PoolConnection, releaseSoon: () => Promise<unknown>) => Promise<void>): Promise<void> {
     const holder = await handle.pool.getConnection();
     const waiter = await handle.pool.getConnection();
-    let calls = 0;
     try {
       await holder.query('START TRANSACTION');
       await holder.query("SELECT * FROM scratch WHERE k = 'a' FOR UPDATE");
       await waiter.query('SET SESSION innodb_lock_wait_timeout = 1');
+      await body(waiter, () => new Promise((r) => setTimeout(r, 1500)).then(() => holder.query('COMMIT')));
+    } finally {
+      holder.release();
+      waiter.release();
+    }
+    const [rows] = await handle.pool.query<mysql.RowDataPacket[]>("SELECT n FROM scratch WHERE k = 'a'");
+    expect(rows[0]!.n).to.equal(1);
+  }
+
+  it('runs a statement again after a lock-wait timeout until it goes through, and a bad one only once', async function () {
+    this.timeout(15000);
+    let calls = 0;
+    await whileRowLocked(async (waiter, releaseSoon) => {
       // The lock goes after the first attempt has timed out, so the second one waits for it and succeeds.
-      const release = new Promise((r) => setTimeout(r, 1500)).then(() => holder.query('COMMIT'));
+      const release = releaseSoon();
       await withDbRetry(async () => {
         calls++;
         await waiter.query("UPDATE scratch SET n = n + 1 WHERE k = 'a'");
       });
       await release;
-    } finally {
-      holder.release();
-      waiter.release();
-    }
+    });
     expect(calls).to.be.greaterThan(1);
-    const [rows] = await handle.pool.query<mysql.RowDataPacket[]>("SELECT n FROM scratch WHERE k = 'a'");
-    expect(rows[0]!.n).to.equal(1);
     let badCalls = 0;
     const bad = await failure(() => withDbRetry(async () => {
       badCalls++;
@@ -87,13 +98,8 @@ describe('retryable database errors (MariaDB)', () => {
   });
   it('retries a query made through drizzle, whose error wraps the driver\'s (DrizzleQueryError with a cause)', async function () {
     this.timeout(15000);
-    const holder = await handle.pool.getConnection();
-    const waiter = await handle.pool.getConnection();
     let calls = 0;
-    try {
-      await holder.query('START TRANSACTION');
-      await holder.query("SELECT * FROM scratch WHERE k = 'a' FOR UPDATE");
-      await waiter.query('SET SESSION innodb_lock_wait_timeout = 1');
+    await whileRowLocked(async (waiter, releaseSoon) => {
       const db = drizzle(waiter);
       const wrapped = await failure(() => db.execute(sql`UPDATE scratch SET n = n + 1 WHERE k = 'a'`));
       expect(wrapped).to.be.instanceOf(DrizzleQueryError);
@@ -101,19 +107,14 @@ describe('retryable database errors (MariaDB)', () => {
       expect((wrapped as Error).cause).to.have.property('errno', 1205);
       expect(retryableDbReason(wrapped)).to.match(/lock wait/);
       // Through drizzle too, the statement runs again once the lock is gone.
-      const release = new Promise((r) => setTimeout(r, 1500)).then(() => holder.query('COMMIT'));
+      const release = releaseSoon();
       await withDbRetry(async () => {
         calls++;
         await db.execute(sql`UPDATE scratch SET n = n + 1 WHERE k = 'a'`);
       });
       await release;
-    } finally {
-      holder.release();
-      waiter.release();
-    }
+    });
     expect(calls).to.be.greaterThan(1);
-    const [rows] = await handle.pool.query<mysql.RowDataPacket[]>("SELECT n FROM scratch WHERE k = 'a'");
-    expect(rows[0]!.n).to.equal(1);
     // A wrapped error that is not in the table stays not retryable.
     const duplicate = await failure(() => drizzle(handle.pool).execute(sql`INSERT INTO scratch (k, n) VALUES ('a', 1)`));
     expect(duplicate).to.be.instanceOf(DrizzleQueryError);
