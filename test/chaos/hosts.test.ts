@@ -6,8 +6,8 @@ import { runHosts } from '../../scripts/chaos/hosts/index.ts';
 import { openRuntimes } from '../../src/runtime/composition.ts';
 
 /**
- * The short version of `npm run chaos -- --hosts`: every fault between hosts once, on one cluster of network
- * namespaces, a dozen tasks each. Needs root (namespaces, veth pairs, a tmpfs); skipped with the reason
+ * The short version of `npm run chaos -- --hosts`: the faults between hosts that no faster test covers, once each,
+ * on one cluster of network namespaces, a dozen tasks each (the others run in `npm run chaos -- --hosts`). Needs root (namespaces, veth pairs, a tmpfs); skipped with the reason
  * otherwise. Afterwards nothing of the cluster may be left: no namespace, link, mount or process.
  */
 describe('chaos: faults between hosts (short)', function () {
@@ -22,10 +22,11 @@ describe('chaos: faults between hosts (short)', function () {
     }
   });
 
-  it('every fault: no task lost, the history checker passes, each fault its own checks; nothing left behind', async () => {
+  it('every fault of the short run: no task lost, the history checker passes, each fault its own checks; nothing left behind', async () => {
     const lines: string[] = [];
     const run = await runHosts('short', undefined, (line) => lines.push(line));
     const text = lines.join('\n');
+    for (const line of lines.filter((l) => l.startsWith('fault='))) console.log(`      ${line}`);
     expect(run.errors.map((e) => `${e.fault}: ${e.error.message}`), text).to.deep.equal([]);
     // Every fault of the short run reported: an empty run must not pass the checks below.
     expect(run.reports.map((r) => r.fault), text).to.deep.equal(FAULTS.filter((f) => !f.notInShort).map((f) => f.name));

@@ -81,7 +81,10 @@ export interface Fault {
   cause: string;
   /** Environment of a host's process for this fault (a skewed clock). */
   env?: Partial<Record<ClientHost, NodeJS.ProcessEnv>>;
-  /** Why the short run (npm test) leaves this fault out, when it does: a known defect the long run reports. */
+  /**
+   * Why the short run (npm test) leaves this fault out, when it does: a faster test of the suite covers what it
+   * checks, or a known defect the long run reports.
+   */
   notInShort?: string;
   /** Hosts that also run the HTTP API (`slotflow serve`) for this fault, with the host's `env`. */
   serve?: readonly ClientHost[];
@@ -179,6 +182,7 @@ export const FAULTS: readonly Fault[] = [
     name: 'redis-one-lost',
     what: 'redis3 killed (one Redlock vote of three gone), back empty later',
     cause: 'a Redis server lost',
+    notInShort: 'test/redis/redlock-locks.test.ts covers a lost voter (down, and blackholed) in npm test',
     async inject(ctx) {
       const ms = Math.max(5000, 6000 * ctx.stretch);
       const t0 = Date.now();
@@ -265,6 +269,7 @@ export const FAULTS: readonly Fault[] = [
     name: 'api-mysql-partition',
     what: 'the sched host (scheduler and HTTP API) cut from MySQL only: its link to db blackholed (a partition: nothing through, nothing reset), then healed',
     cause: 'scheduler cut from MySQL (its write could not commit; the job ran again)',
+    notInShort: 'test/http/database-unavailable.test.ts covers the API cut from MySQL (503, back after the heal) and test/chaos/mysql-outage.test.ts the engine, in npm test',
     serve: ['sched'],
     async inject(ctx) {
       const api = ctx.api!;
