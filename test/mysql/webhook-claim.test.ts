@@ -8,18 +8,20 @@ const EVENTS = 300;
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 5;
 
-/** A task with a callback URL and `n` undelivered events, written straight into the tables. */
-async function seedEvents(handle: MysqlHandle, n: number): Promise<string> {
+/** A task with a callback URL and `n` undelivered events, written straight into the tables, `perRow` to an event row. */
+async function seedEvents(handle: MysqlHandle, n: number, perRow = 1): Promise<string> {
   const taskId = randomUUID();
   await handle.pool.query(
     `INSERT INTO tasks (id, flow_name, flow_hash, slot_word, in_flight, version, attempts, phase, status, input, callback_url, created_at, updated_at)
      VALUES (?, 'f', ?, 0, 0, 1, '{}', 'running', 'running', '{}', 'http://127.0.0.1:1/hook', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
     [taskId, 'a'.repeat(64)],
   );
-  const rows = Array.from({ length: n }, (_, i) => [taskId, 'progress', '0', `c${i}`, 1, null]);
-  await handle.pool.query('INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at) VALUES ?', [
-    rows.map((r) => [...r, new Date()]),
-  ]);
+  const rows = [];
+  for (let i = 0; i < n; i += perRow) {
+    const items = Array.from({ length: Math.min(perRow, n - i) }, (_, k) => ({ type: 'progress', slot_word: '0', component: `c${i + k}`, attempt: 1 }));
+    rows.push([taskId, JSON.stringify(items), items.length, new Date()]);
+  }
+  await handle.pool.query('INSERT INTO events (task_id, items, event_count, created_at) VALUES ?', [rows]);
   return taskId;
 }
 
@@ -37,8 +39,9 @@ describe('webhook lease claim (MariaDB)', () => {
     // One pool per dispatcher, as two processes would have.
     handles = [0, 1, 2, 3].map(() => openMysql(env().settings.mysqlUrl, 2));
     await handles[0]!.pool.query('DELETE FROM events');
-    const taskId = await seedEvents(handles[0]!, EVENTS);
+    const taskId = await seedEvents(handles[0]!, EVENTS, 3);
     const claimedBy = handles.map(() => [] as number[]);
+    const rowsClaimed: number[] = [];
     // Each dispatcher claims small batches until nothing is left; all four race over the same rows.
     await Promise.all(handles.map(async (h, n) => {
       for (;;) {
@@ -46,11 +49,15 @@ describe('webhook lease claim (MariaDB)', () => {
         if (got.length === 0) return;
         for (const e of got) expect(e).to.include({ taskId, url: 'http://127.0.0.1:1/hook', deliveryAttempts: 0 });
         claimedBy[n]!.push(...got.map((e) => e.id));
+        rowsClaimed.push(...got.map((e) => e.row));
+        for (let i = 1; i < got.length; i++) if (got[i]!.row === got[i - 1]!.row) expect(got[i]!.id).to.be.greaterThan(got[i - 1]!.id);
       }
     }));
     const all = claimedBy.flat();
     expect(new Set(all).size, 'an event was claimed twice').to.equal(all.length);
     expect(all).to.have.length(EVENTS);
+    // Three to a row: a row is claimed whole, with its events in order.
+    expect(new Set(rowsClaimed).size).to.equal(EVENTS / 3);
     // The race was real: more than one dispatcher got work.
     expect(claimedBy.filter((ids) => ids.length > 0).length).to.be.greaterThan(1);
     const [rows] = await handles[0]!.pool.query<Rows>('SELECT SUM(lease_owner IS NULL) AS unleased FROM events');
