@@ -22,6 +22,7 @@ import type { WebhookEvent, WebhookOutbox } from '../core/ports/webhook-outbox.t
 
 export interface WebhookOptions {
   intervalMs: number;
+  /** Outbox rows claimed per round, each the events of one write. */
   batch: number;
   /** The claim on an event while it is being sent. */
   leaseMs: number;
