@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { openMysql, type MysqlHandle, type Rows } from '../../src/adapters/mysql/connection.ts';
+import { MysqlStore } from '../../src/adapters/mysql/mysql-store.ts';
 import { claimWebhookEvents } from '../../src/adapters/mysql/steps/claim-webhook-events.ts';
 import { useFreshEnv } from '../support/env.ts';
 
@@ -75,5 +76,41 @@ describe('webhook lease claim (MariaDB)', () => {
     await new Promise((r) => setTimeout(r, 400));
     const again = await claimWebhookEvents(h.batchPool, 10, 300, MAX_ATTEMPTS);
     expect(again.map((e) => e.id)).to.deep.equal(first.map((e) => e.id));
+  });
+  it('claims a row again from its first event not done when its dispatcher stopped mid-row, and ignores that dispatcher\'s late record', async function () {
+    handles = [openMysql(env().settings.mysqlUrl, 2)];
+    const [h] = handles as [MysqlHandle];
+    const store = new MysqlStore(h);
+    await h.pool.query('DELETE FROM events');
+    await seedEvents(h, 3, 3);
+    const first = await store.claimWebhookEvents(10, 300, MAX_ATTEMPTS);
+    expect(first.map((e) => e.position)).to.deep.equal([0, 1, 2]);
+    // The first event went through and was recorded; the dispatcher stopped while it sent the second.
+    await store.recordWebhookAttempt({ event: first[0]!, ok: true, statusCode: 200, error: null, nextAt: null });
+    expect(await store.claimWebhookEvents(10, 300, MAX_ATTEMPTS), 'the lease still holds').to.have.length(0);
+    await new Promise((r) => setTimeout(r, 400));
+    const again = await store.claimWebhookEvents(10, 300, MAX_ATTEMPTS);
+    expect(again.map((e) => e.id)).to.deep.equal(first.slice(1).map((e) => e.id));
+    // A record for an event the row has moved past (the stopped dispatcher's, arriving late) leaves the row alone.
+    await store.recordWebhookAttempt({ event: first[0]!, ok: true, statusCode: 200, error: null, nextAt: null });
+    const [rows] = await h.pool.query<Rows>('SELECT delivered_count, delivered_at FROM events');
+    expect(rows.map((r) => [Number(r.delivered_count), r.delivered_at])).to.deep.equal([[1, null]]);
+  });
+
+  it('moves a row on to its next event when one is given up after its last attempt', async () => {
+    handles = [openMysql(env().settings.mysqlUrl, 2)];
+    const [h] = handles as [MysqlHandle];
+    const store = new MysqlStore(h);
+    await h.pool.query('DELETE FROM events');
+    await seedEvents(h, 2, 2);
+    const [e0, e1] = await store.claimWebhookEvents(10, 60_000, MAX_ATTEMPTS);
+    await store.recordWebhookAttempt({ event: e0!, ok: false, statusCode: 500, error: 'no', nextAt: new Date(Date.now() + 60_000) });
+    expect(await store.claimWebhookEvents(10, 60_000, MAX_ATTEMPTS), 'waiting for its retry').to.have.length(0);
+    await h.pool.query('UPDATE events SET next_delivery_at = NULL');
+    const [retry] = await store.claimWebhookEvents(10, 60_000, MAX_ATTEMPTS);
+    expect(retry).to.include({ id: e0!.id, deliveryAttempts: 1 });
+    await store.recordWebhookAttempt({ event: retry!, ok: false, statusCode: 500, error: 'no', nextAt: null, givenUp: true });
+    const next = await store.claimWebhookEvents(10, 60_000, MAX_ATTEMPTS);
+    expect(next.map((e) => [e.id, e.deliveryAttempts])).to.deep.equal([[e1!.id, 0]]);
   });
 });
