@@ -102,8 +102,7 @@ export function toSnapshotRecord(r: typeof snapshots.$inferSelect): StoredSnapsh
   return { ...r, body: parseJson(r.body) };
 }
 
-/** An event row read with plain SQL (snake_case columns) and its task's callback_url. */
-/** A claimed outbox row joined to its task's callback_url: the events it still has to deliver, in order. */
+/** A claimed outbox row read with plain SQL (snake_case columns) and its task's callback_url: the events it still has to deliver, in order. */
 export function toWebhookEvents(r: Rows[number]): WebhookEvent[] {
   const row = toEventRow({
     id: Number(r.id), taskId: String(r.task_id), items: r.items, legacy: Boolean(Number(r.legacy)), createdAt: r.created_at as Date,
