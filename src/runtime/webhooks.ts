@@ -6,9 +6,12 @@ import type { WebhookEvent, WebhookOutbox } from '../core/ports/webhook-outbox.t
 /**
  * Webhook delivery from the outbox. Lifecycle events are written in the same
  * transaction as the state change that causes them; this dispatcher sends
- * those of tasks with a `callback_url`, oldest first, each signed with
- * HMAC-SHA256 and carrying its event id, and retries failures with doubling
- * backoff. Delivery is at least once: a receiver drops repeats by event id.
+ * those of tasks with a `callback_url`, oldest first, one POST per event,
+ * each signed with HMAC-SHA256 and carrying its event id, and retries
+ * failures with doubling backoff, at most `maxAttempts` times per event.
+ * The outbox holds a write's events in one row and records per row how many
+ * are done, so a crash mid-row sends again only the event that was in
+ * flight. Delivery is at least once: a receiver drops repeats by event id.
  *
  *   POST <callback_url>
  *   X-Slotflow-Event-Id: <id>
@@ -19,6 +22,7 @@ import type { WebhookEvent, WebhookOutbox } from '../core/ports/webhook-outbox.t
 
 export interface WebhookOptions {
   intervalMs: number;
+  /** Outbox rows claimed per round, each the events of one write. */
   batch: number;
   /** The claim on an event while it is being sent. */
   leaseMs: number;
@@ -49,11 +53,16 @@ export function webhookBody(e: WebhookEvent): string {
 export async function deliverDue(outbox: WebhookOutbox, secret: string, opts: WebhookOptions = DEFAULT_WEBHOOKS): Promise<number> {
   const due = await outbox.claimWebhookEvents(opts.batch, opts.leaseMs, opts.maxAttempts);
   const blocked = new Set<string>();
+  /** Rows given back, or whose event failed (their attempt set when they are due again): left as they are. */
+  const settled = new Set<number>();
   let delivered = 0;
   for (const event of due) {
     // Keep each task's events in order: after a failure, its later events wait for the next round.
     if (blocked.has(event.taskId)) {
-      await outbox.releaseWebhookEvent(event.id);
+      if (!settled.has(event.row)) {
+        settled.add(event.row);
+        await outbox.releaseWebhookRow(event.row);
+      }
       continue;
     }
     const body = webhookBody(event);
@@ -78,11 +87,16 @@ export async function deliverDue(outbox: WebhookOutbox, secret: string, opts: We
       error = (e as Error).message;
     }
     const ok = error === null;
+    // The last allowed attempt failed: the event is given up and the task's later events go on.
+    const givenUp = !ok && event.deliveryAttempts + 1 >= opts.maxAttempts;
     const wait = Math.min(opts.backoffMs * 2 ** event.deliveryAttempts, opts.maxBackoffMs);
-    await outbox.recordWebhookAttempt({ event, ok, statusCode, error, nextAt: ok ? null : new Date(Date.now() + wait) });
+    await outbox.recordWebhookAttempt({ event, ok, statusCode, error, nextAt: ok || givenUp ? null : new Date(Date.now() + wait), givenUp });
     metrics.webhookDeliveries.inc({ outcome: ok ? 'delivered' : 'failed' });
     if (ok) delivered++;
-    else blocked.add(event.taskId);
+    else {
+      blocked.add(event.taskId);
+      settled.add(event.row);
+    }
   }
   return delivered;
 }

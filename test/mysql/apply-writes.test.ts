@@ -79,8 +79,7 @@ describe('writes merged in one batch (MariaDB)', () => {
   }
 
   async function eventsOf(id: string): Promise<string[]> {
-    const [events] = await handle.pool.query<Rows>('SELECT type FROM events WHERE task_id = ? ORDER BY id', [id]);
-    return events.map((e) => String(e.type));
+    return (await store.listEvents(id)).map((e) => e.type);
   }
 
   it('applies the writes whose version held and refuses the one whose row moved, writing nothing for it', async () => {

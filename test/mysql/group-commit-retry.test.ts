@@ -97,7 +97,7 @@ describe('group commit under deadlocks and lock-wait timeouts (MariaDB)', functi
         'SELECT component, attempt, status FROM component_runs WHERE task_id = ? ORDER BY component, attempt', [w.taskId]);
       // B#1 is claimed, not ended: it has no row yet.
       expect(runs.map((r) => `${r.component}#${r.attempt} ${r.status}`), w.taskId).to.deep.equal(['A#1 succeeded']);
-      const [events] = await setup.pool.query<Rows>('SELECT type FROM events WHERE task_id = ? ORDER BY id', [w.taskId]);
+      const events = await store.listEvents(w.taskId);
       expect(events.map((e) => e.type), w.taskId).to.deep.equal(['accepted', 'started', 'component.succeeded']);
     }
   }

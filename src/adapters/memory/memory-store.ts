@@ -1,7 +1,8 @@
 import { type ActivityStats, nearestRank } from '../../core/ports/activity.ts';
 import type { CompiledFlow } from '../../core/flow/compile.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
-import { EventType } from '../../core/engine/events.ts';
+import { EventType, type LifecycleEvent } from '../../core/engine/events.ts';
+import { type EventRow, expandRows, packEvents } from '../../core/ports/event-rows.ts';
 import { type RejectReason, type RunRef, RunStatus, type TaskWrite } from '../../core/engine/transitions.ts';
 import { TaskPhase, type TaskSnapshot } from '../../core/engine/task.ts';
 import { taskStatus } from '../../core/word.ts';
@@ -28,7 +29,9 @@ export class MemoryStore implements TaskStore {
   private readonly tasks = new Map<string, Row>();
   private readonly keys = new Map<string, string>();
   private readonly runs = new Map<string, RunRecord[]>();
-  private readonly events: StoredEvent[] = [];
+  /** Event rows as MySQL keeps them (event-rows.ts): one per write, ids from 1, never reused. */
+  private readonly events: EventRow[] = [];
+  private lastEventRow = 0;
   private readonly rejections: Array<{ taskId: string; reason: RejectReason }> = [];
 
   async saveFlowVersion(flow: CompiledFlow): Promise<void> {
@@ -79,9 +82,11 @@ export class MemoryStore implements TaskStore {
       updatedAt: now,
     });
     this.runs.set(task.id, []);
-    this.pushEvent(task.id, { type: EventType.accepted, slotWord: task.word.toString() });
-    // Nothing else runs between the two: the task is created as its first pass leaves it, as in MySQL.
-    if (task.first) await this.applyWrite(task.first);
+    // Nothing else runs between the two: the task is created as its first pass leaves it, as in MySQL, with
+    // `accepted` and the first pass's events in one row.
+    const accepted = { type: EventType.accepted, slotWord: task.word.toString() };
+    if (task.first) await this.applyWrite({ ...task.first, events: [accepted, ...task.first.events] });
+    else this.pushEvents(task.id, [accepted]);
     return { id: task.id, created: true };
   }
 
@@ -111,9 +116,11 @@ export class MemoryStore implements TaskStore {
       ...structuredClone(r), executions: 0, cached: true, worker: null, error: null, queuedAt: now, startedAt: now, finishedAt: now,
     })));
     const word = earlier.word.toString();
-    this.pushEvent(task.id, { type: EventType.accepted, slotWord: task.word.toString() });
-    this.pushEvent(task.id, { type: EventType.reused, slotWord: word, data: { reused_from: from.taskId, similarity: Number(from.similarity.toFixed(6)) } });
-    this.pushEvent(task.id, { type: EventType.completed, slotWord: word });
+    this.pushEvents(task.id, [
+      { type: EventType.accepted, slotWord: task.word.toString() },
+      { type: EventType.reused, slotWord: word, data: { reused_from: from.taskId, similarity: Number(from.similarity.toFixed(6)) } },
+      { type: EventType.completed, slotWord: word },
+    ]);
     return { id: task.id, created: true };
   }
 
@@ -203,7 +210,7 @@ export class MemoryStore implements TaskStore {
         queuedAt: new Date(), startedAt: null, finishedAt: null, output: null, error: null,
       });
     }
-    for (const e of write.events) this.pushEvent(write.taskId, e);
+    this.pushEvents(write.taskId, write.events);
     if (!carry) return { applied: true };
     return { applied: true, carried: { input: structuredClone(row.input), outputs: await this.outputsOf(write.taskId, carry) } };
   }
@@ -266,7 +273,7 @@ export class MemoryStore implements TaskStore {
   }
 
   async listEvents(taskId: string, afterId = 0): Promise<StoredEvent[]> {
-    return structuredClone(this.events.filter((e) => e.taskId === taskId && e.id > afterId));
+    return structuredClone(expandRows(this.events.filter((r) => r.taskId === taskId), afterId));
   }
 
   async listChildren(parentId: string, component?: string, attempt?: number): Promise<TaskSnapshot[]> {
@@ -336,7 +343,7 @@ export class MemoryStore implements TaskStore {
 
   async listEventsOf(taskIds: readonly string[], afterId: number, limit: number): Promise<StoredEvent[]> {
     const ids = new Set(taskIds);
-    return structuredClone(this.events.filter((e) => ids.has(e.taskId) && e.id > afterId).slice(0, limit));
+    return structuredClone(expandRows(this.events.filter((r) => ids.has(r.taskId)), afterId, limit));
   }
 
   async countTasksByStatus(): Promise<Array<{ phase: string; status: string; count: number }>> {
@@ -413,7 +420,7 @@ export class MemoryStore implements TaskStore {
     const ids = new Set(taskIds);
     return {
       ...NO_HISTORY,
-      events: this.events.filter((e) => ids.has(e.taskId)).length,
+      events: this.events.filter((r) => ids.has(r.taskId)).reduce((sum, r) => sum + r.items.length, 0),
       runs: taskIds.reduce((sum, id) => sum + (this.runs.get(id)?.length ?? 0), 0),
       rejections: this.rejections.filter((r) => ids.has(r.taskId)).length,
       requestVectors: taskIds.filter((id) => this.requests.has(id)).length,
@@ -457,17 +464,10 @@ export class MemoryStore implements TaskStore {
 
   async close(): Promise<void> {}
 
-  private pushEvent(taskId: string, e: { type: string; slotWord: string; component?: string; attempt?: number; data?: unknown }): void {
-    this.events.push({
-      id: this.events.length + 1,
-      taskId,
-      type: e.type,
-      slotWord: e.slotWord,
-      component: e.component ?? null,
-      attempt: e.attempt ?? null,
-      data: structuredClone(e.data ?? null),
-      createdAt: new Date(),
-    });
+  private pushEvents(taskId: string, events: readonly LifecycleEvent[]): void {
+    for (const items of packEvents(events)) {
+      this.events.push({ id: ++this.lastEventRow, taskId, legacy: false, items: structuredClone(items), createdAt: new Date() });
+    }
   }
 }
 

@@ -46,7 +46,7 @@ import { recordRejection } from './steps/record-rejection.ts';
 import { recordWebhookAttempt } from './steps/record-webhook-attempt.ts';
 import { rememberRequest } from './steps/remember-request.ts';
 import { requestCandidates } from './steps/request-candidates.ts';
-import { releaseWebhookEvent } from './steps/release-webhook-event.ts';
+import { releaseWebhookRow } from './steps/release-webhook-row.ts';
 import { saveFlowVersion } from './steps/save-flow-version.ts';
 import { secret } from './steps/secret.ts';
 import { serverTime } from './steps/server-time.ts';
@@ -231,8 +231,8 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
     return withDbRetry(() => recordWebhookAttempt(this.handle.batchPool, attempt));
   }
 
-  releaseWebhookEvent(eventId: number): Promise<void> {
-    return withDbRetry(() => releaseWebhookEvent(this.pool, eventId));
+  releaseWebhookRow(row: number): Promise<void> {
+    return withDbRetry(() => releaseWebhookRow(this.pool, row));
   }
 
   listWebhookAttempts(taskId: string): Promise<WebhookAttemptRecord[]> {
@@ -261,7 +261,7 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
 
   // Each batch is its own statement, so a retry after a lost connection only repeats what is left.
   purgeHistory(taskIds: readonly string[], batch: number): Promise<HistoryCounts> {
-    return withDbRetry(() => purgeHistory(this.pool, taskIds, batch));
+    return withDbRetry(() => purgeHistory(this.pool, this.handle.batchPool, taskIds, batch));
   }
 
   secret(name: string, generate: () => string): Promise<string> {

@@ -1,7 +1,8 @@
 import type { RunStatus } from '../../core/engine/transitions.ts';
 import type { TaskError, TaskPhase, TaskSnapshot } from '../../core/engine/task.ts';
 import type { StoredAsset } from '../../core/ports/assets.ts';
-import type { RunRecord, StoredEvent, TaskRecord } from '../../core/ports/read-model.ts';
+import type { RunRecord, TaskRecord } from '../../core/ports/read-model.ts';
+import { type EventItem, type EventRow, expandRow } from '../../core/ports/event-rows.ts';
 import type { FlowDocument } from '../../core/flow/document.ts';
 import type { WebhookAttemptRecord, WebhookEvent } from '../../core/ports/webhook-outbox.ts';
 import { parseJson, type Rows } from './connection.ts';
@@ -101,27 +102,21 @@ export function toSnapshotRecord(r: typeof snapshots.$inferSelect): StoredSnapsh
   return { ...r, body: parseJson(r.body) };
 }
 
-/** An event row read with plain SQL (snake_case columns) and its task's callback_url. */
-export function toWebhookEvent(r: Rows[number]): WebhookEvent {
-  return {
-    id: Number(r.id), taskId: String(r.task_id), type: String(r.type), slotWord: String(r.slot_word),
-    component: r.component === null ? null : String(r.component), attempt: r.attempt === null ? null : Number(r.attempt),
-    data: r.data === null ? null : parseJson(r.data), createdAt: r.created_at as Date,
-    url: String(r.callback_url), deliveryAttempts: Number(r.delivery_attempts),
-  };
+/** A claimed outbox row read with plain SQL (snake_case columns) and its task's callback_url: the events it still has to deliver, in order. */
+export function toWebhookEvents(r: Rows[number]): WebhookEvent[] {
+  const row = toEventRow({
+    id: Number(r.id), taskId: String(r.task_id), items: r.items, legacy: Boolean(Number(r.legacy)), createdAt: r.created_at as Date,
+  });
+  const delivered = Number(r.delivered_count);
+  return expandRow(row, 0, delivered).map((e, i) => ({
+    ...e, url: String(r.callback_url), row: row.id, position: delivered + i,
+    // The attempts so far are those at the first event not done; the ones after it have had none.
+    deliveryAttempts: i === 0 ? Number(r.delivery_attempts) : 0,
+  }));
 }
 
-export function toEvent(e: typeof events.$inferSelect): StoredEvent {
-  return {
-    id: e.id,
-    taskId: e.taskId,
-    type: e.type,
-    slotWord: e.slotWord.toString(),
-    component: e.component,
-    attempt: e.attempt,
-    data: e.data === null ? null : parseJson(e.data),
-    createdAt: e.createdAt,
-  };
+export function toEventRow(e: Pick<typeof events.$inferSelect, 'id' | 'taskId' | 'items' | 'legacy' | 'createdAt'>): EventRow {
+  return { id: e.id, taskId: e.taskId, legacy: e.legacy, items: parseJson<EventItem[]>(e.items), createdAt: e.createdAt };
 }
 
 export function toRecord(r: typeof tasks.$inferSelect): TaskRecord {

@@ -79,19 +79,27 @@ export const componentRuns = mysqlTable(
   (t) => [primaryKey({ columns: [t.taskId, t.component, t.attempt] })],
 );
 
+/**
+ * The outbox: one row per write of a task (and per creation) holding that write's lifecycle events in order
+ * (src/core/ports/event-rows.ts: how each event gets its id, how many a row holds).
+ */
 export const events = mysqlTable(
   'events',
   {
     id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
     taskId: char('task_id', { length: 36 }).notNull(),
-    type: varchar('type', { length: 32 }).notNull(),
-    slotWord: word('slot_word').notNull(),
-    component: varchar('component', { length: 64 }),
-    attempt: smallint('attempt', { unsigned: true }),
-    data: json('data'),
+    /** The events, a JSON array of `EventItem`. */
+    items: json('items').notNull(),
+    /** How many `items` holds. */
+    eventCount: smallint('event_count', { unsigned: true }).notNull(),
+    /** Written before events were packed (migration 0010): one event, whose id is the row id. */
+    legacy: boolean('legacy').notNull().default(false),
     createdAt: at('created_at').notNull(),
-    /** Webhook delivery to the task's callback_url: done when set. */
+    /** Webhook delivery to the task's callback_url: how many of the row's events are done (delivered, or given up). */
+    deliveredCount: smallint('delivered_count', { unsigned: true }).notNull().default(0),
+    /** Set when every event of the row is done. */
     deliveredAt: at('delivered_at'),
+    /** Attempts at the row's first event not done yet. */
     deliveryAttempts: smallint('delivery_attempts', { unsigned: true }).notNull().default(0),
     /** Not before this time; also the lease of a delivery in progress. */
     nextDeliveryAt: at('next_delivery_at'),

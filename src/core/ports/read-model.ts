@@ -23,6 +23,7 @@ export interface RunRecord {
 }
 
 export interface StoredEvent {
+  /** Opaque and increasing along a stream, not consecutive (event-rows.ts). */
   id: number;
   taskId: string;
   type: string;

@@ -18,6 +18,7 @@ export type FinishedTask = FinishedCursor;
 
 /** Rows of each table, counted or deleted. */
 export interface HistoryCounts {
+  /** Events, not rows: an event row holds the events of one write (event-rows.ts). */
   events: number;
   runs: number;
   webhookAttempts: number;

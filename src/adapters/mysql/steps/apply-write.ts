@@ -7,7 +7,7 @@
  *   writes  tasks: word, in-flight set, attempts, phase, status, error, version+1
  *             — only WHERE id = ? AND version = <the version the plan read>
  *           component_runs: the finished attempts closed, and (rare) abandons, reopens and cancels (write-runs)
- *           events: the lifecycle events of the transition (the outbox)
+ *           events: one row holding the lifecycle events of the transition (the outbox)
  *           — every statement after the UPDATE runs only when it changed the row (the id in <tag>_ok), so a
  *             refused write writes nothing and the batch needs no second trip to decide
  *   locks   the task row (by the UPDATE), then the run rows it touches

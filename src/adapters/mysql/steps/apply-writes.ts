@@ -6,7 +6,8 @@
  *             row it changes to <tag>_ok (in its SET list), so the writes that applied are known from it
  *           component_runs: one upsert closing every finished attempt; abandons (one upsert), reopens and
  *             cancels (rare, one statement each) (write-runs)
- *           events: one INSERT of the lifecycle events of every applied write (the outbox)
+ *           events: one INSERT of a row per applied write holding its lifecycle events, in order (the outbox;
+ *             a write with more than a row holds gets several, see event-rows.ts)
  *           — every statement after the UPDATE touches only the tasks in <tag>_ok, so a refused write writes
  *             nothing
  *   locks   the task rows the UPDATE changes (in id order), then the run rows; the compare-and-swap on the
@@ -25,6 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TaskWrite } from '../../../core/engine/transitions.ts';
+import { packEvents } from '../../../core/ports/event-rows.ts';
 import type { CarriedReads, WriteOutcome } from '../../../core/ports/task-state.ts';
 import { json, parseJson, type ResultSetHeader, type Rows, type Statement } from '../connection.ts';
 import type { BuiltStep, StepMerger } from '../group-commit.ts';
@@ -92,12 +94,12 @@ export function buildWrites(toApply: readonly WriteToApply[], ok: string): Built
   ];
 
   statements.push(...writeRuns(writes, { where: applies('task_id'), when: (w) => [applies('?'), [w.taskId]] }));
-  const events = writes.flatMap((w) => w.events.map((e) => ({ taskId: w.taskId, e })));
-  if (events.length > 0) {
+  const rows = writes.flatMap((w) => packEvents(w.events).map((items) => ({ taskId: w.taskId, items })));
+  if (rows.length > 0) {
     statements.push([
-      `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at)
-       ${events.map(() => `SELECT ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE ${applies('?')}`).join(' UNION ALL ')}`,
-      events.flatMap(({ taskId, e }) => [taskId, e.type, e.slotWord, e.component ?? null, e.attempt ?? null, e.data ? json(e.data) : null, taskId]),
+      `INSERT INTO events (task_id, items, event_count, created_at)
+       ${rows.map(() => `SELECT ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE ${applies('?')}`).join(' UNION ALL ')}`,
+      rows.flatMap(({ taskId, items }) => [taskId, json(items), items.length, taskId]),
     ]);
   }
   // One SELECT after the commit: the applied set (always one row: a user variable comes back as bytes, as text it

@@ -1,20 +1,20 @@
 /**
  * claim-webhook-events: one transaction in one round trip, one conditional UPDATE.
- *   reads   events joined to their task's callback_url
- *   locks   the claimed events' rows, until the commit
+ *   reads   event rows (each a write's events, see event-rows.ts) joined to their task's callback_url
+ *   locks   the claimed rows, until the commit
  *   writes  events.next_delivery_at = now + lease, events.lease_owner = a token new for this call
- *             — only for rows still undelivered, under `maxAttempts`, not leased by another
- *               dispatcher and of a task with a callback_url, oldest first, at most `limit`
- *   result  the claimed events (the rows carrying this call's token) with their URL and attempts
- *           so far, oldest first; a row another dispatcher leased first is not among them (its
- *           lease is in the future, so the condition no longer holds for it once that
- *           dispatcher committed, and its token is that dispatcher's)
+ *             — only for rows with events not done, their first one under `maxAttempts`, not leased
+ *               by another dispatcher and of a task with a callback_url, oldest first, at most `limit`
+ *   result  the events not done of the claimed rows (the rows carrying this call's token), with
+ *           their URL, row, position and attempts so far, oldest first; a row another dispatcher
+ *           leased first is not among them (its lease is in the future, so the condition no longer
+ *           holds for it once that dispatcher committed, and its token is that dispatcher's)
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'mysql2/promise';
 import type { WebhookEvent } from '../../../core/ports/webhook-outbox.ts';
 import { batch, type Rows } from '../connection.ts';
-import { toWebhookEvent } from '../rows.ts';
+import { toWebhookEvents } from '../rows.ts';
 
 export async function claimWebhookEvents(pool: Pool, limit: number, leaseMs: number, maxAttempts: number): Promise<WebhookEvent[]> {
   const token = randomUUID();
@@ -35,5 +35,5 @@ export async function claimWebhookEvents(pool: Pool, limit: number, leaseMs: num
     ],
     ['COMMIT', []],
   ]);
-  return (results[2] as Rows).map(toWebhookEvent);
+  return (results[2] as Rows).flatMap(toWebhookEvents);
 }

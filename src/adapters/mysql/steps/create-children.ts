@@ -1,7 +1,7 @@
 /**
  * create-children: one transaction in one round trip, all or nothing.
- *   writes  tasks (one row per fan-out item, each as its first pass leaves it), events (`accepted`
- *           and the first pass's for each); no run rows (see write-runs)
+ *   writes  tasks (one row per fan-out item, each as its first pass leaves it), events (one row per child:
+ *           `accepted` and its first pass's); no run rows (see write-runs)
  *   locks   the unique index entries (parent, component, attempt, item)
  *   result  every child's id, created: true when this call made it; when the
  *           children already exist (the fan-out job ran again after a crash or a

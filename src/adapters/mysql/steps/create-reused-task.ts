@@ -4,7 +4,7 @@
  *             on its row, so it cannot be resumed mid-copy); component_runs: its successful runs
  *   writes  tasks (new row, completed at version 1, the earlier word, attempts and status, reused_from set),
  *           component_runs (a copy of each successful run: same output, cached, no executions),
- *           events (`accepted`, `reused` with the earlier task and the similarity, `completed`)
+ *           events (one row: `accepted`, `reused` with the earlier task and the similarity, `completed`)
  *           — every statement after the first INSERT runs only when it copied a row
  *   locks   the earlier task's row (shared), the idempotency key's unique index entry
  *   result  { created: true }   the new task, completed
@@ -13,6 +13,7 @@
  */
 import type { Pool } from 'mysql2/promise';
 import { EventType } from '../../../core/engine/events.ts';
+import { packEvents } from '../../../core/ports/event-rows.ts';
 import { RunStatus } from '../../../core/engine/transitions.ts';
 import { TaskPhase } from '../../../core/engine/task.ts';
 import type { ReusedFrom } from '../../../core/ports/request-vectors.ts';
@@ -23,11 +24,12 @@ import { ER_DUP_ENTRY } from './create-task.ts';
 
 export async function createReusedTask(pool: Pool, task: NewTask, from: ReusedFrom): Promise<CreatedTask | undefined> {
   const copied = '@reused_copied';
-  const event = (type: string, data: unknown) => [
-    `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at)
-     SELECT id, ?, ${type === EventType.accepted ? '?' : 'slot_word'}, NULL, NULL, ?, UTC_TIMESTAMP(3) FROM tasks WHERE id = ? AND ${copied} = 1`,
-    type === EventType.accepted ? [type, task.word.toString(), data === null ? null : json(data), task.id] : [type, data === null ? null : json(data), task.id],
-  ] as const;
+  // The words of `reused` and `completed` are the earlier task's, copied with its row: set from the new row.
+  const items = packEvents([
+    { type: EventType.accepted, slotWord: task.word.toString() },
+    { type: EventType.reused, slotWord: '', data: { reused_from: from.taskId, similarity: Number(from.similarity.toFixed(6)) } },
+    { type: EventType.completed, slotWord: '' },
+  ])[0]!;
   try {
     const results = await batch(pool, [
       ['START TRANSACTION', []],
@@ -46,9 +48,12 @@ export async function createReusedTask(pool: Pool, task: NewTask, from: ReusedFr
          FROM component_runs WHERE task_id = ? AND status = ? AND ${copied} = 1`,
         [task.id, from.taskId, RunStatus.succeeded],
       ],
-      event(EventType.accepted, null),
-      event(EventType.reused, { reused_from: from.taskId, similarity: Number(from.similarity.toFixed(6)) }),
-      event(EventType.completed, null),
+      [
+        `INSERT INTO events (task_id, items, event_count, created_at)
+         SELECT id, JSON_SET(?, '$[1].slot_word', CAST(slot_word AS CHAR), '$[2].slot_word', CAST(slot_word AS CHAR)), ?, UTC_TIMESTAMP(3)
+         FROM tasks WHERE id = ? AND ${copied} = 1`,
+        [json(items), items.length, task.id],
+      ],
       ['COMMIT', []],
       [`SELECT ${copied} AS copied`, []],
     ]);

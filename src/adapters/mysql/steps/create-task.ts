@@ -2,7 +2,7 @@
  * create-task: one transaction in one round trip, as a group-commit step: the tasks created at the same
  * moment (a burst of submissions) go together as three multi-row INSERTs, whatever their number.
  *   writes  tasks (new row: version 1, phase queued; or, with a first pass, the row as that pass
- *             leaves it at version 2), events (`accepted`, then the first pass's events); the attempts the
+ *             leaves it at version 2), events (one row: `accepted`, then the first pass's events); the attempts the
  *             first pass claimed get no run row until they are marked running or end (see write-runs)
  *   locks   the unique index entries of the idempotency key and of the
  *           fan-out child position (parent, component, attempt, item)
@@ -15,6 +15,7 @@
  */
 import type { Pool } from 'mysql2/promise';
 import { EventType } from '../../../core/engine/events.ts';
+import { packEvents } from '../../../core/ports/event-rows.ts';
 import type { CreatedTask, NewTask } from '../../../core/ports/task-state.ts';
 import { json, type Rows, type Statement } from '../connection.ts';
 import type { BatchStep, GroupCommit, StepMerger } from '../group-commit.ts';
@@ -59,10 +60,9 @@ export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
     return [t.id, t.parentId, t.parentComponent, t.parentAttempt, t.sceneIndex, t.flow.name, t.flow.hash, state.word.toString(),
       state.inFlight.toString(), t.first ? 2 : 1, json(state.attempts), state.phase, state.status, json(t.input), t.idempotencyKey, t.callbackUrl, t.take, t.title];
   });
-  const events = tasks.flatMap((t) => [
-    [t.id, EventType.accepted, t.word.toString(), null, null, null],
-    ...(t.first?.events ?? []).map((e) => [t.id, e.type, e.slotWord, e.component ?? null, e.attempt ?? null, e.data ? json(e.data) : null]),
-  ]);
+  // One event row per task: `accepted`, then its first pass's events.
+  const events = tasks.flatMap((t) => packEvents([{ type: EventType.accepted, slotWord: t.word.toString() }, ...(t.first?.events ?? [])])
+    .map((items) => [t.id, json(items), items.length]));
   return [
     [
       `INSERT INTO tasks (id, parent_id, parent_component, parent_attempt, scene_index, flow_name, flow_hash, slot_word, in_flight,
@@ -71,8 +71,8 @@ export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
       rows.flat(),
     ],
     [
-      `INSERT INTO events (task_id, type, slot_word, component, attempt, data, created_at)
-       VALUES ${events.map(() => '(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ')}`,
+      `INSERT INTO events (task_id, items, event_count, created_at)
+       VALUES ${events.map(() => '(?, ?, ?, UTC_TIMESTAMP(3))').join(', ')}`,
       events.flat(),
     ],
   ];
