@@ -38,7 +38,7 @@ describe('LocalLibraryProvider on examples/media', () => {
     const result = await strict.search(query(['technology', 'data', 'network']), '/unused');
     const scores = result.map((c) => c.score);
     expect(scores).to.deep.equal([...scores].sort((a, b) => b - a));
-    expect(names(result)[0]).to.equal('circuit.mp4');
+    expect(names(result)[0]).to.equal('dashboard.mp4');
     expect(result[0]).to.include({ kind: 'video', durationSec: 2 });
   });
 
@@ -49,15 +49,15 @@ describe('LocalLibraryProvider on examples/media', () => {
   it('prefers the requested orientation without excluding the other', async () => {
     const portrait = names(await strict.search(query(['technology'], { orientation: 'portrait' }), '/unused'));
     const landscape = names(await strict.search(query(['technology'], { orientation: 'landscape' }), '/unused'));
-    expect(portrait).to.deep.equal(['data.jpg', 'circuit.mp4']);
-    expect(landscape).to.deep.equal(['circuit.mp4', 'data.jpg']);
+    expect(portrait).to.deep.equal(['data.jpg', 'dashboard.mp4']);
+    expect(landscape).to.deep.equal(['dashboard.mp4', 'data.jpg']);
   });
 
   it('finds Chinese keywords, also inside a longer phrase or as part of a tag', async () => {
     expect(names(await strict.search(query(['自然']), '/unused'))).to.deep.equal(['nature.jpg']);
-    expect(names(await strict.search(query(['人工智能技术']), '/unused'))).to.deep.equal(['circuit.mp4']);
+    expect(names(await strict.search(query(['人工智能技术']), '/unused'))).to.deep.equal(['dashboard.mp4']);
     expect(names(await strict.search(query(['海']), '/unused'))).to.deep.equal(['ocean.jpg']);
-    expect(names(await strict.search(query(['科技'], { orientation: 'portrait' }), '/unused'))).to.deep.equal(['data.jpg', 'circuit.mp4']);
+    expect(names(await strict.search(query(['科技'], { orientation: 'portrait' }), '/unused'))).to.deep.equal(['data.jpg', 'dashboard.mp4']);
   });
 
   it('fills up with unmatched items at score 0 unless told not to', async () => {
