@@ -100,27 +100,98 @@ async function measureLoudness(runner: FfmpegRunner, inputs: string[], graph: st
  * The final MP4: video copied, the voice kept, the music ducked under the
  * voice (the voice is the sidechain), the mix brought to −14 LUFS with its
  * true peak under −1 dBTP, `+faststart` so playback starts before the
- * download ends. Loudness takes passes over the audio only: one measures
- * (`ebur128`), a second measures again through the gain and a true-peak
- * limiter, the last applies them with the gain corrected, so the mix keeps
- * its dynamics. Each is an audio-only pass; the video is copied.
+ * download ends. Loudness takes passes over the audio only (`leveledMix`);
+ * the video is copied.
  */
 export async function mixFinal(runner: FfmpegRunner, options: MixOptions): Promise<void> {
-  const { video, music, musicVolume, fadeSec, out } = options;
+  const { video, music, out } = options;
   const input = path.resolve(video);
   const { durationSec, audio } = await probe(runner, input, { signal: options.signal });
   if (!audio && !music) {
     await runner.ffmpeg(['-i', input, '-map', '0:v:0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', path.resolve(out)], { signal: options.signal });
     return;
   }
+  const { inputs, graph } = await leveledMix(runner, ['-i', input], durationSec, options);
+  await runner.ffmpeg(
+    [
+      ...inputs,
+      '-filter_complex', graph,
+      '-map', '0:v:0', '-c:v', 'copy',
+      '-map', '[out]', ...audioOutputArgs(),
+      '-t', num(durationSec),
+      '-movflags', '+faststart',
+      '-f', 'mp4',
+      path.resolve(out),
+    ],
+    { signal: options.signal },
+  );
+}
+
+/** The sound of segments joined end to end: ffmpeg input arguments that read it, and the joined video's length. */
+export interface JoinedSound {
+  input: string[];
+  durationSec: number;
+}
+
+export interface SoundMixOptions extends RunOptions {
+  sound: JoinedSound;
+  music?: string;
+  musicVolume: number;
+  fadeSec: number;
+  /** An MP4 holding the mixed sound alone, AAC. */
+  out: string;
+}
+
+/**
+ * The sound half of `mixFinal`, made from the segments' sound while their picture is still being joined (see
+ * `joinSegments`' `alongside`): the same passes and the same AAC, so `muxFinal` of the two gives what `mixFinal`
+ * of the joined file would.
+ */
+export async function mixSound(runner: FfmpegRunner, options: SoundMixOptions): Promise<void> {
+  const { sound, out } = options;
+  const { inputs, graph } = await leveledMix(runner, sound.input, sound.durationSec, options);
+  await runner.ffmpeg(
+    [...inputs, '-filter_complex', graph, '-map', '[out]', ...audioOutputArgs(), '-t', num(sound.durationSec), '-f', 'mp4', path.resolve(out)],
+    { signal: options.signal },
+  );
+}
+
+/** The joined picture and the mixed sound (`mixSound`) in one MP4, both copied, `+faststart`. */
+export async function muxFinal(runner: FfmpegRunner, options: RunOptions & { video: string; sound: string; durationSec: number; out: string }): Promise<void> {
+  await runner.ffmpeg(
+    [
+      '-i', path.resolve(options.video), '-i', path.resolve(options.sound),
+      '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy',
+      '-t', num(options.durationSec),
+      '-movflags', '+faststart',
+      '-f', 'mp4',
+      path.resolve(options.out),
+    ],
+    { signal: options.signal },
+  );
+}
+
+/**
+ * The voice (input 0's sound) with the music (when given) looped or cut to `durationSec` and ducked under it, then
+ * brought to −14 LUFS: the inputs and the filter graph ending in `[out]`. Loudness takes passes over the audio only:
+ * one measures the voice for the sidechain, one the mix (`ebur128`), one the mix again through the gain and a
+ * true-peak limiter; the graph applies them with the gain corrected, so the mix keeps its dynamics.
+ */
+async function leveledMix(
+  runner: FfmpegRunner,
+  voiceInput: string[],
+  durationSec: number,
+  options: RunOptions & { music?: string; musicVolume: number; fadeSec: number },
+): Promise<{ inputs: string[]; graph: string }> {
+  const { music, musicVolume, fadeSec } = options;
   checkDuration(durationSec, 'the video duration');
   const format = `aformat=sample_fmts=fltp:sample_rates=${AUDIO_SAMPLE_RATE}:channel_layouts=stereo`;
-  const inputs = ['-i', input, ...(music ? ['-stream_loop', '-1', '-i', path.resolve(music)] : [])];
+  const inputs = [...voiceInput, ...(music ? ['-stream_loop', '-1', '-i', path.resolve(music)] : [])];
   let graph: string;
   if (music) {
     const fade = Math.min(Math.max(fadeSec, 0), durationSec / 2);
     runner.requireFilters('music ducked under the voice', 'sidechaincompress', 'amerge', 'ebur128');
-    const voice = await measureLoudness(runner, ['-i', input], `[0:a]aresample=${AUDIO_SAMPLE_RATE},${format}[mix]`, options);
+    const voice = await measureLoudness(runner, voiceInput, `[0:a]aresample=${AUDIO_SAMPLE_RATE},${format}[mix]`, options);
     const keyGain = Math.min(KEY_GAIN_RANGE[1], Math.max(KEY_GAIN_RANGE[0], 10 ** ((DUCK_KEY_LUFS - voice.lufs) / 20)));
     graph = [
       `[0:a]aresample=${AUDIO_SAMPLE_RATE},${format},asplit=2[voice][key]`,
@@ -148,18 +219,5 @@ export async function mixFinal(runner: FfmpegRunner, options: MixOptions): Promi
   const first = Math.min(MAX_GAIN_DB, TARGET_LUFS - raw.lufs);
   const through = await measureLoudness(runner, inputs, `${graph};${leveled(first)}[leveled]`, options, 'leveled');
   const gainDb = Math.min(MAX_GAIN_DB, first + (TARGET_LUFS - through.lufs));
-  const level = `${leveled(gainDb)}[out]`;
-  await runner.ffmpeg(
-    [
-      ...inputs,
-      '-filter_complex', `${graph};${level}`,
-      '-map', '0:v:0', '-c:v', 'copy',
-      '-map', '[out]', ...audioOutputArgs(),
-      '-t', num(durationSec),
-      '-movflags', '+faststart',
-      '-f', 'mp4',
-      path.resolve(out),
-    ],
-    { signal: options.signal },
-  );
+  return { inputs, graph: `${graph};${leveled(gainDb)}[out]` };
 }

@@ -32,7 +32,7 @@ export {
   CAPTION_LAYOUT_PRESETS, CAPTION_LAYOUTS, type CaptionLayoutName, type CaptionOptions, type CaptionStyle, captionsAss, type Cue, type CueWord,
   coverTitleAss, DEFAULT_CAPTION_LAYOUT, kineticAss, type KineticWord, MIDDLE_BAND, resolveCaptionLayout, titleAss,
 } from './ass.ts';
-export { concatSegments, mixFinal, type MixOptions } from './assembly.ts';
+export { concatSegments, type JoinedSound, mixFinal, type MixOptions, mixSound, muxFinal, type SoundMixOptions } from './assembly.ts';
 export { COVER_JPEG_QUALITY, type CoverOptions, renderCover } from './cover.ts';
 export { EncodeSlots, SEGMENT_ENCODER_THREADS } from './encode-slots.ts';
 export {

@@ -30,7 +30,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { settleAll } from '../../core/settle-all.ts';
-import { concatSegments, streamShape } from './assembly.ts';
+import { concatSegments, type JoinedSound, streamShape } from './assembly.ts';
 import type { EncodeSlots } from './encode-slots.ts';
 import { FPS, num, PIX_FMT, VIDEO_TIMESCALE, videoOutputArgs } from './encoding.ts';
 import { concatListEntry, escapeFilterValue } from './escape.ts';
@@ -102,6 +102,12 @@ export interface JoinOptions extends RunOptions {
   /** One per join: `joins[i]` goes between `segments[i]` and `segments[i + 1]`. */
   joins: readonly Transition[];
   out: string;
+  /**
+   * Work on the joined sound while the picture is being joined (the final mix's passes, `mixSound`): called once
+   * with input arguments that read the segments' sound end to end, exactly the sound `out` gets, and `out`'s length.
+   * `joinSegments` settles when both are done. With cuts alone it is called once `out` is made, on `out`.
+   */
+  alongside?: (sound: JoinedSound) => Promise<void>;
 }
 
 /** What joining needs: something to run ffmpeg with, and the slots that pace the window encodes. */
@@ -130,6 +136,7 @@ export async function joinSegments(encoder: JoinEncoder, options: JoinOptions): 
   const blended = joins.map((t, i) => t.kind !== 'cut' && transitionFrames(t) > 0 && hasHandles(frames[i]!) && hasHandles(frames[i + 1]!));
   if (!blended.some(Boolean)) {
     await concatSegments(runner, segments, options.out, { signal });
+    if (options.alongside) await options.alongside({ input: ['-i', path.resolve(options.out)], durationSec: (await probe(runner, options.out, { signal })).durationSec });
     return;
   }
   const shape = streamShape(probed[0]!);
@@ -139,40 +146,27 @@ export async function joinSegments(encoder: JoinEncoder, options: JoinOptions): 
   const { width, height } = probed[0]!.video!;
 
   await withScratch(async (dir) => {
-    // Each segment's picture in up to three pieces: the head handle (when a transition comes in), the middle, the tail handle.
-    const pieces = await splitSegments(runner, segments.map((segment, i) => ({
-      segment, frames: frames[i]!, cut: { head: blended[i - 1] === true, tail: blended[i] === true }, prefix: path.join(dir, `s${i}`),
-    })), signal);
-    const windows = await allFinished(joins.map(async (t, i) => {
-      if (!blended[i]) return undefined;
-      const out = path.join(dir, `w${i}.mp4`);
-      const window = { from: pieces[i]!.tail!, to: pieces[i + 1]!.head!, transition: t, width, height, out, threads: WINDOW_ENCODER_THREADS, signal };
-      try {
-        await encoder.slots.hold(signal, () => encodeWindow(runner, window));
-      } catch (e) {
-        // An abort while waiting for a slot is reported like one while ffmpeg runs.
-        if (signal?.aborted && !(e instanceof FfmpegError)) throw runner.cancelled('ffmpeg', e);
-        throw e;
-      }
-      return out;
-    }));
-
-    const video: string[] = [];
-    const entry = (file: string, frameCount: number) => video.push(concatListEntry(file), `duration ${num(frameCount / FPS)}`);
-    for (const [i, piece] of pieces.entries()) {
-      entry(piece.middle, piece.middleFrames);
-      const window = windows[i];
-      if (window) entry(window, 2 * JOIN_HANDLE_FRAMES);
-    }
     const audio = segments.flatMap((s, i) => [concatListEntry(s), `duration ${num(probed[i]!.durationSec)}`]);
-    const videoList = path.join(dir, 'video.ffconcat');
     const audioList = path.join(dir, 'audio.ffconcat');
-    await writeFile(videoList, ['ffconcat version 1.0', ...video, ''].join('\n'));
     await writeFile(audioList, ['ffconcat version 1.0', ...audio, ''].join('\n'));
     // ffmpeg moves each input by its own start. The sound's starts before zero, by the first segment's AAC priming (see
     // encoding.ts); the picture is moved by as much, so the two keep the alignment the hard cut has.
     const soundStart = Number(JSON.parse(await runner.ffprobe(['-print_format', 'json', '-show_format', '-f', 'concat', '-safe', '0', audioList], { signal }))?.format?.start_time);
     const offset = Number.isFinite(soundStart) && soundStart < 0 ? -soundStart : 0;
+    let sound: JoinedSound | undefined;
+    if (options.alongside) {
+      // The segments' AAC copied end to end, as the joined file gets it: decoded from the list instead, each segment's
+      // priming would be dropped and the voice would run ahead of the picture by 21 ms a segment.
+      const copied = path.join(dir, 'sound.mp4');
+      await runner.ffmpeg(['-f', 'concat', '-safe', '0', '-i', audioList, '-map', '0:a:0', '-c', 'copy', '-f', 'mp4', copied], { signal });
+      sound = { input: ['-i', copied], durationSec: offset + frames.reduce((sum, n) => sum + n, 0) / FPS };
+    }
+    // The sound's work runs beside the picture's; both end before the scratch directory goes.
+    const picture = joinedPicture(encoder, { segments, joins, frames, blended, width, height, dir, signal });
+    const soundDone = options.alongside && sound ? options.alongside(sound).then(() => []) : Promise.resolve([]);
+    const [video = []] = await allFinished<string[]>([picture, soundDone]);
+    const videoList = path.join(dir, 'video.ffconcat');
+    await writeFile(videoList, ['ffconcat version 1.0', ...video, ''].join('\n'));
     await runner.ffmpeg(
       [
         '-itsoffset', num(offset), '-f', 'concat', '-safe', '0', '-i', videoList,
@@ -182,6 +176,49 @@ export async function joinSegments(encoder: JoinEncoder, options: JoinOptions): 
       { signal },
     );
   });
+}
+
+/**
+ * The picture's pieces in order, as ffconcat entries: each segment cut at its join keyframes (`splitSegments`), the
+ * middles copied, a window encoded for each blended join (holding an encode slot, two at a time with the defaults).
+ */
+async function joinedPicture(encoder: JoinEncoder, plan: {
+  segments: readonly string[];
+  joins: readonly Transition[];
+  frames: readonly number[];
+  blended: readonly boolean[];
+  width: number;
+  height: number;
+  dir: string;
+  signal: AbortSignal | undefined;
+}): Promise<string[]> {
+  const { runner } = encoder;
+  const { segments, joins, frames, blended, width, height, dir, signal } = plan;
+  // Each segment's picture in up to three pieces: the head handle (when a transition comes in), the middle, the tail handle.
+  const pieces = await splitSegments(runner, segments.map((segment, i) => ({
+    segment, frames: frames[i]!, cut: { head: blended[i - 1] === true, tail: blended[i] === true }, prefix: path.join(dir, `s${i}`),
+  })), signal);
+  const windows = await allFinished(joins.map(async (t, i) => {
+    if (!blended[i]) return undefined;
+    const out = path.join(dir, `w${i}.mp4`);
+    const window = { from: pieces[i]!.tail!, to: pieces[i + 1]!.head!, transition: t, width, height, out, threads: WINDOW_ENCODER_THREADS, signal };
+    try {
+      await encoder.slots.hold(signal, () => encodeWindow(runner, window));
+    } catch (e) {
+      // An abort while waiting for a slot is reported like one while ffmpeg runs.
+      if (signal?.aborted && !(e instanceof FfmpegError)) throw runner.cancelled('ffmpeg', e);
+      throw e;
+    }
+    return out;
+  }));
+  const video: string[] = [];
+  const entry = (file: string, frameCount: number) => video.push(concatListEntry(file), `duration ${num(frameCount / FPS)}`);
+  for (const [i, piece] of pieces.entries()) {
+    entry(piece.middle, piece.middleFrames);
+    const window = windows[i];
+    if (window) entry(window, 2 * JOIN_HANDLE_FRAMES);
+  }
+  return video;
 }
 
 /** Like `Promise.all`, but settles only once every run has ended, so none still writes into the scratch directory as it is removed. */

@@ -1,5 +1,5 @@
 import { rm, writeFile } from 'node:fs/promises';
-import { type CaptionOptions, CUT, type Cue, grabFrame, joinSegments, mixFinal, probe, renderCover } from '../../adapters/ffmpeg/index.ts';
+import { type CaptionOptions, CUT, type Cue, grabFrame, type JoinedSound, joinSegments, mixSound, muxFinal, probe, renderCover } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { coverScene } from '../cover-scene.ts';
 import type { PipelineDeps } from '../deps.ts';
@@ -14,7 +14,9 @@ import { type Subtitles, toSrt } from './subtitle-build.ts';
  * again; a cut copies), then the music mixed in, ducked under the voice, with
  * fast start. The transition comes from the flow's `params`, else the tone
  * (`../transitions.ts`); it keeps the timeline, so the SRT sidecar is the
- * same as with cuts. The cover: the still of the scene `coverScene` picks (of
+ * same as with cuts. The sound (the music ducked, the loudness brought to
+ * −14 LUFS) is mixed from the segments' sound while the transitions are
+ * encoded, then muxed with the joined picture, both copied. The cover: the still of the scene `coverScene` picks (of
  * the chosen takes), with the title over it in the video's caption style.
  */
 
@@ -46,15 +48,25 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
     const rendered: SceneOutput[] = ordered;
     const segments = rendered.map((s) => s.segment);
     const joined = await deps.assets.scratch('.mp4');
+    const mixed = await deps.assets.scratch('.m4a');
     try {
       const { runner } = deps.media;
       const signal = ctx.signal;
       const transition = transitionFor(ctx.params, optionsOf(ctx));
       // The title card fades through black by itself: it cuts to the first scene.
       const joins = segments.map((_, i) => (i === 0 ? CUT : transition));
-      await joinSegments(deps.media, { segments: [title.segment, ...segments], joins, out: joined, signal });
+      // The sound is mixed (its loudness passes, its AAC) while the picture's transitions are encoded.
+      let sound: JoinedSound | undefined;
+      await joinSegments(deps.media, {
+        segments: [title.segment, ...segments], joins, out: joined, signal,
+        alongside: async (joinedSound) => {
+          await mixSound(runner, { sound: joinedSound, ...(music ? { music } : {}), musicVolume: MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out: mixed, signal });
+          sound = joinedSound;
+        },
+      });
+      const { durationSec } = sound!;
       const video = await makeAsset(ctx, deps.assets, { kind: 'video', provider: 'ffmpeg', ext: '.mp4' }, (out) =>
-        mixFinal(runner, { video: joined, ...(music ? { music } : {}), musicVolume: MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out, signal }));
+        muxFinal(runner, { video: joined, sound: mixed, durationSec, out, signal }));
       const probed = await probe(runner, video, { signal });
       const cover = await makeAsset(ctx, deps.assets, { kind: 'cover', provider: 'ffmpeg', ext: '.jpg' }, (out) =>
         makeCover(deps, coverScene(ordered), { width: widget.width, height: widget.height, title: title.title ?? '', captions: subtitles?.captions, out, signal }));
@@ -64,7 +76,7 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
         transition: { kind: transition.kind, duration_sec: transition.durationSec },
       };
     } finally {
-      await rm(joined, { force: true });
+      await Promise.all([rm(joined, { force: true }), rm(mixed, { force: true })]);
     }
   };
 }

@@ -13,8 +13,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  concatSegments, EncodeSlots, FfmpegRunner, FPS, JOIN_HANDLE_FRAMES, joinSegments, locateFfmpeg, probe, renderScene, renderTitleCard,
-  type SegmentEncoder, type Transition,
+  concatSegments, EncodeSlots, FfmpegRunner, FPS, JOIN_HANDLE_FRAMES, type JoinedSound, joinSegments, locateFfmpeg, mixFinal, mixSound, muxFinal, probe,
+  renderScene, renderTitleCard, type SegmentEncoder, synthesizeMusic, type Transition,
 } from '../../../src/adapters/ffmpeg/index.ts';
 import { monoWav } from '../../support/wav.ts';
 
@@ -152,6 +152,36 @@ for (const build of builds) {
     it('joins with cuts alone exactly as concatSegments does', async () => {
       const cutOnly = await readFile(await join('cuts.mp4', { kind: 'cut', durationSec: 0 }));
       expect(cutOnly.equals(await readFile(file('cut.mp4')))).to.equal(true);
+    });
+
+    it('mixes the sound beside the join as mixFinal mixes the joined file: the same voice, in step with the picture', async () => {
+      const music = file('music.wav');
+      await synthesizeMusic(runner, { durationSec: 6, seed: 7, out: music });
+      const mix = { music, musicVolume: 0.35, fadeSec: 0.5 };
+      const crossfade: Transition = { kind: 'crossfade', durationSec: 0.5 };
+      let sound: JoinedSound | undefined;
+      await joinSegments(media, {
+        segments: scenes.map(file), joins: [crossfade, crossfade], out: file('beside.mp4'),
+        alongside: async (s) => {
+          await mixSound(runner, { sound: s, ...mix, out: file('beside.m4a') });
+          sound = s;
+        },
+      });
+      await muxFinal(runner, { video: file('beside.mp4'), sound: file('beside.m4a'), durationSec: sound!.durationSec, out: file('beside-final.mp4') });
+      await mixFinal(runner, { video: file('beside.mp4'), ...mix, out: file('after-final.mp4') });
+
+      const [beside, after] = [file('beside-final.mp4'), file('after-final.mp4')];
+      expect(sound!.durationSec, 'the length the sound was mixed to is the joined file\'s').to.be.closeTo((await probe(runner, file('beside.mp4'))).durationSec, 0.001);
+      expect(await startTimes(beside), 'picture and sound start where mixFinal\'s do').to.deep.equal(await startTimes(after));
+      const [a, b] = [await pcm(beside), await pcm(after)];
+      // 16-bit stereo: 4 bytes a sample. The ends may differ by one AAC frame: mixFinal cuts at the container's length,
+      // rounded to the millisecond, mixSound at the picture's end.
+      expect(Math.abs(a.length - b.length) / 4, 'as many samples, within one AAC frame').to.be.at.most(1024);
+      // The music's fade-out starts a fraction of a millisecond apart for the same reason, felt a frame's overlap (21 ms)
+      // early; before it the two are the same samples, so the voice is where mixFinal puts it, against the same picture.
+      const fadeStart = Math.floor((sound!.durationSec - mix.fadeSec - 0.05) * 48_000) * 4;
+      expect(a.subarray(0, fadeStart).equals(b.subarray(0, fadeStart)), 'the same mix, sample for sample, up to the fade-out').to.equal(true);
+      expect((await lumaFrames(beside)).length).to.equal(SCENE_FRAMES.reduce((x, y) => x + y, 0));
     });
 
     it('refuses a segment that has no keyframes for the transition, and a transition longer than the handles', async () => {
