@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson } from '../../core/flow/compile.ts';
@@ -139,8 +140,10 @@ function sentenceRequest(text: string, language: string, voice: string | undefin
 }
 
 /**
- * Every sentence of these scenes in one call, for a provider that speaks a batch (Festival: one process, which
- * costs about 0.3 cpu s to start, instead of one a sentence): each scene's results, in order; none without.
+ * Every sentence of these scenes in a few calls, for a provider that speaks a batch (Festival: one process, which
+ * costs about 0.3 cpu s to start, instead of one a sentence): each scene's results, in order; none without. The
+ * sentences are cut into `SPEECH_BATCHES` runs of about as many characters, spoken at once: one engine process uses
+ * one core, and a sentence sounds the same whichever run speaks it (each is an utterance of its own).
  */
 async function speakBatch(
   ctx: HandlerContext,
@@ -152,17 +155,42 @@ async function speakBatch(
   delivery: SpeechDelivery,
 ): Promise<SpeechResult[][] | undefined> {
   const texts = scenes.flatMap((scene) => scene.sentences);
-  if (!provider.synthesizeBatch || texts.length < 2) return undefined;
+  const synthesizeBatch = provider.synthesizeBatch?.bind(provider);
+  if (!synthesizeBatch || texts.length < 2) return undefined;
   const files: string[] = [];
   try {
     for (const _ of texts) files.push(await deps.assets.scratch('.wav'));
-    const spoken = await provider.synthesizeBatch(texts.map((text) => sentenceRequest(text, language, voice, delivery)), files, { signal: ctx.signal });
+    const runs = batchRuns(texts, SPEECH_BATCHES);
+    const spoken = (await settleAll(runs, runs.length, ({ start, end }) =>
+      synthesizeBatch(texts.slice(start, end).map((text) => sentenceRequest(text, language, voice, delivery)), files.slice(start, end), { signal: ctx.signal }))).flat();
     let next = 0;
     return scenes.map((scene) => spoken.slice(next, (next += scene.sentences.length)));
   } catch (e) {
     await Promise.all(files.map((f) => rm(f, { force: true })));
     throw e;
   }
+}
+
+/** Batch runs spoken at once: the machine's cores, at most two (a third would wait for a core the encodes want next). */
+const SPEECH_BATCHES = Math.min(2, os.availableParallelism());
+
+/** `texts` cut into at most `count` runs of consecutive texts, of about as many characters each, none empty. */
+export function batchRuns(texts: readonly string[], count: number): Array<{ start: number; end: number }> {
+  const total = texts.reduce((sum, t) => sum + t.length, 0);
+  const runs: Array<{ start: number; end: number }> = [];
+  let start = 0;
+  let seen = 0;
+  for (const [i, text] of texts.entries()) {
+    seen += text.length;
+    const left = texts.length - i - 1;
+    // Cut after this text once the run holds its share, leaving at least one text for each run still to come.
+    if (runs.length < count - 1 && left >= count - 1 - runs.length && seen >= (total * (runs.length + 1)) / count) {
+      runs.push({ start, end: i + 1 });
+      start = i + 1;
+    }
+  }
+  if (start < texts.length) runs.push({ start, end: texts.length });
+  return runs;
 }
 
 /**
