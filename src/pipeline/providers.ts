@@ -49,8 +49,8 @@ export function speechFromSettings(settings: Pick<ProviderSettings, 'ttsBaseUrl'
   return speech;
 }
 
-export function providersFromSettings(assets: AssetStore, settings: ProviderSettings): PipelineDeps {
-  const speech = speechFromSettings(settings);
+/** `speech`: providers made already (`speechFromSettings`), to share their probes; default, made here. */
+export function providersFromSettings(assets: AssetStore, settings: ProviderSettings, speech: SpeechProvider[] = speechFromSettings(settings)): PipelineDeps {
 
   const material: MaterialProvider[] = [new LocalLibraryProvider({ dir: settings.mediaLibrary ?? BUNDLED_MEDIA_LIBRARY })];
   if (settings.pexelsApiKey) material.push(new PexelsProvider({ apiKey: settings.pexelsApiKey }));

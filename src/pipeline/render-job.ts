@@ -12,6 +12,7 @@ import type { TaskSubmission } from '../runtime/engine.ts';
 import type { Settings } from '../settings.ts';
 import type { PipelineDeps } from './deps.ts';
 import { providersFromSettings } from './providers.ts';
+import type { SpeechProvider } from '../providers/types.ts';
 import { registerPipeline } from './register.ts';
 import { taskTitle } from './title.ts';
 
@@ -67,6 +68,8 @@ export interface RenderJob {
   /** Where the video (or bundle) is copied; its `.srt` sidecar goes beside it. */
   output: string;
   deps?: PipelineDeps;
+  /** Speech providers to build the default `deps` with (the caller's, already probing); default, made from the settings. */
+  speech?: SpeechProvider[];
   onProgress?: (line: string) => void;
   /** Aborting it stops the render: running handlers are aborted and their children killed before `renderJob` rejects. */
   signal?: AbortSignal;
@@ -90,7 +93,7 @@ export interface RenderResult {
 
 export async function renderJob(job: RenderJob): Promise<RenderResult> {
   const started = performance.now();
-  const deps = job.deps ?? providersFromSettings(new AssetStore(job.settings.dataDir), job.settings);
+  const deps = job.deps ?? providersFromSettings(new AssetStore(job.settings.dataDir), job.settings, job.speech);
   const registry = registerPipeline(registerBuiltins(new HandlerRegistry()), deps);
   const rt: RenderRuntime = await startEmbedded({ registry, concurrency: RENDER_CONCURRENCY, settings: job.settings });
   try {

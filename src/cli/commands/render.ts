@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadFlow } from '../../adapters/flow-files.ts';
 import { speechFromSettings } from '../../pipeline/providers.ts';
+import { warmSpeech } from '../../providers/speech/choose.ts';
 import { RenderFailedError, RenderInterruptedError, renderJob } from '../../pipeline/render-job.ts';
 import { routeFlow } from '../../pipeline/router.ts';
 import type { PlannerInfo } from '../../pipeline/handlers/prompt-plan.ts';
@@ -71,6 +72,9 @@ export function registerRenderCommand(program: Command, io: Output): void {
     .action(async (given: string | undefined, opts: RenderOptions) => {
       const started = performance.now();
       const settings = compileSettings();
+      // One set of speech providers for the check and the render, their probes started now, beside the reading.
+      const speakers = speechFromSettings(settings);
+      warmSpeech(speakers);
       const what = inputOrPrompt(given, opts.prompt);
       const file = 'file' in what ? what.file : undefined;
       const source = file !== undefined ? await readInput(file) : { prompt: opts.prompt };
@@ -80,7 +84,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
       else if (typeof opts.watermark === 'string') options.watermark = opts.watermark;
       if (opts.output.toLowerCase().endsWith('.zip')) options.output = 'images';
       // Checked here, as the API checks a submission, so bad input gets its clear error before anything starts.
-      const { input } = await checkedSubmission({ ...source, options }, { speech: speechFromSettings(settings), ...(file !== undefined ? { filename: file } : {}) });
+      const { input } = await checkedSubmission({ ...source, options }, { speech: speakers, ...(file !== undefined ? { filename: file } : {}) });
       const flow = loadFlow(routeFlow({ ...(opts.flow ? { flow: opts.flow } : {}), out: opts.output, input }), process.cwd(), settings.flowsDir);
       checkedFlowInput(flow, input);
 
@@ -92,7 +96,7 @@ export function registerRenderCommand(program: Command, io: Output): void {
       process.on('SIGTERM', onSignal);
       try {
         result = await renderJob({
-          flow, input, settings, output: opts.output, signal: interrupt.signal,
+          flow, input, settings, speech: speakers, output: opts.output, signal: interrupt.signal,
           onProgress: (line) => !opts.json && io.err(`  ${flow.name}: ${line}`),
         });
       } catch (e) {

@@ -12,6 +12,15 @@ import type { Language, SpeechProvider } from '../types.ts';
 import { SlotflowError } from '../../core/errors.ts';
 
 /** What a provider may offer beyond `SpeechProvider` to be chosen and described well. */
+/**
+ * Starts every provider's check that it can run (Festival's voice list takes about a second), without waiting:
+ * a render calls this first, so the checks run beside its reading and planning, and `chooseSpeech` finds them done.
+ * The providers keep their answers; a check that fails is answered again when asked.
+ */
+export function warmSpeech(providers: readonly SpeechProvider[]): void {
+  for (const provider of providers) void (provider as DescribedSpeechProvider).available?.().catch(() => false);
+}
+
 export interface DescribedSpeechProvider extends SpeechProvider {
   /** Whether it can run here at all, whatever the language. */
   available?(): Promise<boolean>;
