@@ -9,7 +9,7 @@ import { connect, defaultRegistry, type Distributed, startScheduler, startWorker
 import { taskTitle } from '../../src/pipeline/title.ts';
 import { eventually, useFreshEnv } from '../support/env.ts';
 import { createTaskWithId } from '../support/tasks.ts';
-import { slotflowIntoHead } from '../support/cli.ts';
+import { slotflowInProcess, slotflowIntoHead } from '../support/cli.ts';
 
 /**
  * `slotflow task` control commands report a refusal with the code the HTTP
@@ -24,10 +24,8 @@ interface JsonError {
 describe('task control from the command line (MariaDB + Redis)', function () {
   this.timeout(90000);
   const env = useFreshEnv();
-  const slotflow = async (...args: string[]) => {
-    const r = await execa('node', ['bin/slotflow.js', ...args], { env: env().env, reject: false });
-    return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
-  };
+  // In this process: none of these commands is about processes; `slotflow all` and the pipe into head are children.
+  const slotflow = (...args: string[]) => slotflowInProcess(args, env().env);
 
   it('refuses to cancel a finished task with not-cancellable and exit 1, and leaves it completed', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'slotflow-control-'));
