@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { execa } from 'execa';
 import { FfmpegRunner, probe } from '../../src/adapters/ffmpeg/index.ts';
 import { checkFlowFile } from '../../src/adapters/flow-files.ts';
+import { slotflowInProcess } from '../support/cli.ts';
 
 /**
  * Handlers read their inputs by role, so a component's name is the flow
@@ -16,6 +16,7 @@ describe('a flow with a renamed component', function () {
   this.timeout(180000);
   let dir: string;
   let flowFile: string;
+  let article: string;
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'slotflow-rename-'));
@@ -23,6 +24,9 @@ describe('a flow with a renamed component', function () {
     expect(text).to.include('"TextProcessor"');
     flowFile = path.join(dir, 'article-video.json');
     await writeFile(flowFile, text.replaceAll('TextProcessor', 'ScriptWriter'));
+    // One scene is enough for every component of the flow to run (and be reused); each sentence more is a scene more to speak and encode.
+    article = path.join(dir, 'one-scene.md');
+    await writeFile(article, '# Small Data, Big City\n\nSensors on every corner measure the heat of the city.\n');
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -41,10 +45,12 @@ describe('a flow with a renamed component', function () {
     });
   });
 
+  // `slotflow render` in this process: the test is about the flow, not the process.
   async function render(flow: string, out: string, data: string) {
-    const cli = await execa('node', ['bin/slotflow.js', 'render', 'test/fixtures/articles/short.md', '-o', out, '--flow', flow, '--size', '160x90', '--json'], {
-      env: { ...process.env, SLOTFLOW_DATA_DIR: path.join(dir, data) },
+    const cli = await slotflowInProcess(['render', article, '-o', out, '--flow', flow, '--size', '160x90', '--json'], {
+      ...process.env, SLOTFLOW_DATA_DIR: path.join(dir, data),
     });
+    expect(cli.code, cli.stderr).to.equal(0);
     return JSON.parse(cli.stdout) as { flow: string; components_executed: number; components_reused: number };
   }
 
