@@ -30,6 +30,8 @@ export const PITCH_SCALE = 2;
 export const RATE_SCALE = 0.25;
 export const SPREAD_SCALE = 1.5;
 export const ADJUST_COST = 0.5;
+/** Voices synthesized at once while measuring the catalog: one a core on the two-core machines it runs on. */
+export const MEASURE_CONCURRENCY = 2;
 
 export interface ProsodyLimits {
   rate: readonly [number, number];
@@ -84,23 +86,35 @@ export class VoiceCatalog {
     return found;
   }
 
+  /** Every voice of the language measured, `MEASURE_CONCURRENCY` at a time, in the order the providers list them. */
   private async measureAll(language: string): Promise<MeasuredVoice[]> {
     const installed = (await installedVoices(this.deps.speech)).filter((v) => primary(v.language) === language);
-    const out: MeasuredVoice[] = [];
-    for (const info of installed) {
-      const provider = this.deps.speech.find((p) => p.name === info.provider);
-      if (!provider) continue;
-      const voice = info.id.slice(info.provider.length + 1);
-      const wav = await this.deps.scratch('.wav');
-      try {
-        await provider.synthesize({ text: REFERENCE_TEXT, language: info.language, voice }, wav);
-      } catch {
-        continue; // A voice listed but unable to speak here is no candidate.
+    const measured: Array<MeasuredVoice | undefined> = new Array(installed.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < installed.length) {
+        const i = next++;
+        measured[i] = await this.measureOne(installed[i]!);
       }
-      const measure = measureVoice(await decodePcm(this.deps.runner, wav, await this.deps.scratch('.raw')));
-      if (measure.f0_hz > 0 && measure.speech_rate_sps > 0) out.push({ id: info.id, provider: info.provider, voice, language: info.language, measure });
+    };
+    await Promise.all(Array.from({ length: Math.min(MEASURE_CONCURRENCY, installed.length) }, lane));
+    return measured.filter((m): m is MeasuredVoice => m !== undefined);
+  }
+
+  /** One voice's measures, or undefined when it cannot speak here or says nothing voiced. */
+  private async measureOne(info: { id: string; provider: string; language: string }): Promise<MeasuredVoice | undefined> {
+    const provider = this.deps.speech.find((p) => p.name === info.provider);
+    if (!provider) return undefined;
+    const voice = info.id.slice(info.provider.length + 1);
+    const wav = await this.deps.scratch('.wav');
+    try {
+      await provider.synthesize({ text: REFERENCE_TEXT, language: info.language, voice }, wav);
+    } catch {
+      return undefined; // A voice listed but unable to speak here is no candidate.
     }
-    return out;
+    const measure = measureVoice(await decodePcm(this.deps.runner, wav, await this.deps.scratch('.raw')));
+    if (measure.f0_hz > 0 && measure.speech_rate_sps > 0) return { id: info.id, provider: info.provider, voice, language: info.language, measure };
+    return undefined;
   }
 }
 
