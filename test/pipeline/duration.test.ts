@@ -71,7 +71,8 @@ describe('target duration', function () {
   });
 
   it('does not pad an article shorter than the target: its narration is just shorter', async () => {
-    const raw = await readFile('examples/sample-article.md', 'utf8');
+    // Three sentences: far under the target, and each sentence more would only be more to speak and encode.
+    const raw = await readFile('test/fixtures/articles/short.md', 'utf8');
     const input = { article: { body: raw }, options: { duration_s: 120, size: '320x180', music: false } };
     const result = await renderJob({ flow: loadFlow('article-video'), input, settings, output: path.join(dir, 'short.mp4') });
     const speech = result.outputs('SpeechSynthesis') as unknown as Speech;
