@@ -83,7 +83,7 @@ export interface RunResult {
   /** CPU time the hypervisor gave to other guests during the run, %. */
   stealPct: number;
   /** Redis commands, MySQL statements and InnoDB rows changed per job (server-wide counters). */
-  opsPerJob: { redis: number; mysql: number; mysqlRows: number };
+  opsPerJob: ReturnType<typeof opsPerJob>;
   /** slotflow only: the task row's final version, on average (creation with its first pass counts as 2). */
   writesPerTask?: number;
 }
@@ -286,6 +286,11 @@ export interface ScalePoint {
   /** Wall ms per task (drain time / tasks), or per 13 jobs when not drained. */
   msPerTask: number;
   cpuMsPerJob: RunResult['cpuMsPerJob'];
+  /**
+   * Server-wide counters while draining, per job done: Redis commands, MySQL statements, rows changed and rows
+   * read. Flat as the backlog grows when no step reads more the more tasks there are.
+   */
+  opsPerJob: ReturnType<typeof opsPerJob>;
   /** Peak summed RSS of the scheduler and worker processes while draining, MiB. */
   peakRssMb: number;
   peakRssPerProcessMb: Array<{ comm: string; rssMb: number }>;
@@ -325,6 +330,7 @@ export async function engineScale(rig: EngineRig, tasks: number, budgetMs: numbe
     const mem1 = await redisUsedMemory(redisUrl);
     const pids = rig.procs.map((p) => p.pid);
     const sampler = new TreeSampler(() => pids, { intervalMs: 200 }).start();
+    const ops0 = await serverOps(redisUrl);
     const cpu0 = cpuNow(pids);
     const host0 = hostCpu();
     const start = new Date();
@@ -336,6 +342,7 @@ export async function engineScale(rig: EngineRig, tasks: number, budgetMs: numbe
       drained = false;
     }
     const cpu1 = cpuNow(pids);
+    const ops1 = await serverOps(redisUrl);
     const cutoff = new Date();
     const mem = sampler.stop();
     const [agg] = await query<RowDataPacket>(
@@ -364,6 +371,7 @@ export async function engineScale(rig: EngineRig, tasks: number, budgetMs: numbe
       jobsPerSec: round((jobsDone * 1000) / drainMs, 1),
       msPerTask: round((drainMs / jobsDone) * rig.flow.components.length, 2),
       cpuMsPerJob: cpuPerJob(cpu0, cpu1, jobsDone),
+      opsPerJob: opsPerJob(ops0, ops1, jobsDone),
       peakRssMb: mb(mem.peakRssBytes),
       peakRssPerProcessMb: mem.peakMembers,
       failed: Number(agg!.failed),
