@@ -328,6 +328,7 @@ async function scaleSection(opts: Options): Promise<ScaleSection> {
       log(`scale: ${n} queued tasks (drain budget ${opts.scaleBudgetSec} s)`);
       const p = await engineScale(rig, n, opts.scaleBudgetSec * 1000);
       log(`scale: ${n} tasks ${p.drained ? 'drained' : `NOT drained within ${opts.scaleBudgetSec} s (${p.jobsDone} of ${p.jobs} jobs)`} at ${p.jobsPerSec} jobs/s (${p.msPerTask} ms/task), peak RSS ${p.peakRssMb} MiB`);
+      log(`scale: ${n} tasks, per job: ${p.opsPerJob.mysqlRowsRead} rows read, ${p.opsPerJob.redis} Redis commands, CPU ms own ${p.cpuMsPerJob.procs} / mysqld ${p.cpuMsPerJob.mysqld} / redis ${p.cpuMsPerJob.redis}`);
       out.push(p);
       // A backlog left behind would slow the next point: stop here.
       if (!p.drained) break;
@@ -434,9 +435,11 @@ function report(r: Results): string {
   if (r.scale) {
     lines.push('', '4. Scale: N bench-13 tasks queued (component queue paused while submitting), then drained by 1 scheduler + 1 worker');
     lines.push(table(
-      ['tasks', 'submit tasks/s', 'redis MiB queued', 'drained', 'drain s', 'jobs done', 'tasks done', 'jobs/s', 'ms/task', 'cpu ms/job', 'mysqld', 'redis', 'peak RSS MiB', 'load', 'steal %'],
+      ['tasks', 'submit tasks/s', 'redis MiB queued', 'drained', 'drain s', 'jobs done', 'tasks done', 'jobs/s', 'ms/task', 'cpu ms/job', 'mysqld', 'redis',
+        'rows read/job', 'redis cmds/job', 'peak RSS MiB', 'load', 'steal %'],
       r.scale.points.map((s) => [s.tasks, s.submitTasksPerSec, s.redisQueuedMb, s.drained ? 'yes' : 'NO', round(s.drainMs / 1000, 1), s.jobsDone, s.tasksDone, s.jobsPerSec,
-        s.msPerTask, s.cpuMsPerJob.procs, s.cpuMsPerJob.mysqld, s.cpuMsPerJob.redis, s.peakRssMb, s.loadAvg1, s.stealPct]),
+        s.msPerTask, s.cpuMsPerJob.procs, s.cpuMsPerJob.mysqld, s.cpuMsPerJob.redis, s.opsPerJob.mysqlRowsRead, s.opsPerJob.redis, s.peakRssMb,
+        s.loadAvg1, s.stealPct]),
     ));
   }
   if (r.scale?.retention) {

@@ -10,7 +10,11 @@ import { Periodic } from './periodic.ts';
  * with no job. Every `intervalMs` the sweeper looks at unfinished tasks that
  * have not been written for `idleMs`, dispatches again every in-flight attempt
  * whose job is not live (job ids are deterministic, so this never doubles a
- * live job), and asks for a scheduling pass so runnable work is claimed.
+ * live job), and asks for a scheduling pass so runnable work is claimed,
+ * unless one of its jobs is live: that job's answer makes the pass (the
+ * transition it commits claims whatever became runnable), so a pass now
+ * would only cost a schedule job and a task read per idle task while a
+ * backlog drains.
  */
 
 export interface SweeperOptions {
@@ -41,6 +45,7 @@ export async function sweepOnce(deps: SweepDeps, opts: SweeperOptions = DEFAULT_
     report.examined++;
     const flow = await deps.flows.byHashOrThrow(snap.flowHash);
     const lost: ComponentJob[] = [];
+    let live = false;
     for (const c of flow.components) {
       if ((snap.inFlight & c.successBit) === 0n) continue;
       const job: ComponentJob = {
@@ -51,13 +56,18 @@ export async function sweepOnce(deps: SweepDeps, opts: SweeperOptions = DEFAULT_
       if (!needsJob(job) || (c.kind === 'fanout' && (await fanOutStarted(deps.tasks, snap.id, c.name, job.attempt)))) continue;
       // A callback whose deadline job is pending has been posted and waits for its answer: posting it again would
       // start the external work twice (a second paid prediction).
-      if (c.kind === 'callback' && (await deps.queue.isLive({ ...job, handler: InternalQueue.deadline }))) continue;
-      if (!(await deps.queue.isLive(job))) lost.push(job);
+      if (c.kind === 'callback' && (await deps.queue.isLive({ ...job, handler: InternalQueue.deadline }))) {
+        live = true;
+        continue;
+      }
+      if (await deps.queue.isLive(job)) live = true;
+      else lost.push(job);
     }
     if (lost.length > 0) {
       await deps.queue.dispatch(lost.map((j) => ({ ...j, dispatchedAt: Date.now() })));
       report.redispatched += lost.length;
     }
+    if (live) continue;
     await deps.queue.requestSchedule(snap.id);
     report.rescheduled++;
   }

@@ -3,11 +3,27 @@ import { expect } from 'chai';
 import { openMysql, type MysqlHandle, type Rows } from '../../src/adapters/mysql/connection.ts';
 import { MysqlStore } from '../../src/adapters/mysql/mysql-store.ts';
 import { claimWebhookEvents } from '../../src/adapters/mysql/steps/claim-webhook-events.ts';
+import { TaskPhase, type TaskSnapshot } from '../../src/core/engine/task.ts';
+import { planAnswer, planDispatch } from '../../src/core/engine/transitions.ts';
+import { compileFlow } from '../../src/core/flow/compile.ts';
 import { useFreshEnv } from '../support/env.ts';
 
 const EVENTS = 300;
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 5;
+/** Undelivered event rows of a task with no callback_url: enough that reading them all shows in the row counts. */
+const QUIET_ROWS = 500;
+
+const pair = compileFlow({
+  flow: 'pair-hooks',
+  modules: [{
+    module_name: 'Work', status: 'working', next_status: 'done',
+    components: [
+      { component_name: 'A', slot_index: 0, depends: [], handler: 'h.a' },
+      { component_name: 'B', slot_index: 1, depends: ['A'], handler: 'h.b' },
+    ],
+  }],
+});
 
 /** A task with a callback URL and `n` undelivered events, written straight into the tables, `perRow` to an event row. */
 async function seedEvents(handle: MysqlHandle, n: number, perRow = 1): Promise<string> {
@@ -20,9 +36,10 @@ async function seedEvents(handle: MysqlHandle, n: number, perRow = 1): Promise<s
   const rows = [];
   for (let i = 0; i < n; i += perRow) {
     const items = Array.from({ length: Math.min(perRow, n - i) }, (_, k) => ({ type: 'progress', slot_word: '0', component: `c${i + k}`, attempt: 1 }));
-    rows.push([taskId, JSON.stringify(items), items.length, new Date()]);
+    rows.push([taskId, JSON.stringify(items), items.length, true, new Date()]);
   }
-  await handle.pool.query('INSERT INTO events (task_id, items, event_count, created_at) VALUES ?', [rows]);
+  // `deliver` as the writers set it for a task with a callback_url.
+  await handle.pool.query('INSERT INTO events (task_id, items, event_count, deliver, created_at) VALUES ?', [rows]);
   return taskId;
 }
 
@@ -112,5 +129,55 @@ describe('webhook lease claim (MariaDB)', () => {
     await store.recordWebhookAttempt({ event: retry!, ok: false, statusCode: 500, error: 'no', nextAt: null, givenUp: true });
     const next = await store.claimWebhookEvents(10, 60_000, MAX_ATTEMPTS);
     expect(next.map((e) => [e.id, e.deliveryAttempts])).to.deep.equal([[e1!.id, 0]]);
+  });
+
+  /** A task created and then answered through the store (create-task, then apply-writes), with or without a callback. */
+  async function answeredTask(store: MysqlStore, callbackUrl: string | null): Promise<string> {
+    const id = randomUUID();
+    const snapshot: TaskSnapshot = {
+      id, flowName: pair.name, flowHash: pair.hash, word: 0n, inFlight: 0n, version: 1, attempts: {},
+      phase: TaskPhase.queued, status: 'working', parentId: null, parentComponent: null, parentAttempt: null, sceneIndex: null, error: null,
+    };
+    await store.createTask({
+      id, flow: pair, word: 0n, input: {}, idempotencyKey: null, parentId: null, parentComponent: null, parentAttempt: null,
+      sceneIndex: null, take: 1, title: null, callbackUrl, snapshot, first: planDispatch(pair, snapshot)!,
+    });
+    const answer = planAnswer(pair, (await store.readTask(id))!, { taskId: id, component: 'A', attempt: 1, ok: true, output: {} }, () => 0);
+    if ('rejected' in answer) throw new Error(`answer rejected: ${answer.rejected}`);
+    expect(await store.applyWrite(answer)).to.deep.equal({ applied: true });
+    return id;
+  }
+
+  it('claims the events of tasks with a callback_url as the store wrote them, and reads none of the rows of tasks without one', async () => {
+    handles = [openMysql(env().settings.mysqlUrl, 1)];
+    const [h] = handles as [MysqlHandle];
+    const store = new MysqlStore(h);
+    await store.saveFlowVersion(pair);
+    await h.pool.query('DELETE FROM events');
+    const hooked = await answeredTask(store, 'http://127.0.0.1:1/hook');
+    const quiet = await answeredTask(store, null);
+    const [written] = await h.pool.query<Rows>('SELECT task_id, deliver FROM events ORDER BY id');
+    expect(written.map((r) => [r.task_id, Boolean(r.deliver)])).to.deep.equal([[hooked, true], [hooked, true], [quiet, false], [quiet, false]]);
+    await h.pool.query('INSERT INTO events (task_id, items, event_count, created_at) VALUES ?',
+      [Array.from({ length: QUIET_ROWS }, () => [quiet, '[]', 0, new Date()])]);
+
+    // One connection in the pool: the session counters read are the claim's own.
+    const readsSoFar = async () => {
+      const [rows] = await h.batchPool.query<Rows>(`SHOW SESSION STATUS LIKE 'Handler_read%'`);
+      return rows.reduce((sum, r) => sum + Number(r.Value), 0);
+    };
+    const before = await readsSoFar();
+    const claimed = await claimWebhookEvents(h.batchPool, 10, LEASE_MS, MAX_ATTEMPTS);
+    const reads = (await readsSoFar()) - before;
+    expect(claimed.map((e) => [e.taskId, e.type])).to.deep.equal([[hooked, 'accepted'], [hooked, 'started'], [hooked, 'component.succeeded']]);
+    expect(reads, 'rows read by the claim').to.be.below(QUIET_ROWS / 10);
+
+    // Many rows to deliver: the claim takes the oldest in index order and stops at its limit, no sort of them all.
+    const busy = await seedEvents(h, QUIET_ROWS);
+    const readsBefore = await readsSoFar();
+    const oldest = await claimWebhookEvents(h.batchPool, 5, LEASE_MS, MAX_ATTEMPTS);
+    const busyReads = (await readsSoFar()) - readsBefore;
+    expect(oldest.map((e) => [e.taskId, e.component])).to.deep.equal(['c0', 'c1', 'c2', 'c3', 'c4'].map((c) => [busy, c]));
+    expect(busyReads, 'rows read by the claim').to.be.below(QUIET_ROWS / 10);
   });
 });

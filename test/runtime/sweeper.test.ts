@@ -50,11 +50,19 @@ describe('sweeper', () => {
     expect(report).to.deep.equal({ examined: 1, redispatched: 1, rescheduled: 1 });
   });
 
-  it('leaves a live job and a waiting approval gate alone', async () => {
+  it('leaves a live job and a waiting approval gate alone, with no pass: the live job\'s answer makes one', async () => {
     const { d, dispatched, scheduled } = deps(idle(work.successBit | gate.successBit), () => true);
     const report = await sweepOnce(d);
     expect(dispatched).to.deep.equal([]);
+    expect(scheduled).to.deep.equal([]);
+    expect(report).to.deep.equal({ examined: 1, redispatched: 0, rescheduled: 0 });
+  });
+
+  it('asks for a pass for a task that waits on a gate alone: no job will make one', async () => {
+    const { d, dispatched, scheduled } = deps(idle(gate.successBit), () => true);
+    const report = await sweepOnce(d);
+    expect(dispatched).to.deep.equal([]);
     expect(scheduled).to.deep.equal(['task-1']);
-    expect(report.redispatched).to.equal(0);
+    expect(report).to.deep.equal({ examined: 1, redispatched: 0, rescheduled: 1 });
   });
 });

@@ -259,9 +259,9 @@ export class MysqlStore implements TaskStore, WebhookOutbox {
     return withDbRetry(() => countHistory(this.pool, taskIds));
   }
 
-  // Each batch is its own statement, so a retry after a lost connection only repeats what is left.
+  // Retried inside, one DELETE at a time: a retry of the whole purge would lose the counts of what it had deleted.
   purgeHistory(taskIds: readonly string[], batch: number): Promise<HistoryCounts> {
-    return withDbRetry(() => purgeHistory(this.pool, this.handle.batchPool, taskIds, batch));
+    return purgeHistory(this.pool, this.handle.batchPool, taskIds, batch);
   }
 
   secret(name: string, generate: () => string): Promise<string> {

@@ -95,6 +95,11 @@ export const events = mysqlTable(
     /** Written before events were packed (migration 0010): one event, whose id is the row id. */
     legacy: boolean('legacy').notNull().default(false),
     createdAt: at('created_at').notNull(),
+    /**
+     * The row has something to post: its task has a callback_url. Set when the row is written, so the outbox's claim
+     * reads only such rows (events_outbox) instead of every undelivered row of every task.
+     */
+    deliver: boolean('deliver').notNull().default(false),
     /** Webhook delivery to the task's callback_url: how many of the row's events are done (delivered, or given up). */
     deliveredCount: smallint('delivered_count', { unsigned: true }).notNull().default(0),
     /** Set when every event of the row is done. */
@@ -106,7 +111,7 @@ export const events = mysqlTable(
     /** The token of the dispatcher that leased this delivery last: how its claim finds the rows it took. */
     leaseOwner: char('lease_owner', { length: 36 }),
   },
-  (t) => [index('events_task').on(t.taskId, t.id), index('events_delivery').on(t.deliveredAt, t.nextDeliveryAt),
+  (t) => [index('events_task').on(t.taskId, t.id), index('events_outbox').on(t.deliver, t.deliveredAt, t.id),
     index('events_lease').on(t.leaseOwner)],
 );
 

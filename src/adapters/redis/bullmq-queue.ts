@@ -151,11 +151,12 @@ export class BullQueue implements DispatchQueue, QueueConsumer {
     const id = bullJobId(job);
     // The job's hash, not getJobState: that script scans the whole wait list (LPOS, O(jobs waiting)), and the
     // sweeper asks for every in-flight job of every idle task, so with a deep backlog it cost Redis more than the work.
-    // The hash exists from the add until the job is removed; finishedOn is set once it completed or failed for good.
-    const found = await q.getJob(id);
-    if (!found) return false;
-    if (found.finishedOn === undefined) return true;
-    await found.remove();
+    // The hash exists from the add until the job is removed (its `timestamp` is set by the add); `finishedOn` is set
+    // once it completed or failed for good. Those two fields alone (HMGET), not the whole job with its data (HGETALL).
+    const [added, finishedOn] = await this.connection.hmget(q.toKey(id), 'timestamp', 'finishedOn');
+    if (added === null) return false;
+    if (finishedOn === null) return true;
+    await q.remove(id);
     return false;
   }
 

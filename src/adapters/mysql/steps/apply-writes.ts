@@ -97,9 +97,10 @@ export function buildWrites(toApply: readonly WriteToApply[], ok: string): Built
   const rows = writes.flatMap((w) => packEvents(w.events).map((items) => ({ taskId: w.taskId, items })));
   if (rows.length > 0) {
     statements.push([
-      `INSERT INTO events (task_id, items, event_count, created_at)
-       ${rows.map(() => `SELECT ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE ${applies('?')}`).join(' UNION ALL ')}`,
-      rows.flatMap(({ taskId, items }) => [taskId, json(items), items.length, taskId]),
+      // From the task's row (locked by the UPDATE above): whether the events are the outbox's to post.
+      `INSERT INTO events (task_id, items, event_count, deliver, created_at)
+       ${rows.map(() => `SELECT id, ?, ?, callback_url IS NOT NULL, UTC_TIMESTAMP(3) FROM tasks WHERE id = ? AND ${applies('id')}`).join(' UNION ALL ')}`,
+      rows.flatMap(({ taskId, items }) => [json(items), items.length, taskId]),
     ]);
   }
   // One SELECT after the commit: the applied set (always one row: a user variable comes back as bytes, as text it

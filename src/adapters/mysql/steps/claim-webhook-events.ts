@@ -1,10 +1,14 @@
 /**
  * claim-webhook-events: one transaction in one round trip, one conditional UPDATE.
- *   reads   event rows (each a write's events, see event-rows.ts) joined to their task's callback_url
+ *   reads   event rows (each a write's events, see event-rows.ts) marked `deliver` (their task has a
+ *           callback_url) and not delivered, in id order from the index events_outbox: the rows of tasks
+ *           without a callback are never read; then the claimed ones joined to their task's callback_url.
+ *           The ORDER BY names the whole index (id order, since the WHERE fixes the first two): with
+ *           `ORDER BY id` alone MariaDB's UPDATE reads and sorts every row to deliver, not `limit` of them
  *   locks   the claimed rows, until the commit
  *   writes  events.next_delivery_at = now + lease, events.lease_owner = a token new for this call
- *             — only for rows with events not done, their first one under `maxAttempts`, not leased
- *               by another dispatcher and of a task with a callback_url, oldest first, at most `limit`
+ *             — only for rows to deliver with events not done, their first one under `maxAttempts`, not
+ *               leased by another dispatcher, oldest first, at most `limit`
  *   result  the events not done of the claimed rows (the rows carrying this call's token), with
  *           their URL, row, position and attempts so far, oldest first; a row another dispatcher
  *           leased first is not among them (its lease is in the future, so the condition no longer
@@ -22,10 +26,9 @@ export async function claimWebhookEvents(pool: Pool, limit: number, leaseMs: num
     ['START TRANSACTION', []],
     [
       `UPDATE events SET next_delivery_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND, lease_owner = ?
-       WHERE delivered_at IS NULL AND delivery_attempts < ?
+       WHERE deliver = TRUE AND delivered_at IS NULL AND delivery_attempts < ?
          AND (next_delivery_at IS NULL OR next_delivery_at <= UTC_TIMESTAMP(3))
-         AND task_id IN (SELECT id FROM tasks WHERE callback_url IS NOT NULL)
-       ORDER BY id LIMIT ?`,
+       ORDER BY deliver, delivered_at, id LIMIT ?`,
       [leaseMs * 1000, token, maxAttempts, limit],
     ],
     [

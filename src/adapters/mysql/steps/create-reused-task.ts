@@ -49,8 +49,9 @@ export async function createReusedTask(pool: Pool, task: NewTask, from: ReusedFr
         [task.id, from.taskId, RunStatus.succeeded],
       ],
       [
-        `INSERT INTO events (task_id, items, event_count, created_at)
-         SELECT id, JSON_SET(?, '$[1].slot_word', CAST(slot_word AS CHAR), '$[2].slot_word', CAST(slot_word AS CHAR)), ?, UTC_TIMESTAMP(3)
+        `INSERT INTO events (task_id, items, event_count, deliver, created_at)
+         SELECT id, JSON_SET(?, '$[1].slot_word', CAST(slot_word AS CHAR), '$[2].slot_word', CAST(slot_word AS CHAR)), ?,
+           callback_url IS NOT NULL, UTC_TIMESTAMP(3)
          FROM tasks WHERE id = ? AND ${copied} = 1`,
         [json(items), items.length, task.id],
       ],

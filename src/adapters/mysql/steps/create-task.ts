@@ -62,7 +62,7 @@ export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
   });
   // One event row per task: `accepted`, then its first pass's events.
   const events = tasks.flatMap((t) => packEvents([{ type: EventType.accepted, slotWord: t.word.toString() }, ...(t.first?.events ?? [])])
-    .map((items) => [t.id, json(items), items.length]));
+    .map((items) => [t.id, json(items), items.length, t.callbackUrl !== null]));
   return [
     [
       `INSERT INTO tasks (id, parent_id, parent_component, parent_attempt, scene_index, flow_name, flow_hash, slot_word, in_flight,
@@ -71,8 +71,8 @@ export function newTaskStatements(tasks: readonly NewTask[]): Statement[] {
       rows.flat(),
     ],
     [
-      `INSERT INTO events (task_id, items, event_count, created_at)
-       VALUES ${events.map(() => '(?, ?, ?, UTC_TIMESTAMP(3))').join(', ')}`,
+      `INSERT INTO events (task_id, items, event_count, deliver, created_at)
+       VALUES ${events.map(() => '(?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ')}`,
       events.flat(),
     ],
   ];

@@ -7,10 +7,13 @@
  *           webhook_attempts, component_runs, then events (see history-tables.ts for why last)
  *   locks   the rows each statement deletes, until it commits
  *   result  how many rows each table lost (events: how many events); an empty list deletes nothing
+ *   retries each statement alone (withDbRetry), never the whole purge: a purge sent again from the start
+ *           would find the earlier tables' rows gone and report them as none.
  */
 import type { Pool } from 'mysql2/promise';
 import { type HistoryCounts, NO_HISTORY } from '../../../core/ports/task-history.ts';
 import { batch as inOneTrip, type Queryable, type ResultSetHeader, type Rows } from '../connection.ts';
+import { withDbRetry } from '../retryable.ts';
 import { HISTORY_TABLES } from './history-tables.ts';
 
 export async function purgeHistory(db: Queryable, batchPool: Pool, taskIds: readonly string[], batch: number): Promise<HistoryCounts> {
@@ -18,7 +21,7 @@ export async function purgeHistory(db: Queryable, batchPool: Pool, taskIds: read
   if (taskIds.length === 0) return counts;
   for (const [table, count] of HISTORY_TABLES) {
     for (;;) {
-      const deleted = table === 'events' ? await deleteEvents(batchPool, taskIds, batch) : await deleteRows(db, table, taskIds, batch);
+      const deleted = await withDbRetry(() => (table === 'events' ? deleteEvents(batchPool, taskIds, batch) : deleteRows(db, table, taskIds, batch)));
       counts[count] += deleted.counted;
       if (deleted.rows < batch) break;
     }
