@@ -7,7 +7,7 @@ import { MUSIC_BED_SEC } from '../../pipeline/handlers/music-select.ts';
 import { MUSIC_FADE_SEC, MUSIC_VOLUME } from '../../pipeline/handlers/video-synthesize.ts';
 import { NEUTRAL_MOOD, toneStyle } from '../../pipeline/tones.ts';
 import { transitionFor } from '../../pipeline/transitions.ts';
-import { frameOf } from '../storyboard/common.ts';
+import { frameOf, productSeedKey } from '../storyboard/common.ts';
 import { outputSnapshot } from './output-input.ts';
 import { makeGraphAsset } from './record.ts';
 import type { SceneClip } from './scene-clip.ts';
@@ -43,7 +43,7 @@ export function makeStitch(deps: PipelineDeps) {
     try {
       await joinSegments(deps.media, { segments: clips.map((c) => c.clip.path), joins: clips.slice(1).map(() => transition ?? CUT), out: joined, signal });
       const mood = toneStyle(snapshot.options.tone)?.music ?? NEUTRAL_MOOD;
-      await synthesizeMusic(runner, { durationSec: MUSIC_BED_SEC, seed: seedOf(`${snapshot.identity.product}|${snapshot.mode}`), mood, out: music, signal });
+      await synthesizeMusic(runner, { durationSec: MUSIC_BED_SEC, seed: seedOf(`${productSeedKey(snapshot)}|${snapshot.mode}`), mood, out: music, signal });
       const video = await makeGraphAsset(ctx, deps.assets, { kind: 'video', provider: 'ffmpeg', ext: '.mp4', inputs: clips.map((c) => `sha256:${c.clip.hash}`) }, (out) =>
         mixFinal(runner, { video: joined, music, musicVolume: narrated ? MUSIC_VOLUME : SILENT_MUSIC_VOLUME, fadeSec: MUSIC_FADE_SEC, out, signal }));
       const probed = await probe(runner, video.path, { signal });

@@ -1,6 +1,7 @@
 import { seedOf } from '../../core/random.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
 import { backdropWords } from '../capabilities/offline-image.ts';
+import { productSeedKey } from '../storyboard/common.ts';
 import { LAYOUTS, type OutputSnapshot, type ProductScene, type StoryboardSeed } from '../types.ts';
 import { outputSnapshot, OutputSnapshotError } from './output-input.ts';
 
@@ -38,7 +39,7 @@ export function storyboardOf(snapshot: OutputSnapshot): ProductScene[] {
     const headline = i === 0 && firstSentence.length > 0 && firstSentence.length <= HEADLINE_MAX ? firstSentence : seed.headline;
     return {
       scene: i + 1, layout, headline, background, caption: headline, duration_s: duration,
-      seed: seedOf(`${snapshot.product}\n${snapshot.prompt}\n${i}`),
+      seed: seedOf(`${productSeedKey(snapshot)}\n${snapshot.prompt}\n${i}`),
     };
   });
 }

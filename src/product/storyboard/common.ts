@@ -50,14 +50,22 @@ export function wholeFrames(sec: number): number {
   return Math.round(sec * FPS) / FPS;
 }
 
+/**
+ * What an output's seeds start from: the product as pictured (its neutral image's hash), not its id, so the same
+ * photos and prompt give the same storyboard, pictures and music for any product record made from them.
+ */
+export function productSeedKey(snapshot: Pick<OutputSnapshot, 'identity'>): string {
+  return snapshot.identity.neutral.hash;
+}
+
 /** The deterministic seed of scene `index` of an output. */
 export function sceneSeed(snapshot: OutputSnapshot, index: number): number {
-  return seedOf(`${snapshot.identity.product}|${snapshot.mode}|${snapshot.prompt}|${index}`);
+  return seedOf(`${productSeedKey(snapshot)}|${snapshot.mode}|${snapshot.prompt}|${index}`);
 }
 
 /** Layouts in turn from a start picked by the product, so consecutive scenes never share one. */
 export function layoutCycle(snapshot: OutputSnapshot, count: number): Layout[] {
-  const start = seedOf(`${snapshot.identity.product}|${snapshot.mode}`) % LAYOUTS.length;
+  const start = seedOf(`${productSeedKey(snapshot)}|${snapshot.mode}`) % LAYOUTS.length;
   return Array.from({ length: count }, (_, i) => LAYOUTS[(start + i) % LAYOUTS.length]!);
 }
 
