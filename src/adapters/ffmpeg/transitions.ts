@@ -153,18 +153,17 @@ export async function joinSegments(encoder: JoinEncoder, options: JoinOptions): 
     // encoding.ts); the picture is moved by as much, so the two keep the alignment the hard cut has.
     const soundStart = Number(JSON.parse(await runner.ffprobe(['-print_format', 'json', '-show_format', '-f', 'concat', '-safe', '0', audioList], { signal }))?.format?.start_time);
     const offset = Number.isFinite(soundStart) && soundStart < 0 ? -soundStart : 0;
-    let sound: JoinedSound | undefined;
+    // The sound's work runs beside the picture's; both end before the scratch directory goes.
+    let soundDone: Promise<unknown> = Promise.resolve();
     if (options.alongside) {
       // The segments' AAC copied end to end, as the joined file gets it: decoded from the list instead, each segment's
       // priming would be dropped and the voice would run ahead of the picture by 21 ms a segment.
       const copied = path.join(dir, 'sound.mp4');
       await runner.ffmpeg(['-f', 'concat', '-safe', '0', '-i', audioList, '-map', '0:a:0', '-c', 'copy', '-f', 'mp4', copied], { signal });
-      sound = { input: ['-i', copied], durationSec: offset + frames.reduce((sum, n) => sum + n, 0) / FPS };
+      soundDone = options.alongside({ input: ['-i', copied], durationSec: offset + frames.reduce((sum, n) => sum + n, 0) / FPS });
     }
-    // The sound's work runs beside the picture's; both end before the scratch directory goes.
     const picture = joinedPicture(encoder, { segments, joins, frames, blended, width, height, dir, signal });
-    const soundDone = options.alongside && sound ? options.alongside(sound).then(() => []) : Promise.resolve([]);
-    const [video = []] = await allFinished<string[]>([picture, soundDone]);
+    const [video = []] = await allFinished([picture, soundDone.then((): string[] => [])]);
     const videoList = path.join(dir, 'video.ffconcat');
     await writeFile(videoList, ['ffconcat version 1.0', ...video, ''].join('\n'));
     await runner.ffmpeg(

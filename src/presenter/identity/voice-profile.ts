@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { decodePcm, type FfmpegRunner } from '../../adapters/ffmpeg/index.ts';
 import { SlotflowError } from '../../core/errors.ts';
+import { settleAll } from '../../core/settle-all.ts';
 import { installedVoices } from '../../pipeline/voices.ts';
 import type { SpeechProvider } from '../../providers/types.ts';
 import { MATCH_NOTE, type VoiceMeasure, type VoiceProfile } from '../types.ts';
@@ -89,15 +90,7 @@ export class VoiceCatalog {
   /** Every voice of the language measured, `MEASURE_CONCURRENCY` at a time, in the order the providers list them. */
   private async measureAll(language: string): Promise<MeasuredVoice[]> {
     const installed = (await installedVoices(this.deps.speech)).filter((v) => primary(v.language) === language);
-    const measured: Array<MeasuredVoice | undefined> = new Array(installed.length);
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < installed.length) {
-        const i = next++;
-        measured[i] = await this.measureOne(installed[i]!);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(MEASURE_CONCURRENCY, installed.length) }, lane));
+    const measured = await settleAll(installed, MEASURE_CONCURRENCY, (info) => this.measureOne(info));
     return measured.filter((m): m is MeasuredVoice => m !== undefined);
   }
 

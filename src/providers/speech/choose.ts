@@ -12,15 +12,6 @@ import type { Language, SpeechProvider } from '../types.ts';
 import { SlotflowError } from '../../core/errors.ts';
 
 /** What a provider may offer beyond `SpeechProvider` to be chosen and described well. */
-/**
- * Starts every provider's check that it can run (Festival's voice list takes about a second), without waiting:
- * a render calls this first, so the checks run beside its reading and planning, and `chooseSpeech` finds them done.
- * The providers keep their answers; a check that fails is answered again when asked.
- */
-export function warmSpeech(providers: readonly SpeechProvider[]): void {
-  for (const provider of providers) void (provider as DescribedSpeechProvider).available?.().catch(() => false);
-}
-
 export interface DescribedSpeechProvider extends SpeechProvider {
   /** Whether it can run here at all, whatever the language. */
   available?(): Promise<boolean>;
@@ -28,6 +19,15 @@ export interface DescribedSpeechProvider extends SpeechProvider {
   voiceFor?(language: Language): string | undefined;
   /** A human-readable name of provider and voice: "espeak-ng (Mandarin voice cmn)". */
   describeVoice?(language: Language): string;
+}
+
+/**
+ * Starts every provider's check that it can run (Festival's voice list takes about a second), without waiting:
+ * a render calls this first, so the checks run beside its reading and planning, and `chooseSpeech` finds them done.
+ * Each provider keeps its answer, so nothing is asked twice.
+ */
+export function warmSpeech(providers: readonly SpeechProvider[]): void {
+  for (const provider of providers) void (provider as DescribedSpeechProvider).available?.().catch(() => false);
 }
 
 export interface SpeechChoice {
