@@ -6,7 +6,7 @@ import { MemoryStore } from '../adapters/memory/memory-store.ts';
 import { MysqlStore } from '../adapters/mysql/mysql-store.ts';
 import { openMysql } from '../adapters/mysql/connection.ts';
 import { BullQueue } from '../adapters/redis/bullmq-queue.ts';
-import { lockConnection, queueConnection } from '../adapters/redis/connections.ts';
+import { closeConnection, lockConnection, queueConnection } from '../adapters/redis/connections.ts';
 import { DEFAULT_REDLOCK, lockVoteTimeoutMs, RedlockLocks } from '../adapters/redis/redlock-locks.ts';
 import { INTERNAL_QUEUE_FAMILY } from '../core/engine/task.ts';
 import type { FlowDocument } from '../core/flow/document.ts';
@@ -218,7 +218,7 @@ export function connect(settings: Settings): Distributed {
       for (const fn of closers) await fn();
       await runtime.sweeper?.stop();
       await queue.close();
-      await Promise.all([queueRedis, ...lockClients].map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all([queueRedis, ...lockClients].map(closeConnection));
       await store.close();
       history.close();
     },

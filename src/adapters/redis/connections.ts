@@ -29,6 +29,26 @@ export function lockConnection(url: string, commandTimeoutMs: number): Redis {
     enableAutoPipelining: true,
   });
   // Without a listener every reconnect attempt while Redis is away prints a stack; ioredis reconnects by itself.
-  client.on('error', (e: Error) => log.warn('lock connection error', { url: new URL(url).host, error: e.message }));
+  client.on('error', (e: Error) => {
+    if (!closing.has(client)) log.warn('lock connection error', { url: new URL(url).host, error: e.message });
+  });
   return client;
+}
+
+/** Connections asked to close: what they report from then on is the closing itself. */
+const closing = new WeakSet<Redis>();
+
+/**
+ * Closes a connection: QUIT once it is ready, else drop it. A connection closed during its handshake (a command
+ * that failed before Redis answered, say) still runs its ready check on the ended stream, and without an offline
+ * queue that check fails with an error event; that error is the close, not a fault, so it is not reported.
+ */
+export async function closeConnection(client: Redis): Promise<void> {
+  closing.add(client);
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  await client.quit().catch(() => client.disconnect());
 }
