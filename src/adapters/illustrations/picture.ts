@@ -8,9 +8,10 @@
  * same on every machine. Everything stays clear of the burned-in captions at
  * the bottom and of the top band short-video apps cover.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderAsync } from '@resvg/resvg-js';
+import sharp from 'sharp';
 import { SlotflowError } from '../../core/errors.ts';
 import { bundledFonts } from '../fonts.ts';
 import type { IconSvg } from './fluent-emoji.ts';
@@ -224,5 +225,9 @@ export async function composePicture(options: PictureOptions): Promise<void> {
     throw new PictureError(`resvg could not render the scene picture (${(error as Error).message || (error as { code?: string }).code || 'no reason given'})`, { cause: error });
   }
   options.signal?.throwIfAborted();
-  await writeFile(options.out, rendered.asPng());
+  // Encoded by sharp, off the main thread: resvg's `asPng` runs on it (about 36 ms a 1080×1920 frame, in the phase
+  // where speech and the title card start) and compresses less (195 against 110 kB at sharp's default level). The
+  // pixels are premultiplied; the picture is opaque (its background fills the frame), so they are the colours as drawn.
+  const { width, height } = rendered;
+  await sharp(rendered.pixels, { raw: { width, height, channels: 4, premultiplied: true } }).png().toFile(options.out);
 }

@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  concatSegments, EncodeSlots, FfmpegRunner, FPS, JOIN_HANDLE_FRAMES, type JoinedSound, joinSegments, locateFfmpeg, mixFinal, mixSound, muxFinal, probe,
+  CUT, concatSegments, EncodeSlots, FfmpegRunner, FPS, JOIN_HANDLE_FRAMES, type JoinedSound, joinSegments, locateFfmpeg, mixFinal, mixSound, muxFinal, probe,
   renderScene, renderTitleCard, type SegmentEncoder, synthesizeMusic, type Transition,
 } from '../../../src/adapters/ffmpeg/index.ts';
 import { monoWav } from '../../support/wav.ts';
@@ -141,6 +141,20 @@ for (const build of builds) {
         expect(Math.abs(column(WIDTH - 3) - next), `${kind}: the right edge already shows the new scene`).to.be.below(8);
         for (const [n, f] of frames.entries()) if (!inWindow(n)) expect(f.equals(cut[n]!), `${kind}: frame ${n}`).to.equal(true);
       }
+    });
+
+    it('blends one join and cuts the other: only that window changes, and the window is a blend of both sides', async () => {
+      const cut = await lumaFrames(file('cut.mp4'));
+      const out = file('one-window.mp4');
+      await joinSegments(media, { segments: scenes.map(file), joins: [CUT, { kind: 'crossfade', durationSec: 0.5 }], out });
+      const frames = await lumaFrames(out);
+      expect(frames.length).to.equal(cut.length);
+      const start = windowStarts[1]!;
+      for (const [n, f] of frames.entries()) {
+        if (n < start || n >= start + 2 * JOIN_HANDLE_FRAMES) expect(f.equals(cut[n]!), `frame ${n}, outside the one window`).to.equal(true);
+      }
+      const [old, next] = [mean(cut[start]!), mean(cut[start + 2 * JOIN_HANDLE_FRAMES - 1]!)];
+      expect(mean(frames[start + JOIN_HANDLE_FRAMES]!)).to.be.within(Math.min(old, next) + 5, Math.max(old, next) - 5);
     });
 
     it('gives the same bytes for the same segments every time', async () => {
