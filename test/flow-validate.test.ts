@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -291,6 +291,11 @@ describe('flow validation', () => {
       expect(jsonFiles(BAD)).to.deep.equal(tabled);
       expect(tabled.length).to.be.at.least(17);
     });
+  });
+
+  it('checks with the validator compiled from the schema as it stands (src/core/flow/flow-validator.generated.ts)', async () => {
+    const { FLOW_VALIDATOR, flowValidatorSource } = await import('../scripts/flow-validator.ts');
+    expect(readFileSync(FLOW_VALIDATOR, 'utf8'), 'the flow validator is out of date: run npx tsx scripts/flow-validator.ts').to.equal(flowValidatorSource());
   });
 
   it('finds no problem at all in the shipped flows', () => {

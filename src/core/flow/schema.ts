@@ -1,18 +1,17 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import flowSchema from '../../../schema/flow.schema.json' with { type: 'json' };
+import { validate as generated } from './flow-validator.generated.ts';
 import { error, type FlowProblem, ProblemCode } from './problems.ts';
 
 /**
  * Checks a parsed flow document against `schema/flow.schema.json` and turns
  * every ajv error into a problem saying what was expected at which pointer.
+ * The check is ajv's, compiled ahead into `flow-validator.generated.ts` by
+ * `scripts/flow-validator.ts` with `FLOW_AJV_OPTIONS` (a test keeps the two in step).
  */
 
-// Compiled at the first check, not at import: most commands import the flow code and never check a document
-// (0.09 CPU seconds at every start of the command line).
-let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true }).compile(flowSchema);
-  return compiled;
+  return generated as unknown as ValidateFunction;
 }
 
 export { flowSchema };

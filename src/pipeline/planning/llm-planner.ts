@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SlotflowError } from '../../core/errors.ts';
 import type { CallOptions, ChatMessage, StructuredChat } from '../../providers/types.ts';
 import type { PromptBrief } from './prompt-brief.ts';
@@ -19,8 +20,16 @@ export const PLAN_SCHEMA_NAME = 'scene_plan';
 /** Errors quoted back to the model, at most. */
 const ERRORS_QUOTED = 10;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validatePlan = ajv.compile<ScenePlan>(SCENE_PLAN_SCHEMA);
+// Loaded and compiled at the first answer, not at import: every render imports the planners and most never ask a
+// model (ajv's import and this compile, about 0.1 s of a start).
+let compiled: ValidateFunction<ScenePlan> | undefined;
+function validatePlan(): ValidateFunction<ScenePlan> {
+  if (!compiled) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    compiled = new Ajv({ allErrors: true, strict: false }).compile<ScenePlan>(SCENE_PLAN_SCHEMA);
+  }
+  return compiled;
+}
 
 /** Every answer, the last after all repairs, did not follow the schema. */
 export class PlanInvalidError extends SlotflowError {
@@ -77,8 +86,9 @@ export function problemsOf(answer: string): string[] {
   } catch (e) {
     return [`the answer is not JSON: ${(e as Error).message}`];
   }
-  if (validatePlan(parsed)) return [];
-  return (validatePlan.errors ?? []).slice(0, ERRORS_QUOTED).map(describeError);
+  const validate = validatePlan();
+  if (validate(parsed)) return [];
+  return (validate.errors ?? []).slice(0, ERRORS_QUOTED).map(describeError);
 }
 
 function describeError(e: ErrorObject): string {
