@@ -6,7 +6,7 @@ import { isTerminal, TaskPhase } from '../core/engine/task.ts';
 import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
 import { AssetStore } from '../adapters/asset-store.ts';
-import { startEmbedded } from '../runtime/composition.ts';
+import { startEmbedded } from '../runtime/embedded.ts';
 import type { RunRecord, TaskReadModel } from '../core/ports/read-model.ts';
 import type { TaskSubmission } from '../runtime/engine.ts';
 import type { Settings } from '../settings.ts';
