@@ -89,13 +89,21 @@ function globEscape(s: string): string {
 
 /** `slotflow worker` or `slotflow scheduler` as a child process, resolved once it prints "running". */
 export function startSlotflow(env: NodeJS.ProcessEnv, args: readonly string[], label: string): Promise<Ready> {
-  return spawnReady(process.execPath, [...profileFlags(), SLOTFLOW_BIN, ...args], { env, cwd: ROOT, ready: /running \(pid/, label, timeoutMs: 90000 });
+  return spawnReady(process.execPath, [...profileFlags(), SLOTFLOW_BIN, ...args], { env: profiledEnv(env), cwd: ROOT, ready: /running \(pid/, label, timeoutMs: 90000 });
 }
 
 /** With SLOTFLOW_BENCH_PROFILE=DIR, every slotflow child process writes a V8 CPU profile there when it exits. */
 export function profileFlags(): string[] {
   const dir = process.env.SLOTFLOW_BENCH_PROFILE;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+}
+
+/**
+ * A profiled child runs its sources file by file (through tsx), not the CLI's bundle: a profile of the bundle puts
+ * every function of slotflow in one file under node_modules/.cache, and `profile-summary.ts` finds none of src/.
+ */
+function profiledEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return process.env.SLOTFLOW_BENCH_PROFILE ? { ...env, SLOTFLOW_NO_BUNDLE: '1' } : env;
 }
 
 export function startWorkers(env: NodeJS.ProcessEnv, count: number, concurrency: number): Promise<Ready[]> {
