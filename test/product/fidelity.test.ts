@@ -86,6 +86,29 @@ describe('fidelity of scene images', function () {
     }
   }
 
+  it('makes each retake differ from the picture before it by construction, whatever the seed, and keeps the first', async () => {
+    const pixels = async (image: SceneImage) => sharp(image.path).removeAlpha().raw().toBuffer();
+    const meanDiff = (a: Buffer, b: Buffer) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]!), 0) / a.length;
+    for (const layout of LAYOUTS) {
+      for (const seed of [1, 4]) {
+        const req = { ...request(layout, 540, 960), seed };
+        const takes = [];
+        for (const retake of [0, 1, 2]) {
+          const image = await composer.compose({ ...req, retake });
+          if (retake > 0) {
+            const scores = await scoreFidelity(image.path, neutral, neutral.palette, { hint: image.productBox });
+            expect(scores.passed, `${layout} seed ${seed} retake ${retake}: ${JSON.stringify(scores)}`).to.equal(true);
+          }
+          takes.push(await pixels(image));
+        }
+        expect(takes[0]!.equals(await pixels(await composer.compose(req))), `${layout} seed ${seed}: a first picture is as before`).to.equal(true);
+        // The same seed each time: what differs is the retake alone (another seed moves a picture by 0.2 to 14 here).
+        expect(meanDiff(takes[0]!, takes[1]!), `${layout} seed ${seed}: retake 1 against the first`).to.be.at.least(15);
+        expect(meanDiff(takes[1]!, takes[2]!), `${layout} seed ${seed}: retake 2 against retake 1`).to.be.at.least(15);
+      }
+    }
+  });
+
   it('finds the product without a hint', async () => {
     const image = await composer.compose(request('split', 1080, 1080));
     const scores = await scoreFidelity(image.path, neutral, neutral.palette);

@@ -23,6 +23,11 @@ export interface SceneImageRequest {
   layout: Layout;
   /** Varies small things (offset, light angle, backdrop) deterministically. */
   seed: number;
+  /**
+   * How many pictures of this scene came before (a new take or a retried stage counts one); 0 or absent for the
+   * first. A composer that draws the picture itself makes each one differ by construction, not by the seed's luck.
+   */
+  retake?: number;
   headline?: string;
   /**
    * A caption band the product must stay out of. With `drawn: false` the band is kept clear and nothing is set

@@ -207,16 +207,47 @@ interface Variation {
   /** Which side the product takes in the callout and split layouts. */
   productFirst: boolean;
   gradientTurn: number;
+  /** 0 on a first picture; on a retake 1 or 2, in turn: the hero and the close-up framed smaller and off centre. */
+  reframe: 0 | 1 | 2;
 }
 
-function variationOf(random: Random): Variation {
+/** A reframed product's size against the first picture's, by `reframe`: a hero's, and a close-up's (still cropped). */
+const REFRAME_SCALE = { hero: [1, 0.76, 0.86], closeUp: [1, 0.88, 0.93] } as const;
+
+/** A reframed product moved this share of the room beside it, towards its side. */
+const REFRAME_SHIFT = 0.75;
+
+/** The light's swing either way from the top, radians. */
+const LIGHT_SWING = 0.9;
+
+/**
+ * A retake (`retake` pictures came before) differs from the take before it whatever its seed: the light swings by
+ * half its range, the backdrop's gradient turns by half its range, and the product changes sides (the layouts with a
+ * side; a hero's offset is mirrored).
+ */
+function variationOf(random: Random, retake = 0): Variation {
+  const flip = retake % 2 === 1;
+  const jitterX = (random() * 2 - 1) * JITTER;
+  const jitterY = (random() * 2 - 1) * JITTER;
+  const light = (random() * 2 - 1) * LIGHT_SWING;
+  const productFirst = random() < 0.5;
+  const gradientTurn = random();
+  const swung = light + LIGHT_SWING + retake * LIGHT_SWING;
   return {
-    jitterX: (random() * 2 - 1) * JITTER,
-    jitterY: (random() * 2 - 1) * JITTER,
-    lightAngle: (random() * 2 - 1) * 0.9,
-    productFirst: random() < 0.5,
-    gradientTurn: random(),
+    jitterX: flip ? -jitterX : jitterX,
+    jitterY,
+    lightAngle: (swung % (2 * LIGHT_SWING)) - LIGHT_SWING,
+    productFirst: flip ? !productFirst : productFirst,
+    gradientTurn: (gradientTurn + retake * 0.5) % 1,
+    reframe: retake === 0 ? 0 : flip ? 1 : 2,
   };
+}
+
+/** The box moved within `room` (its x range) towards the product's side, by `REFRAME_SHIFT` of the space it has. */
+function offCentre(box: Box, room: Box, v: Variation): Box {
+  if (v.reframe === 0) return box;
+  const spare = Math.max(0, room.w - box.w) / 2;
+  return { ...box, x: room.x + (room.w - box.w) / 2 + (v.productFirst ? -1 : 1) * spare * REFRAME_SHIFT };
 }
 
 interface Backdrop {
@@ -256,7 +287,7 @@ export class OfflineImageCapability implements ImageCapability {
     const { width: W, height: H } = req;
     const canvas = createCanvas(W, H);
     const ctx = canvas.getContext('2d');
-    const v = variationOf(seededRandom(req.seed));
+    const v = variationOf(seededRandom(req.seed), req.retake ?? 0);
     const orientation = orientationOf(W, H);
     const m = Math.round(MARGIN * Math.min(W, H));
     const backdrop = backdropOf(req);
@@ -289,7 +320,7 @@ export class OfflineImageCapability implements ImageCapability {
     switch (req.layout) {
       case 'hero': {
         const area = areaBelow(headlineBand.y + headlineBand.h + m * 0.5);
-        productBox = fitBox(area, aspect, HERO_FILL);
+        productBox = offCentre(fitBox(area, aspect, HERO_FILL * REFRAME_SCALE.hero[v.reframe]), area, v);
         productBox.x += v.jitterX * W;
         productBox.y += v.jitterY * H * 0.5;
         break;
@@ -313,7 +344,10 @@ export class OfflineImageCapability implements ImageCapability {
             w = W * 1.05;
             h = w / aspect;
           }
-          productBox = { x: (W - w) / 2 + v.jitterX * W, y: top, w, h };
+          w *= REFRAME_SCALE.closeUp[v.reframe];
+          h *= REFRAME_SCALE.closeUp[v.reframe];
+          productBox = offCentre({ x: (W - w) / 2, y: top, w, h }, frame, v);
+          productBox.x += v.jitterX * W;
         }
         headlineBand.h = band.h;
         break;

@@ -69,6 +69,7 @@ export function makeSceneImage(deps: { assets: AssetStore; image: ImageCapabilit
       palette: snapshot.identity.metadata.palette,
       layout: item.layout,
       seed: takeSeed(item.seed, take, snapshot.options.retry ?? 0),
+      retake: Math.max(0, take - 1) + (snapshot.options.retry ?? 0),
       headline: item.headline,
       ...(caption ? { caption } : {}),
       callouts: calloutsOf(snapshot.identity.metadata),
