@@ -10,7 +10,6 @@ import type { FlowDocument } from '../core/flow/document.ts';
 import type { ServedQueue } from '../core/ports/queue.ts';
 import type { AssetReads } from '../core/ports/assets.ts';
 import type { TaskReadModel } from '../core/ports/read-model.ts';
-import { registerBuiltins } from '../handlers/builtin.ts';
 import { HandlerRegistry } from '../handlers/registry.ts';
 import type { OutputDescriber } from '../core/ports/outputs.ts';
 import { videoOutputs } from '../pipeline/task-outputs.ts';
@@ -34,6 +33,7 @@ import { runComponentJob } from './component-runner.ts';
 import { Engine } from './engine.ts';
 import { historyFromSettings } from './history-log.ts';
 import { FlowCatalog } from './flow-catalog.ts';
+import { defaultRegistry, engineServices } from './embedded.ts';
 import { RetentionSweeper } from './retention.ts';
 import { Sweeper } from './sweeper.ts';
 import { checkFamilies, workerQueues } from './worker-queues.ts';
@@ -54,14 +54,7 @@ import { pipelineReuseRequest } from '../pipeline/reuse-request.ts';
 /** What finished tasks made, for views and the download route: the pipeline's description. */
 export const taskOutputs: OutputDescriber = videoOutputs;
 
-import { engineServices } from './embedded.ts';
-
-export { DEFAULT_EMBEDDED_CONCURRENCY, type EmbeddedOptions, type EmbeddedRuntime, engineServices, startEmbedded } from './embedded.ts';
-
-/** The builtins only: what tests of the engine itself use. */
-export function defaultRegistry(): HandlerRegistry {
-  return registerBuiltins(new HandlerRegistry());
-}
+export { DEFAULT_EMBEDDED_CONCURRENCY, defaultRegistry, type EmbeddedOptions, type EmbeddedRuntime, engineServices, startEmbedded } from './embedded.ts';
 
 /** The builtins and the video pipeline, with the providers the settings configure. */
 export function fullRegistry(settings: Settings, media: SegmentEncoder = mediaFromSettings(settings)): HandlerRegistry {

@@ -22,6 +22,11 @@ import type { EngineServices } from './services.ts';
  * loading at each start).
  */
 
+/** The builtins only: what tests of the engine itself use. */
+export function defaultRegistry(): HandlerRegistry {
+  return registerBuiltins(new HandlerRegistry());
+}
+
 /** The engine's own services for this deployment; the callback secret is generated and stored on first use when unset. */
 export async function engineServices(settings: Settings, store: Secrets & { serverTime?(): Promise<number> }): Promise<EngineServices> {
   return {
@@ -65,7 +70,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const store = new MemoryStore();
   const queue = new MemoryQueue();
   const locks = new LocalLocks();
-  const registry = opts.registry ?? registerBuiltins(new HandlerRegistry());
+  const registry = opts.registry ?? defaultRegistry();
   const flows = new FlowCatalog(store);
   const settings = opts.settings ?? compileSettings();
   // No near-duplicate reuse: this store starts empty with the process, so there is never an earlier task to

@@ -10,14 +10,11 @@ import { error, type FlowProblem, ProblemCode } from './problems.ts';
  * `scripts/flow-validator.ts` with `FLOW_AJV_OPTIONS` (a test keeps the two in step).
  */
 
-function validator(): ValidateFunction {
-  return generated as unknown as ValidateFunction;
-}
+const validate = generated as unknown as ValidateFunction;
 
 export { flowSchema };
 
 export function schemaProblems(document: unknown): FlowProblem[] {
-  const validate = validator();
   if (validate(document)) return [];
   const problems: FlowProblem[] = [];
   const seen = new Set<string>();

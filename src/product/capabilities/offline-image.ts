@@ -232,11 +232,11 @@ function variationOf(random: Random, retake = 0): Variation {
   const light = (random() * 2 - 1) * LIGHT_SWING;
   const productFirst = random() < 0.5;
   const gradientTurn = random();
-  const swung = light + LIGHT_SWING + retake * LIGHT_SWING;
   return {
     jitterX: flip ? -jitterX : jitterX,
     jitterY,
-    lightAngle: (swung % (2 * LIGHT_SWING)) - LIGHT_SWING,
+    // A first picture keeps the seed's angle exactly; a retake's is moved on by `retake` swings, within the range.
+    lightAngle: retake === 0 ? light : ((light + LIGHT_SWING + retake * LIGHT_SWING) % (2 * LIGHT_SWING)) - LIGHT_SWING,
     productFirst: flip ? !productFirst : productFirst,
     gradientTurn: (gradientTurn + retake * 0.5) % 1,
     reframe: retake === 0 ? 0 : flip ? 1 : 2,
