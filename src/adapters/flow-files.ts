@@ -114,6 +114,16 @@ export function flowFilesIn(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** The `flow` name a flow file declares, read with plain JSON (the exact mask literals of `parseFlowText` are not needed here). */
+function flowNameIn(file: string): string | undefined {
+  try {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { flow?: unknown } | null;
+    return typeof doc?.flow === 'string' ? doc.flow : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Names a `fan_out.flow` may use: the files beside `file` and in every flow directory. */
 export function knownFlowNames(file?: string, cwd = process.cwd(), extraDir?: string): Set<string> {
   const dirs = new Set(flowDirs(cwd, extraDir));
@@ -122,8 +132,8 @@ export function knownFlowNames(file?: string, cwd = process.cwd(), extraDir?: st
   for (const dir of dirs) {
     for (const f of flowFilesIn(dir)) {
       names.add(path.basename(f, '.json'));
-      const doc = readFlowFile(f).document as { flow?: unknown } | undefined;
-      if (typeof doc?.flow === 'string') names.add(doc.flow);
+      const name = flowNameIn(f);
+      if (name !== undefined) names.add(name);
     }
   }
   return names;

@@ -16,11 +16,11 @@
  * can do (`-version`, `-filters`, `-encoders`) belongs on the runner too,
  * memoised per instance.
  */
-import { accessSync, constants, existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { execa, ExecaError } from 'execa';
+import { fileStamp, findOnPath, isExecutable, ProbeCache } from '../installed-programs.ts';
 import { type Capabilities, compareBuilds, isComplete, MissingCapabilityError, probeCapabilities } from './capabilities.ts';
 import { FfmpegError, type MediaProgram } from './errors.ts';
 
@@ -117,71 +117,26 @@ function packagedFfmpeg(require: NodeJS.Require): Candidate {
   return { ...chosen, capabilities: () => probeOrUnknown(chosen.path) };
 }
 
-function findOnPath(name: string, searchPath: string): string | undefined {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Probed capabilities by binary path, size and modification time: facts about
  * a file, the same for every runner of every process. The probe costs three
  * runs of the binary (about 0.3 s for two builds on a quiet machine), so the
- * answers are also kept in a small file in the system's temporary folder,
- * where the next process finds them; a file that cannot be read or written
- * only means probing again.
+ * answers are also remembered where the next process finds them (`ProbeCache`).
  */
 const probed = new Map<string, Capabilities>();
-const PROBE_CACHE_FILE = path.join(os.tmpdir(), 'slotflow-ffmpeg-capabilities.json');
+const probeCache = new ProbeCache<StoredCapabilities>('ffmpeg');
 
 interface StoredCapabilities extends Omit<Capabilities, 'encoders' | 'filters'> {
   encoders: string[];
   filters: string[];
 }
 
-function readProbeCache(): Record<string, StoredCapabilities> {
-  try {
-    return JSON.parse(readFileSync(PROBE_CACHE_FILE, 'utf8')) as Record<string, StoredCapabilities>;
-  } catch {
-    return {};
-  }
-}
-
-function writeProbeCache(key: string, found: Capabilities): void {
-  try {
-    const all = { ...readProbeCache(), [key]: { ...found, encoders: [...found.encoders], filters: [...found.filters] } };
-    // Written aside and renamed, so a reader never sees half a file.
-    const aside = `${PROBE_CACHE_FILE}.${process.pid}`;
-    writeFileSync(aside, JSON.stringify(all));
-    renameSync(aside, PROBE_CACHE_FILE);
-  } catch {
-    // A temporary folder that cannot be written only costs a probe next time.
-  }
-}
-
 function probeOrUnknown(binary: string): Capabilities {
-  let key: string;
-  try {
-    const file = statSync(binary);
-    key = `${realpathSync(binary)}@${file.size}@${file.mtimeMs}`;
-  } catch {
-    return UNKNOWN_CAPABILITIES;
-  }
-  let found = probed.get(key);
+  const stamp = fileStamp(binary);
+  if (stamp === undefined) return UNKNOWN_CAPABILITIES;
+  let found = probed.get(stamp);
   if (found) return found;
-  const stored = readProbeCache()[key];
+  const stored = probeCache.recall(stamp);
   if (stored?.known) {
     found = { ...stored, encoders: new Set(stored.encoders), filters: new Set(stored.filters) };
   } else {
@@ -190,9 +145,9 @@ function probeOrUnknown(binary: string): Capabilities {
     } catch {
       return UNKNOWN_CAPABILITIES;
     }
-    writeProbeCache(key, found);
+    probeCache.remember(stamp, { ...found, encoders: [...found.encoders], filters: [...found.filters] }, { [binary]: stamp });
   }
-  probed.set(key, found);
+  probed.set(stamp, found);
   return found;
 }
 

@@ -6,6 +6,7 @@
  * string, and a voice name is checked before it becomes an argument.
  */
 
+import { ProbeCache, probeOnce } from '../../adapters/installed-programs.ts';
 import { execa } from 'execa';
 import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { languageName } from './choose.ts';
@@ -27,9 +28,11 @@ export interface EspeakNgOptions {
   wordGap?: number;
   /** Longest one synthesis may take. Default 60 s. */
   timeoutMs?: number;
+  /** Where the probe's answer is remembered for the next process; default, the system's temporary folder. */
+  probeCache?: ProbeCache<string>;
 }
 
-export const ESPEAK_NG_DEFAULTS: Required<EspeakNgOptions> = {
+export const ESPEAK_NG_DEFAULTS: Required<Omit<EspeakNgOptions, 'probeCache'>> = {
   command: 'espeak-ng',
   speedWpm: 175,
   pitch: 50,
@@ -39,6 +42,7 @@ export const ESPEAK_NG_DEFAULTS: Required<EspeakNgOptions> = {
 };
 
 const PROBE_TIMEOUT_MS = 10_000;
+const sharedProbeCache = new ProbeCache<string>('espeak-ng');
 /** Between SIGTERM and SIGKILL when a synthesis is cancelled. */
 const KILL_GRACE_MS = 500;
 
@@ -95,15 +99,15 @@ export class EspeakNgProvider implements SpeechProvider {
   private voiceList: Promise<VoiceInfo[]> | undefined;
 
   constructor(options: EspeakNgOptions = {}) {
-    this.options = { ...ESPEAK_NG_DEFAULTS, ...options };
+    this.options = { ...ESPEAK_NG_DEFAULTS, probeCache: sharedProbeCache, ...options };
   }
 
-  /** The `--version` line, or undefined when the program is missing or broken. Probed once. */
+  /** The `--version` line, or undefined when the program is missing or broken. Probed once, and remembered for the next process while the program is unchanged. */
   version(): Promise<string | undefined> {
-    this.probe ??= execa(this.options.command, ['--version'], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).then(
-      (r) => (r.exitCode === 0 && /espeak/i.test(r.stdout) ? r.stdout.split('\n')[0]!.trim() : undefined),
-      () => undefined,
-    );
+    this.probe ??= probeOnce(this.options.probeCache, this.options.command, async () => {
+      const r = await execa(this.options.command, ['--version'], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).catch(() => undefined);
+      return r?.exitCode === 0 && /espeak/i.test(r.stdout) ? { value: r.stdout.split('\n')[0]!.trim() } : undefined;
+    });
     return this.probe;
   }
 

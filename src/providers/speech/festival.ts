@@ -28,7 +28,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, SpokenWord, VoiceInfo } from '../types.ts';
 import { asciiWords, bareWord } from './ascii-text.ts';
 import { languageName } from './choose.ts';
-import { FESTIVAL_VOICE_SCRIPT, type FestivalVoice, parseFestivalVoices } from './voice-list.ts';
+import { FESTIVAL_VOICE_SCRIPT, type FestivalVoice, parseFestivalVoicePath, parseFestivalVoices } from './voice-list.ts';
+import { folderStamps, ProbeCache, probeOnce } from '../../adapters/installed-programs.ts';
 import { readWavInfo, SPEECH_EDGES, trimWav, type WavInfo } from './wav.ts';
 import { SlotflowError } from '../../core/errors.ts';
 import { isRetryableSpeechCode, type SpeechErrorCode } from './speech-error-code.ts';
@@ -38,12 +39,16 @@ export interface FestivalOptions {
   command?: string;
   /** Longest one synthesis may take. Default 60 s. */
   timeoutMs?: number;
+  /** Where the voices found are remembered for the next process; default, the system's temporary folder. */
+  probeCache?: ProbeCache<FestivalVoice[]>;
 }
 
-export const FESTIVAL_DEFAULTS: Required<FestivalOptions> = {
+export const FESTIVAL_DEFAULTS: Required<Omit<FestivalOptions, 'probeCache'>> = {
   command: 'festival',
   timeoutMs: 60_000,
 };
+
+const sharedProbeCache = new ProbeCache<FestivalVoice[]>('festival');
 
 const PROBE_TIMEOUT_MS = 15_000;
 /** Between SIGTERM and SIGKILL when a synthesis is cancelled. */
@@ -220,17 +225,29 @@ export class FestivalProvider implements SpeechProvider {
   private probed: FestivalVoice[] | undefined;
 
   constructor(options: FestivalOptions = {}) {
-    this.options = { ...FESTIVAL_DEFAULTS, ...options };
+    this.options = { ...FESTIVAL_DEFAULTS, probeCache: sharedProbeCache, ...options };
   }
 
-  /** Every voice Festival lists here, HTS or not; none when the program is missing or broken. Asked once. */
+  /**
+   * Every voice Festival lists here, HTS or not; none when the program is missing or broken. Asked once a process,
+   * and answered from the probe cache while the program and its voice folders are unchanged (Festival's start alone
+   * takes 0.3 s).
+   */
   installedVoices(): Promise<FestivalVoice[]> {
-    // The probe script holds no input, so it can be an argument: Festival evaluates one that starts with "(".
-    this.probe ??= execa(this.options.command, ['--batch', FESTIVAL_VOICE_SCRIPT], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).then(
-      (r) => (r.exitCode === 0 ? parseFestivalVoices(r.stdout) : []),
-      () => [],
-    ).then((voices) => (this.probed = voices));
+    this.probe ??= this.probeVoices().then((voices) => (this.probed = voices));
     return this.probe;
+  }
+
+  private async probeVoices(): Promise<FestivalVoice[]> {
+    const found = await probeOnce(this.options.probeCache, this.options.command, async () => {
+      // The probe script holds no input, so it can be an argument: Festival evaluates one that starts with "(".
+      const r = await execa(this.options.command, ['--batch', FESTIVAL_VOICE_SCRIPT], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).catch(() => undefined);
+      if (r?.exitCode !== 0) return undefined;
+      // A voice installed or removed adds or drops a folder in a voice folder's language folder (voices/us/cmu_us_slt_arctic_hts).
+      const folders = parseFestivalVoicePath(r.stdout).map((dir) => folderStamps(dir));
+      return { value: parseFestivalVoices(r.stdout), dependsOn: Object.assign({}, ...folders) as Record<string, string> };
+    });
+    return found ?? [];
   }
 
   /** The program runs and has an HTS voice. */

@@ -11,6 +11,7 @@
  * without times.
  */
 
+import { ProbeCache, probeOnce } from '../../adapters/installed-programs.ts';
 import { execa } from 'execa';
 import { rm, writeFile } from 'node:fs/promises';
 import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
@@ -26,20 +27,23 @@ export interface FliteOptions {
   command?: string;
   /** Longest one synthesis may take. Default 60 s. */
   timeoutMs?: number;
+  /** Where the probe's answer is remembered for the next process; default, the system's temporary folder. */
+  probeCache?: ProbeCache<FliteVoice[]>;
 }
 
-export const FLITE_DEFAULTS: Required<FliteOptions> = {
+export const FLITE_DEFAULTS: Required<Omit<FliteOptions, 'probeCache'>> = {
   command: 'flite',
   timeoutMs: 60_000,
 };
 
 const PROBE_TIMEOUT_MS = 10_000;
+const sharedProbeCache = new ProbeCache<FliteVoice[]>('flite');
 /** Between SIGTERM and SIGKILL when a synthesis is cancelled. */
 const KILL_GRACE_MS = 500;
 /** Flite's voices, best first: the unit-selection voices, then the diphone ones. */
 const PREFERRED_VOICES = ['slt', 'rms', 'awb', 'kal16', 'kal'];
 
-interface FliteVoice {
+export interface FliteVoice {
   name: string;
   language: string;
 }
@@ -105,15 +109,15 @@ export class FliteProvider implements SpeechProvider {
   private probed: FliteVoice[] | undefined;
 
   constructor(options: FliteOptions = {}) {
-    this.options = { ...FLITE_DEFAULTS, ...options };
+    this.options = { ...FLITE_DEFAULTS, probeCache: sharedProbeCache, ...options };
   }
 
-  /** The voices `flite -lv` lists that read any text; none when the program is missing. Asked once. */
+  /** The voices `flite -lv` lists that read any text; none when the program is missing. Asked once, and remembered for the next process while the program is unchanged. */
   installedVoices(): Promise<FliteVoice[]> {
-    this.probe ??= execa(this.options.command, ['-lv'], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).then(
-      (r) => (r.exitCode === 0 ? parseFliteVoices(r.stdout) : []),
-      () => [],
-    ).then((voices) => (this.probed = voices));
+    this.probe ??= probeOnce(this.options.probeCache, this.options.command, async () => {
+      const r = await execa(this.options.command, ['-lv'], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).catch(() => undefined);
+      return r?.exitCode === 0 ? { value: parseFliteVoices(r.stdout) } : undefined;
+    }).then((voices) => (this.probed = voices ?? []));
     return this.probe;
   }
 

@@ -101,9 +101,16 @@ export function parseFestivalVoices(output: string): FestivalVoice[] {
   return voices;
 }
 
-/** Scheme that prints each voice Festival finds, with the language and dialect it proclaims. */
-export const FESTIVAL_VOICE_SCRIPT = `(mapcar (lambda (v) (let ((d (cadr (voice.description v))))
-  (format t "voice\\t%s\\t%s\\t%s\\n" v (cadr (assoc 'language d)) (cadr (assoc 'dialect d))))) (voice.list))`;
+/** Scheme that prints each voice Festival finds, with the language and dialect it proclaims, then the folders it looks for voices in. */
+export const FESTIVAL_VOICE_SCRIPT = `(begin
+  (mapcar (lambda (v) (let ((d (cadr (voice.description v))))
+    (format t "voice\\t%s\\t%s\\t%s\\n" v (cadr (assoc 'language d)) (cadr (assoc 'dialect d))))) (voice.list))
+  (mapcar (lambda (p) (format t "voice-path\\t%s\\n" p)) voice-path))`;
+
+/** The folders Festival looks for voices in, from the `voice-path` lines of `FESTIVAL_VOICE_SCRIPT`. */
+export function parseFestivalVoicePath(output: string): string[] {
+  return output.split('\n').map((line) => line.trim().split('\t')).filter(([marker, dir]) => marker === 'voice-path' && !!dir).map(([, dir]) => dir!);
+}
 
 /** Flite's built-in voices by name and language; `awb_time` speaks only the time of day and is never offered. */
 const FLITE_LANGUAGES: Readonly<Record<string, string>> = { slt: 'en-us', rms: 'en-us', kal: 'en-us', kal16: 'en-us', awb: 'en-gb' };
