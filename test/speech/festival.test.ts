@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectSilence, FfmpegRunner } from '../../src/adapters/ffmpeg/index.ts';
 import { asciiWords } from '../../src/providers/speech/ascii-text.ts';
-import { FestivalError, FestivalProvider, festivalScript, parseTokenTimes, trimToWords, wordTimings } from '../../src/providers/speech/festival.ts';
+import { FestivalError, FestivalProvider, festivalScript, heapCells, parseTokenTimes, trimToWords, wordTimings } from '../../src/providers/speech/festival.ts';
 import { parseFestivalVoices } from '../../src/providers/speech/voice-list.ts';
 import { readWavInfo, silenceWav, SPEECH_EDGES } from '../../src/providers/speech/wav.ts';
 import { skipWithReason, useTempDir } from './helpers.ts';
@@ -111,6 +111,30 @@ describe('FestivalProvider', function () {
       expect((await readFile(outs[i]!)).equals(await readFile(one.file)), `${texts[i]}: the same bytes`).to.equal(true);
     }
     expect(batch[1]!.words!.map((w) => w.text)).to.include.members(['42', 'Smith’s', 'heavy']);
+  });
+
+  it('starts with a heap sized to the longest sentence and, when the text outgrows it, speaks again with Festival\'s own: the same bytes', async function () {
+    requireFestival(this);
+    expect(heapCells([3, 12])).to.equal(2_000_000);
+    expect(heapCells([400], 1_000_000)).to.equal(3_200_000);
+    // A festival that logs its arguments, so the test sees both runs.
+    const log = join(tmp(), 'festival-args.log');
+    const wrapper = join(tmp(), 'festival-logged');
+    // Only the syntheses are logged (their script is a file), not the voice probe.
+    await writeFile(wrapper, `#!/bin/sh\nfor a in "$@"; do case "$a" in *.scm) echo "$*" >> '${log}';; esac; done\nexec festival "$@"\n`);
+    await chmod(wrapper, 0o755);
+    // One word: the heap is the smallest allowed, not 8 k cells a word.
+    const text = 'Goodnight.';
+    const usual = await festival.synthesize({ text, language: 'en' }, join(tmp(), 'heap-usual.wav'));
+    // 20 k cells cannot even hold the voice: Festival runs out of storage and the provider speaks with the default heap.
+    const cramped = new FestivalProvider({ command: wrapper, minHeapCells: 20_000 });
+    const again = await cramped.synthesize({ text, language: 'en' }, join(tmp(), 'heap-cramped.wav'));
+    expect(again.words).to.deep.equal(usual.words);
+    expect((await readFile(again.file)).equals(await readFile(usual.file)), 'the same bytes').to.equal(true);
+    const runs = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(runs, 'the synthesis runs').to.have.length(2);
+    expect(runs[0]).to.match(/^--heap 20000 --batch /);
+    expect(runs[1]).to.match(/^--batch /);
   });
 
   it('refuses a batch of two voices or speeds, and one with an empty sentence, before running festival', async function () {

@@ -27,8 +27,12 @@ export const CRF = 23;
  * join windows took it first), so segments made before and after this setting still join by stream copy.
  * Measured on the sample's eight 1080×1920 scenes against a lossless encode of the same frames: 10–25 % less CPU
  * per scene (x264 is about 70 % of a scene's run), PSNR within ±0.05 dB, 2–5 % more bytes.
+ *
+ * `sync-lookahead=0` runs x264's lookahead on the encoding threads instead of a thread of its own with a buffer of
+ * frames: the same bytes (checked on a photo scene's stream), about 30 MB less memory for a 1080×1920 encode, and
+ * no loss of speed where two encodes already share the two cores.
  */
-export const X264_PARAMS = 'me=dia:subme=1';
+export const X264_PARAMS = 'me=dia:subme=1:sync-lookahead=0';
 export const PIX_FMT = 'yuv420p';
 export const FPS = 30;
 /** A keyframe every two seconds, so players can seek in the final video. */
@@ -115,13 +119,17 @@ export function audioOutputArgs(): string[] {
   return ['-c:a', AUDIO_CODEC, '-b:a', AUDIO_BITRATE, '-ar', String(AUDIO_SAMPLE_RATE), '-ac', String(AUDIO_CHANNELS)];
 }
 
-/** Scale to cover the frame (never letterbox), centre-crop, square pixels, BT.709 YUV. */
+/**
+ * Cover the frame (never letterbox): centre-crop to the frame's shape, then scale, square pixels, BT.709 YUV. The
+ * crop comes first so the scaler makes only the frame's pixels: a 640×360 photo scaled to cover an oversampled
+ * 2160×3840 frame was 6,827×3,840 before its crop (39 MB a frame, about 55 MB of a scene encode's peak).
+ */
 export function coverFilters(width: number, height: number): string[] {
   return [
     // Makes anamorphic sources square-pixelled; a no-op (no scaling) for the usual sar 1.
     `scale=${escapeFilterValue('trunc(iw*sar/2)*2')}:ih`,
-    `scale=${width}:${height}:force_original_aspect_ratio=increase:out_color_matrix=${COLOR_MATRIX}:out_range=tv`,
-    `crop=${width}:${height}`,
+    `crop=w=${escapeFilterValue(`min(iw,trunc(ih*${width}/${height}/2)*2)`)}:h=${escapeFilterValue(`min(ih,trunc(iw*${height}/${width}/2)*2)`)}`,
+    `scale=${width}:${height}:out_color_matrix=${COLOR_MATRIX}:out_range=tv`,
     'setsar=1',
     `format=${PIX_FMT}`,
   ];

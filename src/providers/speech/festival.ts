@@ -41,16 +41,35 @@ export interface FestivalOptions {
   timeoutMs?: number;
   /** Where the voices found are remembered for the next process; default, the system's temporary folder. */
   probeCache?: ProbeCache<FestivalVoice[]>;
+  /** The smallest Scheme heap a synthesis starts with, in cells (see `heapCells`). Default 2 M. */
+  minHeapCells?: number;
 }
 
 export const FESTIVAL_DEFAULTS: Required<Omit<FestivalOptions, 'probeCache'>> = {
   command: 'festival',
   timeoutMs: 60_000,
+  minHeapCells: 2_000_000,
 };
 
 const sharedProbeCache = new ProbeCache<FestivalVoice[]>('festival');
 
 const PROBE_TIMEOUT_MS = 15_000;
+/**
+ * Festival's Scheme heap, in cells. Debian's default reserves about 300 MB at start, most of a run's memory and a
+ * fifth of a second of system time; what a synthesis keeps alive is the utterance being spoken, measured at under
+ * 1 M cells for one of 250 words (600 k ran out of storage). So a run gets 8 k cells a word of its longest
+ * utterance, at least 2 M (`FestivalOptions.minHeapCells`): 97 against 353 MB for eight sentences, the same bytes.
+ */
+const HEAP_CELLS_PER_WORD = 8_000;
+const PROBE_HEAP_CELLS = 1_000_000;
+/** What Festival prints when its heap is full. */
+const OUT_OF_STORAGE = /ran out of storage/i;
+
+/** The heap for a run speaking utterances of these word counts, at least `min` cells. */
+export function heapCells(wordCounts: readonly number[], min: number = FESTIVAL_DEFAULTS.minHeapCells): number {
+  return Math.max(min, HEAP_CELLS_PER_WORD * Math.max(0, ...wordCounts));
+}
+
 /** Between SIGTERM and SIGKILL when a synthesis is cancelled. */
 const KILL_GRACE_MS = 500;
 /** Preferred HTS voices, best first; any other installed HTS voice of the language comes after them. */
@@ -241,7 +260,7 @@ export class FestivalProvider implements SpeechProvider {
   private async probeVoices(): Promise<FestivalVoice[]> {
     const found = await probeOnce(this.options.probeCache, this.options.command, async () => {
       // The probe script holds no input, so it can be an argument: Festival evaluates one that starts with "(".
-      const r = await execa(this.options.command, ['--batch', FESTIVAL_VOICE_SCRIPT], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).catch(() => undefined);
+      const r = await execa(this.options.command, ['--heap', String(PROBE_HEAP_CELLS), '--batch', FESTIVAL_VOICE_SCRIPT], { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' }).catch(() => undefined);
       if (r?.exitCode !== 0) return undefined;
       // A voice installed or removed adds or drops a folder in a voice folder's language folder (voices/us/cmu_us_slt_arctic_hts).
       const folders = parseFestivalVoicePath(r.stdout).map((dir) => folderStamps(dir));
@@ -320,9 +339,17 @@ export class FestivalProvider implements SpeechProvider {
       : festivalBatchScript(voice, texts.map((t, i) => ({ text: t.ascii.join(' '), out: outs[i]! })), { rate: first.rate });
     await writeFile(script, body, 'utf8');
     // On abort: SIGTERM, then SIGKILL after the grace, like espeak-ng and ffmpeg. The time allowed grows with the batch.
-    const result = await execa(this.options.command, ['--batch', script], {
+    const run = (heap: string[]) => execa(this.options.command, [...heap, '--batch', script], {
       timeout: this.options.timeoutMs * requests.length, reject: false, stdin: 'ignore', cancelSignal: options.signal, forceKillAfterDelay: KILL_GRACE_MS,
-    }).finally(() => rm(script, { force: true }));
+    });
+    let result;
+    try {
+      result = await run(['--heap', String(heapCells(texts.map((t) => t.ascii.length), this.options.minHeapCells))]);
+      // Text that expands far beyond its words (long runs of numbers) can outgrow the heap: spoken again with Festival's own.
+      if (result.exitCode !== 0 && !result.isCanceled && OUT_OF_STORAGE.test(result.stderr)) result = await run([]);
+    } finally {
+      await rm(script, { force: true });
+    }
     if (result.isCanceled) throw new FestivalError('speech-failed', `voice ${voice}: cancelled`, { cause: options.signal?.reason });
     if (result.exitCode !== 0 || result.failed) {
       const stderr = result.stderr.trim();
