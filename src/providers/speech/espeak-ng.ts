@@ -6,8 +6,8 @@
  * string, and a voice name is checked before it becomes an argument.
  */
 
-import { ProbeCache, probeOnce } from '../../adapters/installed-programs.ts';
 import { execa } from 'execa';
+import { ProbeCache, probeOnce } from '../../adapters/installed-programs.ts';
 import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { languageName } from './choose.ts';
 import { listEspeakNgVoices } from './voice-list.ts';

@@ -11,9 +11,9 @@
  * without times.
  */
 
-import { ProbeCache, probeOnce } from '../../adapters/installed-programs.ts';
 import { execa } from 'execa';
 import { rm, writeFile } from 'node:fs/promises';
+import { ProbeCache, probeOnce } from '../../adapters/installed-programs.ts';
 import type { CallOptions, Language, SpeechProvider, SpeechRequest, SpeechResult, VoiceInfo } from '../types.ts';
 import { asciiWords } from './ascii-text.ts';
 import { languageName } from './choose.ts';
