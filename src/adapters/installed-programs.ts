@@ -10,7 +10,8 @@ import path from 'node:path';
  * answer changes only when files on disk do. Each answer is kept with the
  * stamps (identity, size, modification time) of the files and folders it
  * depends on, in a small file in the system's temporary folder, and given
- * back only while every stamp is unchanged. A file that cannot be read or written only means probing again.
+ * back only while every stamp is unchanged. A file that cannot be read or
+ * written only means probing again.
  */
 
 /** The first executable file called `name` in the folders of `searchPath` (a PATH value); a name with a slash is its own path. */
