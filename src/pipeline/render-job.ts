@@ -27,7 +27,7 @@ import { taskTitle } from './title.ts';
  * module holds the rest back), so more handlers add no memory there.
  */
 export const RENDER_CONCURRENCY = 4;
-/** Between reads of the task: a read of the in-memory store costs microseconds, and a cached repeat is done in about 0.1 s. */
+/** Between reads of the task: a read of the in-memory store is a map lookup, and a cached repeat is done in about 0.1 s. */
 const POLL_MS = 10;
 
 /** What a render is handed by the composition root: the engine to submit, the read model to follow and collect the task. */

@@ -78,7 +78,7 @@ describe('cover filters', function () {
     }
   });
 
-  it('crops the source to the frame\'s shape before any scaling', () => {
+  it('crops the source to the frame\'s shape before it scales it to the frame', () => {
     const chain = coverFilters(2160, 3840);
     const crop = chain.findIndex((f) => f.startsWith('crop='));
     const scale = chain.findIndex((f) => f.startsWith('scale=2160:3840'));
