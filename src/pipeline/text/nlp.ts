@@ -4,6 +4,12 @@
  * too: a render whose text steps come from the cache never loads it, about
  * 0.2 s of a start); custom entities (noun chunks) are learned once, before
  * any document is read.
+ *
+ * One instance per process, kept on `globalThis`, even when this module is
+ * loaded twice (under tsx a process can hold it as ES module and as CommonJS):
+ * wink instances made from one model object share its lexicon, and one made
+ * after another has read words the model did not know recognises no custom
+ * entity at all, so every key phrase would lose its adjective.
  */
 
 import { createRequire } from 'node:module';
@@ -16,13 +22,16 @@ export const NOUN_CHUNK = 'nounChunk';
 /** An optional adjective, then one to four nouns or proper nouns ("electric car market", "Northern Europe"). */
 const NOUN_CHUNK_PATTERNS = ['[|ADJ] [NOUN|PROPN] [|NOUN|PROPN] [|NOUN|PROPN] [|NOUN|PROPN]'];
 
-let instance: WinkMethods | undefined;
+const INSTANCE = Symbol.for('slotflow.englishNlp');
+const shared = globalThis as { [INSTANCE]?: WinkMethods };
 
 export function englishNlp(): WinkMethods {
+  let instance = shared[INSTANCE];
   if (!instance) {
     const model = createRequire(import.meta.url)('wink-eng-lite-web-model') as typeof Model;
     instance = winkNLP(model);
     instance.learnCustomEntities([{ name: NOUN_CHUNK, patterns: NOUN_CHUNK_PATTERNS }]);
+    shared[INSTANCE] = instance;
   }
   return instance;
 }
