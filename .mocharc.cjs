@@ -1,5 +1,5 @@
 // mocha's settings. Every test file and what it imports load as ES modules, as in the CLI: where Node can
-// require() an ES module (20.17 and later), mocha would require each file that it can, so a process held some
+// require() an ES module (by default from 20.19), mocha requires each file that it can, so a process held some
 // modules twice, once as CommonJS and once as ES module, with two of each module-level singleton.
 const esmOnly = 'require_module' in process.features ? ['no-experimental-require-module'] : [];
 
