@@ -18,7 +18,10 @@ import type { SpokenWord } from '../../providers/types.ts';
  * (speech without word times shares the sentence's time between its lines in
  * proportion to their length). Per-scene cues (relative to the scene) for
  * burning in, in the caption style the task asks for, and an SRT sidecar of
- * sentence lines on the whole video's timeline (after the title card).
+ * sentence lines on the whole video's timeline: after the title card where the
+ * flow hands one on. The shipped flows do not: the scenes need only their own
+ * cues, so they need not wait for the title card's encode, and VideoSynthesis
+ * lays the video's subtitle file out after its title.
  */
 
 export const SUBTITLE_CHARS = { en: 42, zh: 16 } as const;
@@ -131,10 +134,10 @@ export function makeSubtitleBuild(deps: PipelineDeps) {
   return async function subtitleBuild(ctx: HandlerContext): Promise<Subtitles> {
     const speech = optionalInput<Speech>(ctx, 'speech');
     const clipped = input<{ scenes: Array<ClippedScene & { caption?: string }> }>(ctx, 'clips');
-    const title = input<{ duration_sec: number }>(ctx, 'title');
+    const titleSec = optionalInput<{ duration_sec: number }>(ctx, 'title')?.duration_sec ?? 0;
     const scenes: Subtitles['scenes'] = [];
     const all: Cue[] = [];
-    let offset = title.duration_sec;
+    let offset = titleSec;
     for (const scene of clipped.scenes) {
       const spoken = speech?.scenes.find((s) => s.index === scene.index);
       // Without narration (the fast cut) the caption stays up for the whole scene.
@@ -144,6 +147,6 @@ export function makeSubtitleBuild(deps: PipelineDeps) {
       offset += scene.duration_sec;
     }
     const srt = await makeAsset(ctx, deps.assets, { kind: 'subtitles', provider: 'slotflow', ext: '.srt' }, (out) => writeFile(out, toSrt(all)));
-    return { srt, title_sec: title.duration_sec, captions: captionsFor(optionsOf(ctx)), scenes };
+    return { srt, title_sec: titleSec, captions: captionsFor(optionsOf(ctx)), scenes };
   };
 }

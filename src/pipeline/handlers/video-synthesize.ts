@@ -70,7 +70,7 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
       const probed = await probe(runner, video, { signal });
       const cover = await makeAsset(ctx, deps.assets, { kind: 'cover', provider: 'ffmpeg', ext: '.jpg' }, (out) =>
         makeCover(deps, coverScene(ordered), { width: widget.width, height: widget.height, title: title.title ?? '', captions: subtitles?.captions, out, signal }));
-      const srt = subtitles ? await videoSubtitles(ctx, deps, subtitles, rendered) : null;
+      const srt = subtitles ? await videoSubtitles(ctx, deps, subtitles, title.duration_sec ?? subtitles.title_sec, ordered) : null;
       return {
         video, srt, cover, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length,
         transition: { kind: transition.kind, duration_sec: transition.durationSec },
@@ -101,20 +101,22 @@ async function makeCover(
 }
 
 /**
- * The subtitle file on the video's timeline. Scenes that carry their own cues (a regenerated take may have new
- * narration and another length) are laid end to end after the title card; otherwise SubtitleBuilder's file stands.
+ * The subtitle file on the video's timeline: each scene's cues (its own where it carries them, as a regenerated
+ * take with new narration and another length does; else SubtitleBuilder's for its index) laid end to end after
+ * the title card.
  */
 async function videoSubtitles(
   ctx: HandlerContext,
   deps: PipelineDeps,
   subtitles: Subtitles,
-  rendered: ReadonlyArray<{ duration_sec: number; cues?: Cue[] }>,
+  titleSec: number,
+  rendered: ReadonlyArray<{ index: number; duration_sec: number; cues?: Cue[] }>,
 ): Promise<string> {
-  if (!rendered.every((s) => s.cues)) return subtitles.srt;
   const all: Cue[] = [];
-  let offset = subtitles.title_sec;
+  let offset = titleSec;
   for (const scene of rendered) {
-    for (const c of scene.cues!) all.push({ text: c.text, startSec: c.startSec + offset, endSec: c.endSec + offset });
+    const cues = scene.cues ?? subtitles.scenes.find((s) => s.index === scene.index)?.cues ?? [];
+    for (const c of cues) all.push({ text: c.text, startSec: c.startSec + offset, endSec: c.endSec + offset });
     offset += scene.duration_sec;
   }
   return makeAsset(ctx, deps.assets, { kind: 'subtitles', provider: 'slotflow', ext: '.srt' }, (out) => writeFile(out, toSrt(all)));
