@@ -72,4 +72,12 @@ describe('flow inputs', () => {
     });
     expect(byRole(text.replaceAll('TextProcessor', 'ScriptWriter'))).to.deep.equal(byRole(text));
   });
+
+  for (const name of ['article-video', 'script-video', 'prompt-video', 'fast-cut']) {
+    it(`lets ${name}'s scenes start without waiting for the title card's encode`, () => {
+      const flow = compileFlow(JSON.parse(readFileSync(`flows/${name}.json`, 'utf8')), { handlers: STANDARD_HANDLERS });
+      expect(flow.byName.get('TitleCard')!.downstream).to.deep.equal(['VideoSynthesis']);
+      expect(flow.byName.get('SubtitleBuilder')!.inputs).not.to.have.property('title');
+    });
+  }
 });
