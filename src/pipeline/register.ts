@@ -13,7 +13,7 @@ import { makePromptPlan } from './handlers/prompt-plan.ts';
 import { makeSceneRender } from './handlers/scene-render.ts';
 import { scriptLoad } from './handlers/script-load.ts';
 import { makeSpeechSynthesize } from './handlers/speech-synthesize.ts';
-import { makeSubtitleBuild } from './handlers/subtitle-build.ts';
+import { subtitleBuild } from './handlers/subtitle-build.ts';
 import { makeTextProcess } from './handlers/text-process.ts';
 import { textUnderstand } from './handlers/text-understand.ts';
 import { makeTitleCard } from './handlers/title-card.ts';
@@ -77,7 +77,7 @@ export function registerPipeline(registry: HandlerRegistry, deps: PipelineDeps):
     .register('material.clip', materialClip, options('material.clip'))
     .register('visual.choose', makeVisualChoose(deps), options('visual.choose'))
     .register('beats.cut', beatsCut, options('beats.cut'))
-    .register('subtitle.build', makeSubtitleBuild(deps), options('subtitle.build'))
+    .register('subtitle.build', subtitleBuild, options('subtitle.build'))
     .register('title.card', makeTitleCard(deps), options('title.card'))
     .register('music.select', makeMusicSelect(deps), options('music.select'))
     .register('watermark.prepare', watermarkPrepare, options('watermark.prepare'))

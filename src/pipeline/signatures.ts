@@ -56,7 +56,7 @@ export const PIPELINE_SIGNATURES: Readonly<Record<string, HandlerSignature>> = {
   },
   'subtitle.build': {
     produces: OutputType.subtitles,
-    consumes: { clips: needs(OutputType.clips), title: mayUse(OutputType.titleCard), speech: mayUse(OutputType.speech) },
+    consumes: { clips: needs(OutputType.clips), speech: mayUse(OutputType.speech) },
   },
   'title.card': {
     produces: OutputType.titleCard,

@@ -1,11 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { type CaptionLayoutName, type CaptionStyle, type Cue, type CueWord, DEFAULT_CAPTION_LAYOUT } from '../../adapters/ffmpeg/index.ts';
 import type { HandlerContext } from '../../handlers/registry.ts';
-import type { PipelineDeps } from '../deps.ts';
 import { subtitleLines } from '../text/script.ts';
 import type { ArticleLanguage } from '../text/language.ts';
 import type { ClippedScene } from './material-clip.ts';
-import { input, makeAsset, optionalInput, optionsOf, type TaskOptions } from './shared.ts';
+import { input, optionalInput, optionsOf, type TaskOptions } from './shared.ts';
 import { CAPTION_STYLES } from '../submission.ts';
 import { toneStyle } from '../tones.ts';
 import type { Speech } from './speech-synthesize.ts';
@@ -17,11 +15,9 @@ import type { SpokenWord } from '../../providers/types.ts';
  * spoken and carries its words' times, for the word-timed caption styles
  * (speech without word times shares the sentence's time between its lines in
  * proportion to their length). Per-scene cues (relative to the scene) for
- * burning in, in the caption style the task asks for, and an SRT sidecar of
- * sentence lines on the whole video's timeline: after the title card where the
- * flow hands one on. The shipped flows do not: the scenes need only their own
- * cues, so they need not wait for the title card's encode, and VideoSynthesis
- * lays the video's subtitle file out after its title.
+ * burning in, in the caption style the task asks for. It reads no title card,
+ * so the scenes need not wait for the title card's encode: VideoSynthesis lays
+ * the video's SRT out from the scenes' cues, after its title.
  */
 
 export const SUBTITLE_CHARS = { en: 42, zh: 16 } as const;
@@ -40,8 +36,6 @@ export function captionsFor(options: TaskOptions): Subtitles['captions'] {
 }
 
 export interface Subtitles {
-  srt: string;
-  title_sec: number;
   /** How the burned-in captions look: the style asked for (or the tone's), in its layout. */
   captions: { style: CaptionStyle; layout: CaptionLayoutName };
   scenes: Array<{ index: number; cues: Cue[] }>;
@@ -130,23 +124,14 @@ export function toSrt(cues: readonly Cue[]): string {
   return cues.map((c, i) => `${i + 1}\n${srtTime(c.startSec)} --> ${srtTime(c.endSec)}\n${c.text}\n`).join('\n');
 }
 
-export function makeSubtitleBuild(deps: PipelineDeps) {
-  return async function subtitleBuild(ctx: HandlerContext): Promise<Subtitles> {
-    const speech = optionalInput<Speech>(ctx, 'speech');
-    const clipped = input<{ scenes: Array<ClippedScene & { caption?: string }> }>(ctx, 'clips');
-    const titleSec = optionalInput<{ duration_sec: number }>(ctx, 'title')?.duration_sec ?? 0;
-    const scenes: Subtitles['scenes'] = [];
-    const all: Cue[] = [];
-    let offset = titleSec;
-    for (const scene of clipped.scenes) {
-      const spoken = speech?.scenes.find((s) => s.index === scene.index);
-      // Without narration (the fast cut) the caption stays up for the whole scene.
-      const cues = spoken ? cuesForScene(spoken, speech!.language) : [{ text: scene.caption ?? scene.text, startSec: 0, endSec: scene.duration_sec }];
-      scenes.push({ index: scene.index, cues });
-      for (const c of cues) all.push({ text: c.text, startSec: c.startSec + offset, endSec: c.endSec + offset });
-      offset += scene.duration_sec;
-    }
-    const srt = await makeAsset(ctx, deps.assets, { kind: 'subtitles', provider: 'slotflow', ext: '.srt' }, (out) => writeFile(out, toSrt(all)));
-    return { srt, title_sec: titleSec, captions: captionsFor(optionsOf(ctx)), scenes };
-  };
+export async function subtitleBuild(ctx: HandlerContext): Promise<Subtitles> {
+  const speech = optionalInput<Speech>(ctx, 'speech');
+  const clipped = input<{ scenes: Array<ClippedScene & { caption?: string }> }>(ctx, 'clips');
+  const scenes = clipped.scenes.map((scene) => {
+    const spoken = speech?.scenes.find((s) => s.index === scene.index);
+    // Without narration (the fast cut) the caption stays up for the whole scene.
+    const cues = spoken ? cuesForScene(spoken, speech!.language) : [{ text: scene.caption ?? scene.text, startSec: 0, endSec: scene.duration_sec }];
+    return { index: scene.index, cues };
+  });
+  return { captions: captionsFor(optionsOf(ctx)), scenes };
 }

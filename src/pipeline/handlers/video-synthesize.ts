@@ -40,7 +40,7 @@ interface SceneOutputs {
 export function makeVideoSynthesize(deps: PipelineDeps) {
   return async function videoSynthesize(ctx: HandlerContext) {
     const widget = input<Widget>(ctx, 'widget');
-    const title = input<{ segment: string; duration_sec?: number; title?: string }>(ctx, 'title');
+    const title = input<{ segment: string; duration_sec: number; title?: string }>(ctx, 'title');
     const { scenes } = input<{ scenes: SceneOutputs[] }>(ctx, 'scenes');
     const music = optionalInput<{ music: string | null }>(ctx, 'music')?.music ?? null;
     const subtitles = optionalInput<Subtitles>(ctx, 'subtitles');
@@ -70,7 +70,7 @@ export function makeVideoSynthesize(deps: PipelineDeps) {
       const probed = await probe(runner, video, { signal });
       const cover = await makeAsset(ctx, deps.assets, { kind: 'cover', provider: 'ffmpeg', ext: '.jpg' }, (out) =>
         makeCover(deps, coverScene(ordered), { width: widget.width, height: widget.height, title: title.title ?? '', captions: subtitles?.captions, out, signal }));
-      const srt = subtitles ? await videoSubtitles(ctx, deps, subtitles, title.duration_sec ?? subtitles.title_sec, ordered) : null;
+      const srt = subtitles ? await videoSubtitles(ctx, deps, subtitles, title.duration_sec, ordered) : null;
       return {
         video, srt, cover, duration_sec: probed.durationSec, width: widget.width, height: widget.height, scenes: segments.length,
         transition: { kind: transition.kind, duration_sec: transition.durationSec },
